@@ -1,0 +1,383 @@
+//===- KeopsOps.td - keops formula and reduction ops -------*- tablegen -*-===//
+
+#ifndef KEOPS_OPS_TD
+#define KEOPS_OPS_TD
+
+include "KeopsDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/IR/OpAsmInterface.td"
+include "mlir/IR/RegionKindInterface.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+
+class Keops_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Keops_Dialect, mnemonic, traits>;
+
+//===----------------------------------------------------------------------===//
+// Reduction
+//===----------------------------------------------------------------------===//
+
+def Keops_ReduceOp : Keops_Op<"reduce", [
+    AttrSizedOperandSegments, IsolatedFromAbove,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DestinationStyleOpInterface, SingleBlock]> {
+  let summary = "Reduction of a symbolic matrix over i or over j";
+  let description = [{
+    Reduces `M[i, j] = F(vars)` over the axis `over`. Each operand of `ins`
+    is a variable with a category: an `i` variable is an M x D array (one
+    D-vector per row), a `j` variable an N x D array, a `p` parameter a
+    D-vector. The region computes `F` for one pair: its block arguments are
+    the variables' values (`vector<D x T>`), in the order of `ins`.
+
+    The outputs (`outs`, destination style) have one row per index of the
+    axis that is kept: M rows for a reduction over j, N rows for one over i.
+    With tensors the op returns the filled outputs; with memrefs it writes
+    them and returns nothing.
+
+    | kind | yields | outputs (per kept row) |
+    |------|--------|------------------------|
+    | sum, min, max | f (dim D) | D values |
+    | argmin, argmax | f (dim D) | D indices |
+    | min_argmin, max_argmax | f (dim D) | D values, D indices |
+    | kmin | f (dim D) | K*D values (K blocks of D, ascending) |
+    | argkmin | f (dim D) | K*D indices |
+    | kmin_argkmin | f (dim D) | K*D values, K*D indices |
+    | logsumexp | f (dim 1) [, w (dim E)] | 1 value, or E values log(sum exp(f) w) |
+    | sumsoftmaxweight | f (dim 1), v (dim E) | E values sum(exp(f) v) / sum(exp(f)) |
+
+    Min, max and their indices are taken component by component; on ties the
+    smallest index wins; NaN compares as larger than every number for min
+    kinds (smaller for max kinds), so a NaN is selected only when nothing else
+    is left. Indices are integers (i32 or i64).
+
+    Example, the Gaussian kernel sum `out_i = sum_j exp(-|x_i - y_j|^2) b_j`:
+
+    ```mlir
+    %out = keops.reduce sum over j
+        ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>, %b : j tensor<?x1xf32>)
+        outs(%init : tensor<?x1xf32>) {
+    ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>, %bj: vector<1xf32>):
+      %d = keops.sqdist %xi, %yj : vector<3xf32>
+      %n = arith.negf %d : vector<1xf32>
+      %e = math.exp %n : vector<1xf32>
+      %r = arith.mulf %e, %bj : vector<1xf32>
+      keops.yield %r : vector<1xf32>
+    } -> tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyShaped>:$ins,
+                       Variadic<AnyShaped>:$outs,
+                       Keops_ReductionKindAttr:$kind,
+                       Keops_AxisAttr:$axis,
+                       Keops_CategoryArrayAttr:$categories,
+                       OptionalAttr<I64Attr>:$k);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let regions = (region SizedRegion<1>:$formula);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let skipDefaultBuilders = 1;
+  let builders = [
+    OpBuilder<(ins "ReductionKind":$kind, "Axis":$axis,
+                   "::mlir::ValueRange":$ins,
+                   "::llvm::ArrayRef<Category>":$categories,
+                   "::mlir::ValueRange":$outs,
+                   CArg<"std::optional<int64_t>", "std::nullopt">:$k)>
+  ];
+  let extraClassDeclaration = [{
+    /// The category of the variable bound to block argument `index`.
+    Category getCategory(unsigned index);
+    /// The category of the variables that are reduced away (j for `over j`).
+    Category getReducedCategory() {
+      return getAxis() == Axis::J ? Category::J : Category::I;
+    }
+    /// The category of the variables indexed like the output rows.
+    Category getKeptCategory() {
+      return getAxis() == Axis::J ? Category::I : Category::J;
+    }
+    /// Number of outputs a reduction kind writes: 2 for min_argmin,
+    /// max_argmax and kmin_argkmin, else 1.
+    static unsigned getNumOutputs(ReductionKind kind);
+    /// Whether output `index` of `kind` holds indices rather than values.
+    static bool isIndexOutput(ReductionKind kind, unsigned index);
+    /// Whether `kind` needs the attribute K.
+    static bool needsK(ReductionKind kind);
+    /// The formula's terminator.
+    YieldOp getYield();
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getOutsMutable();
+    }
+  }];
+}
+
+def Keops_YieldOp : Keops_Op<"yield", [
+    Pure, Terminator, ReturnLike, HasParent<"ReduceOp">]> {
+  let summary = "Returns the value of a formula for one pair";
+  let arguments = (ins Variadic<Keops_Formula>:$values);
+  let assemblyFormat = "$values attr-dict `:` type($values)";
+}
+
+//===----------------------------------------------------------------------===//
+// Pointwise ops. Elementary functions with IEEE semantics are the upstream
+// `math` and `arith` ops; these are KeOps' own functions.
+//===----------------------------------------------------------------------===//
+
+class Keops_PointwiseOp<string mnemonic, list<Trait> traits = []>
+    : Keops_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType])> {
+  let results = (outs Keops_Formula:$result);
+}
+
+class Keops_UnaryOp<string mnemonic, string summ, string desc>
+    : Keops_PointwiseOp<mnemonic> {
+  let summary = summ;
+  let description = desc;
+  let arguments = (ins Keops_Formula:$x);
+  let assemblyFormat = "$x attr-dict `:` type($result)";
+  let hasFolder = 1;
+}
+
+def Keops_SignOp : Keops_UnaryOp<"sign", "Sign of each component",
+  "-1 for x < 0, 0 for x = 0 (either sign), +1 for x > 0, NaN for NaN.">;
+def Keops_StepOp : Keops_UnaryOp<"step", "Heaviside step",
+  "0 for x < 0, 1 for x >= 0, NaN for NaN.">;
+def Keops_ReluOp : Keops_UnaryOp<"relu", "Rectified linear unit",
+  "0 for x < 0, x otherwise (NaN stays NaN).">;
+def Keops_XLogXOp : Keops_UnaryOp<"xlogx", "x * log(x), continued by 0 at 0",
+  "x log x for x > 0, 0 for x = 0, NaN for x < 0.">;
+def Keops_SinXDivXOp : Keops_UnaryOp<"sinxdivx", "sin(x) / x, continued by 1 at 0",
+  "sin(x) / x for x != 0, 1 for x = 0.">;
+
+def Keops_PowIOp : Keops_PointwiseOp<"powi"> {
+  let summary = "Integer power";
+  let description = [{
+    `x^n` for an integer `n` (negative allowed: `1 / x^-n`). `x^0` is 1 for
+    every x, NaN included, as IEEE 754 `pown` specifies.
+  }];
+  let arguments = (ins Keops_Formula:$x, I64Attr:$exponent);
+  let assemblyFormat = "$x `,` $exponent attr-dict `:` type($result)";
+  let hasFolder = 1;
+}
+
+def Keops_RoundOp : Keops_PointwiseOp<"round"> {
+  let summary = "Rounding to a number of decimals";
+  let description = [{
+    Rounds each component to `decimals` digits after the decimal point (a
+    negative count rounds to tens, hundreds, ...); halves round away from 0.
+  }];
+  let arguments = (ins Keops_Formula:$x, I64Attr:$decimals);
+  let assemblyFormat = "$x `,` $decimals attr-dict `:` type($result)";
+  let hasFolder = 1;
+}
+
+def Keops_ClampOp : Keops_PointwiseOp<"clamp"> {
+  let summary = "Clamps x into [lo, hi]";
+  let description = "min(max(x, lo), hi), component by component.";
+  let arguments = (ins Keops_Formula:$x, Keops_Formula:$lo, Keops_Formula:$hi);
+  let assemblyFormat = "$x `,` $lo `,` $hi attr-dict `:` type($result)";
+}
+
+def Keops_IfElseOp : Keops_PointwiseOp<"ifelse"> {
+  let summary = "Selects a where c >= 0, b elsewhere";
+  let description = [{
+    Component by component: `c >= 0 ? a : b`. A NaN condition selects `b`.
+  }];
+  let arguments = (ins Keops_Formula:$cond, Keops_Formula:$a, Keops_Formula:$b);
+  let assemblyFormat = "$cond `,` $a `,` $b attr-dict `:` type($result)";
+  let hasFolder = 1;
+}
+
+def Keops_ModOp : Keops_PointwiseOp<"mod"> {
+  let summary = "Modulo with a period and an offset";
+  let description = "x - n * floor((x - d) / n): the representative of x in [d, d + n).";
+  let arguments = (ins Keops_Formula:$x, Keops_Formula:$n, Keops_Formula:$d);
+  let assemblyFormat = "$x `,` $n `,` $d attr-dict `:` type($result)";
+}
+
+def Keops_CmpOp : Keops_PointwiseOp<"cmp"> {
+  let summary = "Comparison returning 1 where it holds and 0 elsewhere";
+  let description = [{
+    Ordered comparisons: every predicate but `ne` is false (0) when an operand
+    is NaN; `ne` is true (1).
+  }];
+  let arguments = (ins Keops_CmpPredicateAttr:$predicate,
+                       Keops_Formula:$lhs, Keops_Formula:$rhs);
+  let assemblyFormat = "$predicate `,` $lhs `,` $rhs attr-dict `:` type($result)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions over the feature axis and norms. Results have dimension 1.
+//===----------------------------------------------------------------------===//
+
+class Keops_ToScalarOp<string mnemonic, string summ, string desc>
+    : Keops_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = summ;
+  let description = desc;
+  let arguments = (ins Keops_Formula:$x);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x)";
+  let hasFolder = 1;
+}
+
+def Keops_SumOp : Keops_ToScalarOp<"sum", "Sum of the components", "">;
+def Keops_MaxOp : Keops_ToScalarOp<"max", "Largest component",
+  "NaN if any component is NaN.">;
+def Keops_MinOp : Keops_ToScalarOp<"min", "Smallest component",
+  "NaN if any component is NaN.">;
+def Keops_ArgMaxOp : Keops_ToScalarOp<"argmax", "Position of the largest component",
+  "As a float; the first position wins ties; a NaN component is the largest.">;
+def Keops_ArgMinOp : Keops_ToScalarOp<"argmin", "Position of the smallest component",
+  "As a float; the first position wins ties; a NaN component is the smallest.">;
+def Keops_SqNorm2Op : Keops_ToScalarOp<"sqnorm2", "Squared Euclidean norm",
+  "sum_k x_k^2.">;
+def Keops_Norm2Op : Keops_ToScalarOp<"norm2", "Euclidean norm",
+  "sqrt(sum_k x_k^2).">;
+
+def Keops_NormalizeOp : Keops_Op<"normalize", [Pure, SameOperandsAndResultType]> {
+  let summary = "x / |x|";
+  let description = "x * rsqrt(sum_k x_k^2); the zero vector gives NaN.";
+  let arguments = (ins Keops_Formula:$x);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = "$x attr-dict `:` type($result)";
+}
+
+class Keops_BinaryToScalarOp<string mnemonic, string summ, string desc>
+    : Keops_Op<mnemonic, [Pure, InferTypeOpAdaptor, AllTypesMatch<["lhs", "rhs"]>]> {
+  let summary = summ;
+  let description = desc;
+  let arguments = (ins Keops_Formula:$lhs, Keops_Formula:$rhs);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs)";
+}
+
+def Keops_DotOp : Keops_BinaryToScalarOp<"dot", "Scalar product",
+  "sum_k a_k b_k.">;
+def Keops_SqDistOp : Keops_BinaryToScalarOp<"sqdist", "Squared Euclidean distance",
+  "sum_k (a_k - b_k)^2. Not folded to 0 for equal operands: inf - inf is NaN.">;
+
+def Keops_WeightedSqNormOp : Keops_Op<"weightedsqnorm", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Squared norm with a weight: isotropic, diagonal or full";
+  let description = [{
+    With x of dimension D and w of dimension 1: w sum_k x_k^2; of dimension D:
+    sum_k w_k x_k^2; of dimension D*D (row-major): sum_kl x_k w_kl x_l.
+  }];
+  let arguments = (ins Keops_Formula:$weight, Keops_Formula:$x);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = "$weight `,` $x attr-dict `:` type($weight) `,` type($x)";
+}
+
+def Keops_WeightedSqDistOp : Keops_Op<"weightedsqdist", [Pure, InferTypeOpAdaptor,
+                                                        AllTypesMatch<["x", "y"]>]> {
+  let summary = "weightedsqnorm(w, x - y)";
+  let arguments = (ins Keops_Formula:$weight, Keops_Formula:$x, Keops_Formula:$y);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = "$weight `,` $x `,` $y attr-dict `:` type($weight) `,` type($x)";
+}
+
+//===----------------------------------------------------------------------===//
+// Shape-changing ops on the feature axis.
+//===----------------------------------------------------------------------===//
+
+def Keops_OneHotOp : Keops_Op<"one_hot", [Pure, InferTypeOpAdaptor]> {
+  let summary = "One-hot encoding of a scalar";
+  let description = [{
+    The vector of dimension `dim` with 1 at position round(x) and 0 elsewhere;
+    all zeros when round(x) is out of range or x is NaN.
+  }];
+  let arguments = (ins Keops_Formula:$x, I64Attr:$dim);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = "$x `,` $dim attr-dict `:` type($x)";
+  let hasFolder = 1;
+}
+
+def Keops_MatVecMultOp : Keops_Op<"matvecmult", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Matrix-vector product";
+  let description = [{
+    A (dimension R*C, a row-major R x C matrix) times x (dimension C):
+    a vector of dimension R.
+  }];
+  let arguments = (ins Keops_Formula:$matrix, Keops_Formula:$x);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = "$matrix `,` $x attr-dict `:` type($matrix) `,` type($x)";
+}
+
+def Keops_VecMatMultOp : Keops_Op<"vecmatmult", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Vector-matrix product";
+  let description = [{
+    x (dimension R) times A (dimension R*C, row-major R x C): dimension C.
+  }];
+  let arguments = (ins Keops_Formula:$x, Keops_Formula:$matrix);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = "$x `,` $matrix attr-dict `:` type($x) `,` type($matrix)";
+}
+
+def Keops_TensorProdOp : Keops_Op<"tensorprod", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Outer product";
+  let description = "(a ⊗ b)[k * dim(b) + l] = a_k b_l.";
+  let arguments = (ins Keops_Formula:$lhs, Keops_Formula:$rhs);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+}
+
+def Keops_TensorDotOp : Keops_Op<"tensordot", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Contraction of two tensors stored as vectors";
+  let description = [{
+    `lhs` is a row-major tensor of shape `lhs_shape`, `rhs` of shape
+    `rhs_shape`. Axis `lhs_contract[k]` of lhs is contracted with axis
+    `rhs_contract[k]` of rhs (equal extents). The result holds the free axes
+    of lhs, then those of rhs, in order, row-major.
+  }];
+  let arguments = (ins Keops_Formula:$lhs, Keops_Formula:$rhs,
+                       DenseI64ArrayAttr:$lhs_shape, DenseI64ArrayAttr:$rhs_shape,
+                       DenseI64ArrayAttr:$lhs_contract,
+                       DenseI64ArrayAttr:$rhs_contract);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `shapes` $lhs_shape `,` $rhs_shape
+    `contract` $lhs_contract `,` $rhs_contract attr-dict
+    `:` type($lhs) `,` type($rhs)
+  }];
+}
+
+def Keops_KronOp : Keops_Op<"kron", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Kronecker product of two tensors of equal rank";
+  let description = [{
+    `lhs` has shape `lhs_shape`, `rhs` shape `rhs_shape` (same rank). The
+    result has shape lhs_shape[k] * rhs_shape[k] and entry
+    lhs[a] * rhs[b] at multi-index a * rhs_shape + b.
+  }];
+  let arguments = (ins Keops_Formula:$lhs, Keops_Formula:$rhs,
+                       DenseI64ArrayAttr:$lhs_shape, DenseI64ArrayAttr:$rhs_shape);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `shapes` $lhs_shape `,` $rhs_shape attr-dict
+    `:` type($lhs) `,` type($rhs)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Symbolic gradient.
+//===----------------------------------------------------------------------===//
+
+def Keops_GradOp : Keops_Op<"grad", [Pure, InferTypeOpAdaptor,
+                                     AllTypesMatch<["value", "cotangent"]>]> {
+  let summary = "Vector-Jacobian product of a formula";
+  let description = [{
+    `keops.grad %f wrt %v, %e` is (dF/dv)^T e, where F is the computation of
+    `%f` from the formula's variables, `%v` one of those variables (a block
+    argument of the enclosing `keops.reduce`) and `%e` has the type of `%f`.
+    The result has the type of `%v`. The differentiation pass expands it into
+    ordinary formula ops.
+  }];
+  let arguments = (ins Keops_Formula:$value, Keops_Formula:$variable,
+                       Keops_Formula:$cotangent);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = [{
+    $value `wrt` $variable `,` $cotangent attr-dict
+    `:` type($value) `,` type($variable)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // KEOPS_OPS_TD

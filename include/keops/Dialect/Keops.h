@@ -1,0 +1,48 @@
+//===- Keops.h - the keops dialect ------------------------------*- C++ -*-===//
+//
+// Dialect, enums and ops of the keops dialect. Definitions are in
+// dialect/*.td; this header only pulls in the generated declarations.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KEOPS_DIALECT_KEOPS_H
+#define KEOPS_DIALECT_KEOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "KeopsDialect.h.inc"
+#include "KeopsEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "KeopsAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "KeopsOps.h.inc"
+
+namespace mlir::keops {
+
+/// Whether `op` may appear in the formula region of a keops.reduce: a keops
+/// formula op, or one of the upstream arith / math / vector ops whose
+/// semantics a formula reuses (the list is in ReduceOp.cpp and
+/// docs/architecture.md).
+bool isFormulaOp(Operation *op);
+
+/// The dimension D of a formula value of type vector<D x T>.
+inline int64_t formulaDim(Value v) {
+  return llvm::cast<VectorType>(v.getType()).getDimSize(0);
+}
+
+} // namespace mlir::keops
+
+#endif // KEOPS_DIALECT_KEOPS_H

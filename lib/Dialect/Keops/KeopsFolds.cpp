@@ -1,0 +1,252 @@
+//===- KeopsFolds.cpp - folds and canonicalizations of keops ops ---------===//
+//
+// Folds keep IEEE semantics: a fold fires only when its result is the same
+// for every input, NaN, infinities and signed zeros included. Constant
+// folding evaluates in double and rounds once to the element type.
+//
+//===----------------------------------------------------------------------===//
+
+#include "keops/Dialect/Keops.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/APFloat.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::keops;
+
+namespace {
+#include "KeopsCanonicalize.inc"
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Constant helpers
+//===----------------------------------------------------------------------===//
+
+/// The components of a constant formula value, in double.
+static std::optional<SmallVector<double>> constantValues(Attribute attr) {
+  auto dense = dyn_cast_or_null<DenseFPElementsAttr>(attr);
+  if (!dense)
+    return std::nullopt;
+  SmallVector<double> values;
+  for (APFloat v : dense.getValues<APFloat>())
+    values.push_back(v.convertToDouble());
+  return values;
+}
+
+/// A dense constant of vector type `type` holding `values` rounded once.
+static DenseElementsAttr makeConstant(Type type, ArrayRef<double> values) {
+  auto vt = cast<VectorType>(type);
+  const llvm::fltSemantics &sem =
+      cast<FloatType>(vt.getElementType()).getFloatSemantics();
+  SmallVector<APFloat> floats;
+  for (double v : values) {
+    APFloat f(v);
+    bool lost;
+    f.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+    floats.push_back(f);
+  }
+  return DenseElementsAttr::get(vt, floats);
+}
+
+/// Folds a pointwise unary op on a constant operand.
+static OpFoldResult foldPointwise(Attribute operand, Type type,
+                                  llvm::function_ref<double(double)> fn) {
+  std::optional<SmallVector<double>> values = constantValues(operand);
+  if (!values)
+    return {};
+  for (double &v : *values)
+    v = fn(v);
+  return makeConstant(type, *values);
+}
+
+//===----------------------------------------------------------------------===//
+// Scalar semantics shared with the reference interpreter's documentation.
+//===----------------------------------------------------------------------===//
+
+static double signOf(double x) {
+  return std::isnan(x) ? x : (x > 0) - (x < 0);
+}
+static double stepOf(double x) { return std::isnan(x) ? x : x >= 0 ? 1 : 0; }
+static double reluOf(double x) { return x < 0 ? 0 : x; }
+static double xlogxOf(double x) { return x == 0 ? 0 : x * std::log(x); }
+static double sinxdivxOf(double x) { return x == 0 ? 1 : std::sin(x) / x; }
+
+OpFoldResult SignOp::fold(FoldAdaptor adaptor) {
+  return foldPointwise(adaptor.getX(), getType(), signOf);
+}
+OpFoldResult StepOp::fold(FoldAdaptor adaptor) {
+  return foldPointwise(adaptor.getX(), getType(), stepOf);
+}
+OpFoldResult ReluOp::fold(FoldAdaptor adaptor) {
+  return foldPointwise(adaptor.getX(), getType(), reluOf);
+}
+OpFoldResult XLogXOp::fold(FoldAdaptor adaptor) {
+  return foldPointwise(adaptor.getX(), getType(), xlogxOf);
+}
+OpFoldResult SinXDivXOp::fold(FoldAdaptor adaptor) {
+  return foldPointwise(adaptor.getX(), getType(), sinxdivxOf);
+}
+
+OpFoldResult PowIOp::fold(FoldAdaptor adaptor) {
+  int64_t n = getExponent();
+  if (n == 1)
+    return getX();
+  if (n == 0) // pown(x, 0) = 1 for every x, NaN included.
+    return makeConstant(getType(),
+                        SmallVector<double>(formulaDim(getX()), 1.0));
+  return foldPointwise(adaptor.getX(), getType(), [n](double x) {
+    return std::pow(x, static_cast<double>(n));
+  });
+}
+
+OpFoldResult RoundOp::fold(FoldAdaptor adaptor) {
+  double scale = std::pow(10.0, static_cast<double>(getDecimals()));
+  return foldPointwise(adaptor.getX(), getType(), [scale](double x) {
+    return std::round(x * scale) / scale;
+  });
+}
+
+OpFoldResult IfElseOp::fold(FoldAdaptor adaptor) {
+  if (getA() == getB())
+    return getA();
+  std::optional<SmallVector<double>> cond = constantValues(adaptor.getCond());
+  if (!cond)
+    return {};
+  // c >= 0 is false for NaN: a NaN condition selects b.
+  if (llvm::all_of(*cond, [](double c) { return c >= 0; }))
+    return getA();
+  if (llvm::none_of(*cond, [](double c) { return c >= 0; }))
+    return getB();
+  std::optional<SmallVector<double>> a = constantValues(adaptor.getA());
+  std::optional<SmallVector<double>> b = constantValues(adaptor.getB());
+  if (!a || !b)
+    return {};
+  SmallVector<double> out;
+  for (auto [c, x, y] : llvm::zip(*cond, *a, *b))
+    out.push_back(c >= 0 ? x : y);
+  return makeConstant(getType(), out);
+}
+
+OpFoldResult CmpOp::fold(FoldAdaptor adaptor) {
+  std::optional<SmallVector<double>> lhs = constantValues(adaptor.getLhs());
+  std::optional<SmallVector<double>> rhs = constantValues(adaptor.getRhs());
+  if (!lhs || !rhs)
+    return {};
+  CmpPredicate pred = getPredicate();
+  SmallVector<double> out;
+  for (auto [a, b] : llvm::zip(*lhs, *rhs)) {
+    bool r = false;
+    switch (pred) {
+    case CmpPredicate::LT: r = a < b; break;
+    case CmpPredicate::LE: r = a <= b; break;
+    case CmpPredicate::GT: r = a > b; break;
+    case CmpPredicate::GE: r = a >= b; break;
+    case CmpPredicate::EQ: r = a == b; break;
+    case CmpPredicate::NE: r = a != b; break;
+    }
+    out.push_back(r ? 1.0 : 0.0);
+  }
+  return makeConstant(getType(), out);
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions over the feature axis: identities on dimension 1, constants.
+//===----------------------------------------------------------------------===//
+
+/// Folds a reduction over the components of a constant.
+static OpFoldResult foldComponents(Attribute operand, Type type,
+                                   llvm::function_ref<double(ArrayRef<double>)> fn) {
+  std::optional<SmallVector<double>> values = constantValues(operand);
+  if (!values)
+    return {};
+  return makeConstant(type, {fn(*values)});
+}
+
+/// Min or max with NaN propagation, and the position where it is reached.
+static std::pair<double, double> extremum(ArrayRef<double> xs, bool isMax) {
+  size_t best = 0;
+  for (size_t k = 1; k < xs.size(); ++k) {
+    if (std::isnan(xs[best]))
+      break;
+    if (std::isnan(xs[k]) || (isMax ? xs[k] > xs[best] : xs[k] < xs[best]))
+      best = k;
+  }
+  return {xs[best], static_cast<double>(best)};
+}
+
+OpFoldResult SumOp::fold(FoldAdaptor adaptor) {
+  if (formulaDim(getX()) == 1)
+    return getX();
+  return foldComponents(adaptor.getX(), getType(), [](ArrayRef<double> xs) {
+    double s = 0;
+    for (double x : xs)
+      s += x;
+    return s;
+  });
+}
+OpFoldResult MaxOp::fold(FoldAdaptor adaptor) {
+  if (formulaDim(getX()) == 1)
+    return getX();
+  return foldComponents(adaptor.getX(), getType(), [](ArrayRef<double> xs) {
+    return extremum(xs, true).first;
+  });
+}
+OpFoldResult MinOp::fold(FoldAdaptor adaptor) {
+  if (formulaDim(getX()) == 1)
+    return getX();
+  return foldComponents(adaptor.getX(), getType(), [](ArrayRef<double> xs) {
+    return extremum(xs, false).first;
+  });
+}
+OpFoldResult ArgMaxOp::fold(FoldAdaptor adaptor) {
+  if (formulaDim(getX()) == 1)
+    return makeConstant(getType(), {0.0});
+  return foldComponents(adaptor.getX(), getType(), [](ArrayRef<double> xs) {
+    return extremum(xs, true).second;
+  });
+}
+OpFoldResult ArgMinOp::fold(FoldAdaptor adaptor) {
+  if (formulaDim(getX()) == 1)
+    return makeConstant(getType(), {0.0});
+  return foldComponents(adaptor.getX(), getType(), [](ArrayRef<double> xs) {
+    return extremum(xs, false).second;
+  });
+}
+
+static double sumOfSquares(ArrayRef<double> xs) {
+  double s = 0;
+  for (double x : xs)
+    s += x * x;
+  return s;
+}
+OpFoldResult SqNorm2Op::fold(FoldAdaptor adaptor) {
+  return foldComponents(adaptor.getX(), getType(), sumOfSquares);
+}
+// norm2 of a scalar is not |x|: x * x may overflow where |x| does not.
+OpFoldResult Norm2Op::fold(FoldAdaptor adaptor) {
+  return foldComponents(adaptor.getX(), getType(), [](ArrayRef<double> xs) {
+    return std::sqrt(sumOfSquares(xs));
+  });
+}
+
+OpFoldResult OneHotOp::fold(FoldAdaptor adaptor) {
+  std::optional<SmallVector<double>> x = constantValues(adaptor.getX());
+  if (!x)
+    return {};
+  SmallVector<double> out(getDim(), 0.0);
+  double k = std::round((*x)[0]);
+  if (k >= 0 && k < static_cast<double>(getDim()))
+    out[static_cast<size_t>(k)] = 1.0;
+  return makeConstant(getType(), out);
+}
+
+//===----------------------------------------------------------------------===//
+// Dialect-wide canonicalization patterns (declared in KeopsCanonicalize.td).
+//===----------------------------------------------------------------------===//
+
+void KeopsDialect::getCanonicalizationPatterns(
+    RewritePatternSet &results) const {
+  populateWithGenerated(results);
+}

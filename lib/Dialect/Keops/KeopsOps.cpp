@@ -1,0 +1,258 @@
+//===- KeopsOps.cpp - keops formula ops: result types and verifiers ------===//
+//
+// Result types of the formula ops are inferred from their operands; the
+// inference functions are also where dimension mismatches are reported.
+//
+//===----------------------------------------------------------------------===//
+
+#include "keops/Dialect/Keops.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/SmallBitVector.h"
+
+using namespace mlir;
+using namespace mlir::keops;
+
+static VectorType formulaType(Value v) { return cast<VectorType>(v.getType()); }
+
+static VectorType withDim(Value like, int64_t dim) {
+  return VectorType::get({dim}, formulaType(like).getElementType());
+}
+
+static int64_t product(ArrayRef<int64_t> dims) {
+  int64_t p = 1;
+  for (int64_t d : dims)
+    p *= d;
+  return p;
+}
+
+//===----------------------------------------------------------------------===//
+// Ops with a result of dimension 1
+//===----------------------------------------------------------------------===//
+
+#define KEOPS_INFER_SCALAR(OP, OPERAND)                                        \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location>,   \
+                                     OP::Adaptor adaptor,                      \
+                                     SmallVectorImpl<Type> &types) {           \
+    types.push_back(withDim(adaptor.OPERAND(), 1));                            \
+    return success();                                                          \
+  }
+
+KEOPS_INFER_SCALAR(SumOp, getX)
+KEOPS_INFER_SCALAR(MaxOp, getX)
+KEOPS_INFER_SCALAR(MinOp, getX)
+KEOPS_INFER_SCALAR(ArgMaxOp, getX)
+KEOPS_INFER_SCALAR(ArgMinOp, getX)
+KEOPS_INFER_SCALAR(SqNorm2Op, getX)
+KEOPS_INFER_SCALAR(Norm2Op, getX)
+KEOPS_INFER_SCALAR(DotOp, getLhs)
+KEOPS_INFER_SCALAR(SqDistOp, getLhs)
+#undef KEOPS_INFER_SCALAR
+
+/// A weight for a D-dimensional vector has dimension 1, D or D*D.
+static LogicalResult checkWeight(std::optional<Location> loc, Value weight,
+                                 Value x) {
+  int64_t w = formulaDim(weight), d = formulaDim(x);
+  if (formulaType(weight).getElementType() != formulaType(x).getElementType())
+    return emitOptionalError(loc, "the weight and the vector must have the "
+                                  "same element type");
+  if (w != 1 && w != d && w != d * d)
+    return emitOptionalError(
+        loc, "a weight for a vector of dimension ", d,
+        " must have dimension 1 (isotropic), ", d, " (diagonal) or ", d * d,
+        " (full matrix), got ", w);
+  return success();
+}
+
+LogicalResult
+WeightedSqNormOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                   Adaptor adaptor,
+                                   SmallVectorImpl<Type> &types) {
+  if (failed(checkWeight(loc, adaptor.getWeight(), adaptor.getX())))
+    return failure();
+  types.push_back(withDim(adaptor.getX(), 1));
+  return success();
+}
+
+LogicalResult
+WeightedSqDistOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                   Adaptor adaptor,
+                                   SmallVectorImpl<Type> &types) {
+  if (failed(checkWeight(loc, adaptor.getWeight(), adaptor.getX())))
+    return failure();
+  types.push_back(withDim(adaptor.getX(), 1));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shape-changing ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult OneHotOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  if (formulaDim(adaptor.getX()) != 1)
+    return emitOptionalError(loc, "one_hot encodes a scalar (dimension 1), "
+                                  "got dimension ",
+                             formulaDim(adaptor.getX()));
+  int64_t dim = adaptor.getDim();
+  if (dim < 1)
+    return emitOptionalError(loc, "one_hot needs a dimension >= 1, got ", dim);
+  types.push_back(withDim(adaptor.getX(), dim));
+  return success();
+}
+
+/// Shared by matvecmult and vecmatmult: a matrix of dimension R*C against a
+/// vector of dimension R or C.
+static FailureOr<int64_t> matrixProductDim(std::optional<Location> loc,
+                                           StringRef name, Value matrix,
+                                           Value x) {
+  if (formulaType(matrix).getElementType() != formulaType(x).getElementType())
+    return emitOptionalError(loc, name,
+                             " needs operands of one element type");
+  int64_t m = formulaDim(matrix), n = formulaDim(x);
+  if (m % n != 0)
+    return emitOptionalError(loc, name, ": the matrix has ", m,
+                             " entries, not a multiple of the vector's "
+                             "dimension ",
+                             n);
+  return m / n;
+}
+
+LogicalResult MatVecMultOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  FailureOr<int64_t> dim = matrixProductDim(loc, "matvecmult",
+                                            adaptor.getMatrix(), adaptor.getX());
+  if (failed(dim))
+    return failure();
+  types.push_back(withDim(adaptor.getX(), *dim));
+  return success();
+}
+
+LogicalResult VecMatMultOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  FailureOr<int64_t> dim = matrixProductDim(loc, "vecmatmult",
+                                            adaptor.getMatrix(), adaptor.getX());
+  if (failed(dim))
+    return failure();
+  types.push_back(withDim(adaptor.getX(), *dim));
+  return success();
+}
+
+LogicalResult TensorProdOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  if (formulaType(adaptor.getLhs()).getElementType() !=
+      formulaType(adaptor.getRhs()).getElementType())
+    return emitOptionalError(loc, "tensorprod needs operands of one element "
+                                  "type");
+  types.push_back(withDim(adaptor.getLhs(), formulaDim(adaptor.getLhs()) *
+                                                formulaDim(adaptor.getRhs())));
+  return success();
+}
+
+/// Checks that `shape` has only positive extents and holds `dim` entries.
+static LogicalResult checkShape(std::optional<Location> loc, StringRef side,
+                                ArrayRef<int64_t> shape, int64_t dim) {
+  if (shape.empty())
+    return emitOptionalError(loc, "the ", side, " shape must not be empty");
+  for (int64_t d : shape)
+    if (d < 1)
+      return emitOptionalError(loc, "the ", side,
+                               " shape must have positive extents");
+  if (product(shape) != dim)
+    return emitOptionalError(loc, "the ", side, " shape holds ",
+                             product(shape), " entries but the ", side,
+                             " operand has dimension ", dim);
+  return success();
+}
+
+LogicalResult TensorDotOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  ArrayRef<int64_t> ls = adaptor.getLhsShape(), rs = adaptor.getRhsShape();
+  ArrayRef<int64_t> lc = adaptor.getLhsContract(),
+                    rc = adaptor.getRhsContract();
+  if (formulaType(adaptor.getLhs()).getElementType() !=
+      formulaType(adaptor.getRhs()).getElementType())
+    return emitOptionalError(loc, "tensordot needs operands of one element "
+                                  "type");
+  if (failed(checkShape(loc, "lhs", ls, formulaDim(adaptor.getLhs()))) ||
+      failed(checkShape(loc, "rhs", rs, formulaDim(adaptor.getRhs()))))
+    return failure();
+  if (lc.size() != rc.size())
+    return emitOptionalError(loc, "tensordot contracts ", lc.size(),
+                             " lhs axes with ", rc.size(), " rhs axes");
+  llvm::SmallBitVector lused(ls.size()), rused(rs.size());
+  for (auto [a, b] : llvm::zip(lc, rc)) {
+    if (a < 0 || a >= static_cast<int64_t>(ls.size()) || b < 0 ||
+        b >= static_cast<int64_t>(rs.size()))
+      return emitOptionalError(loc, "tensordot contraction axis out of range");
+    if (lused.test(a) || rused.test(b))
+      return emitOptionalError(loc, "tensordot contracts an axis twice");
+    if (ls[a] != rs[b])
+      return emitOptionalError(loc, "tensordot contracts lhs axis ", a,
+                               " of extent ", ls[a], " with rhs axis ", b,
+                               " of extent ", rs[b]);
+    lused.set(a);
+    rused.set(b);
+  }
+  int64_t dim = 1;
+  for (auto [axis, extent] : llvm::enumerate(ls))
+    if (!lused.test(axis))
+      dim *= extent;
+  for (auto [axis, extent] : llvm::enumerate(rs))
+    if (!rused.test(axis))
+      dim *= extent;
+  types.push_back(withDim(adaptor.getLhs(), dim));
+  return success();
+}
+
+LogicalResult KronOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  ArrayRef<int64_t> ls = adaptor.getLhsShape(), rs = adaptor.getRhsShape();
+  if (formulaType(adaptor.getLhs()).getElementType() !=
+      formulaType(adaptor.getRhs()).getElementType())
+    return emitOptionalError(loc, "kron needs operands of one element type");
+  if (failed(checkShape(loc, "lhs", ls, formulaDim(adaptor.getLhs()))) ||
+      failed(checkShape(loc, "rhs", rs, formulaDim(adaptor.getRhs()))))
+    return failure();
+  if (ls.size() != rs.size())
+    return emitOptionalError(loc, "kron needs tensors of equal rank, got ",
+                             ls.size(), " and ", rs.size());
+  types.push_back(withDim(adaptor.getLhs(), formulaDim(adaptor.getLhs()) *
+                                                formulaDim(adaptor.getRhs())));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Gradient
+//===----------------------------------------------------------------------===//
+
+LogicalResult GradOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  types.push_back(adaptor.getVariable().getType());
+  return success();
+}
+
+LogicalResult GradOp::verify() {
+  auto arg = dyn_cast<BlockArgument>(getVariable());
+  if (!arg || !isa_and_nonnull<ReduceOp>(arg.getOwner()->getParentOp()))
+    return emitOpError() << "differentiates with respect to a value that is "
+                            "not a variable: the second operand must be a "
+                            "block argument of the enclosing keops.reduce";
+  if (formulaType(getValue()).getElementType() !=
+      formulaType(getVariable()).getElementType())
+    return emitOpError() << "needs a variable of the formula's element type";
+  return success();
+}

@@ -1,0 +1,479 @@
+//===- ReduceOp.cpp - keops.reduce: syntax, builder, verifier ------------===//
+
+#include "keops/Dialect/Keops.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::keops;
+
+//===----------------------------------------------------------------------===//
+// Reduction kinds
+//===----------------------------------------------------------------------===//
+
+unsigned ReduceOp::getNumOutputs(ReductionKind kind) {
+  switch (kind) {
+  case ReductionKind::MinArgMin:
+  case ReductionKind::MaxArgMax:
+  case ReductionKind::KMinArgKMin:
+    return 2;
+  default:
+    return 1;
+  }
+}
+
+bool ReduceOp::isIndexOutput(ReductionKind kind, unsigned index) {
+  switch (kind) {
+  case ReductionKind::ArgMin:
+  case ReductionKind::ArgMax:
+  case ReductionKind::ArgKMin:
+    return true;
+  case ReductionKind::MinArgMin:
+  case ReductionKind::MaxArgMax:
+  case ReductionKind::KMinArgKMin:
+    return index == 1;
+  default:
+    return false;
+  }
+}
+
+bool ReduceOp::needsK(ReductionKind kind) {
+  return kind == ReductionKind::KMin || kind == ReductionKind::ArgKMin ||
+         kind == ReductionKind::KMinArgKMin;
+}
+
+Category ReduceOp::getCategory(unsigned index) {
+  return cast<CategoryAttr>(getCategories()[index]).getValue();
+}
+
+YieldOp ReduceOp::getYield() {
+  return cast<YieldOp>(getFormula().front().getTerminator());
+}
+
+//===----------------------------------------------------------------------===//
+// Formula ops
+//===----------------------------------------------------------------------===//
+
+bool mlir::keops::isFormulaOp(Operation *op) {
+  if (isa<KeopsDialect>(op->getDialect()))
+    return !isa<ReduceOp>(op);
+  // Upstream ops whose semantics on vector<D x T> are exactly what a formula
+  // needs: IEEE arithmetic, elementary functions, broadcasting, slicing.
+  return isa<arith::ConstantOp, arith::AddFOp, arith::SubFOp, arith::MulFOp,
+             arith::DivFOp, arith::NegFOp, arith::MaximumFOp,
+             arith::MinimumFOp>(op) ||
+         isa<math::ExpOp, math::LogOp, math::SinOp, math::CosOp, math::TanOp,
+             math::AsinOp, math::AcosOp, math::AtanOp, math::Atan2Op,
+             math::SinhOp, math::CoshOp, math::TanhOp, math::SqrtOp,
+             math::RsqrtOp, math::AbsFOp, math::FloorOp, math::CeilOp,
+             math::PowFOp, math::ErfOp>(op) ||
+         isa<vector::BroadcastOp, vector::ExtractStridedSliceOp,
+             vector::ShuffleOp>(op);
+}
+
+//===----------------------------------------------------------------------===//
+// Builder
+//===----------------------------------------------------------------------===//
+
+/// The type of the per-pair value of an input array: the last dimension of
+/// an i/j array (rows x D) or the only one of a parameter (D).
+static VectorType variableType(Type inputType) {
+  auto shaped = dyn_cast<ShapedType>(inputType);
+  if (!shaped || !shaped.hasRank() || shaped.getRank() < 1 ||
+      shaped.isDynamicDim(shaped.getRank() - 1))
+    return {};
+  return VectorType::get({shaped.getDimSize(shaped.getRank() - 1)},
+                         shaped.getElementType());
+}
+
+void ReduceOp::build(OpBuilder &builder, OperationState &state,
+                     ReductionKind kind, Axis axis, ValueRange ins,
+                     ArrayRef<Category> categories, ValueRange outs,
+                     std::optional<int64_t> k) {
+  MLIRContext *ctx = builder.getContext();
+  state.addOperands(ins);
+  state.addOperands(outs);
+  Properties &props = state.getOrAddProperties<Properties>();
+  props.operandSegmentSizes = {static_cast<int32_t>(ins.size()),
+                               static_cast<int32_t>(outs.size())};
+  props.kind = ReductionKindAttr::get(ctx, kind);
+  props.axis = AxisAttr::get(ctx, axis);
+  props.categories = builder.getArrayAttr(llvm::to_vector(
+      llvm::map_range(categories, [&](Category c) -> Attribute {
+        return CategoryAttr::get(ctx, c);
+      })));
+  if (k)
+    props.k = builder.getI64IntegerAttr(*k);
+  for (Value out : outs)
+    if (isa<RankedTensorType>(out.getType()))
+      state.addTypes(out.getType());
+  Region *region = state.addRegion();
+  Block *block = new Block();
+  region->push_back(block);
+  for (Value in : ins) {
+    VectorType type = variableType(in.getType());
+    block->addArgument(type ? Type(type) : in.getType(), state.location);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Syntax:
+//   keops.reduce <kind> [k = <K>] over <axis>
+//       ins(%a : <category> <type>, ...) outs(%o : <type>, ...)
+//       [attributes {...}] <region> [-> <result types>]
+//===----------------------------------------------------------------------===//
+
+ParseResult ReduceOp::parse(OpAsmParser &parser, OperationState &result) {
+  MLIRContext *ctx = parser.getContext();
+  Properties &props = result.getOrAddProperties<Properties>();
+
+  StringRef word;
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseKeyword(&word))
+    return failure();
+  std::optional<ReductionKind> kind = symbolizeReductionKind(word);
+  if (!kind)
+    return parser.emitError(loc, "unknown reduction kind '")
+           << word
+           << "'; expected sum, min, max, argmin, argmax, min_argmin, "
+              "max_argmax, kmin, argkmin, kmin_argkmin, logsumexp or "
+              "sumsoftmaxweight";
+  props.kind = ReductionKindAttr::get(ctx, *kind);
+
+  if (succeeded(parser.parseOptionalKeyword("k"))) {
+    int64_t k;
+    if (parser.parseEqual() || parser.parseInteger(k))
+      return failure();
+    props.k = IntegerAttr::get(IntegerType::get(ctx, 64), k);
+  }
+
+  if (parser.parseKeyword("over"))
+    return failure();
+  loc = parser.getCurrentLocation();
+  if (parser.parseKeyword(&word))
+    return failure();
+  std::optional<Axis> axis = symbolizeAxis(word);
+  if (!axis)
+    return parser.emitError(loc, "unknown reduction axis '")
+           << word << "'; expected i or j";
+  props.axis = AxisAttr::get(ctx, *axis);
+
+  SmallVector<OpAsmParser::UnresolvedOperand> ins, outs;
+  SmallVector<Type> inTypes, outTypes;
+  SmallVector<Attribute> categories;
+  auto parseInput = [&]() -> ParseResult {
+    SMLoc catLoc;
+    StringRef cat;
+    if (parser.parseOperand(ins.emplace_back()) || parser.parseColon())
+      return failure();
+    catLoc = parser.getCurrentLocation();
+    if (parser.parseKeyword(&cat))
+      return failure();
+    std::optional<Category> c = symbolizeCategory(cat);
+    if (!c)
+      return parser.emitError(catLoc, "unknown variable category '")
+             << cat << "'; expected i, j or p";
+    categories.push_back(CategoryAttr::get(ctx, *c));
+    return parser.parseType(inTypes.emplace_back());
+  };
+  auto parseOutput = [&]() -> ParseResult {
+    if (parser.parseOperand(outs.emplace_back()) || parser.parseColon())
+      return failure();
+    return parser.parseType(outTypes.emplace_back());
+  };
+  SMLoc insLoc = parser.getCurrentLocation();
+  if (parser.parseKeyword("ins") ||
+      parser.parseCommaSeparatedList(AsmParser::Delimiter::Paren, parseInput))
+    return failure();
+  SMLoc outsLoc = parser.getCurrentLocation();
+  if (parser.parseKeyword("outs") ||
+      parser.parseCommaSeparatedList(AsmParser::Delimiter::Paren, parseOutput))
+    return failure();
+  props.categories = ArrayAttr::get(ctx, categories);
+  props.operandSegmentSizes = {static_cast<int32_t>(ins.size()),
+                               static_cast<int32_t>(outs.size())};
+  if (parser.resolveOperands(ins, inTypes, insLoc, result.operands) ||
+      parser.resolveOperands(outs, outTypes, outsLoc, result.operands))
+    return failure();
+
+  if (parser.parseOptionalAttrDictWithKeyword(result.attributes))
+    return failure();
+  Region *region = result.addRegion();
+  if (parser.parseRegion(*region, /*arguments=*/{}))
+    return failure();
+  if (region->empty())
+    return parser.emitError(parser.getCurrentLocation(),
+                            "expected a formula region with one block");
+  if (succeeded(parser.parseOptionalArrow()) &&
+      parser.parseTypeList(result.types))
+    return failure();
+  return success();
+}
+
+void ReduceOp::print(OpAsmPrinter &p) {
+  p << ' ' << stringifyReductionKind(getKind());
+  if (std::optional<uint64_t> k = getK())
+    p << " k = " << static_cast<int64_t>(*k);
+  p << " over " << stringifyAxis(getAxis()) << " ins(";
+  llvm::interleaveComma(llvm::enumerate(getIns()), p, [&](auto it) {
+    p << it.value() << " : " << stringifyCategory(getCategory(it.index()))
+      << ' ' << it.value().getType();
+  });
+  p << ") outs(";
+  llvm::interleaveComma(getOuts(), p, [&](Value v) {
+    p << v << " : " << v.getType();
+  });
+  p << ")";
+  p.printOptionalAttrDictWithKeyword(
+      (*this)->getAttrs(), {"kind", "axis", "categories", "k",
+                            "operandSegmentSizes"});
+  p << ' ';
+  p.printRegion(getFormula(), /*printEntryBlockArgs=*/true,
+                /*printBlockTerminators=*/true);
+  if (!getResults().empty()) {
+    p << " -> ";
+    llvm::interleaveComma(getResultTypes(), p);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Memory effects: memref inputs are read, memref outputs written.
+//===----------------------------------------------------------------------===//
+
+void ReduceOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  for (OpOperand &operand : getInsMutable())
+    if (isa<MemRefType>(operand.get().getType()))
+      effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  for (OpOperand &operand : getOutsMutable())
+    if (isa<MemRefType>(operand.get().getType()))
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+}
+
+//===----------------------------------------------------------------------===//
+// Verifier: everything that does not need the formula.
+//===----------------------------------------------------------------------===//
+
+/// Checks that a static extent agrees with the one seen before (if any).
+static LogicalResult checkExtent(ReduceOp op, int64_t &seen, StringRef &seenBy,
+                                 int64_t extent, StringRef by,
+                                 StringRef what) {
+  if (ShapedType::isDynamic(extent))
+    return success();
+  if (!ShapedType::isDynamic(seen) && seen != extent)
+    return op.emitOpError() << "the number of " << what << " is " << seen
+                            << " for " << seenBy << " but " << extent
+                            << " for " << by;
+  seen = extent;
+  seenBy = by;
+  return success();
+}
+
+LogicalResult ReduceOp::verify() {
+  ReductionKind kind = getKind();
+  StringRef kindName = stringifyReductionKind(kind);
+  if (getCategories().size() != getIns().size())
+    return emitOpError() << "expects one category per input, got "
+                         << getCategories().size() << " categories for "
+                         << getIns().size() << " inputs";
+  if (getIns().empty())
+    return emitOpError() << "needs at least one input variable";
+
+  // Inputs: i/j variables are rows x D arrays, parameters D-vectors, all with
+  // one floating-point element type.
+  Type elementType;
+  int64_t rows[2] = {ShapedType::kDynamic, ShapedType::kDynamic};
+  StringRef rowsBy[2];
+  std::string names[2];
+  bool hasCategory[3] = {false, false, false};
+  for (auto [index, value] : llvm::enumerate(getIns())) {
+    Category cat = getCategory(index);
+    hasCategory[static_cast<int>(cat)] = true;
+    auto type = cast<ShapedType>(value.getType());
+    int64_t wantRank = cat == Category::P ? 1 : 2;
+    if (!type.hasRank() || type.getRank() != wantRank)
+      return emitOpError() << "input #" << index << " (category "
+                           << stringifyCategory(cat) << ") must be "
+                           << (cat == Category::P
+                                   ? "a 1-D array (D)"
+                                   : "a 2-D array (rows x D)")
+                           << ", got " << type;
+    if (type.isDynamicDim(wantRank - 1))
+      return emitOpError() << "input #" << index
+                           << " must have a static vector dimension, got "
+                           << type;
+    Type elt = type.getElementType();
+    if (!elt.isF16() && !elt.isF32() && !elt.isF64())
+      return emitOpError() << "input #" << index
+                           << " must hold f16, f32 or f64 values, got " << elt;
+    if (!elementType)
+      elementType = elt;
+    else if (elt != elementType)
+      return emitOpError() << "input #" << index << " has element type "
+                           << elt << " but input #0 has " << elementType
+                           << "; all variables share one element type";
+    if (cat != Category::P) {
+      int c = static_cast<int>(cat);
+      names[c] = ("input #" + Twine(index)).str();
+      if (failed(checkExtent(*this, rows[c], rowsBy[c], type.getDimSize(0),
+                             names[c], cat == Category::I ? "rows (M)"
+                                                          : "columns (N)")))
+        return failure();
+    }
+  }
+  if (!hasCategory[static_cast<int>(getReducedCategory())])
+    return emitOpError() << "a reduction over "
+                         << stringifyAxis(getAxis()) << " needs at least one "
+                         << stringifyCategory(getReducedCategory())
+                         << " variable to give the number of "
+                         << (getAxis() == Axis::J ? "columns" : "rows");
+
+  // K.
+  if (needsK(kind)) {
+    if (!getK())
+      return emitOpError() << "reduction '" << kindName
+                           << "' needs the attribute k";
+    if (static_cast<int64_t>(*getK()) < 1)
+      return emitOpError() << "reduction '" << kindName
+                           << "' needs k >= 1, got "
+                           << static_cast<int64_t>(*getK());
+  } else if (getK()) {
+    return emitOpError() << "reduction '" << kindName << "' takes no k";
+  }
+
+  // Outputs.
+  unsigned numOutputs = getNumOutputs(kind);
+  if (getOuts().size() != numOutputs)
+    return emitOpError() << "reduction '" << kindName << "' writes "
+                         << numOutputs << " output"
+                         << (numOutputs == 1 ? "" : "s") << ", got "
+                         << getOuts().size();
+  bool tensors = isa<RankedTensorType>(getOuts()[0].getType());
+  int kept = static_cast<int>(getKeptCategory());
+  for (auto [index, value] : llvm::enumerate(getOuts())) {
+    auto type = dyn_cast<ShapedType>(value.getType());
+    if (!type || !type.hasRank() || type.getRank() != 2 ||
+        !(isa<RankedTensorType>(type) || isa<MemRefType>(type)))
+      return emitOpError() << "output #" << index
+                           << " must be a 2-D tensor or memref, got "
+                           << value.getType();
+    if (isa<RankedTensorType>(type) != tensors)
+      return emitOpError() << "outputs must be all tensors or all memrefs";
+    Type elt = type.getElementType();
+    if (isIndexOutput(kind, index)) {
+      if (!elt.isSignlessInteger(32) && !elt.isSignlessInteger(64))
+        return emitOpError() << "output #" << index << " of '" << kindName
+                             << "' holds indices and must have element type "
+                                "i32 or i64, got "
+                             << elt;
+    } else if (elt != elementType) {
+      return emitOpError() << "output #" << index << " has element type "
+                           << elt << " but the variables have "
+                           << elementType;
+    }
+    if (failed(checkExtent(*this, rows[kept], rowsBy[kept],
+                           type.getDimSize(0),
+                           ("output #" + Twine(index)).str(),
+                           kept == 0 ? "rows (M)" : "columns (N)")))
+      return failure();
+  }
+  if (tensors) {
+    if (getResults().size() != getOuts().size() ||
+        getResultTypes() != getOuts().getTypes())
+      return emitOpError()
+             << "with tensor outputs, the results must have the outputs' "
+                "types";
+  } else if (!getResults().empty()) {
+    return emitOpError() << "with memref outputs, the op has no results";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Region verifier: the formula.
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReduceOp::verifyRegions() {
+  Block &body = getFormula().front();
+  if (body.getNumArguments() != getIns().size())
+    return emitOpError() << "the formula has " << body.getNumArguments()
+                         << " block arguments for " << getIns().size()
+                         << " inputs";
+  Type elementType = cast<ShapedType>(getIns()[0].getType()).getElementType();
+  for (auto [index, arg] : llvm::enumerate(body.getArguments())) {
+    VectorType want = variableType(getIns()[index].getType());
+    if (arg.getType() != want)
+      return emitOpError() << "block argument #" << index << " has type "
+                           << arg.getType() << " but input #" << index
+                           << " of type " << getIns()[index].getType()
+                           << " holds " << want << " values";
+  }
+  if (body.empty() || !isa<YieldOp>(body.back()))
+    return emitOpError() << "the formula must end with keops.yield";
+
+  for (Operation &op : body.without_terminator()) {
+    if (!isFormulaOp(&op))
+      return op.emitOpError()
+             << "is not allowed in a keops formula; a formula holds keops "
+                "ops and the arith, math and vector ops listed in "
+                "docs/architecture.md";
+    for (Type t : op.getResultTypes()) {
+      auto vt = dyn_cast<VectorType>(t);
+      if (!vt || vt.getRank() != 1 || vt.isScalable() ||
+          vt.getElementType() != elementType)
+        return op.emitOpError() << "produces " << t
+                                << "; every formula value must be a "
+                                   "vector<D x "
+                                << elementType << ">";
+    }
+  }
+
+  ReductionKind kind = getKind();
+  StringRef kindName = stringifyReductionKind(kind);
+  YieldOp yield = getYield();
+  unsigned minYield = kind == ReductionKind::SumSoftmaxWeight ? 2 : 1;
+  unsigned maxYield = (kind == ReductionKind::SumSoftmaxWeight ||
+                       kind == ReductionKind::LogSumExp)
+                          ? 2
+                          : 1;
+  unsigned numYield = yield.getValues().size();
+  if (numYield < minYield || numYield > maxYield)
+    return yield.emitOpError()
+           << "reduction '" << kindName << "' needs "
+           << (minYield == maxYield ? Twine(minYield)
+                                    : Twine(minYield) + " or " + Twine(maxYield))
+           << " formula value" << (maxYield == 1 ? "" : "s") << ", got "
+           << numYield;
+  for (Value v : yield.getValues())
+    if (cast<VectorType>(v.getType()).getElementType() != elementType)
+      return yield.emitOpError() << "yields " << v.getType()
+                                 << " but the variables hold " << elementType;
+  int64_t dim = formulaDim(yield.getValues()[0]);
+  if ((kind == ReductionKind::LogSumExp ||
+       kind == ReductionKind::SumSoftmaxWeight) &&
+      dim != 1)
+    return yield.emitOpError() << "reduction '" << kindName
+                               << "' needs a scalar formula (vector<1x"
+                               << elementType << ">), got "
+                               << yield.getValues()[0].getType();
+
+  // Width of each output row.
+  int64_t width = numYield == 2 ? formulaDim(yield.getValues()[1]) : dim;
+  if (needsK(kind))
+    width = dim * static_cast<int64_t>(*getK());
+  for (auto [index, value] : llvm::enumerate(getOuts())) {
+    int64_t cols = cast<ShapedType>(value.getType()).getDimSize(1);
+    if (cols != width)
+      return emitOpError() << "output #" << index << " must have " << width
+                           << " columns for reduction '" << kindName
+                           << "' of this formula, got "
+                           << (ShapedType::isDynamic(cols)
+                                   ? std::string("?")
+                                   : std::to_string(cols));
+  }
+  return success();
+}

@@ -1,0 +1,25 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "keops-mlir"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
+                   "python"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.keops_obj_root, "test")
+
+# lit clears the environment; pass through what the tools need.
+for var in ["CUDA_HOME", "HOME", "KEOPS_CACHE_DIR", "TMPDIR"]:
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+
+llvm_config.use_default_substitutions()
+config.substitutions.append(("%keops_src", config.keops_src_root))
+config.substitutions.append(("%keops_obj", config.keops_obj_root))
+llvm_config.add_tool_substitutions(
+    ["keops-opt", "keops-run"], [config.keops_tools_dir])
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
