@@ -1,0 +1,251 @@
+//===- Interpreter.cpp - reference evaluation of reductions and functions -===//
+
+#include "keops/Interpreter/Interpreter.h"
+#include "Reductions.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::keops;
+
+using Vec = std::vector<double>;
+
+int64_t HostArray::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+HostArray HostArray::zeros(std::vector<int64_t> shape, bool isIndex) {
+  HostArray a;
+  a.shape = std::move(shape);
+  a.data.assign(a.numElements(), 0.0);
+  a.isIndex = isIndex;
+  return a;
+}
+
+void keops::roundToType(HostArray &array, Type type) {
+  auto ft = dyn_cast<FloatType>(type);
+  if (!ft || ft.isF64())
+    return;
+  for (double &v : array.data) {
+    llvm::APFloat f(v);
+    bool lost;
+    f.convert(ft.getFloatSemantics(), llvm::APFloat::rmNearestTiesToEven,
+              &lost);
+    v = f.convertToDouble();
+  }
+}
+
+static std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "(";
+  for (size_t k = 0; k < shape.size(); ++k)
+    s += (k ? ", " : "") + std::to_string(shape[k]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+/// Checks an array against a shaped type: rank and static extents.
+static LogicalResult checkShape(Operation *op, StringRef what,
+                                const HostArray &array, ShapedType type) {
+  bool ok = static_cast<int64_t>(array.shape.size()) == type.getRank();
+  for (int64_t k = 0; ok && k < type.getRank(); ++k)
+    ok = type.isDynamicDim(k) || type.getDimSize(k) == array.shape[k];
+  if (!ok)
+    return op->emitError() << what << " has shape " << shapeString(array.shape)
+                           << ", which does not fit " << type;
+  return success();
+}
+
+FailureOr<std::vector<HostArray>>
+keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
+                       std::optional<int64_t> keptRows) {
+  if (inputs.size() != op.getIns().size())
+    return op.emitError() << "expects " << op.getIns().size()
+                          << " input arrays, got " << inputs.size();
+  // Rows of the i variables and of the j variables.
+  std::optional<int64_t> rows[2];
+  for (auto [index, input] : llvm::enumerate(op.getIns())) {
+    const HostArray &array = inputs[index];
+    if (failed(checkShape(op, ("input #" + Twine(index)).str(), array,
+                          cast<ShapedType>(input.getType()))))
+      return failure();
+    Category cat = op.getCategory(index);
+    if (cat == Category::P)
+      continue;
+    std::optional<int64_t> &seen = rows[static_cast<int>(cat)];
+    if (seen && *seen != array.shape[0])
+      return op.emitError() << "input #" << index << " has "
+                            << array.shape[0] << " rows but an earlier "
+                            << stringifyCategory(cat) << " variable has "
+                            << *seen;
+    seen = array.shape[0];
+  }
+  int kept = static_cast<int>(op.getKeptCategory());
+  int reduced = static_cast<int>(op.getReducedCategory());
+  if (rows[kept] && keptRows && *rows[kept] != *keptRows)
+    return op.emitError() << "the outputs have " << *keptRows
+                          << " rows but the variables have " << *rows[kept];
+  if (!rows[kept])
+    rows[kept] = keptRows;
+  if (!rows[kept])
+    return op.emitError() << "the number of output rows is unknown: no "
+                          << stringifyCategory(op.getKeptCategory())
+                          << " variable and no output size";
+  int64_t numKept = *rows[kept], numReduced = *rows[reduced];
+
+  YieldOp yield = op.getYield();
+  int64_t fdim = formulaDim(yield.getValues()[0]);
+  int64_t wdim =
+      yield.getValues().size() == 2 ? formulaDim(yield.getValues()[1]) : 0;
+  int64_t k = op.getK() ? static_cast<int64_t>(*op.getK()) : 1;
+
+  std::vector<HostArray> outputs;
+  for (auto [index, out] : llvm::enumerate(op.getOuts())) {
+    int64_t width = cast<ShapedType>(out.getType()).getDimSize(1);
+    outputs.push_back(HostArray::zeros(
+        {numKept, width}, ReduceOp::isIndexOutput(op.getKind(), index)));
+  }
+
+  std::vector<Vec> vars(inputs.size());
+  for (int64_t r = 0; r < numKept; ++r) {
+    std::vector<Vec> f, w;
+    for (int64_t c = 0; c < numReduced; ++c) {
+      for (auto [index, array] : llvm::enumerate(inputs)) {
+        Category cat = op.getCategory(index);
+        int64_t dim = array.shape.back();
+        int64_t row = cat == Category::P ? 0
+                      : static_cast<int>(cat) == kept ? r
+                                                      : c;
+        vars[index].assign(array.data.begin() + row * dim,
+                           array.data.begin() + (row + 1) * dim);
+      }
+      FailureOr<std::vector<Vec>> value = evaluateFormula(op, vars);
+      if (failed(value))
+        return failure();
+      f.push_back(std::move((*value)[0]));
+      if (value->size() == 2)
+        w.push_back(std::move((*value)[1]));
+    }
+    Vec values, indices;
+    detail::reduceRow(op.getKind(), k, f, w, fdim, wdim, values, indices);
+    for (HostArray &out : outputs) {
+      const Vec &row = out.isIndex ? indices : values;
+      std::copy(row.begin(), row.end(), out.data.begin() + r * out.shape[1]);
+    }
+  }
+  return outputs;
+}
+
+FailureOr<std::vector<HostArray>>
+keops::interpretFunction(func::FuncOp fn, ArrayRef<HostArray> args) {
+  if (fn.isExternal())
+    return fn.emitError() << "has no body to interpret";
+  if (args.size() != fn.getNumArguments())
+    return fn.emitError() << "takes " << fn.getNumArguments()
+                          << " arguments, got " << args.size() << " arrays";
+  llvm::DenseMap<Value, HostArray> arrays;
+  llvm::DenseMap<Value, int64_t> indices;
+  llvm::SetVector<Value> written;
+  for (auto [arg, array] : llvm::zip(fn.getArguments(), args)) {
+    if (auto shaped = dyn_cast<ShapedType>(arg.getType()))
+      if (failed(checkShape(fn, ("argument #" + Twine(arg.getArgNumber())).str(),
+                            array, shaped)))
+        return failure();
+    arrays[arg] = array;
+  }
+  std::vector<HostArray> results;
+  for (Operation &op : fn.getBody().front()) {
+    auto arrayOf = [&](Value v) -> const HostArray * {
+      auto it = arrays.find(v);
+      return it == arrays.end() ? nullptr : &it->second;
+    };
+    LogicalResult status =
+        llvm::TypeSwitch<Operation *, LogicalResult>(&op)
+            .Case([&](ReduceOp reduce) -> LogicalResult {
+              std::vector<HostArray> ins;
+              for (Value v : reduce.getIns()) {
+                const HostArray *a = arrayOf(v);
+                if (!a)
+                  return reduce.emitError()
+                         << "an input is not an array the interpreter knows";
+                ins.push_back(*a);
+              }
+              const HostArray *out0 = arrayOf(reduce.getOuts()[0]);
+              if (!out0)
+                return reduce.emitError()
+                       << "an output is not an array the interpreter knows";
+              auto outs = interpretReduce(reduce, ins, out0->shape[0]);
+              if (failed(outs))
+                return failure();
+              for (auto [index, out] : llvm::enumerate(reduce.getOuts())) {
+                if (failed(checkShape(reduce, ("output #" + Twine(index)).str(),
+                                      (*outs)[index],
+                                      cast<ShapedType>(out.getType()))))
+                  return failure();
+                if (reduce.getResults().empty()) {
+                  arrays[out] = (*outs)[index];
+                  written.insert(out);
+                } else {
+                  arrays[reduce.getResult(index)] = (*outs)[index];
+                }
+              }
+              return success();
+            })
+            .Case([&](arith::ConstantIndexOp c) -> LogicalResult {
+              indices[c] = c.value();
+              return success();
+            })
+            .Case([&](tensor::DimOp dim) -> LogicalResult {
+              const HostArray *a = arrayOf(dim.getSource());
+              std::optional<int64_t> k = dim.getConstantIndex();
+              if (!a || !k || *k < 0 ||
+                  *k >= static_cast<int64_t>(a->shape.size()))
+                return dim.emitError() << "cannot be evaluated";
+              indices[dim] = a->shape[*k];
+              return success();
+            })
+            .Case([&](tensor::EmptyOp empty) -> LogicalResult {
+              RankedTensorType type = empty.getType();
+              std::vector<int64_t> shape;
+              unsigned dyn = 0;
+              for (int64_t d : type.getShape()) {
+                if (!ShapedType::isDynamic(d)) {
+                  shape.push_back(d);
+                  continue;
+                }
+                auto it = indices.find(empty.getDynamicSizes()[dyn++]);
+                if (it == indices.end())
+                  return empty.emitError() << "has a size the interpreter "
+                                              "cannot evaluate";
+                shape.push_back(it->second);
+              }
+              arrays[empty] = HostArray::zeros(
+                  shape, isa<IntegerType>(type.getElementType()));
+              return success();
+            })
+            .Case([&](func::ReturnOp ret) -> LogicalResult {
+              for (Value v : ret.getOperands()) {
+                const HostArray *a = arrayOf(v);
+                if (!a)
+                  return ret.emitError() << "returns a value that is not an "
+                                            "array the interpreter knows";
+                results.push_back(*a);
+              }
+              if (ret.getNumOperands() == 0)
+                for (Value v : written)
+                  results.push_back(arrays[v]);
+              return success();
+            })
+            .Default([](Operation *other) -> LogicalResult {
+              return other->emitOpError()
+                     << "is not supported by the interpreter outside a "
+                        "formula";
+            });
+    if (failed(status))
+      return failure();
+  }
+  return results;
+}

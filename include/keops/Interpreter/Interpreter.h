@@ -1,0 +1,65 @@
+//===- Interpreter.h - reference evaluation of keops reductions -*- C++ -*-===//
+//
+// The reference interpreter evaluates keops reductions in double precision
+// on the host, pair by pair, as directly as the op definitions read. It is
+// the oracle that compiled backends and differentiation are checked against,
+// so it favours obviousness over speed: every formula op is one small case
+// and every reduction kind a loop over the values of one output row.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KEOPS_INTERPRETER_INTERPRETER_H
+#define KEOPS_INTERPRETER_INTERPRETER_H
+
+#include "keops/Dialect/Keops.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::keops {
+
+/// A row-major host array. Values are held in double whatever the IR's
+/// element type; index arrays hold integers (exactly representable).
+struct HostArray {
+  std::vector<int64_t> shape;
+  std::vector<double> data;
+  bool isIndex = false;
+
+  int64_t numElements() const;
+  static HostArray zeros(std::vector<int64_t> shape, bool isIndex = false);
+};
+
+/// Evaluates `op` on `inputs` (one per `ins` operand, same order) and returns
+/// one array per output. Rows of the outputs are given by the kept variables
+/// or, when there is none, by `keptRows`. Errors are emitted on `op`.
+FailureOr<std::vector<HostArray>>
+interpretReduce(ReduceOp op, llvm::ArrayRef<HostArray> inputs,
+                std::optional<int64_t> keptRows = std::nullopt);
+
+/// Evaluates a function whose body holds keops.reduce ops and the glue the
+/// frontends emit (tensor.empty, tensor.dim, arith.constant of index type,
+/// func.return). Returns the function's results or, for a function with
+/// memref outputs and no results, the memref arguments written by a
+/// reduction, in argument order.
+FailureOr<std::vector<HostArray>>
+interpretFunction(func::FuncOp fn, llvm::ArrayRef<HostArray> args);
+
+/// Evaluates the formula of `op` for one pair: `vars` holds the value of
+/// each variable (block argument); returns the yielded values.
+FailureOr<std::vector<std::vector<double>>>
+evaluateFormula(ReduceOp op,
+                llvm::ArrayRef<std::vector<double>> vars);
+
+/// Rounds every value of `array` to the floating-point type `type`.
+void roundToType(HostArray &array, Type type);
+
+/// Reads a .npy file (little-endian f2/f4/f8/i4/i8, C order).
+FailureOr<HostArray> readNpy(llvm::StringRef path, std::string &error);
+/// Writes `array` as a .npy file: float64, or int64 for index arrays.
+LogicalResult writeNpy(llvm::StringRef path, const HostArray &array,
+                             std::string &error);
+
+} // namespace mlir::keops
+
+#endif // KEOPS_INTERPRETER_INTERPRETER_H

@@ -1,0 +1,410 @@
+//===- FormulaEval.cpp - double-precision semantics of formula ops -------===//
+//
+// One case per formula op, written from the op's definition. Values are
+// std::vector<double> of the op's dimension.
+//
+//===----------------------------------------------------------------------===//
+
+#include "keops/Interpreter/Interpreter.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::keops;
+using Vec = std::vector<double>;
+
+namespace {
+
+Vec map1(const Vec &x, double (*fn)(double)) {
+  Vec r(x.size());
+  for (size_t k = 0; k < x.size(); ++k)
+    r[k] = fn(x[k]);
+  return r;
+}
+
+template <typename Fn>
+Vec map2(const Vec &x, const Vec &y, Fn fn) {
+  Vec r(x.size());
+  for (size_t k = 0; k < x.size(); ++k)
+    r[k] = fn(x[k], y[k]);
+  return r;
+}
+
+template <typename Fn>
+Vec map3(const Vec &x, const Vec &y, const Vec &z, Fn fn) {
+  Vec r(x.size());
+  for (size_t k = 0; k < x.size(); ++k)
+    r[k] = fn(x[k], y[k], z[k]);
+  return r;
+}
+
+double sumOf(const Vec &x) {
+  double s = 0;
+  for (double v : x)
+    s += v;
+  return s;
+}
+
+double dotOf(const Vec &x, const Vec &y) {
+  double s = 0;
+  for (size_t k = 0; k < x.size(); ++k)
+    s += x[k] * y[k];
+  return s;
+}
+
+/// Position of the largest (or smallest) component; the first one wins ties
+/// and a NaN component wins over every number.
+size_t extremePosition(const Vec &x, bool largest) {
+  size_t best = 0;
+  for (size_t k = 1; k < x.size(); ++k) {
+    if (std::isnan(x[best]))
+      break;
+    if (std::isnan(x[k]) || (largest ? x[k] > x[best] : x[k] < x[best]))
+      best = k;
+  }
+  return best;
+}
+
+double weightedSqNorm(const Vec &w, const Vec &x) {
+  size_t d = x.size();
+  if (w.size() == 1)
+    return w[0] * dotOf(x, x);
+  if (w.size() == d) {
+    double s = 0;
+    for (size_t k = 0; k < d; ++k)
+      s += w[k] * x[k] * x[k];
+    return s;
+  }
+  double s = 0;
+  for (size_t k = 0; k < d; ++k)
+    for (size_t l = 0; l < d; ++l)
+      s += x[k] * w[k * d + l] * x[l];
+  return s;
+}
+
+/// Row-major strides of `shape`.
+std::vector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t k = static_cast<int64_t>(shape.size()) - 2; k >= 0; --k)
+    strides[k] = strides[k + 1] * shape[k + 1];
+  return strides;
+}
+
+/// Advances a multi-index over `shape`; returns false after the last one.
+bool next(std::vector<int64_t> &index, ArrayRef<int64_t> shape) {
+  for (int64_t k = static_cast<int64_t>(index.size()) - 1; k >= 0; --k) {
+    if (++index[k] < shape[k])
+      return true;
+    index[k] = 0;
+  }
+  return false;
+}
+
+Vec tensorDot(TensorDotOp op, const Vec &a, const Vec &b) {
+  ArrayRef<int64_t> ls = op.getLhsShape(), rs = op.getRhsShape();
+  ArrayRef<int64_t> lc = op.getLhsContract(), rc = op.getRhsContract();
+  std::vector<int64_t> lfree, rfree, shape, contractShape;
+  for (int64_t k = 0; k < static_cast<int64_t>(ls.size()); ++k)
+    if (!llvm::is_contained(lc, k))
+      lfree.push_back(k);
+  for (int64_t k = 0; k < static_cast<int64_t>(rs.size()); ++k)
+    if (!llvm::is_contained(rc, k))
+      rfree.push_back(k);
+  for (int64_t k : lfree)
+    shape.push_back(ls[k]);
+  for (int64_t k : rfree)
+    shape.push_back(rs[k]);
+  for (int64_t k : lc)
+    contractShape.push_back(ls[k]);
+  std::vector<int64_t> lstr = stridesOf(ls), rstr = stridesOf(rs);
+  Vec out;
+  std::vector<int64_t> idx(shape.size(), 0);
+  do {
+    double s = 0;
+    std::vector<int64_t> c(contractShape.size(), 0);
+    do {
+      int64_t la = 0, ra = 0;
+      for (size_t k = 0; k < lfree.size(); ++k)
+        la += idx[k] * lstr[lfree[k]];
+      for (size_t k = 0; k < rfree.size(); ++k)
+        ra += idx[lfree.size() + k] * rstr[rfree[k]];
+      for (size_t k = 0; k < c.size(); ++k) {
+        la += c[k] * lstr[lc[k]];
+        ra += c[k] * rstr[rc[k]];
+      }
+      s += a[la] * b[ra];
+    } while (!c.empty() && next(c, contractShape));
+    out.push_back(s);
+  } while (!idx.empty() && next(idx, shape));
+  return out;
+}
+
+Vec kron(KronOp op, const Vec &a, const Vec &b) {
+  ArrayRef<int64_t> ls = op.getLhsShape(), rs = op.getRhsShape();
+  std::vector<int64_t> shape;
+  for (size_t k = 0; k < ls.size(); ++k)
+    shape.push_back(ls[k] * rs[k]);
+  std::vector<int64_t> lstr = stridesOf(ls), rstr = stridesOf(rs),
+                       ostr = stridesOf(shape);
+  Vec out(a.size() * b.size(), 0.0);
+  std::vector<int64_t> ia(ls.size(), 0);
+  do {
+    std::vector<int64_t> ib(rs.size(), 0);
+    do {
+      int64_t la = 0, rb = 0, o = 0;
+      for (size_t k = 0; k < ls.size(); ++k) {
+        la += ia[k] * lstr[k];
+        rb += ib[k] * rstr[k];
+        o += (ia[k] * rs[k] + ib[k]) * ostr[k];
+      }
+      out[o] = a[la] * b[rb];
+    } while (next(ib, rs));
+  } while (next(ia, ls));
+  return out;
+}
+
+double signOf(double x) { return std::isnan(x) ? x : (x > 0) - (x < 0); }
+double stepOf(double x) { return std::isnan(x) ? x : x >= 0 ? 1.0 : 0.0; }
+double reluOf(double x) { return x < 0 ? 0.0 : x; }
+double xlogxOf(double x) { return x == 0 ? 0.0 : x * std::log(x); }
+double sinxdivxOf(double x) { return x == 0 ? 1.0 : std::sin(x) / x; }
+double rsqrtOf(double x) { return 1.0 / std::sqrt(x); }
+double negOf(double x) { return -x; }
+double absOf(double x) { return std::fabs(x); }
+/// IEEE maximum / minimum: NaN propagates, -0 < +0.
+double maximumOf(double a, double b) {
+  if (std::isnan(a) || std::isnan(b))
+    return NAN;
+  if (a == b)
+    return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+double minimumOf(double a, double b) {
+  if (std::isnan(a) || std::isnan(b))
+    return NAN;
+  if (a == b)
+    return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+
+Vec constantOf(Attribute attr) {
+  Vec r;
+  for (APFloat v : cast<DenseFPElementsAttr>(attr).getValues<APFloat>())
+    r.push_back(v.convertToDouble());
+  return r;
+}
+
+bool compare(CmpPredicate p, double a, double b) {
+  switch (p) {
+  case CmpPredicate::LT: return a < b;
+  case CmpPredicate::LE: return a <= b;
+  case CmpPredicate::GT: return a > b;
+  case CmpPredicate::GE: return a >= b;
+  case CmpPredicate::EQ: return a == b;
+  case CmpPredicate::NE: return a != b;
+  }
+  return false;
+}
+
+} // namespace
+
+/// Evaluates one formula op given its operand values.
+static FailureOr<Vec> evaluateOp(Operation *op, ArrayRef<const Vec *> in) {
+  auto x = [&](unsigned k) -> const Vec & { return *in[k]; };
+  auto scalar = [](double v) { return Vec{v}; };
+  using R = FailureOr<Vec>;
+  return llvm::TypeSwitch<Operation *, R>(op)
+      // arith
+      .Case([&](arith::ConstantOp c) -> R { return constantOf(c.getValue()); })
+      .Case([&](arith::AddFOp) -> R { return map2(x(0), x(1), std::plus<>()); })
+      .Case([&](arith::SubFOp) -> R { return map2(x(0), x(1), std::minus<>()); })
+      .Case([&](arith::MulFOp) -> R { return map2(x(0), x(1), std::multiplies<>()); })
+      .Case([&](arith::DivFOp) -> R { return map2(x(0), x(1), std::divides<>()); })
+      .Case([&](arith::NegFOp) -> R { return map1(x(0), negOf); })
+      .Case([&](arith::MaximumFOp) -> R { return map2(x(0), x(1), maximumOf); })
+      .Case([&](arith::MinimumFOp) -> R { return map2(x(0), x(1), minimumOf); })
+      // math
+      .Case([&](math::ExpOp) -> R { return map1(x(0), std::exp); })
+      .Case([&](math::LogOp) -> R { return map1(x(0), std::log); })
+      .Case([&](math::SinOp) -> R { return map1(x(0), std::sin); })
+      .Case([&](math::CosOp) -> R { return map1(x(0), std::cos); })
+      .Case([&](math::TanOp) -> R { return map1(x(0), std::tan); })
+      .Case([&](math::AsinOp) -> R { return map1(x(0), std::asin); })
+      .Case([&](math::AcosOp) -> R { return map1(x(0), std::acos); })
+      .Case([&](math::AtanOp) -> R { return map1(x(0), std::atan); })
+      .Case([&](math::SinhOp) -> R { return map1(x(0), std::sinh); })
+      .Case([&](math::CoshOp) -> R { return map1(x(0), std::cosh); })
+      .Case([&](math::TanhOp) -> R { return map1(x(0), std::tanh); })
+      .Case([&](math::SqrtOp) -> R { return map1(x(0), std::sqrt); })
+      .Case([&](math::RsqrtOp) -> R { return map1(x(0), rsqrtOf); })
+      .Case([&](math::AbsFOp) -> R { return map1(x(0), absOf); })
+      .Case([&](math::FloorOp) -> R { return map1(x(0), std::floor); })
+      .Case([&](math::CeilOp) -> R { return map1(x(0), std::ceil); })
+      .Case([&](math::ErfOp) -> R { return map1(x(0), std::erf); })
+      .Case([&](math::Atan2Op) -> R {
+        return map2(x(0), x(1), [](double a, double b) { return std::atan2(a, b); });
+      })
+      .Case([&](math::PowFOp) -> R {
+        return map2(x(0), x(1), [](double a, double b) { return std::pow(a, b); });
+      })
+      // vector
+      .Case([&](vector::BroadcastOp b) -> R {
+        int64_t d = b.getResultVectorType().getDimSize(0);
+        if (x(0).size() == static_cast<size_t>(d))
+          return x(0);
+        return Vec(d, x(0)[0]);
+      })
+      .Case([&](vector::ExtractStridedSliceOp e) -> R {
+        int64_t offset = cast<IntegerAttr>(e.getOffsets()[0]).getInt();
+        int64_t size = cast<IntegerAttr>(e.getSizes()[0]).getInt();
+        int64_t stride = cast<IntegerAttr>(e.getStrides()[0]).getInt();
+        Vec r;
+        for (int64_t k = 0; k < size; ++k)
+          r.push_back(x(0)[offset + k * stride]);
+        return r;
+      })
+      .Case([&](vector::ShuffleOp s) -> R {
+        Vec r;
+        size_t n0 = x(0).size();
+        for (int64_t m : s.getMask())
+          r.push_back(m < 0 ? NAN
+                            : static_cast<size_t>(m) < n0 ? x(0)[m]
+                                                          : x(1)[m - n0]);
+        return r;
+      })
+      // keops pointwise
+      .Case([&](SignOp) -> R { return map1(x(0), signOf); })
+      .Case([&](StepOp) -> R { return map1(x(0), stepOf); })
+      .Case([&](ReluOp) -> R { return map1(x(0), reluOf); })
+      .Case([&](XLogXOp) -> R { return map1(x(0), xlogxOf); })
+      .Case([&](SinXDivXOp) -> R { return map1(x(0), sinxdivxOf); })
+      .Case([&](PowIOp p) -> R {
+        double n = static_cast<double>(p.getExponent());
+        Vec r = x(0);
+        for (double &v : r)
+          v = std::pow(v, n);
+        return r;
+      })
+      .Case([&](RoundOp r) -> R {
+        double scale = std::pow(10.0, static_cast<double>(r.getDecimals()));
+        Vec v = x(0);
+        for (double &e : v)
+          e = std::round(e * scale) / scale;
+        return v;
+      })
+      .Case([&](ClampOp) -> R {
+        return map3(x(0), x(1), x(2), [](double v, double lo, double hi) {
+          return v < lo ? lo : v > hi ? hi : v;
+        });
+      })
+      .Case([&](IfElseOp) -> R {
+        return map3(x(0), x(1), x(2),
+                    [](double c, double a, double b) { return c >= 0 ? a : b; });
+      })
+      .Case([&](ModOp) -> R {
+        return map3(x(0), x(1), x(2), [](double v, double n, double d) {
+          return v - n * std::floor((v - d) / n);
+        });
+      })
+      .Case([&](CmpOp c) -> R {
+        CmpPredicate p = c.getPredicate();
+        return map2(x(0), x(1), [p](double a, double b) {
+          return compare(p, a, b) ? 1.0 : 0.0;
+        });
+      })
+      // keops reductions over the components and norms
+      .Case([&](SumOp) -> R { return scalar(sumOf(x(0))); })
+      .Case([&](MaxOp) -> R { return scalar(x(0)[extremePosition(x(0), true)]); })
+      .Case([&](MinOp) -> R { return scalar(x(0)[extremePosition(x(0), false)]); })
+      .Case([&](ArgMaxOp) -> R {
+        return scalar(static_cast<double>(extremePosition(x(0), true)));
+      })
+      .Case([&](ArgMinOp) -> R {
+        return scalar(static_cast<double>(extremePosition(x(0), false)));
+      })
+      .Case([&](SqNorm2Op) -> R { return scalar(dotOf(x(0), x(0))); })
+      .Case([&](Norm2Op) -> R { return scalar(std::sqrt(dotOf(x(0), x(0)))); })
+      .Case([&](NormalizeOp) -> R {
+        double n = std::sqrt(dotOf(x(0), x(0)));
+        Vec r = x(0);
+        for (double &v : r)
+          v /= n;
+        return r;
+      })
+      .Case([&](DotOp) -> R { return scalar(dotOf(x(0), x(1))); })
+      .Case([&](SqDistOp) -> R {
+        Vec d = map2(x(0), x(1), std::minus<>());
+        return scalar(dotOf(d, d));
+      })
+      .Case([&](WeightedSqNormOp) -> R { return scalar(weightedSqNorm(x(0), x(1))); })
+      .Case([&](WeightedSqDistOp) -> R {
+        return scalar(weightedSqNorm(x(0), map2(x(1), x(2), std::minus<>())));
+      })
+      // keops shape-changing ops
+      .Case([&](OneHotOp o) -> R {
+        Vec r(o.getDim(), 0.0);
+        double k = std::round(x(0)[0]);
+        if (k >= 0 && k < static_cast<double>(o.getDim()))
+          r[static_cast<size_t>(k)] = 1.0;
+        return r;
+      })
+      .Case([&](MatVecMultOp) -> R {
+        const Vec &a = x(0), &v = x(1);
+        size_t cols = v.size(), rows = a.size() / cols;
+        Vec r(rows, 0.0);
+        for (size_t i = 0; i < rows; ++i)
+          for (size_t j = 0; j < cols; ++j)
+            r[i] += a[i * cols + j] * v[j];
+        return r;
+      })
+      .Case([&](VecMatMultOp) -> R {
+        const Vec &v = x(0), &a = x(1);
+        size_t rows = v.size(), cols = a.size() / rows;
+        Vec r(cols, 0.0);
+        for (size_t i = 0; i < rows; ++i)
+          for (size_t j = 0; j < cols; ++j)
+            r[j] += v[i] * a[i * cols + j];
+        return r;
+      })
+      .Case([&](TensorProdOp) -> R {
+        Vec r;
+        for (double a : x(0))
+          for (double b : x(1))
+            r.push_back(a * b);
+        return r;
+      })
+      .Case([&](TensorDotOp t) -> R { return tensorDot(t, x(0), x(1)); })
+      .Case([&](KronOp k) -> R { return kron(k, x(0), x(1)); })
+      .Case([&](GradOp g) -> R {
+        return g.emitOpError()
+               << "must be expanded by the differentiation pass before the "
+                  "formula can be interpreted";
+      })
+      .Default([](Operation *o) -> R {
+        return o->emitOpError() << "has no reference semantics in the "
+                                   "interpreter";
+      });
+}
+
+FailureOr<std::vector<Vec>>
+keops::evaluateFormula(ReduceOp op, ArrayRef<Vec> vars) {
+  Block &body = op.getFormula().front();
+  llvm::DenseMap<Value, Vec> values;
+  for (auto [arg, value] : llvm::zip(body.getArguments(), vars))
+    values[arg] = value;
+  for (Operation &inner : body.without_terminator()) {
+    SmallVector<const Vec *> operands;
+    for (Value v : inner.getOperands())
+      operands.push_back(&values[v]);
+    FailureOr<Vec> result = evaluateOp(&inner, operands);
+    if (failed(result))
+      return failure();
+    values[inner.getResult(0)] = std::move(*result);
+  }
+  std::vector<Vec> out;
+  for (Value v : op.getYield().getValues())
+    out.push_back(values[v]);
+  return out;
+}
