@@ -1,0 +1,30 @@
+# Every checkout is driven the same way:
+#   make demo   set up, build, and run the demo
+#   make test   set up, build, and run every test suite
+# Both start with `make setup`, which installs what is missing and rebuilds
+# incrementally.
+
+.PHONY: setup build demo test test-lit test-python docs clean
+
+setup:
+	bash scripts/setup.sh
+
+build: setup
+
+demo: setup
+	bash scripts/demo.sh
+
+test: setup
+	bash scripts/test.sh
+
+test-lit:
+	/usr/lib/llvm-22/bin/lit -sv build/test
+
+test-python:
+	.venv/bin/python -m pytest -q test/python
+
+docs:
+	cmake --build build --target keops-doc
+
+clean:
+	rm -rf build
