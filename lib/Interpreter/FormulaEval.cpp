@@ -189,9 +189,13 @@ double minimumOf(double a, double b) {
   return a < b ? a : b;
 }
 
-Vec constantOf(Attribute attr) {
+FailureOr<Vec> constantOf(arith::ConstantOp op) {
+  auto dense = dyn_cast<DenseFPElementsAttr>(op.getValue());
+  if (!dense)
+    return op.emitOpError() << "must hold a dense floating-point literal to "
+                               "be interpreted";
   Vec r;
-  for (APFloat v : cast<DenseFPElementsAttr>(attr).getValues<APFloat>())
+  for (APFloat v : dense.getValues<APFloat>())
     r.push_back(v.convertToDouble());
   return r;
 }
@@ -217,7 +221,7 @@ static FailureOr<Vec> evaluateOp(Operation *op, ArrayRef<const Vec *> in) {
   using R = FailureOr<Vec>;
   return llvm::TypeSwitch<Operation *, R>(op)
       // arith
-      .Case([&](arith::ConstantOp c) -> R { return constantOf(c.getValue()); })
+      .Case([&](arith::ConstantOp c) -> R { return constantOf(c); })
       .Case([&](arith::AddFOp) -> R { return map2(x(0), x(1), std::plus<>()); })
       .Case([&](arith::SubFOp) -> R { return map2(x(0), x(1), std::minus<>()); })
       .Case([&](arith::MulFOp) -> R { return map2(x(0), x(1), std::multiplies<>()); })

@@ -1,7 +1,8 @@
 //===- keops-run.cpp - run keops reductions with the reference interpreter ===//
 //
 //   keops-run FILE.mlir [--entry NAME] [-M ROWS] [-N COLS] [--seed S]
-//             [--input K=FILE.npy]... [--output-dir DIR] [--save-inputs DIR]
+//             [--input K=FILE.npy]... [--array K=ROWS]...
+//             [--output-dir DIR] [--save-inputs DIR]
 //
 // Evaluates the function NAME (default: the first func.func) in double
 // precision. Argument K comes from FILE.npy when given, else it is generated
@@ -26,6 +27,8 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::keops;
 
@@ -43,6 +46,9 @@ static cl::opt<uint64_t> seed("seed", cl::desc("seed of generated inputs"),
                               cl::init(0));
 static cl::list<std::string> inputs("input",
                                     cl::desc("K=FILE.npy: argument K"));
+static cl::list<std::string> arrays(
+    "array", cl::desc("K=ROWS: argument K given inline, rows separated by "
+                      "';' and values by ',' (e.g. 0=\"1,2;3,4\")"));
 static cl::opt<std::string> outputDir("output-dir",
                                       cl::desc("write outputs as .npy here"),
                                       cl::init(""));
@@ -60,8 +66,66 @@ static uint64_t nextRandom(uint64_t &state) {
   return z ^ (z >> 31);
 }
 
+/// Parses an inline array "1,2;3,4" for an argument of rank `rank`.
+static FailureOr<HostArray> parseInlineArray(StringRef text, int64_t rank,
+                                             std::string &error) {
+  HostArray array;
+  SmallVector<StringRef> rows;
+  text.split(rows, ';', -1, /*KeepEmpty=*/false);
+  int64_t cols = -1;
+  for (StringRef row : rows) {
+    SmallVector<StringRef> items;
+    row.split(items, ',', -1, /*KeepEmpty=*/false);
+    if (cols >= 0 && static_cast<int64_t>(items.size()) != cols) {
+      error = "rows of different lengths in '" + text.str() + "'";
+      return failure();
+    }
+    cols = items.size();
+    for (StringRef item : items) {
+      item = item.trim();
+      double v;
+      if (item == "nan" || item == "inf" || item == "-inf")
+        v = item == "nan" ? NAN : item == "inf" ? INFINITY : -INFINITY;
+      else if (item.getAsDouble(v)) {
+        error = "'" + item.str() + "' is not a number";
+        return failure();
+      }
+      array.data.push_back(v);
+    }
+  }
+  if (rank == 1) {
+    array.shape = {static_cast<int64_t>(array.data.size())};
+  } else if (rank == 2) {
+    array.shape = {static_cast<int64_t>(rows.size()), std::max<int64_t>(cols, 0)};
+  } else {
+    error = "--array only gives 1-D and 2-D arguments";
+    return failure();
+  }
+  return array;
+}
+
+/// The rows of the arrays given for i and j variables, which generated
+/// arguments (outputs included) must agree with.
+static void rowsOfGiven(func::FuncOp fn, ArrayRef<HostArray> args,
+                        ArrayRef<bool> given, int64_t &m, int64_t &n) {
+  fn.walk([&](ReduceOp reduce) {
+    for (auto [index, value] : llvm::enumerate(reduce.getIns())) {
+      auto arg = dyn_cast<BlockArgument>(value);
+      if (!arg || arg.getOwner() != &fn.getBody().front() ||
+          !given[arg.getArgNumber()] || args[arg.getArgNumber()].shape.empty())
+        continue;
+      Category cat = reduce.getCategory(index);
+      if (cat == Category::I)
+        m = args[arg.getArgNumber()].shape[0];
+      else if (cat == Category::J)
+        n = args[arg.getArgNumber()].shape[0];
+    }
+  });
+}
+
 /// The shape a generated argument gets from its first use in a reduction.
-static FailureOr<std::vector<int64_t>> generatedShape(BlockArgument arg) {
+static FailureOr<std::vector<int64_t>> generatedShape(BlockArgument arg,
+                                                      int64_t m, int64_t n) {
   auto type = dyn_cast<ShapedType>(arg.getType());
   if (!type || !type.hasRank())
     return emitError(arg.getLoc()) << "argument #" << arg.getArgNumber()
@@ -78,7 +142,7 @@ static FailureOr<std::vector<int64_t>> generatedShape(BlockArgument arg) {
     else
       rowsOf = reduce.getKeptCategory();
     if (!shape.empty() && ShapedType::isDynamic(shape[0]))
-      shape[0] = rowsOf == Category::I ? rowsM : colsN;
+      shape[0] = rowsOf == Category::I ? m : n;
     break;
   }
   for (int64_t d : shape)
@@ -114,7 +178,7 @@ static LogicalResult run(ModuleOp module) {
     return module.emitError() << "-M and -N must be >= 0";
 
   std::vector<HostArray> args(fn.getNumArguments());
-  std::vector<bool> given(fn.getNumArguments(), false);
+  SmallVector<bool> given(fn.getNumArguments(), false);
   for (const std::string &spec : inputs) {
     StringRef text(spec);
     auto [indexText, path] = text.split('=');
@@ -131,12 +195,31 @@ static LogicalResult run(ModuleOp module) {
     args[index] = std::move(*array);
     given[index] = true;
   }
+  for (const std::string &spec : arrays) {
+    auto [indexText, rowsText] = StringRef(spec).split('=');
+    unsigned index;
+    if (indexText.getAsInteger(10, index) || index >= fn.getNumArguments())
+      return fn.emitError() << "bad --array '" << spec
+                            << "': expected K=ROWS with K < "
+                            << fn.getNumArguments();
+    auto type = cast<ShapedType>(fn.getArgument(index).getType());
+    std::string error;
+    FailureOr<HostArray> array =
+        parseInlineArray(rowsText, type.getRank(), error);
+    if (failed(array))
+      return fn.emitError() << "bad --array '" << spec << "': " << error;
+    array->isIndex = isa<IntegerType>(type.getElementType());
+    args[index] = std::move(*array);
+    given[index] = true;
+  }
+  int64_t m = rowsM, n = colsN;
+  rowsOfGiven(fn, args, given, m, n);
   uint64_t state = seed;
   for (BlockArgument arg : fn.getArguments()) {
     unsigned index = arg.getArgNumber();
     Type elt = cast<ShapedType>(arg.getType()).getElementType();
     if (!given[index]) {
-      FailureOr<std::vector<int64_t>> shape = generatedShape(arg);
+      FailureOr<std::vector<int64_t>> shape = generatedShape(arg, m, n);
       if (failed(shape))
         return failure();
       args[index] = HostArray::zeros(*shape, isa<IntegerType>(elt));
@@ -188,6 +271,7 @@ int main(int argc, char **argv) {
                   tensor::TensorDialect>();
   MLIRContext context(registry);
   context.allowUnregisteredDialects(false);
+  context.printOpOnDiagnostic(false);
 
   std::string error;
   auto file = openInputFile(inputFile, &error);
