@@ -212,6 +212,64 @@ bool compare(CmpPredicate p, double a, double b) {
   return false;
 }
 
+bool compareFloats(arith::CmpFPredicate p, double a, double b) {
+  bool unordered = std::isnan(a) || std::isnan(b);
+  using P = arith::CmpFPredicate;
+  switch (p) {
+  case P::AlwaysFalse: return false;
+  case P::AlwaysTrue: return true;
+  case P::OEQ: return !unordered && a == b;
+  case P::OGT: return !unordered && a > b;
+  case P::OGE: return !unordered && a >= b;
+  case P::OLT: return !unordered && a < b;
+  case P::OLE: return !unordered && a <= b;
+  case P::ONE: return !unordered && a != b;
+  case P::ORD: return !unordered;
+  case P::UEQ: return unordered || a == b;
+  case P::UGT: return unordered || a > b;
+  case P::UGE: return unordered || a >= b;
+  case P::ULT: return unordered || a < b;
+  case P::ULE: return unordered || a <= b;
+  case P::UNE: return unordered || a != b;
+  case P::UNO: return unordered;
+  }
+  return false;
+}
+
+FailureOr<Vec> reduceVector(vector::ReductionOp op, const Vec &v,
+                            const Vec *acc) {
+  using K = vector::CombiningKind;
+  double r;
+  switch (op.getKind()) {
+  case K::ADD:
+    r = 0;
+    for (double e : v)
+      r += e;
+    if (acc)
+      r += (*acc)[0];
+    return Vec{r};
+  case K::MUL:
+    r = 1;
+    for (double e : v)
+      r *= e;
+    if (acc)
+      r *= (*acc)[0];
+    return Vec{r};
+  case K::MAXIMUMF:
+  case K::MINIMUMF: {
+    bool isMax = op.getKind() == K::MAXIMUMF;
+    r = v[0];
+    for (size_t k = 1; k < v.size(); ++k)
+      r = isMax ? maximumOf(r, v[k]) : minimumOf(r, v[k]);
+    if (acc)
+      r = isMax ? maximumOf(r, (*acc)[0]) : minimumOf(r, (*acc)[0]);
+    return Vec{r};
+  }
+  default:
+    return op.emitOpError() << "combining kind is not interpreted";
+  }
+}
+
 } // namespace
 
 /// Evaluates one formula op given its operand values.
@@ -253,9 +311,66 @@ static FailureOr<Vec> evaluateOp(Operation *op, ArrayRef<const Vec *> in) {
       .Case([&](math::PowFOp) -> R {
         return map2(x(0), x(1), [](double a, double b) { return std::pow(a, b); });
       })
+      // expanded formulas: masks, selections, fma, rounding
+      .Case([&](arith::CmpFOp c) -> R {
+        arith::CmpFPredicate p = c.getPredicate();
+        return map2(x(0), x(1), [p](double a, double b) {
+          return compareFloats(p, a, b) ? 1.0 : 0.0;
+        });
+      })
+      .Case([&](arith::SelectOp) -> R {
+        size_t n = x(1).size();
+        Vec r(n);
+        for (size_t k = 0; k < n; ++k)
+          r[k] = x(0)[x(0).size() == 1 ? 0 : k] != 0 ? x(1)[k] : x(2)[k];
+        return r;
+      })
+      .Case([&](arith::UIToFPOp) -> R { return x(0); })
+      .Case([&](arith::AndIOp) -> R {
+        return map2(x(0), x(1), [](double a, double b) { return double(a != 0 && b != 0); });
+      })
+      .Case([&](arith::OrIOp) -> R {
+        return map2(x(0), x(1), [](double a, double b) { return double(a != 0 || b != 0); });
+      })
+      .Case([&](arith::XOrIOp) -> R {
+        return map2(x(0), x(1), [](double a, double b) { return double((a != 0) != (b != 0)); });
+      })
+      .Case([&](math::FmaOp) -> R {
+        return map3(x(0), x(1), x(2), [](double a, double b, double c) { return std::fma(a, b, c); });
+      })
+      .Case([&](vector::FMAOp) -> R {
+        return map3(x(0), x(1), x(2), [](double a, double b, double c) { return std::fma(a, b, c); });
+      })
+      .Case([&](math::CopySignOp) -> R {
+        return map2(x(0), x(1), [](double a, double b) { return std::copysign(a, b); });
+      })
+      .Case([&](math::RoundOp) -> R { return map1(x(0), std::round); })
+      .Case([&](math::TruncOp) -> R { return map1(x(0), std::trunc); })
+      .Case([&](vector::ReductionOp red) -> R {
+        return reduceVector(red, x(0), in.size() > 1 ? in[1] : nullptr);
+      })
+      .Case([&](vector::ExtractOp e) -> R {
+        if (!e.getDynamicPosition().empty() || e.getStaticPosition().size() != 1)
+          return e.emitOpError() << "needs one static position to be interpreted";
+        return scalar(x(0)[e.getStaticPosition()[0]]);
+      })
+      .Case([&](vector::InsertOp ins) -> R {
+        if (!ins.getDynamicPosition().empty() || ins.getStaticPosition().size() != 1)
+          return ins.emitOpError() << "needs one static position to be interpreted";
+        Vec r = x(1);
+        r[ins.getStaticPosition()[0]] = x(0)[0];
+        return r;
+      })
+      .Case([&](vector::FromElementsOp) -> R {
+        Vec r;
+        for (const Vec *v : in)
+          r.push_back((*v)[0]);
+        return r;
+      })
       // vector
       .Case([&](vector::BroadcastOp b) -> R {
-        int64_t d = b.getResultVectorType().getDimSize(0);
+        auto type = dyn_cast<VectorType>(b.getResult().getType());
+        int64_t d = type ? type.getDimSize(0) : 1;
         if (x(0).size() == static_cast<size_t>(d))
           return x(0);
         return Vec(d, x(0)[0]);

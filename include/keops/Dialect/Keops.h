@@ -38,6 +38,11 @@ namespace mlir::keops {
 /// docs/architecture.md).
 bool isFormulaOp(Operation *op);
 
+/// Whether `op` is one of the further upstream ops that keops-expand-formulas
+/// produces (comparisons, selects, masks, fma, scalar views of vectors).
+/// Such formulas may also hold scalars T and i1 masks.
+bool isExpandedFormulaOp(Operation *op);
+
 /// The dimension D of a formula value of type vector<D x T>.
 inline int64_t formulaDim(Value v) {
   return llvm::cast<VectorType>(v.getType()).getDimSize(0);

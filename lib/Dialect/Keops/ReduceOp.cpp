@@ -60,16 +60,29 @@ bool mlir::keops::isFormulaOp(Operation *op) {
     return !isa<ReduceOp>(op);
   // Upstream ops whose semantics on vector<D x T> are exactly what a formula
   // needs: IEEE arithmetic, elementary functions, broadcasting, slicing.
-  return isa<arith::ConstantOp, arith::AddFOp, arith::SubFOp, arith::MulFOp,
-             arith::DivFOp, arith::NegFOp, arith::MaximumFOp,
-             arith::MinimumFOp>(op) ||
-         isa<math::ExpOp, math::LogOp, math::SinOp, math::CosOp, math::TanOp,
-             math::AsinOp, math::AcosOp, math::AtanOp, math::Atan2Op,
-             math::SinhOp, math::CoshOp, math::TanhOp, math::SqrtOp,
-             math::RsqrtOp, math::AbsFOp, math::FloorOp, math::CeilOp,
-             math::PowFOp, math::ErfOp>(op) ||
-         isa<vector::BroadcastOp, vector::ExtractStridedSliceOp,
-             vector::ShuffleOp>(op);
+  if (isa<arith::ConstantOp, arith::AddFOp, arith::SubFOp, arith::MulFOp,
+          arith::DivFOp, arith::NegFOp, arith::MaximumFOp, arith::MinimumFOp>(
+          op) ||
+      isa<math::ExpOp, math::LogOp, math::SinOp, math::CosOp, math::TanOp,
+          math::AsinOp, math::AcosOp, math::AtanOp, math::Atan2Op,
+          math::SinhOp, math::CoshOp, math::TanhOp, math::SqrtOp,
+          math::RsqrtOp, math::AbsFOp, math::FloorOp, math::CeilOp,
+          math::PowFOp, math::ErfOp>(op) ||
+      isa<vector::BroadcastOp, vector::ExtractStridedSliceOp,
+          vector::ShuffleOp>(op))
+    return true;
+  return isExpandedFormulaOp(op);
+}
+
+bool mlir::keops::isExpandedFormulaOp(Operation *op) {
+  // What keops-expand-formulas produces besides the ops above: comparisons,
+  // selections and masks, fused multiply-adds, rounding, and the scalar
+  // views of a vector (reductions, extraction, construction).
+  return isa<arith::CmpFOp, arith::SelectOp, arith::UIToFPOp, arith::AndIOp,
+             arith::OrIOp, arith::XOrIOp>(op) ||
+         isa<math::FmaOp, math::CopySignOp, math::RoundOp, math::TruncOp>(op) ||
+         isa<vector::ReductionOp, vector::ExtractOp, vector::FromElementsOp,
+             vector::InsertOp, vector::FMAOp>(op);
 }
 
 //===----------------------------------------------------------------------===//
@@ -421,10 +434,14 @@ LogicalResult ReduceOp::verifyRegions() {
              << "is not allowed in a keops formula; a formula holds keops "
                 "ops and the arith, math and vector ops listed in "
                 "docs/architecture.md";
+    // Formula values are vector<D x T>; expanded formulas also hold their
+    // scalars T and masks (i1, vector<D x i1>).
     for (Type t : op.getResultTypes()) {
       auto vt = dyn_cast<VectorType>(t);
-      if (!vt || vt.getRank() != 1 || vt.isScalable() ||
-          vt.getElementType() != elementType)
+      Type elt = vt ? vt.getElementType() : t;
+      bool shapeOk = !vt || (vt.getRank() == 1 && !vt.isScalable());
+      bool eltOk = elt == elementType || elt.isInteger(1);
+      if (!shapeOk || !eltOk || (!vt && !isExpandedFormulaOp(&op)))
         return op.emitOpError() << "produces " << t
                                 << "; every formula value must be a "
                                    "vector<D x "
