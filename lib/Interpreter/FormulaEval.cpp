@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "keops/Interpreter/Interpreter.h"
+#include "keops/Dialect/FormulaSemantics.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -54,17 +55,8 @@ double dotOf(const Vec &x, const Vec &y) {
   return s;
 }
 
-/// Position of the largest (or smallest) component; the first one wins ties
-/// and a NaN component wins over every number.
 size_t extremePosition(const Vec &x, bool largest) {
-  size_t best = 0;
-  for (size_t k = 1; k < x.size(); ++k) {
-    if (std::isnan(x[best]))
-      break;
-    if (std::isnan(x[k]) || (largest ? x[k] > x[best] : x[k] < x[best]))
-      best = k;
-  }
-  return best;
+  return semantics::extremePosition(x.data(), x.size(), largest);
 }
 
 double weightedSqNorm(const Vec &w, const Vec &x) {
@@ -165,11 +157,6 @@ Vec kron(KronOp op, const Vec &a, const Vec &b) {
   return out;
 }
 
-double signOf(double x) { return std::isnan(x) ? x : (x > 0) - (x < 0); }
-double stepOf(double x) { return std::isnan(x) ? x : x >= 0 ? 1.0 : 0.0; }
-double reluOf(double x) { return x < 0 ? 0.0 : x; }
-double xlogxOf(double x) { return x == 0 ? 0.0 : x * std::log(x); }
-double sinxdivxOf(double x) { return x == 0 ? 1.0 : std::sin(x) / x; }
 double rsqrtOf(double x) { return 1.0 / std::sqrt(x); }
 double negOf(double x) { return -x; }
 double absOf(double x) { return std::fabs(x); }
@@ -394,23 +381,23 @@ static FailureOr<Vec> evaluateOp(Operation *op, ArrayRef<const Vec *> in) {
         return r;
       })
       // keops pointwise
-      .Case([&](SignOp) -> R { return map1(x(0), signOf); })
-      .Case([&](StepOp) -> R { return map1(x(0), stepOf); })
-      .Case([&](ReluOp) -> R { return map1(x(0), reluOf); })
-      .Case([&](XLogXOp) -> R { return map1(x(0), xlogxOf); })
-      .Case([&](SinXDivXOp) -> R { return map1(x(0), sinxdivxOf); })
+      .Case([&](SignOp) -> R { return map1(x(0), semantics::sign); })
+      .Case([&](StepOp) -> R { return map1(x(0), semantics::step); })
+      .Case([&](ReluOp) -> R { return map1(x(0), semantics::relu); })
+      .Case([&](XLogXOp) -> R { return map1(x(0), semantics::xlogx); })
+      .Case([&](SinXDivXOp) -> R { return map1(x(0), semantics::sinxdivx); })
       .Case([&](PowIOp p) -> R {
-        double n = static_cast<double>(p.getExponent());
+        double n = static_cast<double>(static_cast<int64_t>(p.getExponent()));
         Vec r = x(0);
         for (double &v : r)
           v = std::pow(v, n);
         return r;
       })
       .Case([&](RoundOp r) -> R {
-        double scale = std::pow(10.0, static_cast<double>(r.getDecimals()));
+        int64_t decimals = static_cast<int64_t>(r.getDecimals());
         Vec v = x(0);
         for (double &e : v)
-          e = std::round(e * scale) / scale;
+          e = semantics::roundDecimals(e, decimals);
         return v;
       })
       .Case([&](ClampOp) -> R {

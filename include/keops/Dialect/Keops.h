@@ -43,6 +43,10 @@ bool isFormulaOp(Operation *op);
 /// Such formulas may also hold scalars T and i1 masks.
 bool isExpandedFormulaOp(Operation *op);
 
+/// The largest vector dimension of a formula value. Formulas act on small
+/// vectors; the bound keeps every dimension computation far from overflow.
+constexpr int64_t kMaxFormulaDim = 1 << 16;
+
 /// The dimension D of a formula value of type vector<D x T>.
 inline int64_t formulaDim(Value v) {
   return llvm::cast<VectorType>(v.getType()).getDimSize(0);

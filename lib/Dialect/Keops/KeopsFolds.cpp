@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "keops/Dialect/Keops.h"
+#include "keops/Dialect/FormulaSemantics.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/APFloat.h"
@@ -38,6 +39,8 @@ static std::optional<SmallVector<double>> constantValues(Attribute attr) {
 /// A dense constant of vector type `type` holding `values` rounded once.
 static DenseElementsAttr makeConstant(Type type, ArrayRef<double> values) {
   auto vt = cast<VectorType>(type);
+  if (vt.getNumElements() > kMaxFormulaDim)
+    return {};
   const llvm::fltSemantics &sem =
       cast<FloatType>(vt.getElementType()).getFloatSemantics();
   SmallVector<APFloat> floats;
@@ -61,40 +64,30 @@ static OpFoldResult foldPointwise(Attribute operand, Type type,
   return makeConstant(type, *values);
 }
 
-//===----------------------------------------------------------------------===//
-// Scalar semantics shared with the reference interpreter's documentation.
-//===----------------------------------------------------------------------===//
-
-static double signOf(double x) {
-  return std::isnan(x) ? x : (x > 0) - (x < 0);
-}
-static double stepOf(double x) { return std::isnan(x) ? x : x >= 0 ? 1 : 0; }
-static double reluOf(double x) { return x < 0 ? 0 : x; }
-static double xlogxOf(double x) { return x == 0 ? 0 : x * std::log(x); }
-static double sinxdivxOf(double x) { return x == 0 ? 1 : std::sin(x) / x; }
+namespace sem = mlir::keops::semantics;
 
 OpFoldResult SignOp::fold(FoldAdaptor adaptor) {
-  return foldPointwise(adaptor.getX(), getType(), signOf);
+  return foldPointwise(adaptor.getX(), getType(), sem::sign);
 }
 OpFoldResult StepOp::fold(FoldAdaptor adaptor) {
-  return foldPointwise(adaptor.getX(), getType(), stepOf);
+  return foldPointwise(adaptor.getX(), getType(), sem::step);
 }
 OpFoldResult ReluOp::fold(FoldAdaptor adaptor) {
-  return foldPointwise(adaptor.getX(), getType(), reluOf);
+  return foldPointwise(adaptor.getX(), getType(), sem::relu);
 }
 OpFoldResult XLogXOp::fold(FoldAdaptor adaptor) {
-  return foldPointwise(adaptor.getX(), getType(), xlogxOf);
+  return foldPointwise(adaptor.getX(), getType(), sem::xlogx);
 }
 OpFoldResult SinXDivXOp::fold(FoldAdaptor adaptor) {
-  return foldPointwise(adaptor.getX(), getType(), sinxdivxOf);
+  return foldPointwise(adaptor.getX(), getType(), sem::sinxdivx);
 }
 
 OpFoldResult PowIOp::fold(FoldAdaptor adaptor) {
-  int64_t n = getExponent();
+  int64_t n = static_cast<int64_t>(getExponent());
   if (n == 1)
     return getX();
-  if (n == 0) // pown(x, 0) = 1 for every x, NaN included.
-    return makeConstant(getType(),
+  if (n == 0 && formulaDim(getX()) <= kMaxFormulaDim) // pown(x, 0) = 1 for
+    return makeConstant(getType(),                     // every x, NaN too.
                         SmallVector<double>(formulaDim(getX()), 1.0));
   return foldPointwise(adaptor.getX(), getType(), [n](double x) {
     return std::pow(x, static_cast<double>(n));
@@ -102,9 +95,9 @@ OpFoldResult PowIOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult RoundOp::fold(FoldAdaptor adaptor) {
-  double scale = std::pow(10.0, static_cast<double>(getDecimals()));
-  return foldPointwise(adaptor.getX(), getType(), [scale](double x) {
-    return std::round(x * scale) / scale;
+  int64_t decimals = static_cast<int64_t>(getDecimals());
+  return foldPointwise(adaptor.getX(), getType(), [decimals](double x) {
+    return sem::roundDecimals(x, decimals);
   });
 }
 
@@ -166,13 +159,7 @@ static OpFoldResult foldComponents(Attribute operand, Type type,
 
 /// Min or max with NaN propagation, and the position where it is reached.
 static std::pair<double, double> extremum(ArrayRef<double> xs, bool isMax) {
-  size_t best = 0;
-  for (size_t k = 1; k < xs.size(); ++k) {
-    if (std::isnan(xs[best]))
-      break;
-    if (std::isnan(xs[k]) || (isMax ? xs[k] > xs[best] : xs[k] < xs[best]))
-      best = k;
-  }
+  size_t best = sem::extremePosition(xs.data(), xs.size(), isMax);
   return {xs[best], static_cast<double>(best)};
 }
 
@@ -233,7 +220,7 @@ OpFoldResult Norm2Op::fold(FoldAdaptor adaptor) {
 
 OpFoldResult OneHotOp::fold(FoldAdaptor adaptor) {
   std::optional<SmallVector<double>> x = constantValues(adaptor.getX());
-  if (!x)
+  if (!x || static_cast<int64_t>(getDim()) > kMaxFormulaDim)
     return {};
   SmallVector<double> out(getDim(), 0.0);
   double k = std::round((*x)[0]);

@@ -96,9 +96,10 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "one_hot encodes a scalar (dimension 1), "
                                   "got dimension ",
                              formulaDim(adaptor.getX()));
-  int64_t dim = adaptor.getDim();
-  if (dim < 1)
-    return emitOptionalError(loc, "one_hot needs a dimension >= 1, got ", dim);
+  int64_t dim = static_cast<int64_t>(adaptor.getDim());
+  if (dim < 1 || dim > kMaxFormulaDim)
+    return emitOptionalError(loc, "one_hot needs a dimension in [1, ",
+                             kMaxFormulaDim, "], got ", dim);
   types.push_back(withDim(adaptor.getX(), dim));
   return success();
 }
@@ -152,6 +153,11 @@ LogicalResult TensorProdOp::inferReturnTypes(MLIRContext *,
       formulaType(adaptor.getRhs()).getElementType())
     return emitOptionalError(loc, "tensorprod needs operands of one element "
                                   "type");
+  if (formulaDim(adaptor.getLhs()) * formulaDim(adaptor.getRhs()) >
+      kMaxFormulaDim)
+    return emitOptionalError(loc, "tensorprod: the result would have more "
+                                  "than ",
+                             kMaxFormulaDim, " components");
   types.push_back(withDim(adaptor.getLhs(), formulaDim(adaptor.getLhs()) *
                                                 formulaDim(adaptor.getRhs())));
   return success();
@@ -162,10 +168,17 @@ static LogicalResult checkShape(std::optional<Location> loc, StringRef side,
                                 ArrayRef<int64_t> shape, int64_t dim) {
   if (shape.empty())
     return emitOptionalError(loc, "the ", side, " shape must not be empty");
-  for (int64_t d : shape)
-    if (d < 1)
+  int64_t entries = 1;
+  for (int64_t d : shape) {
+    if (d < 1 || d > kMaxFormulaDim)
       return emitOptionalError(loc, "the ", side,
-                               " shape must have positive extents");
+                               " shape must have extents in [1, ",
+                               kMaxFormulaDim, "]");
+    entries *= d;
+    if (entries > kMaxFormulaDim)
+      return emitOptionalError(loc, "the ", side, " shape holds more than ",
+                               kMaxFormulaDim, " entries");
+  }
   if (product(shape) != dim)
     return emitOptionalError(loc, "the ", side, " shape holds ",
                              product(shape), " entries but the ", side,
@@ -211,6 +224,10 @@ LogicalResult TensorDotOp::inferReturnTypes(MLIRContext *,
   for (auto [axis, extent] : llvm::enumerate(rs))
     if (!rused.test(axis))
       dim *= extent;
+  if (dim > kMaxFormulaDim)
+    return emitOptionalError(loc, "tensordot: the result would have more "
+                                  "than ",
+                             kMaxFormulaDim, " components");
   types.push_back(withDim(adaptor.getLhs(), dim));
   return success();
 }
@@ -229,6 +246,10 @@ LogicalResult KronOp::inferReturnTypes(MLIRContext *,
   if (ls.size() != rs.size())
     return emitOptionalError(loc, "kron needs tensors of equal rank, got ",
                              ls.size(), " and ", rs.size());
+  if (formulaDim(adaptor.getLhs()) * formulaDim(adaptor.getRhs()) >
+      kMaxFormulaDim)
+    return emitOptionalError(loc, "kron: the result would have more than ",
+                             kMaxFormulaDim, " components");
   types.push_back(withDim(adaptor.getLhs(), formulaDim(adaptor.getLhs()) *
                                                 formulaDim(adaptor.getRhs())));
   return success();

@@ -8,6 +8,15 @@
 using namespace mlir;
 using namespace mlir::keops;
 
+/// "vector<D x f32>" or "vector<1xf32>", as plain text.
+static std::string formulaTypeName(Type elementType, int64_t dim = -1) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "vector<" << (dim < 0 ? std::string("D x ") : std::to_string(dim) + "x")
+     << elementType << ">";
+  return text;
+}
+
 //===----------------------------------------------------------------------===//
 // Reduction kinds
 //===----------------------------------------------------------------------===//
@@ -210,8 +219,15 @@ ParseResult ReduceOp::parse(OpAsmParser &parser, OperationState &result) {
       parser.resolveOperands(outs, outTypes, outsLoc, result.operands))
     return failure();
 
+  SMLoc attrLoc = parser.getCurrentLocation();
   if (parser.parseOptionalAttrDictWithKeyword(result.attributes))
     return failure();
+  for (StringRef name : {"kind", "axis", "categories", "k",
+                         "operandSegmentSizes"})
+    if (result.attributes.get(name))
+      return parser.emitError(attrLoc, "attribute '")
+             << name << "' is given by the syntax of keops.reduce, not by "
+                        "its attribute dictionary";
   Region *region = result.addRegion();
   if (parser.parseRegion(*region, /*arguments=*/{}))
     return failure();
@@ -272,9 +288,9 @@ void ReduceOp::getEffects(
 //===----------------------------------------------------------------------===//
 
 /// Checks that a static extent agrees with the one seen before (if any).
-static LogicalResult checkExtent(ReduceOp op, int64_t &seen, StringRef &seenBy,
-                                 int64_t extent, StringRef by,
-                                 StringRef what) {
+static LogicalResult checkExtent(ReduceOp op, int64_t &seen,
+                                 std::string &seenBy, int64_t extent,
+                                 const std::string &by, StringRef what) {
   if (ShapedType::isDynamic(extent))
     return success();
   if (!ShapedType::isDynamic(seen) && seen != extent)
@@ -300,13 +316,15 @@ LogicalResult ReduceOp::verify() {
   // one floating-point element type.
   Type elementType;
   int64_t rows[2] = {ShapedType::kDynamic, ShapedType::kDynamic};
-  StringRef rowsBy[2];
-  std::string names[2];
+  std::string rowsBy[2];
   bool hasCategory[3] = {false, false, false};
   for (auto [index, value] : llvm::enumerate(getIns())) {
     Category cat = getCategory(index);
     hasCategory[static_cast<int>(cat)] = true;
     auto type = cast<ShapedType>(value.getType());
+    if (!isa<TensorType, BaseMemRefType>(type))
+      return emitOpError() << "input #" << index
+                           << " must be a tensor or a memref, got " << type;
     int64_t wantRank = cat == Category::P ? 1 : 2;
     if (!type.hasRank() || type.getRank() != wantRank)
       return emitOpError() << "input #" << index << " (category "
@@ -319,6 +337,11 @@ LogicalResult ReduceOp::verify() {
       return emitOpError() << "input #" << index
                            << " must have a static vector dimension, got "
                            << type;
+    int64_t dim = type.getDimSize(wantRank - 1);
+    if (dim < 1 || dim > kMaxFormulaDim)
+      return emitOpError() << "input #" << index << " has vector dimension "
+                           << dim << "; it must be in [1, " << kMaxFormulaDim
+                           << "]";
     Type elt = type.getElementType();
     if (!elt.isF16() && !elt.isF32() && !elt.isF64())
       return emitOpError() << "input #" << index
@@ -331,9 +354,9 @@ LogicalResult ReduceOp::verify() {
                            << "; all variables share one element type";
     if (cat != Category::P) {
       int c = static_cast<int>(cat);
-      names[c] = ("input #" + Twine(index)).str();
       if (failed(checkExtent(*this, rows[c], rowsBy[c], type.getDimSize(0),
-                             names[c], cat == Category::I ? "rows (M)"
+                             ("input #" + Twine(index)).str(),
+                             cat == Category::I ? "rows (M)"
                                                           : "columns (N)")))
         return failure();
     }
@@ -350,10 +373,11 @@ LogicalResult ReduceOp::verify() {
     if (!getK())
       return emitOpError() << "reduction '" << kindName
                            << "' needs the attribute k";
-    if (static_cast<int64_t>(*getK()) < 1)
+    int64_t k = static_cast<int64_t>(*getK());
+    if (k < 1 || k > kMaxFormulaDim)
       return emitOpError() << "reduction '" << kindName
-                           << "' needs k >= 1, got "
-                           << static_cast<int64_t>(*getK());
+                           << "' needs k in [1, " << kMaxFormulaDim
+                           << "], got " << k;
   } else if (getK()) {
     return emitOpError() << "reduction '" << kindName << "' takes no k";
   }
@@ -439,13 +463,13 @@ LogicalResult ReduceOp::verifyRegions() {
     for (Type t : op.getResultTypes()) {
       auto vt = dyn_cast<VectorType>(t);
       Type elt = vt ? vt.getElementType() : t;
-      bool shapeOk = !vt || (vt.getRank() == 1 && !vt.isScalable());
+      bool shapeOk = !vt || (vt.getRank() == 1 && !vt.isScalable() &&
+                             vt.getDimSize(0) <= kMaxFormulaDim);
       bool eltOk = elt == elementType || elt.isInteger(1);
       if (!shapeOk || !eltOk || (!vt && !isExpandedFormulaOp(&op)))
         return op.emitOpError() << "produces " << t
                                 << "; every formula value must be a "
-                                   "vector<D x "
-                                << elementType << ">";
+                                << formulaTypeName(elementType);
     }
   }
 
@@ -465,17 +489,13 @@ LogicalResult ReduceOp::verifyRegions() {
                                     : Twine(minYield) + " or " + Twine(maxYield))
            << " formula value" << (maxYield == 1 ? "" : "s") << ", got "
            << numYield;
-  for (Value v : yield.getValues())
-    if (cast<VectorType>(v.getType()).getElementType() != elementType)
-      return yield.emitOpError() << "yields " << v.getType()
-                                 << " but the variables hold " << elementType;
   int64_t dim = formulaDim(yield.getValues()[0]);
   if ((kind == ReductionKind::LogSumExp ||
        kind == ReductionKind::SumSoftmaxWeight) &&
       dim != 1)
     return yield.emitOpError() << "reduction '" << kindName
-                               << "' needs a scalar formula (vector<1x"
-                               << elementType << ">), got "
+                               << "' needs a scalar formula ("
+                               << formulaTypeName(elementType, 1) << "), got "
                                << yield.getValues()[0].getType();
 
   // Width of each output row.

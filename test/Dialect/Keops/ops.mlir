@@ -259,8 +259,8 @@ func.func @upstream(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %s: tensor<1xf32>,
   return %out : tensor<?x3xf32>
 }
 
-// Static row counts, a discardable attribute, parameters only besides the
-// reduced variable, and a reduction over i with only an i variable.
+// Static row counts and a discardable attribute; a reduction over i whose only
+// variable is an i variable (the output then gives the number of columns N).
 // CHECK-LABEL: func.func @static_rows_and_attributes(
 // CHECK: keops.reduce sum over j ins(%{{.*}} : i tensor<7x2xf32>, %{{.*}} : j tensor<11x2xf32>, %{{.*}} : p tensor<2xf32>) outs(%{{.*}} : tensor<7x2xf32>) attributes {keops.note = "static"} {
 // CHECK: } -> tensor<7x2xf32>

@@ -1,0 +1,71 @@
+//===- KeopsPasses.td - passes of keops-mlir ---------------*- tablegen -*-===//
+
+#ifndef KEOPS_PASSES_TD
+#define KEOPS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def KeopsExpandFormulas : Pass<"keops-expand-formulas"> {
+  let summary = "Expands keops formula ops into arith, math and vector ops";
+  let description = [{
+    Rewrites every keops formula op (all but keops.grad, keops.reduce and
+    keops.yield) inside keops.reduce regions into upstream arith, math and
+    vector ops with exactly the op's semantics, NaN, infinities and signed
+    zeros included. Target independent: the CPU and GPU lowerings both start
+    from expanded formulas. The interpreter evaluates formulas before and
+    after expansion to the same values.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def KeopsOutlineKernels : Pass<"keops-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "Builds one kernel with the runtime's calling convention per reduction";
+  let description = [{
+    For every keops.reduce (tensor or memref form) in a function of the
+    module, creates a function with the calling convention of the runtime
+
+      void NAME(void *const *inputs, void *const *outputs,
+                int64_t M, int64_t N, int64_t begin, int64_t end)
+
+    (inputs and outputs: arrays of pointers to row-major data, in operand
+    order; M and N: rows of the i and j variables; [begin, end): the range of
+    output rows to compute). Its body builds memrefs on the pointers, takes
+    the rows [begin, end) of the kept variables and of the outputs, and holds
+    a memref-form copy of the reduction. The kernel of reduction number K of
+    function F is named F_kernelK; the original functions are removed.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def ConvertKeopsToSCF : Pass<"convert-keops-to-scf"> {
+  let summary = "Lowers memref-form keops.reduce to vectorized loops for CPUs";
+  let description = [{
+    Each memref-form reduction becomes a loop over blocks of output rows and,
+    inside, a loop over the reduced index. Output rows are the vector lanes:
+    a formula value of dimension D for `lanes` rows at once is a
+    vector<D x lanes x T>, and each block holds `blocks` such groups to
+    reuse every load of a reduced variable. Accumulators are the online
+    states of docs/architecture.md (running max and rescaling for logsumexp,
+    sorted K-lists for kmin). Formulas must be expanded first.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"0",
+           "output rows per vector (0: 512 bits / element width)">,
+    Option<"blocks", "blocks", "int64_t", /*default=*/"2",
+           "groups of lanes processed together">,
+    Option<"accumulation", "accumulation", "std::string", /*default=*/"\"block\"",
+           "sums: plain, block (partial sums of 256 terms), kahan, or f64">
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+#endif // KEOPS_PASSES_TD

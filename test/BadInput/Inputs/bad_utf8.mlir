@@ -1,0 +1,3 @@
+ï»¿ÿþ func.func @f() {
+  return
+}

@@ -1,0 +1,4 @@
+// Only comments and blank lines.
+
+   
+// module {
