@@ -97,7 +97,12 @@ FailureOr<HostArray> keops::readNpy(StringRef path, std::string &error) {
       return fail("malformed shape '" + dims + "'");
     array.shape.push_back(d);
   }
-  int64_t count = array.numElements();
+  int64_t count = 1;
+  for (int64_t d : array.shape) {
+    if (d != 0 && count > (int64_t(1) << 40) / d)
+      return fail("shape " + dims + " is too large");
+    count *= d;
+  }
   size_t dataStart = headerStart + headerLen;
   if (bytes.size() - dataStart != static_cast<size_t>(count) * itemSize)
     return fail("holds " + Twine(bytes.size() - dataStart) +

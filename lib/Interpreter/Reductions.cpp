@@ -33,6 +33,11 @@ static bool before(double a, double b, bool isMin) {
 
 /// Neumaier's compensated sum: an oracle should not lose digits to order.
 static double accurateSum(const Vec &xs) {
+  double plain = 0;
+  for (double x : xs)
+    plain += x;
+  if (!std::isfinite(plain)) // inf and NaN propagate as in any sum.
+    return plain;
   double sum = 0, comp = 0;
   for (double x : xs) {
     double t = sum + x;
