@@ -68,4 +68,18 @@ def ConvertKeopsToSCF : Pass<"convert-keops-to-scf"> {
                            "::mlir::math::MathDialect"];
 }
 
+def KeopsApproximateMath : Pass<"keops-approximate-math"> {
+  let summary = "Replaces f32 elementary functions by polynomial approximations";
+  let description = [{
+    exp, log, sin, cos, tanh, atan, atan2, asin, acos, erf and friends on f32
+    (scalars or vectors of any shape) become polynomials in arith ops, which
+    vectorize, instead of calls to libm. Accuracy: MLIR's approximations,
+    within a few ulp over their domains (measured against the interpreter
+    in test/python/test_cpu_backend.py). f64 functions are left to LLVM.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // KEOPS_PASSES_TD

@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "keops/Dialect/Keops.h"
+#include "keops/Transforms/Passes.h"
+#include "keops/Transforms/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -21,6 +23,10 @@
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   mlir::registerConversionPasses();
+  mlir::keops::registerKeopsOutlineKernels();
+  mlir::keops::registerConvertKeopsToSCF();
+  mlir::keops::registerKeopsApproximateMath();
+  mlir::keops::registerPipelines();
 
   mlir::DialectRegistry registry;
   registry.insert<mlir::keops::KeopsDialect, mlir::arith::ArithDialect,

@@ -1,0 +1,334 @@
+//===- Accumulators.cpp - online states of the reduction kinds -----------===//
+
+#include "keops/Conversion/Accumulators.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::keops;
+
+Accumulator::Accumulator(ReductionKind kind, int64_t k, VectorType valueType,
+                         VectorType weightType, Type indexType,
+                         SumMode sumMode)
+    : kind(kind), k(k), valueType(valueType), weightType(weightType),
+      idxType(VectorType::get(valueType.getShape(), indexType)),
+      sumMode(sumMode) {}
+
+static bool isMinKind(ReductionKind kind) {
+  return kind == ReductionKind::Min || kind == ReductionKind::ArgMin ||
+         kind == ReductionKind::MinArgMin || kind == ReductionKind::KMin ||
+         kind == ReductionKind::ArgKMin || kind == ReductionKind::KMinArgKMin;
+}
+
+static bool isKKind(ReductionKind kind) {
+  return ReduceOp::needsK(kind);
+}
+
+Value Accumulator::splat(OpBuilder &b, Location loc, VectorType type,
+                         double v) const {
+  auto attr = DenseElementsAttr::get(
+      type, FloatAttr::get(type.getElementType(), v));
+  return arith::ConstantOp::create(b, loc, type, attr);
+}
+
+Value Accumulator::splatIndex(OpBuilder &b, Location loc, int64_t v) const {
+  auto attr = DenseElementsAttr::get(
+      idxType, IntegerAttr::get(idxType.getElementType(), v));
+  return arith::ConstantOp::create(b, loc, idxType, attr);
+}
+
+SmallVector<Type> Accumulator::stateTypes() const {
+  switch (kind) {
+  case ReductionKind::Sum:
+    if (sumMode == SumMode::F64)
+      return {VectorType::get(valueType.getShape(), Float64Type::get(
+                                                        valueType.getContext()))};
+    if (sumMode == SumMode::Plain)
+      return {valueType};
+    return {valueType, valueType};
+  case ReductionKind::LogSumExp:
+    return {valueType, weightType ? weightType : valueType};
+  case ReductionKind::SumSoftmaxWeight:
+    return {valueType, valueType, weightType};
+  default:
+    break;
+  }
+  int64_t slots = isKKind(kind) ? k : 1;
+  SmallVector<Type> types(slots, valueType);
+  types.append(slots, idxType);
+  return types;
+}
+
+SmallVector<Value> Accumulator::init(OpBuilder &b, Location loc) const {
+  SmallVector<Value> state;
+  switch (kind) {
+  case ReductionKind::Sum:
+    for (Type t : stateTypes())
+      state.push_back(splat(b, loc, cast<VectorType>(t), 0.0));
+    return state;
+  case ReductionKind::LogSumExp:
+  case ReductionKind::SumSoftmaxWeight: {
+    SmallVector<Type> types = stateTypes();
+    state.push_back(splat(b, loc, valueType, -INFINITY));
+    for (Type t : ArrayRef<Type>(types).drop_front())
+      state.push_back(splat(b, loc, cast<VectorType>(t), 0.0));
+    return state;
+  }
+  default:
+    break;
+  }
+  // Min/max kinds: every slot empty (value NaN, index -1).
+  int64_t slots = isKKind(kind) ? k : 1;
+  for (int64_t s = 0; s < slots; ++s)
+    state.push_back(splat(b, loc, valueType, NAN));
+  for (int64_t s = 0; s < slots; ++s)
+    state.push_back(splatIndex(b, loc, -1));
+  return state;
+}
+
+/// Whether (f, fIdx) comes before (cur, curIdx) in the order of a min (or
+/// max): -inf < numbers < +inf < NaN for min (NaN last for max too), ties
+/// to the smaller index, and anything before an empty slot (index -1).
+/// Without `fIdx`, f is known to have the largest index so far.
+Value Accumulator::better(OpBuilder &b, Location loc, Value f, Value fIdx,
+                          Value cur, Value curIdx, bool isMin) const {
+  using P = arith::CmpFPredicate;
+  Value strict = arith::CmpFOp::create(b, loc, isMin ? P::OLT : P::OGT, f, cur);
+  Value curNan = arith::CmpFOp::create(b, loc, P::UNO, cur, cur);
+  Value fNum = arith::CmpFOp::create(b, loc, P::ORD, f, f);
+  Value empty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, curIdx,
+                                      splatIndex(b, loc, -1));
+  Value r = arith::OrIOp::create(
+      b, loc, strict,
+      arith::AndIOp::create(b, loc, curNan,
+                            arith::OrIOp::create(b, loc, fNum, empty)));
+  if (fIdx) {
+    // Equal values (or two NaNs) are ordered by index.
+    Value eq = arith::CmpFOp::create(b, loc, P::OEQ, f, cur);
+    Value bothNan = arith::AndIOp::create(
+        b, loc, curNan, arith::CmpFOp::create(b, loc, P::UNO, f, f));
+    Value smaller = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                          fIdx, curIdx);
+    Value tie = arith::AndIOp::create(
+        b, loc, arith::OrIOp::create(b, loc, eq, bothNan), smaller);
+    r = arith::OrIOp::create(b, loc, r, tie);
+  }
+  return r;
+}
+
+/// The reduced index as a vector of indices.
+static Value indexVector(OpBuilder &b, Location loc, Value j,
+                         VectorType idxType) {
+  Value cast =
+      arith::IndexCastOp::create(b, loc, idxType.getElementType(), j);
+  return vector::BroadcastOp::create(b, loc, idxType, cast);
+}
+
+SmallVector<Value> Accumulator::foldExtremum(OpBuilder &b, Location loc,
+                                             ValueRange state, Value f,
+                                             Value j, bool isMin) const {
+  Value jv = indexVector(b, loc, j, idxType);
+  Value take = better(b, loc, f, Value(), state[0], state[1], isMin);
+  return {arith::SelectOp::create(b, loc, take, f, state[0]),
+          arith::SelectOp::create(b, loc, take, jv, state[1])};
+}
+
+SmallVector<Value> Accumulator::foldKMin(OpBuilder &b, Location loc,
+                                         ValueRange state, Value f,
+                                         Value j) const {
+  Value jv = indexVector(b, loc, j, idxType);
+  // Most values do not enter the K best: test against the last slot first.
+  Value enters = better(b, loc, f, Value(), state[k - 1], state[2 * k - 1],
+                        /*isMin=*/true);
+  int64_t lanes = idxType.getNumElements();
+  auto flat = VectorType::get({lanes}, b.getI1Type());
+  Value any = vector::ReductionOp::create(
+      b, loc, vector::CombiningKind::OR,
+      vector::ShapeCastOp::create(b, loc, flat, enters));
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange(ValueRange(state)), any,
+                                /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    SmallVector<Value> vals(state.take_front(k)), idxs(state.drop_front(k));
+    Value cv = f, ci = jv;
+    for (int64_t s = 0; s < k; ++s) {
+      Value take = better(b, loc, cv, ci, vals[s], idxs[s], /*isMin=*/true);
+      Value nv = arith::SelectOp::create(b, loc, take, cv, vals[s]);
+      Value ni = arith::SelectOp::create(b, loc, take, ci, idxs[s]);
+      cv = arith::SelectOp::create(b, loc, take, vals[s], cv);
+      ci = arith::SelectOp::create(b, loc, take, idxs[s], ci);
+      vals[s] = nv;
+      idxs[s] = ni;
+    }
+    vals.append(idxs);
+    scf::YieldOp::create(b, loc, vals);
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, state);
+  }
+  return SmallVector<Value>(ifOp.getResults());
+}
+
+SmallVector<Value> Accumulator::foldSoftmax(OpBuilder &b, Location loc,
+                                            ValueRange state, Value f,
+                                            Value w) const {
+  using P = arith::CmpFPredicate;
+  // One exponential per term: e = exp(-|f - m|) rescales either the new
+  // term (f <= m) or the running sums (f > m).
+  Value m = state[0];
+  Value gt = arith::CmpFOp::create(b, loc, P::OGT, f, m);
+  Value eq = arith::CmpFOp::create(b, loc, P::OEQ, f, m);
+  Value negInf = arith::CmpFOp::create(b, loc, P::OEQ, f,
+                                       splat(b, loc, valueType, -INFINITY));
+  Value d = arith::SubFOp::create(b, loc, f, m);
+  Value e = math::ExpOp::create(
+      b, loc, arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, d)));
+  Value one = splat(b, loc, valueType, 1.0);
+  e = arith::SelectOp::create(b, loc, eq, one, e);
+  // A -inf term adds nothing (exp(-inf - (-inf)) would be NaN).
+  Value c = arith::SelectOp::create(b, loc, negInf,
+                                    splat(b, loc, valueType, 0.0), e);
+  SmallVector<Value> next{arith::SelectOp::create(b, loc, gt, f, m)};
+
+  auto unweighted = [&](Value s) -> Value {
+    Value up = arith::AddFOp::create(b, loc,
+                                     arith::MulFOp::create(b, loc, s, e), one);
+    Value same = arith::AddFOp::create(b, loc, s, c);
+    return arith::SelectOp::create(b, loc, gt, up, same);
+  };
+  auto weighted = [&](Value s, Value v) -> Value {
+    auto wt = cast<VectorType>(v.getType());
+    auto wmask = VectorType::get(wt.getShape(), b.getI1Type());
+    Value ew = vector::BroadcastOp::create(b, loc, wt, e);
+    Value cw = vector::BroadcastOp::create(b, loc, wt, c);
+    Value gw = vector::BroadcastOp::create(b, loc, wmask, gt);
+    Value up = arith::AddFOp::create(b, loc,
+                                     arith::MulFOp::create(b, loc, s, ew), v);
+    Value same = arith::AddFOp::create(b, loc, s,
+                                       arith::MulFOp::create(b, loc, cw, v));
+    return arith::SelectOp::create(b, loc, gw, up, same);
+  };
+  if (kind == ReductionKind::LogSumExp) {
+    next.push_back(w ? weighted(state[1], w) : unweighted(state[1]));
+  } else {
+    next.push_back(unweighted(state[1]));
+    next.push_back(weighted(state[2], w));
+  }
+  return next;
+}
+
+SmallVector<Value> Accumulator::fold(OpBuilder &b, Location loc,
+                                     ValueRange state, Value f, Value w,
+                                     Value j) const {
+  switch (kind) {
+  case ReductionKind::Sum:
+    switch (sumMode) {
+    case SumMode::Plain:
+      return {arith::AddFOp::create(b, loc, state[0], f)};
+    case SumMode::Block:
+      return {state[0], arith::AddFOp::create(b, loc, state[1], f)};
+    case SumMode::Kahan: {
+      Value y = arith::SubFOp::create(b, loc, f, state[1]);
+      Value t = arith::AddFOp::create(b, loc, state[0], y);
+      Value c = arith::SubFOp::create(
+          b, loc, arith::SubFOp::create(b, loc, t, state[0]), y);
+      return {t, c};
+    }
+    case SumMode::F64: {
+      Value wide = arith::ExtFOp::create(b, loc, state[0].getType(), f);
+      return {arith::AddFOp::create(b, loc, state[0], wide)};
+    }
+    }
+    break;
+  case ReductionKind::LogSumExp:
+  case ReductionKind::SumSoftmaxWeight:
+    return foldSoftmax(b, loc, state, f, w);
+  case ReductionKind::KMin:
+  case ReductionKind::ArgKMin:
+  case ReductionKind::KMinArgKMin:
+    return foldKMin(b, loc, state, f, j);
+  default:
+    break;
+  }
+  return foldExtremum(b, loc, state, f, j, isMinKind(kind));
+}
+
+SmallVector<Value> Accumulator::flushBlock(OpBuilder &b, Location loc,
+                                           ValueRange state) const {
+  return {arith::AddFOp::create(b, loc, state[0], state[1]),
+          splat(b, loc, valueType, 0.0)};
+}
+
+SmallVector<Value> Accumulator::finalize(OpBuilder &b, Location loc,
+                                         ValueRange state) const {
+  switch (kind) {
+  case ReductionKind::Sum:
+    switch (sumMode) {
+    case SumMode::Plain:
+      return {state[0]};
+    case SumMode::Block:
+      return {arith::AddFOp::create(b, loc, state[0], state[1])};
+    case SumMode::Kahan:
+      return {arith::SubFOp::create(b, loc, state[0], state[1])};
+    case SumMode::F64:
+      return {arith::TruncFOp::create(b, loc, valueType, state[0])};
+    }
+    break;
+  case ReductionKind::LogSumExp: {
+    auto st = cast<VectorType>(state[1].getType());
+    Value m = vector::BroadcastOp::create(b, loc, st, state[0]);
+    return {arith::AddFOp::create(b, loc, m,
+                                  math::LogOp::create(b, loc, state[1]))};
+  }
+  case ReductionKind::SumSoftmaxWeight: {
+    Value s = vector::BroadcastOp::create(b, loc, weightType, state[1]);
+    return {arith::DivFOp::create(b, loc, state[2], s)};
+  }
+  default:
+    break;
+  }
+  // Min/max kinds: empty slots hold +inf (-inf for max) and index -1.
+  int64_t slots = isKKind(kind) ? k : 1;
+  double emptyValue = isMinKind(kind) ? INFINITY : -INFINITY;
+  SmallVector<Value> vals, idxs;
+  for (int64_t s = 0; s < slots; ++s) {
+    Value empty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        state[slots + s],
+                                        splatIndex(b, loc, -1));
+    vals.push_back(arith::SelectOp::create(
+        b, loc, empty, splat(b, loc, valueType, emptyValue), state[s]));
+    idxs.push_back(state[slots + s]);
+  }
+  auto concat = [&](ArrayRef<Value> parts, VectorType partType) -> Value {
+    if (parts.size() == 1)
+      return parts[0];
+    SmallVector<int64_t> shape(partType.getShape());
+    shape[0] *= parts.size();
+    auto type = VectorType::get(shape, partType.getElementType());
+    Value acc = arith::ConstantOp::create(b, loc, type, b.getZeroAttr(type));
+    SmallVector<int64_t> strides(shape.size(), 1);
+    for (auto [s, part] : llvm::enumerate(parts)) {
+      SmallVector<int64_t> offsets(shape.size(), 0);
+      offsets[0] = s * partType.getDimSize(0);
+      acc = vector::InsertStridedSliceOp::create(b, loc, part, acc, offsets,
+                                                 strides);
+    }
+    return acc;
+  };
+  Value values = concat(vals, valueType);
+  Value indices = concat(idxs, idxType);
+  switch (kind) {
+  case ReductionKind::Min:
+  case ReductionKind::Max:
+  case ReductionKind::KMin:
+    return {values};
+  case ReductionKind::ArgMin:
+  case ReductionKind::ArgMax:
+  case ReductionKind::ArgKMin:
+    return {indices};
+  default:
+    return {values, indices};
+  }
+}

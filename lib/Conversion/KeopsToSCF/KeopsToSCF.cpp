@@ -1,0 +1,387 @@
+//===- KeopsToSCF.cpp - vectorized CPU loops for keops.reduce -------------===//
+//
+// A memref-form reduction becomes
+//
+//   for i0 in [0, rows) step lanes * blocks:          // kept rows
+//     kept variables of rows i0 + [0, lanes * blocks) -> vector<D x lanes>
+//     for j in [0, cols):                             // reduced index
+//       reduced variables of row j, broadcast         -> vector<D x lanes>
+//       per block: F(...) folded into the block's accumulator
+//     per block: finalize and write the rows (masked at the edge)
+//
+// Output rows are the vector lanes, so accumulators never need a horizontal
+// reduction, and every load of a reduced variable serves lanes * blocks
+// rows. The formula is cloned with every value widened: vector<D x T>
+// becomes vector<D x lanes x T>, a scalar T becomes vector<lanes x T>.
+//
+//===----------------------------------------------------------------------===//
+
+#include "keops/Conversion/Accumulators.h"
+#include "keops/Transforms/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::keops {
+#define GEN_PASS_DEF_CONVERTKEOPSTOSCF
+#include "KeopsPasses.h.inc"
+} // namespace mlir::keops
+
+using namespace mlir;
+using namespace mlir::keops;
+
+namespace {
+
+/// vector<D x T> -> vector<D x lanes x T>; T -> vector<lanes x T>.
+Type widen(Type t, int64_t lanes) {
+  if (auto vt = dyn_cast<VectorType>(t))
+    return VectorType::get({vt.getDimSize(0), lanes}, vt.getElementType());
+  return VectorType::get({lanes}, t);
+}
+
+/// The neutral start of a vector.reduction without accumulator.
+FailureOr<double> neutralOf(vector::CombiningKind kind) {
+  using K = vector::CombiningKind;
+  switch (kind) {
+  case K::ADD: return -0.0; // x + -0 is x for every x, -0 included.
+  case K::MUL: return 1.0;
+  case K::MAXIMUMF: return -INFINITY;
+  case K::MINIMUMF: return INFINITY;
+  case K::MAXNUMF:
+  case K::MINNUMF: return NAN;
+  default: return failure();
+  }
+}
+
+/// Clones one formula op with widened types. Returns the widened results.
+LogicalResult widenOp(OpBuilder &b, Operation *op, IRMapping &map,
+                      int64_t lanes) {
+  Location loc = op->getLoc();
+  auto mapped = [&](Value v) { return map.lookup(v); };
+  auto result = [&](Value wide) {
+    map.map(op->getResult(0), wide);
+    return success();
+  };
+  Type wideType =
+      op->getNumResults() ? widen(op->getResult(0).getType(), lanes) : Type();
+
+  if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+    auto type = cast<ShapedType>(wideType);
+    if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue())) {
+      if (dense.isSplat())
+        return result(arith::ConstantOp::create(
+            b, loc, type,
+            DenseElementsAttr::get(type, dense.getSplatValue<Attribute>())));
+      SmallVector<Attribute> values;
+      for (Attribute a : dense.getValues<Attribute>())
+        values.append(lanes, a);
+      return result(arith::ConstantOp::create(
+          b, loc, type, DenseElementsAttr::get(type, values)));
+    }
+    return result(arith::ConstantOp::create(
+        b, loc, type, DenseElementsAttr::get(type, c.getValue())));
+  }
+  if (auto red = dyn_cast<vector::ReductionOp>(op)) {
+    Value acc = red.getAcc() ? mapped(red.getAcc()) : Value();
+    if (!acc) {
+      FailureOr<double> neutral = neutralOf(red.getKind());
+      if (failed(neutral))
+        return op->emitOpError() << "has a combining kind that the CPU "
+                                    "lowering does not handle";
+      auto type = cast<VectorType>(wideType);
+      acc = arith::ConstantOp::create(
+          b, loc, type,
+          DenseElementsAttr::get(
+              type, FloatAttr::get(type.getElementType(), *neutral)));
+    }
+    return result(vector::MultiDimReductionOp::create(
+        b, loc, mapped(red.getVector()), acc, ArrayRef<bool>{true, false},
+        red.getKind()));
+  }
+  if (auto ext = dyn_cast<vector::ExtractOp>(op)) {
+    if (!ext.getDynamicPosition().empty())
+      return op->emitOpError() << "needs a static position";
+    return result(vector::ExtractOp::create(b, loc, mapped(ext.getSource()),
+                                            ext.getStaticPosition()));
+  }
+  if (auto ins = dyn_cast<vector::InsertOp>(op)) {
+    if (!ins.getDynamicPosition().empty())
+      return op->emitOpError() << "needs a static position";
+    return result(vector::InsertOp::create(b, loc, mapped(ins.getValueToStore()),
+                                           mapped(ins.getDest()),
+                                           ins.getStaticPosition()));
+  }
+  if (auto from = dyn_cast<vector::FromElementsOp>(op)) {
+    auto type = cast<VectorType>(wideType);
+    Value acc = arith::ConstantOp::create(b, loc, type, b.getZeroAttr(type));
+    for (auto [k, e] : llvm::enumerate(from.getElements()))
+      acc = vector::InsertOp::create(b, loc, mapped(e), acc,
+                                     ArrayRef<int64_t>{int64_t(k)});
+    return result(acc);
+  }
+  if (auto bc = dyn_cast<vector::BroadcastOp>(op))
+    return result(vector::BroadcastOp::create(b, loc, wideType,
+                                              mapped(bc.getSource())));
+  if (auto slice = dyn_cast<vector::ExtractStridedSliceOp>(op)) {
+    auto first = [](ArrayAttr a) {
+      return SmallVector<int64_t>{cast<IntegerAttr>(a[0]).getInt()};
+    };
+    return result(vector::ExtractStridedSliceOp::create(
+        b, loc, mapped(slice.getSource()), first(slice.getOffsets()),
+        first(slice.getSizes()), first(slice.getStrides())));
+  }
+  if (auto shuffle = dyn_cast<vector::ShuffleOp>(op))
+    return result(vector::ShuffleOp::create(b, loc, mapped(shuffle.getV1()),
+                                            mapped(shuffle.getV2()),
+                                            shuffle.getMask()));
+  if (auto sel = dyn_cast<arith::SelectOp>(op)) {
+    Value cond = mapped(sel.getCondition());
+    if (!isa<VectorType>(sel.getCondition().getType()) &&
+        isa<VectorType>(sel.getType())) {
+      auto wt = cast<VectorType>(wideType);
+      cond = vector::BroadcastOp::create(
+          b, loc, VectorType::get(wt.getShape(), b.getI1Type()), cond);
+    }
+    return result(arith::SelectOp::create(b, loc, cond,
+                                          mapped(sel.getTrueValue()),
+                                          mapped(sel.getFalseValue())));
+  }
+  // Pointwise arith, math and vector.fma ops: the same op on wider vectors.
+  if (isa<arith::ArithDialect, math::MathDialect>(op->getDialect()) ||
+      isa<vector::FMAOp>(op)) {
+    Operation *clone = b.clone(*op, map);
+    for (OpResult r : clone->getResults())
+      r.setType(widen(r.getType(), lanes));
+    return success();
+  }
+  return op->emitOpError()
+         << "cannot be lowered to CPU loops; expand keops formula ops "
+            "(-keops-expand-formulas) and keops.grad first";
+}
+
+/// Evaluates the formula for `lanes` rows given the widened variables.
+FailureOr<SmallVector<Value>> widenFormula(OpBuilder &b, ReduceOp reduce,
+                                           ArrayRef<Value> vars,
+                                           int64_t lanes) {
+  Block &body = reduce.getFormula().front();
+  IRMapping map;
+  for (auto [arg, v] : llvm::zip(body.getArguments(), vars))
+    map.map(arg, v);
+  for (Operation &op : body.without_terminator())
+    if (failed(widenOp(b, &op, map, lanes)))
+      return failure();
+  SmallVector<Value> out;
+  for (Value v : reduce.getYield().getValues())
+    out.push_back(map.lookup(v));
+  return out;
+}
+
+/// Reads rows [row, row + lanes) of a rows x D memref as vector<D x lanes>.
+Value readRows(OpBuilder &b, Location loc, Value mem, Value row,
+               int64_t lanes) {
+  auto type = cast<MemRefType>(mem.getType());
+  int64_t d = type.getDimSize(1);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Type elt = type.getElementType();
+  Value pad = isa<FloatType>(elt)
+                  ? Value(arith::ConstantOp::create(b, loc, b.getFloatAttr(elt, 0)))
+                  : Value(arith::ConstantOp::create(b, loc, b.getIntegerAttr(elt, 0)));
+  AffineMap transpose = AffineMap::getPermutationMap(
+      ArrayRef<unsigned>{1, 0}, b.getContext());
+  return vector::TransferReadOp::create(
+      b, loc, VectorType::get({d, lanes}, elt), mem, ValueRange{row, c0}, pad,
+      transpose, ArrayRef<bool>{true, false});
+}
+
+/// Writes vector<W x lanes> into rows [row, row + lanes) of a rows x W
+/// memref; rows past the end are not written.
+void writeRows(OpBuilder &b, Location loc, Value value, Value mem, Value row) {
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  AffineMap transpose = AffineMap::getPermutationMap(
+      ArrayRef<unsigned>{1, 0}, b.getContext());
+  vector::TransferWriteOp::create(b, loc, value, mem, ValueRange{row, c0},
+                                  transpose, ArrayRef<bool>{true, false});
+}
+
+/// One row of a reduced (or parameter) variable, broadcast to all lanes.
+Value broadcastRow(OpBuilder &b, Location loc, Value mem, ValueRange index,
+                   int64_t dim, int64_t lanes) {
+  Type elt = cast<MemRefType>(mem.getType()).getElementType();
+  Value row = vector::LoadOp::create(b, loc, VectorType::get({dim}, elt), mem,
+                                     index);
+  Value column = vector::ShapeCastOp::create(
+      b, loc, VectorType::get({dim, 1}, elt), row);
+  return vector::BroadcastOp::create(b, loc, VectorType::get({dim, lanes}, elt),
+                                     column);
+}
+
+/// Replaces the memref-form reduction `op` by loops.
+LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
+                          SumMode mode) {
+  {
+    Location loc = op.getLoc();
+    OpBuilder b(op);
+    Type elt = cast<ShapedType>(op.getIns()[0].getType()).getElementType();
+    int64_t L = lanes > 0 ? lanes
+                          : std::max<int64_t>(1, 512 / elt.getIntOrFloatBitWidth());
+    int64_t U = std::max<int64_t>(1, blocks);
+    SumMode sumMode = mode;
+    if (sumMode == SumMode::F64 && elt.isF64())
+      sumMode = SumMode::Block;
+
+    // Value types of one block of rows.
+    YieldOp yield = op.getYield();
+    auto wideOf = [&](Value v) { return cast<VectorType>(widen(v.getType(), L)); };
+    VectorType fType = wideOf(yield.getValues()[0]);
+    VectorType wType =
+        yield.getValues().size() == 2 ? wideOf(yield.getValues()[1]) : VectorType();
+    Type indexType = b.getI32Type();
+    for (auto [index, out] : llvm::enumerate(op.getOuts()))
+      if (ReduceOp::isIndexOutput(op.getKind(), index))
+        indexType = cast<ShapedType>(out.getType()).getElementType();
+    Accumulator acc(op.getKind(), op.getK() ? int64_t(*op.getK()) : 1, fType,
+                    wType, indexType, sumMode);
+
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value rows = memref::DimOp::create(b, loc, op.getOuts()[0], 0);
+    Value cols;
+    for (auto [index, in] : llvm::enumerate(op.getIns()))
+      if (!cols && op.getCategory(index) == op.getReducedCategory())
+        cols = memref::DimOp::create(b, loc, in, 0);
+
+    // Parameters: loaded once.
+    SmallVector<Value> vars(op.getIns().size());
+    for (auto [index, in] : llvm::enumerate(op.getIns()))
+      if (op.getCategory(index) == Category::P)
+        vars[index] = broadcastRow(b, loc, in, ValueRange{c0},
+                                   cast<MemRefType>(in.getType()).getDimSize(0), L);
+
+    Value step = arith::ConstantIndexOp::create(b, loc, L * U);
+    auto outer = scf::ForOp::create(b, loc, c0, rows, step);
+    b.setInsertionPointToStart(outer.getBody());
+    Value i0 = outer.getInductionVar();
+
+    // Kept variables, one set per block.
+    SmallVector<Value> rowStart;
+    SmallVector<SmallVector<Value>> blockVars(U, vars);
+    for (int64_t u = 0; u < U; ++u) {
+      rowStart.push_back(arith::AddIOp::create(
+          b, loc, i0, arith::ConstantIndexOp::create(b, loc, u * L)));
+      for (auto [index, in] : llvm::enumerate(op.getIns()))
+        if (op.getCategory(index) == op.getKeptCategory())
+          blockVars[u][index] = readRows(b, loc, in, rowStart[u], L);
+    }
+
+    SmallVector<Value> init;
+    for (int64_t u = 0; u < U; ++u)
+      llvm::append_range(init, acc.init(b, loc));
+    size_t stateSize = init.size() / U;
+
+    // The loop over the reduced index: fold every block's formula value.
+    auto buildInner = [&](OpBuilder &ib, Location l, Value lb, Value ub,
+                          ValueRange state) -> FailureOr<SmallVector<Value>> {
+      auto inner = scf::ForOp::create(ib, l, lb, ub, c1, state);
+      OpBuilder::InsertionGuard guard(ib);
+      ib.setInsertionPointToStart(inner.getBody());
+      Value j = inner.getInductionVar();
+      SmallVector<Value> reducedVars(op.getIns().size());
+      for (auto [index, in] : llvm::enumerate(op.getIns()))
+        if (op.getCategory(index) == op.getReducedCategory())
+          reducedVars[index] = broadcastRow(
+              ib, l, in, ValueRange{j, c0},
+              cast<MemRefType>(in.getType()).getDimSize(1), L);
+      SmallVector<Value> next;
+      for (int64_t u = 0; u < U; ++u) {
+        SmallVector<Value> args = blockVars[u];
+        for (auto [index, v] : llvm::enumerate(reducedVars))
+          if (v)
+            args[index] = v;
+        FailureOr<SmallVector<Value>> f = widenFormula(ib, op, args, L);
+        if (failed(f))
+          return failure();
+        ValueRange s = inner.getRegionIterArgs().slice(u * stateSize, stateSize);
+        llvm::append_range(next, acc.fold(ib, l, s, (*f)[0],
+                                          f->size() == 2 ? (*f)[1] : Value(), j));
+      }
+      scf::YieldOp::create(ib, l, next);
+      return SmallVector<Value>(inner.getResults());
+    };
+
+    FailureOr<SmallVector<Value>> state;
+    if (acc.usesBlocks()) {
+      // Partial sums over 256 columns, added to the totals after each chunk.
+      Value chunk = arith::ConstantIndexOp::create(b, loc, 256);
+      auto chunks = scf::ForOp::create(b, loc, c0, cols, chunk, init);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(chunks.getBody());
+      Value lb = chunks.getInductionVar();
+      Value ub = arith::MinSIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, lb, chunk), cols);
+      FailureOr<SmallVector<Value>> partial =
+          buildInner(b, loc, lb, ub, chunks.getRegionIterArgs());
+      if (failed(partial))
+        return failure();
+      SmallVector<Value> flushed;
+      for (int64_t u = 0; u < U; ++u)
+        llvm::append_range(flushed,
+                           acc.flushBlock(b, loc,
+                                          ArrayRef<Value>(*partial).slice(
+                                              u * stateSize, stateSize)));
+      scf::YieldOp::create(b, loc, flushed);
+      state = SmallVector<Value>(chunks.getResults());
+    } else {
+      state = buildInner(b, loc, c0, cols, init);
+    }
+    if (failed(state))
+      return failure();
+
+    for (int64_t u = 0; u < U; ++u) {
+      SmallVector<Value> outs = acc.finalize(
+          b, loc, ArrayRef<Value>(*state).slice(u * stateSize, stateSize));
+      for (auto [value, mem] : llvm::zip(outs, op.getOuts()))
+        writeRows(b, loc, value, mem, rowStart[u]);
+    }
+    op.erase();
+    return success();
+  }
+}
+
+struct ConvertKeopsToSCF
+    : mlir::keops::impl::ConvertKeopsToSCFBase<ConvertKeopsToSCF> {
+  using ConvertKeopsToSCFBase::ConvertKeopsToSCFBase;
+
+  void runOnOperation() override {
+    SumMode mode;
+    if (accumulation == "plain")
+      mode = SumMode::Plain;
+    else if (accumulation == "block")
+      mode = SumMode::Block;
+    else if (accumulation == "kahan")
+      mode = SumMode::Kahan;
+    else if (accumulation == "f64")
+      mode = SumMode::F64;
+    else {
+      getOperation()->emitError()
+          << "unknown accumulation '" << accumulation
+          << "'; expected plain, block, kahan or f64";
+      return signalPassFailure();
+    }
+    // Each reduction is rewritten on its own: no greedy fixpoint needed.
+    SmallVector<ReduceOp> reduces;
+    getOperation()->walk([&](ReduceOp op) { reduces.push_back(op); });
+    for (ReduceOp op : reduces) {
+      if (!op.getResults().empty()) {
+        op.emitOpError() << "has tensor operands; the CPU lowering takes "
+                            "memref-form reductions (run "
+                            "-keops-outline-kernels first)";
+        return signalPassFailure();
+      }
+      if (failed(lowerReduce(op, lanes, blocks, mode)))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

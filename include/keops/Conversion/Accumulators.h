@@ -1,0 +1,71 @@
+//===- Accumulators.h - online states of the reduction kinds ----*- C++ -*-===//
+//
+// Each reduction kind as one small protocol that every backend instantiates:
+// an initial state, the fold of one formula value (with its reduced index)
+// into it, and the finalization into output values.
+// States are SSA values of any vector shape: the CPU backend folds
+// vector<D x lanes> values (one lane per output row), a GPU thread folds
+// vector<D> values. The conventions (NaN order, ties, empty reductions,
+// running maximum for logsumexp) are those of docs/architecture.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KEOPS_CONVERSION_ACCUMULATORS_H
+#define KEOPS_CONVERSION_ACCUMULATORS_H
+
+#include "keops/Dialect/Keops.h"
+
+namespace mlir::keops {
+
+/// How sums accumulate.
+enum class SumMode { Plain, Block, Kahan, F64 };
+
+class Accumulator {
+public:
+  /// `valueType`: type of a formula value (f); `weightType`: of the second
+  /// yielded value (null when there is none); `indexType`: integer element
+  /// type of indices.
+  Accumulator(ReductionKind kind, int64_t k, VectorType valueType,
+              VectorType weightType, Type indexType, SumMode sumMode);
+
+  /// The initial state.
+  SmallVector<Value> init(OpBuilder &b, Location loc) const;
+  /// The state after folding the value `f` (and weight `w`) of reduced index
+  /// `j` (an index scalar) into `state`.
+  SmallVector<Value> fold(OpBuilder &b, Location loc, ValueRange state,
+                          Value f, Value w, Value j) const;
+  /// For SumMode::Block: moves the partial sum into the total.
+  SmallVector<Value> flushBlock(OpBuilder &b, Location loc,
+                                ValueRange state) const;
+  /// The output values (one per output of the kind): values of the formula's
+  /// element type, indices of `indexType`, shaped like the outputs' rows.
+  SmallVector<Value> finalize(OpBuilder &b, Location loc,
+                              ValueRange state) const;
+
+  /// The types of the state values.
+  SmallVector<Type> stateTypes() const;
+  bool usesBlocks() const {
+    return kind == ReductionKind::Sum && sumMode == SumMode::Block;
+  }
+
+private:
+  Value splat(OpBuilder &b, Location loc, VectorType type, double v) const;
+  Value splatIndex(OpBuilder &b, Location loc, int64_t v) const;
+  Value better(OpBuilder &b, Location loc, Value f, Value fIdx, Value cur,
+               Value curIdx, bool isMin) const;
+  SmallVector<Value> foldExtremum(OpBuilder &b, Location loc, ValueRange state,
+                                  Value f, Value j, bool isMin) const;
+  SmallVector<Value> foldKMin(OpBuilder &b, Location loc, ValueRange state,
+                              Value f, Value j) const;
+  SmallVector<Value> foldSoftmax(OpBuilder &b, Location loc, ValueRange state,
+                                 Value f, Value w) const;
+
+  ReductionKind kind;
+  int64_t k;
+  VectorType valueType, weightType, idxType;
+  SumMode sumMode;
+};
+
+} // namespace mlir::keops
+
+#endif // KEOPS_CONVERSION_ACCUMULATORS_H

@@ -1,0 +1,55 @@
+//===- Pipelines.cpp - the pass pipelines of the backends ----------------===//
+
+#include "keops/Transforms/Pipelines.h"
+#include "keops/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::keops;
+
+void mlir::keops::buildCpuPipeline(OpPassManager &pm,
+                                   const CpuPipelineOptions &options) {
+  pm.addPass(createKeopsOutlineKernels());
+  ConvertKeopsToSCFOptions scf;
+  scf.lanes = options.lanes;
+  scf.blocks = options.blocks;
+  scf.accumulation = options.accumulation;
+  pm.addPass(createConvertKeopsToSCF(scf));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  if (options.approximateMath)
+    pm.addPass(createKeopsApproximateMath());
+  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
+  VectorTransferToSCFOptions vectorToScf;
+  vectorToScf.unroll = true;
+  pm.addPass(createConvertVectorToSCFPass(vectorToScf));
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::keops::registerPipelines() {
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "keops-cpu-pipeline",
+      "Lowers keops reductions to LLVM dialect kernels for the host CPU",
+      buildCpuPipeline);
+}
