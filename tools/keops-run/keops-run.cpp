@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "keops/Interpreter/Interpreter.h"
+#include "keops/Runtime/Runtime.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -28,6 +29,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::keops;
@@ -56,6 +58,85 @@ static cl::opt<std::string> saveInputs(
     "save-inputs", cl::desc("write the arguments as arg<K>.npy here"),
     cl::init(""));
 static cl::opt<bool> quiet("quiet", cl::desc("do not print the outputs"));
+static cl::opt<std::string> backend(
+    "backend",
+    cl::desc("interp: the reference interpreter (double precision); cpu: "
+             "the compiled kernels of the CPU backend"),
+    cl::init("interp"));
+static cl::opt<std::string> accumulation(
+    "accumulation", cl::desc("CPU sums: plain, block, kahan or f64"),
+    cl::init("block"));
+static cl::opt<int64_t> lanes("lanes", cl::desc("CPU lanes (0: native)"),
+                              cl::init(0));
+
+/// Runs one reduction through its compiled kernel: converts the double
+/// arrays to the kernel's types and back.
+static FailureOr<std::vector<HostArray>>
+runCompiled(const runtime::Module &compiled,
+            const llvm::DenseMap<Operation *, size_t> &kernelOf, ReduceOp op,
+            ArrayRef<HostArray> inputs, int64_t keptRows) {
+  size_t index = kernelOf.lookup(op);
+  const runtime::KernelInfo &info = compiled.kernels()[index];
+  Type elt = cast<ShapedType>(op.getIns()[0].getType()).getElementType();
+  auto toBits = [&](double v) -> uint64_t {
+    llvm::APFloat f(v);
+    bool lost;
+    f.convert(cast<FloatType>(elt).getFloatSemantics(),
+              llvm::APFloat::rmNearestTiesToEven, &lost);
+    return f.bitcastToAPInt().getZExtValue();
+  };
+  size_t eltBytes = info.elementBits / 8, idxBytes = info.indexBits / 8;
+  std::vector<std::vector<char>> inBuffers, outBuffers;
+  std::vector<const void *> inPtrs;
+  std::vector<void *> outPtrs;
+  int64_t rows[2] = {-1, -1};
+  for (auto [k, a] : llvm::enumerate(inputs)) {
+    std::vector<char> buffer(std::max<size_t>(1, a.data.size() * eltBytes));
+    for (size_t e = 0; e < a.data.size(); ++e) {
+      uint64_t bits = toBits(a.data[e]);
+      std::memcpy(buffer.data() + e * eltBytes, &bits, eltBytes);
+    }
+    inBuffers.push_back(std::move(buffer));
+    Category cat = op.getCategory(k);
+    if (cat != Category::P)
+      rows[static_cast<int>(cat)] = a.shape[0];
+  }
+  for (auto &b : inBuffers)
+    inPtrs.push_back(b.data());
+  int kept = static_cast<int>(op.getKeptCategory());
+  if (rows[kept] < 0)
+    rows[kept] = keptRows;
+  for (auto [k, width] : llvm::enumerate(info.outputWidths)) {
+    size_t bytes = info.outputIsIndex[k] ? idxBytes : eltBytes;
+    outBuffers.emplace_back(std::max<size_t>(1, keptRows * width * bytes));
+  }
+  for (auto &b : outBuffers)
+    outPtrs.push_back(b.data());
+  std::string error = compiled.run(index, inPtrs.data(), outPtrs.data(),
+                                   std::max<int64_t>(rows[0], 0),
+                                   std::max<int64_t>(rows[1], 0));
+  if (!error.empty())
+    return op.emitError() << error;
+  std::vector<HostArray> outs;
+  for (auto [k, width] : llvm::enumerate(info.outputWidths)) {
+    HostArray a = HostArray::zeros({keptRows, width}, info.outputIsIndex[k]);
+    for (size_t e = 0; e < a.data.size(); ++e) {
+      if (a.isIndex) {
+        a.data[e] = idxBytes == 4
+                        ? double(reinterpret_cast<int32_t *>(outBuffers[k].data())[e])
+                        : double(reinterpret_cast<int64_t *>(outBuffers[k].data())[e]);
+      } else {
+        uint64_t bits = 0;
+        std::memcpy(&bits, outBuffers[k].data() + e * eltBytes, eltBytes);
+        llvm::APFloat f(cast<FloatType>(elt).getFloatSemantics(),
+                        llvm::APInt(info.elementBits, bits));
+        a.data[e] = f.convertToDouble();
+      }
+    }
+    outs.push_back(std::move(a));
+  }
+  return outs;
+}
 
 /// splitmix64: a tiny, fully specified generator, so that a seed means the
 /// same numbers everywhere.
@@ -238,7 +319,32 @@ static LogicalResult run(ModuleOp module) {
     }
   }
 
-  FailureOr<std::vector<HostArray>> outputs = keops::interpretFunction(fn, args);
+  ReduceEvaluator evaluator;
+  std::shared_ptr<runtime::Module> compiled;
+  llvm::DenseMap<Operation *, size_t> kernelOf;
+  if (backend == "cpu") {
+    std::string text, error;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    runtime::CompileOptions options;
+    options.accumulation = accumulation;
+    options.lanes = lanes;
+    compiled = runtime::Compiler::global().compile(text, options, error);
+    if (!compiled)
+      return module.emitError() << "compilation failed:\n" << error;
+    // Kernels are numbered like keops-outline-kernels numbers them.
+    size_t index = 0;
+    for (auto f : module.getOps<func::FuncOp>())
+      f.walk([&](ReduceOp op) { kernelOf[op] = index++; });
+    evaluator = [&](ReduceOp op, ArrayRef<HostArray> ins, int64_t keptRows) {
+      return runCompiled(*compiled, kernelOf, op, ins, keptRows);
+    };
+  } else if (backend != "interp") {
+    return module.emitError() << "unknown backend '" << backend
+                              << "'; expected interp or cpu";
+  }
+  FailureOr<std::vector<HostArray>> outputs =
+      keops::interpretFunction(fn, args, evaluator);
   if (failed(outputs))
     return failure();
   for (auto [index, out] : llvm::enumerate(*outputs)) {

@@ -14,6 +14,7 @@
 #include "keops/Dialect/Keops.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,13 +38,19 @@ FailureOr<std::vector<HostArray>>
 interpretReduce(ReduceOp op, llvm::ArrayRef<HostArray> inputs,
                 std::optional<int64_t> keptRows = std::nullopt);
 
+/// How one reduction of a function is evaluated: the interpreter by default,
+/// a compiled kernel for backend checks.
+using ReduceEvaluator = std::function<FailureOr<std::vector<HostArray>>(
+    ReduceOp, llvm::ArrayRef<HostArray> inputs, int64_t keptRows)>;
+
 /// Evaluates a function whose body holds keops.reduce ops and the glue the
 /// frontends emit (tensor.empty, tensor.dim, arith.constant of index type,
 /// func.return). Returns the function's results or, for a function with
 /// memref outputs and no results, the memref arguments written by a
-/// reduction, in argument order.
+/// reduction, in argument order. Reductions go to `evaluator` when given.
 FailureOr<std::vector<HostArray>>
-interpretFunction(func::FuncOp fn, llvm::ArrayRef<HostArray> args);
+interpretFunction(func::FuncOp fn, llvm::ArrayRef<HostArray> args,
+                  const ReduceEvaluator &evaluator = nullptr);
 
 /// Evaluates the formula of `op` for one pair: `vars` holds the value of
 /// each variable (block argument); returns the yielded values.

@@ -1,0 +1,76 @@
+/*===- keops.h - the C API of keops-mlir -------------------------*- C -*-===*
+ *
+ * Compile a module holding keops reductions, query its kernels, run them on
+ * raw host arrays. Every function returns a status; on KEOPS_ERROR,
+ * keops_last_error() describes the problem (per thread).
+ *
+ * Arrays are row-major and contiguous: an i variable of dimension D is an
+ * M x D array, a j variable N x D, a parameter D values; outputs have one row
+ * per kept index (M for a reduction over j, N over i). Values have the
+ * module's float type; index outputs int32 or int64.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef KEOPS_C_KEOPS_H
+#define KEOPS_C_KEOPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { KEOPS_OK = 0, KEOPS_ERROR = 1 } keops_status;
+
+typedef struct keops_module_s *keops_module;
+
+/* Compilation options; keops_default_options() fills the defaults. */
+typedef struct {
+  int64_t lanes;         /* output rows per vector, 0: native width */
+  int64_t blocks;        /* groups of lanes per iteration (default 2) */
+  const char *accumulation; /* "plain", "block" (default), "kahan", "f64" */
+  int approximate_math;  /* polynomial f32 exp/log/sin/... (default 1) */
+  int opt_level;         /* LLVM optimization level, 0-3 (default 3) */
+} keops_options;
+
+void keops_default_options(keops_options *options);
+
+/* Compiles MLIR text (a module with functions holding keops.reduce ops) for
+ * the host CPU, through the memory and disk caches. */
+keops_status keops_compile(const char *mlir, size_t length,
+                           const keops_options *options, keops_module *out);
+void keops_module_release(keops_module module);
+
+/* One kernel per keops.reduce, named FUNCTION_kernelK. */
+int64_t keops_num_kernels(keops_module module);
+const char *keops_kernel_name(keops_module module, int64_t kernel);
+/* Sizes of a kernel's operands: counts and, per operand, dimension D (inputs)
+ * or width (outputs); category per input: 0 = i, 1 = j, 2 = parameter;
+ * reduction axis: 0 = over i, 1 = over j. Arrays may be NULL. */
+keops_status keops_kernel_signature(keops_module module, int64_t kernel,
+                                    int64_t *num_inputs, int64_t *num_outputs,
+                                    int *axis, int *categories,
+                                    int64_t *input_dims,
+                                    int64_t *output_widths,
+                                    int *output_is_index);
+
+/* Runs a kernel on host arrays: inputs[k] and outputs[k] point to the data
+ * of operand k; M and N are the numbers of rows of the i and j variables. */
+keops_status keops_run(keops_module module, int64_t kernel,
+                       const void *const *inputs, void *const *outputs,
+                       int64_t M, int64_t N);
+
+/* Threads used by keops_run (default: KEOPS_NUM_THREADS, else all cores);
+ * 0 restores the default. */
+void keops_set_num_threads(int threads);
+int keops_get_num_threads(void);
+
+/* The message of the last error on this thread ("" if none). */
+const char *keops_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KEOPS_C_KEOPS_H */

@@ -1,0 +1,124 @@
+//===- KeopsC.cpp - the C API over the C++ runtime -----------------------===//
+
+#include "keops-c/keops.h"
+#include "keops/Runtime/Runtime.h"
+
+#include <string>
+
+using namespace mlir::keops;
+using namespace mlir::keops::runtime;
+
+struct keops_module_s {
+  std::shared_ptr<Module> module;
+};
+
+static thread_local std::string lastError;
+
+static keops_status fail(std::string message) {
+  lastError = std::move(message);
+  return KEOPS_ERROR;
+}
+
+extern "C" {
+
+void keops_default_options(keops_options *options) {
+  if (!options)
+    return;
+  CompileOptions d;
+  options->lanes = d.lanes;
+  options->blocks = d.blocks;
+  options->accumulation = "block";
+  options->approximate_math = d.approximateMath;
+  options->opt_level = d.optLevel;
+}
+
+keops_status keops_compile(const char *mlir, size_t length,
+                           const keops_options *options, keops_module *out) {
+  if (!mlir || !out)
+    return fail("keops_compile: null argument");
+  *out = nullptr;
+  CompileOptions opts;
+  if (options) {
+    opts.lanes = options->lanes;
+    opts.blocks = options->blocks;
+    if (options->accumulation)
+      opts.accumulation = options->accumulation;
+    opts.approximateMath = options->approximate_math != 0;
+    opts.optLevel = options->opt_level;
+    if (opts.optLevel < 0 || opts.optLevel > 3)
+      return fail("keops_compile: opt_level must be 0 to 3");
+    if (opts.lanes < 0 || opts.lanes > 256 || opts.blocks < 1 ||
+        opts.blocks > 16)
+      return fail("keops_compile: lanes must be 0 to 256 and blocks 1 to 16");
+  }
+  std::string error;
+  std::shared_ptr<Module> module = Compiler::global().compile(
+      llvm::StringRef(mlir, length), opts, error);
+  if (!module)
+    return fail(error);
+  *out = new keops_module_s{std::move(module)};
+  return KEOPS_OK;
+}
+
+void keops_module_release(keops_module module) { delete module; }
+
+int64_t keops_num_kernels(keops_module module) {
+  return module ? static_cast<int64_t>(module->module->kernels().size()) : 0;
+}
+
+const char *keops_kernel_name(keops_module module, int64_t kernel) {
+  if (!module || kernel < 0 || kernel >= keops_num_kernels(module))
+    return nullptr;
+  return module->module->kernels()[kernel].name.c_str();
+}
+
+keops_status keops_kernel_signature(keops_module module, int64_t kernel,
+                                    int64_t *num_inputs, int64_t *num_outputs,
+                                    int *axis, int *categories,
+                                    int64_t *input_dims,
+                                    int64_t *output_widths,
+                                    int *output_is_index) {
+  if (!module || kernel < 0 || kernel >= keops_num_kernels(module))
+    return fail("keops_kernel_signature: no such kernel");
+  const KernelInfo &info = module->module->kernels()[kernel];
+  if (num_inputs)
+    *num_inputs = info.categories.size();
+  if (num_outputs)
+    *num_outputs = info.outputWidths.size();
+  if (axis)
+    *axis = info.axis == Axis::J ? 1 : 0;
+  for (size_t k = 0; k < info.categories.size(); ++k) {
+    if (categories)
+      categories[k] = static_cast<int>(info.categories[k]);
+    if (input_dims)
+      input_dims[k] = info.inputDims[k];
+  }
+  for (size_t k = 0; k < info.outputWidths.size(); ++k) {
+    if (output_widths)
+      output_widths[k] = info.outputWidths[k];
+    if (output_is_index)
+      output_is_index[k] = info.outputIsIndex[k];
+  }
+  return KEOPS_OK;
+}
+
+keops_status keops_run(keops_module module, int64_t kernel,
+                       const void *const *inputs, void *const *outputs,
+                       int64_t M, int64_t N) {
+  if (!module)
+    return fail("keops_run: null module");
+  if (kernel < 0)
+    return fail("keops_run: negative kernel index");
+  std::string error = module->module->run(static_cast<size_t>(kernel), inputs,
+                                          outputs, M, N);
+  if (!error.empty())
+    return fail("keops_run: " + error);
+  return KEOPS_OK;
+}
+
+void keops_set_num_threads(int threads) { setNumThreads(threads); }
+int keops_get_num_threads(void) { return numThreads(); }
+
+const char *keops_last_error(void) { return lastError.c_str(); }
+
+} // extern "C"

@@ -1,0 +1,360 @@
+//===- Compiler.cpp - from keops MLIR to loaded host kernels -------------===//
+//
+//   parse -> kernel infos -> cache key
+//     memory cache hit: done
+//     disk cache hit (valid checksum): load the object
+//     miss: keops-cpu-pipeline -> LLVM IR -> O3 -> object -> disk -> load
+//
+// Every kernel is loaded from an object file, so a disk hit and a fresh
+// compile run exactly the same code. Objects are loaded into one process-wide
+// ORC LLJIT, one JITDylib per module.
+//
+//===----------------------------------------------------------------------===//
+
+#include "keops/Runtime/Runtime.h"
+#include "keops/Transforms/Pipelines.h"
+#include "ObjectCache.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Index/IR/IndexDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/SHA256.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <chrono>
+#include <mutex>
+#include <unordered_map>
+
+using namespace mlir;
+using namespace mlir::keops;
+using namespace mlir::keops::runtime;
+
+namespace {
+
+bool verbose() {
+  static bool on = [] {
+    const char *v = std::getenv("KEOPS_VERBOSE");
+    return v && *v && std::string(v) != "0";
+  }();
+  return on;
+}
+
+class StepTimer {
+public:
+  explicit StepTimer(const char *what) : what(what) {}
+  ~StepTimer() {
+    if (verbose())
+      llvm::errs() << llvm::format(
+          "keops: %-22s %8.2f ms\n", what,
+          std::chrono::duration<double, std::milli>(
+              std::chrono::steady_clock::now() - start)
+              .count());
+  }
+
+private:
+  const char *what;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+};
+
+std::string hex(llvm::ArrayRef<uint8_t> bytes) {
+  static const char digits[] = "0123456789abcdef";
+  std::string s;
+  for (uint8_t b : bytes) {
+    s += digits[b >> 4];
+    s += digits[b & 15];
+  }
+  return s;
+}
+
+/// The kernels of `module`, in the order keops-outline-kernels creates them.
+std::vector<KernelInfo> collectKernels(ModuleOp module) {
+  std::vector<KernelInfo> infos;
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    int64_t count = 0;
+    fn.walk([&](ReduceOp op) {
+      KernelInfo info;
+      info.name = (fn.getSymName() + "_kernel" + llvm::Twine(count++)).str();
+      info.kind = op.getKind();
+      info.axis = op.getAxis();
+      info.k = op.getK() ? static_cast<int64_t>(*op.getK()) : 0;
+      for (auto [index, in] : llvm::enumerate(op.getIns())) {
+        info.categories.push_back(op.getCategory(index));
+        info.inputDims.push_back(cast<ShapedType>(in.getType()).getShape().back());
+      }
+      Type elt = cast<ShapedType>(op.getIns()[0].getType()).getElementType();
+      info.elementBits = elt.getIntOrFloatBitWidth();
+      for (auto [index, out] : llvm::enumerate(op.getOuts())) {
+        auto type = cast<ShapedType>(out.getType());
+        info.outputWidths.push_back(type.getDimSize(1));
+        bool isIndex = ReduceOp::isIndexOutput(op.getKind(), index);
+        info.outputIsIndex.push_back(isIndex);
+        if (isIndex)
+          info.indexBits = type.getElementType().getIntOrFloatBitWidth();
+      }
+      infos.push_back(std::move(info));
+    });
+  }
+  return infos;
+}
+
+} // namespace
+
+struct Compiler::Impl {
+  std::mutex mutex;
+  DialectRegistry registry;
+  std::unique_ptr<MLIRContext> context;
+  std::unique_ptr<llvm::TargetMachine> targetMachine;
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::string targetKey;
+  std::unordered_map<std::string, std::shared_ptr<Module>> memoryCache;
+  ObjectCache disk;
+  int64_t dylibs = 0;
+  std::string initError;
+
+  Impl() {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    registry.insert<KeopsDialect, arith::ArithDialect, math::MathDialect,
+                    vector::VectorDialect, func::FuncDialect,
+                    tensor::TensorDialect, memref::MemRefDialect,
+                    scf::SCFDialect, cf::ControlFlowDialect,
+                    LLVM::LLVMDialect, ub::UBDialect, affine::AffineDialect,
+                    index::IndexDialect>();
+    registerBuiltinDialectTranslation(registry);
+    registerLLVMDialectTranslation(registry);
+    context = std::make_unique<MLIRContext>(registry,
+                                            MLIRContext::Threading::DISABLED);
+    context->loadAllAvailableDialects();
+
+    auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!builder) {
+      initError = llvm::toString(builder.takeError());
+      return;
+    }
+    builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+    // Position-independent: the same objects go into shared libraries.
+    builder->setRelocationModel(llvm::Reloc::PIC_);
+    auto tm = builder->createTargetMachine();
+    if (!tm) {
+      initError = llvm::toString(tm.takeError());
+      return;
+    }
+    targetMachine = std::move(*tm);
+    targetKey = targetMachine->getTargetTriple().str() + "|" +
+                targetMachine->getTargetCPU().str() + "|" +
+                targetMachine->getTargetFeatureString().str();
+    auto jitOr = llvm::orc::LLJITBuilder().create();
+    if (!jitOr) {
+      initError = llvm::toString(jitOr.takeError());
+      return;
+    }
+    jit = std::move(*jitOr);
+    // Kernels may call libm (f64 elementary functions).
+    auto generator = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+        jit->getDataLayout().getGlobalPrefix());
+    if (generator)
+      jit->getMainJITDylib().addGenerator(std::move(*generator));
+  }
+
+  OwningOpRef<ModuleOp> parse(llvm::StringRef source, std::string &error) {
+    llvm::SourceMgr sourceMgr;
+    sourceMgr.AddNewSourceBuffer(
+        llvm::MemoryBuffer::getMemBufferCopy(source, "<keops module>"),
+        llvm::SMLoc());
+    llvm::raw_string_ostream os(error);
+    SourceMgrDiagnosticHandler handler(sourceMgr, context.get(), os);
+    return parseSourceFile<ModuleOp>(sourceMgr, context.get());
+  }
+
+  std::string cacheKey(ModuleOp module, const CompileOptions &options) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os, OpPrintingFlags().printGenericOpForm().elideLargeElementsAttrs(1 << 30));
+    os << "|" << targetKey << "|lanes=" << options.lanes
+       << "|blocks=" << options.blocks << "|acc=" << options.accumulation
+       << "|approx=" << options.approximateMath << "|O" << options.optLevel
+       << "|keops-mlir 0.1.0|LLVM " << LLVM_VERSION_STRING;
+    return hex(llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(text.data()), text.size())));
+  }
+
+  bool lower(ModuleOp module, const CompileOptions &options, std::string &object,
+             std::string &error) {
+    llvm::raw_string_ostream os(error);
+    {
+      StepTimer t("MLIR lowering");
+      // Diagnostics go to `error`, with their locations.
+      ScopedDiagnosticHandler handler(context.get(), [&](Diagnostic &d) {
+        os << d.getLocation() << ": " << d << "\n";
+        return success();
+      });
+      PassManager pm(context.get());
+      if (std::getenv("KEOPS_DUMP_IR"))
+        pm.enableIRPrinting();
+      CpuPipelineOptions pipeline;
+      pipeline.lanes = options.lanes;
+      pipeline.blocks = options.blocks;
+      pipeline.accumulation = options.accumulation;
+      pipeline.approximateMath = options.approximateMath;
+      buildCpuPipeline(pm, pipeline);
+      if (failed(pm.run(module))) {
+        if (error.empty())
+          os << "lowering failed";
+        return false;
+      }
+    }
+    llvm::LLVMContext llvmContext;
+    std::unique_ptr<llvm::Module> llvmModule;
+    {
+      StepTimer t("translation to LLVM IR");
+      llvmModule = translateModuleToLLVMIR(module, llvmContext);
+      if (!llvmModule) {
+        os << "translation to LLVM IR failed";
+        return false;
+      }
+      llvmModule->setDataLayout(targetMachine->createDataLayout());
+      llvmModule->setTargetTriple(targetMachine->getTargetTriple());
+    }
+    {
+      StepTimer t("LLVM optimization");
+      auto transformer =
+          makeOptimizingTransformer(options.optLevel, 0, targetMachine.get());
+      if (llvm::Error e = transformer(llvmModule.get())) {
+        os << "LLVM optimization failed: " << llvm::toString(std::move(e));
+        return false;
+      }
+    }
+    {
+      StepTimer t("code generation");
+      llvm::SmallVector<char, 0> buffer;
+      llvm::raw_svector_ostream objectStream(buffer);
+      llvm::legacy::PassManager codegen;
+      if (targetMachine->addPassesToEmitFile(codegen, objectStream, nullptr,
+                                             llvm::CodeGenFileType::ObjectFile)) {
+        os << "the target cannot emit object files";
+        return false;
+      }
+      codegen.run(*llvmModule);
+      object.assign(buffer.begin(), buffer.end());
+    }
+    return true;
+  }
+
+  std::shared_ptr<Module> load(const std::string &object,
+                               std::vector<KernelInfo> infos,
+                               std::string &error) {
+    StepTimer t("loading");
+    auto &jd = jit->getExecutionSession().createBareJITDylib(
+        "keops" + std::to_string(dylibs++));
+    jd.addToLinkOrder(jit->getMainJITDylib());
+    if (llvm::Error e = jit->addObjectFile(
+            jd, llvm::MemoryBuffer::getMemBufferCopy(object))) {
+      error = "cannot load the compiled kernels: " + llvm::toString(std::move(e));
+      return nullptr;
+    }
+    auto module = std::shared_ptr<Module>(new Module());
+    for (const KernelInfo &info : infos) {
+      auto address = jit->lookup(jd, info.name);
+      if (!address) {
+        error = "kernel " + info.name + " not found: " +
+                llvm::toString(address.takeError());
+        return nullptr;
+      }
+      module->functions.push_back(address->toPtr<Module::KernelFn>());
+    }
+    module->infos = std::move(infos);
+    return module;
+  }
+};
+
+Compiler::Compiler() : impl(std::make_unique<Impl>()) {}
+Compiler::~Compiler() = default;
+
+Compiler &Compiler::global() {
+  static Compiler *compiler = new Compiler(); // lives until exit
+  return *compiler;
+}
+
+std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
+                                          const CompileOptions &options,
+                                          std::string &error) {
+  std::lock_guard<std::mutex> lock(impl->mutex);
+  StepTimer total("compile (total)");
+  if (!impl->initError.empty()) {
+    error = "the host target is not available: " + impl->initError;
+    return nullptr;
+  }
+  OwningOpRef<ModuleOp> module;
+  {
+    StepTimer t("parsing");
+    module = impl->parse(source, error);
+  }
+  if (!module)
+    return nullptr;
+  std::vector<KernelInfo> infos = collectKernels(*module);
+  if (infos.empty()) {
+    error = "the module holds no keops.reduce";
+    return nullptr;
+  }
+  std::string key = impl->cacheKey(*module, options);
+  auto hit = impl->memoryCache.find(key);
+  if (hit != impl->memoryCache.end()) {
+    if (verbose())
+      llvm::errs() << "keops: memory cache hit " << key.substr(0, 16) << "\n";
+    return hit->second;
+  }
+  std::string object;
+  if (!impl->disk.read(key, object)) {
+    if (!impl->lower(*module, options, object, error))
+      return nullptr;
+    impl->disk.write(key, object);
+  } else if (verbose()) {
+    llvm::errs() << "keops: disk cache hit " << key.substr(0, 16) << "\n";
+  }
+  std::shared_ptr<Module> loaded = impl->load(object, std::move(infos), error);
+  if (loaded)
+    impl->memoryCache[key] = loaded;
+  return loaded;
+}
+
+bool Compiler::compileToObject(llvm::StringRef source,
+                               const CompileOptions &options,
+                               std::string &object,
+                               std::vector<KernelInfo> &infos,
+                               std::string &error) {
+  std::lock_guard<std::mutex> lock(impl->mutex);
+  if (!impl->initError.empty()) {
+    error = "the host target is not available: " + impl->initError;
+    return false;
+  }
+  OwningOpRef<ModuleOp> module = impl->parse(source, error);
+  if (!module)
+    return false;
+  infos = collectKernels(*module);
+  if (infos.empty()) {
+    error = "the module holds no keops.reduce";
+    return false;
+  }
+  return impl->lower(*module, options, object, error);
+}

@@ -1,0 +1,160 @@
+//===- ThreadPool.cpp - output rows split over threads, and Module::run --===//
+//
+// A persistent pool: workers sleep on a condition variable; a parallel call
+// publishes a job (a function of a chunk index and the chunk count), and
+// the caller and the workers take chunks from an atomic counter until none
+// is left. Small jobs run on the caller alone.
+//
+//===----------------------------------------------------------------------===//
+
+#include "keops/Runtime/Runtime.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+using namespace mlir::keops::runtime;
+
+namespace {
+
+std::atomic<int> requestedThreads{0};
+
+int defaultThreads() {
+  if (const char *env = std::getenv("KEOPS_NUM_THREADS")) {
+    int n = std::atoi(env);
+    if (n > 0)
+      return n;
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+class Pool {
+public:
+  static Pool &get() {
+    static Pool *pool = new Pool(); // workers live until exit
+    return *pool;
+  }
+
+  /// Runs fn(0) ... fn(chunks - 1) on up to `threads` threads.
+  void run(int64_t chunks, int threads,
+           const std::function<void(int64_t)> &fn) {
+    threads = static_cast<int>(std::min<int64_t>(threads, chunks));
+    if (threads <= 1) {
+      for (int64_t c = 0; c < chunks; ++c)
+        fn(c);
+      return;
+    }
+    std::lock_guard<std::mutex> serial(callMutex); // one job at a time
+    ensureWorkers(threads - 1);
+    std::atomic<int64_t> next{0};
+    std::atomic<int> active{threads - 1};
+    auto work = [&] {
+      for (int64_t c; (c = next.fetch_add(1)) < chunks;)
+        fn(c);
+    };
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      job = [&] {
+        work();
+        if (active.fetch_sub(1) == 1) {
+          std::lock_guard<std::mutex> l(mutex);
+          done.notify_all();
+        }
+      };
+      wanted = threads - 1;
+      ++generation;
+    }
+    wake.notify_all();
+    work();
+    std::unique_lock<std::mutex> lock(mutex);
+    done.wait(lock, [&] { return active.load() == 0; });
+    job = nullptr;
+  }
+
+private:
+  void ensureWorkers(int n) {
+    while (static_cast<int>(workers.size()) < n) {
+      int id = workers.size();
+      workers.emplace_back([this, id] { loop(id); });
+      workers.back().detach();
+    }
+  }
+
+  void loop(int id) {
+    uint64_t seen = 0;
+    for (;;) {
+      std::function<void()> mine;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        wake.wait(lock, [&] { return generation != seen; });
+        seen = generation;
+        if (id >= wanted)
+          continue;
+        mine = job;
+      }
+      mine();
+    }
+  }
+
+  std::mutex callMutex, mutex;
+  std::condition_variable wake, done;
+  std::function<void()> job;
+  int wanted = 0;
+  uint64_t generation = 0;
+  std::vector<std::thread> workers;
+};
+
+} // namespace
+
+int mlir::keops::runtime::numThreads() {
+  int n = requestedThreads.load();
+  return n > 0 ? n : defaultThreads();
+}
+
+void mlir::keops::runtime::setNumThreads(int threads) {
+  requestedThreads.store(threads > 0 ? threads : 0);
+}
+
+Module::~Module() = default;
+
+std::string Module::run(size_t index, const void *const *inputs,
+                        void *const *outputs, int64_t m, int64_t n) const {
+  if (index >= infos.size())
+    return "kernel index " + std::to_string(index) + " out of range (" +
+           std::to_string(infos.size()) + " kernels)";
+  const KernelInfo &info = infos[index];
+  if (m < 0 || n < 0)
+    return "M and N must be >= 0";
+  if (!inputs || !outputs)
+    return "null array of inputs or outputs";
+  for (size_t k = 0; k < info.categories.size(); ++k)
+    if (!inputs[k])
+      return "input #" + std::to_string(k) + " is a null pointer";
+  for (size_t k = 0; k < info.outputWidths.size(); ++k)
+    if (!outputs[k])
+      return "output #" + std::to_string(k) + " is a null pointer";
+  int64_t rows = info.axis == Axis::J ? m : n;
+  int64_t cols = info.axis == Axis::J ? n : m;
+  if (rows == 0)
+    return "";
+  KernelFn fn = functions[index];
+  // Chunks of whole register blocks, about 4 per thread, and enough work per
+  // chunk (pairs) to pay for waking a thread.
+  int threads = numThreads();
+  int64_t work = rows * std::max<int64_t>(cols, 1);
+  if (work < (int64_t(1) << 16))
+    threads = 1;
+  int64_t chunk = (rows + int64_t(threads) * 4 - 1) / (int64_t(threads) * 4);
+  chunk = std::max<int64_t>(64, (chunk + 63) / 64 * 64);
+  int64_t chunks = (rows + chunk - 1) / chunk;
+  Pool::get().run(chunks, threads, [&](int64_t c) {
+    int64_t begin = c * chunk, end = std::min(rows, begin + chunk);
+    fn(inputs, outputs, m, n, begin, end);
+  });
+  return "";
+}
