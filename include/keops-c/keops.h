@@ -55,6 +55,11 @@ keops_status keops_kernel_signature(keops_module module, int64_t kernel,
                                     int64_t *output_widths,
                                     int *output_is_index);
 
+/* Element types: float bits (16, 32, 64) of values, int bits (32, 64) of
+ * index outputs. */
+keops_status keops_kernel_types(keops_module module, int64_t kernel,
+                                int *float_bits, int *index_bits);
+
 /* Runs a kernel on host arrays: inputs[k] and outputs[k] point to the data
  * of operand k; M and N are the numbers of rows of the i and j variables. */
 keops_status keops_run(keops_module module, int64_t kernel,

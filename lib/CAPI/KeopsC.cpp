@@ -102,6 +102,18 @@ keops_status keops_kernel_signature(keops_module module, int64_t kernel,
   return KEOPS_OK;
 }
 
+keops_status keops_kernel_types(keops_module module, int64_t kernel,
+                                int *float_bits, int *index_bits) {
+  if (!module || kernel < 0 || kernel >= keops_num_kernels(module))
+    return fail("keops_kernel_types: no such kernel");
+  const KernelInfo &info = module->module->kernels()[kernel];
+  if (float_bits)
+    *float_bits = info.elementBits;
+  if (index_bits)
+    *index_bits = info.indexBits;
+  return KEOPS_OK;
+}
+
 keops_status keops_run(keops_module module, int64_t kernel,
                        const void *const *inputs, void *const *outputs,
                        int64_t M, int64_t N) {

@@ -1,0 +1,152 @@
+"""The C API of libkeops through ctypes: compile modules, run kernels on NumPy arrays.
+
+This is the thin layer the benchmarks and the backend tests use; every
+code-generation decision stays in the compiler.
+"""
+
+import ctypes
+import os
+from pathlib import Path
+
+import numpy as np
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _library_path():
+    build = os.environ.get("KEOPS_BUILD_DIR")
+    candidates = []
+    if build:
+        candidates.append(Path(build) / "lib" / "libkeops.so")
+    candidates += [_PACKAGE / "lib" / "libkeops.so",
+                   _PACKAGE.parent.parent / "build" / "lib" / "libkeops.so"]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise FileNotFoundError("libkeops.so not found (looked in: "
+                            + ", ".join(str(p.parent) for p in candidates) + ")")
+
+
+_lib = None
+
+
+def _load():
+    global _lib
+    if _lib is not None:
+        return _lib
+    lib = ctypes.CDLL(str(_library_path()))
+    i64, i32p, i64p, vp = ctypes.c_int64, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int64), ctypes.c_void_p
+    lib.keops_compile.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.POINTER(vp)]
+    lib.keops_compile.restype = ctypes.c_int
+    lib.keops_module_release.argtypes = [vp]
+    lib.keops_num_kernels.argtypes = [vp]
+    lib.keops_num_kernels.restype = i64
+    lib.keops_kernel_name.argtypes = [vp, i64]
+    lib.keops_kernel_name.restype = ctypes.c_char_p
+    lib.keops_kernel_signature.argtypes = [vp, i64, i64p, i64p, i32p, i32p, i64p, i64p, i32p]
+    lib.keops_kernel_types.argtypes = [vp, i64, i32p, i32p]
+    lib.keops_run.argtypes = [vp, i64, ctypes.POINTER(vp), ctypes.POINTER(vp), i64, i64]
+    lib.keops_run.restype = ctypes.c_int
+    lib.keops_last_error.restype = ctypes.c_char_p
+    lib.keops_set_num_threads.argtypes = [ctypes.c_int]
+    lib.keops_get_num_threads.restype = ctypes.c_int
+    _lib = lib
+    return lib
+
+
+class KeopsError(RuntimeError):
+    """The compiler or the runtime refused; the message says why."""
+
+
+class _Options(ctypes.Structure):
+    _fields_ = [("lanes", ctypes.c_int64), ("blocks", ctypes.c_int64),
+                ("accumulation", ctypes.c_char_p), ("approximate_math", ctypes.c_int),
+                ("opt_level", ctypes.c_int)]
+
+
+def set_num_threads(n):
+    """Threads used by kernels (0: KEOPS_NUM_THREADS, else all cores)."""
+    _load().keops_set_num_threads(int(n))
+
+
+def get_num_threads():
+    return _load().keops_get_num_threads()
+
+
+class Kernel:
+    def __init__(self, module, index):
+        lib = _load()
+        self._module, self.index = module, index
+        self.name = lib.keops_kernel_name(module._handle, index).decode()
+        ni, no = ctypes.c_int64(), ctypes.c_int64()
+        lib.keops_kernel_signature(module._handle, index, ctypes.byref(ni), ctypes.byref(no),
+                                   None, None, None, None, None)
+        cats = (ctypes.c_int * ni.value)()
+        dims = (ctypes.c_int64 * ni.value)()
+        widths = (ctypes.c_int64 * no.value)()
+        is_index = (ctypes.c_int * no.value)()
+        axis = ctypes.c_int()
+        lib.keops_kernel_signature(module._handle, index, None, None, ctypes.byref(axis),
+                                   cats, dims, widths, is_index)
+        fbits, ibits = ctypes.c_int(), ctypes.c_int()
+        lib.keops_kernel_types(module._handle, index, ctypes.byref(fbits), ctypes.byref(ibits))
+        self.axis = "j" if axis.value == 1 else "i"
+        self.categories = ["ijp"[c] for c in cats]
+        self.input_dims = list(dims)
+        self.output_widths = list(widths)
+        self.output_is_index = [bool(x) for x in is_index]
+        self.dtype = {16: np.float16, 32: np.float32, 64: np.float64}[fbits.value]
+        self.index_dtype = np.int32 if ibits.value == 32 else np.int64
+
+    def __call__(self, *inputs, M=None, N=None, outputs=None):
+        """Runs the kernel on NumPy arrays; returns the outputs."""
+        if len(inputs) != len(self.categories):
+            raise ValueError(f"{self.name} takes {len(self.categories)} inputs, got {len(inputs)}")
+        arrays = []
+        for k, (a, cat, dim) in enumerate(zip(inputs, self.categories, self.input_dims)):
+            a = np.ascontiguousarray(a, dtype=self.dtype)
+            want = (dim,) if cat == "p" else (a.shape[0] if a.ndim == 2 else -1, dim)
+            if a.shape != want:
+                raise ValueError(f"input {k} ({cat} variable of dimension {dim}) has shape {a.shape}")
+            if cat == "i":
+                M = a.shape[0] if M is None else M
+                if a.shape[0] != M:
+                    raise ValueError(f"input {k} has {a.shape[0]} rows, expected M = {M}")
+            elif cat == "j":
+                N = a.shape[0] if N is None else N
+                if a.shape[0] != N:
+                    raise ValueError(f"input {k} has {a.shape[0]} rows, expected N = {N}")
+            arrays.append(a)
+        if M is None or N is None:
+            raise ValueError("M and N must be given when no variable sets them")
+        rows = M if self.axis == "j" else N
+        if outputs is None:
+            outputs = [np.empty((rows, w), self.index_dtype if idx else self.dtype)
+                       for w, idx in zip(self.output_widths, self.output_is_index)]
+        vp = ctypes.c_void_p
+        ins = (vp * max(1, len(arrays)))(*[a.ctypes.data for a in arrays])
+        outs = (vp * len(outputs))(*[o.ctypes.data for o in outputs])
+        lib = _load()
+        if lib.keops_run(self._module._handle, self.index, ins, outs, M, N) != 0:
+            raise KeopsError(lib.keops_last_error().decode())
+        return outputs
+
+
+class CompiledModule:
+    """A module of keops reductions compiled for the host CPU."""
+
+    def __init__(self, mlir, lanes=0, blocks=2, accumulation="block",
+                 approximate_math=True, opt_level=3):
+        lib = _load()
+        text = mlir.encode()
+        opts = _Options(lanes, blocks, accumulation.encode(), int(approximate_math), opt_level)
+        handle = ctypes.c_void_p()
+        if lib.keops_compile(text, len(text), ctypes.byref(opts), ctypes.byref(handle)) != 0:
+            raise KeopsError(lib.keops_last_error().decode())
+        self._handle = handle
+        self.kernels = [Kernel(self, k) for k in range(lib.keops_num_kernels(handle))]
+
+    def __del__(self):
+        if getattr(self, "_handle", None) and _lib is not None:
+            _lib.keops_module_release(self._handle)
+            self._handle = None
