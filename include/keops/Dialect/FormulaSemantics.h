@@ -44,9 +44,10 @@ inline double roundDecimals(double x, int64_t decimals) {
       return x;
     return std::round(scaled) / scale;
   }
-  if (decimals < -340)
+  double scale = decimals < -340 ? INFINITY
+                                 : std::pow(10.0, static_cast<double>(-decimals));
+  if (!std::isfinite(scale)) // Every finite x rounds to a zero.
     return std::copysign(0.0, x);
-  double scale = std::pow(10.0, static_cast<double>(-decimals));
   return std::round(x / scale) * scale;
 }
 

@@ -28,7 +28,7 @@ namespace {
 /// The components of a constant formula value, in double.
 static std::optional<SmallVector<double>> constantValues(Attribute attr) {
   auto dense = dyn_cast_or_null<DenseFPElementsAttr>(attr);
-  if (!dense)
+  if (!dense || dense.getNumElements() > kMaxFormulaDim)
     return std::nullopt;
   SmallVector<double> values;
   for (APFloat v : dense.getValues<APFloat>())

@@ -53,6 +53,10 @@ KEOPS_INFER_SCALAR(SqDistOp, getLhs)
 static LogicalResult checkWeight(std::optional<Location> loc, Value weight,
                                  Value x) {
   int64_t w = formulaDim(weight), d = formulaDim(x);
+  if (d > kMaxFormulaDim)
+    return emitOptionalError(loc, "weighted norms take vectors of dimension "
+                                  "at most ",
+                             kMaxFormulaDim);
   if (formulaType(weight).getElementType() != formulaType(x).getElementType())
     return emitOptionalError(loc, "the weight and the vector must have the "
                                   "same element type");
@@ -153,8 +157,10 @@ LogicalResult TensorProdOp::inferReturnTypes(MLIRContext *,
       formulaType(adaptor.getRhs()).getElementType())
     return emitOptionalError(loc, "tensorprod needs operands of one element "
                                   "type");
-  if (formulaDim(adaptor.getLhs()) * formulaDim(adaptor.getRhs()) >
-      kMaxFormulaDim)
+  if (formulaDim(adaptor.getLhs()) > kMaxFormulaDim ||
+      formulaDim(adaptor.getRhs()) > kMaxFormulaDim ||
+      formulaDim(adaptor.getLhs()) * formulaDim(adaptor.getRhs()) >
+          kMaxFormulaDim)
     return emitOptionalError(loc, "tensorprod: the result would have more "
                                   "than ",
                              kMaxFormulaDim, " components");

@@ -254,6 +254,55 @@ func.func @no_fold_powi_2_variable(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o:
 
 // -----
 
+// Folds build no constant of more than 65536 components (the bound on formula
+// values): powi x, 0 of a vector<65537> stays, at 65536 it folds.
+// CHECK-LABEL: func.func @no_fold_powi_0_too_large(
+// CHECK-SAME: %[[X:[a-z0-9_]+]]: vector<65537xf32>
+// CHECK-NEXT: %[[P:.+]] = keops.powi %[[X]], 0 : vector<65537xf32>
+// CHECK-NEXT: return %[[P]] : vector<65537xf32>
+func.func @no_fold_powi_0_too_large(%x: vector<65537xf32>) -> vector<65537xf32> {
+  %0 = keops.powi %x, 0 : vector<65537xf32>
+  return %0 : vector<65537xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @fold_powi_0_65536(
+// CHECK-NEXT: %[[C:.+]] = arith.constant dense<1.000000e+00> : vector<65536xf32>
+// CHECK-NEXT: return %[[C]] : vector<65536xf32>
+func.func @fold_powi_0_65536(%x: vector<65536xf32>) -> vector<65536xf32> {
+  %0 = keops.powi %x, 0 : vector<65536xf32>
+  return %0 : vector<65536xf32>
+}
+
+// -----
+
+// A constant operand of 65537 components is not folded either.
+// CHECK-LABEL: func.func @no_fold_sign_too_large(
+// CHECK-NEXT: %[[C:.+]] = arith.constant dense<-2.000000e+00> : vector<65537xf64>
+// CHECK-NEXT: %[[S:.+]] = keops.sign %[[C]] : vector<65537xf64>
+// CHECK-NEXT: %[[P:.+]] = keops.powi %[[C]], 0 : vector<65537xf64>
+// CHECK-NEXT: return %[[S]], %[[P]] : vector<65537xf64>, vector<65537xf64>
+func.func @no_fold_sign_too_large() -> (vector<65537xf64>, vector<65537xf64>) {
+  %c = arith.constant dense<-2.0> : vector<65537xf64>
+  %0 = keops.sign %c : vector<65537xf64>
+  %1 = keops.powi %c, 0 : vector<65537xf64>
+  return %0, %1 : vector<65537xf64>, vector<65537xf64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @fold_sign_65536(
+// CHECK-NEXT: %[[C:.+]] = arith.constant dense<-1.000000e+00> : vector<65536xf64>
+// CHECK-NEXT: return %[[C]] : vector<65536xf64>
+func.func @fold_sign_65536() -> vector<65536xf64> {
+  %c = arith.constant dense<-2.0> : vector<65536xf64>
+  %0 = keops.sign %c : vector<65536xf64>
+  return %0 : vector<65536xf64>
+}
+
+// -----
+
 // Halves round away from 0; NaN and -0 are kept.
 // CHECK-LABEL: func.func @fold_round_0(
 // CHECK: ^bb0(%[[A:[a-z0-9_]+]]: vector<3xf32>, %[[B:[a-z0-9_]+]]: vector<3xf32>):
@@ -299,6 +348,155 @@ func.func @fold_round_2_f64(%x: tensor<?x3xf64>, %y: tensor<?x3xf64>, %o: tensor
     keops.yield %0 : vector<3xf64>
   } -> tensor<?x3xf64>
   return %r : tensor<?x3xf64>
+}
+
+// -----
+
+// A negative decimals count rounds to tens, hundreds, ...: x / 10^-d rounded
+// (halves away from 0), times 10^-d. The sign of a zero result is x's.
+// CHECK-LABEL: func.func @fold_round_minus_1_f64(
+// CHECK: ^bb0(%[[A:[a-z0-9_]+]]: vector<3xf64>, %[[B:[a-z0-9_]+]]: vector<3xf64>):
+// CHECK-NEXT: %[[C:.+]] = arith.constant dense<[3.000000e+01, -3.000000e+01, 1.234600e+05, 0.000000e+00, -0.000000e+00, 0.000000e+00, -0.000000e+00, 2.000000e+01]> : vector<8xf64>
+// CHECK-NOT: keops.round
+// CHECK: keops.yield %[[C]] : vector<8xf64>
+func.func @fold_round_minus_1_f64(%x: tensor<?x3xf64>, %y: tensor<?x3xf64>, %o: tensor<?x8xf64>) -> tensor<?x8xf64> {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf64>, %y : j tensor<?x3xf64>) outs(%o : tensor<?x8xf64>) {
+  ^bb0(%a: vector<3xf64>, %b: vector<3xf64>):
+    %c = arith.constant dense<[25.0, -25.0, 123456.0, 4.0, -4.0, 0.0, -0.0, 15.0]> : vector<8xf64>
+    %0 = keops.round %c, -1 : vector<8xf64>
+    keops.yield %0 : vector<8xf64>
+  } -> tensor<?x8xf64>
+  return %r : tensor<?x8xf64>
+}
+
+// -----
+
+// round(123456, -5) is exactly 1e5 (123456 / 1e5 = 1.23456 rounds to 1; 1 *
+// 1e5 is exact), not 99999.99999999999 as round(x * 1e-5) / 1e-5 gives. NaN
+// and -inf are unchanged.
+// CHECK-LABEL: func.func @fold_round_minus_5_f64(
+// CHECK: ^bb0(%[[A:[a-z0-9_]+]]: vector<3xf64>, %[[B:[a-z0-9_]+]]: vector<3xf64>):
+// CHECK-NEXT: %[[C:.+]] = arith.constant dense<[1.000000e+05, -2.000000e+05, 1.000000e+05, 0.000000e+00, 0x7FF8000000000000, 0xFFF0000000000000]> : vector<6xf64>
+// CHECK-NOT: keops.round
+// CHECK: keops.yield %[[C]] : vector<6xf64>
+func.func @fold_round_minus_5_f64(%x: tensor<?x3xf64>, %y: tensor<?x3xf64>, %o: tensor<?x6xf64>) -> tensor<?x6xf64> {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf64>, %y : j tensor<?x3xf64>) outs(%o : tensor<?x6xf64>) {
+  ^bb0(%a: vector<3xf64>, %b: vector<3xf64>):
+    %c = arith.constant dense<[123456.0, -150000.0, 149999.0, 25.0, 0x7FF8000000000000, 0xFFF0000000000000]> : vector<6xf64>
+    %0 = keops.round %c, -5 : vector<6xf64>
+    keops.yield %0 : vector<6xf64>
+  } -> tensor<?x6xf64>
+  return %r : tensor<?x6xf64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @fold_round_minus_2_f32(
+// CHECK: ^bb0(%[[A:[a-z0-9_]+]]: vector<3xf32>, %[[B:[a-z0-9_]+]]: vector<3xf32>):
+// CHECK-NEXT: %[[C:.+]] = arith.constant dense<[3.000000e+02, -1.200000e+03, 0.000000e+00, 0x7FC00000, 0x7F800000, 0xFF800000]> : vector<6xf32>
+// CHECK-NOT: keops.round
+// CHECK: keops.yield %[[C]] : vector<6xf32>
+func.func @fold_round_minus_2_f32(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x6xf32>) -> tensor<?x6xf32> {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>) outs(%o : tensor<?x6xf32>) {
+  ^bb0(%a: vector<3xf32>, %b: vector<3xf32>):
+    %c = arith.constant dense<[250.0, -1249.0, 49.0, 0x7FC00000, 0x7F800000, 0xFF800000]> : vector<6xf32>
+    %0 = keops.round %c, -2 : vector<6xf32>
+    keops.yield %0 : vector<6xf32>
+  } -> tensor<?x6xf32>
+  return %r : tensor<?x6xf32>
+}
+
+// -----
+
+// The largest power of ten below the f64 range.
+// CHECK-LABEL: func.func @fold_round_minus_308(
+// CHECK: ^bb0(%[[A:[a-z0-9_]+]]: vector<3xf64>, %[[B:[a-z0-9_]+]]: vector<3xf64>):
+// CHECK-NEXT: %[[C:.+]] = arith.constant dense<[1.000000e+308, 0.000000e+00, -1.000000e+308, 0.000000e+00]> : vector<4xf64>
+// CHECK-NOT: keops.round
+// CHECK: keops.yield %[[C]] : vector<4xf64>
+func.func @fold_round_minus_308(%x: tensor<?x3xf64>, %y: tensor<?x3xf64>, %o: tensor<?x4xf64>) -> tensor<?x4xf64> {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf64>, %y : j tensor<?x3xf64>) outs(%o : tensor<?x4xf64>) {
+  ^bb0(%a: vector<3xf64>, %b: vector<3xf64>):
+    %c = arith.constant dense<[1.2e308, 4.0e307, -6.0e307, 2.5]> : vector<4xf64>
+    %0 = keops.round %c, -308 : vector<4xf64>
+    keops.yield %0 : vector<4xf64>
+  } -> tensor<?x4xf64>
+  return %r : tensor<?x4xf64>
+}
+
+// -----
+
+// Rounding to a power of ten beyond the f64 range gives a zero of x's sign;
+// inf and NaN are unchanged.
+// CHECK-LABEL: func.func @fold_round_minus_400(
+// CHECK: ^bb0(%[[A:[a-z0-9_]+]]: vector<3xf64>, %[[B:[a-z0-9_]+]]: vector<3xf64>):
+// CHECK-NEXT: %[[C:.+]] = arith.constant dense<[0.000000e+00, -0.000000e+00, 0.000000e+00, -0.000000e+00, 0x7FF0000000000000, 0x7FF8000000000000]> : vector<6xf64>
+// CHECK-NOT: keops.round
+// CHECK: keops.yield %[[C]] : vector<6xf64>
+func.func @fold_round_minus_400(%x: tensor<?x3xf64>, %y: tensor<?x3xf64>, %o: tensor<?x6xf64>) -> tensor<?x6xf64> {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf64>, %y : j tensor<?x3xf64>) outs(%o : tensor<?x6xf64>) {
+  ^bb0(%a: vector<3xf64>, %b: vector<3xf64>):
+    %c = arith.constant dense<[1.0e300, -1.0e300, 2.5, -0.0, 0x7FF0000000000000, 0x7FF8000000000000]> : vector<6xf64>
+    %0 = keops.round %c, -400 : vector<6xf64>
+    keops.yield %0 : vector<6xf64>
+  } -> tensor<?x6xf64>
+  return %r : tensor<?x6xf64>
+}
+
+// -----
+
+// More decimals than a double holds (10^400 is inf) leave x unchanged, the
+// smallest subnormal included.
+// CHECK-LABEL: func.func @fold_round_400(
+// CHECK: ^bb0(%[[A:[a-z0-9_]+]]: vector<3xf64>, %[[B:[a-z0-9_]+]]: vector<3xf64>):
+// CHECK-NEXT: %[[C:.+]] = arith.constant dense<[3.141590e+00, -2.500000e+00, 1.000000e+300, 4.940660e-324, -0.000000e+00, 0x7FF8000000000000]> : vector<6xf64>
+// CHECK-NOT: keops.round
+// CHECK: keops.yield %[[C]] : vector<6xf64>
+func.func @fold_round_400(%x: tensor<?x3xf64>, %y: tensor<?x3xf64>, %o: tensor<?x6xf64>) -> tensor<?x6xf64> {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf64>, %y : j tensor<?x3xf64>) outs(%o : tensor<?x6xf64>) {
+  ^bb0(%a: vector<3xf64>, %b: vector<3xf64>):
+    %c = arith.constant dense<[3.14159, -2.5, 1.0e300, 4.9406564584124654e-324, -0.0, 0x7FF8000000000000]> : vector<6xf64>
+    %0 = keops.round %c, 400 : vector<6xf64>
+    keops.yield %0 : vector<6xf64>
+  } -> tensor<?x6xf64>
+  return %r : tensor<?x6xf64>
+}
+
+// -----
+
+// x * 10^20 overflows for 1e300 and the largest double: x is unchanged (it
+// has no digits that far after the point), inf and NaN too.
+// CHECK-LABEL: func.func @fold_round_20_large(
+// CHECK: ^bb0(%[[A:[a-z0-9_]+]]: vector<3xf64>, %[[B:[a-z0-9_]+]]: vector<3xf64>):
+// CHECK-NEXT: %[[C:.+]] = arith.constant dense<[1.000000e+300, -1.000000e+300, 1.7976931348623157E+308, 2.500000e+00, 0x7FF0000000000000, 0x7FF8000000000000]> : vector<6xf64>
+// CHECK-NOT: keops.round
+// CHECK: keops.yield %[[C]] : vector<6xf64>
+func.func @fold_round_20_large(%x: tensor<?x3xf64>, %y: tensor<?x3xf64>, %o: tensor<?x6xf64>) -> tensor<?x6xf64> {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf64>, %y : j tensor<?x3xf64>) outs(%o : tensor<?x6xf64>) {
+  ^bb0(%a: vector<3xf64>, %b: vector<3xf64>):
+    %c = arith.constant dense<[1.0e300, -1.0e300, 1.7976931348623157e308, 2.5, 0x7FF0000000000000, 0x7FF8000000000000]> : vector<6xf64>
+    %0 = keops.round %c, 20 : vector<6xf64>
+    keops.yield %0 : vector<6xf64>
+  } -> tensor<?x6xf64>
+  return %r : tensor<?x6xf64>
+}
+
+// -----
+
+// f32 values fold in double and round once: unchanged.
+// CHECK-LABEL: func.func @fold_round_20_f32(
+// CHECK: ^bb0(%[[A:[a-z0-9_]+]]: vector<3xf32>, %[[B:[a-z0-9_]+]]: vector<3xf32>):
+// CHECK-NEXT: %[[C:.+]] = arith.constant dense<[1.000000e+30, 3.40282347E+38, 1.000000e-01, -0.000000e+00]> : vector<4xf32>
+// CHECK-NOT: keops.round
+// CHECK: keops.yield %[[C]] : vector<4xf32>
+func.func @fold_round_20_f32(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>) outs(%o : tensor<?x4xf32>) {
+  ^bb0(%a: vector<3xf32>, %b: vector<3xf32>):
+    %c = arith.constant dense<[1.0e30, 3.4028234663852886e38, 0.1, -0.0]> : vector<4xf32>
+    %0 = keops.round %c, 20 : vector<4xf32>
+    keops.yield %0 : vector<4xf32>
+  } -> tensor<?x4xf32>
+  return %r : tensor<?x4xf32>
 }
 
 // -----
@@ -1519,34 +1717,3 @@ func.func @arith_addf_minus_zero(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: t
   } -> tensor<?x3xf32>
   return %r : tensor<?x3xf32>
 }
-
-// -----
-
-//===----------------------------------------------------------------------===//
-// Known bugs, kept in comments out of the passing set (see the report).
-//===----------------------------------------------------------------------===//
-
-// BUG: keops.round folds every component to NaN for a negative decimals
-// count. RoundOp::fold computes pow(10, static_cast<double>(getDecimals()))
-// and getDecimals() of an I64Attr returns uint64_t, so -1 becomes 2^64 - 1 and
-// the scale is inf: round(x * inf) / inf = NaN (0 * inf = NaN for x = 0).
-// The reference interpreter (FormulaEval.cpp) has the same expression.
-//   %c = arith.constant dense<[25.0, 123456.0, 0.0, -0.0]> : vector<4xf64>
-//   %0 = keops.round %c, -1 : vector<4xf64>
-//   today:    dense<0xFFF8000000000000> (NaN everywhere)
-//   expected: dense<[3.000000e+01, 1.234560e+05, 0.000000e+00, -0.000000e+00]>
-// Even with a signed exponent, dividing by 10^-k is inexact: for f64,
-// round(123456.0, -5) = round(1.23456) / 1e-5 = 99999.99999999999, not 1e5;
-// multiplying by 10^k (exact up to k = 22) avoids it.
-
-// BUG: keops.round overflows for large decimals counts: with decimals = 400
-// the scale 10^400 is inf and every component folds to NaN (expected: x
-// unchanged); with decimals = 20, 1e300 * 1e20 = inf and round(1e300, 20)
-// folds to inf (expected: 1e300). Rounding to more decimals than the type
-// holds should return x.
-
-// BUG (crash): folding keops.one_hot of a constant with dim >= 2^32, or
-// keops.powi %x, 0 on a vector of 2^32 components or more, aborts keops-opt
-// with "LLVM ERROR: SmallVector unable to grow" (the folds build a
-// SmallVector<double> of the full dimension; powi x, 0 could return a splat).
-//   %h = keops.one_hot %c, 4294967296 : vector<1xf32>

@@ -689,3 +689,42 @@ func.func @sumsoftmaxweight_over_i(%x: tensor<?x2xf32>, %y: tensor<?x2xf32>, %p:
   } -> tensor<?x3xf32>
   return %r : tensor<?x3xf32>
 }
+
+// Dimensions at the bound, 65536 (kMaxFormulaDim), are accepted: k, a
+// parameter's vector dimension, one_hot, and tensorprod / tensordot / kron
+// results of exactly 65536 components.
+// CHECK-LABEL: func.func @at_the_bound(
+// CHECK: keops.reduce kmin k = 65536 over j ins(%{{[a-z0-9]+}} : i tensor<?x1xf32>, %{{[a-z0-9]+}} : j tensor<?x256xf32>, %{{[a-z0-9]+}} : p tensor<65536xf32>) outs(%{{[a-z0-9]+}} : memref<?x65536xf32>) {
+// CHECK-NEXT: ^bb0(%[[X:[a-z0-9_]+]]: vector<1xf32>, %[[Y:[a-z0-9_]+]]: vector<256xf32>, %[[P:[a-z0-9_]+]]: vector<65536xf32>):
+// CHECK-NEXT: %[[H:.+]] = keops.one_hot %[[X]], 65536 : vector<1xf32>
+// CHECK-NEXT: %[[T:.+]] = keops.tensorprod %[[Y]], %[[Y]] : vector<256xf32>, vector<256xf32>
+// CHECK-NEXT: %[[D:.+]] = keops.tensordot %[[Y]], %[[Y]] shapes [16, 16], [256] contract [], [] : vector<256xf32>, vector<256xf32>
+// CHECK-NEXT: %[[K:.+]] = keops.kron %[[Y]], %[[Y]] shapes [16, 16], [16, 16] : vector<256xf32>, vector<256xf32>
+// CHECK-NEXT: %[[S0:.+]] = keops.dot %[[H]], %[[P]] : vector<65536xf32>
+// CHECK-NEXT: %[[S1:.+]] = keops.dot %[[T]], %[[D]] : vector<65536xf32>
+// CHECK-NEXT: %[[S2:.+]] = keops.dot %[[K]], %[[P]] : vector<65536xf32>
+// CHECK-NEXT: %[[S3:.+]] = arith.addf %[[S0]], %[[S1]] : vector<1xf32>
+// CHECK-NEXT: %[[S4:.+]] = arith.addf %[[S3]], %[[S2]] : vector<1xf32>
+// CHECK-NEXT: keops.yield %[[S4]] : vector<1xf32>
+// CHECK-NEXT: }
+// GENERIC-LABEL: sym_name = "at_the_bound"
+// GENERIC: "keops.one_hot"(%{{.*}}) <{dim = 65536 : i64}> : (vector<1xf32>) -> vector<65536xf32>
+// GENERIC: "keops.tensorprod"(%{{.*}}, %{{.*}}) : (vector<256xf32>, vector<256xf32>) -> vector<65536xf32>
+// GENERIC: "keops.tensordot"(%{{.*}}, %{{.*}}) <{{.*}}> : (vector<256xf32>, vector<256xf32>) -> vector<65536xf32>
+// GENERIC: "keops.kron"(%{{.*}}, %{{.*}}) <{lhs_shape = array<i64: 16, 16>, rhs_shape = array<i64: 16, 16>}> : (vector<256xf32>, vector<256xf32>) -> vector<65536xf32>
+func.func @at_the_bound(%x: tensor<?x1xf32>, %y: tensor<?x256xf32>, %p: tensor<65536xf32>, %o: memref<?x65536xf32>) {
+  keops.reduce kmin k = 65536 over j ins(%x : i tensor<?x1xf32>, %y : j tensor<?x256xf32>, %p : p tensor<65536xf32>) outs(%o : memref<?x65536xf32>) {
+  ^bb0(%a: vector<1xf32>, %b: vector<256xf32>, %c: vector<65536xf32>):
+    %h = keops.one_hot %a, 65536 : vector<1xf32>
+    %t = keops.tensorprod %b, %b : vector<256xf32>, vector<256xf32>
+    %d = keops.tensordot %b, %b shapes [16, 16], [256] contract [], [] : vector<256xf32>, vector<256xf32>
+    %k = keops.kron %b, %b shapes [16, 16], [16, 16] : vector<256xf32>, vector<256xf32>
+    %s0 = keops.dot %h, %c : vector<65536xf32>
+    %s1 = keops.dot %t, %d : vector<65536xf32>
+    %s2 = keops.dot %k, %c : vector<65536xf32>
+    %s3 = arith.addf %s0, %s1 : vector<1xf32>
+    %s4 = arith.addf %s3, %s2 : vector<1xf32>
+    keops.yield %s4 : vector<1xf32>
+  }
+  return
+}
