@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "keops/Dialect/Keops.h"
+#include "keops/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -21,6 +22,9 @@
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   mlir::registerConversionPasses();
+  // Only the passes implemented so far (registerKeopsPasses() would need
+  // every pass declared in dialect/KeopsPasses.td).
+  mlir::keops::registerKeopsExpandFormulas();
 
   mlir::DialectRegistry registry;
   registry.insert<mlir::keops::KeopsDialect, mlir::arith::ArithDialect,
