@@ -110,13 +110,19 @@ struct Builder {
     return vector::ExtractStridedSliceOp::create(rw, loc, v, {offset}, {size},
                                                  {1});
   }
-  /// The vector (v[mask[0]], v[mask[1]], ...).
+  /// The vector (v[mask[0]], v[mask[1]], ...): a slice for a contiguous
+  /// mask, a broadcast for a constant one, a shuffle otherwise.
   Value gather(Value v, ArrayRef<int64_t> mask) {
-    bool identity = static_cast<int64_t>(mask.size()) == dimOf(v);
-    for (size_t k = 0; identity && k < mask.size(); ++k)
-      identity = mask[k] == static_cast<int64_t>(k);
-    if (identity)
-      return v;
+    int64_t n = mask.size();
+    bool contiguous = true, constant = true;
+    for (int64_t k = 1; k < n; ++k) {
+      contiguous &= mask[k] == mask[0] + k;
+      constant &= mask[k] == mask[0];
+    }
+    if (contiguous)
+      return slice(v, mask[0], n);
+    if (constant)
+      return broadcast(component(v, mask[0]), n);
     return vector::ShuffleOp::create(rw, loc, v, v, mask);
   }
   /// A vector<1xT> (or scalar) repeated to dimension d.
@@ -218,10 +224,9 @@ Value expand(RoundOp op, Builder &b) {
   VectorType type = Builder::typeOf(x);
   int64_t d = static_cast<int64_t>(op.getDecimals());
   auto signedZero = [&] { // copysign(0, x) for finite x, x otherwise.
-    return b.select(b.isFinite(x),
-                    math::CopySignOp::create(b.rw, b.loc,
-                                             b.splatLike(x, 0.0), x),
-                    x);
+    Value zero =
+        math::CopySignOp::create(b.rw, b.loc, b.splatLike(x, 0.0), x);
+    return b.select(b.isFinite(x), zero, x);
   };
   if (d == 0) // x * 1 is x: round(x), which keeps infinities and NaN.
     return math::RoundOp::create(b.rw, b.loc, x);
@@ -364,7 +369,9 @@ Value expand(WeightedSqNormOp op, Builder &b) {
       rows.push_back(k);
       cols.push_back(l);
     }
-  return b.sum(b.mul(b.mul(b.gather(x, rows), w), b.gather(x, cols)));
+  Value xk = b.gather(x, rows);
+  Value xl = b.gather(x, cols);
+  return b.sum(b.mul(b.mul(xk, w), xl));
 }
 /// weightedsqnorm(w, x - y).
 Value expand(WeightedSqDistOp op, Builder &b) {
@@ -403,8 +410,11 @@ Value sumOfProducts(Value lhs, Value rhs,
                     ArrayRef<SmallVector<int64_t>> rhsIndex, Builder &b) {
   VectorType type = Builder::withDim(lhs, lhsIndex.front().size());
   Value acc = b.splat(type, 0.0);
-  for (auto [li, ri] : llvm::zip(lhsIndex, rhsIndex))
-    acc = b.add(acc, b.mul(b.gather(lhs, li), b.gather(rhs, ri)));
+  for (auto [li, ri] : llvm::zip(lhsIndex, rhsIndex)) {
+    Value l = b.gather(lhs, li);
+    Value r = b.gather(rhs, ri);
+    acc = b.add(acc, b.mul(l, r));
+  }
   return acc;
 }
 
@@ -446,7 +456,9 @@ Value expand(TensorProdOp op, Builder &b) {
       li.push_back(k);
       ri.push_back(l);
     }
-  return b.mul(b.gather(lhs, li), b.gather(rhs, ri));
+  Value l = b.gather(lhs, li);
+  Value r = b.gather(rhs, ri);
+  return b.mul(l, r);
 }
 
 /// Row-major strides of `shape`.
@@ -535,7 +547,9 @@ Value expand(KronOp op, Builder &b) {
       ri[o] = rb;
     } while (next(ib, rs));
   } while (next(ia, ls));
-  return b.mul(b.gather(op.getLhs(), li), b.gather(op.getRhs(), ri));
+  Value l = b.gather(op.getLhs(), li);
+  Value r = b.gather(op.getRhs(), ri);
+  return b.mul(l, r);
 }
 
 template <typename OpTy>

@@ -270,11 +270,15 @@ def test_round_f64(decimals, rng):
 
 @pytest.mark.parametrize("dtype,decimals", [
     (t, d) for t, ds in [("f32", range(-10, 11)), ("f16", range(-4, 5))]
-    for d in ds] + [("f32", -341), ("f32", 341), ("f16", -400), ("f16", 400)])
+    for d in ds] + [(t, d) for t in ("f32", "f16")
+                    for d in (-341, 341, -400, 400, -320, -309)]
+    + [("f32", d) for d in (-39, -100, -308)] + [("f16", d) for d in (-6, -39)])
 def test_round_narrow(dtype, decimals, rng):
-    # 10^|decimals| must be exact in the element type: the interpreter
-    # computes in double, with the constants of the expanded formula rounded
-    # to the element type.
+    # The interpreter computes in double, the constants of the expanded
+    # formula are rounded to the element type: 10^|decimals| must be exact in
+    # it (up to 10^10 in f32, 10^4 in f16), or, for negative decimals, so
+    # large that every finite value of the type rounds to a signed zero (from
+    # 10^39 in f32, 10^6 in f16), or beyond double.
     x = np.concatenate([column(ROUND_X), rng.normal(size=(20, 1)) * 100])
     check([("x", "i", x)],
           [f"%r = keops.round %x, {decimals} : vector<1x{{T}}>"], [1], dtype)
