@@ -38,8 +38,8 @@ namespace {
 // Helpers
 //===----------------------------------------------------------------------===//
 
-/// Builds upstream ops at one location; every helper works on vector<D x T>.
-struct Builder {
+/// Emits upstream ops at one location; every helper works on vector<D x T>.
+struct Emitter {
   PatternRewriter &rw;
   Location loc;
 
@@ -50,7 +50,8 @@ struct Builder {
   }
 
   /// `value` in the semantics of `type`'s element type, rounded to nearest.
-  static APFloat toElement(VectorType type, double value, bool *exact = nullptr) {
+  static APFloat toElement(VectorType type, double value,
+                           bool *exact = nullptr) {
     APFloat f(value);
     bool lost = false;
     f.convert(cast<FloatType>(type.getElementType()).getFloatSemantics(),
@@ -114,14 +115,14 @@ struct Builder {
   /// mask, a broadcast for a constant one, a shuffle otherwise.
   Value gather(Value v, ArrayRef<int64_t> mask) {
     int64_t n = mask.size();
-    bool contiguous = true, constant = true;
+    bool contiguous = true, repeated = true;
     for (int64_t k = 1; k < n; ++k) {
       contiguous &= mask[k] == mask[0] + k;
-      constant &= mask[k] == mask[0];
+      repeated &= mask[k] == mask[0];
     }
     if (contiguous)
       return slice(v, mask[0], n);
-    if (constant)
+    if (repeated)
       return broadcast(component(v, mask[0]), n);
     return vector::ShuffleOp::create(rw, loc, v, v, mask);
   }
@@ -135,12 +136,13 @@ struct Builder {
   }
   /// 0 + v[0] + v[1] + ... as a vector<1xT>, in the interpreter's order.
   Value sum(Value v) {
-    Value s = vector::ReductionOp::create(rw, loc, vector::CombiningKind::ADD, v);
+    Value s =
+        vector::ReductionOp::create(rw, loc, vector::CombiningKind::ADD, v);
     return broadcast(s, 1);
   }
 };
 
-/// Every pattern: `expand(op, builder)` returns the replacement value.
+/// Every pattern: `expand(op, emitter)` returns the replacement value.
 template <typename OpTy>
 struct Expand : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
@@ -153,7 +155,7 @@ struct Expand : OpRewritePattern<OpTy> {
 //===----------------------------------------------------------------------===//
 
 /// -1, +0 (for either zero) or +1; NaN stays NaN.
-Value expand(SignOp op, Builder &b) {
+Value expand(SignOp op, Emitter &b) {
   Value x = op.getX();
   Value zero = b.splatLike(x, 0.0);
   Value r = b.select(b.cmp(CmpFPredicate::OGT, x, zero), b.splatLike(x, 1.0),
@@ -163,7 +165,7 @@ Value expand(SignOp op, Builder &b) {
 }
 
 /// 0 for x < 0, 1 for x >= 0; NaN stays NaN.
-Value expand(StepOp op, Builder &b) {
+Value expand(StepOp op, Emitter &b) {
   Value x = op.getX();
   Value zero = b.splatLike(x, 0.0);
   Value r = b.select(b.cmp(CmpFPredicate::OGE, x, zero), b.splatLike(x, 1.0),
@@ -172,14 +174,14 @@ Value expand(StepOp op, Builder &b) {
 }
 
 /// x < 0 ? 0 : x (so relu(-0) = -0 and NaN stays NaN).
-Value expand(ReluOp op, Builder &b) {
+Value expand(ReluOp op, Emitter &b) {
   Value x = op.getX();
   Value zero = b.splatLike(x, 0.0);
   return b.select(b.cmp(CmpFPredicate::OLT, x, zero), zero, x);
 }
 
 /// x == 0 ? 0 : x * log(x).
-Value expand(XLogXOp op, Builder &b) {
+Value expand(XLogXOp op, Emitter &b) {
   Value x = op.getX();
   Value zero = b.splatLike(x, 0.0);
   Value xlogx = b.mul(x, math::LogOp::create(b.rw, b.loc, x));
@@ -187,7 +189,7 @@ Value expand(XLogXOp op, Builder &b) {
 }
 
 /// x == 0 ? 1 : sin(x) / x.
-Value expand(SinXDivXOp op, Builder &b) {
+Value expand(SinXDivXOp op, Emitter &b) {
   Value x = op.getX();
   Value q = b.div(math::SinOp::create(b.rw, b.loc, x), x);
   return b.select(b.cmp(CmpFPredicate::OEQ, x, b.splatLike(x, 0.0)),
@@ -195,7 +197,7 @@ Value expand(SinXDivXOp op, Builder &b) {
 }
 
 /// x^n by repeated squaring; x^0 = 1 for every x; x^-n = 1 / x^n.
-Value expand(PowIOp op, Builder &b) {
+Value expand(PowIOp op, Emitter &b) {
   Value x = op.getX();
   int64_t n = static_cast<int64_t>(op.getExponent());
   if (n == 0)
@@ -219,9 +221,9 @@ Value expand(PowIOp op, Builder &b) {
 /// itself when x is not finite), halves away from 0. The scale 10^|d| is
 /// std::pow's double, rounded to the element type; for f16 and f32 it is
 /// exact up to 10^4 and 10^10.
-Value expand(RoundOp op, Builder &b) {
+Value expand(RoundOp op, Emitter &b) {
   Value x = op.getX();
-  VectorType type = Builder::typeOf(x);
+  VectorType type = Emitter::typeOf(x);
   int64_t d = static_cast<int64_t>(op.getDecimals());
   auto signedZero = [&] { // copysign(0, x) for finite x, x otherwise.
     Value zero =
@@ -235,7 +237,7 @@ Value expand(RoundOp op, Builder &b) {
   if (d < -340)
     return signedZero();
   double scaleDouble = std::pow(10.0, static_cast<double>(d > 0 ? d : -d));
-  APFloat scaleValue = Builder::toElement(type, scaleDouble);
+  APFloat scaleValue = Emitter::toElement(type, scaleDouble);
   if (d > 0) {
     // x * inf is never finite: every x is left unchanged.
     if (scaleValue.isInfinity())
@@ -260,28 +262,28 @@ Value expand(RoundOp op, Builder &b) {
 }
 
 /// x < lo ? lo : x > hi ? hi : x.
-Value expand(ClampOp op, Builder &b) {
+Value expand(ClampOp op, Emitter &b) {
   Value x = op.getX(), lo = op.getLo(), hi = op.getHi();
   Value r = b.select(b.cmp(CmpFPredicate::OGT, x, hi), hi, x);
   return b.select(b.cmp(CmpFPredicate::OLT, x, lo), lo, r);
 }
 
 /// c >= 0 ? a : b (NaN selects b).
-Value expand(IfElseOp op, Builder &b) {
+Value expand(IfElseOp op, Emitter &b) {
   Value c = op.getCond();
   return b.select(b.cmp(CmpFPredicate::OGE, c, b.splatLike(c, 0.0)), op.getA(),
                   op.getB());
 }
 
 /// x - n * floor((x - d) / n).
-Value expand(ModOp op, Builder &b) {
+Value expand(ModOp op, Emitter &b) {
   Value x = op.getX(), n = op.getN();
   Value q = math::FloorOp::create(b.rw, b.loc, b.div(b.sub(x, op.getD()), n));
   return b.sub(x, b.mul(n, q));
 }
 
 /// 1 where the ordered comparison holds, 0 elsewhere (`ne` holds for NaN).
-Value expand(CmpOp op, Builder &b) {
+Value expand(CmpOp op, Emitter &b) {
   CmpFPredicate p = CmpFPredicate::OEQ;
   switch (op.getPredicate()) {
   case CmpPredicate::LT: p = CmpFPredicate::OLT; break;
@@ -299,66 +301,75 @@ Value expand(CmpOp op, Builder &b) {
 // Reductions over the components
 //===----------------------------------------------------------------------===//
 
-Value expand(SumOp op, Builder &b) { return b.sum(op.getX()); }
+Value expand(SumOp op, Emitter &b) { return b.sum(op.getX()); }
 
 /// semantics::extremePosition as a compare / select chain: component k
 /// replaces the best so far when the best is not NaN and x_k is NaN or
 /// strictly better. Returns the value (or, with `position`, the index as a
 /// float).
-Value extreme(Value x, bool largest, bool position, Builder &b) {
-  VectorType scalarType = Builder::withDim(x, 1);
+Value extreme(Value x, bool largest, bool position, Emitter &b) {
+  VectorType scalarType = Emitter::withDim(x, 1);
   Value best = b.component(x, 0);
   Value index = position ? b.splat(scalarType, 0.0) : Value();
-  for (int64_t k = 1, d = Builder::dimOf(x); k < d; ++k) {
+  for (int64_t k = 1, d = Emitter::dimOf(x); k < d; ++k) {
     Value xk = b.component(x, k);
     Value better = b.cmp(largest ? CmpFPredicate::UGT : CmpFPredicate::ULT,
                          xk, best);
     Value take = b.andi(b.cmp(CmpFPredicate::ORD, best, best), better);
     best = b.select(take, xk, best);
     if (position)
-      index = b.select(take, b.splat(scalarType, static_cast<double>(k)), index);
+      index =
+          b.select(take, b.splat(scalarType, static_cast<double>(k)), index);
   }
   return position ? index : best;
 }
 
-Value expand(MaxOp op, Builder &b) { return extreme(op.getX(), true, false, b); }
-Value expand(MinOp op, Builder &b) { return extreme(op.getX(), false, false, b); }
-Value expand(ArgMaxOp op, Builder &b) { return extreme(op.getX(), true, true, b); }
-Value expand(ArgMinOp op, Builder &b) { return extreme(op.getX(), false, true, b); }
+Value expand(MaxOp op, Emitter &b) {
+  return extreme(op.getX(), /*largest=*/true, /*position=*/false, b);
+}
+Value expand(MinOp op, Emitter &b) {
+  return extreme(op.getX(), /*largest=*/false, /*position=*/false, b);
+}
+Value expand(ArgMaxOp op, Emitter &b) {
+  return extreme(op.getX(), /*largest=*/true, /*position=*/true, b);
+}
+Value expand(ArgMinOp op, Emitter &b) {
+  return extreme(op.getX(), /*largest=*/false, /*position=*/true, b);
+}
 
 //===----------------------------------------------------------------------===//
 // Norms and distances, each in terms of the previous ones
 //===----------------------------------------------------------------------===//
 
 /// sum_k a_k b_k.
-Value expand(DotOp op, Builder &b) {
+Value expand(DotOp op, Emitter &b) {
   return b.sum(b.mul(op.getLhs(), op.getRhs()));
 }
 /// dot(x, x).
-Value expand(SqNorm2Op op, Builder &b) {
+Value expand(SqNorm2Op op, Emitter &b) {
   return DotOp::create(b.rw, b.loc, op.getX(), op.getX());
 }
 /// sqrt(sqnorm2(x)).
-Value expand(Norm2Op op, Builder &b) {
+Value expand(Norm2Op op, Emitter &b) {
   return math::SqrtOp::create(b.rw, b.loc,
                               SqNorm2Op::create(b.rw, b.loc, op.getX()));
 }
 /// x / norm2(x) (0 / 0 = NaN for the zero vector).
-Value expand(NormalizeOp op, Builder &b) {
+Value expand(NormalizeOp op, Emitter &b) {
   Value x = op.getX();
   Value n = Norm2Op::create(b.rw, b.loc, x);
-  return b.div(x, b.broadcast(n, Builder::dimOf(x)));
+  return b.div(x, b.broadcast(n, Emitter::dimOf(x)));
 }
 /// sqnorm2(a - b).
-Value expand(SqDistOp op, Builder &b) {
+Value expand(SqDistOp op, Emitter &b) {
   return SqNorm2Op::create(b.rw, b.loc, b.sub(op.getLhs(), op.getRhs()));
 }
 
 /// w sqnorm2(x) (dim w = 1), sum_k w_k x_k x_k (dim w = D), or
 /// sum_kl x_k w_kl x_l (dim w = D*D), in the reference's order.
-Value expand(WeightedSqNormOp op, Builder &b) {
+Value expand(WeightedSqNormOp op, Emitter &b) {
   Value w = op.getWeight(), x = op.getX();
-  int64_t d = Builder::dimOf(x), dw = Builder::dimOf(w);
+  int64_t d = Emitter::dimOf(x), dw = Emitter::dimOf(w);
   if (dw == 1)
     return b.mul(w, SqNorm2Op::create(b.rw, b.loc, x));
   if (dw == d)
@@ -374,7 +385,7 @@ Value expand(WeightedSqNormOp op, Builder &b) {
   return b.sum(b.mul(b.mul(xk, w), xl));
 }
 /// weightedsqnorm(w, x - y).
-Value expand(WeightedSqDistOp op, Builder &b) {
+Value expand(WeightedSqDistOp op, Emitter &b) {
   return WeightedSqNormOp::create(b.rw, b.loc, op.getWeight(),
                                   b.sub(op.getX(), op.getY()));
 }
@@ -387,14 +398,14 @@ Value expand(WeightedSqDistOp op, Builder &b) {
 /// of range and for NaN. round(x) is compared with the constant positions;
 /// a position the element type cannot hold exactly is NaN, which nothing
 /// equals.
-Value expand(OneHotOp op, Builder &b) {
+Value expand(OneHotOp op, Emitter &b) {
   Value x = op.getX();
   int64_t dim = static_cast<int64_t>(op.getDim());
-  VectorType type = Builder::withDim(x, dim);
+  VectorType type = Emitter::withDim(x, dim);
   SmallVector<APFloat> positions;
   for (int64_t k = 0; k < dim; ++k) {
     bool exact;
-    APFloat p = Builder::toElement(type, static_cast<double>(k), &exact);
+    APFloat p = Emitter::toElement(type, static_cast<double>(k), &exact);
     positions.push_back(exact ? p : APFloat::getNaN(p.getSemantics()));
   }
   Value r = b.broadcast(math::RoundOp::create(b.rw, b.loc, x), dim);
@@ -407,8 +418,8 @@ Value expand(OneHotOp op, Builder &b) {
 /// output component, the components multiplied in term t.
 Value sumOfProducts(Value lhs, Value rhs,
                     ArrayRef<SmallVector<int64_t>> lhsIndex,
-                    ArrayRef<SmallVector<int64_t>> rhsIndex, Builder &b) {
-  VectorType type = Builder::withDim(lhs, lhsIndex.front().size());
+                    ArrayRef<SmallVector<int64_t>> rhsIndex, Emitter &b) {
+  VectorType type = Emitter::withDim(lhs, lhsIndex.front().size());
   Value acc = b.splat(type, 0.0);
   for (auto [li, ri] : llvm::zip(lhsIndex, rhsIndex)) {
     Value l = b.gather(lhs, li);
@@ -419,9 +430,9 @@ Value sumOfProducts(Value lhs, Value rhs,
 }
 
 /// r_i = sum_j A_ij x_j: term j multiplies column j of A by x_j.
-Value expand(MatVecMultOp op, Builder &b) {
+Value expand(MatVecMultOp op, Emitter &b) {
   Value a = op.getMatrix(), x = op.getX();
-  int64_t cols = Builder::dimOf(x), rows = Builder::dimOf(a) / cols;
+  int64_t cols = Emitter::dimOf(x), rows = Emitter::dimOf(a) / cols;
   SmallVector<SmallVector<int64_t>> li, ri;
   for (int64_t j = 0; j < cols; ++j) {
     li.emplace_back();
@@ -433,9 +444,9 @@ Value expand(MatVecMultOp op, Builder &b) {
 }
 
 /// r_j = sum_i x_i A_ij: term i multiplies x_i by row i of A.
-Value expand(VecMatMultOp op, Builder &b) {
+Value expand(VecMatMultOp op, Emitter &b) {
   Value x = op.getX(), a = op.getMatrix();
-  int64_t rows = Builder::dimOf(x), cols = Builder::dimOf(a) / rows;
+  int64_t rows = Emitter::dimOf(x), cols = Emitter::dimOf(a) / rows;
   SmallVector<SmallVector<int64_t>> li, ri;
   for (int64_t i = 0; i < rows; ++i) {
     li.emplace_back(cols, i);
@@ -447,9 +458,9 @@ Value expand(VecMatMultOp op, Builder &b) {
 }
 
 /// (a ⊗ b)[k * dim(b) + l] = a_k b_l: no sum.
-Value expand(TensorProdOp op, Builder &b) {
+Value expand(TensorProdOp op, Emitter &b) {
   Value lhs = op.getLhs(), rhs = op.getRhs();
-  int64_t m = Builder::dimOf(lhs), n = Builder::dimOf(rhs);
+  int64_t m = Emitter::dimOf(lhs), n = Emitter::dimOf(rhs);
   SmallVector<int64_t> li, ri;
   for (int64_t k = 0; k < m; ++k)
     for (int64_t l = 0; l < n; ++l) {
@@ -482,7 +493,7 @@ bool next(SmallVectorImpl<int64_t> &index, ArrayRef<int64_t> shape) {
 /// One term per contracted multi-index, in row-major order (a single term
 /// when nothing is contracted), each gathering the components of lhs and
 /// rhs for every output multi-index.
-Value expand(TensorDotOp op, Builder &b) {
+Value expand(TensorDotOp op, Emitter &b) {
   ArrayRef<int64_t> ls = op.getLhsShape(), rs = op.getRhsShape();
   ArrayRef<int64_t> lc = op.getLhsContract(), rc = op.getRhsContract();
   SmallVector<int64_t> lfree, rfree, shape, contractShape;
@@ -524,14 +535,14 @@ Value expand(TensorDotOp op, Builder &b) {
 }
 
 /// out[a * rhs_shape + b] = lhs[a] * rhs[b]: no sum.
-Value expand(KronOp op, Builder &b) {
+Value expand(KronOp op, Emitter &b) {
   ArrayRef<int64_t> ls = op.getLhsShape(), rs = op.getRhsShape();
   SmallVector<int64_t> shape;
   for (size_t k = 0; k < ls.size(); ++k)
     shape.push_back(ls[k] * rs[k]);
   SmallVector<int64_t> lstr = stridesOf(ls), rstr = stridesOf(rs),
                        ostr = stridesOf(shape);
-  int64_t n = Builder::dimOf(op.getLhs()) * Builder::dimOf(op.getRhs());
+  int64_t n = Emitter::dimOf(op.getLhs()) * Emitter::dimOf(op.getRhs());
   SmallVector<int64_t> li(n, 0), ri(n, 0);
   SmallVector<int64_t> ia(ls.size(), 0);
   do {
@@ -555,7 +566,7 @@ Value expand(KronOp op, Builder &b) {
 template <typename OpTy>
 LogicalResult Expand<OpTy>::matchAndRewrite(OpTy op,
                                             PatternRewriter &rewriter) const {
-  Builder b{rewriter, op.getLoc()};
+  Emitter b{rewriter, op.getLoc()};
   Value result = expand(op, b);
   rewriter.replaceOp(op, result);
   return success();
