@@ -18,6 +18,7 @@ using namespace mlir::keops;
 void mlir::keops::buildCpuPipeline(OpPassManager &pm,
                                    const CpuPipelineOptions &options) {
   pm.addPass(createKeopsOutlineKernels());
+  pm.addPass(createKeopsExpandFormulas());
   ConvertKeopsToSCFOptions scf;
   scf.lanes = options.lanes;
   scf.blocks = options.blocks;

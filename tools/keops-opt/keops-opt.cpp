@@ -23,9 +23,7 @@
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   mlir::registerConversionPasses();
-  mlir::keops::registerKeopsOutlineKernels();
-  mlir::keops::registerConvertKeopsToSCF();
-  mlir::keops::registerKeopsApproximateMath();
+  mlir::keops::registerKeopsPasses();
   mlir::keops::registerPipelines();
 
   mlir::DialectRegistry registry;
