@@ -1,0 +1,25 @@
+// RUN: keops-opt %s -split-input-file -convert-keops-to-scf -verify-diagnostics
+// RUN: not keops-opt %s -split-input-file -convert-keops-to-scf="accumulation=pairwise" 2>&1 | FileCheck %s --check-prefix=ACC
+
+// ACC: unknown accumulation 'pairwise'; expected plain, block, kahan or f64
+
+func.func @tensor_form(%x: tensor<?x1xf32>, %y: tensor<?x1xf32>, %o: tensor<?x1xf32>) -> tensor<?x1xf32> {
+  // expected-error @+1 {{has tensor operands; the CPU lowering takes memref-form reductions (run -keops-outline-kernels first)}}
+  %r = keops.reduce sum over j ins(%x : i tensor<?x1xf32>, %y : j tensor<?x1xf32>) outs(%o : tensor<?x1xf32>) {
+  ^bb0(%xi: vector<1xf32>, %yj: vector<1xf32>):
+    keops.yield %xi : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
+
+// -----
+
+func.func @unexpanded(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %o: memref<?x1xf32>) {
+  keops.reduce sum over j ins(%x : i memref<?x3xf32>, %y : j memref<?x3xf32>) outs(%o : memref<?x1xf32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    // expected-error @+1 {{cannot be lowered to CPU loops; expand keops formula ops (-keops-expand-formulas) and keops.grad first}}
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  }
+  return
+}

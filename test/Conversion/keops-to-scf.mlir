@@ -1,0 +1,136 @@
+// RUN: keops-opt %s -split-input-file -convert-keops-to-scf="lanes=8 blocks=1 accumulation=kahan" | FileCheck %s --check-prefix=KAHAN
+// RUN: keops-opt %s -split-input-file -convert-keops-to-scf | FileCheck %s
+// RUN: keops-opt %s -split-input-file -convert-keops-to-scf="accumulation=f64" | FileCheck %s --check-prefix=F64
+
+// Output rows are the lanes: a block of rows of x is read transposed into
+// vector<D x lanes>, each y_j is broadcast to all lanes, and the formula is
+// evaluated on vector<D x lanes> values.
+
+// KAHAN-LABEL: func.func @sum(
+// KAHAN:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %c8 {
+// KAHAN:           %[[X:.*]] = vector.transfer_read %arg0[%{{.*}}, %{{.*}}], %{{.*}} {in_bounds = [true, false], permutation_map = #map} : memref<?x3xf32>, vector<3x8xf32>
+// KAHAN:           scf.for %[[J:.*]] = {{.*}} iter_args(%[[S:.*]] = %{{.*}}, %[[C:.*]] = %{{.*}}) -> (vector<1x8xf32>, vector<1x8xf32>)
+// KAHAN:             %[[Y:.*]] = vector.load %arg1[%[[J]], %{{.*}}] : memref<?x3xf32>, vector<3xf32>
+// KAHAN:             %[[YC:.*]] = vector.shape_cast %[[Y]] : vector<3xf32> to vector<3x1xf32>
+// KAHAN:             %[[YB:.*]] = vector.broadcast %[[YC]] : vector<3x1xf32> to vector<3x8xf32>
+// KAHAN:             %[[D:.*]] = arith.subf %[[X]], %[[YB]] : vector<3x8xf32>
+// KAHAN:             %[[R:.*]] = vector.multi_reduction <add>, %[[D]], %{{.*}} [0] : vector<3x8xf32> to vector<8xf32>
+// KAHAN:             %[[F:.*]] = vector.broadcast %[[R]] : vector<8xf32> to vector<1x8xf32>
+// KAHAN:             %[[YK:.*]] = arith.subf %[[F]], %[[C]]
+// KAHAN:             %[[T:.*]] = arith.addf %[[S]], %[[YK]]
+// KAHAN:             %[[TS:.*]] = arith.subf %[[T]], %[[S]]
+// KAHAN:             %[[C2:.*]] = arith.subf %[[TS]], %[[YK]]
+// KAHAN:             scf.yield %[[T]], %[[C2]]
+// KAHAN:           %[[OUT:.*]] = arith.subf
+// KAHAN:           vector.transfer_write %[[OUT]], %arg2[%{{.*}}, %{{.*}}] {in_bounds = [true, false], permutation_map = #map} : vector<1x8xf32>, memref<?x1xf32>
+
+// Default: 16 lanes for f32, 2 blocks (32 rows per iteration), partial sums
+// of 256 terms added to the totals.
+// CHECK-LABEL: func.func @sum(
+// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %c32 {
+// CHECK:           vector.transfer_read {{.*}} vector<3x16xf32>
+// CHECK:           %[[I2:.*]] = arith.addi %[[I]], %c16
+// CHECK:           vector.transfer_read %arg0[%[[I2]], {{.*}} vector<3x16xf32>
+// CHECK:           scf.for %[[JB:.*]] = %{{.*}} to %{{.*}} step %c256 iter_args(
+// CHECK:             %[[END:.*]] = arith.minsi
+// CHECK:             scf.for %{{.*}} = %[[JB]] to %[[END]] step %c1
+// CHECK-COUNT-2:       vector.multi_reduction
+// CHECK:             arith.addf
+// CHECK:             arith.addf
+// CHECK:           vector.transfer_write
+// CHECK:           vector.transfer_write {{.*}}[%[[I2]],
+
+// F64-LABEL: func.func @sum(
+// F64:         iter_args({{.*}}) -> (vector<1x16xf64>, vector<1x16xf64>)
+// F64:           arith.extf %{{.*}} : vector<1x16xf32> to vector<1x16xf64>
+// F64:         arith.truncf %{{.*}} : vector<1x16xf64> to vector<1x16xf32>
+func.func @sum(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %o: memref<?x1xf32>) {
+  keops.reduce sum over j ins(%x : i memref<?x3xf32>, %y : j memref<?x3xf32>) outs(%o : memref<?x1xf32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %d = arith.subf %xi, %yj : vector<3xf32>
+    %s = vector.reduction <add>, %d : vector<3xf32> into f32
+    %v = vector.broadcast %s : f32 to vector<1xf32>
+    keops.yield %v : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
+// min_argmin over i: lanes are columns (j rows), the loop runs over i. A
+// value replaces the slot when it is smaller, or when the slot holds NaN and
+// the value does not, or when the slot is still empty (index -1). Empty
+// slots become +inf.
+// CHECK-LABEL: func.func @min_over_i(
+// CHECK-DAG:     vector.transfer_read %arg1{{.*}} vector<2x8xf64>
+// CHECK-DAG:     arith.constant dense<-1> : vector<2x8xi64>
+// CHECK:         scf.for %[[I:.*]] = {{.*}} iter_args(%[[V:.*]] = %{{.*}}, %[[K:.*]] = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<2x8xf64>, vector<2x8xi64>, vector<2x8xf64>, vector<2x8xi64>)
+// CHECK:           vector.load %arg0[%[[I]], %{{.*}}] : memref<?x2xf64>, vector<2xf64>
+// CHECK:           %[[F:.*]] = arith.mulf
+// CHECK:           %[[IV:.*]] = arith.index_cast %[[I]] : index to i64
+// CHECK:           %[[IB:.*]] = vector.broadcast %[[IV]] : i64 to vector<2x8xi64>
+// CHECK:           %[[LT:.*]] = arith.cmpf olt, %[[F]], %[[V]]
+// CHECK:           %[[VNAN:.*]] = arith.cmpf uno, %[[V]], %[[V]]
+// CHECK:           %[[FNUM:.*]] = arith.cmpf ord, %[[F]], %[[F]]
+// CHECK:           %[[E:.*]] = arith.cmpi eq, %[[K]], %{{.*}} : vector<2x8xi64>
+// CHECK:           %[[TAKE:.*]] = arith.ori %[[LT]]
+// CHECK:           arith.select %[[TAKE]], %[[F]], %[[V]]
+// CHECK:           arith.select %[[TAKE]], %[[IB]], %[[K]]
+// CHECK:         %[[EMPTY0:.*]] = arith.cmpi eq, %{{.*}}#1, %{{.*}} : vector<2x8xi64>
+// CHECK:         %[[OUT:.*]] = arith.select %[[EMPTY0]], %{{.*}}, %{{.*}}#0 : vector<2x8xi1>, vector<2x8xf64>
+// CHECK:         vector.transfer_write %[[OUT]], %arg2
+// CHECK:         vector.transfer_write %{{.*}}#1, %arg3
+func.func @min_over_i(%x: memref<?x2xf64>, %y: memref<?x2xf64>, %v: memref<?x2xf64>, %k: memref<?x2xi64>) {
+  keops.reduce min_argmin over i ins(%x : i memref<?x2xf64>, %y : j memref<?x2xf64>) outs(%v : memref<?x2xf64>, %k : memref<?x2xi64>) {
+  ^bb0(%xi: vector<2xf64>, %yj: vector<2xf64>):
+    %p = arith.mulf %xi, %yj : vector<2xf64>
+    keops.yield %p : vector<2xf64>
+  }
+  return
+}
+
+// -----
+
+// K smallest: a value is first compared with the last of the K sorted slots;
+// the insertion runs only if some lane needs it.
+// CHECK-LABEL: func.func @argkmin(
+// CHECK:         scf.for {{.*}} -> (vector<1x16xf32>, vector<1x16xf32>, vector<1x16xf32>, vector<1x16xi32>, vector<1x16xi32>, vector<1x16xi32>
+// CHECK:           %[[FLAT:.*]] = vector.shape_cast %{{.*}} : vector<1x16xi1> to vector<16xi1>
+// CHECK:           %[[ANY:.*]] = vector.reduction <or>, %[[FLAT]] : vector<16xi1> into i1
+// CHECK:           scf.if %[[ANY]] -> (vector<1x16xf32>, vector<1x16xf32>, vector<1x16xf32>, vector<1x16xi32>, vector<1x16xi32>, vector<1x16xi32>
+// CHECK-COUNT-12:    arith.select
+// CHECK:           } else {
+// CHECK:         vector.insert_strided_slice %{{.*}}, %{{.*}} {offsets = [2, 0], strides = [1, 1]} : vector<1x16xi32> into vector<3x16xi32>
+// CHECK:         vector.transfer_write {{.*}} : vector<3x16xi32>, memref<?x3xi32>
+func.func @argkmin(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %o: memref<?x3xi32>) {
+  keops.reduce argkmin k = 3 over j ins(%x : i memref<?x1xf32>, %y : j memref<?x1xf32>) outs(%o : memref<?x3xi32>) {
+  ^bb0(%xi: vector<1xf32>, %yj: vector<1xf32>):
+    %d = arith.subf %xi, %yj : vector<1xf32>
+    keops.yield %d : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
+// logsumexp with a weight: a running maximum and one exponential per term,
+// exp(-|f - m|), rescaling either the term or the running sum.
+// CHECK-LABEL: func.func @lse(
+// CHECK:         %[[NEGINF:.*]] = arith.constant dense<0xFF800000> : vector<1x16xf32>
+// CHECK:         scf.for {{.*}} iter_args(%[[M:[^ ]*]] = %[[NEGINF]], %{{.*}}) -> (vector<1x16xf32>, vector<2x16xf32>, vector<1x16xf32>, vector<2x16xf32>)
+// CHECK:           %[[GT:.*]] = arith.cmpf ogt, %[[F:.*]], %[[M]]
+// CHECK:           %[[D:.*]] = arith.subf %[[F]], %[[M]]
+// CHECK:           %[[A:.*]] = math.absf %[[D]]
+// CHECK:           %[[NA:.*]] = arith.negf %[[A]]
+// CHECK:           math.exp %[[NA]]
+// CHECK:           arith.select %[[GT]], %[[F]], %[[M]]
+// CHECK:           vector.broadcast %{{.*}} : vector<1x16xf32> to vector<2x16xf32>
+// CHECK:         math.log
+// CHECK:         vector.transfer_write {{.*}} : vector<2x16xf32>, memref<?x2xf32>
+func.func @lse(%x: memref<?x1xf32>, %y: memref<?x2xf32>, %o: memref<?x2xf32>) {
+  keops.reduce logsumexp over j ins(%x : i memref<?x1xf32>, %y : j memref<?x2xf32>) outs(%o : memref<?x2xf32>) {
+  ^bb0(%xi: vector<1xf32>, %yj: vector<2xf32>):
+    keops.yield %xi, %yj : vector<1xf32>, vector<2xf32>
+  }
+  return
+}
