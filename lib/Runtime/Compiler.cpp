@@ -178,14 +178,33 @@ struct Compiler::Impl {
       jit->getMainJITDylib().addGenerator(std::move(*generator));
   }
 
-  OwningOpRef<ModuleOp> parse(llvm::StringRef source, std::string &error) {
+  OwningOpRef<ModuleOp> parse(llvm::StringRef source, std::string &error,
+                              llvm::StringRef sourceName = "<keops module>") {
     llvm::SourceMgr sourceMgr;
     sourceMgr.AddNewSourceBuffer(
-        llvm::MemoryBuffer::getMemBufferCopy(source, "<keops module>"),
+        llvm::MemoryBuffer::getMemBufferCopy(source, sourceName),
         llvm::SMLoc());
     llvm::raw_string_ostream os(error);
     SourceMgrDiagnosticHandler handler(sourceMgr, context.get(), os);
     return parseSourceFile<ModuleOp>(sourceMgr, context.get());
+  }
+
+  /// Applies CompileOptions::symbolPrefix: renames every function.
+  bool addPrefix(ModuleOp module, const CompileOptions &options,
+                 std::string &error) {
+    if (options.symbolPrefix.empty())
+      return true;
+    SymbolTable table(module);
+    for (auto fn : llvm::to_vector(module.getOps<func::FuncOp>())) {
+      auto name = StringAttr::get(context.get(),
+                                  options.symbolPrefix + fn.getSymName().str());
+      if (failed(table.rename(fn, name))) {
+        error = "cannot rename @" + fn.getSymName().str() + " to @" +
+                name.str() + " (symbol prefix)";
+        return false;
+      }
+    }
+    return true;
   }
 
   std::string cacheKey(ModuleOp module, const CompileOptions &options) {
@@ -205,8 +224,28 @@ struct Compiler::Impl {
     {
       StepTimer t("MLIR lowering");
       // Diagnostics go to `error`, with their locations.
+      // As the parser prints them: FILE:LINE:COL: error: message.
       ScopedDiagnosticHandler handler(context.get(), [&](Diagnostic &d) {
-        os << d.getLocation() << ": " << d << "\n";
+        if (auto loc = d.getLocation()->findInstanceOf<FileLineColLoc>())
+          os << loc.getFilename().getValue() << ":" << loc.getLine() << ":"
+             << loc.getColumn();
+        else
+          os << d.getLocation();
+        switch (d.getSeverity()) {
+        case DiagnosticSeverity::Error:
+          os << ": error: ";
+          break;
+        case DiagnosticSeverity::Warning:
+          os << ": warning: ";
+          break;
+        case DiagnosticSeverity::Remark:
+          os << ": remark: ";
+          break;
+        case DiagnosticSeverity::Note:
+          os << ": note: ";
+          break;
+        }
+        os << d << "\n";
         return success();
       });
       PassManager pm(context.get());
@@ -310,7 +349,7 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
     StepTimer t("parsing");
     module = impl->parse(source, error);
   }
-  if (!module)
+  if (!module || !impl->addPrefix(*module, options, error))
     return nullptr;
   std::vector<KernelInfo> infos = collectKernels(*module);
   if (infos.empty()) {
@@ -342,14 +381,15 @@ bool Compiler::compileToObject(llvm::StringRef source,
                                const CompileOptions &options,
                                std::string &object,
                                std::vector<KernelInfo> &infos,
-                               std::string &error) {
+                               std::string &error,
+                               llvm::StringRef sourceName) {
   std::lock_guard<std::mutex> lock(impl->mutex);
   if (!impl->initError.empty()) {
     error = "the host target is not available: " + impl->initError;
     return false;
   }
-  OwningOpRef<ModuleOp> module = impl->parse(source, error);
-  if (!module)
+  OwningOpRef<ModuleOp> module = impl->parse(source, error, sourceName);
+  if (!module || !impl->addPrefix(*module, options, error))
     return false;
   infos = collectKernels(*module);
   if (infos.empty()) {

@@ -37,6 +37,9 @@ struct CompileOptions {
   std::string accumulation = "block";
   bool approximateMath = true;
   int optLevel = 3;
+  /// Prepended to the name of every function, hence of every kernel
+  /// (ahead-of-time libraries: keeps the symbols of two libraries apart).
+  std::string symbolPrefix;
 };
 
 class ThreadPool;
@@ -69,10 +72,13 @@ public:
   std::shared_ptr<Module> compile(llvm::StringRef source,
                                   const CompileOptions &options,
                                   std::string &error);
-  /// Compiles to a relocatable object file (for ahead-of-time libraries).
+  /// Compiles to a relocatable object file (for ahead-of-time libraries):
+  /// position-independent code for the host CPU, one global symbol per
+  /// kernel. `sourceName` names the source in diagnostics.
   bool compileToObject(llvm::StringRef source, const CompileOptions &options,
                        std::string &object, std::vector<KernelInfo> &infos,
-                       std::string &error);
+                       std::string &error,
+                       llvm::StringRef sourceName = "<keops module>");
   static Compiler &global();
   ~Compiler();
 
