@@ -20,6 +20,13 @@ for var in ["CUDA_HOME", "HOME", "KEOPS_CACHE_DIR", "TMPDIR"]:
 llvm_config.use_default_substitutions()
 config.substitutions.append(("%keops_src", config.keops_src_root))
 config.substitutions.append(("%keops_obj", config.keops_obj_root))
+# The build's own cmake, ninja and compilers (test/AOT builds a CMake project
+# against an installed keops-mlir); lit keeps PATH, so the C compiler that
+# keops-compile runs to link shared libraries is found as well.
+config.substitutions.append(("%cmake", config.cmake_command))
+config.substitutions.append(("%ninja", config.make_program))
+config.substitutions.append(("%keops_cc", config.c_compiler))
+config.substitutions.append(("%keops_cxx", config.cxx_compiler))
 llvm_config.add_tool_substitutions(
-    ["keops-opt", "keops-run"], [config.keops_tools_dir])
+    ["keops-opt", "keops-run", "keops-compile"], [config.keops_tools_dir])
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
