@@ -40,3 +40,7 @@ def keops_opt():
 
 def keops_run():
     _exec("keops-run")
+
+
+def keops_compile():
+    _exec("keops-compile")
