@@ -58,9 +58,13 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
 fi
 
 # --- Build -------------------------------------------------------------------
-if ! .venv/bin/python -c 'import keops' >/dev/null 2>&1 || [[ ! -f build/build.ninja ]]; then
+pkg_stamp=.venv/.pyproject.sha256
+pkg_want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if ! .venv/bin/python -c 'import keops' >/dev/null 2>&1 || [[ ! -f build/build.ninja ]] \
+   || [[ ! -f $pkg_stamp || $(cat "$pkg_stamp") != "$pkg_want" ]]; then
   say "building and installing the keops package (editable; build dir: build/)"
   .venv/bin/python -m pip install -q --no-build-isolation -e .
+  echo "$pkg_want" > "$pkg_stamp"
 else
   say "rebuilding build/"
   cmake --build build
