@@ -221,33 +221,34 @@ struct Compiler::Impl {
   bool lower(ModuleOp module, const CompileOptions &options, std::string &object,
              std::string &error) {
     llvm::raw_string_ostream os(error);
+    // Diagnostics of the lowering and of the translation go to `error` as
+    // the parser prints them: FILE:LINE:COL: error: message.
+    auto capture = [&](Diagnostic &d) -> LogicalResult {
+      if (auto loc = d.getLocation()->findInstanceOf<FileLineColLoc>())
+        os << loc.getFilename().getValue() << ":" << loc.getLine() << ":"
+           << loc.getColumn();
+      else
+        os << d.getLocation();
+      switch (d.getSeverity()) {
+      case DiagnosticSeverity::Error:
+        os << ": error: ";
+        break;
+      case DiagnosticSeverity::Warning:
+        os << ": warning: ";
+        break;
+      case DiagnosticSeverity::Remark:
+        os << ": remark: ";
+        break;
+      case DiagnosticSeverity::Note:
+        os << ": note: ";
+        break;
+      }
+      os << d << "\n";
+      return success();
+    };
     {
       StepTimer t("MLIR lowering");
-      // Diagnostics go to `error`, with their locations.
-      // As the parser prints them: FILE:LINE:COL: error: message.
-      ScopedDiagnosticHandler handler(context.get(), [&](Diagnostic &d) {
-        if (auto loc = d.getLocation()->findInstanceOf<FileLineColLoc>())
-          os << loc.getFilename().getValue() << ":" << loc.getLine() << ":"
-             << loc.getColumn();
-        else
-          os << d.getLocation();
-        switch (d.getSeverity()) {
-        case DiagnosticSeverity::Error:
-          os << ": error: ";
-          break;
-        case DiagnosticSeverity::Warning:
-          os << ": warning: ";
-          break;
-        case DiagnosticSeverity::Remark:
-          os << ": remark: ";
-          break;
-        case DiagnosticSeverity::Note:
-          os << ": note: ";
-          break;
-        }
-        os << d << "\n";
-        return success();
-      });
+      ScopedDiagnosticHandler handler(context.get(), capture);
       PassManager pm(context.get());
       if (std::getenv("KEOPS_DUMP_IR"))
         pm.enableIRPrinting();
@@ -267,6 +268,7 @@ struct Compiler::Impl {
     std::unique_ptr<llvm::Module> llvmModule;
     {
       StepTimer t("translation to LLVM IR");
+      ScopedDiagnosticHandler handler(context.get(), capture);
       llvmModule = translateModuleToLLVMIR(module, llvmContext);
       if (!llvmModule) {
         os << "translation to LLVM IR failed";

@@ -120,9 +120,20 @@ class Kernel:
         if M is None or N is None:
             raise ValueError("M and N must be given when no variable sets them")
         rows = M if self.axis == "j" else N
+        wanted = [((rows, w), self.index_dtype if idx else self.dtype)
+                  for w, idx in zip(self.output_widths, self.output_is_index)]
         if outputs is None:
-            outputs = [np.empty((rows, w), self.index_dtype if idx else self.dtype)
-                       for w, idx in zip(self.output_widths, self.output_is_index)]
+            outputs = [np.empty(shape, dtype) for shape, dtype in wanted]
+        else:
+            if len(outputs) != len(wanted):
+                raise ValueError(f"{self.name} writes {len(wanted)} outputs, got {len(outputs)}")
+            for k, (o, (shape, dtype)) in enumerate(zip(outputs, wanted)):
+                if not isinstance(o, np.ndarray) or o.shape != shape or o.dtype != dtype \
+                        or not o.flags.c_contiguous or not o.flags.writeable:
+                    raise ValueError(
+                        f"output {k} must be a writeable C-contiguous {np.dtype(dtype).name} "
+                        f"array of shape {shape}, got "
+                        + (f"{o.dtype.name} {o.shape}" if isinstance(o, np.ndarray) else type(o).__name__))
         vp = ctypes.c_void_p
         ins = (vp * max(1, len(arrays)))(*[a.ctypes.data for a in arrays])
         outs = (vp * len(outputs))(*[o.ctypes.data for o in outputs])

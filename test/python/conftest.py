@@ -225,3 +225,57 @@ def assert_close(actual, expected, rtol=1e-12, atol=0.0):
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+# --------------------------------------------------------------------------
+# The CPU backend (keops._capi): the same modules, compiled
+# --------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def keops_cache_dir(tmp_path_factory):
+    """KEOPS_CACHE_DIR for the whole session: a fresh directory, so that no
+    test depends on (or fills) ~/.cache/keops-mlir. The runtime reads the
+    variable once, at its first compilation: request this fixture before
+    compiling anything (test_cpu_backend.py uses it for every test)."""
+    path = tmp_path_factory.mktemp("keops-cache")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KEOPS_CACHE_DIR", str(path))
+    yield path
+    mp.undo()
+
+
+_COMPILED = {}
+
+
+def compile_module(module, **options):
+    """keops._capi.CompiledModule(module, **options), once per (text,
+    options) in this process."""
+    from keops import _capi
+    key = (module, tuple(sorted(options.items())))
+    if key not in _COMPILED:
+        _COMPILED[key] = _capi.CompiledModule(module, **options)
+    return _COMPILED[key]
+
+
+def cpu_reduce(kind, axis, variables, arrays, body, yields, widths, k=None,
+               dtype="f32", index_type="i64", kept_rows=None, raw=False,
+               **options):
+    """Like `run_reduce`, through the compiled kernel of the CPU backend
+    (compile options such as accumulation= go to CompiledModule). Returns
+    the outputs as float64 / int64 arrays (in the kernel's own types with
+    raw=True)."""
+    arrays = cast_inputs(arrays, dtype)
+    module = reduce_module(kind, axis, variables, body, yields, widths, k=k,
+                           dtype=dtype, index_type=index_type)
+    kernel = compile_module(module, **options).kernels[0]
+    M, N = _rows(variables, arrays, "i"), _rows(variables, arrays, "j")
+    if kept_rows is not None:
+        if axis == "j":
+            M = kept_rows
+        else:
+            N = kept_rows
+    outs = kernel(*arrays, M=M, N=N)
+    if raw:
+        return outs
+    return [o.astype(np.int64 if o.dtype.kind == "i" else np.float64)
+            for o in outs]

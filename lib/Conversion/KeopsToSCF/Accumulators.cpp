@@ -234,6 +234,13 @@ SmallVector<Value> Accumulator::fold(OpBuilder &b, Location loc,
       Value t = arith::AddFOp::create(b, loc, state[0], y);
       Value c = arith::SubFOp::create(
           b, loc, arith::SubFOp::create(b, loc, t, state[0]), y);
+      // Once the sum is infinite (or NaN) there is nothing to compensate:
+      // inf - inf would turn it into NaN.
+      Value finite = arith::CmpFOp::create(
+          b, loc, arith::CmpFPredicate::OLT, math::AbsFOp::create(b, loc, t),
+          splat(b, loc, valueType, INFINITY));
+      c = arith::SelectOp::create(b, loc, finite, c,
+                                  splat(b, loc, valueType, 0.0));
       return {t, c};
     }
     case SumMode::F64: {
