@@ -217,8 +217,9 @@ Value expand(PowIOp op, Emitter &b) {
 }
 
 /// semantics::roundDecimals: round(x * 10^d) / 10^d for d >= 0 (x itself
-/// when x * 10^d is not finite), round(x / 10^-d) * 10^-d for d < 0 (x
-/// itself when x is not finite), halves away from 0. The scale 10^|d| is
+/// when x * 10^d is not finite), round(x / 10^-d) * 10^-d for d < 0 (a
+/// signed zero when 10^-d is not finite; x itself when x is not finite),
+/// halves away from 0. The scale 10^|d| is
 /// std::pow's double, rounded to the element type; for f16 and f32 it is
 /// exact up to 10^4 and 10^10.
 Value expand(RoundOp op, Emitter &b) {
@@ -247,18 +248,13 @@ Value expand(RoundOp op, Emitter &b) {
     Value r = b.div(math::RoundOp::create(b.rw, b.loc, scaled), scale);
     return b.select(b.isFinite(scaled), r, x);
   }
-  // A scale beyond the element type but not beyond double (f16, f32): every
-  // finite x of the type is below half of it and rounds to a signed zero.
-  if (scaleValue.isInfinity() && !std::isinf(scaleDouble))
+  // A scale beyond the element type (or beyond double): every finite x is
+  // below half of it and rounds to a signed zero.
+  if (scaleValue.isInfinity())
     return signedZero();
   Value scale = b.splat(type, scaleValue);
-  Value r = b.mul(math::RoundOp::create(b.rw, b.loc, b.div(x, scale)), scale);
-  // With a finite scale, infinities and NaN go through unchanged. With an
-  // infinite one (10^-d beyond double), finite x give round(x / inf) * inf =
-  // NaN, as the reference computes, and the others x.
-  if (!scaleValue.isInfinity())
-    return r;
-  return b.select(b.isFinite(x), r, x);
+  // With a finite scale, infinities and NaN go through unchanged.
+  return b.mul(math::RoundOp::create(b.rw, b.loc, b.div(x, scale)), scale);
 }
 
 /// x < lo ? lo : x > hi ? hi : x.
