@@ -20,6 +20,25 @@ def KeopsExpandFormulas : Pass<"keops-expand-formulas"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def KeopsExpandGrad : Pass<"keops-expand-grad"> {
+  let summary = "Expands keops.grad into formula ops by reverse-mode accumulation";
+  let description = [{
+    Replaces every `keops.grad %f wrt %v, %e` inside keops.reduce regions by
+    the vector-Jacobian product of the computation of `%f` from `%v`: the ops
+    between `%v` and `%f` are walked backwards from `%f`, each op's
+    KeopsDifferentiable `vjp` turns the adjoint of its result into adjoints
+    of its operands, and adjoints of a value used several times are summed
+    with arith.addf. Ops that do not depend on `%v` are skipped; a `%f` that
+    does not depend on `%v` gives zeros. Grads are expanded in program order,
+    so a grad whose formula holds another grad (a second derivative) sees it
+    expanded first. An op on the path without a derivative rule is an error
+    naming the op. Dead ops left in the formula are erased.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def KeopsOutlineKernels : Pass<"keops-outline-kernels", "::mlir::ModuleOp"> {
   let summary = "Builds one kernel with the runtime's calling convention per reduction";
   let description = [{
