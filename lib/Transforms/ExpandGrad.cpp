@@ -29,6 +29,18 @@ static Value zeros(OpBuilder &b, Location loc, Type type) {
           vt, ArrayRef<Attribute>{FloatAttr::get(vt.getElementType(), 0.0)}));
 }
 
+/// x + y; scalars (which only expanded-formula ops may produce) are added
+/// as vector<1 x T>.
+static Value add(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isa<VectorType>(x.getType()))
+    return arith::AddFOp::create(b, loc, x, y);
+  auto vt = VectorType::get({1}, x.getType());
+  Value sum = arith::AddFOp::create(
+      b, loc, vector::FromElementsOp::create(b, loc, vt, x),
+      vector::FromElementsOp::create(b, loc, vt, y));
+  return vector::ExtractOp::create(b, loc, sum, ArrayRef<int64_t>{0});
+}
+
 static LogicalResult expandGrad(GradOp grad) {
   Value f = grad.getValue(), v = grad.getVariable();
   Block *block = grad->getBlock();
@@ -82,7 +94,7 @@ static LogicalResult expandGrad(GradOp grad) {
       if (!ct || !depends.contains(operand))
         continue;
       Value &acc = adjoint[operand];
-      acc = acc ? arith::AddFOp::create(b, grad.getLoc(), acc, ct) : ct;
+      acc = acc ? add(b, grad.getLoc(), acc, ct) : ct;
     }
   }
   Value result = adjoint.lookup(v);

@@ -20,38 +20,54 @@ struct Emitter {
   OpBuilder &b;
   Location loc;
 
+  // Formulas hold scalars only as results of the expanded-formula ops
+  // (isExpandedFormulaOp): scalar arithmetic goes through vector<1 x T>.
+  static bool isScalar(Value x) { return !isa<VectorType>(x.getType()); }
+  Value lift(Value x) {
+    return vector::FromElementsOp::create(
+        b, loc, VectorType::get({1}, x.getType()), x);
+  }
+  Value lower(Value v) {
+    return vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{0});
+  }
+  template <typename OpT, typename... Args> Value op(Value x, Args... ys) {
+    if (isScalar(x))
+      return lower(OpT::create(b, loc, lift(x), lift(ys)...));
+    return OpT::create(b, loc, x, ys...);
+  }
+
   Value cst(Type type, double value) {
-    if (auto vt = dyn_cast<VectorType>(type))
-      return arith::ConstantOp::create(
-          b, loc, vt,
-          DenseElementsAttr::get(
-              vt, ArrayRef<Attribute>{FloatAttr::get(vt.getElementType(),
-                                                     value)}));
-    return arith::ConstantOp::create(b, loc,
-                                     cast<TypedAttr>(FloatAttr::get(type, value)));
+    auto vt = dyn_cast<VectorType>(type);
+    if (!vt)
+      return lower(cst(VectorType::get({1}, type), value));
+    return arith::ConstantOp::create(
+        b, loc, vt,
+        DenseElementsAttr::get(
+            vt, ArrayRef<Attribute>{FloatAttr::get(vt.getElementType(),
+                                                   value)}));
   }
   Value add(Value x, Value y) {
     if (!x)
       return y;
     if (!y)
       return x;
-    return arith::AddFOp::create(b, loc, x, y);
+    return op<arith::AddFOp>(x, y);
   }
-  Value neg(Value x) { return x ? arith::NegFOp::create(b, loc, x) : x; }
+  Value neg(Value x) { return x ? op<arith::NegFOp>(x) : x; }
   Value sub(Value x, Value y) {
     if (!y)
       return x;
     if (!x)
       return neg(y);
-    return arith::SubFOp::create(b, loc, x, y);
+    return op<arith::SubFOp>(x, y);
   }
   Value mul(Value x, Value y) {
     if (!x || !y)
       return {};
-    return arith::MulFOp::create(b, loc, x, y);
+    return op<arith::MulFOp>(x, y);
   }
   Value div(Value x, Value y) {
-    return x ? Value(arith::DivFOp::create(b, loc, x, y)) : Value();
+    return x ? op<arith::DivFOp>(x, y) : Value();
   }
   Value scale(Value x, double c) { return x ? mul(x, cst(x.getType(), c)) : x; }
   /// 1 - x.

@@ -69,7 +69,7 @@ Value x1(Operation *op) { return op->getOperand(1); }
 Value res(Operation *op) { return op->getResult(0); }
 Value one(Emitter &e, Operation *op) { return e.cst(res(op).getType(), 1.0); }
 template <typename OpT> Value un(Emitter &e, Value x) {
-  return OpT::create(e.b, e.loc, x);
+  return e.op<OpT>(x);
 }
 
 //===----------------------------------------------------------------------===//
@@ -131,11 +131,11 @@ SmallVector<Value> dRsqrt(Emitter &e, Operation *op) { // -0.5 rsqrt(x) / x
   return {e.scale(e.div(res(op), x0(op)), -0.5)};
 }
 SmallVector<Value> dAbs(Emitter &e, Operation *op) { // copysign(1, x)
-  return {math::CopySignOp::create(e.b, e.loc, one(e, op), x0(op))};
+  return {e.op<math::CopySignOp>(one(e, op), x0(op))};
 }
 SmallVector<Value> dPowF(Emitter &e, Operation *op) { // p a^(p-1), a^p log a
   Value a = x0(op), p = x1(op);
-  Value pm1 = math::PowFOp::create(e.b, e.loc, a, e.sub(p, one(e, op)));
+  Value pm1 = e.op<math::PowFOp>(a, e.sub(p, one(e, op)));
   return {e.mul(p, pm1), e.mul(res(op), un<math::LogOp>(e, a))};
 }
 SmallVector<Value> dErf(Emitter &e, Operation *op) { // 2/sqrt(pi) e^(-x^2)
