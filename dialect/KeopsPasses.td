@@ -39,6 +39,24 @@ def KeopsExpandGrad : Pass<"keops-expand-grad"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def KeopsTestJvp : Pass<"keops-test-jvp"> {
+  let summary = "Test only: replaces each formula's value by its forward-mode tangent";
+  let description = [{
+    Checks the `jvp` rules of KeopsDifferentiable. In every keops.reduce,
+    block argument `variable` is the variable and the last block argument
+    its tangent (same type); the yielded value F is replaced by the
+    Jacobian-vector product dF/dv . t, propagated forward with `jvp`
+    (zeros when F does not depend on the variable).
+  }];
+  let options = [
+    Option<"variable", "variable", "unsigned", /*default=*/"0",
+           "position of the variable among the block arguments">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def KeopsOutlineKernels : Pass<"keops-outline-kernels", "::mlir::ModuleOp"> {
   let summary = "Builds one kernel with the runtime's calling convention per reduction";
   let description = [{

@@ -14,6 +14,7 @@
 
 namespace mlir::keops {
 #define GEN_PASS_DEF_KEOPSEXPANDGRAD
+#define GEN_PASS_DEF_KEOPSTESTJVP
 #include "KeopsPasses.h.inc"
 } // namespace mlir::keops
 
@@ -122,6 +123,52 @@ struct KeopsExpandGradPass
     IRRewriter rewriter(&getContext());
     for (Region *r : regions)
       (void)runRegionDCE(rewriter, *r);
+  }
+};
+} // namespace
+
+namespace {
+/// Forward mode, for testing the jvp rules (see KeopsPasses.td).
+struct KeopsTestJvpPass : mlir::keops::impl::KeopsTestJvpBase<KeopsTestJvpPass> {
+  using KeopsTestJvpBase::KeopsTestJvpBase;
+  void runOnOperation() override {
+    WalkResult walk = getOperation()->walk([&](ReduceOp reduce) {
+      Block &block = reduce.getFormula().front();
+      if (variable + 1 >= block.getNumArguments()) {
+        reduce.emitOpError() << "has no variable " << variable
+                             << " and tangent";
+        return WalkResult::interrupt();
+      }
+      DenseMap<Value, Value> tangent;
+      tangent[block.getArgument(variable)] = block.getArguments().back();
+      YieldOp yield = reduce.getYield();
+      OpBuilder b(yield);
+      SmallVector<Operation *> primal;
+      for (Operation &op : block.without_terminator())
+        primal.push_back(&op);
+      for (Operation *opp : primal) {
+        Operation &op = *opp;
+        SmallVector<Value> ts;
+        for (Value x : op.getOperands())
+          ts.push_back(tangent.lookup(x));
+        if (llvm::all_of(ts, [](Value t) { return !t; }))
+          continue;
+        auto rule = dyn_cast<KeopsDifferentiable>(&op);
+        if (!rule) {
+          op.emitOpError() << "has no derivative rule (KeopsDifferentiable)";
+          return WalkResult::interrupt();
+        }
+        if (Value t = rule.jvp(b, ts))
+          tangent[op.getResult(0)] = t;
+      }
+      for (OpOperand &y : yield->getOpOperands()) {
+        Value t = tangent.lookup(y.get());
+        y.set(t ? t : zeros(b, yield.getLoc(), y.get().getType()));
+      }
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      signalPassFailure();
   }
 };
 } // namespace

@@ -11,8 +11,11 @@ of the i variables is one evaluation point (sum over j of one j row), and the
 finite differences stack all perturbed copies of the inputs as rows.
 
 Piecewise-constant ops (sign, step, round, cmp, argmax, argmin, one_hot,
-floor, ceil, ...) must give exactly zero. Forward mode (jvp) is not checked
-here.
+floor, ceil, ...) must give exactly zero.
+
+Forward mode: the jvp rules are checked the same way through the test-only
+pass -keops-test-jvp, against (F(v + h t) - F(v - h t)) / 2h for a random
+tangent t.
 """
 
 import re
@@ -58,11 +61,12 @@ def evaluate(module, arrays):
         return np.load(tmp / "out0.npy")
 
 
-def module_text(variables, body, yielded, ydim):
+def module_text(variables, body, yielded, ydim, tail=()):
     """One `sum over j` reduction of the i variables `variables` (name, dim),
-    plus a one-row j variable, yielding `yielded` of dimension `ydim`."""
-    allv = list(variables) + [("zz", 1)]
-    cats = ["i"] * len(variables) + ["j"]
+    plus a one-row j variable, then the i variables `tail`, yielding
+    `yielded` of dimension `ydim`."""
+    allv = list(variables) + [("zz", 1)] + list(tail)
+    cats = ["i"] * len(variables) + ["j"] + ["i"] * len(tail)
     fargs = [f"%a{k}: tensor<?x{d}xf64>" for k, (_, d) in enumerate(allv)]
     ins = ", ".join(f"%a{k} : {c} tensor<?x{d}xf64>"
                     for k, ((_, d), c) in enumerate(zip(allv, cats)))
@@ -81,11 +85,7 @@ def module_text(variables, body, yielded, ydim):
 
 
 
-def check_case(variables, body, rdim, wrt=None, zero=False, seed=0):
-    """variables: (name, dim, (lo, hi)) drawn uniformly in [lo, hi] (or with
-    random signs when lo > 0 and the range is given as ('pm', lo, hi))."""
-    rng = np.random.default_rng(seed)
-    names = [(n, d) for n, d, _ in variables]
+def draw(variables, rng):
     arrays = []
     for _, d, rg in variables:
         if rg[0] == "pm":
@@ -93,6 +93,47 @@ def check_case(variables, body, rdim, wrt=None, zero=False, seed=0):
         else:
             a = rng.uniform(rg[0], rg[1], (M, d))
         arrays.append(a)
+    return arrays
+
+
+def check_jvp(variables, body, rdim, zero=False, seed=1):
+    """Forward mode: keops-opt -keops-test-jvp (the formula's value replaced
+    by dF/dv . t, t the last block argument) against (F(v + h t) -
+    F(v - h t)) / 2h, for every variable v."""
+    rng = np.random.default_rng(seed)
+    names = [(n, d) for n, d, _ in variables]
+    arrays = draw(variables, rng)
+    zz = np.zeros((1, 1))
+    f_module = expand_grad(module_text(names, body, "%r", rdim))
+    for k, (name, d, _) in enumerate(variables):
+        t = rng.normal(size=(M, d))
+        plus = [a.copy() for a in arrays]
+        minus = [a.copy() for a in arrays]
+        plus[k] += H * t
+        minus[k] -= H * t
+        stacked = [np.concatenate([p, q]) for p, q in zip(plus, minus)]
+        fv = evaluate(f_module, stacked + [zz, np.zeros((2 * M, rdim))])
+        fd = (fv[:M] - fv[M:]) / (2 * H)
+        text = module_text(names, body, "%r", rdim, tail=[("tt", d)])
+        j_module = _run([str(tool_path("keops-opt")), "-",
+                         "-keops-expand-grad",
+                         f"-keops-test-jvp=variable={k}"], input=text)
+        j = evaluate(j_module, arrays + [zz, t, np.zeros((M, rdim))])
+        if zero:
+            assert np.all(j == 0), (name, j)
+            continue
+        scale = np.abs(fd).max()
+        bad = np.abs(j - fd) > RTOL * (np.abs(fd) + 1e-3 * scale + 1e-8)
+        assert not bad.any(), (
+            f"jvp d/d{name}:\n{j}\nfinite differences\n{fd}\n{j_module}")
+
+
+def check_case(variables, body, rdim, wrt=None, zero=False, seed=0):
+    """variables: (name, dim, (lo, hi)) drawn uniformly in [lo, hi] (or with
+    random signs when lo > 0 and the range is given as ('pm', lo, hi))."""
+    rng = np.random.default_rng(seed)
+    names = [(n, d) for n, d, _ in variables]
+    arrays = draw(variables, rng)
     e = rng.normal(size=(M, rdim))
     zz = np.zeros((1, 1))
     # F at perturbed points, all variables at once.
@@ -367,3 +408,16 @@ def test_vjp_matches_finite_differences(name):
 def test_zero_derivative(name):
     variables, body, rdim = ZERO_CASES[name]
     check_case(variables, body, rdim, wrt=["x"], zero=True)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_jvp_matches_finite_differences(name):
+    variables, body, rdim = CASES[name]
+    check_jvp(variables, body, rdim)
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_CASES))
+def test_zero_jvp(name):
+    variables, body, rdim = ZERO_CASES[name]
+    # Finite differences of a piecewise-constant op are 0 away from jumps.
+    check_jvp(variables, body, rdim)
