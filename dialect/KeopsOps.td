@@ -4,6 +4,7 @@
 #define KEOPS_OPS_TD
 
 include "KeopsDialect.td"
+include "KeopsInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
@@ -124,7 +125,8 @@ def Keops_YieldOp : Keops_Op<"yield", [
 //===----------------------------------------------------------------------===//
 
 class Keops_PointwiseOp<string mnemonic, list<Trait> traits = []>
-    : Keops_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType])> {
+    : Keops_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType,
+                                          DeclareOpInterfaceMethods<KeopsDifferentiable>])> {
   let results = (outs Keops_Formula:$result);
 }
 
@@ -211,7 +213,7 @@ def Keops_CmpOp : Keops_PointwiseOp<"cmp"> {
 //===----------------------------------------------------------------------===//
 
 class Keops_ToScalarOp<string mnemonic, string summ, string desc>
-    : Keops_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : Keops_Op<mnemonic, [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<KeopsDifferentiable>]> {
   let summary = summ;
   let description = desc;
   let arguments = (ins Keops_Formula:$x);
@@ -234,7 +236,7 @@ def Keops_SqNorm2Op : Keops_ToScalarOp<"sqnorm2", "Squared Euclidean norm",
 def Keops_Norm2Op : Keops_ToScalarOp<"norm2", "Euclidean norm",
   "sqrt(sum_k x_k^2).">;
 
-def Keops_NormalizeOp : Keops_Op<"normalize", [Pure, SameOperandsAndResultType]> {
+def Keops_NormalizeOp : Keops_Op<"normalize", [Pure, SameOperandsAndResultType, DeclareOpInterfaceMethods<KeopsDifferentiable>]> {
   let summary = "x / |x|";
   let description = "x * rsqrt(sum_k x_k^2); the zero vector gives NaN.";
   let arguments = (ins Keops_Formula:$x);
@@ -243,7 +245,8 @@ def Keops_NormalizeOp : Keops_Op<"normalize", [Pure, SameOperandsAndResultType]>
 }
 
 class Keops_BinaryToScalarOp<string mnemonic, string summ, string desc>
-    : Keops_Op<mnemonic, [Pure, InferTypeOpAdaptor, AllTypesMatch<["lhs", "rhs"]>]> {
+    : Keops_Op<mnemonic, [Pure, InferTypeOpAdaptor, AllTypesMatch<["lhs", "rhs"]>,
+                                      DeclareOpInterfaceMethods<KeopsDifferentiable>]> {
   let summary = summ;
   let description = desc;
   let arguments = (ins Keops_Formula:$lhs, Keops_Formula:$rhs);
@@ -256,7 +259,7 @@ def Keops_DotOp : Keops_BinaryToScalarOp<"dot", "Scalar product",
 def Keops_SqDistOp : Keops_BinaryToScalarOp<"sqdist", "Squared Euclidean distance",
   "sum_k (a_k - b_k)^2. Not folded to 0 for equal operands: inf - inf is NaN.">;
 
-def Keops_WeightedSqNormOp : Keops_Op<"weightedsqnorm", [Pure, InferTypeOpAdaptor]> {
+def Keops_WeightedSqNormOp : Keops_Op<"weightedsqnorm", [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<KeopsDifferentiable>]> {
   let summary = "Squared norm with a weight: isotropic, diagonal or full";
   let description = [{
     With x of dimension D and w of dimension 1: w sum_k x_k^2; of dimension D:
@@ -267,7 +270,7 @@ def Keops_WeightedSqNormOp : Keops_Op<"weightedsqnorm", [Pure, InferTypeOpAdapto
   let assemblyFormat = "$weight `,` $x attr-dict `:` type($weight) `,` type($x)";
 }
 
-def Keops_WeightedSqDistOp : Keops_Op<"weightedsqdist", [Pure, InferTypeOpAdaptor,
+def Keops_WeightedSqDistOp : Keops_Op<"weightedsqdist", [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<KeopsDifferentiable>,
                                                         AllTypesMatch<["x", "y"]>]> {
   let summary = "weightedsqnorm(w, x - y)";
   let arguments = (ins Keops_Formula:$weight, Keops_Formula:$x, Keops_Formula:$y);
@@ -279,7 +282,7 @@ def Keops_WeightedSqDistOp : Keops_Op<"weightedsqdist", [Pure, InferTypeOpAdapto
 // Shape-changing ops on the feature axis.
 //===----------------------------------------------------------------------===//
 
-def Keops_OneHotOp : Keops_Op<"one_hot", [Pure, InferTypeOpAdaptor]> {
+def Keops_OneHotOp : Keops_Op<"one_hot", [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<KeopsDifferentiable>]> {
   let summary = "One-hot encoding of a scalar";
   let description = [{
     The vector of dimension `dim` with 1 at position round(x) and 0 elsewhere;
@@ -291,7 +294,7 @@ def Keops_OneHotOp : Keops_Op<"one_hot", [Pure, InferTypeOpAdaptor]> {
   let hasFolder = 1;
 }
 
-def Keops_MatVecMultOp : Keops_Op<"matvecmult", [Pure, InferTypeOpAdaptor]> {
+def Keops_MatVecMultOp : Keops_Op<"matvecmult", [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<KeopsDifferentiable>]> {
   let summary = "Matrix-vector product";
   let description = [{
     A (dimension R*C, a row-major R x C matrix) times x (dimension C):
@@ -302,7 +305,7 @@ def Keops_MatVecMultOp : Keops_Op<"matvecmult", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$matrix `,` $x attr-dict `:` type($matrix) `,` type($x)";
 }
 
-def Keops_VecMatMultOp : Keops_Op<"vecmatmult", [Pure, InferTypeOpAdaptor]> {
+def Keops_VecMatMultOp : Keops_Op<"vecmatmult", [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<KeopsDifferentiable>]> {
   let summary = "Vector-matrix product";
   let description = [{
     x (dimension R) times A (dimension R*C, row-major R x C): dimension C.
@@ -312,7 +315,7 @@ def Keops_VecMatMultOp : Keops_Op<"vecmatmult", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$x `,` $matrix attr-dict `:` type($x) `,` type($matrix)";
 }
 
-def Keops_TensorProdOp : Keops_Op<"tensorprod", [Pure, InferTypeOpAdaptor]> {
+def Keops_TensorProdOp : Keops_Op<"tensorprod", [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<KeopsDifferentiable>]> {
   let summary = "Outer product";
   let description = "(a ⊗ b)[k * dim(b) + l] = a_k b_l.";
   let arguments = (ins Keops_Formula:$lhs, Keops_Formula:$rhs);
@@ -320,7 +323,7 @@ def Keops_TensorProdOp : Keops_Op<"tensorprod", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
 }
 
-def Keops_TensorDotOp : Keops_Op<"tensordot", [Pure, InferTypeOpAdaptor]> {
+def Keops_TensorDotOp : Keops_Op<"tensordot", [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<KeopsDifferentiable>]> {
   let summary = "Contraction of two tensors stored as vectors";
   let description = [{
     `lhs` is a row-major tensor of shape `lhs_shape`, `rhs` of shape
@@ -340,7 +343,7 @@ def Keops_TensorDotOp : Keops_Op<"tensordot", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
-def Keops_KronOp : Keops_Op<"kron", [Pure, InferTypeOpAdaptor]> {
+def Keops_KronOp : Keops_Op<"kron", [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<KeopsDifferentiable>]> {
   let summary = "Kronecker product of two tensors of equal rank";
   let description = [{
     `lhs` has shape `lhs_shape`, `rhs` shape `rhs_shape` (same rank). The

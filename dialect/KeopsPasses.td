@@ -20,6 +20,43 @@ def KeopsExpandFormulas : Pass<"keops-expand-formulas"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def KeopsExpandGrad : Pass<"keops-expand-grad"> {
+  let summary = "Expands keops.grad into formula ops by reverse-mode accumulation";
+  let description = [{
+    Replaces every `keops.grad %f wrt %v, %e` inside keops.reduce regions by
+    the vector-Jacobian product of the computation of `%f` from `%v`: the ops
+    between `%v` and `%f` are walked backwards from `%f`, each op's
+    KeopsDifferentiable `vjp` turns the adjoint of its result into adjoints
+    of its operands, and adjoints of a value used several times are summed
+    with arith.addf. Ops that do not depend on `%v` are skipped; a `%f` that
+    does not depend on `%v` gives zeros. Grads are expanded in program order,
+    so a grad whose formula holds another grad (a second derivative) sees it
+    expanded first. An op on the path without a derivative rule is an error
+    naming the op. Dead ops left in the formula are erased.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def KeopsTestJvp : Pass<"keops-test-jvp"> {
+  let summary = "Test only: replaces each formula's value by its forward-mode tangent";
+  let description = [{
+    Checks the `jvp` rules of KeopsDifferentiable. In every keops.reduce,
+    block argument `variable` is the variable and the last block argument
+    its tangent (same type); the yielded value F is replaced by the
+    Jacobian-vector product dF/dv . t, propagated forward with `jvp`
+    (zeros when F does not depend on the variable).
+  }];
+  let options = [
+    Option<"variable", "variable", "unsigned", /*default=*/"0",
+           "position of the variable among the block arguments">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def KeopsOutlineKernels : Pass<"keops-outline-kernels", "::mlir::ModuleOp"> {
   let summary = "Builds one kernel with the runtime's calling convention per reduction";
   let description = [{

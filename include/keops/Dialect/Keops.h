@@ -22,6 +22,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "KeopsDialect.h.inc"
+#include "KeopsInterfaces.h.inc"
 #include "KeopsEnums.h.inc"
 
 #define GET_ATTRDEF_CLASSES
@@ -42,6 +43,11 @@ bool isFormulaOp(Operation *op);
 /// produces (comparisons, selects, masks, fma, scalar views of vectors).
 /// Such formulas may also hold scalars T and i1 masks.
 bool isExpandedFormulaOp(Operation *op);
+
+/// Attaches KeopsDifferentiable external models to the upstream arith, math
+/// and vector ops that formulas may hold (UpstreamDerivatives.cpp). Called by
+/// the keops dialect's initialize().
+void attachUpstreamDerivatives(MLIRContext *ctx);
 
 /// The largest vector dimension of a formula value. Formulas act on small
 /// vectors; the bound keeps every dimension computation far from overflow.

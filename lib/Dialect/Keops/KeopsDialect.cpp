@@ -10,6 +10,7 @@ using namespace mlir::keops;
 
 #include "KeopsDialect.cpp.inc"
 #include "KeopsEnums.cpp.inc"
+#include "KeopsInterfaces.cpp.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "KeopsAttrs.cpp.inc"
@@ -26,6 +27,8 @@ void KeopsDialect::initialize() {
 #define GET_OP_LIST
 #include "KeopsOps.cpp.inc"
       >();
+  // arith, math and vector are dependent dialects, loaded before this.
+  attachUpstreamDerivatives(getContext());
 }
 
 Operation *KeopsDialect::materializeConstant(OpBuilder &builder,
