@@ -383,4 +383,57 @@ def Keops_GradOp : Keops_Op<"grad", [Pure, InferTypeOpAdaptor,
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Gradient of a reduction
+//===----------------------------------------------------------------------===//
+
+def Keops_ReduceGradOp : Keops_Op<"reduce_grad", [Pure]> {
+  let summary = "Gradient of a reduction with respect to some of its inputs";
+  let description = [{
+    `keops.reduce_grad %r wrt [k, ...], %e` is the vector-Jacobian product
+    of the reduction that computes `%r` with cotangent `%e` (the shape of
+    `%r`): one result per listed input position `k` of that `keops.reduce`,
+    with the type of that input. The other inputs are held constant.
+
+    `%r` is the first result of a tensor-form `keops.reduce` (the values; the
+    indices of min_argmin and friends get no cotangent), or a column slice
+    of one (`tensor.extract_slice` of whole rows), which is what
+    `keops-differentiate` returns for a fused gradient, so that gradients
+    can be differentiated again.
+
+    `keops-differentiate` expands the op into new reductions; nothing of size
+    M x N is ever formed:
+
+    - an input indexed like the output rows (an `i` variable of a reduction
+      over `j`) gets a reduction over the same axis;
+    - an input indexed by the reduced axis gets a reduction over the other
+      axis;
+    - a parameter gets a reduction over the same axis of per-row partial
+      gradients, then a reduction of those rows.
+
+    Min, max and K-min kinds propagate the cotangent to the selected terms
+    (the index outputs of the forward reduction); argmin, argmax and argkmin
+    have a zero gradient.
+
+    ```mlir
+    %gx, %gb = keops.reduce_grad %out wrt [0, 2], %e
+        : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x3xf32>, tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$forward, DenseI64ArrayAttr:$wrt,
+                       AnyRankedTensor:$cotangent);
+  let results = (outs Variadic<AnyRankedTensor>:$gradients);
+  let assemblyFormat = [{
+    $forward `wrt` $wrt `,` $cotangent attr-dict `:` type($forward) `,`
+    type($cotangent) `->` type($gradients)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The reduction whose gradient this is, and the first column of the
+    /// forward value within that reduction's first output (non-zero for a
+    /// column slice). Null when the forward value has no such origin.
+    std::pair<ReduceOp, int64_t> getForwardReduce();
+  }];
+}
+
 #endif // KEOPS_OPS_TD

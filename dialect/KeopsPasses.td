@@ -39,6 +39,31 @@ def KeopsExpandGrad : Pass<"keops-expand-grad"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def KeopsDifferentiate : Pass<"keops-differentiate"> {
+  let summary = "Expands keops.reduce_grad into gradient reductions";
+  let description = [{
+    Replaces every `keops.reduce_grad` by reductions whose formulas hold
+    `keops.grad` ops (expanded by keops-expand-grad): inputs indexed like the
+    forward output rows get one reduction over the same axis, inputs indexed
+    by the reduced axis one reduction over the other axis, each packing the
+    gradients of all such inputs side by side (one kernel per axis; the
+    results are column slices). Parameters get per-row partial sums packed
+    into the first reduction, then a reduction of the rows. The cotangent of
+    each pair depends on the reduction kind: the output's cotangent for sum;
+    times exp(F - out) for logsumexp, reading the forward result; softmax
+    weights for sumsoftmaxweight, through a logsumexp reduction of the
+    formula; restricted to the selected terms for min, max and K-min, through
+    the forward's index outputs (a min, max or kmin reduction is replaced by
+    its variant with indices). Argmin, argmax and argkmin give zeros.
+    Reductions are processed in program order, so the gradient of a gradient
+    works.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def KeopsTestJvp : Pass<"keops-test-jvp"> {
   let summary = "Test only: replaces each formula's value by its forward-mode tangent";
   let description = [{

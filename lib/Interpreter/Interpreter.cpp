@@ -163,6 +163,30 @@ keops::interpretFunction(func::FuncOp fn, ArrayRef<HostArray> args,
       auto it = arrays.find(v);
       return it == arrays.end() ? nullptr : &it->second;
     };
+    auto indexValue = [&](OpFoldResult r) -> std::optional<int64_t> {
+      if (auto attr = dyn_cast<Attribute>(r))
+        return cast<IntegerAttr>(attr).getInt();
+      auto it = indices.find(cast<Value>(r));
+      if (it == indices.end())
+        return std::nullopt;
+      return it->second;
+    };
+    auto shapeOf = [&](Operation *, RankedTensorType type,
+                       ValueRange dynamicSizes,
+                       std::vector<int64_t> &shape) -> LogicalResult {
+      unsigned dyn = 0;
+      for (int64_t d : type.getShape()) {
+        if (!ShapedType::isDynamic(d)) {
+          shape.push_back(d);
+          continue;
+        }
+        auto it = indices.find(dynamicSizes[dyn++]);
+        if (it == indices.end())
+          return failure();
+        shape.push_back(it->second);
+      }
+      return success();
+    };
     LogicalResult status =
         llvm::TypeSwitch<Operation *, LogicalResult>(&op)
             .Case([&](ReduceOp reduce) -> LogicalResult {
@@ -213,20 +237,68 @@ keops::interpretFunction(func::FuncOp fn, ArrayRef<HostArray> args,
             .Case([&](tensor::EmptyOp empty) -> LogicalResult {
               RankedTensorType type = empty.getType();
               std::vector<int64_t> shape;
-              unsigned dyn = 0;
-              for (int64_t d : type.getShape()) {
-                if (!ShapedType::isDynamic(d)) {
-                  shape.push_back(d);
-                  continue;
-                }
-                auto it = indices.find(empty.getDynamicSizes()[dyn++]);
-                if (it == indices.end())
-                  return empty.emitError() << "has a size the interpreter "
-                                              "cannot evaluate";
-                shape.push_back(it->second);
-              }
+              if (failed(shapeOf(empty, type, empty.getDynamicSizes(), shape)))
+                return empty.emitError() << "has a size the interpreter "
+                                            "cannot evaluate";
               arrays[empty] = HostArray::zeros(
                   shape, isa<IntegerType>(type.getElementType()));
+              return success();
+            })
+            .Case([&](arith::ConstantFloatOp c) -> LogicalResult {
+              HostArray scalar = HostArray::zeros({});
+              scalar.data[0] = c.value().convertToDouble();
+              arrays[c] = scalar;
+              return success();
+            })
+            .Case([&](tensor::SplatOp splat) -> LogicalResult {
+              const HostArray *value = arrayOf(splat.getInput());
+              std::vector<int64_t> shape;
+              if (!value || failed(shapeOf(splat, splat.getType(),
+                                           splat.getDynamicSizes(), shape)))
+                return splat.emitError() << "cannot be evaluated";
+              HostArray a = HostArray::zeros(shape);
+              std::fill(a.data.begin(), a.data.end(), value->data[0]);
+              arrays[splat] = a;
+              return success();
+            })
+            .Case([&](tensor::CastOp cast) -> LogicalResult {
+              const HostArray *a = arrayOf(cast.getSource());
+              if (!a)
+                return cast.emitError() << "cannot be evaluated";
+              if (failed(checkShape(cast, "the cast array", *a,
+                                    cast.getType())))
+                return failure();
+              arrays[cast] = *a;
+              return success();
+            })
+            .Case([&](tensor::ExtractSliceOp slice) -> LogicalResult {
+              // Blocks of rows and columns of a 2-D array, possibly dropping
+              // a unit row dimension.
+              const HostArray *a = arrayOf(slice.getSource());
+              std::vector<int64_t> at, size;
+              bool ok = a && a->shape.size() == 2 && slice.hasUnitStride();
+              for (unsigned d = 0; ok && d < 2; ++d) {
+                auto offset = indexValue(slice.getMixedOffsets()[d]);
+                auto extent = indexValue(slice.getMixedSizes()[d]);
+                ok = offset && extent && *offset >= 0 && *extent >= 0 &&
+                     *offset + *extent <= a->shape[d];
+                if (ok) {
+                  at.push_back(*offset);
+                  size.push_back(*extent);
+                }
+              }
+              if (!ok)
+                return slice.emitError() << "cannot be evaluated (a 2-D "
+                                            "slice within bounds, unit "
+                                            "strides)";
+              HostArray out = HostArray::zeros(size, a->isIndex);
+              for (int64_t r = 0; r < size[0]; ++r)
+                for (int64_t c = 0; c < size[1]; ++c)
+                  out.data[r * size[1] + c] =
+                      a->data[(at[0] + r) * a->shape[1] + at[1] + c];
+              if (slice.getType().getRank() == 1)
+                out.shape = {size[0] == 1 ? size[1] : size[0]};
+              arrays[slice] = out;
               return success();
             })
             .Case([&](func::ReturnOp ret) -> LogicalResult {

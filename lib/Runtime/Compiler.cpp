@@ -15,6 +15,9 @@
 #include "keops/Transforms/Pipelines.h"
 #include "ObjectCache.h"
 
+#include <dlfcn.h>
+#include <sys/stat.h>
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -207,6 +210,22 @@ struct Compiler::Impl {
     return true;
   }
 
+  /// The binary holding the compiler (size and modification time), so that
+  /// a rebuilt compiler never reads objects of an older one from the disk
+  /// cache.
+  static const std::string &buildId() {
+    static const std::string id = [] {
+      Dl_info info;
+      struct stat st;
+      if (!dladdr(reinterpret_cast<void *>(&Compiler::global), &info) ||
+          !info.dli_fname || stat(info.dli_fname, &st) != 0)
+        return std::string("build unknown");
+      return "build " + std::to_string(st.st_size) + "-" +
+             std::to_string(static_cast<long long>(st.st_mtime));
+    }();
+    return id;
+  }
+
   std::string cacheKey(ModuleOp module, const CompileOptions &options) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -214,7 +233,7 @@ struct Compiler::Impl {
     os << "|" << targetKey << "|lanes=" << options.lanes
        << "|blocks=" << options.blocks << "|acc=" << options.accumulation
        << "|approx=" << options.approximateMath << "|O" << options.optLevel
-       << "|keops-mlir 0.1.0|LLVM " << LLVM_VERSION_STRING;
+       << "|keops-mlir 0.1.0|" << buildId() << "|LLVM " << LLVM_VERSION_STRING;
     return hex(llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(text.data()), text.size())));
   }
 

@@ -15,9 +15,19 @@
 using namespace mlir;
 using namespace mlir::keops;
 
+void mlir::keops::buildDifferentiationPipeline(OpPassManager &pm) {
+  pm.addPass(createKeopsDifferentiate());
+  pm.addPass(createKeopsExpandGrad());
+}
+
 void mlir::keops::buildCpuPipeline(OpPassManager &pm,
                                    const CpuPipelineOptions &options) {
+  buildDifferentiationPipeline(pm);
+  // Kernel k is the k-th keops.reduce of a function as written: nothing may
+  // merge or drop reductions before they are outlined.
   pm.addPass(createKeopsOutlineKernels());
+  // Gradient formulas repeat the forward's computations.
+  pm.addPass(createCSEPass());
   pm.addPass(createKeopsExpandFormulas());
   ConvertKeopsToSCFOptions scf;
   scf.lanes = options.lanes;

@@ -14,6 +14,8 @@
 
 #include "keops/Interpreter/Interpreter.h"
 #include "keops/Runtime/Runtime.h"
+#include "keops/Transforms/Pipelines.h"
+#include "mlir/Pass/PassManager.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -390,6 +392,11 @@ int main(int argc, char **argv) {
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
+    return 1;
+  // Gradients are defined by the differentiation passes; run them first.
+  PassManager pm(&context);
+  buildDifferentiationPipeline(pm);
+  if (failed(pm.run(*module)))
     return 1;
   return failed(run(*module)) ? 1 : 0;
 }

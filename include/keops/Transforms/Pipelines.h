@@ -26,6 +26,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::init(true)};
 };
 
+/// Target independent: keops.reduce_grad into gradient reductions, keops.grad
+/// into formula ops (keops-differentiate, keops-expand-grad). Every backend
+/// and the interpreter start with it.
+void buildDifferentiationPipeline(OpPassManager &pm);
+
 /// From keops reductions in functions to LLVM dialect kernels with the
 /// runtime's calling convention (see keops-outline-kernels).
 void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);

@@ -1,0 +1,427 @@
+//===- Differentiate.cpp - keops.reduce_grad to gradient reductions ------===//
+//
+// The gradient of a reduction is made of reductions again, so that nothing
+// of size M x N is ever formed. For `out_i = R_j F(x_i, y_j, p)` and a
+// cotangent e_i (the derivation is the same for a reduction over i):
+//
+//   d/dx_i = sum_j (dF/dx)^T c_ij   a reduction over j   (x indexed like out)
+//   d/dy_j = sum_i (dF/dy)^T c_ij   a reduction over i   (y indexed by j)
+//   d/dp   = sum_i sum_j (dF/dp)^T c_ij: per-row partial sums over j, then
+//            a reduction of those rows
+//
+// where the per-pair cotangent c_ij of the formula's value depends on the
+// reduction kind (ReductionRule below): e_i for a sum, e_i exp(F - out_i)
+// for logsumexp (reusing the forward result), e_i restricted to the selected
+// terms for min, max and K-min (through the forward's index outputs). The
+// vector-Jacobian products themselves are `keops.grad` ops in the new
+// formulas; keops-expand-grad turns them into formula ops with each op's
+// derivative rule. Gradients with respect to several inputs that share an
+// axis are packed into the columns of one reduction (one kernel per axis);
+// the results are column slices of it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "keops/Transforms/Passes.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <numeric>
+
+namespace mlir::keops {
+#define GEN_PASS_DEF_KEOPSDIFFERENTIATE
+#include "KeopsPasses.h.inc"
+} // namespace mlir::keops
+
+using namespace mlir;
+using namespace mlir::keops;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Formula helpers
+//===----------------------------------------------------------------------===//
+
+VectorType vecType(Value v) { return cast<VectorType>(v.getType()); }
+int64_t dimOf(Value v) { return vecType(v).getDimSize(0); }
+
+Value splat(OpBuilder &b, Location loc, VectorType type, double x) {
+  return arith::ConstantOp::create(
+      b, loc, type,
+      DenseElementsAttr::get(
+          type, ArrayRef<Attribute>{FloatAttr::get(type.getElementType(), x)}));
+}
+
+/// v (dimension 1) broadcast to dimension `dim`.
+Value broadcastTo(OpBuilder &b, Location loc, Value v, int64_t dim) {
+  if (dimOf(v) == dim)
+    return v;
+  return vector::BroadcastOp::create(
+      b, loc, VectorType::get({dim}, vecType(v).getElementType()), v);
+}
+
+Value slice(OpBuilder &b, Location loc, Value v, int64_t offset,
+            int64_t size) {
+  if (offset == 0 && size == dimOf(v))
+    return v;
+  return vector::ExtractStridedSliceOp::create(b, loc, v, {offset}, {size},
+                                               {1});
+}
+
+/// The values side by side, as one vector.
+Value concat(OpBuilder &b, Location loc, ArrayRef<Value> values) {
+  Value result = values.front();
+  for (Value next : values.drop_front()) {
+    SmallVector<int64_t> mask(dimOf(result) + dimOf(next));
+    std::iota(mask.begin(), mask.end(), 0);
+    result = vector::ShuffleOp::create(b, loc, result, next, mask);
+  }
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// Per-kind rules
+//===----------------------------------------------------------------------===//
+
+/// What a reduction kind contributes to its gradient: the forward arrays the
+/// gradient formulas read (indexed like the output rows), and the cotangents
+/// of the yielded values for one pair. The gradient formula of a variable v
+/// is then sum_k grad(yield_k, v, cotangent_k), optionally masked.
+struct ReductionRule {
+  /// Arrays indexed like the forward output rows, read by the gradient
+  /// formulas after the cotangent.
+  SmallVector<Value> extraInputs;
+  /// Builds the cotangents of the yielded values, given the block arguments
+  /// of the cotangent and of the extra inputs.
+  std::function<SmallVector<Value>(OpBuilder &, Location, ArrayRef<Value>
+                                   /*yielded*/, Value /*cotangent*/,
+                                   ArrayRef<Value> /*extras*/)>
+      cotangents;
+};
+
+/// A logsumexp reduction over the forward's formula, yielding its first value
+/// only: the log of the softmax normalizer.
+Value buildLogSumExp(OpBuilder &b, ReduceOp forward) {
+  Location loc = forward.getLoc();
+  Value rows = tensor::DimOp::create(b, loc, forward.getResult(0), 0);
+  auto outType = cast<RankedTensorType>(forward.getResult(0).getType());
+  Type elt = outType.getElementType();
+  Value init = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{outType.getDimSize(0), 1}, elt,
+      outType.isDynamicDim(0) ? ValueRange{rows} : ValueRange{});
+  SmallVector<Category> categories;
+  for (unsigned k = 0; k < forward.getIns().size(); ++k)
+    categories.push_back(forward.getCategory(k));
+  auto lse = ReduceOp::create(b, loc, ReductionKind::LogSumExp,
+                              forward.getAxis(), forward.getIns(), categories,
+                              ValueRange{init});
+  IRMapping map;
+  Block &body = lse.getFormula().front();
+  for (auto [from, to] : llvm::zip(forward.getFormula().getArguments(),
+                                   body.getArguments()))
+    map.map(from, to);
+  OpBuilder inner = OpBuilder::atBlockEnd(&body);
+  for (Operation &op : forward.getFormula().front().without_terminator())
+    inner.clone(op, map);
+  YieldOp::create(inner, loc,
+                  ValueRange{map.lookup(forward.getYield().getValues()[0])});
+  return lse.getResult(0);
+}
+
+FailureOr<ReductionRule> ruleFor(OpBuilder &b, ReduceOp forward,
+                                 int64_t column, int64_t width) {
+  ReductionRule rule;
+  switch (forward.getKind()) {
+  case ReductionKind::Sum:
+    // A column slice of a sum is the sum of the sliced formula.
+    rule.cotangents = [=](OpBuilder &b, Location loc, ArrayRef<Value> ys,
+                          Value e, ArrayRef<Value>) -> SmallVector<Value> {
+      return {slice(b, loc, ys[0], column, width), e};
+    };
+    return rule;
+
+  case ReductionKind::LogSumExp:
+    // out = log sum_j exp(f) [w]: d out / d f = exp(f - out) [w],
+    // d out / d w = exp(f - out). The forward result is reused.
+    rule.extraInputs.push_back(forward.getResult(0));
+    rule.cotangents = [](OpBuilder &b, Location loc, ArrayRef<Value> ys,
+                         Value e, ArrayRef<Value> ex) -> SmallVector<Value> {
+      Value out = ex[0];
+      Value f = broadcastTo(b, loc, ys[0], dimOf(out));
+      Value s = arith::MulFOp::create(
+          b, loc, e,
+          math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, f, out)));
+      if (ys.size() == 1)
+        return {ys[0], s};
+      Value cf = SumOp::create(b, loc, arith::MulFOp::create(b, loc, s, ys[1]));
+      return {ys[0], cf, ys[1], s};
+    };
+    return rule;
+
+  case ReductionKind::SumSoftmaxWeight: {
+    // out = sum_j p_j v_j with p = softmax(f): d out = sum_j p_j (dv_j +
+    // (v_j - out) df_j). p needs the normalizer, from one more reduction.
+    rule.extraInputs.push_back(forward.getResult(0));
+    rule.extraInputs.push_back(buildLogSumExp(b, forward));
+    rule.cotangents = [](OpBuilder &b, Location loc, ArrayRef<Value> ys,
+                         Value e, ArrayRef<Value> ex) -> SmallVector<Value> {
+      Value out = ex[0], lse = ex[1];
+      Value p =
+          math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, ys[0], lse));
+      Value pe = arith::MulFOp::create(b, loc, e, broadcastTo(b, loc, p, dimOf(e)));
+      Value cf = SumOp::create(
+          b, loc,
+          arith::MulFOp::create(b, loc, pe,
+                                arith::SubFOp::create(b, loc, ys[1], out)));
+      return {ys[0], cf, ys[1], pe};
+    };
+    return rule;
+  }
+
+  default:
+    return failure();
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// The expansion of one keops.reduce_grad
+//===----------------------------------------------------------------------===//
+
+struct Differentiator {
+  ReduceGradOp op;
+  ReduceOp forward;
+  int64_t column = 0;
+  OpBuilder b;
+  Location loc;
+  ReductionRule rule;
+
+  Differentiator(ReduceGradOp op)
+      : op(op), b(op), loc(op.getLoc()) {
+    std::tie(forward, column) = op.getForwardReduce();
+  }
+
+  /// Number of rows of the arrays of category `cat`: a static extent or a
+  /// tensor.dim of one of them.
+  std::pair<int64_t, Value> rowsOf(Category cat) {
+    if (cat == forward.getKeptCategory()) {
+      // The cotangent rather than the forward result, which may then die.
+      Value out = op.getCotangent();
+      int64_t n = cast<RankedTensorType>(out.getType()).getDimSize(0);
+      return {n, ShapedType::isDynamic(n)
+                     ? tensor::DimOp::create(b, loc, out, 0).getResult()
+                     : Value()};
+    }
+    for (auto [k, in] : llvm::enumerate(forward.getIns()))
+      if (forward.getCategory(k) == cat) {
+        int64_t n = cast<RankedTensorType>(in.getType()).getDimSize(0);
+        return {n, ShapedType::isDynamic(n)
+                       ? tensor::DimOp::create(b, loc, in, 0).getResult()
+                       : Value()};
+      }
+    llvm_unreachable("a reduction has variables of its reduced category");
+  }
+
+  Value emptyRows(Category cat, int64_t width) {
+    auto [n, dyn] = rowsOf(cat);
+    Type elt = op.getCotangent().getType().getElementType();
+    return tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{n, width}, elt,
+                                   dyn ? ValueRange{dyn} : ValueRange{});
+  }
+
+  /// A sum over `axis` whose formula yields, side by side, the gradients of
+  /// the forward formula with respect to the inputs `positions`. Returns the
+  /// packed result (rows x sum of their dimensions).
+  Value gradientReduction(Axis axis, ArrayRef<int64_t> positions) {
+    SmallVector<Value> ins(forward.getIns());
+    SmallVector<Category> categories;
+    for (unsigned k = 0; k < ins.size(); ++k)
+      categories.push_back(forward.getCategory(k));
+    Category kept = forward.getKeptCategory();
+    ins.push_back(op.getCotangent());
+    categories.push_back(kept);
+    for (Value extra : rule.extraInputs) {
+      ins.push_back(extra);
+      categories.push_back(kept);
+    }
+    int64_t width = 0;
+    for (int64_t k : positions)
+      width += dimOf(forward.getFormula().getArgument(k));
+    Category rowsCategory = axis == Axis::J ? Category::I : Category::J;
+    Value init = emptyRows(rowsCategory, width);
+    auto reduce = ReduceOp::create(b, loc, ReductionKind::Sum, axis, ins,
+                                   categories, ValueRange{init});
+
+    Block &body = reduce.getFormula().front();
+    IRMapping map;
+    unsigned numVars = forward.getIns().size();
+    for (unsigned k = 0; k < numVars; ++k)
+      map.map(forward.getFormula().getArgument(k), body.getArgument(k));
+    OpBuilder fb = OpBuilder::atBlockEnd(&body);
+    for (Operation &o : forward.getFormula().front().without_terminator())
+      fb.clone(o, map);
+    SmallVector<Value> yielded = llvm::to_vector(llvm::map_range(
+        forward.getYield().getValues(),
+        [&](Value v) { return map.lookup(v); }));
+    Value cotangent = body.getArgument(numVars);
+    SmallVector<Value> extras(body.getArguments().drop_front(numVars + 1));
+    // Pairs (value, cotangent of that value).
+    SmallVector<Value> pairs = rule.cotangents(fb, loc, yielded, cotangent, extras);
+
+    SmallVector<Value> grads;
+    for (int64_t k : positions) {
+      Value var = body.getArgument(k);
+      Value g;
+      for (unsigned p = 0; p < pairs.size(); p += 2) {
+        Value term = GradOp::create(fb, loc, pairs[p], var, pairs[p + 1]);
+        g = g ? arith::AddFOp::create(fb, loc, g, term).getResult() : term;
+      }
+      grads.push_back(g);
+    }
+    YieldOp::create(fb, loc, ValueRange{concat(fb, loc, grads)});
+    return reduce.getResult(0);
+  }
+
+  /// Columns [offset, offset + size) of `packed`, with type `type`.
+  Value columns(Value packed, int64_t offset, int64_t size, Type type) {
+    auto packedType = cast<RankedTensorType>(packed.getType());
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(offset)};
+    SmallVector<OpFoldResult> strides{b.getIndexAttr(1), b.getIndexAttr(1)};
+    auto want = cast<RankedTensorType>(type);
+    if (want.getRank() == 1) {
+      // A parameter: the single row of a 1 x width array.
+      SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(size)};
+      return tensor::ExtractSliceOp::create(b, loc, want, packed, offsets,
+                                            sizes, strides);
+    }
+    if (offset == 0 && size == packedType.getDimSize(1)) {
+      if (packed.getType() == type)
+        return packed;
+      return tensor::CastOp::create(b, loc, type, packed);
+    }
+    OpFoldResult rows =
+        packedType.isDynamicDim(0)
+            ? OpFoldResult(tensor::DimOp::create(b, loc, packed, 0).getResult())
+            : OpFoldResult(b.getIndexAttr(packedType.getDimSize(0)));
+    SmallVector<OpFoldResult> sizes{rows, b.getIndexAttr(size)};
+    Value s = tensor::ExtractSliceOp::create(b, loc, packed, offsets, sizes,
+                                             strides);
+    if (s.getType() != type)
+      s = tensor::CastOp::create(b, loc, type, s);
+    return s;
+  }
+
+  /// Sums the rows of columns [offset, offset + width) of `partials`: a
+  /// reduction over the axis that indexes them, with a single output row.
+  Value sumRows(Value partials, int64_t offset, int64_t width) {
+    Category cat = forward.getKeptCategory();
+    Axis axis = cat == Category::I ? Axis::I : Axis::J;
+    Type elt = op.getCotangent().getType().getElementType();
+    Value init =
+        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{1, width}, elt);
+    auto reduce = ReduceOp::create(b, loc, ReductionKind::Sum, axis,
+                                   ValueRange{partials}, {cat},
+                                   ValueRange{init});
+    Block &body = reduce.getFormula().front();
+    OpBuilder fb = OpBuilder::atBlockEnd(&body);
+    YieldOp::create(fb, loc,
+                    ValueRange{slice(fb, loc, body.getArgument(0), offset, width)});
+    return reduce.getResult(0);
+  }
+
+  /// Zeros of the type of input `k`.
+  Value zerosLike(int64_t k) {
+    Value in = forward.getIns()[k];
+    auto type = cast<RankedTensorType>(in.getType());
+    SmallVector<Value> dyn;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        dyn.push_back(tensor::DimOp::create(b, loc, in, d));
+    Value zero = arith::ConstantOp::create(
+        b, loc, type.getElementType(),
+        FloatAttr::get(type.getElementType(), 0.0));
+    return tensor::SplatOp::create(b, loc, zero, type, dyn);
+  }
+
+  LogicalResult run() {
+    ReductionKind kind = forward.getKind();
+    if (kind == ReductionKind::ArgMin || kind == ReductionKind::ArgMax ||
+        kind == ReductionKind::ArgKMin) {
+      // Indices are piecewise constant: a zero gradient, and no kernel.
+      for (auto [result, k] : llvm::zip(op.getGradients(), op.getWrt()))
+        result.replaceAllUsesWith(zerosLike(k));
+      op.erase();
+      return success();
+    }
+    FailureOr<ReductionRule> r =
+        ruleFor(b, forward, column,
+                cast<RankedTensorType>(op.getForward().getType()).getDimSize(1));
+    if (failed(r))
+      return op.emitOpError() << "has no gradient rule for reduction '"
+                              << stringifyReductionKind(forward.getKind())
+                              << "'";
+    rule = std::move(*r);
+
+    Category kept = forward.getKeptCategory();
+    SmallVector<int64_t> keptVars, reducedVars, params;
+    for (int64_t k : op.getWrt()) {
+      Category c = forward.getCategory(k);
+      (c == Category::P ? params : c == kept ? keptVars : reducedVars)
+          .push_back(k);
+    }
+    auto dimOfInput = [&](int64_t k) {
+      return cast<VectorType>(forward.getFormula().getArgument(k).getType())
+          .getDimSize(0);
+    };
+    DenseMap<int64_t, Value> gradients;
+    if (!keptVars.empty() || !params.empty()) {
+      SmallVector<int64_t> packed(keptVars);
+      packed.append(params);
+      Value result = gradientReduction(forward.getAxis(), packed);
+      int64_t offset = 0;
+      for (int64_t k : keptVars) {
+        gradients[k] = columns(result, offset, dimOfInput(k),
+                               forward.getIns()[k].getType());
+        offset += dimOfInput(k);
+      }
+      if (!params.empty()) {
+        int64_t width = 0;
+        for (int64_t k : params)
+          width += dimOfInput(k);
+        Value total = sumRows(result, offset, width);
+        int64_t at = 0;
+        for (int64_t k : params) {
+          gradients[k] = columns(total, at, dimOfInput(k),
+                                 forward.getIns()[k].getType());
+          at += dimOfInput(k);
+        }
+      }
+    }
+    if (!reducedVars.empty()) {
+      Axis other = forward.getAxis() == Axis::J ? Axis::I : Axis::J;
+      Value result = gradientReduction(other, reducedVars);
+      int64_t offset = 0;
+      for (int64_t k : reducedVars) {
+        gradients[k] = columns(result, offset, dimOfInput(k),
+                               forward.getIns()[k].getType());
+        offset += dimOfInput(k);
+      }
+    }
+    for (auto [result, k] : llvm::zip(op.getGradients(), op.getWrt()))
+      result.replaceAllUsesWith(gradients.lookup(k));
+    op.erase();
+    return success();
+  }
+};
+
+struct KeopsDifferentiatePass
+    : mlir::keops::impl::KeopsDifferentiateBase<KeopsDifferentiatePass> {
+  void runOnOperation() override {
+    // Program order: a reduce_grad of a gradient sees it expanded first.
+    SmallVector<ReduceGradOp> grads;
+    getOperation()->walk([&](ReduceGradOp g) { grads.push_back(g); });
+    for (ReduceGradOp g : grads)
+      if (failed(Differentiator(g).run()))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
