@@ -395,11 +395,19 @@ def Keops_ReduceGradOp : Keops_Op<"reduce_grad", [Pure]> {
     `%r`): one result per listed input position `k` of that `keops.reduce`,
     with the type of that input. The other inputs are held constant.
 
+    The positions `k` index the inputs of the reduction that computes `%r`;
+    for a gradient computed by `keops.reduce_grad`, those are the inputs of
+    its forward reduction followed by its cotangent.
+
     `%r` is the first result of a tensor-form `keops.reduce` (the values; the
-    indices of min_argmin and friends get no cotangent), or a column slice
-    of one (`tensor.extract_slice` of whole rows), which is what
-    `keops-differentiate` returns for a fused gradient, so that gradients
-    can be differentiated again.
+    indices of min_argmin and friends get no cotangent), a column slice of
+    one (`tensor.extract_slice` of whole rows), which is what
+    `keops-differentiate` returns for a fused gradient, or the result of
+    another `keops.reduce_grad`: gradients can be differentiated again. The
+    gradient of a logsumexp, sumsoftmaxweight, min, max or K-min reduction
+    reads the forward's outputs as inputs; a second derivative with respect
+    to x alone holds them constant, and the complete one adds the chain
+    through those inputs (what an autograd system does by itself).
 
     `keops-differentiate` expands the op into new reductions; nothing of size
     M x N is ever formed:

@@ -342,6 +342,10 @@ struct Differentiator {
   }
 
   LogicalResult run() {
+    // A reduce_grad of a reduce_grad is verified once the inner one is
+    // expanded, which program order guarantees by now.
+    if (failed(op.verify()))
+      return failure();
     ReductionKind kind = forward.getKind();
     if (kind == ReductionKind::ArgMin || kind == ReductionKind::ArgMax ||
         kind == ReductionKind::ArgKMin) {

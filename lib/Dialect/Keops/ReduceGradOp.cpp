@@ -30,6 +30,8 @@ static bool keepsAllRows(tensor::ExtractSliceOp slice) {
 
 std::pair<ReduceOp, int64_t> ReduceGradOp::getForwardReduce() {
   Value value = getForward();
+  if (auto cast = value.getDefiningOp<tensor::CastOp>())
+    value = cast.getSource();
   int64_t column = 0;
   if (auto slice = value.getDefiningOp<tensor::ExtractSliceOp>()) {
     if (!keepsAllRows(slice) ||
@@ -47,6 +49,10 @@ std::pair<ReduceOp, int64_t> ReduceGradOp::getForwardReduce() {
 }
 
 LogicalResult ReduceGradOp::verify() {
+  // The gradient of a gradient: checked once keops-differentiate has made
+  // the inner one a reduction.
+  if (getForward().getDefiningOp<ReduceGradOp>())
+    return success();
   auto [reduce, column] = getForwardReduce();
   if (!reduce)
     return emitOpError()
