@@ -1,0 +1,135 @@
+// RUN: keops-opt %s -keops-differentiate -split-input-file | FileCheck %s
+
+// keops.reduce_grad becomes gradient reductions holding keops.grad ops.
+// Values are checked against finite differences by
+// test/python/test_differentiate.py.
+
+// Gaussian kernel sum with a bandwidth parameter s:
+//   out_i = sum_j exp(-s |x_i - y_j|^2) b_j.
+// x (i) and s (p) share one reduction over j, packed [gx | partial gs];
+// y and b (j) share one reduction over i, packed [gy | gb]; the partials of s
+// are summed over i by a last reduction with a single output row.
+// CHECK-LABEL: func.func @gauss
+// CHECK-SAME: (%[[X:.+]]: tensor<?x3xf32>, %[[Y:.+]]: tensor<?x3xf32>, %[[B:.+]]: tensor<?x1xf32>, %[[S:.+]]: tensor<1xf32>, %[[O:.+]]: tensor<?x1xf32>, %[[E:.+]]: tensor<?x1xf32>)
+// CHECK: %[[M:.+]] = tensor.dim %[[E]], %{{.+}} : tensor<?x1xf32>
+// CHECK: %[[I1:.+]] = tensor.empty(%[[M]]) : tensor<?x4xf32>
+// CHECK: %[[R1:.+]] = keops.reduce sum over j ins(%[[X]] : i tensor<?x3xf32>, %[[Y]] : j tensor<?x3xf32>, %[[B]] : j tensor<?x1xf32>, %[[S]] : p tensor<1xf32>, %[[E]] : i tensor<?x1xf32>) outs(%[[I1]] : tensor<?x4xf32>)
+// CHECK: ^bb0(%[[XI:.+]]: vector<3xf32>, %{{.+}}: vector<3xf32>, %{{.+}}: vector<1xf32>, %[[SP:.+]]: vector<1xf32>, %[[EI:.+]]: vector<1xf32>):
+// CHECK: math.exp
+// CHECK-NEXT: %[[F:.+]] = arith.mulf %{{.+}}, %{{.+}} : vector<1xf32>
+// CHECK-NEXT: %[[GX:.+]] = keops.grad %[[F]] wrt %[[XI]], %[[EI]] : vector<1xf32>, vector<3xf32>
+// CHECK-NEXT: %[[GS:.+]] = keops.grad %[[F]] wrt %[[SP]], %[[EI]] : vector<1xf32>, vector<1xf32>
+// CHECK-NEXT: %[[P:.+]] = vector.shuffle %[[GX]], %[[GS]] [0, 1, 2, 3]
+// CHECK-NEXT: keops.yield %[[P]] : vector<4xf32>
+// CHECK: %[[SX:.+]] = tensor.extract_slice %[[R1]][0, 0] [%{{.+}}, 3] [1, 1] : tensor<?x4xf32> to tensor<?x3xf32>
+// CHECK: %[[I2:.+]] = tensor.empty() : tensor<1x1xf32>
+// CHECK: %[[R2:.+]] = keops.reduce sum over i ins(%[[R1]] : i tensor<?x4xf32>) outs(%[[I2]] : tensor<1x1xf32>)
+// CHECK: vector.extract_strided_slice %{{.+}} {offsets = [3], sizes = [1], strides = [1]} : vector<4xf32> to vector<1xf32>
+// CHECK: %[[SS:.+]] = tensor.extract_slice %[[R2]][0, 0] [1, 1] [1, 1] : tensor<1x1xf32> to tensor<1xf32>
+// CHECK: %[[N:.+]] = tensor.dim %[[Y]], %{{.+}} : tensor<?x3xf32>
+// CHECK: %[[I3:.+]] = tensor.empty(%[[N]]) : tensor<?x4xf32>
+// CHECK: %[[R3:.+]] = keops.reduce sum over i ins(%[[X]] : i tensor<?x3xf32>, %[[Y]] : j tensor<?x3xf32>, %[[B]] : j tensor<?x1xf32>, %[[S]] : p tensor<1xf32>, %[[E]] : i tensor<?x1xf32>) outs(%[[I3]] : tensor<?x4xf32>)
+// CHECK: ^bb0(%{{.+}}: vector<3xf32>, %[[YJ:.+]]: vector<3xf32>, %[[BJ:.+]]: vector<1xf32>, %{{.+}}: vector<1xf32>, %[[EI2:.+]]: vector<1xf32>):
+// CHECK: %[[F2:.+]] = arith.mulf %{{.+}}, %[[BJ]] : vector<1xf32>
+// CHECK-NEXT: %[[GY:.+]] = keops.grad %[[F2]] wrt %[[YJ]], %[[EI2]] : vector<1xf32>, vector<3xf32>
+// CHECK-NEXT: %[[GB:.+]] = keops.grad %[[F2]] wrt %[[BJ]], %[[EI2]] : vector<1xf32>, vector<1xf32>
+// CHECK-NEXT: vector.shuffle %[[GY]], %[[GB]] [0, 1, 2, 3]
+// CHECK: %[[SY:.+]] = tensor.extract_slice %[[R3]][0, 0] [%{{.+}}, 3] [1, 1] : tensor<?x4xf32> to tensor<?x3xf32>
+// CHECK: %[[SB:.+]] = tensor.extract_slice %[[R3]][0, 3] [%{{.+}}, 1] [1, 1] : tensor<?x4xf32> to tensor<?x1xf32>
+// CHECK-NOT: keops.reduce_grad
+// CHECK: return %[[SX]], %[[SY]], %[[SB]], %[[SS]]
+func.func @gauss(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %b: tensor<?x1xf32>, %s: tensor<1xf32>, %o: tensor<?x1xf32>, %e: tensor<?x1xf32>)
+    -> (tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x1xf32>, tensor<1xf32>) {
+  %r = keops.reduce sum over j
+      ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>, %b : j tensor<?x1xf32>, %s : p tensor<1xf32>)
+      outs(%o : tensor<?x1xf32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>, %bj: vector<1xf32>, %sp: vector<1xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    %ds = arith.mulf %d, %sp : vector<1xf32>
+    %n = arith.negf %ds : vector<1xf32>
+    %k = math.exp %n : vector<1xf32>
+    %f = arith.mulf %k, %bj : vector<1xf32>
+    keops.yield %f : vector<1xf32>
+  } -> tensor<?x1xf32>
+  %gx, %gy, %gb, %gs = keops.reduce_grad %r wrt [0, 1, 2, 3], %e : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x1xf32>, tensor<1xf32>
+  return %gx, %gy, %gb, %gs : tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x1xf32>, tensor<1xf32>
+}
+
+// -----
+
+// logsumexp: the per-pair cotangent is e_i exp(f - out_i), reading the saved
+// forward result as one more i input.
+// CHECK-LABEL: func.func @lse
+// CHECK-SAME: (%[[X:.+]]: tensor<?x2xf64>, %[[Y:.+]]: tensor<?x2xf64>, %[[O:.+]]: tensor<?x1xf64>, %[[E:.+]]: tensor<?x1xf64>)
+// CHECK: %[[R:.+]] = keops.reduce logsumexp over j
+// CHECK: keops.reduce sum over j ins(%[[X]] : i tensor<?x2xf64>, %[[Y]] : j tensor<?x2xf64>, %[[E]] : i tensor<?x1xf64>, %[[R]] : i tensor<?x1xf64>)
+// CHECK: ^bb0(%[[XI:.+]]: vector<2xf64>, %{{.+}}: vector<2xf64>, %[[EI:.+]]: vector<1xf64>, %[[OUT:.+]]: vector<1xf64>):
+// CHECK: %[[F:.+]] = math.sin
+// CHECK-NEXT: %[[D:.+]] = arith.subf %[[F]], %[[OUT]] : vector<1xf64>
+// CHECK-NEXT: %[[W:.+]] = math.exp %[[D]] : vector<1xf64>
+// CHECK-NEXT: %[[C:.+]] = arith.mulf %[[EI]], %[[W]] : vector<1xf64>
+// CHECK-NEXT: %[[G:.+]] = keops.grad %[[F]] wrt %[[XI]], %[[C]] : vector<1xf64>, vector<2xf64>
+// CHECK-NEXT: keops.yield %[[G]] : vector<2xf64>
+func.func @lse(%x: tensor<?x2xf64>, %y: tensor<?x2xf64>, %o: tensor<?x1xf64>, %e: tensor<?x1xf64>) -> tensor<?x2xf64> {
+  %r = keops.reduce logsumexp over j
+      ins(%x : i tensor<?x2xf64>, %y : j tensor<?x2xf64>)
+      outs(%o : tensor<?x1xf64>) {
+  ^bb0(%xi: vector<2xf64>, %yj: vector<2xf64>):
+    %d = keops.dot %xi, %yj : vector<2xf64>
+    %s = math.sin %d : vector<1xf64>
+    keops.yield %s : vector<1xf64>
+  } -> tensor<?x1xf64>
+  %gx = keops.reduce_grad %r wrt [0], %e : tensor<?x1xf64>, tensor<?x1xf64> -> tensor<?x2xf64>
+  return %gx : tensor<?x2xf64>
+}
+
+// -----
+
+// Second order: the gradient w.r.t. x of <grad_x, u>, a Hessian-vector
+// product. The inner gradient is a reduction over j with inputs (x, y, e);
+// the outer one differentiates it, with u as its cotangent.
+// CHECK-LABEL: func.func @hvp
+// CHECK-SAME: (%[[X:.+]]: tensor<?x3xf32>, %[[Y:.+]]: tensor<?x3xf32>, %[[O:.+]]: tensor<?x1xf32>, %[[E:.+]]: tensor<?x1xf32>, %[[U:.+]]: tensor<?x3xf32>)
+// CHECK: keops.reduce sum over j
+// CHECK: keops.reduce sum over j ins(%[[X]] : i tensor<?x3xf32>, %[[Y]] : j tensor<?x3xf32>, %[[E]] : i tensor<?x1xf32>)
+// CHECK: %[[H:.+]] = keops.reduce sum over j ins(%[[X]] : i tensor<?x3xf32>, %[[Y]] : j tensor<?x3xf32>, %[[E]] : i tensor<?x1xf32>, %[[U]] : i tensor<?x3xf32>)
+// CHECK: ^bb0(%[[XI:.+]]: vector<3xf32>, %[[YJ:.+]]: vector<3xf32>, %[[EI:.+]]: vector<1xf32>, %[[UI:.+]]: vector<3xf32>):
+// CHECK: %[[G1:.+]] = keops.grad %{{.+}} wrt %[[XI]], %[[EI]] : vector<1xf32>, vector<3xf32>
+// CHECK-NEXT: %[[G2:.+]] = keops.grad %[[G1]] wrt %[[XI]], %[[UI]] : vector<3xf32>, vector<3xf32>
+// CHECK-NEXT: keops.yield %[[G2]] : vector<3xf32>
+// CHECK: return %[[H]]
+func.func @hvp(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>, %e: tensor<?x1xf32>, %u: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over j
+      ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>)
+      outs(%o : tensor<?x1xf32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    %n = arith.negf %d : vector<1xf32>
+    %k = math.exp %n : vector<1xf32>
+    keops.yield %k : vector<1xf32>
+  } -> tensor<?x1xf32>
+  %gx = keops.reduce_grad %r wrt [0], %e : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x3xf32>
+  %hx = keops.reduce_grad %gx wrt [0], %u : tensor<?x3xf32>, tensor<?x3xf32> -> tensor<?x3xf32>
+  return %hx : tensor<?x3xf32>
+}
+
+// -----
+
+// argmin has a zero gradient and no kernel.
+// CHECK-LABEL: func.func @argmin
+// CHECK-SAME: (%[[X:.+]]: tensor<?x3xf32>,
+// CHECK-NOT: keops.reduce sum
+// CHECK: %[[Z:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[G:.+]] = tensor.splat %[[Z]][%{{.+}}] : tensor<?x3xf32>
+// CHECK: return %[[G]]
+func.func @argmin(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xi64>, %e: tensor<?x1xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce argmin over j
+      ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>)
+      outs(%o : tensor<?x1xi64>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xi64>
+  %gx = keops.reduce_grad %r wrt [0], %e : tensor<?x1xi64>, tensor<?x1xf32> -> tensor<?x3xf32>
+  return %gx : tensor<?x3xf32>
+}
