@@ -237,12 +237,10 @@ struct Compiler::Impl {
     return hex(llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(text.data()), text.size())));
   }
 
-  bool lower(ModuleOp module, const CompileOptions &options, std::string &object,
-             std::string &error) {
-    llvm::raw_string_ostream os(error);
-    // Diagnostics of the lowering and of the translation go to `error` as
-    // the parser prints them: FILE:LINE:COL: error: message.
-    auto capture = [&](Diagnostic &d) -> LogicalResult {
+  /// Diagnostics of the passes and of the translation go to `os` as the
+  /// parser prints them: FILE:LINE:COL: error: message.
+  static auto diagnosticsTo(llvm::raw_ostream &os) {
+    return [&os](Diagnostic &d) -> LogicalResult {
       if (auto loc = d.getLocation()->findInstanceOf<FileLineColLoc>())
         os << loc.getFilename().getValue() << ":" << loc.getLine() << ":"
            << loc.getColumn();
@@ -265,6 +263,27 @@ struct Compiler::Impl {
       os << d << "\n";
       return success();
     };
+  }
+
+  /// keops.reduce_grad into reductions, first: kernels are those of the
+  /// differentiated module.
+  bool differentiate(ModuleOp module, std::string &error) {
+    llvm::raw_string_ostream os(error);
+    StepTimer t("differentiation");
+    ScopedDiagnosticHandler handler(context.get(), diagnosticsTo(os));
+    PassManager pm(context.get());
+    buildDifferentiationPipeline(pm);
+    if (succeeded(pm.run(module)))
+      return true;
+    if (error.empty())
+      os << "differentiation failed";
+    return false;
+  }
+
+  bool lower(ModuleOp module, const CompileOptions &options, std::string &object,
+             std::string &error) {
+    llvm::raw_string_ostream os(error);
+    auto capture = diagnosticsTo(os);
     {
       StepTimer t("MLIR lowering");
       ScopedDiagnosticHandler handler(context.get(), capture);
@@ -370,7 +389,8 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
     StepTimer t("parsing");
     module = impl->parse(source, error);
   }
-  if (!module || !impl->addPrefix(*module, options, error))
+  if (!module || !impl->addPrefix(*module, options, error) ||
+      !impl->differentiate(*module, error))
     return nullptr;
   std::vector<KernelInfo> infos = collectKernels(*module);
   if (infos.empty()) {
@@ -410,7 +430,8 @@ bool Compiler::compileToObject(llvm::StringRef source,
     return false;
   }
   OwningOpRef<ModuleOp> module = impl->parse(source, error, sourceName);
-  if (!module || !impl->addPrefix(*module, options, error))
+  if (!module || !impl->addPrefix(*module, options, error) ||
+      !impl->differentiate(*module, error))
     return false;
   infos = collectKernels(*module);
   if (infos.empty()) {
