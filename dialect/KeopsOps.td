@@ -106,6 +106,12 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
     static bool needsK(ReductionKind kind);
     /// The formula's terminator.
     YieldOp getYield();
+    /// How often a formula op must be evaluated: once per reduction (it
+    /// depends only on parameters and constants), once per output row (also
+    /// on the variables indexed like the output rows), or once per pair.
+    enum class Invariance { Reduction, Row, Pair };
+    /// The invariance of every op of the formula, in order.
+    ::llvm::DenseMap<::mlir::Operation *, Invariance> getInvariance();
     ::mlir::MutableOperandRange getDpsInitsMutable() {
       return getOutsMutable();
     }

@@ -64,6 +64,19 @@ def KeopsDifferentiate : Pass<"keops-differentiate"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def KeopsFactorize : Pass<"keops-factorize"> {
+  let summary = "Groups formula ops by how often they must be evaluated";
+  let description = [{
+    Orders the ops of every keops.reduce formula in three groups: those that
+    depend only on parameters and constants (one value per reduction), those
+    that also depend on the variables indexed like the output rows (one
+    value per row), and the others (one value per pair); the order within a
+    group is kept. Backends evaluate the first two groups outside their loop
+    over the reduced index (the CPU lowering does). Target independent, for
+    forward and gradient formulas alike.
+  }];
+}
+
 def KeopsTestJvp : Pass<"keops-test-jvp"> {
   let summary = "Test only: replaces each formula's value by its forward-mode tangent";
   let description = [{

@@ -28,6 +28,7 @@ void mlir::keops::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createKeopsOutlineKernels());
   // Gradient formulas repeat the forward's computations.
   pm.addPass(createCSEPass());
+  pm.addPass(createKeopsFactorize());
   pm.addPass(createKeopsExpandFormulas());
   ConvertKeopsToSCFOptions scf;
   scf.lanes = options.lanes;

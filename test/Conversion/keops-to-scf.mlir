@@ -138,3 +138,40 @@ func.func @lse(%x: memref<?x1xf32>, %y: memref<?x2xf32>, %o: memref<?x2xf32>) {
   }
   return
 }
+
+// -----
+
+// Formula ops of parameters run once, before the loop over rows; ops of the
+// row variables once per block of rows, before the loop over j; the rest
+// for every j.
+// CHECK-LABEL: func.func @hoisted(
+// CHECK:         %[[P:.*]] = vector.load %arg2
+// CHECK:         %[[PB:.*]] = vector.broadcast
+// CHECK:         %[[PE:.*]] = math.exp %[[PB]] : vector<1x16xf32>
+// CHECK:         scf.for %{{.*}} step %c32 {
+// CHECK:           %[[X:.*]] = vector.transfer_read %arg0
+// CHECK:           %[[X2:.*]] = vector.transfer_read %arg0
+// CHECK:           %[[SX:.*]] = math.sin %[[X]] : vector<1x16xf32>
+// CHECK:           %[[XP:.*]] = arith.mulf %[[SX]], %[[PE]] : vector<1x16xf32>
+// CHECK:           math.sin %[[X2]]
+// CHECK:           arith.mulf
+// CHECK-NOT:       math.sin
+// CHECK:           scf.for
+// CHECK-NOT:       math.exp
+// CHECK-NOT:       math.sin
+// CHECK:             scf.for
+// CHECK-NOT:           math.exp
+// CHECK-NOT:           math.sin
+// CHECK:               arith.mulf %[[XP]], %{{.*}} : vector<1x16xf32>
+// CHECK:             scf.yield
+func.func @hoisted(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %p: memref<1xf32>, %o: memref<?x1xf32>) {
+  keops.reduce sum over j ins(%x : i memref<?x1xf32>, %y : j memref<?x1xf32>, %p : p memref<1xf32>) outs(%o : memref<?x1xf32>) {
+  ^bb0(%xi: vector<1xf32>, %yj: vector<1xf32>, %pp: vector<1xf32>):
+    %sx = math.sin %xi : vector<1xf32>
+    %pe = math.exp %pp : vector<1xf32>
+    %xp = arith.mulf %sx, %pe : vector<1xf32>
+    %v = arith.mulf %xp, %yj : vector<1xf32>
+    keops.yield %v : vector<1xf32>
+  }
+  return
+}

@@ -161,15 +161,37 @@ LogicalResult widenOp(OpBuilder &b, Operation *op, IRMapping &map,
 }
 
 /// Evaluates the formula for `lanes` rows given the widened variables.
+using Invariance = ReduceOp::Invariance;
+
+/// Widens, into `map`, the formula ops that need evaluating only once per
+/// `level` (once per reduction or once per block of rows), given the
+/// variables available there (`vars`, null where not).
+LogicalResult hoistFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
+                           int64_t lanes, Invariance level, IRMapping &map) {
+  Block &body = reduce.getFormula().front();
+  for (auto [arg, v] : llvm::zip(body.getArguments(), vars))
+    if (v)
+      map.map(arg, v);
+  llvm::DenseMap<Operation *, Invariance> invariance = reduce.getInvariance();
+  for (Operation &op : body.without_terminator())
+    if (invariance.lookup(&op) <= level && !map.contains(op.getResult(0)) &&
+        failed(widenOp(b, &op, map, lanes)))
+      return failure();
+  return success();
+}
+
+/// Widens the rest of the formula for one pair, on top of the `hoisted`
+/// values; returns the yielded values.
 FailureOr<SmallVector<Value>> widenFormula(OpBuilder &b, ReduceOp reduce,
                                            ArrayRef<Value> vars,
-                                           int64_t lanes) {
+                                           int64_t lanes,
+                                           const IRMapping &hoisted) {
   Block &body = reduce.getFormula().front();
-  IRMapping map;
+  IRMapping map = hoisted;
   for (auto [arg, v] : llvm::zip(body.getArguments(), vars))
     map.map(arg, v);
   for (Operation &op : body.without_terminator())
-    if (failed(widenOp(b, &op, map, lanes)))
+    if (!map.contains(op.getResult(0)) && failed(widenOp(b, &op, map, lanes)))
       return failure();
   SmallVector<Value> out;
   for (Value v : reduce.getYield().getValues())
@@ -258,6 +280,12 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
         vars[index] = broadcastRow(b, loc, in, ValueRange{c0},
                                    cast<MemRefType>(in.getType()).getDimSize(0), L);
 
+    // Formula ops of parameters and constants only: once per reduction.
+    IRMapping perReduction;
+    if (failed(hoistFormula(b, op, vars, L, Invariance::Reduction,
+                            perReduction)))
+      return failure();
+
     Value step = arith::ConstantIndexOp::create(b, loc, L * U);
     auto outer = scf::ForOp::create(b, loc, c0, rows, step);
     b.setInsertionPointToStart(outer.getBody());
@@ -273,6 +301,14 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
         if (op.getCategory(index) == op.getKeptCategory())
           blockVars[u][index] = readRows(b, loc, in, rowStart[u], L);
     }
+
+    // Formula ops that do not depend on the reduced variables: once per
+    // block of rows, outside the loop over the reduced index.
+    SmallVector<IRMapping> perRow(U, perReduction);
+    for (int64_t u = 0; u < U; ++u)
+      if (failed(hoistFormula(b, op, blockVars[u], L, Invariance::Row,
+                              perRow[u])))
+        return failure();
 
     SmallVector<Value> init;
     for (int64_t u = 0; u < U; ++u)
@@ -298,7 +334,8 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
         for (auto [index, v] : llvm::enumerate(reducedVars))
           if (v)
             args[index] = v;
-        FailureOr<SmallVector<Value>> f = widenFormula(ib, op, args, L);
+        FailureOr<SmallVector<Value>> f =
+            widenFormula(ib, op, args, L, perRow[u]);
         if (failed(f))
           return failure();
         ValueRange s = inner.getRegionIterArgs().slice(u * stateSize, stateSize);

@@ -60,6 +60,35 @@ YieldOp ReduceOp::getYield() {
   return cast<YieldOp>(getFormula().front().getTerminator());
 }
 
+/// Formula ops whose value depends on the current index of the reduced axis,
+/// not only on their operands.
+static bool readsReducedIndex(Operation *op) { return false; }
+
+llvm::DenseMap<Operation *, ReduceOp::Invariance> ReduceOp::getInvariance() {
+  Block &body = getFormula().front();
+  llvm::DenseMap<Value, Invariance> of;
+  for (BlockArgument arg : body.getArguments()) {
+    Category c = getCategory(arg.getArgNumber());
+    of[arg] = c == Category::P                 ? Invariance::Reduction
+              : c == getKeptCategory()         ? Invariance::Row
+                                               : Invariance::Pair;
+  }
+  llvm::DenseMap<Operation *, Invariance> result;
+  for (Operation &op : body.without_terminator()) {
+    // The most variable operand decides; ops that read the reduced index
+    // vary with every pair whatever their operands.
+    Invariance level = Invariance::Reduction;
+    if (op.getNumRegions() || !isPure(&op) || readsReducedIndex(&op))
+      level = Invariance::Pair;
+    for (Value x : op.getOperands())
+      level = std::max(level, of.lookup(x));
+    result[&op] = level;
+    for (Value r : op.getResults())
+      of[r] = level;
+  }
+  return result;
+}
+
 //===----------------------------------------------------------------------===//
 // Formula ops
 //===----------------------------------------------------------------------===//
