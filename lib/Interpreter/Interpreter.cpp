@@ -74,10 +74,12 @@ static LogicalResult checkIntegers(Operation *op, StringRef what,
                            << "element type is " << intType
                            << " (indices): give an integer array (int32 or "
                               "int64)";
+  // Doubles hold i64 values beyond 2^53 rounded: INT64_MAX reads as 2^63,
+  // which is let through (such indices select nothing anyway).
   unsigned bits = intType.getWidth();
   double lo = -std::ldexp(1.0, bits - 1), hi = std::ldexp(1.0, bits - 1);
   for (double v : array.data) {
-    if (v >= lo && v < hi && v == std::trunc(v))
+    if (v >= lo && (v < hi || (bits == 64 && v == hi)) && v == std::trunc(v))
       continue;
     std::string text;
     llvm::raw_string_ostream(text) << llvm::format("%.17g", v);

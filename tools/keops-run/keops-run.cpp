@@ -99,9 +99,12 @@ runCompiled(const runtime::Module &compiled,
     size_t bytes = info.inputBits[k] / 8;
     std::vector<char> buffer(std::max<size_t>(1, a.data.size() * bytes));
     for (size_t e = 0; e < a.data.size(); ++e) {
-      uint64_t bits = isInteger ? static_cast<uint64_t>(
-                                      static_cast<int64_t>(a.data[e]))
-                                : toBits(a.data[e]);
+      // (2^63 stands for INT64_MAX, see the interpreter's checks.)
+      double v = a.data[e];
+      uint64_t bits =
+          !isInteger ? toBits(v)
+          : v >= 0x1p63 ? static_cast<uint64_t>(INT64_MAX)
+                        : static_cast<uint64_t>(static_cast<int64_t>(v));
       std::memcpy(buffer.data() + e * bytes, &bits, bytes);
     }
     inBuffers.push_back(std::move(buffer));
