@@ -389,3 +389,23 @@ def test_generated_index_inputs(tmp_path):
     v = np.load(tmp_path / "arg0.npy")
     rows = [list(map(float, line.split())) for line in outs[0].splitlines()[1:]]
     np.testing.assert_array_equal(np.array(rows), np_gather(v, idx))
+
+
+def test_c_api_input_types():
+    """keops_kernel_input_types: element widths and integer flags per input,
+    NULL arrays allowed, an error for a kernel that does not exist."""
+    import ctypes
+    text = module("sum", "j",
+                  [("a", "i", 2, "i64"), ("v", "j", 2, "f64"), ("b", "j", 2, "i32")],
+                  ["%s = keops.select_index %a, %v : vector<2xi64>, vector<2xf64>",
+                   "%t = keops.select_index %b, %s at i : vector<2xi32>, vector<2xf64>"],
+                  "%t", 2)
+    handle = compile_module(text)._handle
+    lib = _capi._load()
+    bits, is_int = (ctypes.c_int * 3)(), (ctypes.c_int * 3)()
+    assert lib.keops_kernel_input_types(handle, 0, bits, is_int) == 0
+    assert list(bits) == [64, 64, 32] and list(is_int) == [1, 0, 1]
+    assert lib.keops_kernel_input_types(handle, 0, None, None) == 0
+    assert lib.keops_kernel_input_types(handle, 1, bits, is_int) != 0
+    assert "keops_kernel_input_types: no such kernel" in lib.keops_last_error().decode()
+    assert lib.keops_kernel_input_types(None, 0, bits, is_int) != 0
