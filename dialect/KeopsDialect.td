@@ -21,8 +21,9 @@ def Keops_Dialect : Dialect {
     A `keops.reduce` op reduces the symbolic matrix `M[i, j] = F(x_i, y_j, p)`
     over one of its two axes. The formula `F` is the op's region: its block
     arguments are the values of the variables for one pair `(i, j)`, each a
-    `vector<D x f16|f32|f64>`, and its terminator `keops.yield` returns the
-    value of `F` for that pair. Inside a formula, pointwise arithmetic and
+    `vector<D x f16|f32|f64>` (or `vector<D x i32|i64>` for an index variable,
+    which only `keops.select_index` reads), and its terminator `keops.yield`
+    returns the value of `F` for that pair. Inside a formula, pointwise arithmetic and
     elementary functions use the upstream `arith` and `math` dialects,
     broadcasting and slicing use the `vector` dialect, and everything specific
     to symbolic matrices (norms and distances, reductions over the feature

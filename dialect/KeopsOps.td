@@ -31,6 +31,14 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
     D-vector. The region computes `F` for one pair: its block arguments are
     the variables' values (`vector<D x T>`), in the order of `ins`.
 
+    Variables hold floats of one type T (f16, f32 or f64), which is the
+    element type of every formula value and of the value outputs; at least
+    one variable must be a float one. A variable of any category may also
+    hold integers (i32 or i64): an **index variable**, such as the index
+    output of an argmin reduction. Its block argument is a
+    `vector<D x i32|i64>` that only `keops.select_index` may use (as its
+    first operand).
+
     The outputs (`outs`, destination style) have one row per index of the
     axis that is kept: M rows for a reduction over j, N rows for one over i.
     With tensors the op returns the filled outputs; with memrefs it writes
@@ -89,6 +97,11 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
   let extraClassDeclaration = [{
     /// The category of the variable bound to block argument `index`.
     Category getCategory(unsigned index);
+    /// The floating-point element type of the formula's values: that of the
+    /// float inputs (null when there is none, which the verifier rejects).
+    ::mlir::FloatType getElementType();
+    /// Whether input `index` is an integer (index) variable.
+    bool isIntegerInput(unsigned index);
     /// The category of the variables that are reduced away (j for `over j`).
     Category getReducedCategory() {
       return getAxis() == Axis::J ? Category::J : Category::I;
@@ -362,6 +375,57 @@ def Keops_KronOp : Keops_Op<"kron", [Pure, InferTypeOpAdaptor, DeclareOpInterfac
   let assemblyFormat = [{
     $lhs `,` $rhs `shapes` $lhs_shape `,` $rhs_shape attr-dict
     `:` type($lhs) `,` type($rhs)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Index variables.
+//===----------------------------------------------------------------------===//
+
+def Keops_SelectIndexOp : Keops_Op<"select_index", [Pure,
+    HasParent<"ReduceOp">, AllTypesMatch<["v", "result"]>,
+    DeclareOpInterfaceMethods<KeopsDifferentiable>]> {
+  let summary = "Keeps the components whose index equals the current i or j";
+  let description = [{
+    `keops.select_index %idx, %v : vector<D x iN>, vector<D x T>` is, component
+    by component, `v[c]` where `idx[c]` equals the current index of the
+    reduced axis (j in a reduction over j, i in one over i) and `+0.0`
+    elsewhere. With `at i` or `at j` the index of that axis is used instead,
+    whichever axis is reduced:
+
+    ```mlir
+    %g = keops.select_index %idx, %e at j : vector<3xi64>, vector<3xf32>
+    ```
+
+    `%idx` is an integer variable (a block argument of the enclosing
+    `keops.reduce` with element type i32 or i64, typically the index output
+    of an argmin / argmax / argkmin reduction); integer variables may be used
+    by this op only. Values that are no index (negative, or past the last
+    row) select nothing.
+
+    It is a selection, not a product with a mask: a NaN or infinite `v[c]`
+    gives exactly `+0.0` where it is not selected. The derivative with
+    respect to `v` is the same selection of the cotangent; `idx` gets none.
+    Gradients of min / argmin reductions use it: the gradient of
+    `min_j F(x_i, y_j)` with respect to `x_i` is a sum over j of the
+    selected terms, `select_index(idx_i, ...)`, and with respect to `y_j` a
+    sum over i of `select_index(idx_i, ...) at j`.
+
+    keops-expand-formulas leaves the op in place: backends lower it, since
+    it needs the loop indices.
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32, I64]>:$idx,
+                       Keops_Formula:$v,
+                       OptionalAttr<Keops_AxisAttr>:$axis);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = [{
+    $idx `,` $v (`at` `` $axis^)? attr-dict `:` type($idx) `,` type($v)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The axis whose current index `idx` is compared with: the `at`
+    /// attribute, else the reduced axis of the enclosing keops.reduce.
+    Axis getComparedAxis();
   }];
 }
 

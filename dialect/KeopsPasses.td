@@ -8,9 +8,9 @@ include "mlir/Pass/PassBase.td"
 def KeopsExpandFormulas : Pass<"keops-expand-formulas"> {
   let summary = "Expands keops formula ops into arith, math and vector ops";
   let description = [{
-    Rewrites every keops formula op (all but keops.grad, keops.reduce and
-    keops.yield) inside keops.reduce regions into upstream arith, math and
-    vector ops with exactly the op's semantics, NaN, infinities and signed
+    Rewrites every keops formula op (all but keops.grad, keops.select_index,
+    keops.reduce and keops.yield) inside keops.reduce regions into upstream
+    arith, math and vector ops with exactly the op's semantics, NaN, infinities and signed
     zeros included. Target independent: the CPU and GPU lowerings both start
     from expanded formulas. The interpreter evaluates formulas before and
     after expansion to the same values.
@@ -124,7 +124,9 @@ def ConvertKeopsToSCF : Pass<"convert-keops-to-scf"> {
     inside, a loop over the reduced index. Output rows are the vector lanes:
     a formula value of dimension D for `lanes` rows at once is a
     vector<D x lanes x T>, and each block holds `blocks` such groups to
-    reuse every load of a reduced variable. Accumulators are the online
+    reuse every load of a reduced variable. keops.select_index compares its
+    widened indices with the reduced index (the inner induction variable) or
+    with the kept rows' indices. Accumulators are the online
     states of docs/architecture.md (running max and rescaling for logsumexp,
     sorted K-lists for kmin). Formulas must be expanded first.
   }];

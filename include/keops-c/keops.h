@@ -7,7 +7,8 @@
  * Arrays are row-major and contiguous: an i variable of dimension D is an
  * M x D array, a j variable N x D, a parameter D values; outputs have one row
  * per kept index (M for a reduction over j, N over i). Values have the
- * module's float type; index outputs int32 or int64.
+ * module's float type; index outputs int32 or int64; an index variable (an
+ * input of type i32 or i64) holds int32 or int64 values.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -59,6 +60,13 @@ keops_status keops_kernel_signature(keops_module module, int64_t kernel,
  * index outputs. */
 keops_status keops_kernel_types(keops_module module, int64_t kernel,
                                 int *float_bits, int *index_bits);
+
+/* Element type of each input: element_bits[k] its width in bits (16, 32 or
+ * 64) and is_integer[k] 1 for an index variable (int32 or int64 values), 0
+ * for a float one (the kernel's float type). Arrays of num_inputs entries;
+ * either may be NULL. */
+keops_status keops_kernel_input_types(keops_module module, int64_t kernel,
+                                      int *element_bits, int *is_integer);
 
 /* Runs a kernel on host arrays: inputs[k] and outputs[k] point to the data
  * of operand k; M and N are the numbers of rows of the i and j variables. */

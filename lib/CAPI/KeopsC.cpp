@@ -114,6 +114,20 @@ keops_status keops_kernel_types(keops_module module, int64_t kernel,
   return KEOPS_OK;
 }
 
+keops_status keops_kernel_input_types(keops_module module, int64_t kernel,
+                                      int *element_bits, int *is_integer) {
+  if (!module || kernel < 0 || kernel >= keops_num_kernels(module))
+    return fail("keops_kernel_input_types: no such kernel");
+  const KernelInfo &info = module->module->kernels()[kernel];
+  for (size_t k = 0; k < info.inputBits.size(); ++k) {
+    if (element_bits)
+      element_bits[k] = info.inputBits[k];
+    if (is_integer)
+      is_integer[k] = info.inputIsInteger[k] ? 1 : 0;
+  }
+  return KEOPS_OK;
+}
+
 keops_status keops_run(keops_module module, int64_t kernel,
                        const void *const *inputs, void *const *outputs,
                        int64_t M, int64_t N) {

@@ -259,8 +259,10 @@ FailureOr<Vec> reduceVector(vector::ReductionOp op, const Vec &v,
 
 } // namespace
 
-/// Evaluates one formula op given its operand values.
-static FailureOr<Vec> evaluateOp(Operation *op, ArrayRef<const Vec *> in) {
+/// Evaluates one formula op given its operand values; `i` and `j` are the
+/// indices of the pair (keops.select_index compares with them).
+static FailureOr<Vec> evaluateOp(Operation *op, ArrayRef<const Vec *> in,
+                                 int64_t i, int64_t j) {
   auto x = [&](unsigned k) -> const Vec & { return *in[k]; };
   auto scalar = [](double v) { return Vec{v}; };
   using R = FailureOr<Vec>;
@@ -483,6 +485,14 @@ static FailureOr<Vec> evaluateOp(Operation *op, ArrayRef<const Vec *> in) {
       })
       .Case([&](TensorDotOp t) -> R { return tensorDot(t, x(0), x(1)); })
       .Case([&](KronOp k) -> R { return kron(k, x(0), x(1)); })
+      // index variables: idx holds integers (exact in a double)
+      .Case([&](SelectIndexOp sel) -> R {
+        double current = static_cast<double>(
+            sel.getComparedAxis() == Axis::I ? i : j);
+        return map2(x(0), x(1), [&](double idx, double v) {
+          return idx == current ? v : 0.0;
+        });
+      })
       .Case([&](GradOp g) -> R {
         return g.emitOpError()
                << "must be expanded by the differentiation pass before the "
@@ -495,7 +505,8 @@ static FailureOr<Vec> evaluateOp(Operation *op, ArrayRef<const Vec *> in) {
 }
 
 FailureOr<std::vector<Vec>>
-keops::evaluateFormula(ReduceOp op, ArrayRef<Vec> vars) {
+keops::evaluateFormula(ReduceOp op, ArrayRef<Vec> vars, int64_t i,
+                       int64_t j) {
   Block &body = op.getFormula().front();
   llvm::DenseMap<Value, Vec> values;
   for (auto [arg, value] : llvm::zip(body.getArguments(), vars))
@@ -504,7 +515,7 @@ keops::evaluateFormula(ReduceOp op, ArrayRef<Vec> vars) {
     SmallVector<const Vec *> operands;
     for (Value v : inner.getOperands())
       operands.push_back(&values[v]);
-    FailureOr<Vec> result = evaluateOp(&inner, operands);
+    FailureOr<Vec> result = evaluateOp(&inner, operands, i, j);
     if (failed(result))
       return failure();
     values[inner.getResult(0)] = std::move(*result);

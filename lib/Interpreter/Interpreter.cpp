@@ -6,6 +6,9 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::keops;
@@ -59,6 +62,33 @@ static LogicalResult checkShape(Operation *op, StringRef what,
   return success();
 }
 
+/// Checks that an array given for an integer (index) type holds integers
+/// that the type can represent.
+static LogicalResult checkIntegers(Operation *op, StringRef what,
+                                   const HostArray &array, ShapedType type) {
+  auto intType = dyn_cast<IntegerType>(type.getElementType());
+  if (!intType)
+    return success();
+  if (!array.isIndex)
+    return op->emitError() << what << " holds floating-point values but its "
+                           << "element type is " << intType
+                           << " (indices): give an integer array (int32 or "
+                              "int64)";
+  // Doubles hold i64 values beyond 2^53 rounded: INT64_MAX reads as 2^63,
+  // which is let through (such indices select nothing anyway).
+  unsigned bits = intType.getWidth();
+  double lo = -std::ldexp(1.0, bits - 1), hi = std::ldexp(1.0, bits - 1);
+  for (double v : array.data) {
+    if (v >= lo && (v < hi || (bits == 64 && v == hi)) && v == std::trunc(v))
+      continue;
+    std::string text;
+    llvm::raw_string_ostream(text) << llvm::format("%.17g", v);
+    return op->emitError() << what << " holds " << text
+                           << ", which is not an " << intType << " value";
+  }
+  return success();
+}
+
 FailureOr<std::vector<HostArray>>
 keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
                        std::optional<int64_t> keptRows) {
@@ -70,7 +100,9 @@ keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
   for (auto [index, input] : llvm::enumerate(op.getIns())) {
     const HostArray &array = inputs[index];
     if (failed(checkShape(op, ("input #" + Twine(index)).str(), array,
-                          cast<ShapedType>(input.getType()))))
+                          cast<ShapedType>(input.getType()))) ||
+        failed(checkIntegers(op, ("input #" + Twine(index)).str(), array,
+                             cast<ShapedType>(input.getType()))))
       return failure();
     Category cat = op.getCategory(index);
     if (cat == Category::P)
@@ -122,7 +154,9 @@ keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
         vars[index].assign(array.data.begin() + row * dim,
                            array.data.begin() + (row + 1) * dim);
       }
-      FailureOr<std::vector<Vec>> value = evaluateFormula(op, vars);
+      FailureOr<std::vector<Vec>> value =
+          kept == 0 ? evaluateFormula(op, vars, r, c)
+                    : evaluateFormula(op, vars, c, r);
       if (failed(value))
         return failure();
       f.push_back(std::move((*value)[0]));
@@ -151,10 +185,19 @@ keops::interpretFunction(func::FuncOp fn, ArrayRef<HostArray> args,
   llvm::DenseMap<Value, int64_t> indices;
   llvm::SetVector<Value> written;
   for (auto [arg, array] : llvm::zip(fn.getArguments(), args)) {
-    if (auto shaped = dyn_cast<ShapedType>(arg.getType()))
-      if (failed(checkShape(fn, ("argument #" + Twine(arg.getArgNumber())).str(),
-                            array, shaped)))
+    if (auto shaped = dyn_cast<ShapedType>(arg.getType())) {
+      std::string what = ("argument #" + Twine(arg.getArgNumber())).str();
+      if (failed(checkShape(fn, what, array, shaped)))
         return failure();
+      // Index variables must be given integers (index outputs are only
+      // written).
+      bool isInput = llvm::any_of(arg.getUses(), [](OpOperand &use) {
+        auto reduce = dyn_cast<ReduceOp>(use.getOwner());
+        return reduce && use.getOperandNumber() < reduce.getIns().size();
+      });
+      if (isInput && failed(checkIntegers(fn, what, array, shaped)))
+        return failure();
+    }
     arrays[arg] = array;
   }
   std::vector<HostArray> results;

@@ -103,11 +103,13 @@ std::vector<KernelInfo> collectKernels(ModuleOp module) {
       info.axis = op.getAxis();
       info.k = op.getK() ? static_cast<int64_t>(*op.getK()) : 0;
       for (auto [index, in] : llvm::enumerate(op.getIns())) {
+        auto type = cast<ShapedType>(in.getType());
         info.categories.push_back(op.getCategory(index));
-        info.inputDims.push_back(cast<ShapedType>(in.getType()).getShape().back());
+        info.inputDims.push_back(type.getShape().back());
+        info.inputBits.push_back(type.getElementType().getIntOrFloatBitWidth());
+        info.inputIsInteger.push_back(op.isIntegerInput(index));
       }
-      Type elt = cast<ShapedType>(op.getIns()[0].getType()).getElementType();
-      info.elementBits = elt.getIntOrFloatBitWidth();
+      info.elementBits = op.getElementType().getWidth();
       for (auto [index, out] : llvm::enumerate(op.getOuts())) {
         auto type = cast<ShapedType>(out.getType());
         info.outputWidths.push_back(type.getDimSize(1));

@@ -12,6 +12,8 @@
 //    sqdist -> sqnorm2, ...) that the greedy driver expands in turn.
 // Values of dimension 1 stay vector<1xT> (constants must be dense vectors);
 // the only scalars are the results of vector.reduction, broadcast at once.
+// keops.select_index stays: it needs the loop indices, which only the
+// backends have.
 //
 //===----------------------------------------------------------------------===//
 
@@ -589,7 +591,7 @@ struct ExpandFormulasPass
     }
     WalkResult left = getOperation()->walk([](Operation *op) {
       if (isa<KeopsDialect>(op->getDialect()) &&
-          !isa<ReduceOp, YieldOp, GradOp>(op)) {
+          !isa<ReduceOp, YieldOp, GradOp, SelectIndexOp>(op)) {
         op->emitError("keops formula op left unexpanded");
         return WalkResult::interrupt();
       }

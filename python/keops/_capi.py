@@ -45,6 +45,8 @@ def _load():
     lib.keops_kernel_name.restype = ctypes.c_char_p
     lib.keops_kernel_signature.argtypes = [vp, i64, i64p, i64p, i32p, i32p, i64p, i64p, i32p]
     lib.keops_kernel_types.argtypes = [vp, i64, i32p, i32p]
+    lib.keops_kernel_input_types.argtypes = [vp, i64, i32p, i32p]
+    lib.keops_kernel_input_types.restype = ctypes.c_int
     lib.keops_run.argtypes = [vp, i64, ctypes.POINTER(vp), ctypes.POINTER(vp), i64, i64]
     lib.keops_run.restype = ctypes.c_int
     lib.keops_last_error.restype = ctypes.c_char_p
@@ -97,14 +99,45 @@ class Kernel:
         self.output_is_index = [bool(x) for x in is_index]
         self.dtype = {16: np.float16, 32: np.float32, 64: np.float64}[fbits.value]
         self.index_dtype = np.int32 if ibits.value == 32 else np.int64
+        bits = (ctypes.c_int * max(1, ni.value))()
+        is_int = (ctypes.c_int * max(1, ni.value))()
+        if lib.keops_kernel_input_types(module._handle, index, bits, is_int) != 0:
+            raise KeopsError(lib.keops_last_error().decode())
+        # The dtype of each input: the float type, or int32 / int64 for an
+        # index variable.
+        self.input_dtypes = [
+            np.dtype({32: np.int32, 64: np.int64}[bits[k]]) if is_int[k]
+            else np.dtype(self.dtype)
+            for k in range(ni.value)]
+
+    def _indices(self, k, a, dtype):
+        """Input k, an index variable: an integer array, converted to the
+        kernel's int32 / int64 when its values fit."""
+        a = np.asarray(a)
+        if a.dtype.kind not in "iu":
+            raise TypeError(
+                f"input {k} of {self.name} is an index variable ({dtype.name}): "
+                f"expected an int32 or int64 array, got {a.dtype.name}")
+        if a.dtype != dtype and a.size:
+            info = np.iinfo(dtype)
+            lo, hi = a.min(), a.max()
+            if lo < info.min or hi > info.max:
+                raise ValueError(
+                    f"input {k} of {self.name} ({dtype.name} indices) holds "
+                    f"{lo if lo < info.min else hi}, out of the range of {dtype.name}")
+        return np.ascontiguousarray(a, dtype=dtype)
 
     def __call__(self, *inputs, M=None, N=None, outputs=None):
         """Runs the kernel on NumPy arrays; returns the outputs."""
         if len(inputs) != len(self.categories):
             raise ValueError(f"{self.name} takes {len(self.categories)} inputs, got {len(inputs)}")
         arrays = []
-        for k, (a, cat, dim) in enumerate(zip(inputs, self.categories, self.input_dims)):
-            a = np.ascontiguousarray(a, dtype=self.dtype)
+        for k, (a, cat, dim, dtype) in enumerate(
+                zip(inputs, self.categories, self.input_dims, self.input_dtypes)):
+            if dtype.kind == "i":
+                a = self._indices(k, a, dtype)
+            else:
+                a = np.ascontiguousarray(a, dtype=self.dtype)
             want = (dim,) if cat == "p" else (a.shape[0] if a.ndim == 2 else -1, dim)
             if a.shape != want:
                 raise ValueError(f"input {k} ({cat} variable of dimension {dim}) has shape {a.shape}")

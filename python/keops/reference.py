@@ -22,7 +22,8 @@ def evaluate(module, args, entry=None, timeout=600):
     """Evaluates function `entry` (default: the first) of `module` (MLIR text).
 
     `args` holds one array per function argument (output arguments included:
-    their contents are ignored, their shapes give the output sizes). Returns
+    their contents are ignored, their shapes give the output sizes); index
+    variables (i32 / i64 arguments) take integer arrays. Returns
     the outputs: float64 arrays for values, int64 arrays for indices.
     """
     with tempfile.TemporaryDirectory(prefix="keops-ref-") as tmp:
@@ -35,8 +36,13 @@ def evaluate(module, args, entry=None, timeout=600):
             cmd += ["--entry", entry]
         for k, a in enumerate(args):
             a = np.asarray(a)
-            if a.dtype.kind not in "fi":
+            if a.dtype.kind not in "fiu":
                 raise TypeError(f"argument {k}: dtype {a.dtype} is not a float or int type")
+            if a.dtype.kind in "iu" and a.dtype not in (np.int32, np.int64):
+                # keops-run reads int32 and int64 .npy files.
+                if a.size and a.max() > np.iinfo(np.int64).max:
+                    raise ValueError(f"argument {k}: values beyond int64")
+                a = a.astype(np.int64)
             path = tmp / f"arg{k}.npy"
             np.save(path, np.ascontiguousarray(a))
             cmd += ["--input", f"{k}={path}"]

@@ -172,6 +172,78 @@ func.func @hoisted(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %p: memref<1xf32>, 
     %xp = arith.mulf %sx, %pe : vector<1xf32>
     %v = arith.mulf %xp, %yj : vector<1xf32>
     keops.yield %v : vector<1xf32>
+
+// -----
+// keops.select_index over j: the indices of a kept variable are read like
+// float ones (vector<D x lanes x i32>), the reduced index j is cast to i32
+// and broadcast, and the comparison selects v or +0.
+// CHECK-LABEL: func.func @select_index(
+// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %c32 {
+// CHECK:           %[[K:.*]] = vector.transfer_read %arg1[{{.*}}], %c0_i32 {{.*}} : memref<?x2xi32>, vector<2x16xi32>
+// CHECK:           scf.for %[[J:[^ ]*]] = %{{.*}} to %{{.*}} step %c1 iter_args(
+// CHECK:             %[[Y:.*]] = vector.broadcast %{{.*}} : vector<2x1xf32> to vector<2x16xf32>
+// CHECK:             %[[JI:.*]] = arith.index_cast %[[J]] : index to i32
+// CHECK:             %[[JB:.*]] = vector.broadcast %[[JI]] : i32 to vector<2x16xi32>
+// CHECK:             %[[EQ:.*]] = arith.cmpi eq, %[[K]], %[[JB]] : vector<2x16xi32>
+// CHECK:             %[[Z:.*]] = arith.constant dense<0.000000e+00> : vector<2x16xf32>
+// CHECK:             %[[S:.*]] = arith.select %[[EQ]], %[[Y]], %[[Z]] : vector<2x16xi1>, vector<2x16xf32>
+// CHECK:             arith.addf %{{.*}}, %[[S]] : vector<2x16xf32>
+func.func @select_index(%y: memref<?x2xf32>, %idx: memref<?x2xi32>, %o: memref<?x2xf32>) {
+  keops.reduce sum over j ins(%y : j memref<?x2xf32>, %idx : i memref<?x2xi32>) outs(%o : memref<?x2xf32>) {
+  ^bb0(%yj: vector<2xf32>, %k: vector<2xi32>):
+    %s = keops.select_index %k, %yj : vector<2xi32>, vector<2xf32>
+    keops.yield %s : vector<2xf32>
+  }
+  return
+}
+
+// -----
+
+// Over i with indices of the reduced (i) variable compared with the kept
+// index j (`at j`): the i64 indices are loaded and broadcast like a reduced
+// float variable, and the kept rows' indices are the row offset of the
+// output view plus the block's first row plus the lane numbers.
+// CHECK-LABEL: func.func @select_index_kept(
+// CHECK:         %[[BUF:.*]], %[[OFF:.*]], %[[SIZES:.*]]:2, %[[STRIDES:.*]]:2 = memref.extract_strided_metadata %arg2
+// CHECK:         %[[STRIDE:.*]] = arith.maxsi %[[STRIDES]]#0, %c1
+// CHECK:         %[[BASE:.*]] = arith.divsi %[[OFF]], %[[STRIDE]]
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c32 {
+// CHECK:           %[[START:.*]] = arith.addi %[[BASE]], %{{.*}} : index
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1 iter_args(
+// CHECK:             %[[K:.*]] = vector.load %arg1[{{.*}}] : memref<?x3xi64, strided<[3, 1], offset: ?>>, vector<3xi64>
+// CHECK:             %[[KC:.*]] = vector.shape_cast %[[K]] : vector<3xi64> to vector<3x1xi64>
+// CHECK:             %[[KB:.*]] = vector.broadcast %[[KC]] : vector<3x1xi64> to vector<3x16xi64>
+// CHECK:             %[[IOTA:.*]] = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]> : vector<16xi64>
+// CHECK:             %[[S64:.*]] = arith.index_cast %[[START]] : index to i64
+// CHECK:             %[[SB:.*]] = vector.broadcast %[[S64]] : i64 to vector<16xi64>
+// CHECK:             %[[ROWS:.*]] = arith.addi %[[SB]], %[[IOTA]] : vector<16xi64>
+// CHECK:             %[[RB:.*]] = vector.broadcast %[[ROWS]] : vector<16xi64> to vector<3x16xi64>
+// CHECK:             %[[EQ:.*]] = arith.cmpi eq, %[[KB]], %[[RB]] : vector<3x16xi64>
+// CHECK:             arith.select %[[EQ]], %{{.*}}, %{{.*}} : vector<3x16xi1>, vector<3x16xf32>
+func.func @select_index_kept(%y: memref<?x3xf32>, %idx: memref<?x3xi64, strided<[3, 1], offset: ?>>, %o: memref<?x3xf32, strided<[3, 1], offset: ?>>) {
+  keops.reduce sum over i ins(%y : j memref<?x3xf32>, %idx : i memref<?x3xi64, strided<[3, 1], offset: ?>>) outs(%o : memref<?x3xf32, strided<[3, 1], offset: ?>>) {
+  ^bb0(%yj: vector<3xf32>, %k: vector<3xi64>):
+    %s = keops.select_index %k, %yj at j : vector<3xi64>, vector<3xf32>
+    keops.yield %s : vector<3xf32>
+  }
+  return
+}
+
+// -----
+
+// An index variable that is a parameter is loaded once, like a float one.
+// CHECK-LABEL: func.func @select_index_param(
+// CHECK:         %[[P:.*]] = vector.load %arg1[%c0] : memref<2xi64>, vector<2xi64>
+// CHECK:         scf.for
+// CHECK:           scf.for %[[J:[^ ]*]] = %{{.*}} to %{{.*}} step %c1 iter_args(
+// CHECK:             %[[JI:.*]] = arith.index_cast %[[J]] : index to i64
+// CHECK:             arith.cmpi eq, %{{.*}}, %{{.*}} : vector<2x16xi64>
+func.func @select_index_param(%y: memref<?x2xf32>, %p: memref<2xi64>, %x: memref<?x2xf32>, %o: memref<?x2xf32>) {
+  keops.reduce sum over j ins(%y : j memref<?x2xf32>, %p : p memref<2xi64>, %x : i memref<?x2xf32>) outs(%o : memref<?x2xf32>) {
+  ^bb0(%yj: vector<2xf32>, %k: vector<2xi64>, %xi: vector<2xf32>):
+    %m = arith.mulf %xi, %yj : vector<2xf32>
+    %s = keops.select_index %k, %m : vector<2xi64>, vector<2xf32>
+    keops.yield %s : vector<2xf32>
   }
   return
 }

@@ -22,3 +22,17 @@ func.func @f64(%x: vector<8xf64>) -> vector<8xf64> {
   %e = math.exp %x : vector<8xf64>
   return %e : vector<8xf64>
 }
+
+// The pass runs after the CPU loops are built, but a formula holding index
+// variables and keops.select_index does not trouble it either.
+// CHECK-LABEL: func.func @formula(
+// CHECK:         keops.select_index %{{.*}}, %{{.*}} : vector<2xi32>, vector<2xf32>
+func.func @formula(%y: tensor<?x2xf32>, %k: tensor<?x2xi32>, %o: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %r = keops.reduce sum over j ins(%y : j tensor<?x2xf32>, %k : i tensor<?x2xi32>) outs(%o : tensor<?x2xf32>) {
+  ^bb0(%yj: vector<2xf32>, %ki: vector<2xi32>):
+    %e = arith.mulf %yj, %yj : vector<2xf32>
+    %s = keops.select_index %ki, %e : vector<2xi32>, vector<2xf32>
+    keops.yield %s : vector<2xf32>
+  } -> tensor<?x2xf32>
+  return %r : tensor<?x2xf32>
+}

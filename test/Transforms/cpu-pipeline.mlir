@@ -28,3 +28,37 @@ func.func @gaussian(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %b: tensor<?x1xf32
   } -> tensor<?x1xf32>
   return %r : tensor<?x1xf32>
 }
+
+// Index variables and keops.select_index, over j (the reduced index) and
+// over i with `at j` (the kept rows' indices), down to the LLVM dialect; the i64 indices
+// are compared as <16 x i64> vectors, the selection is a vector select.
+// CHECK:     llvm.func @select_kernel0(
+// CHECK-NOT: {{ keops\.(reduce|select_index|yield)}}
+// CHECK:     llvm.icmp "eq" %{{.*}}, %{{.*}} : vector<16xi64>
+// CHECK:     llvm.select %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi1>, vector<16xf32>
+// CHECK:     llvm.func @select_kernel1(
+// CHECK-NOT: {{ keops\.(reduce|select_index|yield)}}
+// CHECK:     llvm.icmp "eq" %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK-NOT: memref.
+// CHECK-NOT: scf.
+// CHECK-NOT: vector.
+
+// LLVM: define void @select_kernel0(ptr %0, ptr %1, i64 %2, i64 %3, i64 %4, i64 %5)
+// LLVM: icmp eq <16 x i64>
+// LLVM: define void @select_kernel1(ptr %0, ptr %1, i64 %2, i64 %3, i64 %4, i64 %5)
+// LLVM: icmp eq <16 x i32>
+func.func @select(%y: tensor<?x2xf32>, %k: tensor<?x2xi64>, %o: tensor<?x2xf32>,
+                  %l: tensor<?x2xi32>, %p: tensor<?x2xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>) {
+  %r = keops.reduce sum over j ins(%y : j tensor<?x2xf32>, %k : i tensor<?x2xi64>) outs(%o : tensor<?x2xf32>) {
+  ^bb0(%yj: vector<2xf32>, %ki: vector<2xi64>):
+    %e = math.exp %yj : vector<2xf32>
+    %s = keops.select_index %ki, %e : vector<2xi64>, vector<2xf32>
+    keops.yield %s : vector<2xf32>
+  } -> tensor<?x2xf32>
+  %t = keops.reduce sum over i ins(%y : i tensor<?x2xf32>, %l : i tensor<?x2xi32>) outs(%p : tensor<?x2xf32>) {
+  ^bb0(%yi: vector<2xf32>, %li: vector<2xi32>):
+    %s = keops.select_index %li, %yi at j : vector<2xi32>, vector<2xf32>
+    keops.yield %s : vector<2xf32>
+  } -> tensor<?x2xf32>
+  return %r, %t : tensor<?x2xf32>, tensor<?x2xf32>
+}

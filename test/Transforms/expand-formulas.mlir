@@ -907,3 +907,22 @@ func.func @one_hot_f16_large(%x_in: tensor<?x1xf16>, %out: tensor<?x2050xf16>) -
   return %0 : tensor<?x2050xf16>
 }
 
+
+// -----
+
+// keops.select_index needs the loop indices: it stays for the backends, its
+// operands expanded.
+// CHECK-LABEL: func.func @select_index
+// CHECK: ^bb0([[X:%.+]]: vector<2xf32>, [[K:%.+]]: vector<2xi64>):
+// CHECK: [[R:%.+]] = arith.select {{.*}} : vector<2xi1>, vector<2xf32>
+// CHECK: [[S:%.+]] = keops.select_index [[K]], [[R]] at i : vector<2xi64>, vector<2xf32>
+// CHECK: keops.yield [[S]] : vector<2xf32>
+func.func @select_index(%x_in: tensor<?x2xf32>, %k_in: tensor<?x2xi64>, %out: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %0 = keops.reduce sum over i ins(%x_in : j tensor<?x2xf32>, %k_in : i tensor<?x2xi64>) outs(%out : tensor<?x2xf32>) {
+  ^bb0(%x: vector<2xf32>, %k: vector<2xi64>):
+    %r = keops.relu %x : vector<2xf32>
+    %s = keops.select_index %k, %r at i : vector<2xi64>, vector<2xf32>
+    keops.yield %s : vector<2xf32>
+  } -> tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
+}

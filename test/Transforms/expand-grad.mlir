@@ -95,3 +95,27 @@ func.func @independent(%x: tensor<?x2xf32>, %y: tensor<?x2xf32>, %o: tensor<?x2x
   } -> tensor<?x2xf32>
   return %r : tensor<?x2xf32>
 }
+
+// -----
+
+// keops.select_index is linear in its value: the cotangent is selected the
+// same way (same indices, same axis), the indices get nothing. This is the
+// gradient through a min over j with respect to y_j: a sum over i of the
+// terms whose argmin index idx_i is j.
+// CHECK-LABEL: func.func @select_index(
+// CHECK: ^bb0([[Y:%.+]]: vector<3xf32>, [[K:%.+]]: vector<3xi64>, [[E:%.+]]: vector<3xf32>):
+// CHECK-NEXT: [[S:%.+]] = keops.select_index [[K]], [[E]] at j : vector<3xi64>, vector<3xf32>
+// CHECK-NEXT: [[A:%.+]] = arith.mulf [[Y]], [[S]] : vector<3xf32>
+// CHECK-NEXT: [[B:%.+]] = arith.mulf [[Y]], [[S]] : vector<3xf32>
+// CHECK-NEXT: [[G:%.+]] = arith.addf [[A]], [[B]] : vector<3xf32>
+// CHECK-NEXT: keops.yield [[G]] : vector<3xf32>
+func.func @select_index(%y: tensor<?x3xf32>, %k: tensor<?x3xi64>, %e: tensor<?x3xf32>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over i ins(%y : j tensor<?x3xf32>, %k : i tensor<?x3xi64>, %e : i tensor<?x3xf32>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%yj: vector<3xf32>, %ki: vector<3xi64>, %ei: vector<3xf32>):
+    %m = arith.mulf %yj, %yj : vector<3xf32>
+    %s = keops.select_index %ki, %m at j : vector<3xi64>, vector<3xf32>
+    %g = keops.grad %s wrt %yj, %ei : vector<3xf32>, vector<3xf32>
+    keops.yield %g : vector<3xf32>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}

@@ -70,3 +70,28 @@ func.func @two(%x: tensor<?x2xf64>, %y: tensor<?x2xf64>, %a: tensor<?x2xf64>,
   } -> tensor<?x2xi64>
   return %r, %s : tensor<?x2xf64>, tensor<?x2xi64>
 }
+
+// -----
+
+// Index variables get memrefs of their integer type; over j the i32
+// indices (kept) are sliced like the float i variables.
+
+// CHECK-LABEL: func.func @indices_kernel0(
+// CHECK:         %[[YM:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x2xf32>
+// CHECK:         %[[KM:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x2xi32>
+// CHECK:         %[[KS:.*]] = memref.subview %[[KM]]
+// CHECK:         %[[PM:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<2xi64>
+// CHECK:         keops.reduce sum over j ins(%[[YM]] : j memref<?x2xf32>, %[[KS]] : i memref<?x2xi32, strided<[2, 1], offset: ?>>, %[[PM]] : p memref<2xi64>) outs(%{{.*}} : memref<?x2xf32, strided<[2, 1], offset: ?>>)
+// CHECK:           keops.select_index %{{.*}}, %{{.*}} : vector<2xi32>, vector<2xf32>
+// CHECK:           keops.select_index %{{.*}}, %{{.*}} at i : vector<2xi64>, vector<2xf32>
+func.func @indices(%y: tensor<?x2xf32>, %k: tensor<?x2xi32>, %p: tensor<2xi64>,
+                   %o: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %r = keops.reduce sum over j
+      ins(%y : j tensor<?x2xf32>, %k : i tensor<?x2xi32>, %p : p tensor<2xi64>) outs(%o : tensor<?x2xf32>) {
+  ^bb0(%yj: vector<2xf32>, %ki: vector<2xi32>, %pp: vector<2xi64>):
+    %s = keops.select_index %ki, %yj : vector<2xi32>, vector<2xf32>
+    %t = keops.select_index %pp, %s at i : vector<2xi64>, vector<2xf32>
+    keops.yield %t : vector<2xf32>
+  } -> tensor<?x2xf32>
+  return %r : tensor<?x2xf32>
+}

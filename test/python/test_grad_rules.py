@@ -16,6 +16,10 @@ floor, ceil, ...) must give exactly zero.
 Forward mode: the jvp rules are checked the same way through the test-only
 pass -keops-test-jvp, against (F(v + h t) - F(v - h t)) / 2h for a random
 tangent t.
+
+Index variables (range ("int", lo, hi): i64 integers in [lo, hi)) feed
+keops.select_index; they are not differentiated. The one j row has index 0,
+so an index 0 selects and any other does not.
 """
 
 import re
@@ -62,15 +66,16 @@ def evaluate(module, arrays):
 
 
 def module_text(variables, body, yielded, ydim, tail=()):
-    """One `sum over j` reduction of the i variables `variables` (name, dim),
-    plus a one-row j variable, then the i variables `tail`, yielding
-    `yielded` of dimension `ydim`."""
-    allv = list(variables) + [("zz", 1)] + list(tail)
+    """One `sum over j` reduction of the i variables `variables` (name, dim)
+    or (name, dim, element type), plus a one-row j variable, then the i
+    variables `tail`, yielding `yielded` of dimension `ydim`."""
+    allv = [(v[0], v[1], v[2] if len(v) > 2 else "f64")
+            for v in list(variables) + [("zz", 1)] + list(tail)]
     cats = ["i"] * len(variables) + ["j"] + ["i"] * len(tail)
-    fargs = [f"%a{k}: tensor<?x{d}xf64>" for k, (_, d) in enumerate(allv)]
-    ins = ", ".join(f"%a{k} : {c} tensor<?x{d}xf64>"
-                    for k, ((_, d), c) in enumerate(zip(allv, cats)))
-    bb = ", ".join(f"%{n}: vector<{d}xf64>" for n, d in allv)
+    fargs = [f"%a{k}: tensor<?x{d}x{t}>" for k, (_, d, t) in enumerate(allv)]
+    ins = ", ".join(f"%a{k} : {c} tensor<?x{d}x{t}>"
+                    for k, ((_, d, t), c) in enumerate(zip(allv, cats)))
+    bb = ", ".join(f"%{n}: vector<{d}x{t}>" for n, d, t in allv)
     lines = [f"func.func @f({', '.join(fargs)}, %out: tensor<?x{ydim}xf64>)"
              f" -> tensor<?x{ydim}xf64> {{",
              f"  %res = keops.reduce sum over j ins({ins})"
@@ -85,10 +90,21 @@ def module_text(variables, body, yielded, ydim, tail=()):
 
 
 
+def is_index(rg):
+    return rg[0] == "int"
+
+
+def names_of(variables):
+    """(name, dim[, element type]) for module_text."""
+    return [(n, d, "i64") if is_index(rg) else (n, d) for n, d, rg in variables]
+
+
 def draw(variables, rng):
     arrays = []
     for _, d, rg in variables:
-        if rg[0] == "pm":
+        if is_index(rg):
+            a = rng.integers(rg[1], rg[2], (M, d)).astype(np.int64)
+        elif rg[0] == "pm":
             a = rng.uniform(rg[1], rg[2], (M, d)) * rng.choice([-1, 1], (M, d))
         else:
             a = rng.uniform(rg[0], rg[1], (M, d))
@@ -101,11 +117,13 @@ def check_jvp(variables, body, rdim, zero=False, seed=1):
     by dF/dv . t, t the last block argument) against (F(v + h t) -
     F(v - h t)) / 2h, for every variable v."""
     rng = np.random.default_rng(seed)
-    names = [(n, d) for n, d, _ in variables]
+    names = names_of(variables)
     arrays = draw(variables, rng)
     zz = np.zeros((1, 1))
     f_module = expand_grad(module_text(names, body, "%r", rdim))
-    for k, (name, d, _) in enumerate(variables):
+    for k, (name, d, rg) in enumerate(variables):
+        if is_index(rg):
+            continue
         t = rng.normal(size=(M, d))
         plus = [a.copy() for a in arrays]
         minus = [a.copy() for a in arrays]
@@ -132,14 +150,16 @@ def check_case(variables, body, rdim, wrt=None, zero=False, seed=0):
     """variables: (name, dim, (lo, hi)) drawn uniformly in [lo, hi] (or with
     random signs when lo > 0 and the range is given as ('pm', lo, hi))."""
     rng = np.random.default_rng(seed)
-    names = [(n, d) for n, d, _ in variables]
+    names = names_of(variables)
     arrays = draw(variables, rng)
     e = rng.normal(size=(M, rdim))
     zz = np.zeros((1, 1))
     # F at perturbed points, all variables at once.
     f_module = expand_grad(module_text(names, body, "%r", rdim))
     blocks, index = [], []
-    for k, (_, d, _) in enumerate(variables):
+    for k, (_, d, rg) in enumerate(variables):
+        if is_index(rg):
+            continue
         for c in range(d):
             for s in (1.0, -1.0):
                 pert = [a.copy() for a in arrays]
@@ -153,8 +173,8 @@ def check_case(variables, body, rdim, wrt=None, zero=False, seed=0):
     for (k, c, s), fv in zip(index, fvals):
         fd[k][:, c] += s * (fv * e).sum(axis=1) / (2 * H)
     checked = 0
-    for k, (name, d, _) in enumerate(variables):
-        if wrt is not None and name not in wrt:
+    for k, (name, d, rg) in enumerate(variables):
+        if (wrt is not None and name not in wrt) or is_index(rg):
             continue
         gbody = list(body) + [
             f"%g = keops.grad %r wrt %{name}, %ee : vector<{rdim}xf64>,"
@@ -378,6 +398,24 @@ CASES = {
                       " vector<3x{T}>",
                       "%r = arith.mulf %g1, %g1 : vector<3x{T}>"], 3),
 }
+
+# Index variables: keops.select_index is linear in its value (the one j row
+# has index 0: components of %k equal to 0 select).
+IDX = ("int", 0, 2)
+CASES.update({
+    "select_index": ([("k", 3, IDX), ("x", 3, V3)],
+                     ["%r = keops.select_index %k, %x : vector<3xi64>,"
+                      " vector<3x{T}>"], 3),
+    "select_index-product": ([("k", 3, IDX), ("x", 3, V3), ("y", 3, V3)],
+                             ["%p = arith.mulf %x, %y : vector<3x{T}>",
+                              "%s = keops.select_index %k, %p : vector<3xi64>,"
+                              " vector<3x{T}>",
+                              "%r = arith.mulf %s, %x : vector<3x{T}>"], 3),
+    "select_index-exp": ([("x", 2, V3), ("k", 2, IDX)],
+                         ["%e = math.exp %x : vector<2x{T}>",
+                          "%r = keops.select_index %k, %e : vector<2xi64>,"
+                          " vector<2x{T}>"], 2),
+})
 
 ZERO_CASES = {
     "sign": ([("x", 3, ("pm", 0.1, 2.0))], ["%r = keops.sign %x : vector<3x{T}>"], 3),

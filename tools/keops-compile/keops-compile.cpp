@@ -126,7 +126,12 @@ static void describe(llvm::raw_ostream &os, const KernelInfo &info) {
   for (size_t k = 0; k < info.categories.size(); ++k) {
     Category c = info.categories[k];
     os << " *     " << k << ": category " << stringifyCategory(c) << ", D = "
-       << info.inputDims[k] << ", " << floatName(info.elementBits) << ", ";
+       << info.inputDims[k] << ", ";
+    if (info.inputIsInteger[k])
+      os << "int" << info.inputBits[k] << "_t (index variable)";
+    else
+      os << floatName(info.elementBits);
+    os << ", ";
     if (c == Category::P)
       os << info.inputDims[k]
          << (info.inputDims[k] == 1 ? " value\n" : " values\n");

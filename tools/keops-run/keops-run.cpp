@@ -6,9 +6,11 @@
 //
 // Evaluates the function NAME (default: the first func.func) in double
 // precision. Argument K comes from FILE.npy when given, else it is generated
-// from the seed: uniform in [-1, 1), rounded to the argument's element type,
-// with M rows for i variables and N rows for j variables. Outputs are printed
-// and, with --output-dir, written as out<K>.npy.
+// from the seed: uniform in [-1, 1), rounded to the argument's element type
+// (integers uniform in [0, max(M, N)) for index variables), with M rows for
+// i variables and N rows for j variables. Index variables take int32 or
+// int64 .npy files (or integers inline). Outputs are printed and, with
+// --output-dir, written as out<K>.npy.
 //
 //===----------------------------------------------------------------------===//
 
@@ -79,7 +81,7 @@ runCompiled(const runtime::Module &compiled,
             ArrayRef<HostArray> inputs, int64_t keptRows) {
   size_t index = kernelOf.lookup(op);
   const runtime::KernelInfo &info = compiled.kernels()[index];
-  Type elt = cast<ShapedType>(op.getIns()[0].getType()).getElementType();
+  Type elt = op.getElementType();
   auto toBits = [&](double v) -> uint64_t {
     llvm::APFloat f(v);
     bool lost;
@@ -93,10 +95,19 @@ runCompiled(const runtime::Module &compiled,
   std::vector<void *> outPtrs;
   int64_t rows[2] = {-1, -1};
   for (auto [k, a] : llvm::enumerate(inputs)) {
-    std::vector<char> buffer(std::max<size_t>(1, a.data.size() * eltBytes));
+    // Index variables: integers of their width (the interpreter's checks
+    // made sure they fit); float variables: the values rounded to the type.
+    bool isInteger = info.inputIsInteger[k];
+    size_t bytes = info.inputBits[k] / 8;
+    std::vector<char> buffer(std::max<size_t>(1, a.data.size() * bytes));
     for (size_t e = 0; e < a.data.size(); ++e) {
-      uint64_t bits = toBits(a.data[e]);
-      std::memcpy(buffer.data() + e * eltBytes, &bits, eltBytes);
+      // (2^63 stands for INT64_MAX, see the interpreter's checks.)
+      double v = a.data[e];
+      uint64_t bits =
+          !isInteger ? toBits(v)
+          : v >= 0x1p63 ? static_cast<uint64_t>(INT64_MAX)
+                        : static_cast<uint64_t>(static_cast<int64_t>(v));
+      std::memcpy(buffer.data() + e * bytes, &bits, bytes);
     }
     inBuffers.push_back(std::move(buffer));
     Category cat = op.getCategory(k);
@@ -305,9 +316,15 @@ static LogicalResult run(ModuleOp module) {
       FailureOr<std::vector<int64_t>> shape = generatedShape(arg, m, n);
       if (failed(shape))
         return failure();
-      args[index] = HostArray::zeros(*shape, isa<IntegerType>(elt));
+      bool isInteger = isa<IntegerType>(elt);
+      args[index] = HostArray::zeros(*shape, isInteger);
+      // Integers (index variables) are uniform in [0, max(M, N)), so that
+      // they select some rows of either axis.
+      uint64_t range = static_cast<uint64_t>(std::max<int64_t>(1, std::max(m, n)));
       for (double &v : args[index].data)
-        v = static_cast<double>(nextRandom(state) >> 11) * 0x1.0p-52 - 1.0;
+        v = isInteger ? static_cast<double>(nextRandom(state) % range)
+                      : static_cast<double>(nextRandom(state) >> 11) * 0x1.0p-52 -
+                            1.0;
     }
     keops::roundToType(args[index], elt);
   }

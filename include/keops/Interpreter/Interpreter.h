@@ -21,7 +21,8 @@
 namespace mlir::keops {
 
 /// A row-major host array. Values are held in double whatever the IR's
-/// element type; index arrays hold integers (exactly representable).
+/// element type; index arrays (`isIndex`: index outputs, integer inputs) hold
+/// integers, exact up to 2^53 in magnitude.
 struct HostArray {
   std::vector<int64_t> shape;
   std::vector<double> data;
@@ -52,11 +53,12 @@ FailureOr<std::vector<HostArray>>
 interpretFunction(func::FuncOp fn, llvm::ArrayRef<HostArray> args,
                   const ReduceEvaluator &evaluator = nullptr);
 
-/// Evaluates the formula of `op` for one pair: `vars` holds the value of
-/// each variable (block argument); returns the yielded values.
+/// Evaluates the formula of `op` for the pair (i, j): `vars` holds the value
+/// of each variable (block argument), index variables as integral doubles;
+/// returns the yielded values.
 FailureOr<std::vector<std::vector<double>>>
-evaluateFormula(ReduceOp op,
-                llvm::ArrayRef<std::vector<double>> vars);
+evaluateFormula(ReduceOp op, llvm::ArrayRef<std::vector<double>> vars,
+                int64_t i, int64_t j);
 
 /// Rounds every value of `array` to the floating-point type `type`.
 void roundToType(HostArray &array, Type type);

@@ -25,6 +25,8 @@ struct KernelInfo {
   int64_t k = 0;
   std::vector<Category> categories; ///< one per input
   std::vector<int64_t> inputDims;   ///< D of each input
+  std::vector<int> inputBits;       ///< element width of each input
+  std::vector<bool> inputIsInteger; ///< index variables (i32, i64)
   std::vector<int64_t> outputWidths;
   std::vector<bool> outputIsIndex;
   int elementBits = 32;  ///< 16, 32 or 64 (floats)

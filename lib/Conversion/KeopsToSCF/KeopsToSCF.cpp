@@ -54,9 +54,53 @@ FailureOr<double> neutralOf(vector::CombiningKind kind) {
   }
 }
 
+/// The indices of the pair a widened formula is evaluated for: `reduced`,
+/// the reduced index (the inner induction variable, an index), and
+/// `keptStart`, the index of the first of the `lanes` kept rows (lane l is
+/// row keptStart + l).
+struct PairIndices {
+  Value reduced;
+  Value keptStart;
+};
+
+/// keops.select_index on widened values: the compared index as a
+/// vector<D x lanes x iN> (the reduced index broadcast, or the kept rows'
+/// indices), compared with the widened indices, selecting v or +0.
+Value lowerSelectIndex(OpBuilder &b, SelectIndexOp op, Value idx, Value v,
+                       const PairIndices &at, int64_t lanes) {
+  Location loc = op.getLoc();
+  auto idxType = cast<VectorType>(idx.getType());
+  Type intType = idxType.getElementType();
+  auto reduce = cast<ReduceOp>(op->getParentOp());
+  Value current;
+  if (op.getComparedAxis() == reduce.getAxis()) {
+    Value scalar = arith::IndexCastOp::create(b, loc, intType, at.reduced);
+    current = vector::BroadcastOp::create(b, loc, idxType, scalar);
+  } else {
+    auto laneType = VectorType::get({lanes}, intType);
+    SmallVector<Attribute> steps;
+    for (int64_t l = 0; l < lanes; ++l)
+      steps.push_back(IntegerAttr::get(intType, l));
+    Value iota = arith::ConstantOp::create(
+        b, loc, laneType, DenseElementsAttr::get(laneType, steps));
+    Value start = vector::BroadcastOp::create(
+        b, loc, laneType,
+        arith::IndexCastOp::create(b, loc, intType, at.keptStart));
+    Value rows = arith::AddIOp::create(b, loc, start, iota);
+    current = vector::BroadcastOp::create(b, loc, idxType, rows);
+  }
+  Value same = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, idx,
+                                     current);
+  auto vType = cast<VectorType>(v.getType());
+  Value zero = arith::ConstantOp::create(
+      b, loc, vType,
+      DenseElementsAttr::get(vType, FloatAttr::get(vType.getElementType(), 0.0)));
+  return arith::SelectOp::create(b, loc, same, v, zero);
+}
+
 /// Clones one formula op with widened types. Returns the widened results.
 LogicalResult widenOp(OpBuilder &b, Operation *op, IRMapping &map,
-                      int64_t lanes) {
+                      int64_t lanes, const PairIndices &at) {
   Location loc = op->getLoc();
   auto mapped = [&](Value v) { return map.lookup(v); };
   auto result = [&](Value wide) {
@@ -120,6 +164,9 @@ LogicalResult widenOp(OpBuilder &b, Operation *op, IRMapping &map,
                                      ArrayRef<int64_t>{int64_t(k)});
     return result(acc);
   }
+  if (auto sel = dyn_cast<SelectIndexOp>(op))
+    return result(lowerSelectIndex(b, sel, mapped(sel.getIdx()),
+                                   mapped(sel.getV()), at, lanes));
   if (auto bc = dyn_cast<vector::BroadcastOp>(op))
     return result(vector::BroadcastOp::create(b, loc, wideType,
                                               mapped(bc.getSource())));
@@ -175,7 +222,7 @@ LogicalResult hoistFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
   llvm::DenseMap<Operation *, Invariance> invariance = reduce.getInvariance();
   for (Operation &op : body.without_terminator())
     if (invariance.lookup(&op) <= level && !map.contains(op.getResult(0)) &&
-        failed(widenOp(b, &op, map, lanes)))
+        failed(widenOp(b, &op, map, lanes, PairIndices{})))
       return failure();
   return success();
 }
@@ -185,13 +232,15 @@ LogicalResult hoistFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
 FailureOr<SmallVector<Value>> widenFormula(OpBuilder &b, ReduceOp reduce,
                                            ArrayRef<Value> vars,
                                            int64_t lanes,
+                                           const PairIndices &at,
                                            const IRMapping &hoisted) {
   Block &body = reduce.getFormula().front();
   IRMapping map = hoisted;
   for (auto [arg, v] : llvm::zip(body.getArguments(), vars))
     map.map(arg, v);
   for (Operation &op : body.without_terminator())
-    if (!map.contains(op.getResult(0)) && failed(widenOp(b, &op, map, lanes)))
+    if (!map.contains(op.getResult(0)) &&
+        failed(widenOp(b, &op, map, lanes, at)))
       return failure();
   SmallVector<Value> out;
   for (Value v : reduce.getYield().getValues())
@@ -244,7 +293,7 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
   {
     Location loc = op.getLoc();
     OpBuilder b(op);
-    Type elt = cast<ShapedType>(op.getIns()[0].getType()).getElementType();
+    Type elt = op.getElementType();
     int64_t L = lanes > 0 ? lanes
                           : std::max<int64_t>(1, 512 / elt.getIntOrFloatBitWidth());
     int64_t U = std::max<int64_t>(1, blocks);
@@ -280,6 +329,22 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
         vars[index] = broadcastRow(b, loc, in, ValueRange{c0},
                                    cast<MemRefType>(in.getType()).getDimSize(0), L);
 
+    // The index of the first kept row of these memrefs: 0, or the row
+    // offset of output #0 when it is a view of rows [begin, end) of a larger
+    // array (the kernels of keops-outline-kernels), so that
+    // keops.select_index compares with the rows' indices in the whole array.
+    Value keptBase = c0;
+    bool needsKeptIndex = false;
+    op.getFormula().walk([&](SelectIndexOp sel) {
+      needsKeptIndex |= sel.getComparedAxis() != op.getAxis();
+    });
+    if (needsKeptIndex) {
+      auto meta = memref::ExtractStridedMetadataOp::create(b, loc,
+                                                           op.getOuts()[0]);
+      Value stride = arith::MaxSIOp::create(b, loc, meta.getStrides()[0], c1);
+      keptBase = arith::DivSIOp::create(b, loc, meta.getOffset(), stride);
+    }
+
     // Formula ops of parameters and constants only: once per reduction.
     IRMapping perReduction;
     if (failed(hoistFormula(b, op, vars, L, Invariance::Reduction,
@@ -292,11 +357,14 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
     Value i0 = outer.getInductionVar();
 
     // Kept variables, one set per block.
-    SmallVector<Value> rowStart;
+    SmallVector<Value> rowStart, keptStart;
     SmallVector<SmallVector<Value>> blockVars(U, vars);
     for (int64_t u = 0; u < U; ++u) {
       rowStart.push_back(arith::AddIOp::create(
           b, loc, i0, arith::ConstantIndexOp::create(b, loc, u * L)));
+      keptStart.push_back(
+          needsKeptIndex ? arith::AddIOp::create(b, loc, keptBase, rowStart[u])
+                         : rowStart[u]);
       for (auto [index, in] : llvm::enumerate(op.getIns()))
         if (op.getCategory(index) == op.getKeptCategory())
           blockVars[u][index] = readRows(b, loc, in, rowStart[u], L);
@@ -334,8 +402,9 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
         for (auto [index, v] : llvm::enumerate(reducedVars))
           if (v)
             args[index] = v;
+        PairIndices at{j, keptStart[u]};
         FailureOr<SmallVector<Value>> f =
-            widenFormula(ib, op, args, L, perRow[u]);
+            widenFormula(ib, op, args, L, at, perRow[u]);
         if (failed(f))
           return failure();
         ValueRange s = inner.getRegionIterArgs().slice(u * stateSize, stateSize);

@@ -4,8 +4,9 @@
 // (keops ops included) at the builder's insertion point. Pointwise ops give
 // their partial derivatives; ops with a dimension-1 result get their jvp from
 // their vjp with cotangent 1 (jvp = sum_k <grad_k, t_k>); products are
-// multilinear. sign, step, round, cmp, argmax, argmin and one_hot are
-// piecewise constant: zero derivative almost everywhere (null cotangents).
+// multilinear; select_index is linear in its value. sign, step, round, cmp,
+// argmax, argmin and one_hot are piecewise constant: zero derivative almost
+// everywhere (null cotangents).
 //
 //===----------------------------------------------------------------------===//
 
@@ -353,3 +354,19 @@ SmallVector<Value> KronOp::vjp(OpBuilder &b, ArrayRef<Value> cts) {
           TensorDotOp::create(b, getLoc(), c, getLhs(), cs, ls, aAxes, all)};
 }
 KEOPS_MULTILINEAR_JVP(KronOp)
+
+//===----------------------------------------------------------------------===//
+// Index variables: a selection, linear in v; the indices get no gradient.
+//===----------------------------------------------------------------------===//
+
+SmallVector<Value> SelectIndexOp::vjp(OpBuilder &b, ArrayRef<Value> cts) {
+  if (!cts[0])
+    return {Value(), Value()};
+  return {Value(), SelectIndexOp::create(b, getLoc(), getIdx(), cts[0],
+                                         getAxisAttr())};
+}
+Value SelectIndexOp::jvp(OpBuilder &b, ArrayRef<Value> ts) {
+  if (!ts[1])
+    return {};
+  return SelectIndexOp::create(b, getLoc(), getIdx(), ts[1], getAxisAttr());
+}

@@ -283,3 +283,22 @@ LogicalResult GradOp::verify() {
     return emitOpError() << "needs a variable of the formula's element type";
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Index variables
+//===----------------------------------------------------------------------===//
+
+Axis SelectIndexOp::getComparedAxis() {
+  if (std::optional<Axis> axis = getAxis())
+    return *axis;
+  return cast<ReduceOp>((*this)->getParentOp()).getAxis();
+}
+
+LogicalResult SelectIndexOp::verify() {
+  int64_t d = formulaDim(getIdx()), dv = formulaDim(getV());
+  if (d != dv)
+    return emitOpError() << "selects with " << d << " indices the "
+                         << dv << " components of a vector; both must have "
+                            "the same dimension";
+  return success();
+}

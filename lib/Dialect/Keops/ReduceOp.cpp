@@ -56,6 +56,19 @@ Category ReduceOp::getCategory(unsigned index) {
   return cast<CategoryAttr>(getCategories()[index]).getValue();
 }
 
+FloatType ReduceOp::getElementType() {
+  for (Value in : getIns())
+    if (auto shaped = dyn_cast<ShapedType>(in.getType()))
+      if (auto ft = dyn_cast<FloatType>(shaped.getElementType()))
+        return ft;
+  return {};
+}
+
+bool ReduceOp::isIntegerInput(unsigned index) {
+  auto shaped = dyn_cast<ShapedType>(getIns()[index].getType());
+  return shaped && isa<IntegerType>(shaped.getElementType());
+}
+
 YieldOp ReduceOp::getYield() {
   return cast<YieldOp>(getFormula().front().getTerminator());
 }
@@ -342,8 +355,9 @@ LogicalResult ReduceOp::verify() {
     return emitOpError() << "needs at least one input variable";
 
   // Inputs: i/j variables are rows x D arrays, parameters D-vectors, all with
-  // one floating-point element type.
+  // one floating-point element type, but for index variables (i32, i64).
   Type elementType;
+  int64_t firstFloat = -1;
   int64_t rows[2] = {ShapedType::kDynamic, ShapedType::kDynamic};
   std::string rowsBy[2];
   bool hasCategory[3] = {false, false, false};
@@ -372,15 +386,22 @@ LogicalResult ReduceOp::verify() {
                            << dim << "; it must be in [1, " << kMaxFormulaDim
                            << "]";
     Type elt = type.getElementType();
-    if (!elt.isF16() && !elt.isF32() && !elt.isF64())
+    if (elt.isSignlessInteger(32) || elt.isSignlessInteger(64)) {
+      // An index variable: only keops.select_index may use it.
+    } else if (!elt.isF16() && !elt.isF32() && !elt.isF64()) {
       return emitOpError() << "input #" << index
-                           << " must hold f16, f32 or f64 values, got " << elt;
-    if (!elementType)
+                           << " must hold f16, f32 or f64 values (or i32 or "
+                              "i64 indices), got "
+                           << elt;
+    } else if (!elementType) {
       elementType = elt;
-    else if (elt != elementType)
+      firstFloat = index;
+    } else if (elt != elementType) {
       return emitOpError() << "input #" << index << " has element type "
-                           << elt << " but input #0 has " << elementType
-                           << "; all variables share one element type";
+                           << elt << " but input #" << firstFloat << " has "
+                           << elementType
+                           << "; all float variables share one element type";
+    }
     if (cat != Category::P) {
       int c = static_cast<int>(cat);
       if (failed(checkExtent(*this, rows[c], rowsBy[c], type.getDimSize(0),
@@ -390,6 +411,10 @@ LogicalResult ReduceOp::verify() {
         return failure();
     }
   }
+  if (!elementType)
+    return emitOpError() << "needs at least one floating-point input "
+                            "variable (f16, f32 or f64), whose type is that "
+                            "of the formula; all inputs are index variables";
   if (!hasCategory[static_cast<int>(getReducedCategory())])
     return emitOpError() << "a reduction over "
                          << stringifyAxis(getAxis()) << " needs at least one "
@@ -456,6 +481,28 @@ LogicalResult ReduceOp::verify() {
   } else if (!getResults().empty()) {
     return emitOpError() << "with memref outputs, the op has no results";
   }
+
+  // Index variables are no formula values: keops.select_index compares them
+  // with the current index, and nothing else may use them. Checked here,
+  // before the formula's ops are verified, so that this message comes first
+  // (an arith or keops op would only say that its operand is no float).
+  Region &formula = getFormula();
+  if (formula.empty())
+    return success();
+  Block &body = formula.front();
+  for (auto [index, arg] : llvm::enumerate(body.getArguments())) {
+    if (index >= getIns().size() || !isIntegerInput(index))
+      continue;
+    for (OpOperand &use : arg.getUses()) {
+      if (isa<SelectIndexOp>(use.getOwner()) && use.getOperandNumber() == 0)
+        continue;
+      return use.getOwner()->emitOpError()
+             << "uses index variable #" << index << " (" << arg.getType()
+             << ") as operand #" << use.getOperandNumber()
+             << "; an index variable may only be the first operand of "
+                "keops.select_index";
+    }
+  }
   return success();
 }
 
@@ -469,7 +516,7 @@ LogicalResult ReduceOp::verifyRegions() {
     return emitOpError() << "the formula has " << body.getNumArguments()
                          << " block arguments for " << getIns().size()
                          << " inputs";
-  Type elementType = cast<ShapedType>(getIns()[0].getType()).getElementType();
+  Type elementType = getElementType();
   for (auto [index, arg] : llvm::enumerate(body.getArguments())) {
     VectorType want = variableType(getIns()[index].getType());
     if (arg.getType() != want)

@@ -1,6 +1,7 @@
-// Three kernels for the keops-compile tests: K nearest neighbours over j
-// (f32, int32 indices), a max over i with a parameter (f64, int64 indices),
-// and a function holding two reductions.
+// Kernels for the keops-compile tests: K nearest neighbours over j (f32,
+// int32 indices), a max over i with a parameter (f64, int64 indices), a
+// function holding two reductions, and one with index variables (a gather
+// over j and a scatter-add over i).
 func.func @knn(%x: tensor<?x2xf32>, %y: tensor<?x2xf32>, %v: tensor<?x3xf32>,
                %i: tensor<?x3xi32>) -> (tensor<?x3xf32>, tensor<?x3xi32>) {
   %r:2 = keops.reduce kmin_argkmin k = 3 over j
@@ -44,4 +45,26 @@ func.func @pair(%x: tensor<?x2xf32>, %y: tensor<?x2xf32>, %s: tensor<?x2xf32>,
     keops.yield %d : vector<1xf32>
   } -> tensor<?x1xf32>
   return %sum, %lse : tensor<?x2xf32>, tensor<?x1xf32>
+}
+
+func.func @gather(%v: tensor<?x2xf32>, %idx: tensor<?x2xi32>, %g: tensor<?x2xf32>,
+                  %w: tensor<?x1xf32>, %to: tensor<?x1xi64>, %s: tensor<?x1xf32>)
+    -> (tensor<?x2xf32>, tensor<?x1xf32>) {
+  // g_i = v[idx_i] (component by component): a sum over j of the selected v_j.
+  %gather = keops.reduce sum over j
+      ins(%v : j tensor<?x2xf32>, %idx : i tensor<?x2xi32>)
+      outs(%g : tensor<?x2xf32>) {
+  ^bb0(%vj: vector<2xf32>, %ki: vector<2xi32>):
+    %r = keops.select_index %ki, %vj : vector<2xi32>, vector<2xf32>
+    keops.yield %r : vector<2xf32>
+  } -> tensor<?x2xf32>
+  // s_j = sum of the w_i with to_i = j: a sum over i compared with j.
+  %scatter = keops.reduce sum over i
+      ins(%w : i tensor<?x1xf32>, %to : i tensor<?x1xi64>)
+      outs(%s : tensor<?x1xf32>) {
+  ^bb0(%wi: vector<1xf32>, %ti: vector<1xi64>):
+    %r = keops.select_index %ti, %wi at j : vector<1xi64>, vector<1xf32>
+    keops.yield %r : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %gather, %scatter : tensor<?x2xf32>, tensor<?x1xf32>
 }

@@ -66,6 +66,43 @@ int main(void) {
   printf("pair status %d %d, error below 1e-5: %s, threads identical: %s\n",
          st1, st3, worst < 1e-5 ? "yes" : "no", same ? "yes" : "no");
 
+  /* gather kernel 0: g_i = v[idx_i] componentwise; out-of-range indices
+     select nothing. */
+  float gv[] = {1, 10, 2, 20, 3, 30}, gg[8];
+  int32_t gi[] = {0, 2, 2, -1, 1, 3, 2, 0};
+  const void *gatherIn[] = {gv, gi};
+  void *gatherOut[] = {gg};
+  status = t_gather_kernel0_run(gatherIn, gatherOut, 4, 3);
+  printf("gather status %d:", status);
+  for (int k = 0; k < 8; ++k)
+    printf(" %g", gg[k]);
+  printf("\n");
+
+  /* gather kernel 1: s_j = sum of the w_i with to_i = j, 1000 rows of j over
+     3 threads (ranges that start past row 0) and on one thread. */
+  enum { SM = 300, SN = 1000 };
+  float sw[SM], *ss1 = malloc(sizeof(float) * SN), *ss3 = malloc(sizeof(float) * SN);
+  int64_t sto[SM];
+  for (int i = 0; i < SM; ++i) {
+    sw[i] = (float)(i % 7 + 1);
+    sto[i] = (int64_t)((i * 37) % 1100) - 50; /* some below 0 or past N */
+  }
+  const void *scatterIn[] = {sw, sto};
+  void *scatter1[] = {ss1}, *scatter3[] = {ss3};
+  int sst1 = t_gather_kernel1_run(scatterIn, scatter1, SM, SN);
+  int sst3 = t_gather_kernel1_run_threads(scatterIn, scatter3, SM, SN, 3);
+  int sok = 1;
+  for (int j = 0; j < SN; ++j) {
+    float ref = 0;
+    for (int i = 0; i < SM; ++i)
+      if (sto[i] == j)
+        ref += sw[i];
+    sok &= ss1[j] == ref && ss3[j] == ref;
+  }
+  printf("scatter status %d %d, exact: %s\n", sst1, sst3, sok ? "yes" : "no");
+  free(ss1);
+  free(ss3);
+
   /* Invalid arguments: a status, nothing computed. */
   const void *nullEntry[] = {x, NULL};
   printf("null inputs %d\n", t_knn_kernel0_run(NULL, knnOut, 2, 4));

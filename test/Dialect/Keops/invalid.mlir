@@ -256,8 +256,10 @@ func.func @vector_parameter(%x: tensor<?x3xf32>, %p: vector<3xf32>, %o: tensor<?
 
 // -----
 
-func.func @integer_input(%x: tensor<?x3xi32>, %o: tensor<?x3xi32>) -> tensor<?x3xi32> {
-  // expected-error @+1 {{'keops.reduce' op input #0 must hold f16, f32 or f64 values, got 'i32'}}
+// i32 and i64 inputs are index variables, but the formula's float type
+// comes from the float variables: there must be one.
+func.func @integer_inputs_only(%x: tensor<?x3xi32>, %o: tensor<?x3xi32>) -> tensor<?x3xi32> {
+  // expected-error @+1 {{'keops.reduce' op needs at least one floating-point input variable (f16, f32 or f64), whose type is that of the formula; all inputs are index variables}}
   %r = keops.reduce sum over j ins(%x : j tensor<?x3xi32>) outs(%o : tensor<?x3xi32>) {
   ^bb0(%a: vector<3xi32>):
     keops.yield %a : vector<3xi32>
@@ -267,8 +269,106 @@ func.func @integer_input(%x: tensor<?x3xi32>, %o: tensor<?x3xi32>) -> tensor<?x3
 
 // -----
 
+func.func @integer_inputs_only_constant(%y: tensor<?x3xi64>, %idx: tensor<?x3xi64>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{'keops.reduce' op needs at least one floating-point input variable}}
+  %r = keops.reduce sum over j ins(%y : j tensor<?x3xi64>, %idx : i tensor<?x3xi64>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%b: vector<3xi64>, %k: vector<3xi64>):
+    %c = arith.constant dense<1.0> : vector<3xf32>
+    %s = keops.select_index %k, %c : vector<3xi64>, vector<3xf32>
+    keops.yield %s : vector<3xf32>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}
+
+// -----
+
+// Index variables are i32 or i64.
+func.func @i8_index_input(%y: tensor<?x3xf32>, %idx: tensor<?x3xi8>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{'keops.reduce' op input #1 must hold f16, f32 or f64 values (or i32 or i64 indices), got 'i8'}}
+  %r = keops.reduce sum over j ins(%y : j tensor<?x3xf32>, %idx : i tensor<?x3xi8>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%b: vector<3xf32>, %k: vector<3xi8>):
+    keops.yield %b : vector<3xf32>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @unsigned_index_input(%y: tensor<?x3xf32>, %idx: tensor<?x3xui32>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{'keops.reduce' op input #1 must hold f16, f32 or f64 values (or i32 or i64 indices), got 'ui32'}}
+  %r = keops.reduce sum over j ins(%y : j tensor<?x3xf32>, %idx : i tensor<?x3xui32>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%b: vector<3xf32>, %k: vector<3xui32>):
+    keops.yield %b : vector<3xf32>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}
+
+// -----
+
+// An index variable is no formula value: any use but as the indices of
+// keops.select_index is an error of keops.reduce, reported before the op's
+// own operand checks.
+func.func @index_variable_in_arith(%y: tensor<?x3xf32>, %idx: tensor<?x3xi32>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over j ins(%y : j tensor<?x3xf32>, %idx : i tensor<?x3xi32>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%b: vector<3xf32>, %k: vector<3xi32>):
+    // expected-error @+1 {{'arith.uitofp' op uses index variable #1 ('vector<3xi32>') as operand #0; an index variable may only be the first operand of keops.select_index}}
+    %f = arith.uitofp %k : vector<3xi32> to vector<3xf32>
+    keops.yield %f : vector<3xf32>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @index_variable_in_keops_op(%y: tensor<?x3xf32>, %idx: tensor<?x3xi64>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over j ins(%y : j tensor<?x3xf32>, %idx : i tensor<?x3xi64>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%b: vector<3xf32>, %k: vector<3xi64>):
+    // expected-error @+1 {{'keops.relu' op uses index variable #1 ('vector<3xi64>') as operand #0; an index variable may only be the first operand of keops.select_index}}
+    %s = keops.relu %k : vector<3xi64>
+    keops.yield %b : vector<3xf32>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @index_variable_selected(%y: tensor<?x3xf32>, %idx: tensor<?x3xi32>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over j ins(%y : j tensor<?x3xf32>, %idx : i tensor<?x3xi32>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%b: vector<3xf32>, %k: vector<3xi32>):
+    // expected-error @+1 {{'keops.select_index' op uses index variable #1 ('vector<3xi32>') as operand #1; an index variable may only be the first operand of keops.select_index}}
+    %s = keops.select_index %k, %k : vector<3xi32>, vector<3xi32>
+    keops.yield %b : vector<3xf32>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @index_variable_yielded(%y: tensor<?x3xf32>, %idx: tensor<?x3xi64>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over j ins(%y : j tensor<?x3xf32>, %idx : i tensor<?x3xi64>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%b: vector<3xf32>, %k: vector<3xi64>):
+    // expected-error @+1 {{'keops.yield' op uses index variable #1 ('vector<3xi64>') as operand #0}}
+    keops.yield %k : vector<3xi64>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @index_variable_differentiated(%y: tensor<?x3xf32>, %idx: tensor<?x3xi64>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over j ins(%y : j tensor<?x3xf32>, %idx : i tensor<?x3xi64>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%b: vector<3xf32>, %k: vector<3xi64>):
+    // expected-error @+1 {{'keops.grad' op uses index variable #1 ('vector<3xi64>') as operand #1}}
+    %g = keops.grad %b wrt %k, %b : vector<3xf32>, vector<3xi64>
+    keops.yield %b : vector<3xf32>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}
+
+// -----
+
 func.func @bf16_input(%x: tensor<?x3xbf16>, %o: tensor<?x3xbf16>) -> tensor<?x3xbf16> {
-  // expected-error @+1 {{'keops.reduce' op input #0 must hold f16, f32 or f64 values, got 'bf16'}}
+  // expected-error @+1 {{'keops.reduce' op input #0 must hold f16, f32 or f64 values (or i32 or i64 indices), got 'bf16'}}
   %r = keops.reduce sum over j ins(%x : j tensor<?x3xbf16>) outs(%o : tensor<?x3xbf16>) {
   ^bb0(%a: vector<3xbf16>):
     %c = arith.constant dense<1.0> : vector<3xf32>
@@ -280,7 +380,7 @@ func.func @bf16_input(%x: tensor<?x3xbf16>, %o: tensor<?x3xbf16>) -> tensor<?x3x
 // -----
 
 func.func @mixed_element_types(%x: tensor<?x3xf32>, %y: tensor<?x3xf64>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
-  // expected-error @+1 {{'keops.reduce' op input #1 has element type 'f64' but input #0 has 'f32'; all variables share one element type}}
+  // expected-error @+1 {{'keops.reduce' op input #1 has element type 'f64' but input #0 has 'f32'; all float variables share one element type}}
   %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf64>) outs(%o : tensor<?x3xf32>) {
   ^bb0(%a: vector<3xf32>, %b: vector<3xf64>):
     keops.yield %a : vector<3xf32>
@@ -1582,4 +1682,53 @@ func.func @k_not_integer(%x: tensor<?x3xf32>, %o: tensor<?x6xf32>) -> tensor<?x6
     keops.yield %a : vector<3xf32>
   } -> tensor<?x6xf32>
   return %r : tensor<?x6xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// keops.select_index
+//===----------------------------------------------------------------------===//
+
+func.func @select_index_dims(%y: tensor<?x3xf32>, %idx: tensor<?x2xi32>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over j ins(%y : j tensor<?x3xf32>, %idx : i tensor<?x2xi32>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%b: vector<3xf32>, %k: vector<2xi32>):
+    // expected-error @+1 {{'keops.select_index' op selects with 2 indices the 3 components of a vector; both must have the same dimension}}
+    %s = keops.select_index %k, %b : vector<2xi32>, vector<3xf32>
+    keops.yield %s : vector<3xf32>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @select_index_float_indices(%y: tensor<?x3xf32>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over j ins(%y : j tensor<?x3xf32>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%b: vector<3xf32>):
+    // expected-error @+1 {{'keops.select_index' op operand #0 must be vector of 32-bit signless integer or 64-bit signless integer values of ranks 1, but got 'vector<3xf32>'}}
+    %s = keops.select_index %b, %b : vector<3xf32>, vector<3xf32>
+    keops.yield %s : vector<3xf32>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @select_index_outside_reduce(%k: vector<3xi64>, %v: vector<3xf32>) -> vector<3xf32> {
+  // expected-error @+1 {{'keops.select_index' op expects parent op 'keops.reduce'}}
+  %s = keops.select_index %k, %v : vector<3xi64>, vector<3xf32>
+  return %s : vector<3xf32>
+}
+
+// -----
+
+func.func @select_index_bad_axis(%y: tensor<?x3xf32>, %idx: tensor<?x3xi64>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over j ins(%y : j tensor<?x3xf32>, %idx : i tensor<?x3xi64>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%b: vector<3xf32>, %k: vector<3xi64>):
+    // expected-error @+2 {{expected ::mlir::keops::Axis to be one of: i, j}}
+    // expected-error @+1 {{failed to parse Keops_AxisAttr parameter 'value'}}
+    %s = keops.select_index %k, %b at k : vector<3xi64>, vector<3xf32>
+    keops.yield %s : vector<3xf32>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
 }

@@ -728,3 +728,41 @@ func.func @at_the_bound(%x: tensor<?x1xf32>, %y: tensor<?x256xf32>, %p: tensor<6
   }
   return
 }
+
+// Index variables (i32 or i64, any category) and keops.select_index, with the
+// reduced index (default) or an explicit axis. The float variables give the
+// formula's element type.
+// CHECK-LABEL: func.func @select_index(
+// CHECK: %{{.*}} = keops.reduce sum over j ins(%{{[a-z0-9]+}} : j tensor<?x3xf64>, %{{[a-z0-9]+}} : i tensor<?x3xi32>, %{{[a-z0-9]+}} : j tensor<?x3xi64>, %{{[a-z0-9]+}} : p tensor<3xi64>) outs(%{{[a-z0-9]+}} : tensor<?x3xf64>) {
+// CHECK-NEXT: ^bb0(%[[V:[a-z0-9_]+]]: vector<3xf64>, %[[I:[a-z0-9_]+]]: vector<3xi32>, %[[J:[a-z0-9_]+]]: vector<3xi64>, %[[P:[a-z0-9_]+]]: vector<3xi64>):
+// CHECK-NEXT: %[[S0:.+]] = keops.select_index %[[I]], %[[V]] : vector<3xi32>, vector<3xf64>
+// CHECK-NEXT: %[[S1:.+]] = keops.select_index %[[J]], %[[S0]] at i : vector<3xi64>, vector<3xf64>
+// CHECK-NEXT: %[[S2:.+]] = keops.select_index %[[P]], %[[S1]] at j : vector<3xi64>, vector<3xf64>
+// CHECK-NEXT: %[[S3:.+]] = keops.select_index %[[I]], %[[S2]] : vector<3xi32>, vector<3xf64>
+// CHECK-NEXT: keops.yield %[[S3]] : vector<3xf64>
+// CHECK-NEXT: } -> tensor<?x3xf64>
+// CHECK: keops.reduce min_argmin over i ins(%{{[a-z0-9]+}} : i memref<?x2xi32>, %{{[a-z0-9]+}} : p memref<2xf16>) outs(%{{[a-z0-9]+}} : memref<?x2xf16>, %{{[a-z0-9]+}} : memref<?x2xi64>) {
+// CHECK-NEXT: ^bb0(%[[K:[a-z0-9_]+]]: vector<2xi32>, %[[W:[a-z0-9_]+]]: vector<2xf16>):
+// CHECK-NEXT: %[[S4:.+]] = keops.select_index %[[K]], %[[W]] at j : vector<2xi32>, vector<2xf16>
+// CHECK-NEXT: keops.yield %[[S4]] : vector<2xf16>
+// GENERIC-LABEL: sym_name = "select_index"
+// GENERIC: "keops.select_index"(%{{.*}}, %{{.*}}) : (vector<3xi32>, vector<3xf64>) -> vector<3xf64>
+// GENERIC: "keops.select_index"(%{{.*}}, %{{.*}}) <{axis = #keops<axis i>}> : (vector<3xi64>, vector<3xf64>) -> vector<3xf64>
+// GENERIC: "keops.select_index"(%{{.*}}, %{{.*}}) <{axis = #keops<axis j>}> : (vector<3xi64>, vector<3xf64>) -> vector<3xf64>
+func.func @select_index(%v: tensor<?x3xf64>, %i: tensor<?x3xi32>, %j: tensor<?x3xi64>, %p: tensor<3xi64>, %o: tensor<?x3xf64>,
+                        %k: memref<?x2xi32>, %w: memref<2xf16>, %m: memref<?x2xf16>, %n: memref<?x2xi64>) -> tensor<?x3xf64> {
+  %r = keops.reduce sum over j ins(%v : j tensor<?x3xf64>, %i : i tensor<?x3xi32>, %j : j tensor<?x3xi64>, %p : p tensor<3xi64>) outs(%o : tensor<?x3xf64>) {
+  ^bb0(%a: vector<3xf64>, %b: vector<3xi32>, %c: vector<3xi64>, %d: vector<3xi64>):
+    %0 = keops.select_index %b, %a : vector<3xi32>, vector<3xf64>
+    %1 = keops.select_index %c, %0 at i : vector<3xi64>, vector<3xf64>
+    %2 = keops.select_index %d, %1 at j : vector<3xi64>, vector<3xf64>
+    %3 = keops.select_index %b, %2 : vector<3xi32>, vector<3xf64>
+    keops.yield %3 : vector<3xf64>
+  } -> tensor<?x3xf64>
+  keops.reduce min_argmin over i ins(%k : i memref<?x2xi32>, %w : p memref<2xf16>) outs(%m : memref<?x2xf16>, %n : memref<?x2xi64>) {
+  ^bb0(%a: vector<2xi32>, %b: vector<2xf16>):
+    %0 = keops.select_index %a, %b at j : vector<2xi32>, vector<2xf16>
+    keops.yield %0 : vector<2xf16>
+  }
+  return %r : tensor<?x3xf64>
+}
