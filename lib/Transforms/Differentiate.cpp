@@ -96,7 +96,23 @@ struct ReductionRule {
                                    /*yielded*/, Value /*cotangent*/,
                                    ArrayRef<Value> /*extras*/)>
       cotangents;
+  /// Optionally restricts the gradient formula of one pair (min kinds: to
+  /// the selected pairs, so that no other term can bring a NaN).
+  std::function<Value(OpBuilder &, Location, Value /*gradient*/,
+                      ArrayRef<Value> /*extras*/)>
+      mask;
 };
+
+/// Whether the `extras` index vector selects the current pair in any
+/// component: a formula value c >= 0 where it does, c < 0 elsewhere.
+Value anySelected(OpBuilder &b, Location loc, Value idx, Axis axis,
+                  Type elt) {
+  auto type = VectorType::get({dimOf(idx)}, elt);
+  Value hits = SelectIndexOp::create(b, loc, idx, splat(b, loc, type, 1.0),
+                                     AxisAttr::get(b.getContext(), axis));
+  return arith::SubFOp::create(b, loc, SumOp::create(b, loc, hits),
+                               splat(b, loc, VectorType::get({1}, elt), 0.5));
+}
 
 /// A logsumexp reduction over the forward's formula, yielding its first value
 /// only: the log of the softmax normalizer.
@@ -177,9 +193,72 @@ FailureOr<ReductionRule> ruleFor(OpBuilder &b, ReduceOp forward,
     return rule;
   }
 
+  case ReductionKind::MinArgMin:
+  case ReductionKind::MaxArgMax:
+  case ReductionKind::KMinArgKMin: {
+    // Only the selected terms count: out_i = f(x_i, y_{idx_i}) component by
+    // component (K blocks of components for kmin). The index output of the
+    // forward reduction says which; the reduced index is compared with it.
+    Axis axis = forward.getAxis();
+    int64_t k = forward.getK() ? static_cast<int64_t>(*forward.getK()) : 1;
+    rule.extraInputs.push_back(forward.getResult(1));
+    rule.cotangents = [=](OpBuilder &b, Location loc, ArrayRef<Value> ys,
+                          Value e, ArrayRef<Value> ex) -> SmallVector<Value> {
+      Value selected = SelectIndexOp::create(b, loc, ex[0], e,
+                                             AxisAttr::get(b.getContext(), axis));
+      int64_t d = dimOf(ys[0]);
+      Value cot = slice(b, loc, selected, 0, d);
+      for (int64_t r = 1; r < k; ++r)
+        cot = arith::AddFOp::create(b, loc, cot, slice(b, loc, selected, r * d, d));
+      return {ys[0], cot};
+    };
+    rule.mask = [=](OpBuilder &b, Location loc, Value g,
+                    ArrayRef<Value> ex) -> Value {
+      Type elt = vecType(g).getElementType();
+      Value c = broadcastTo(b, loc, anySelected(b, loc, ex[0], axis, elt),
+                            dimOf(g));
+      return IfElseOp::create(b, loc, c, g, splat(b, loc, vecType(g), 0.0));
+    };
+    return rule;
+  }
+
   default:
     return failure();
   }
+}
+
+/// The variant of a min, max or kmin reduction that also writes indices,
+/// replacing it: gradients go through the selected terms.
+ReduceOp withIndices(ReduceOp op) {
+  ReductionKind kind;
+  switch (op.getKind()) {
+  case ReductionKind::Min: kind = ReductionKind::MinArgMin; break;
+  case ReductionKind::Max: kind = ReductionKind::MaxArgMax; break;
+  case ReductionKind::KMin: kind = ReductionKind::KMinArgKMin; break;
+  default: return op;
+  }
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value values = op.getOuts()[0];
+  auto type = cast<RankedTensorType>(values.getType());
+  SmallVector<Value> dyn;
+  if (type.isDynamicDim(0))
+    dyn.push_back(tensor::DimOp::create(b, loc, values, 0));
+  Value indices = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                          b.getI64Type(), dyn);
+  SmallVector<Category> categories;
+  for (unsigned k = 0; k < op.getIns().size(); ++k)
+    categories.push_back(op.getCategory(k));
+  std::optional<int64_t> k;
+  if (op.getK())
+    k = static_cast<int64_t>(*op.getK());
+  auto replacement =
+      ReduceOp::create(b, loc, kind, op.getAxis(), op.getIns(), categories,
+                       ValueRange{values, indices}, k);
+  replacement.getFormula().takeBody(op.getFormula());
+  op.getResult(0).replaceAllUsesWith(replacement.getResult(0));
+  op.erase();
+  return replacement;
 }
 
 //===----------------------------------------------------------------------===//
@@ -276,7 +355,10 @@ struct Differentiator {
       }
       grads.push_back(g);
     }
-    YieldOp::create(fb, loc, ValueRange{concat(fb, loc, grads)});
+    Value packed = concat(fb, loc, grads);
+    if (rule.mask)
+      packed = rule.mask(fb, loc, packed, extras);
+    YieldOp::create(fb, loc, ValueRange{packed});
     return reduce.getResult(0);
   }
 
@@ -355,6 +437,7 @@ struct Differentiator {
       op.erase();
       return success();
     }
+    forward = withIndices(forward);
     FailureOr<ReductionRule> r =
         ruleFor(b, forward, column,
                 cast<RankedTensorType>(op.getForward().getType()).getDimSize(1));

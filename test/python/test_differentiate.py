@@ -65,10 +65,18 @@ def np_reduce(kind, axis, x, y, b, p):
         return f.min(1, keepdims=True)
     if kind in ("max", "max_argmax"):
         return f.max(1, keepdims=True)
+    if kind in ("kmin", "kmin_argkmin"):
+        return np.sort(f, axis=1)[:, :K]
     raise ValueError(kind)
 
 
+K = 3
+INDEXED = ("min_argmin", "max_argmax", "kmin_argkmin")
+
+
 def width(kind):
+    if kind in ("kmin", "kmin_argkmin"):
+        return K
     return 3 if kind in ("logsumexp_w", "sumsoftmaxweight") else 1
 
 
@@ -80,10 +88,13 @@ def module(kind, axis, wrt, dtype="f64"):
     """
     t = dtype
     op = "logsumexp" if kind == "logsumexp_w" else kind
-    yields = "%f, %w : vector<1x{T}>, vector<3x{T}>" if width(kind) == 3 else "%f : vector<1x{T}>"
+    if kind.startswith("kmin"):
+        op += f" k = {K}"
+    two = kind in ("logsumexp_w", "sumsoftmaxweight")
+    yields = "%f, %w : vector<1x{T}>, vector<3x{T}>" if two else "%f : vector<1x{T}>"
     w = width(kind)
     ty = lambda c, d: f"tensor<{d}x{t}>" if c == "p" else f"tensor<?x{d}x{t}>"
-    outs = [f"tensor<?x{w}x{t}>"] + (["tensor<?x1xi64>"] if kind.endswith("arg" + kind[:3]) else [])
+    outs = [f"tensor<?x{w}x{t}>"] + ([f"tensor<?x{w}xi64>"] if kind in INDEXED else [])
     args = [f"%A{n}: {ty(c, d)}" for n, c, d in VARS]
     args += [f"%o{k}: {o}" for k, o in enumerate(outs)] + [f"%e: tensor<?x{w}x{t}>"]
     ins = ", ".join(f"%A{n} : {c} {ty(c, d)}" for n, c, d in VARS)
@@ -124,8 +135,8 @@ def inputs(kind, axis, arrays, e):
     M, N = arrays[0].shape[0], arrays[1].shape[0]
     rows = M if axis == "j" else N
     outs = [np.zeros((rows, width(kind)))]
-    if kind.endswith("arg" + kind[:3]):
-        outs.append(np.zeros((rows, 1), dtype=np.int64))
+    if kind in INDEXED:
+        outs.append(np.zeros((rows, width(kind)), dtype=np.int64))
     return arrays + outs + [e]
 
 
@@ -157,6 +168,51 @@ def test_any_subset_and_order_of_inputs(wrt):
     for g, k in zip(grads, wrt):
         np.testing.assert_allclose(g, finite_differences("sum", "j", arrays, e, k),
                                    rtol=1e-6, atol=1e-7)
+
+
+SELECTING = ["min", "max", "min_argmin", "max_argmax", "kmin", "kmin_argkmin"]
+
+
+@pytest.mark.parametrize("axis", ["j", "i"])
+@pytest.mark.parametrize("kind", SELECTING)
+def test_gradient_through_the_selected_terms(kind, axis):
+    # Away from ties min and K-min are smooth: their finite differences are
+    # the gradients of the selected terms.
+    rng = np.random.default_rng(hash((kind, axis, 1)) % 2**32)
+    arrays = draw(5, 7, rng)
+    rows = 5 if axis == "j" else 7
+    e = rng.normal(size=(rows, width(kind)))
+    grads = evaluate(module(kind, axis, [0, 1, 2, 3]), inputs(kind, axis, arrays, e))
+    for k, g in enumerate(grads):
+        want = finite_differences(kind, axis, arrays, e, k)
+        np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-7,
+                                   err_msg=f"gradient w.r.t. {VARS[k][0]}")
+
+
+def test_min_gradient_ignores_nan_in_unselected_terms():
+    # f = log(x - y): NaN wherever y > x, but the minimum over j of a row
+    # with some y < x is finite, and so is its gradient.
+    text = """
+func.func @f(%x: tensor<?x1xf64>, %y: tensor<?x1xf64>, %o: tensor<?x1xf64>, %e: tensor<?x1xf64>)
+    -> (tensor<?x1xf64>, tensor<?x1xf64>) {
+  %r = keops.reduce min over j ins(%x : i tensor<?x1xf64>, %y : j tensor<?x1xf64>) outs(%o : tensor<?x1xf64>) {
+  ^bb0(%a: vector<1xf64>, %b: vector<1xf64>):
+    %d = arith.subf %a, %b : vector<1xf64>
+    %l = math.log %d : vector<1xf64>
+    keops.yield %l : vector<1xf64>
+  } -> tensor<?x1xf64>
+  %gx, %gy = keops.reduce_grad %r wrt [0, 1], %e : tensor<?x1xf64>, tensor<?x1xf64> -> tensor<?x1xf64>, tensor<?x1xf64>
+  return %gx, %gy : tensor<?x1xf64>, tensor<?x1xf64>
+}
+"""
+    x = np.array([[3.0], [5.0]])
+    y = np.array([[1.0], [4.5], [9.0]])
+    e = np.array([[1.0], [2.0]])
+    gx, gy = evaluate(text, [x, y, np.zeros((2, 1)), e])
+    # Row 0: min over {log 2, log(-1.5)=nan, log(-6)=nan}: NaN compares larger
+    # than numbers, so j = 0 is selected; row 1: log(0.5) at j = 1.
+    np.testing.assert_allclose(gx[:, 0], [1 / 2, 2 / 0.5])
+    np.testing.assert_allclose(gy[:, 0], [-1 / 2, -2 / 0.5, 0.0])
 
 
 def test_argmin_has_zero_gradient():
@@ -237,7 +293,8 @@ def run_cpu(text, arrays, dtype):
 
 @pytest.mark.parametrize("dtype", ["f32", "f64"])
 @pytest.mark.parametrize("kind,axis", [("sum", "j"), ("sum", "i"), ("logsumexp_w", "j"),
-                                       ("sumsoftmaxweight", "i")])
+                                       ("sumsoftmaxweight", "i"), ("min", "j"),
+                                       ("max_argmax", "i"), ("kmin", "j"), ("kmin_argkmin", "i")])
 def test_cpu_kernels_match_the_interpreter(kind, axis, dtype):
     rng = np.random.default_rng(5)
     M, N = 37, 70  # not multiples of the vector widths

@@ -75,7 +75,7 @@ YieldOp ReduceOp::getYield() {
 
 /// Formula ops whose value depends on the current index of the reduced axis,
 /// not only on their operands.
-static bool readsReducedIndex(Operation *op) { return false; }
+static bool readsReducedIndex(Operation *op) { return isa<SelectIndexOp>(op); }
 
 llvm::DenseMap<Operation *, ReduceOp::Invariance> ReduceOp::getInvariance() {
   Block &body = getFormula().front();
