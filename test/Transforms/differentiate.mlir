@@ -133,3 +133,57 @@ func.func @argmin(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xi64>,
   %gx = keops.reduce_grad %r wrt [0], %e : tensor<?x1xi64>, tensor<?x1xf32> -> tensor<?x3xf32>
   return %gx : tensor<?x3xf32>
 }
+
+// -----
+
+// min_argmin: the cotangent reaches the selected term only, through the
+// forward's index output (a new i input); the whole term is zero elsewhere,
+// so that no unselected pair can contribute a NaN. For y (a reduction over
+// i) the index is compared with j, the rows of that reduction.
+// CHECK-LABEL: func.func @min_argmin
+// CHECK-SAME: (%[[X:.+]]: tensor<?x2xf64>, %[[Y:.+]]: tensor<?x2xf64>, %[[O:.+]]: tensor<?x2xf64>, %[[I:.+]]: tensor<?x2xi64>, %[[E:.+]]: tensor<?x2xf64>)
+// CHECK: %[[R:.+]]:2 = keops.reduce min_argmin over j
+// CHECK: keops.reduce sum over j ins(%[[X]] : i tensor<?x2xf64>, %[[Y]] : j tensor<?x2xf64>, %[[E]] : i tensor<?x2xf64>, %[[R]]#1 : i tensor<?x2xi64>)
+// CHECK: ^bb0(%[[XI:.+]]: vector<2xf64>, %{{.+}}: vector<2xf64>, %[[EI:.+]]: vector<2xf64>, %[[IDX:.+]]: vector<2xi64>):
+// CHECK: %[[F:.+]] = arith.mulf
+// CHECK-NEXT: %[[C:.+]] = keops.select_index %[[IDX]], %[[EI]] at j : vector<2xi64>, vector<2xf64>
+// CHECK-NEXT: %[[G:.+]] = keops.grad %[[F]] wrt %[[XI]], %[[C]] : vector<2xf64>, vector<2xf64>
+// CHECK-NEXT: %[[ONE:.+]] = arith.constant dense<1.000000e+00> : vector<2xf64>
+// CHECK-NEXT: %[[HIT:.+]] = keops.select_index %[[IDX]], %[[ONE]] at j
+// CHECK: %[[N:.+]] = keops.sum %[[HIT]] : vector<2xf64>
+// CHECK-NEXT: %[[COND:.+]] = arith.subf %[[N]], %{{.+}} : vector<1xf64>
+// CHECK-NEXT: %[[CB:.+]] = vector.broadcast %[[COND]] : vector<1xf64> to vector<2xf64>
+// CHECK: %[[MASKED:.+]] = keops.ifelse %[[CB]], %[[G]], %{{.+}} : vector<2xf64>
+// CHECK-NEXT: keops.yield %[[MASKED]]
+// CHECK: keops.reduce sum over i ins(%[[X]] : i tensor<?x2xf64>, %[[Y]] : j tensor<?x2xf64>, %[[E]] : i tensor<?x2xf64>, %[[R]]#1 : i tensor<?x2xi64>)
+// CHECK: keops.select_index %{{.+}}, %{{.+}} at j
+func.func @min_argmin(%x: tensor<?x2xf64>, %y: tensor<?x2xf64>, %o: tensor<?x2xf64>, %i: tensor<?x2xi64>, %e: tensor<?x2xf64>) -> (tensor<?x2xf64>, tensor<?x2xf64>) {
+  %r:2 = keops.reduce min_argmin over j ins(%x : i tensor<?x2xf64>, %y : j tensor<?x2xf64>) outs(%o : tensor<?x2xf64>, %i : tensor<?x2xi64>) {
+  ^bb0(%a: vector<2xf64>, %b: vector<2xf64>):
+    %d = arith.subf %a, %b : vector<2xf64>
+    %s = math.sin %d : vector<2xf64>
+    %p = arith.mulf %s, %b : vector<2xf64>
+    keops.yield %p : vector<2xf64>
+  } -> tensor<?x2xf64>, tensor<?x2xi64>
+  %gx, %gy = keops.reduce_grad %r#0 wrt [0, 1], %e : tensor<?x2xf64>, tensor<?x2xf64> -> tensor<?x2xf64>, tensor<?x2xf64>
+  return %gx, %gy : tensor<?x2xf64>, tensor<?x2xf64>
+}
+
+// -----
+
+// A min reduction is replaced by its min_argmin variant, whose indices the
+// gradient reads; the values keep their uses.
+// CHECK-LABEL: func.func @min
+// CHECK: %[[IDX:.+]] = tensor.empty(%{{.+}}) : tensor<?x1xi64>
+// CHECK: %[[R:.+]]:2 = keops.reduce min_argmin over j ins({{.*}}) outs(%{{.+}} : tensor<?x1xf32>, %[[IDX]] : tensor<?x1xi64>)
+// CHECK: keops.reduce sum over j {{.*}}, %[[R]]#1 : i tensor<?x1xi64>)
+// CHECK: return %[[R]]#0,
+func.func @min(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>, %e: tensor<?x1xf32>) -> (tensor<?x1xf32>, tensor<?x3xf32>) {
+  %r = keops.reduce min over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>) {
+  ^bb0(%a: vector<3xf32>, %b: vector<3xf32>):
+    %d = keops.sqdist %a, %b : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xf32>
+  %gx = keops.reduce_grad %r wrt [0], %e : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x3xf32>
+  return %r, %gx : tensor<?x1xf32>, tensor<?x3xf32>
+}
