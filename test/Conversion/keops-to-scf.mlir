@@ -172,8 +172,12 @@ func.func @hoisted(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %p: memref<1xf32>, 
     %xp = arith.mulf %sx, %pe : vector<1xf32>
     %v = arith.mulf %xp, %yj : vector<1xf32>
     keops.yield %v : vector<1xf32>
+  }
+  return
+}
 
 // -----
+
 // keops.select_index over j: the indices of a kept variable are read like
 // float ones (vector<D x lanes x i32>), the reduced index j is cast to i32
 // and broadcast, and the comparison selects v or +0.
