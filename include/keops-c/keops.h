@@ -74,6 +74,30 @@ keops_status keops_run(keops_module module, int64_t kernel,
                        const void *const *inputs, void *const *outputs,
                        int64_t M, int64_t N);
 
+/* Whole functions: each function of the module with its reductions run in
+ * order (a function holding keops.reduce_grad runs its gradient
+ * reductions), temporaries allocated and freed by the call, its results
+ * copied out. Functions are numbered in module order. */
+int64_t keops_num_functions(keops_module module);
+const char *keops_function_name(keops_module module, int64_t function);
+/* Numbers of arguments and results. */
+keops_status keops_function_signature(keops_module module, int64_t function,
+                                      int64_t *num_args, int64_t *num_results);
+/* Shape and element type of a result when argument k has arg_rows[k] rows
+ * (ignored for 1-D arguments): rows x cols (rows = 1 and one_dim = 1 for a
+ * 1-D result); bits and is_integer as for kernel inputs. Pointers may be
+ * NULL. */
+keops_status keops_function_result(keops_module module, int64_t function,
+                                   int64_t result, const int64_t *arg_rows,
+                                   int64_t *rows, int64_t *cols, int *bits,
+                                   int *is_integer, int *one_dim);
+/* Runs a function: args[k] points to argument k (row-major; an argument that
+ * is only an output shape may be NULL), results[k] to result k. */
+keops_status keops_run_function(keops_module module, int64_t function,
+                                const void *const *args,
+                                const int64_t *arg_rows,
+                                void *const *results);
+
 /* Threads used by keops_run (default: KEOPS_NUM_THREADS, else all cores);
  * 0 restores the default. */
 void keops_set_num_threads(int threads);

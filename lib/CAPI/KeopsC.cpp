@@ -142,6 +142,95 @@ keops_status keops_run(keops_module module, int64_t kernel,
   return KEOPS_OK;
 }
 
+int64_t keops_num_functions(keops_module module) {
+  return module ? module->module->functions().size() : 0;
+}
+
+const char *keops_function_name(keops_module module, int64_t function) {
+  if (!module || function < 0 ||
+      size_t(function) >= module->module->functions().size())
+    return nullptr;
+  return module->module->functions()[function].name.c_str();
+}
+
+static const FunctionPlan *planOf(keops_module module, int64_t function,
+                                  const char *caller) {
+  if (!module) {
+    fail(std::string(caller) + ": null module");
+    return nullptr;
+  }
+  if (function < 0 || size_t(function) >= module->module->functions().size()) {
+    fail(std::string(caller) + ": function index " + std::to_string(function) +
+         " out of range (" +
+         std::to_string(module->module->functions().size()) + " functions)");
+    return nullptr;
+  }
+  return &module->module->functions()[function];
+}
+
+keops_status keops_function_signature(keops_module module, int64_t function,
+                                      int64_t *num_args,
+                                      int64_t *num_results) {
+  const FunctionPlan *plan =
+      planOf(module, function, "keops_function_signature");
+  if (!plan)
+    return KEOPS_ERROR;
+  int64_t args = 0;
+  for (const FunctionPlan::Array &a : plan->arrays)
+    args += a.argument >= 0;
+  if (num_args)
+    *num_args = args;
+  if (num_results)
+    *num_results = plan->results.size();
+  return KEOPS_OK;
+}
+
+keops_status keops_function_result(keops_module module, int64_t function,
+                                   int64_t result, const int64_t *arg_rows,
+                                   int64_t *rows, int64_t *cols, int *bits,
+                                   int *is_integer, int *one_dim) {
+  const FunctionPlan *plan = planOf(module, function, "keops_function_result");
+  if (!plan)
+    return KEOPS_ERROR;
+  if (!arg_rows)
+    return fail("keops_function_result: null arg_rows");
+  if (result < 0)
+    return fail("keops_function_result: negative result index");
+  int64_t r = 0, c = 0;
+  std::string error =
+      module->module->resultShape(function, result, arg_rows, r, c);
+  if (!error.empty())
+    return fail("keops_function_result: " + error);
+  const FunctionPlan::Result &res = plan->results[result];
+  const FunctionPlan::Array &array = plan->arrays[res.array];
+  if (rows)
+    *rows = r;
+  if (cols)
+    *cols = c;
+  if (bits)
+    *bits = array.bits;
+  if (is_integer)
+    *is_integer = array.isInteger;
+  if (one_dim)
+    *one_dim = res.oneDim;
+  return KEOPS_OK;
+}
+
+keops_status keops_run_function(keops_module module, int64_t function,
+                                const void *const *args,
+                                const int64_t *arg_rows,
+                                void *const *results) {
+  if (!planOf(module, function, "keops_run_function"))
+    return KEOPS_ERROR;
+  if (!args || !arg_rows || !results)
+    return fail("keops_run_function: null array of arguments, rows or results");
+  std::string error =
+      module->module->runFunction(function, args, arg_rows, results);
+  if (!error.empty())
+    return fail("keops_run_function: " + error);
+  return KEOPS_OK;
+}
+
 void keops_set_num_threads(int threads) { setNumThreads(threads); }
 int keops_get_num_threads(void) { return numThreads(); }
 

@@ -13,6 +13,7 @@
 
 #include "keops/Runtime/Runtime.h"
 #include "keops/Transforms/Pipelines.h"
+#include "FunctionPlan.h"
 #include "ObjectCache.h"
 
 #include <dlfcn.h>
@@ -362,7 +363,7 @@ struct Compiler::Impl {
                 llvm::toString(address.takeError());
         return nullptr;
       }
-      module->functions.push_back(address->toPtr<Module::KernelFn>());
+      module->kernelFns.push_back(address->toPtr<Module::KernelFn>());
     }
     module->infos = std::move(infos);
     return module;
@@ -399,6 +400,8 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
     error = "the module holds no keops.reduce";
     return nullptr;
   }
+  // Before the lowering, which replaces the functions by their kernels.
+  std::vector<FunctionPlan> plans = buildFunctionPlans(*module);
   std::string key = impl->cacheKey(*module, options);
   auto hit = impl->memoryCache.find(key);
   if (hit != impl->memoryCache.end()) {
@@ -415,8 +418,10 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
     llvm::errs() << "keops: disk cache hit " << key.substr(0, 16) << "\n";
   }
   std::shared_ptr<Module> loaded = impl->load(object, std::move(infos), error);
-  if (loaded)
+  if (loaded) {
+    loaded->plans = std::move(plans);
     impl->memoryCache[key] = loaded;
+  }
   return loaded;
 }
 

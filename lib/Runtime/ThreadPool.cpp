@@ -142,7 +142,7 @@ std::string Module::run(size_t index, const void *const *inputs,
   int64_t cols = info.axis == Axis::J ? n : m;
   if (rows == 0)
     return "";
-  KernelFn fn = functions[index];
+  KernelFn fn = kernelFns[index];
   // Chunks of whole register blocks, about 4 per thread, and enough work per
   // chunk (pairs) to pay for waking a thread.
   int threads = numThreads();

@@ -50,6 +50,16 @@ def _load():
     lib.keops_run.argtypes = [vp, i64, ctypes.POINTER(vp), ctypes.POINTER(vp), i64, i64]
     lib.keops_run.restype = ctypes.c_int
     lib.keops_last_error.restype = ctypes.c_char_p
+    lib.keops_num_functions.argtypes = [vp]
+    lib.keops_num_functions.restype = i64
+    lib.keops_function_name.argtypes = [vp, i64]
+    lib.keops_function_name.restype = ctypes.c_char_p
+    lib.keops_function_signature.argtypes = [vp, i64, i64p, i64p]
+    lib.keops_function_signature.restype = ctypes.c_int
+    lib.keops_function_result.argtypes = [vp, i64, i64, i64p, i64p, i64p, i32p, i32p, i32p]
+    lib.keops_function_result.restype = ctypes.c_int
+    lib.keops_run_function.argtypes = [vp, i64, ctypes.POINTER(vp), i64p, ctypes.POINTER(vp)]
+    lib.keops_run_function.restype = ctypes.c_int
     lib.keops_set_num_threads.argtypes = [ctypes.c_int]
     lib.keops_get_num_threads.restype = ctypes.c_int
     _lib = lib
@@ -176,6 +186,55 @@ class Kernel:
         return outputs
 
 
+class Function:
+    """A whole function of a compiled module: its reductions (gradient
+    reductions included) run in order, temporaries handled by the runtime."""
+
+    def __init__(self, module, index):
+        lib = _load()
+        self._module, self.index = module, index
+        self.name = lib.keops_function_name(module._handle, index).decode()
+        na, nr = ctypes.c_int64(), ctypes.c_int64()
+        if lib.keops_function_signature(module._handle, index, ctypes.byref(na), ctypes.byref(nr)) != 0:
+            raise KeopsError(lib.keops_last_error().decode())
+        self.num_args, self.num_results = na.value, nr.value
+
+    def __call__(self, *args):
+        """Runs the function; `args` are NumPy arrays (or None for arguments
+        that only give an output shape: pass an int, their number of rows).
+        Returns the results as NumPy arrays."""
+        if len(args) != self.num_args:
+            raise ValueError(f"{self.name} takes {self.num_args} arguments, got {len(args)}")
+        lib = _load()
+        rows = (ctypes.c_int64 * max(1, len(args)))()
+        ptrs = (ctypes.c_void_p * max(1, len(args)))()
+        keep = []
+        for k, a in enumerate(args):
+            if a is None or isinstance(a, (int, np.integer)):
+                rows[k] = int(a or 0)
+                continue
+            a = np.ascontiguousarray(a)
+            keep.append(a)
+            rows[k] = a.shape[0] if a.ndim == 2 else 1
+            ptrs[k] = a.ctypes.data
+        results = []
+        for r in range(self.num_results):
+            nrow, ncol = ctypes.c_int64(), ctypes.c_int64()
+            bits, is_int, one_dim = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
+            if lib.keops_function_result(self._module._handle, self.index, r, rows,
+                                         ctypes.byref(nrow), ctypes.byref(ncol), ctypes.byref(bits),
+                                         ctypes.byref(is_int), ctypes.byref(one_dim)) != 0:
+                raise KeopsError(lib.keops_last_error().decode())
+            dtype = ({32: np.int32, 64: np.int64} if is_int.value else
+                     {16: np.float16, 32: np.float32, 64: np.float64})[bits.value]
+            shape = (ncol.value,) if one_dim.value else (nrow.value, ncol.value)
+            results.append(np.zeros(shape, dtype))
+        outs = (ctypes.c_void_p * max(1, len(results)))(*[o.ctypes.data for o in results])
+        if lib.keops_run_function(self._module._handle, self.index, ptrs, rows, outs) != 0:
+            raise KeopsError(lib.keops_last_error().decode())
+        return results
+
+
 class CompiledModule:
     """A module of keops reductions compiled for the host CPU."""
 
@@ -189,6 +248,8 @@ class CompiledModule:
             raise KeopsError(lib.keops_last_error().decode())
         self._handle = handle
         self.kernels = [Kernel(self, k) for k in range(lib.keops_num_kernels(handle))]
+        self.functions = {f.name: f for f in
+                          (Function(self, k) for k in range(lib.keops_num_functions(handle)))}
 
     def __del__(self):
         if getattr(self, "_handle", None) and _lib is not None:

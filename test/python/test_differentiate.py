@@ -308,3 +308,30 @@ def test_cpu_kernels_match_the_interpreter(kind, axis, dtype):
     for g, r in zip(got, ref):
         assert g.shape == r.shape
         np.testing.assert_allclose(g, r, rtol=tol, atol=tol * np.abs(r).max())
+
+
+@pytest.mark.parametrize("kind,axis", [("sum", "j"), ("sumsoftmaxweight", "i"), ("kmin", "j")])
+def test_whole_gradient_functions_through_the_runtime(kind, axis):
+    # keops_run_function: the runtime runs the forward, the gradient
+    # reductions and the parameter sums in order, and returns the slices.
+    from keops._capi import CompiledModule
+    rng = np.random.default_rng(9)
+    arrays = draw(33, 50, rng)
+    e = rng.normal(size=(33 if axis == "j" else 50, width(kind)))
+    ins = inputs(kind, axis, arrays, e)
+    ref = evaluate(module(kind, axis, [0, 1, 2, 3]), ins)
+    fn = CompiledModule(module(kind, axis, [0, 1, 2, 3])).functions["f"]
+    got = fn(*ins[:4], ins[4].shape[0], ins[5])
+    for g, r in zip(got, ref):
+        assert g.shape == r.shape and g.dtype == np.float64
+        np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12)
+
+
+def test_run_function_errors():
+    from keops._capi import CompiledModule, KeopsError
+    mod = CompiledModule(module("sum", "j", [0]))
+    fn = mod.functions["f"]
+    with pytest.raises(ValueError, match="takes 6 arguments"):
+        fn(1, 2)
+    with pytest.raises(KeopsError, match="argument #0 is read by a reduction but is a null pointer"):
+        fn(None, np.zeros((4, 2)), np.zeros((4, 1)), np.zeros(1), 3, np.zeros((3, 1)))

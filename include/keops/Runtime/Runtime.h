@@ -44,6 +44,44 @@ struct CompileOptions {
   std::string symbolPrefix;
 };
 
+/// How to run a whole function of a module: its reductions' kernels in
+/// program order, on the function's arguments and on temporaries, then its
+/// results copied out. Built from the differentiated module, so that a
+/// function holding `keops.reduce_grad` runs its gradient reductions.
+struct FunctionPlan {
+  /// An array: function argument `argument`, or a temporary the run
+  /// allocates with the rows of array `rowsOf` (or `staticRows`).
+  struct Array {
+    int64_t argument = -1;
+    int64_t rowsOf = -1;
+    int64_t staticRows = 0;
+    int64_t width = 0; ///< columns; the length of a 1-D array
+    bool oneDim = false;
+    int bits = 32;
+    bool isInteger = false;
+    bool zero = false; ///< a temporary filled with zeros
+  };
+  /// A kernel launch on arrays.
+  struct Step {
+    size_t kernel;
+    std::vector<int64_t> inputs, outputs;
+  };
+  /// A result: columns [column, column + width) of an array (a 1-D result
+  /// is the first row).
+  struct Result {
+    int64_t array;
+    int64_t column = 0;
+    int64_t width = 0;
+    bool oneDim = false;
+  };
+  std::string name;
+  std::vector<Array> arrays; ///< arguments first, in order
+  std::vector<Step> steps;
+  std::vector<Result> results;
+  /// Set when the function holds something the plan cannot run.
+  std::string unsupported;
+};
+
 class ThreadPool;
 
 /// A compiled module: its kernels, loaded in the process.
@@ -57,12 +95,26 @@ public:
   std::string run(size_t index, const void *const *inputs,
                   void *const *outputs, int64_t m, int64_t n) const;
 
+  const std::vector<FunctionPlan> &functions() const { return plans; }
+  /// Rows and columns of result `result` of function `function` for
+  /// arguments with `argRows` rows each (ignored for 1-D arguments).
+  std::string resultShape(size_t function, size_t result,
+                          const int64_t *argRows, int64_t &rows,
+                          int64_t &cols) const;
+  /// Runs function `function`: `args` point to its arguments (those only
+  /// used for their number of rows may be null), `argRows` gives their rows,
+  /// `results` point to arrays of the shapes resultShape() gives. Returns an
+  /// error message, empty on success.
+  std::string runFunction(size_t function, const void *const *args,
+                          const int64_t *argRows, void *const *results) const;
+
 private:
   friend class Compiler;
+  std::vector<FunctionPlan> plans;
   using KernelFn = void (*)(const void *const *, void *const *, int64_t,
                             int64_t, int64_t, int64_t);
   std::vector<KernelInfo> infos;
-  std::vector<KernelFn> functions;
+  std::vector<KernelFn> kernelFns;
   std::shared_ptr<void> owner; ///< keeps the JIT'd code alive
 };
 
