@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cstring>
@@ -166,6 +167,21 @@ FunctionPlan buildPlan(func::FuncOp fn, size_t firstKernel) {
           fail(other, "is not supported by the runtime outside a formula");
         });
   }
+  // Reductions nothing reads are not run: a gradient function that also
+  // holds its forward reduction (which sum gradients do not read) costs only
+  // its gradient reductions.
+  llvm::DenseSet<int64_t> needed;
+  for (const FunctionPlan::Result &r : plan.results)
+    needed.insert(r.array);
+  std::vector<FunctionPlan::Step> live;
+  for (auto step = plan.steps.rbegin(); step != plan.steps.rend(); ++step) {
+    if (llvm::none_of(step->outputs,
+                      [&](int64_t a) { return needed.contains(a); }))
+      continue;
+    needed.insert(step->inputs.begin(), step->inputs.end());
+    live.insert(live.begin(), *step);
+  }
+  plan.steps = std::move(live);
   return plan;
 }
 
