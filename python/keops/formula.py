@@ -335,13 +335,20 @@ for _name in ("sum", "max", "min", "argmax", "argmin", "sqnorm2", "norm2"):
     OPS[_name] = _feature("keops." + _name)
 
 
-def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected=None):
+def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected=None,
+                   extra_args=(), epilogue=None):
     """The MLIR text of `func.func @name` holding one keops.reduce of kind
     `kind` over `axis` ("i" or "j"): the formula is roots[0]; roots[1], if
     any, is the second yielded value (logsumexp's weight, sumsoftmaxweight's
     value). The function takes the formula's variables (in the order of
-    `collect(roots)`), then one output tensor per result, and returns the
-    filled outputs. dtype: "float32", "float64" or "float16"."""
+    `collect(roots)`: %a0, %a1, ...), then one output tensor per result
+    (%o0, ...), then `extra_args` ("%name: type" strings), and returns the
+    filled outputs. dtype: "float32", "float64" or "float16".
+
+    `epilogue(results, types)`, if given, receives the SSA names of the
+    reduction's results (%r#0, ...) and their types, and returns (lines,
+    [(value, type), ...]): ops to print after the reduction and what the
+    function returns instead (e.g. a keops.reduce_grad of the results)."""
     T = ELEMENT_TYPES[dtype]
     nodes, variables, _ = collected or collect(roots)
     em = Emitter(T)
@@ -364,6 +371,7 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
                  for w, idx in zip(widths, KINDS[kind])]
     fargs = ["%%a%d: %s" % (n, shaped(v._cat, v.ndim)) for n, v in enumerate(variables)]
     fargs += ["%%o%d: %s" % (n, t) for n, t in enumerate(out_types)]
+    fargs += list(extra_args)
     ins = ", ".join("%%a%d : %s %s" % (n, CATEGORY_NAMES[v._cat], shaped(v._cat, v.ndim))
                     for n, v in enumerate(variables))
     outs = ", ".join("%%o%d : %s" % (n, t) for n, t in enumerate(out_types))
@@ -372,15 +380,46 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
     types = ", ".join(out_types)
     yields = ", ".join(values[id(r)] for r in roots)
     ytypes = ", ".join(em.vt(r.ndim) for r in roots)
+    results = ["%%r#%d" % n for n in range(len(out_types))]
+    after, returns = [], list(zip(results, out_types))
+    if epilogue is not None:
+        after, returns = epilogue(results, out_types)
+    rtypes = ", ".join(t for _, t in returns)
     lines = [
-        "func.func @%s(%s) -> (%s) {" % (name, ", ".join(fargs), types),
+        "func.func @%s(%s) -> (%s) {" % (name, ", ".join(fargs), rtypes),
         "  %%r:%d = keops.reduce %s%s over %s ins(%s) outs(%s) {"
         % (len(out_types), kind, kk, axis, ins, outs),
         "  ^bb0(%s):" % bbargs,
         *em.lines,
         "    keops.yield %s : %s" % (yields, ytypes),
         "  } -> %s" % types,
-        "  return %s : %s" % (", ".join("%%r#%d" % n for n in range(len(out_types))), types),
+        *["  " + line for line in after],
+        "  return %s : %s" % (", ".join(v for v, _ in returns), rtypes),
         "}",
     ]
     return "\n".join(lines) + "\n"
+
+
+class Node:
+    """A formula node without data (what a Plan keeps of its formula)."""
+
+    __slots__ = ("_op", "_args", "_attrs", "ndim", "_cat", "_sym")
+
+    def __init__(self, op, args, attrs, ndim, cat=None, sym=None):
+        self._op, self._args, self._attrs, self.ndim = op, args, attrs, ndim
+        self._cat, self._sym = cat, sym
+
+
+def strip(roots, collected):
+    """(roots, collected) rebuilt from Node objects: the structure of a
+    formula without its data (plans are cached; they must not keep arrays
+    alive)."""
+    nodes, variables, key = collected
+    mapped = {}
+    for node in list(nodes) + list(variables):   # variables: also a dummy one
+        if id(node) in mapped:
+            continue
+        mapped[id(node)] = Node(node._op, tuple(mapped[id(a)] for a in node._args),
+                                node._attrs, node.ndim, node._cat, node._sym)
+    return (tuple(mapped[id(r)] for r in roots),
+            ([mapped[id(n)] for n in nodes], [mapped[id(v)] for v in variables], key))

@@ -146,7 +146,12 @@ class FormulaParser:
             tree = ast.parse(text.strip(), mode="eval")
         except SyntaxError as e:
             raise ValueError(f"cannot parse formula {text!r}: {e.msg}") from None
-        result = self.visit(tree.body)
+        try:
+            result = self.visit(tree.body)
+        except ValueError as e:
+            if str(e).startswith("formula "):
+                raise
+            raise self.error(str(e)) from None
         if not isinstance(result, LazyTensor):
             result = LazyTensor(result)
         return result

@@ -365,7 +365,9 @@ class LazyTensor:
         return self._node("powf", (self, other), self.ndim)
 
     def __rpow__(self, other):
-        return self._lt(other) ** self
+        base = self._lt(other)
+        self._check_dims("**", (base.ndim, self.ndim))
+        return self._node("powf", (base, self), max(base.ndim, self.ndim))
 
     def power(self, other):
         return self ** other
@@ -665,6 +667,9 @@ class LazyTensor:
     def _reduction(self, kind, axis, dim, k=None, weight=None, call=True, **kwargs):
         if axis is None:
             axis = dim
+        if axis is None:
+            name = {"kmin": "Kmin", "argkmin": "argKmin", "kmin_argkmin": "Kmin_argKmin"}.get(kind, kind)
+            raise ValueError(f"{name} needs axis= (or dim=): 0 reduces over i, 1 over j")
         if axis not in (0, 1) or isinstance(axis, bool):
             raise ValueError(f"axis={axis!r}: a reduction is over axis 0 (over i) or 1 "
                              "(over j)" + ("; axis -1 (or 2) is the vector dimension"

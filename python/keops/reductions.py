@@ -86,13 +86,15 @@ class Plan:
 
     __slots__ = ("key", "kind", "axis", "k", "dtype", "options", "mlir",
                  "kernel", "widths", "out_dtypes", "variables", "fdim", "wdim",
-                 "_run")
+                 "roots", "collected", "_run")
 
     def __init__(self, key, roots, collected, kind, axis, k, dtype, options):
         self.key = key
         self.kind, self.axis, self.k = kind, axis, k
         self.dtype = dtype
         self.options = options
+        # the formula's structure, without its data
+        self.roots, self.collected = fm.strip(roots, collected)
         # (category, dimension) of each input, in kernel order
         self.variables = [(v._cat, v.ndim) for v in collected[1]]
         self.fdim = roots[0].ndim
@@ -104,6 +106,13 @@ class Plan:
         self._run = self.kernel.run
         self.widths = self.kernel.output_widths
         self.out_dtypes = ["int64" if idx else dtype for idx in fm.KINDS[kind]]
+
+    def emit(self, name="reduction", extra_args=(), epilogue=None):
+        """The forward function again, with a name, extra arguments and
+        ops after the reduction (see formula.reduction_mlir)."""
+        return fm.reduction_mlir(self.roots, self.kind, "ij"[self.axis], self.dtype, k=self.k,
+                                 name=name, collected=self.collected,
+                                 extra_args=extra_args, epilogue=epilogue)
 
     def run(self, fw, inputs, M, N, out=None):
         """Runs the kernel on `inputs` (arrays in kernel order) and returns
@@ -268,7 +277,11 @@ class Reduction:
         syms = {}
         for v in variables:
             if v._sym is not None:
-                syms.setdefault(v._sym, (v._cat, v.ndim))
+                seen = syms.setdefault(v._sym, (v._cat, v.ndim))
+                if seen != (v._cat, v.ndim):
+                    raise ValueError(
+                        f"variable {v._sym} is used as {'Vi Vj Pm'.split()[seen[0]]}({seen[1]}) "
+                        f"and as {'Vi Vj Pm'.split()[v._cat]}({v.ndim})")
         if declared is None:
             declared = syms
         for index, (cat, dim) in syms.items():
