@@ -87,7 +87,7 @@ def address(x):
     return x.data_ptr()
 
 
-def empty(fw, shape, dtype, device=None):
+def empty(fw, shape, dtype):
     if fw == "torch":
         torch = sys.modules["torch"]
         return torch.empty(shape, dtype=getattr(torch, dtype))

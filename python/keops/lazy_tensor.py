@@ -280,11 +280,8 @@ class LazyTensor:
         for node in nodes:
             if node._op == "var":
                 continue
-            args = [names[id(a)] for a in node._args]
-            attrs = [] if node._op != "const" else [repr(node._attrs[0])]
-            if node._op not in ("const",):
-                attrs = [repr(a) for a in node._attrs]
-            names[id(node)] = f"{node._op}({', '.join(args + attrs)})"
+            args = [names[id(a)] for a in node._args] + [repr(a) for a in node._attrs]
+            names[id(node)] = f"{node._op}({', '.join(args)})"
         return names[id(self)]
 
     # -- arithmetic ---------------------------------------------------------
