@@ -8,6 +8,7 @@ independently of the interpreter.
 
 import importlib.util
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -16,7 +17,10 @@ import pytest
 
 # The tests exercise this checkout's package. A virtual environment may hold
 # an editable install of another checkout, whose import hook would shadow
-# python/ even when it is first on PYTHONPATH: drop such hooks for `keops`.
+# python/ even when it is first on PYTHONPATH: drop such hooks for `keops`,
+# and tell the subprocesses that tests start to skip them too
+# (scikit-build-core's hooks honour SKBUILD_EDITABLE_SKIP) and to look in
+# python/.
 _PYTHON_DIR = Path(__file__).resolve().parents[2] / "python"
 if str(_PYTHON_DIR) not in sys.path:
     sys.path.insert(0, str(_PYTHON_DIR))
@@ -32,6 +36,11 @@ if "keops" not in sys.modules:
         if _spec is not None and _spec.origin and \
                 not Path(_spec.origin).resolve().is_relative_to(_PYTHON_DIR):
             sys.meta_path.remove(_finder)
+            if getattr(_finder, "path", None):
+                os.environ["SKBUILD_EDITABLE_SKIP"] = os.pathsep.join(
+                    filter(None, [os.environ.get("SKBUILD_EDITABLE_SKIP"), _finder.path]))
+            os.environ["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [str(_PYTHON_DIR), os.environ.get("PYTHONPATH")]))
     assert Path(importlib.util.find_spec("keops").origin).resolve() \
         .is_relative_to(_PYTHON_DIR), "keops does not come from this checkout"
 
