@@ -69,4 +69,11 @@ else
   say "rebuilding build/"
   cmake --build build
 fi
+# keops._keops is built when CMake found pybind11 for the venv's Python; a
+# build/ configured by hand for another Python lacks it.
+if ! .venv/bin/python -c 'from keops import _runtime; _runtime.extension()' >/dev/null 2>&1; then
+  say "building the extension module keops._keops for .venv/bin/python"
+  cmake -DPython_EXECUTABLE="$ROOT/.venv/bin/python" build >/dev/null
+  cmake --build build
+fi
 say "ready: $(ls build/bin | tr '\n' ' ')"

@@ -24,13 +24,18 @@ namespace {
 
 std::atomic<int> requestedThreads{0};
 
+// Read once: getenv and hardware_concurrency (which reads /sys) cost a few
+// microseconds per call, as much as a whole small kernel.
 int defaultThreads() {
-  if (const char *env = std::getenv("KEOPS_NUM_THREADS")) {
-    int n = std::atoi(env);
-    if (n > 0)
-      return n;
-  }
-  return std::max(1u, std::thread::hardware_concurrency());
+  static const int threads = [] {
+    if (const char *env = std::getenv("KEOPS_NUM_THREADS")) {
+      int n = std::atoi(env);
+      if (n > 0)
+        return n;
+    }
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }();
+  return threads;
 }
 
 class Pool {

@@ -6,12 +6,45 @@
 independently of the interpreter.
 """
 
+import importlib.util
 import math
+import os
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from keops import reference
+# The tests exercise this checkout's package. A virtual environment may hold
+# an editable install of another checkout, whose import hook would shadow
+# python/ even when it is first on PYTHONPATH: drop such hooks for `keops`,
+# and tell the subprocesses that tests start to skip them too
+# (scikit-build-core's hooks honour SKBUILD_EDITABLE_SKIP) and to look in
+# python/.
+_PYTHON_DIR = Path(__file__).resolve().parents[2] / "python"
+if str(_PYTHON_DIR) not in sys.path:
+    sys.path.insert(0, str(_PYTHON_DIR))
+if "keops" not in sys.modules:
+    for _finder in list(sys.meta_path):
+        _find = getattr(_finder, "find_spec", None)
+        if _find is None or type(_finder).__module__.startswith("_frozen"):
+            continue
+        try:
+            _spec = _find("keops", None)
+        except Exception:
+            continue
+        if _spec is not None and _spec.origin and \
+                not Path(_spec.origin).resolve().is_relative_to(_PYTHON_DIR):
+            sys.meta_path.remove(_finder)
+            if getattr(_finder, "path", None):
+                os.environ["SKBUILD_EDITABLE_SKIP"] = os.pathsep.join(
+                    filter(None, [os.environ.get("SKBUILD_EDITABLE_SKIP"), _finder.path]))
+            os.environ["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [str(_PYTHON_DIR), os.environ.get("PYTHONPATH")]))
+    assert Path(importlib.util.find_spec("keops").origin).resolve() \
+        .is_relative_to(_PYTHON_DIR), "keops does not come from this checkout"
+
+from keops import reference  # noqa: E402
 
 VALUE_DTYPES = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
 

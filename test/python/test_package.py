@@ -78,3 +78,33 @@ def test_keops_run_console_script_runs_a_module(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = np.load(tmp_path / "out0.npy")
     np.testing.assert_array_equal(out, [[12.0], [24.0]])
+
+
+def test_public_names():
+    for name in ["LazyTensor", "Vi", "Vj", "Pm", "Genred", "generic_sum", "generic_logsumexp",
+                 "generic_argmin", "generic_argkmin", "emit_mlir", "KeopsError"]:
+        assert hasattr(keops, name), name
+    import importlib
+    knp = importlib.import_module("keops.numpy")
+    kt = importlib.import_module("keops.torch")
+    for mod in (knp, kt):
+        for name in ["LazyTensor", "Vi", "Vj", "Pm", "Genred", "generic_sum",
+                     "generic_logsumexp", "generic_argmin", "generic_argkmin"]:
+            assert hasattr(mod, name), (mod.__name__, name)
+    assert issubclass(knp.LazyTensor, keops.LazyTensor)
+    assert kt.LazyTensor.__module__ == "keops.torch"
+
+
+def test_import_is_light():
+    """`import keops` imports neither torch nor the compiler (libkeops, MLIR
+    and LLVM load at the first compilation)."""
+    pydir = str(Path(keops.__file__).parents[1])
+    code = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path "
+            "if not type(f).__module__.startswith('_editable')]; "
+            f"sys.path.insert(0, {pydir!r}); import keops; "
+            f"assert keops.__file__.startswith({pydir!r}), keops.__file__; "
+            "print('torch' in sys.modules, 'keops._keops' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "False"]

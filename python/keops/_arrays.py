@@ -1,0 +1,94 @@
+"""NumPy arrays and torch tensors behind one small interface.
+
+torch is never imported here: a tensor is recognized only if the caller's
+program has imported torch already.
+"""
+
+import sys
+
+import numpy as np
+
+DTYPES = ("float32", "float64")
+
+
+def torch_module():
+    return sys.modules.get("torch")
+
+
+def framework(x):
+    """"numpy", "torch", or None for anything else."""
+    if type(x) is np.ndarray or isinstance(x, np.ndarray):
+        return "numpy"
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(x, torch.Tensor):
+        return "torch"
+    return None
+
+
+_NUMPY_NAMES = {np.dtype(n): n for n in ("float16", "float32", "float64")}
+_TORCH_NAMES = {}
+
+
+def dtype_name(x, fw):
+    """The dtype's name ("float32", ...); numpy's dtype.name is slow."""
+    if fw == "numpy":
+        name = _NUMPY_NAMES.get(x.dtype)
+        return name if name is not None else x.dtype.name
+    name = _TORCH_NAMES.get(x.dtype)
+    if name is None:
+        name = _TORCH_NAMES[x.dtype] = str(x.dtype).replace("torch.", "")
+    return name
+
+
+def device_name(x, fw):
+    return "cpu" if fw == "numpy" else str(x.device)
+
+
+def check_dtype(x, fw, what):
+    name = dtype_name(x, fw)
+    if name not in DTYPES:
+        raise TypeError(f"{what}: dtype {name} is not supported; "
+                        "keops-mlir computes in float32 or float64")
+    return name
+
+
+def check_torch_layout(x, what):
+    torch = sys.modules["torch"]
+    if x.layout != torch.strided:
+        raise TypeError(f"{what}: {x.layout} tensors are not supported (dense tensors only)")
+
+
+def as_rows(x, fw, rows, dim):
+    """x as a C-contiguous (rows, dim) array sharing x's memory when it can
+    (a non-contiguous input is copied)."""
+    if fw == "numpy":
+        x = x.reshape(rows, dim)
+        if not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x)
+        return x
+    return x.reshape(rows, dim).contiguous()
+
+
+def as_vector(x, fw, dim):
+    """x as a C-contiguous (dim,) array (a parameter)."""
+    if fw == "numpy":
+        x = x.reshape(dim)
+        if not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x)
+        return x
+    return x.reshape(dim).contiguous()
+
+
+def address(x):
+    """What the extension module's run() takes: NumPy arrays as they are
+    (it reads their data pointer), torch tensors as data addresses."""
+    if isinstance(x, np.ndarray):
+        return x
+    return x.data_ptr()
+
+
+def empty(fw, shape, dtype):
+    if fw == "torch":
+        torch = sys.modules["torch"]
+        return torch.empty(shape, dtype=getattr(torch, dtype))
+    return np.empty(shape, dtype)

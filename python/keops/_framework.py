@@ -1,0 +1,46 @@
+"""The classes of keops.numpy and keops.torch: LazyTensor, Genred and the
+generic_* helpers restricted to one array framework, as in pykeops."""
+
+from . import genred as _g
+from .lazy_tensor import LazyTensor as _LazyTensor
+
+
+def make(framework):
+    """(LazyTensor, Vi, Vj, Pm, Genred, generic_sum, generic_logsumexp,
+    generic_argmin, generic_argkmin) for "numpy" or "torch"."""
+    arrays = "NumPy arrays" if framework == "numpy" else "torch tensors"
+
+    class LazyTensor(_LazyTensor):
+        __doc__ = f"A LazyTensor of {arrays} (see keops.LazyTensor)."
+        __slots__ = ()
+        _framework = framework
+
+    LazyTensor.__module__ = f"keops.{framework}"
+    LazyTensor.__qualname__ = "LazyTensor"
+
+    def Vi(x_or_ind, dim=None):
+        return LazyTensor(x_or_ind, axis=0) if dim is None else LazyTensor((x_or_ind, dim, 0))
+
+    def Vj(x_or_ind, dim=None):
+        return LazyTensor(x_or_ind, axis=1) if dim is None else LazyTensor((x_or_ind, dim, 1))
+
+    def Pm(x_or_ind, dim=None):
+        return LazyTensor(x_or_ind, axis=2) if dim is None else LazyTensor((x_or_ind, dim, 2))
+
+    class Genred(_g.Genred):
+        __doc__ = f"Genred on {arrays} (see keops.Genred)."
+        _framework = framework
+
+    Genred.__module__ = f"keops.{framework}"
+    Genred.__qualname__ = "Genred"
+
+    def generic(op):
+        def fn(formula, output, *aliases, **kwargs):
+            return _g._generic(op, formula, output, aliases, kwargs, Genred)
+        fn.__name__ = {"Sum": "generic_sum", "LogSumExp": "generic_logsumexp",
+                       "ArgMin": "generic_argmin", "ArgKMin": "generic_argkmin"}[op]
+        fn.__doc__ = getattr(_g, fn.__name__).__doc__
+        return fn
+
+    return (LazyTensor, Vi, Vj, Pm, Genred, generic("Sum"), generic("LogSumExp"),
+            generic("ArgMin"), generic("ArgKMin"))

@@ -1,0 +1,159 @@
+//===- _keops.cpp - the Python extension module keops._keops -------------===//
+//
+// A thin pybind11 layer over the C API (include/keops-c/keops.h): compile a
+// module, describe its kernels, run a kernel on raw data pointers. It holds
+// no logic of its own and depends only on libkeops and pybind11, so it builds
+// for another Python in seconds. The GIL is released while compiling and
+// while running kernels.
+//
+//===----------------------------------------------------------------------===//
+
+#include "keops-c/keops.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace py = pybind11;
+
+namespace {
+
+// Raised as keops._keops.KeopsError (a RuntimeError) with the C API's message.
+struct KeopsError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void fail() { throw KeopsError(keops_last_error()); }
+
+struct Module {
+  keops_module handle = nullptr;
+  Module() = default;
+  Module(const Module &) = delete;
+  Module &operator=(const Module &) = delete;
+  ~Module() {
+    if (handle)
+      keops_module_release(handle);
+  }
+};
+
+std::shared_ptr<Module> compile(const std::string &mlir, int64_t lanes,
+                                int64_t blocks, const std::string &accumulation,
+                                bool approximateMath, int optLevel) {
+  keops_options options;
+  keops_default_options(&options);
+  options.lanes = lanes;
+  options.blocks = blocks;
+  options.accumulation = accumulation.c_str();
+  options.approximate_math = approximateMath ? 1 : 0;
+  options.opt_level = optLevel;
+  auto module = std::make_shared<Module>();
+  keops_status status;
+  {
+    py::gil_scoped_release release;
+    status = keops_compile(mlir.data(), mlir.size(), &options, &module->handle);
+  }
+  if (status != KEOPS_OK)
+    fail();
+  return module;
+}
+
+// The signature of kernel `k` as a dict (names as in keops.h).
+py::dict kernelInfo(const Module &m, int64_t k) {
+  const char *name = keops_kernel_name(m.handle, k);
+  if (!name)
+    throw py::index_error("no kernel " + std::to_string(k));
+  int64_t numInputs = 0, numOutputs = 0;
+  int axis = 0;
+  if (keops_kernel_signature(m.handle, k, &numInputs, &numOutputs, nullptr,
+                             nullptr, nullptr, nullptr, nullptr) != KEOPS_OK)
+    fail();
+  std::vector<int> categories(numInputs), isIndex(numOutputs);
+  std::vector<int64_t> dims(numInputs), widths(numOutputs);
+  if (keops_kernel_signature(m.handle, k, nullptr, nullptr, &axis,
+                             categories.data(), dims.data(), widths.data(),
+                             isIndex.data()) != KEOPS_OK)
+    fail();
+  int floatBits = 0, indexBits = 0;
+  if (keops_kernel_types(m.handle, k, &floatBits, &indexBits) != KEOPS_OK)
+    fail();
+  py::dict info;
+  info["name"] = std::string(name);
+  info["axis"] = axis; // 0: over i, 1: over j
+  info["categories"] = categories; // 0 = i, 1 = j, 2 = parameter
+  info["input_dims"] = dims;
+  info["output_widths"] = widths;
+  info["output_is_index"] = std::vector<bool>(isIndex.begin(), isIndex.end());
+  info["float_bits"] = floatBits;
+  info["index_bits"] = indexBits;
+  return info;
+}
+
+// Data addresses of a sequence of NumPy arrays (C-contiguous, writeable for
+// outputs) or ints (addresses, e.g. torch's data_ptr()).
+void addresses(const py::sequence &items, std::vector<uintptr_t> &out,
+               bool outputs) {
+  size_t n = items.size();
+  out.resize(n);
+  for (size_t k = 0; k < n; ++k) {
+    py::object item = items[k];
+    if (py::isinstance<py::array>(item)) {
+      auto a = py::reinterpret_borrow<py::array>(item);
+      if (!(a.flags() & py::array::c_style))
+        throw py::value_error("array " + std::to_string(k) +
+                              " is not C-contiguous");
+      out[k] = reinterpret_cast<uintptr_t>(outputs ? a.mutable_data()
+                                                   : a.data());
+    } else {
+      out[k] = item.cast<uintptr_t>();
+    }
+  }
+}
+
+// Runs kernel `k` on host data: NumPy arrays or data addresses.
+void run(const Module &m, int64_t k, const py::sequence &inputs,
+         const py::sequence &outputs, int64_t M, int64_t N) {
+  std::vector<uintptr_t> ins, outs;
+  addresses(inputs, ins, false);
+  addresses(outputs, outs, true);
+  if (ins.empty())
+    ins.push_back(0);
+  keops_status status;
+  {
+    py::gil_scoped_release release;
+    status = keops_run(m.handle, k,
+                       reinterpret_cast<const void *const *>(ins.data()),
+                       reinterpret_cast<void *const *>(outs.data()), M, N);
+  }
+  if (status != KEOPS_OK)
+    fail();
+}
+
+} // namespace
+
+PYBIND11_MODULE(_keops, m) {
+  m.doc() = "keops-mlir C API: compile keops modules and run their kernels";
+  py::register_exception<KeopsError>(m, "KeopsError", PyExc_RuntimeError);
+
+  py::class_<Module, std::shared_ptr<Module>>(m, "Module")
+      .def_property_readonly(
+          "num_kernels",
+          [](const Module &self) { return keops_num_kernels(self.handle); })
+      .def("kernel_info", &kernelInfo, py::arg("kernel"))
+      .def("run", &run, py::arg("kernel"), py::arg("inputs"),
+           py::arg("outputs"), py::arg("M"), py::arg("N"),
+           "Runs a kernel on host data: NumPy arrays or addresses (GIL released).");
+
+  m.def("compile", &compile, py::arg("mlir"), py::arg("lanes") = 0,
+        py::arg("blocks") = 2, py::arg("accumulation") = "block",
+        py::arg("approximate_math") = true, py::arg("opt_level") = 3,
+        "Compiles MLIR text for the host CPU through the caches "
+        "(GIL released).");
+  m.def("set_num_threads", &keops_set_num_threads, py::arg("threads"));
+  m.def("get_num_threads", &keops_get_num_threads);
+}

@@ -1,0 +1,123 @@
+"""The compiler and the runtime, through the extension module keops._keops.
+
+`compile_mlir(text, **options)` compiles a module once per (text, options) in
+this process (the runtime adds its own memory and disk caches below) and
+returns a `CompiledModule` whose kernels run on raw data addresses.
+
+The extension module is found, in order: in $KEOPS_BUILD_DIR/lib (a build
+tree), inside the package (a wheel), in the repository's build/lib (an
+editable install). It links libkeops.so, so keops._capi (ctypes) and this
+module share one runtime: one compile cache, one thread pool.
+"""
+
+import importlib.machinery
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_ext = None
+
+
+def _candidates():
+    suffixes = importlib.machinery.EXTENSION_SUFFIXES
+    build = os.environ.get("KEOPS_BUILD_DIR")
+    dirs = ([Path(build) / "lib"] if build else []) + [
+        _PACKAGE, _PACKAGE.parent.parent / "build" / "lib"]
+    for d in dirs:
+        for suffix in suffixes:
+            yield d / ("_keops" + suffix)
+
+
+def extension():
+    """The keops._keops module (loaded on first use)."""
+    global _ext
+    if _ext is not None:
+        return _ext
+    mod = sys.modules.get("keops._keops")
+    if mod is None:
+        for path in _candidates():
+            if path.is_file():
+                spec = importlib.util.spec_from_file_location("keops._keops", path)
+                mod = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(mod)
+                sys.modules["keops._keops"] = mod
+                break
+        else:
+            raise ImportError(
+                "the extension module keops._keops was not found (looked in: "
+                + ", ".join(sorted({str(p.parent) for p in _candidates()}))
+                + "); build the project with `make setup`")
+    _ext = mod
+    return mod
+
+
+class KeopsError(RuntimeError):
+    """The compiler or the runtime refused; the message says why."""
+
+
+class Kernel:
+    """One kernel of a compiled module: its signature and a run method."""
+
+    __slots__ = ("module", "index", "name", "axis", "categories", "input_dims",
+                 "output_widths", "output_is_index", "float_bits", "index_bits",
+                 "_run")
+
+    def __init__(self, module, index):
+        info = module._handle.kernel_info(index)
+        self.module = module
+        self.index = index
+        self.name = info["name"]
+        self.axis = "j" if info["axis"] == 1 else "i"
+        self.categories = ["ijp"[c] for c in info["categories"]]
+        self.input_dims = list(info["input_dims"])
+        self.output_widths = list(info["output_widths"])
+        self.output_is_index = list(info["output_is_index"])
+        self.float_bits = info["float_bits"]
+        self.index_bits = info["index_bits"]
+        self._run = module._handle.run
+
+    def run(self, inputs, outputs, M, N):
+        """Runs on data addresses (ints): no check but the runtime's own."""
+        try:
+            self._run(self.index, inputs, outputs, M, N)
+        except _ext.KeopsError as e:
+            raise KeopsError(str(e)) from None
+
+
+class CompiledModule:
+    """A module of keops reductions compiled for the host CPU."""
+
+    def __init__(self, mlir, **options):
+        self.mlir = mlir
+        self.options = options
+        ext = extension()
+        try:
+            self._handle = ext.compile(mlir, **options)
+        except ext.KeopsError as e:
+            raise KeopsError(str(e)) from None
+        self.kernels = [Kernel(self, k) for k in range(self._handle.num_kernels)]
+
+
+_MODULES = {}
+
+
+def compile_mlir(mlir, **options):
+    """CompiledModule(mlir, **options), once per (text, options) in this
+    process. Options: lanes, blocks, accumulation ("plain", "block",
+    "kahan", "f64"), approximate_math, opt_level (see keops-c/keops.h)."""
+    key = (mlir, tuple(sorted(options.items())))
+    module = _MODULES.get(key)
+    if module is None:
+        module = _MODULES[key] = CompiledModule(mlir, **options)
+    return module
+
+
+def set_num_threads(n):
+    """Threads used by kernels (0: KEOPS_NUM_THREADS, else all cores)."""
+    extension().set_num_threads(int(n))
+
+
+def get_num_threads():
+    return extension().get_num_threads()

@@ -1,0 +1,867 @@
+"""LazyTensor: symbolic matrices with pykeops' names and semantics.
+
+A LazyTensor is a node of a formula DAG (see keops.formula): a variable that
+wraps an array (indexed by i, by j, or a parameter), a symbolic variable
+(Vi(0, 3): data given at call time), a constant, or an op applied to other
+LazyTensors. It is never evaluated as a matrix: a reduction (sum, min,
+argKmin, logsumexp, ...) over i or j compiles the formula into a kernel
+(cached by structure and dtype) and returns a NumPy array or a torch tensor.
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+from . import _arrays
+from . import formula as fm
+from . import reductions as rd
+
+_NONE = (None, None, None, None, None)   # meta: framework, dtype, device, ni, nj
+_META_NAMES = ("framework", "dtype", "device", "ni", "nj")
+_CMP = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
+
+
+def _merge_meta(ma, mb):
+    out = []
+    for k in range(5):
+        a, b = ma[k], mb[k]
+        if a is None or a == b:
+            out.append(b if a is None else a)
+        elif b is None:
+            out.append(a)
+        elif k == 0:
+            raise TypeError("cannot mix NumPy arrays and torch tensors in one formula")
+        elif k == 1:
+            raise TypeError(f"mixed dtypes: {a} and {b} in one formula; convert the "
+                            "inputs to one dtype (float32 or float64)")
+        elif k == 2:
+            raise ValueError(f"mixed devices: {a} and {b} in one formula")
+        else:
+            raise ValueError(f"mismatched numbers of {'ij'[k - 3]} rows: {a} and {b} "
+                             f"({'M' if k == 3 else 'N'} must be the same for every "
+                             f"{'ij'[k - 3]} variable)")
+    return tuple(out)
+
+
+def _is_scalar(x, value):
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and x == value
+
+
+class LazyTensor:
+    """Symbolic wrapper of NumPy arrays and torch tensors (pykeops' LazyTensor).
+
+    LazyTensor(x) with x of shape (M, 1, D) is indexed by i, (1, N, D) by j,
+    (1, 1, D), (D,) or a scalar is a parameter; LazyTensor(x, axis=0 / 1) for
+    a 2D array (M, D) / (N, D); LazyTensor((index, dim, cat)) a symbolic
+    variable; a Python int a constant, a float a parameter. Non-contiguous
+    arrays are copied (later in-place changes to them are not seen)."""
+
+    __slots__ = ("_op", "_args", "_attrs", "ndim", "_cat", "_data", "_sym", "_m",
+                 "_hassym", "_cache", "__weakref__")
+    _framework = None        # keops.numpy / keops.torch subclasses fix it
+    __array_ufunc__ = None   # NumPy defers to our reflected operators
+    __array_priority__ = 1000
+    __hash__ = object.__hash__
+
+    # -- construction -------------------------------------------------------
+
+    def __init__(self, x=None, axis=None):
+        self._args = ()
+        self._attrs = ()
+        self._sym = None
+        self._hassym = False
+        self._cache = None
+        self._cat = None
+        self._data = None
+        self._m = _NONE
+        fw = _arrays.framework(x)
+        if fw is not None:
+            self._init_array(x, axis, fw)
+        elif isinstance(x, tuple):
+            if len(x) != 3 or not all(isinstance(v, int) for v in x):
+                raise ValueError("LazyTensor(tuple) takes a triplet of integers "
+                                 "(index, dim, cat)")
+            if axis is not None:
+                raise ValueError("axis must not be given with LazyTensor((index, dim, cat))")
+            index, dim, cat = x
+            if cat not in (0, 1, 2) or dim < 1 or index < 0:
+                raise ValueError(f"invalid symbolic variable {x}: index >= 0, dim >= 1, "
+                                 "cat 0 (i), 1 (j) or 2 (parameter)")
+            self._op, self.ndim, self._cat, self._sym, self._hassym = "var", dim, cat, index, True
+        elif isinstance(x, bool):
+            raise TypeError("LazyTensor of a bool is not supported")
+        elif isinstance(x, numbers.Integral):
+            if axis not in (None, 2):
+                raise ValueError("an integer constant takes no axis")
+            self._op, self.ndim, self._attrs = "const", 1, (float(int(x)),)
+        elif isinstance(x, (numbers.Real, list)):
+            if axis not in (None, 2):
+                raise ValueError("numbers and lists of numbers are parameters: axis must "
+                                 "be None or 2")
+            values = x if isinstance(x, list) else [x]
+            if not values or not all(isinstance(v, numbers.Real) and not isinstance(v, bool)
+                                     for v in values):
+                raise TypeError("a list given to LazyTensor must hold numbers")
+            self._op, self.ndim, self._cat = "var", len(values), 2
+            self._data = tuple(float(v) for v in values)
+        else:
+            raise TypeError("LazyTensor is built from NumPy arrays, torch tensors, numbers, "
+                            f"lists of numbers or (index, dim, cat) triplets; got {type(x).__name__}")
+
+    def _init_array(self, x, axis, fw):
+        cls_fw = type(self)._framework
+        if cls_fw is not None and fw != cls_fw:
+            raise TypeError(f"{type(self).__module__}.LazyTensor takes "
+                            f"{'NumPy arrays' if cls_fw == 'numpy' else 'torch tensors'}; "
+                            f"got a {'torch tensor' if fw == 'torch' else 'NumPy array'}")
+        shape = tuple(x.shape)
+        dtype = _arrays.dtype_name(x, fw)
+        if dtype not in _arrays.DTYPES:
+            _arrays.check_dtype(x, fw, f"LazyTensor of shape {shape}")
+        if fw == "torch":
+            _arrays.check_torch_layout(x, f"LazyTensor of shape {shape}")
+        nd = len(shape)
+        if nd == 3:
+            if axis is not None:
+                raise ValueError(f"LazyTensor of shape {shape}: axis must not be given with a "
+                                 "3D array, its shape says the category")
+            if shape[0] == 1:
+                cat = 2 if shape[1] == 1 else 1
+            elif shape[1] == 1:
+                cat = 0
+            else:
+                raise ValueError(f"LazyTensor of shape {shape}: a 3D array must have shape "
+                                 "(M, 1, D) (an i variable), (1, N, D) (a j variable) or "
+                                 "(1, 1, D) (a parameter)")
+            rows = shape[1] if cat == 1 else shape[0]
+        elif nd == 2:
+            if axis == 0 or axis == 1:
+                cat, rows = axis, shape[0]
+            elif axis == 2 and shape[0] == 1:
+                cat, rows = 2, 1
+            else:
+                raise ValueError(f"LazyTensor of shape {shape}: a 2D array needs axis=0 (i "
+                                 "variable, shape (M, D)) or axis=1 (j variable, shape (N, D)); "
+                                 f"got axis={axis!r}")
+        elif nd < 2:
+            if axis not in (None, 2):
+                raise ValueError(f"LazyTensor of shape {shape}: a 0D or 1D array is a "
+                                 f"parameter; axis must be None or 2, got {axis!r}")
+            cat, rows = 2, 1
+        else:
+            raise ValueError(f"LazyTensor of shape {shape}: batch dimensions are not supported "
+                             "yet (shapes (M, 1, D), (1, N, D), (1, 1, D), (M, D), (D,))")
+        dim = shape[-1] if shape else 1
+        if dim < 1:
+            raise ValueError(f"LazyTensor of shape {shape}: the vector dimension D must be "
+                             "at least 1")
+        self._op, self.ndim, self._cat = "var", dim, cat
+        self._data = _arrays.as_vector(x, fw, dim) if cat == 2 else \
+            _arrays.as_rows(x, fw, rows, dim)
+        self._m = (fw, dtype, "cpu" if fw == "numpy" else str(x.device),
+                   rows if cat == 0 else None, rows if cat == 1 else None)
+
+    def _node(self, op, args, ndim, attrs=()):
+        """A new op node of self's class over `args` (LazyTensors)."""
+        n = object.__new__(type(self))
+        n._op, n._args, n._attrs, n.ndim = op, args, attrs, ndim
+        n._cat = n._data = n._sym = n._cache = None
+        m = args[0]._m
+        hassym = args[0]._hassym
+        for a in args[1:]:
+            ma = a._m
+            if ma is not m and ma != m:
+                if ma is _NONE:
+                    pass
+                elif m is _NONE:
+                    m = ma
+                else:
+                    m = _merge_meta(m, ma)
+            hassym = hassym or a._hassym
+        n._m = m
+        n._hassym = hassym
+        return n
+
+    def _join_meta(self, other):
+        return _merge_meta(self._m, other._m)
+
+    def _lt(self, x):
+        """x as a LazyTensor of self's class (numbers, lists, arrays)."""
+        if isinstance(x, LazyTensor):
+            return x
+        try:
+            return type(self)(x)
+        except TypeError as e:
+            raise TypeError(f"cannot combine a LazyTensor with {type(x).__name__}: {e}") from None
+
+    @staticmethod
+    def _check_dims(name, dims, rule="sameor1"):
+        if rule == "same":
+            if len(set(dims)) > 1:
+                raise ValueError(f"{name} expects operands of the same dimension, got "
+                                 f"{' and '.join(map(str, dims))}")
+        elif len(set(dims) - {1}) > 1:
+            raise ValueError(f"{name}: dimensions {', '.join(map(str, dims))} do not match "
+                             "(operands must have the same dimension, or dimension 1)")
+
+    def _unary(self, op, ndim=None, attrs=()):
+        return self._node(op, (self,), self.ndim if ndim is None else ndim, attrs)
+
+    def _binary(self, other, op, name, rule="sameor1", ndim=None, attrs=(), reverse=False):
+        if not isinstance(other, LazyTensor):
+            other = self._lt(other)
+        if rule and self.ndim != other.ndim and (rule == "same" or (
+                self.ndim != 1 and other.ndim != 1)):
+            self._check_dims(name, (self.ndim, other.ndim), rule)
+        args = (other, self) if reverse else (self, other)
+        return self._node(op, args, max(self.ndim, other.ndim) if ndim is None else ndim, attrs)
+
+    def _ternary(self, b, c, op, name):
+        b, c = self._lt(b), self._lt(c)
+        self._check_dims(name, (self.ndim, b.ndim, c.ndim))
+        return self._node(op, (self, b, c), max(self.ndim, b.ndim, c.ndim))
+
+    # -- properties ---------------------------------------------------------
+
+    @property
+    def ni(self):
+        return self._m[3]
+
+    @property
+    def nj(self):
+        return self._m[4]
+
+    @property
+    def axis(self):
+        """The category of a variable: 0 (i), 1 (j), 2 (parameter)."""
+        return self._cat
+
+    @property
+    def dtype(self):
+        """The dtype name ("float32" or "float64"), None if not known yet."""
+        return self._m[1]
+
+    @property
+    def _shape(self):
+        m = self._m
+        return (m[3] or 1, m[4] or 1, self.ndim)
+
+    @property
+    def shape(self):
+        s = self._shape
+        return s[:2] if s[2] == 1 else s
+
+    def dim(self):
+        return 3
+
+    @property
+    def nbatchdims(self):
+        return 0
+
+    @property
+    def batchdims(self):
+        return None
+
+    def __repr__(self):
+        return f"KeOps LazyTensor\n    formula: {self.formula}\n    shape: {self.shape}"
+
+    __str__ = __repr__
+
+    @property
+    def formula(self):
+        """A readable form of the formula (not a KeOps formula string)."""
+        names = {}
+        nodes, variables, _ = fm.collect((self,))
+        for n, v in enumerate(variables):
+            label = f"Var({v._sym},{v.ndim},{v._cat})" if v._sym is not None else \
+                f"{'Vi Vj Pm'.split()[v._cat]}{n}"
+            names[id(v)] = label
+        for node in nodes:
+            if node._op == "var":
+                continue
+            args = [names[id(a)] for a in node._args] + [repr(a) for a in node._attrs]
+            names[id(node)] = f"{node._op}({', '.join(args)})"
+        return names[id(self)]
+
+    # -- arithmetic ---------------------------------------------------------
+
+    def __add__(self, other):
+        if _is_scalar(other, 0):
+            return self
+        return self._binary(other, "add", "+")
+
+    def __radd__(self, other):
+        if _is_scalar(other, 0):
+            return self
+        return self._binary(other, "add", "+", reverse=True)
+
+    def __sub__(self, other):
+        if _is_scalar(other, 0):
+            return self
+        return self._binary(other, "sub", "-")
+
+    def __rsub__(self, other):
+        if _is_scalar(other, 0):
+            return -self
+        return self._binary(other, "sub", "-", reverse=True)
+
+    def __mul__(self, other):
+        if _is_scalar(other, 1):
+            return self
+        if _is_scalar(other, -1):
+            return -self
+        return self._binary(other, "mul", "*")
+
+    def __rmul__(self, other):
+        if _is_scalar(other, 1):
+            return self
+        if _is_scalar(other, -1):
+            return -self
+        return self._binary(other, "mul", "*", reverse=True)
+
+    def __truediv__(self, other):
+        if _is_scalar(other, 1):
+            return self
+        return self._binary(other, "div", "/")
+
+    def __rtruediv__(self, other):
+        if _is_scalar(other, 1):
+            return self._unary("inv")
+        return self._binary(other, "div", "/", reverse=True)
+
+    def __neg__(self):
+        return self._unary("neg")
+
+    def __abs__(self):
+        return self._unary("abs")
+
+    def abs(self):
+        return self._unary("abs")
+
+    def __or__(self, other):
+        """(x | y): the scalar product of two vectors of the same dimension."""
+        return self._binary(other, "dot", "| (scalar product)", rule="same", ndim=1)
+
+    def __ror__(self, other):
+        return self._binary(other, "dot", "| (scalar product)", rule="same", ndim=1,
+                            reverse=True)
+
+    def __pow__(self, other):
+        if isinstance(other, numbers.Integral) and not isinstance(other, bool):
+            return self._unary("square") if other == 2 else self._unary("powi", attrs=(int(other),))
+        if isinstance(other, (float, np.floating)):
+            if other == 0.5:
+                return self._unary("sqrt")
+            if other == -0.5:
+                return self._unary("rsqrt")
+        other = self._lt(other)
+        if other.ndim not in (1, self.ndim):
+            raise ValueError(f"** : the exponent has dimension {other.ndim}; it must be 1 "
+                             f"or the dimension of the base ({self.ndim})")
+        return self._node("powf", (self, other), self.ndim)
+
+    def __rpow__(self, other):
+        base = self._lt(other)
+        self._check_dims("**", (base.ndim, self.ndim))
+        return self._node("powf", (base, self), max(base.ndim, self.ndim))
+
+    def power(self, other):
+        return self ** other
+
+    def square(self):
+        return self._unary("square")
+
+    def sqrt(self):
+        return self._unary("sqrt")
+
+    def rsqrt(self):
+        return self._unary("rsqrt")
+
+    def inv(self):
+        return self._unary("inv")
+
+    # -- comparisons (1 where true, 0 elsewhere) ----------------------------
+
+    def _cmp(self, other, pred):
+        return self._binary(other, "cmp", _CMP[pred], attrs=(pred,))
+
+    def __lt__(self, other):
+        return self._cmp(other, "lt")
+
+    def __le__(self, other):
+        return self._cmp(other, "le")
+
+    def __gt__(self, other):
+        return self._cmp(other, "gt")
+
+    def __ge__(self, other):
+        return self._cmp(other, "ge")
+
+    def __eq__(self, other):
+        return self._cmp(other, "eq")
+
+    def __ne__(self, other):
+        return self._cmp(other, "ne")
+
+    # -- elementary functions -----------------------------------------------
+
+    def exp(self):
+        return self._unary("exp")
+
+    def log(self):
+        return self._unary("log")
+
+    def xlogx(self):
+        return self._unary("xlogx")
+
+    def sin(self):
+        return self._unary("sin")
+
+    def cos(self):
+        return self._unary("cos")
+
+    def tan(self):
+        return self._unary("tan")
+
+    def asin(self):
+        return self._unary("asin")
+
+    def acos(self):
+        return self._unary("acos")
+
+    def atan(self):
+        return self._unary("atan")
+
+    def sinh(self):
+        return self._unary("sinh")
+
+    def cosh(self):
+        return self._unary("cosh")
+
+    def tanh(self):
+        return self._unary("tanh")
+
+    def erf(self):
+        return self._unary("erf")
+
+    def floor(self):
+        return self._unary("floor")
+
+    def ceil(self):
+        return self._unary("ceil")
+
+    def sinxdivx(self):
+        return self._unary("sinxdivx")
+
+    def sinc(self):
+        """sin(pi x) / (pi x)."""
+        return (math.pi * self).sinxdivx()
+
+    def atan2(self, other):
+        """y.atan2(x): atan2(y, x), component by component."""
+        return self._binary(other, "atan2", "atan2")
+
+    def sign(self):
+        return self._unary("sign")
+
+    def step(self):
+        return self._unary("step")
+
+    def relu(self):
+        return self._unary("relu")
+
+    def clamp(self, a, b):
+        """min(max(x, a), b)."""
+        return self._ternary(a, b, "clamp", "clamp")
+
+    def ifelse(self, a, b):
+        """a where x >= 0, b elsewhere."""
+        return self._ternary(a, b, "ifelse", "ifelse")
+
+    def mod(self, modulus, offset=0):
+        """x - modulus * floor((x - offset) / modulus)."""
+        return self._ternary(modulus, offset, "mod", "mod")
+
+    def round(self, d=0):
+        """Rounding to d decimals (halves away from zero)."""
+        if not isinstance(d, numbers.Integral) or isinstance(d, bool):
+            raise ValueError(f"round takes an integer number of decimals, got {d!r}")
+        return self._unary("round", attrs=(int(d),))
+
+    # -- norms and distances ------------------------------------------------
+
+    def sqnorm2(self):
+        return self._unary("sqnorm2", 1)
+
+    def norm2(self):
+        return self._unary("norm2", 1)
+
+    def norm(self, dim):
+        if dim not in (-1, 2):
+            raise ValueError("norm: only the norm over the last dimension (dim=-1) is supported")
+        return self.norm2()
+
+    def normalize(self):
+        return self._unary("normalize")
+
+    def sqdist(self, other):
+        return self._binary(other, "sqdist", "sqdist", ndim=1)
+
+    def weightedsqnorm(self, other):
+        """x.weightedsqnorm(s): s of dimension 1 (isotropic), D (diagonal) or
+        D*D (a full symmetric matrix)."""
+        s = self._lt(other)
+        d = self.ndim
+        if s.ndim not in (1, d, d * d):
+            raise ValueError(f"weightedsqnorm: the weights have dimension {s.ndim}; it must "
+                             f"be 1, D = {d} or D*D = {d * d}")
+        return self._node("wsqnorm", (s, self), 1)
+
+    def weightedsqdist(self, g, s):
+        """x.weightedsqdist(y, s) = (x - y).weightedsqnorm(s)."""
+        g, s = self._lt(g), self._lt(s)
+        self._check_dims("weightedsqdist", (self.ndim, g.ndim))
+        d = max(self.ndim, g.ndim)
+        if s.ndim not in (1, d, d * d):
+            raise ValueError(f"weightedsqdist: the weights have dimension {s.ndim}; it must "
+                             f"be 1, D = {d} or D*D = {d * d}")
+        return self._node("wsqdist", (s, self, g), 1)
+
+    # -- indexing, concatenation and tensor algebra ---------------------------
+
+    def elem(self, i):
+        if not isinstance(i, numbers.Integral) or isinstance(i, bool):
+            raise ValueError(f"elem takes an integer index, got {i!r}")
+        if not 0 <= i < self.ndim:
+            raise ValueError(f"index {i} is out of bounds [0, {self.ndim})")
+        return self._unary("slice", 1, (int(i), 1))
+
+    def extract(self, i, d):
+        if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (i, d)):
+            raise ValueError("extract takes integer start and length")
+        if not 0 <= i < self.ndim:
+            raise ValueError(f"start index {i} is out of bounds [0, {self.ndim})")
+        if d < 1 or i + d > self.ndim:
+            raise ValueError(f"slice [{i}, {i + d}) is out of bounds [0, {self.ndim})")
+        return self._unary("slice", int(d), (int(i), int(d)))
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):
+            if len(key) == 3 and key[:2] == (slice(None), slice(None)):
+                key = key[2]
+            else:
+                raise ValueError("LazyTensors support indexing along their last dimension only "
+                                 "(x[k], x[a:b], x[:, :, k])")
+        if isinstance(key, slice):
+            if key.step not in (None, 1):
+                raise ValueError("LazyTensor slices take no step")
+            start, stop, _ = key.indices(self.ndim)
+            if stop <= start:
+                raise ValueError(f"empty slice {key} of a vector of dimension {self.ndim}")
+            return self.extract(start, stop - start)
+        if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+            if -self.ndim <= key < 0:
+                key += self.ndim
+            return self.elem(key)
+        raise ValueError("LazyTensors are indexed by integers and slices")
+
+    def concat(self, other):
+        other = self._lt(other)
+        return self._node("concat", (self, other), self.ndim + other.ndim)
+
+    @staticmethod
+    def concatenate(tensors, axis=-1):
+        if not isinstance(tensors, (tuple, list)) or not tensors:
+            raise ValueError("concatenate takes a non-empty tuple of LazyTensors")
+        if axis not in (-1, 2):
+            raise ValueError("LazyTensors are concatenated along their last dimension only")
+        res = tensors[0]
+        for t in tensors[1:]:
+            res = res.concat(t)
+        return res
+
+    @staticmethod
+    def cat(tensors, dim):
+        return LazyTensor.concatenate(tensors, dim)
+
+    def one_hot(self, D):
+        if not isinstance(D, numbers.Integral) or isinstance(D, bool) or D < 1:
+            raise ValueError(f"one_hot takes a positive integer dimension, got {D!r}")
+        if self.ndim != 1:
+            raise ValueError(f"one_hot encodes a scalar; this formula has dimension {self.ndim}")
+        return self._unary("one_hot", int(D), (int(D),))
+
+    def matvecmult(self, other):
+        """self (a row-major R x C matrix, dimension R*C) times other (dimension C)."""
+        other = self._lt(other)
+        if self.ndim % other.ndim:
+            raise ValueError(f"matvecmult: a matrix of dimension {self.ndim} cannot multiply "
+                             f"a vector of dimension {other.ndim}")
+        return self._node("matvecmult", (self, other), self.ndim // other.ndim)
+
+    def vecmatmult(self, other):
+        """self (dimension R) times other (a row-major R x C matrix)."""
+        other = self._lt(other)
+        if other.ndim % self.ndim:
+            raise ValueError(f"vecmatmult: a vector of dimension {self.ndim} cannot multiply "
+                             f"a matrix of dimension {other.ndim}")
+        return self._node("vecmatmult", (self, other), other.ndim // self.ndim)
+
+    def tensorprod(self, other):
+        other = self._lt(other)
+        return self._node("tensorprod", (self, other), self.ndim * other.ndim)
+
+    def keops_tensordot(self, other, dimfa, dimfb, contfa, contfb, *args):
+        """Contraction of self (a tensor of shape dimfa) and other (dimfb)
+        over the axes contfa of self and contfb of other; an optional
+        permutation (keopscore's convention: free axis k goes to position
+        perm[k]) reorders the result."""
+        other = self._lt(other)
+        ints = lambda v: [v] if isinstance(v, numbers.Integral) else [int(a) for a in v]
+        sa, sb, ca, cb = ints(dimfa), ints(dimfb), ints(contfa), ints(contfb)
+        perm = ints(args[0]) if args else None
+        if math.prod(sa) != self.ndim or math.prod(sb) != other.ndim:
+            raise ValueError(f"keops_tensordot: shapes {sa} and {sb} do not match the "
+                             f"dimensions {self.ndim} and {other.ndim}")
+        if len(ca) != len(cb) or any(not 0 <= a < len(sa) for a in ca) or \
+                any(not 0 <= b < len(sb) for b in cb) or \
+                [sa[a] for a in ca] != [sb[b] for b in cb] or \
+                len(set(ca)) != len(ca) or len(set(cb)) != len(cb):
+            raise ValueError(f"keops_tensordot: cannot contract axes {ca} of {sa} with axes "
+                             f"{cb} of {sb}")
+        free = [s for k, s in enumerate(sa) if k not in ca] + \
+               [s for k, s in enumerate(sb) if k not in cb]
+        if perm is not None and sorted(perm) != list(range(len(free))):
+            raise ValueError(f"keops_tensordot: {perm} is not a permutation of the "
+                             f"{len(free)} free axes")
+        attrs = (tuple(sa), tuple(sb), tuple(ca), tuple(cb), tuple(perm) if perm else None)
+        return self._node("tensordot", (self, other), math.prod(free), attrs)
+
+    def keops_kron(self, other, dimfself, dimfother):
+        other = self._lt(other)
+        sa, sb = [int(v) for v in dimfself], [int(v) for v in dimfother]
+        if len(sa) != len(sb) or math.prod(sa) != self.ndim or math.prod(sb) != other.ndim:
+            raise ValueError(f"keops_kron: shapes {sa} and {sb} (of equal rank) must match "
+                             f"the dimensions {self.ndim} and {other.ndim}")
+        return self._node("kron", (self, other), self.ndim * other.ndim, (tuple(sa), tuple(sb)))
+
+    # pykeops operations that keops-mlir does not have (yet)
+    def _missing(name):
+        def method(self, *args, **kwargs):
+            raise NotImplementedError(f"LazyTensor.{name} is not supported by keops-mlir yet")
+        method.__name__ = name
+        return method
+
+    for _name in ("difference_matrix", "bspline", "softdtw_sqdist", "grad", "diff",
+                  "factorize", "auto_factorize", "grad_matrix", "trace_operator",
+                  "divergence", "laplacian", "real2complex", "imag2complex", "exp1j"):
+        locals()[_name] = _missing(_name)
+    del _name, _missing
+
+    # -- reductions -----------------------------------------------------------
+
+    def _reduction(self, kind, axis, dim, k=None, weight=None, call=True, **kwargs):
+        if axis is None:
+            axis = dim
+        if axis is None:
+            name = {"kmin": "Kmin", "argkmin": "argKmin", "kmin_argkmin": "Kmin_argKmin"}.get(kind, kind)
+            raise ValueError(f"{name} needs axis= (or dim=): 0 reduces over i, 1 over j")
+        if axis not in (0, 1) or isinstance(axis, bool):
+            raise ValueError(f"axis={axis!r}: a reduction is over axis 0 (over i) or 1 "
+                             "(over j)" + ("; axis -1 (or 2) is the vector dimension"
+                                           if kind in ("sum", "min", "max", "argmin", "argmax")
+                                           else ""))
+        roots = (self,) if weight is None else (self, self._lt(weight))
+        options, out = rd.split_options(kwargs)
+        if call and not (self._hassym or roots[-1]._hassym):
+            return rd.reduce(roots, kind, axis, k, options, out)
+        return rd.Reduction(roots, kind, axis, k, options, framework=self._framework, out=out)
+
+    def sum(self, axis=-1, dim=None, **kwargs):
+        """sum(-1): the sum of the vector's components; sum(0) / sum(1): the
+        sum reduction over i / over j."""
+        if dim is not None:
+            axis = dim
+        if axis in (-1, 2):
+            return self._unary("sum", 1)
+        return self._reduction("sum", axis, None, **kwargs)
+
+    def sum_reduction(self, axis=None, dim=None, **kwargs):
+        return self._reduction("sum", axis, dim, **kwargs)
+
+    def min(self, axis=-1, dim=None, **kwargs):
+        if dim is not None:
+            axis = dim
+        if axis in (-1, 2):
+            return self._unary("min", 1)
+        return self._reduction("min", axis, None, **kwargs)
+
+    def min_reduction(self, axis=None, dim=None, **kwargs):
+        return self._reduction("min", axis, dim, **kwargs)
+
+    def max(self, axis=-1, dim=None, **kwargs):
+        if dim is not None:
+            axis = dim
+        if axis in (-1, 2):
+            return self._unary("max", 1)
+        return self._reduction("max", axis, None, **kwargs)
+
+    def max_reduction(self, axis=None, dim=None, **kwargs):
+        return self._reduction("max", axis, dim, **kwargs)
+
+    def argmin(self, axis=-1, dim=None, **kwargs):
+        if dim is not None:
+            axis = dim
+        if axis in (-1, 2):
+            return self._unary("argmin", 1)
+        return self._reduction("argmin", axis, None, **kwargs)
+
+    def argmin_reduction(self, axis=None, dim=None, **kwargs):
+        return self._reduction("argmin", axis, dim, **kwargs)
+
+    def argmax(self, axis=-1, dim=None, **kwargs):
+        if dim is not None:
+            axis = dim
+        if axis in (-1, 2):
+            return self._unary("argmax", 1)
+        return self._reduction("argmax", axis, None, **kwargs)
+
+    def argmax_reduction(self, axis=None, dim=None, **kwargs):
+        return self._reduction("argmax", axis, dim, **kwargs)
+
+    def min_argmin(self, axis=None, dim=None, **kwargs):
+        return self._reduction("min_argmin", axis, dim, **kwargs)
+
+    min_argmin_reduction = min_argmin
+
+    def max_argmax(self, axis=None, dim=None, **kwargs):
+        return self._reduction("max_argmax", axis, dim, **kwargs)
+
+    max_argmax_reduction = max_argmax
+
+    def Kmin(self, K, axis=None, dim=None, **kwargs):
+        return self._reduction("kmin", axis, dim, k=K, **kwargs)
+
+    Kmin_reduction = Kmin
+
+    def argKmin(self, K, axis=None, dim=None, **kwargs):
+        return self._reduction("argkmin", axis, dim, k=K, **kwargs)
+
+    argKmin_reduction = argKmin
+
+    def Kmin_argKmin(self, K, axis=None, dim=None, **kwargs):
+        return self._reduction("kmin_argkmin", axis, dim, k=K, **kwargs)
+
+    Kmin_argKmin_reduction = Kmin_argKmin
+
+    def logsumexp(self, axis=None, dim=None, weight=None, **kwargs):
+        """log sum exp(F) over i or j; with weight=W, log sum exp(F) W."""
+        return self._reduction("logsumexp", axis, dim, weight=weight, **kwargs)
+
+    logsumexp_reduction = logsumexp
+
+    def sumsoftmaxweight(self, weight, axis=None, dim=None, **kwargs):
+        """sum softmax(F) W over i or j."""
+        return self._reduction("sumsoftmaxweight", axis, dim, weight=weight, **kwargs)
+
+    sumsoftmaxweight_reduction = sumsoftmaxweight
+
+    # -- the MLIR of a reduction ----------------------------------------------
+
+    def mlir(self, reduction="sum", axis=1, K=None, weight=None, dtype=None):
+        """The keops-dialect module that `self.<reduction>(axis=axis, ...)`
+        compiles: `func.func @reduction` holding one keops.reduce. reduction
+        is a keops.reduce kind ("sum", "argkmin", "logsumexp", ...) or a
+        pykeops name ("Sum", "ArgKMin", ...); dtype defaults to the data's."""
+        return emit_mlir(self, reduction, axis=axis, K=K, weight=weight, dtype=dtype)
+
+    # -- linear algebra -------------------------------------------------------
+
+    def __matmul__(self, v):
+        """K @ v: sum_j K_ij v_j for a NumPy array or torch tensor v of shape
+        (N,) or (N, E) (K of dimension 1)."""
+        if self.ndim != 1:
+            raise ValueError(f"K @ v needs a LazyTensor K of dimension 1; K.shape = {self.shape}")
+        fw = _arrays.framework(v)
+        if fw is None:
+            raise TypeError(f"K @ v takes a NumPy array or a torch tensor, got {type(v).__name__}")
+        if v.ndim not in (1, 2):
+            raise ValueError(f"K @ v takes v of shape (N,) or (N, E), got {tuple(v.shape)}")
+        n = v.shape[0]
+        vj = type(self)(v.reshape(1, n, -1))
+        res = (self * vj).sum(axis=1)
+        return res.reshape(-1) if v.ndim == 1 else res
+
+    def t(self):
+        """The transposed symbolic matrix: i and j variables swapped."""
+        cache = self._cache
+        if cache is not None and "T" in cache:
+            return cache["T"]
+        nodes, _, _ = fm.collect((self,))
+        mapped = {}
+        for node in nodes:
+            n = object.__new__(type(node))
+            for slot in ("_op", "_attrs", "ndim", "_cat", "_data", "_sym", "_hassym"):
+                setattr(n, slot, getattr(node, slot))
+            n._cache = None
+            n._args = tuple(mapped[id(a)] for a in node._args)
+            if node._cat in (0, 1):
+                n._cat = 1 - node._cat
+            m = node._m
+            n._m = (m[0], m[1], m[2], m[4], m[3])
+            mapped[id(node)] = n
+        res = mapped[id(self)]
+        res._cache = {"T": self}
+        if self._cache is None:
+            self._cache = {}
+        self._cache["T"] = res
+        return res
+
+    @property
+    def T(self):
+        return self.t()
+
+    def matvec(self, v):
+        """K @ v (for scipy.sparse.linalg.aslinearoperator)."""
+        return self @ v
+
+    def rmatvec(self, v):
+        """K.T @ v (for scipy.sparse.linalg.aslinearoperator)."""
+        return self.T @ v
+
+    def solve(self, other, var=None, call=True, alpha=1e-10, eps=1e-6, **kwargs):
+        """The solution a of (alpha Id + K) a = b, K = self a symmetric
+        positive symbolic matrix (not checked), by conjugate gradient, as
+        pykeops: b is an i (or j) variable (an array (M, E) is taken as an i
+        variable); the sum runs over the other index."""
+        from .linalg import solve
+        return solve(self, other, var=var, call=call, alpha=alpha, eps=eps, **kwargs)
+
+
+def Vi(x_or_ind, dim=None):
+    """An i variable: Vi(x) for an array (M, D), Vi(index, dim) symbolic."""
+    return LazyTensor(x_or_ind, axis=0) if dim is None else LazyTensor((x_or_ind, dim, 0))
+
+
+def Vj(x_or_ind, dim=None):
+    """A j variable: Vj(y) for an array (N, D), Vj(index, dim) symbolic."""
+    return LazyTensor(x_or_ind, axis=1) if dim is None else LazyTensor((x_or_ind, dim, 1))
+
+
+def Pm(x_or_ind, dim=None):
+    """A parameter: Pm(p) for an array (D,) or a number, Pm(index, dim) symbolic."""
+    return LazyTensor(x_or_ind, axis=2) if dim is None else LazyTensor((x_or_ind, dim, 2))
+
+
+def emit_mlir(formula, reduction="sum", axis=1, K=None, weight=None, dtype=None):
+    """The keops-dialect module of a reduction of a LazyTensor (see
+    LazyTensor.mlir)."""
+    kind = rd.PYKEOPS_KINDS.get(reduction, reduction)
+    if kind not in fm.KINDS:
+        raise ValueError(f"unknown reduction {reduction!r}")
+    if axis not in (0, 1):
+        raise ValueError(f"axis={axis!r}: a reduction is over axis 0 (over i) or 1 (over j)")
+    roots = (formula,) if weight is None else (formula, formula._lt(weight))
+    red = rd.Reduction(roots, kind, axis, K)
+    return red.mlir(dtype)

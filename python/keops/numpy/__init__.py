@@ -1,0 +1,12 @@
+"""keops-mlir on NumPy arrays, with pykeops.numpy's names:
+
+    from keops.numpy import LazyTensor, Vi, Vj, Pm, Genred
+"""
+
+from .._framework import make as _make
+
+(LazyTensor, Vi, Vj, Pm, Genred, generic_sum, generic_logsumexp, generic_argmin,
+ generic_argkmin) = _make("numpy")
+
+__all__ = ["LazyTensor", "Vi", "Vj", "Pm", "Genred", "generic_sum", "generic_logsumexp",
+           "generic_argmin", "generic_argkmin"]

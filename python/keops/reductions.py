@@ -1,0 +1,397 @@
+"""Reductions: from a formula and a reduction kind to compiled kernels and
+NumPy / torch results.
+
+A `Plan` is one compiled reduction: the structure of a formula (its
+`formula.collect` key), a kind, an axis, K, a dtype and compile options. Plans
+are cached in a dict by exactly that key, so a repeated call costs a walk of
+the formula, a dict lookup and the kernel launch: the MLIR is emitted and
+compiled only the first time.
+
+`reduce(roots, kind, axis, ...)` evaluates a reduction of LazyTensors that
+hold their data; `Reduction` is the callable form (`call=False`, symbolic
+variables, Genred), which takes its data as call arguments.
+"""
+
+import numpy as np
+
+from . import _arrays
+from . import formula as fm
+from ._runtime import compile_mlir
+
+# pykeops' reduction names (Genred's reduction_op) -> keops.reduce kinds.
+PYKEOPS_KINDS = {
+    "Sum": "sum", "Min": "min", "Max": "max", "ArgMin": "argmin",
+    "ArgMax": "argmax", "Min_ArgMin": "min_argmin", "MinArgMin": "min_argmin",
+    "Max_ArgMax": "max_argmax", "MaxArgMax": "max_argmax", "KMin": "kmin",
+    "ArgKMin": "argkmin", "KMin_ArgKMin": "kmin_argkmin",
+    "KMinArgKMin": "kmin_argkmin", "LogSumExp": "logsumexp",
+    "LogSumExpWeight": "logsumexp", "SumSoftMaxWeight": "sumsoftmaxweight",
+    "SoftMax": "sumsoftmaxweight",
+}
+
+_SUM_SCHEMES = {"auto": None, "direct_sum": "plain", "block_sum": "block",
+                "kahan_scheme": "kahan"}
+# Options of pykeops reductions with no effect here (no GPU, no chunking).
+_IGNORED = ("enable_chunks", "optional_flags", "rec_multVar_highdim", "dtype",
+            "cuda_type")
+
+
+def compile_options(sum_scheme="auto", dtype_acc="auto", use_double_acc=False,
+                    use_fast_math=True, backend="auto", device_id=-1, ranges=None,
+                    **ignored):
+    """pykeops' reduction options as keops_compile options (a sorted tuple of
+    items, part of the plan key). Raises for what the CPU backend cannot do."""
+    for key in ignored:
+        if key not in _IGNORED:
+            raise TypeError(f"unexpected keyword argument {key!r}")
+    if isinstance(backend, str) and "GPU" in backend.upper():
+        raise ValueError(f"backend={backend!r}: keops-mlir has no GPU backend yet "
+                         "(use backend='auto' or 'CPU')")
+    if backend not in ("auto", "CPU", "cpu", None):
+        raise ValueError(f"unknown backend {backend!r} (use 'auto' or 'CPU')")
+    if device_id not in (-1, None):
+        raise ValueError(f"device_id={device_id}: keops-mlir has no GPU backend yet")
+    if ranges is not None:
+        raise ValueError("ranges= (block-sparse reductions) are not supported yet")
+    if sum_scheme not in _SUM_SCHEMES:
+        raise ValueError(f"unknown sum_scheme {sum_scheme!r} (one of {', '.join(_SUM_SCHEMES)})")
+    options = {}
+    acc = _SUM_SCHEMES[sum_scheme]
+    if use_double_acc or dtype_acc in ("float64", "double"):
+        if acc not in (None, "block"):
+            raise ValueError(f"sum_scheme={sum_scheme!r} and float64 accumulation "
+                             "cannot be combined")
+        acc = "f64"
+    elif dtype_acc not in ("auto", "float32", "float", None):
+        raise ValueError(f"dtype_acc={dtype_acc!r} is not supported (auto, float32, float64)")
+    if acc is not None:
+        options["accumulation"] = acc
+    if not use_fast_math:
+        options["approximate_math"] = False
+    return tuple(sorted(options.items()))
+
+
+def split_options(kwargs):
+    """(compile options, out) from the keyword arguments of a reduction."""
+    out = kwargs.pop("out", None)
+    return compile_options(**kwargs), out
+
+
+# --------------------------------------------------------------------------
+# Plans
+# --------------------------------------------------------------------------
+
+class Plan:
+    """One compiled reduction (see the module docstring)."""
+
+    __slots__ = ("key", "kind", "axis", "k", "dtype", "options", "mlir",
+                 "kernel", "widths", "out_dtypes", "variables", "fdim", "wdim",
+                 "roots", "collected", "_run")
+
+    def __init__(self, key, roots, collected, kind, axis, k, dtype, options):
+        self.key = key
+        self.kind, self.axis, self.k = kind, axis, k
+        self.dtype = dtype
+        self.options = options
+        # the formula's structure, without its data
+        self.roots, self.collected = fm.strip(roots, collected)
+        # (category, dimension) of each input, in kernel order
+        self.variables = [(v._cat, v.ndim) for v in collected[1]]
+        self.fdim = roots[0].ndim
+        self.wdim = roots[1].ndim if len(roots) > 1 else None
+        self.mlir = fm.reduction_mlir(roots, kind, "ij"[axis], dtype, k=k,
+                                      collected=collected)
+        module = compile_mlir(self.mlir, **dict(options))
+        self.kernel = module.kernels[0]
+        self._run = self.kernel.run
+        self.widths = self.kernel.output_widths
+        self.out_dtypes = ["int64" if idx else dtype for idx in fm.KINDS[kind]]
+
+    def emit(self, name="reduction", extra_args=(), epilogue=None):
+        """The forward function again, with a name, extra arguments and
+        ops after the reduction (see formula.reduction_mlir)."""
+        return fm.reduction_mlir(self.roots, self.kind, "ij"[self.axis], self.dtype, k=self.k,
+                                 name=name, collected=self.collected,
+                                 extra_args=extra_args, epilogue=epilogue)
+
+    def run(self, fw, inputs, M, N, out=None):
+        """Runs the kernel on `inputs` (arrays in kernel order) and returns
+        the raw outputs: (rows, width) arrays of framework `fw`."""
+        rows = M if self.axis == 1 else N
+        outs = [_arrays.empty(fw, (rows, w), dt)
+                for w, dt in zip(self.widths, self.out_dtypes)]
+        if out is not None:
+            outs = _use_out(out, outs, fw)
+        if fw == "torch":
+            self._run([_arrays.address(a) for a in inputs],
+                      [o.data_ptr() for o in outs], M, N)
+        else:
+            self._run(inputs, outs, M, N)
+        return outs
+
+    def finish(self, outs):
+        """pykeops' output shapes from the raw outputs."""
+        kind = self.kind
+        if kind in fm.K_KINDS:
+            k, d = self.k, self.fdim
+            outs = [o.reshape(o.shape[0], k, d) if d > 1 else o for o in outs]
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def _use_out(out, outs, fw):
+    """The user's `out` array in place of the one output (a plain reduction
+    only), after checking it."""
+    if len(outs) != 1:
+        raise ValueError("out= is supported for reductions with one output only")
+    want = outs[0]
+    if _arrays.framework(out) != fw or tuple(out.shape) != tuple(want.shape) \
+            or str(out.dtype).replace("torch.", "") != str(want.dtype).replace("torch.", ""):
+        raise ValueError(f"out must be a {fw} array of shape {tuple(want.shape)} and dtype "
+                         f"{str(want.dtype).replace('torch.', '')}, got "
+                         f"{type(out).__name__} {tuple(getattr(out, 'shape', ()))} "
+                         f"{getattr(out, 'dtype', '')}")
+    contiguous = out.flags.c_contiguous if fw == "numpy" else out.is_contiguous()
+    if not contiguous:
+        raise ValueError("out must be contiguous")
+    return [out]
+
+
+_PLANS = {}
+
+
+def get_plan(roots, collected, kind, axis, k, dtype, options):
+    key = (collected[2], kind, axis, k, dtype, options)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = Plan(key, roots, collected, kind, axis, k, dtype, options)
+    return plan
+
+
+def check_kind(kind, roots, k):
+    """Errors of a reduction's shape, before anything is compiled."""
+    f = roots[0]
+    if kind in ("logsumexp", "sumsoftmaxweight") and f.ndim != 1:
+        raise ValueError(f"{kind} reduces a scalar formula (dimension 1); "
+                         f"this one has dimension {f.ndim}")
+    if kind in fm.K_KINDS:
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"K must be a positive integer, got {k!r}")
+
+
+# --------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------
+
+class _Dummy:
+    """A variable of dimension 1 holding one 0, for a reduction over an axis
+    that no variable of the formula is indexed by: as in pykeops, that axis
+    has size 1 (and keops.reduce needs a variable to size it)."""
+
+    __slots__ = ("_op", "_args", "_attrs", "ndim", "_cat", "_data", "_sym", "_cache")
+
+    def __init__(self, cat):
+        self._op, self._args, self._attrs, self.ndim = "var", (), (), 1
+        self._cat, self._data, self._sym, self._cache = cat, (0.0,), None, None
+
+
+_DUMMIES = (_Dummy(0), _Dummy(1))
+
+
+def complete(collected, axis):
+    """`collected` with a dummy variable of the reduced category if the
+    formula has none (see _Dummy)."""
+    for v in collected[1]:
+        if v._cat == axis:
+            return collected
+    return collected[0], collected[1] + [_DUMMIES[axis]], collected[2]
+
+
+def _data_of(var, dtype, fw):
+    """The array of a LazyTensor variable that holds its data."""
+    data = var._data
+    if type(data) is tuple:  # Python numbers: a parameter of no fixed dtype
+        cache = var._cache
+        if cache is not None and _arrays.dtype_name(cache, "numpy") == dtype:
+            return cache
+        arr = var._cache = np.array(data, dtype=dtype)
+        return arr
+    return data
+
+
+def _device_check(meta):
+    device = meta[2]
+    if device is not None and device != "cpu":
+        raise ValueError(f"tensors on device {device}: keops-mlir runs on the CPU only, "
+                         "it has no GPU backend yet (move the data with .cpu())")
+
+
+def execute(plan, fw, inputs, M, N, out=None):
+    """Runs a plan; torch results go through the autograd hook when autograd
+    records (keops._autograd)."""
+    if fw == "torch":
+        from ._autograd import run_torch
+        return run_torch(plan, inputs, M, N, out)
+    return plan.finish(plan.run(fw, inputs, M, N, out))
+
+
+def reduce(roots, kind, axis, k=None, options=(), out=None):
+    """Evaluates a reduction of LazyTensors holding their data: roots[0] is
+    the formula, roots[1] the weight / value formula of logsumexp and
+    sumsoftmaxweight. axis: 0 (over i) or 1 (over j)."""
+    meta = roots[0]._m if len(roots) == 1 else roots[0]._join_meta(roots[1])
+    fw, dtype = meta[0], meta[1]
+    if dtype is None:
+        raise ValueError("this formula holds no array: its dtype is unknown "
+                         "(build it from NumPy arrays or torch tensors)")
+    _device_check(meta)
+    collected = complete(fm.collect(roots), axis)
+    plan = _PLANS.get((collected[2], kind, axis, k, dtype, options))
+    if plan is None:
+        check_kind(kind, roots, k)
+        plan = get_plan(roots, collected, kind, axis, k, dtype, options)
+    inputs = [_data_of(v, dtype, fw) for v in collected[1]]
+    M = meta[3] if meta[3] is not None else 1
+    N = meta[4] if meta[4] is not None else 1
+    return execute(plan, fw, inputs, M, N, out)
+
+
+class Reduction:
+    """A reduction whose data come at call time: the result of a LazyTensor
+    reduction with symbolic variables (Vi(0, 3), ...) or with call=False, and
+    the engine of Genred. Calling it with one array per symbolic variable
+    (in the order of their indices) returns the reduction's result.
+
+    `mlir(dtype)` is the module compiled for that dtype."""
+
+    def __init__(self, roots, kind, axis, k=None, options=(), declared=None,
+                 names=None, framework=None, out=None):
+        check_kind(kind, roots, k)
+        self.roots = tuple(roots)
+        self.kind, self.axis, self.k, self.options = kind, axis, k, options
+        self.framework = framework
+        self._out = out
+        self._collected = complete(fm.collect(self.roots), axis)
+        variables = self._collected[1]
+        meta = roots[0]._m if len(roots) == 1 else roots[0]._join_meta(roots[1])
+        self._meta = meta
+        syms = {}
+        for v in variables:
+            if v._sym is not None:
+                seen = syms.setdefault(v._sym, (v._cat, v.ndim))
+                if seen != (v._cat, v.ndim):
+                    raise ValueError(
+                        f"variable {v._sym} is used as {'Vi Vj Pm'.split()[seen[0]]}({seen[1]}) "
+                        f"and as {'Vi Vj Pm'.split()[v._cat]}({v.ndim})")
+        if declared is None:
+            declared = syms
+        for index, (cat, dim) in syms.items():
+            if declared.get(index, (cat, dim)) != (cat, dim):
+                raise ValueError(f"variable {index} is used as {fm.CATEGORY_NAMES[cat]} of "
+                                 f"dimension {dim} but declared as "
+                                 f"{fm.CATEGORY_NAMES[declared[index][0]]} of dimension "
+                                 f"{declared[index][1]}")
+        self.nargs = max(declared) + 1 if declared else 0
+        missing = [n for n in range(self.nargs) if n not in declared]
+        if missing:
+            raise ValueError(f"symbolic variables must be numbered 0, 1, ... without gaps; "
+                             f"missing {missing}")
+        self.declared = [declared[n] for n in range(self.nargs)]
+        self.names = names or [f"argument {n}" for n in range(self.nargs)]
+        # input n of the kernel: ("arg", index) or ("data", variable)
+        self._sources = [("arg", v._sym) if v._sym is not None else ("data", v)
+                         for v in variables]
+
+    def mlir(self, dtype=None):
+        """The MLIR module of this reduction for `dtype` ("float32" or
+        "float64"; default: the formula's own dtype)."""
+        dtype = dtype or self._meta[1]
+        if dtype is None:
+            raise ValueError("give the dtype: this formula holds no array")
+        return fm.reduction_mlir(self.roots, self.kind, "ij"[self.axis], dtype,
+                                 k=self.k, collected=self._collected)
+
+    def _describe(self, n):
+        cat, dim = self.declared[n]
+        return f"{self.names[n]} ({'Vi Vj Pm'.split()[cat]}({dim}))"
+
+    def __call__(self, *args, **kwargs):
+        if len(args) != self.nargs:
+            raise ValueError(f"this reduction takes {self.nargs} arguments "
+                             f"({', '.join(self._describe(n) for n in range(self.nargs))}), "
+                             f"got {len(args)}")
+        options, out = self.options, self._out
+        if kwargs:
+            out = kwargs.pop("out", out)
+            if kwargs:
+                options = tuple(sorted(set(options) | set(compile_options(**kwargs))))
+        meta = self._meta
+        fw, dtype, device, M, N = meta
+        arrays = []
+        for n, a in enumerate(args):
+            cat, dim = self.declared[n]
+            afw = _arrays.framework(a)
+            if afw is None:
+                if isinstance(a, (int, float, list, tuple, np.floating)) and cat == 2:
+                    a = np.asarray(a, dtype=dtype or "float64")
+                    afw = "numpy"
+                else:
+                    raise TypeError(f"{self._describe(n)}: expected a NumPy array or a torch "
+                                    f"tensor, got {type(a).__name__}")
+            if self.framework is not None and afw != self.framework:
+                raise TypeError(f"{self._describe(n)}: this reduction takes "
+                                f"{'NumPy arrays' if self.framework == 'numpy' else 'torch tensors'}"
+                                f", got a {'NumPy array' if afw == 'numpy' else 'torch tensor'}")
+            if fw is None:
+                fw = afw
+            elif afw != fw:
+                raise TypeError(f"{self._describe(n)}: cannot mix NumPy arrays and torch "
+                                "tensors in one reduction")
+            adt = _arrays.check_dtype(a, afw, self._describe(n))
+            if dtype is None:
+                dtype = adt
+            elif adt != dtype:
+                raise TypeError(f"{self._describe(n)}: dtype {adt} differs from {dtype} "
+                                "(mixed dtypes: convert the inputs to one dtype)")
+            if afw == "torch":
+                _arrays.check_torch_layout(a, self._describe(n))
+                dev = str(a.device)
+                if device is None:
+                    device = dev
+                elif dev != device:
+                    raise ValueError(f"{self._describe(n)}: on device {dev}, other inputs on "
+                                     f"{device} (mixed devices)")
+            shape = tuple(a.shape)
+            if cat == 2:
+                if shape not in ((dim,), ()) or (shape == () and dim != 1):
+                    raise ValueError(f"{self._describe(n)}: expected shape ({dim},), got {shape}")
+                a = _arrays.as_vector(a, afw, dim)
+            else:
+                if len(shape) != 2 or shape[1] != dim:
+                    raise ValueError(f"{self._describe(n)}: expected shape "
+                                     f"({'MN'[cat]}, {dim}), got {shape}")
+                rows = shape[0]
+                if cat == 0:
+                    if M is None:
+                        M = rows
+                    elif rows != M:
+                        raise ValueError(f"{self._describe(n)}: {rows} rows, but other "
+                                         f"i variables have M = {M} rows")
+                else:
+                    if N is None:
+                        N = rows
+                    elif rows != N:
+                        raise ValueError(f"{self._describe(n)}: {rows} rows, but other "
+                                         f"j variables have N = {N} rows")
+                a = _arrays.as_rows(a, afw, rows, dim)
+            arrays.append(a)
+        if dtype is None:
+            raise ValueError("cannot infer the dtype: no array given")
+        _device_check((fw, dtype, device))
+        plan = _PLANS.get((self._collected[2], self.kind, self.axis, self.k, dtype, options))
+        if plan is None:
+            plan = get_plan(self.roots, self._collected, self.kind, self.axis, self.k,
+                            dtype, options)
+        inputs = [arrays[src] if how == "arg" else _data_of(src, dtype, fw)
+                  for how, src in self._sources]
+        return execute(plan, fw, inputs, M if M is not None else 1,
+                       N if N is not None else 1, out)
