@@ -3,22 +3,28 @@
 Every reduction of torch tensors runs through `run_torch`. When autograd
 records (grad mode on and an input requires grad), it goes through
 `KeopsReduction.apply`, whose forward is the plain forward (`Plan.run`) and
-whose backward is where gradients will be computed. Otherwise the Function
-would only add its overhead, so the same forward runs directly.
+whose backward computes gradients with the compiler's differentiation.
+Otherwise the Function would only add its overhead, so the same forward runs
+directly.
 
-Integrating differentiation fills in `KeopsReduction.backward` only. What it
-receives (saved in ctx): the `Plan` (`plan.mlir`: the forward module, one
-`func.func @reduction` holding the `keops.reduce` in tensor form, built by
-`keops.formula.reduction_mlir`, which can also append ops to that function,
-e.g. a `keops.reduce_grad` on its results; `plan.variables`: (category,
-dimension) of each kernel input; `plan.kind`, `plan.axis`, `plan.k`,
-`plan.dtype`, `plan.options`), the sizes M and N, the inputs in kernel order
-and the raw outputs (ctx.saved_tensors). Compiled gradient modules can be
-run with `keops._runtime.compile_mlir(text).kernels[k].run(inputs, outputs,
-M, N)`.
+The backward prints the forward function again with a `keops.reduce_grad`
+of its result w.r.t. the inputs that need gradients (one module per plan and
+set of inputs, compiled once), and runs it as a whole function through the
+runtime (`keops_run_function`): keops-differentiate has made it gradient
+reductions, one kernel per axis, parameter partials summed by the runtime.
+Nothing dense is ever formed. That call is itself a torch Function
+(`KeopsGradient`) whose backward appends `keops.reduce_grad` ops on the
+gradients: second derivatives (double backward, `create_graph=True`) of sum
+reductions. Gradients of the other kinds read the forward's results
+(logsumexp, indices), which a second derivative would have to chain
+through: it raises NotImplementedError rather than give a wrong answer.
 """
 
 import torch
+
+from . import _arrays
+from . import formula as fm
+from ._runtime import compile_mlir
 
 
 class KeopsReduction(torch.autograd.Function):
@@ -32,6 +38,7 @@ class KeopsReduction(torch.autograd.Function):
         ctx.plan, ctx.M, ctx.N = plan, M, N
         tensors = [a for a in inputs if isinstance(a, torch.Tensor)]
         ctx.input_is_tensor = [isinstance(a, torch.Tensor) for a in inputs]
+        ctx.raw_inputs = [None if isinstance(a, torch.Tensor) else a for a in inputs]
         ctx.save_for_backward(*tensors, *outs)
         index_outs = [o for o, dt in zip(outs, plan.out_dtypes) if dt == "int64"]
         if index_outs:
@@ -40,8 +47,151 @@ class KeopsReduction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise NotImplementedError(
-            "gradients: not yet (keops-mlir cannot differentiate reductions yet)")
+        plan = ctx.plan
+        n = len(ctx.input_is_tensor)
+        wrt = [k for k in range(n) if ctx.needs_input_grad[3 + k]]
+        grads = [None] * n
+        cot = grad_outputs[0]
+        if not wrt or cot is None:
+            return (None, None, None, *grads)
+        saved = list(ctx.saved_tensors)
+        tensors = iter(saved[:sum(ctx.input_is_tensor)])
+        inputs = [next(tensors) if t else None for t in ctx.input_is_tensor]
+        if plan.kind in ZERO_GRADIENT_KINDS:
+            # Indices are piecewise constant.
+            for k in wrt:
+                grads[k] = torch.zeros_like(inputs[k])
+            return (None, None, None, *grads)
+        spec = GradientSpec(plan, tuple(wrt), ctx.M, ctx.N, ctx.raw_inputs)
+        results = KeopsGradient.apply(spec, cot.contiguous(), *inputs)
+        for k, g in zip(wrt, results):
+            grads[k] = g
+        return (None, None, None, *grads)
+
+
+# Kinds whose outputs are indices: zero gradients, no kernel.
+ZERO_GRADIENT_KINDS = ("argmin", "argmax", "argkmin")
+
+
+def _shaped(cat, dim, T):
+    return "tensor<%dx%s>" % (dim, T) if cat == 2 else "tensor<?x%dx%s>" % (dim, T)
+
+
+class GradientSpec:
+    """The gradient of a reduction (plan) w.r.t. its inputs `wrt`, as MLIR:
+    the forward function with a keops.reduce_grad appended (the compiler's
+    differentiation builds the gradient reductions), and, for second order,
+    keops.reduce_grad ops on those gradients w.r.t. `wrt2`."""
+
+    def __init__(self, plan, wrt, M, N, raw_inputs):
+        self.plan, self.wrt, self.M, self.N = plan, wrt, M, N
+        self.raw_inputs = raw_inputs  # non-tensor inputs (float parameters)
+        self.T = fm.ELEMENT_TYPES[plan.dtype]
+        self.width = plan.widths[0]
+        self.rows = M if plan.axis == 1 else N
+
+    def text(self, wrt2=()):
+        """wrt2: for each gradient n, the positions (inputs of the gradient
+        reduction: the forward's inputs, then the cotangent) to
+        differentiate it w.r.t., with one more cotangent argument each."""
+        plan, T, w = self.plan, self.T, self.width
+        in_types = [_shaped(c, d, T) for c, d in plan.variables]
+        cot_type = "tensor<?x%dx%s>" % (w, T)
+        gtypes = [in_types[k] for k in self.wrt]
+        extra = ["%%cot: %s" % cot_type] + ["%%c%d: %s" % (n, gtypes[n])
+                                           for n, pos in enumerate(wrt2) if pos]
+        types2 = in_types + [cot_type]
+
+        def epilogue(results, types):
+            lines = ["%%g:%d = keops.reduce_grad %s wrt [%s], %%cot : %s, %s -> %s"
+                     % (len(self.wrt), results[0], ", ".join(map(str, self.wrt)), types[0],
+                        cot_type, ", ".join(gtypes))]
+            returns = [("%%g#%d" % n, t) for n, t in enumerate(gtypes)]
+            if wrt2:
+                returns = []
+                for n, pos in enumerate(wrt2):
+                    if not pos:
+                        continue
+                    ht = [types2[p] for p in pos]
+                    lines.append("%%h%d:%d = keops.reduce_grad %%g#%d wrt [%s], %%c%d : %s, %s -> %s"
+                                 % (n, len(pos), n, ", ".join(map(str, pos)), n, gtypes[n],
+                                    gtypes[n], ", ".join(ht)))
+                    returns += [("%%h%d#%d" % (n, m), t) for m, t in enumerate(ht)]
+            return lines, returns
+
+        name = "grad2" if wrt2 else "grad"
+        return name, self.plan.emit(name=name, extra_args=extra, epilogue=epilogue)
+
+    def run(self, inputs, extra, wrt2=()):
+        """Runs the gradient function on `inputs` (the forward's, tensors or
+        None for float parameters) and `extra` (cotangents); returns the
+        results as tensors."""
+        name, text = self.text(wrt2)
+        module = compile_mlir(text, **dict(self.plan.options))
+        fn = module.functions[name]
+        args, rows = [], []
+        for k, (a, (cat, dim)) in enumerate(zip(inputs, self.plan.variables)):
+            a = a if a is not None else self.raw_inputs[k]
+            args.append(_arrays.address(a))
+            rows.append(1 if cat == 2 else a.shape[0])
+        for _ in self.plan.widths:  # the forward's outputs: their rows only
+            args.append(0)
+            rows.append(self.rows)
+        for c in extra:
+            c = c.contiguous()
+            args.append(c.data_ptr())
+            rows.append(c.shape[0] if c.dim() == 2 else 1)
+        like = next(a for a in inputs if a is not None)
+        results = [torch.empty(shape, dtype=like.dtype, device=like.device)
+                   for shape, _, _ in fn.result_shapes(rows)]
+        fn.run(args, rows, [r.data_ptr() for r in results])
+        return results
+
+
+class KeopsGradient(torch.autograd.Function):
+    """forward(ctx, spec, cotangent, *inputs) -> the gradients w.r.t.
+    spec.wrt. Differentiable once more for sum reductions (Hessian-vector
+    products), through keops.reduce_grad of the gradient reductions."""
+
+    @staticmethod
+    def forward(ctx, spec, cotangent, *inputs):
+        ctx.spec = spec
+        ctx.set_materialize_grads(False)  # None, not zeros, for unused results
+        ctx.save_for_backward(cotangent, *[a for a in inputs if a is not None])
+        ctx.present = [a is not None for a in inputs]
+        return tuple(spec.run(inputs, [cotangent]))
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        spec = ctx.spec
+        if spec.plan.kind != "sum":
+            raise NotImplementedError(
+                "keops: second derivatives of '%s' reductions are not supported yet "
+                "(only of sums): their gradients read the forward's results" % spec.plan.kind)
+        saved = list(ctx.saved_tensors)
+        cot, rest = saved[0], iter(saved[1:])
+        inputs = [next(rest) if p else None for p in ctx.present]
+        n = len(inputs)
+        # Positions of the gradient reduction's inputs: the forward's, then
+        # the cotangent (position n).
+        need = [k for k in range(n) if ctx.needs_input_grad[2 + k]]
+        if ctx.needs_input_grad[1]:
+            need.append(n)
+        wrt2 = [tuple(need) if g is not None else () for g in grad_outputs]
+        for k, pos in zip(spec.wrt, wrt2):
+            if pos and spec.plan.variables[k][0] == 2:
+                raise NotImplementedError(
+                    "keops: second derivatives through the gradient of a parameter "
+                    "(a Pm variable) are not supported yet")
+        grads = [None] * (n + 1)
+        if need and any(wrt2):
+            extra = [cot] + [g for g in grad_outputs if g is not None]
+            results = iter(spec.run(inputs, extra, wrt2))
+            for pos in wrt2:
+                for p in pos:
+                    r = next(results)
+                    grads[p] = r if grads[p] is None else grads[p] + r
+        return (None, grads[n], *grads[:n])
 
 
 def run_torch(plan, inputs, M, N, out=None):

@@ -134,6 +134,54 @@ void run(const Module &m, int64_t k, const py::sequence &inputs,
     fail();
 }
 
+// The functions of the module by name: index, numbers of arguments and
+// results.
+py::dict functions(const Module &m) {
+  py::dict out;
+  for (int64_t f = 0, n = keops_num_functions(m.handle); f < n; ++f) {
+    int64_t args = 0, results = 0;
+    if (keops_function_signature(m.handle, f, &args, &results) != KEOPS_OK)
+      fail();
+    out[py::str(keops_function_name(m.handle, f))] =
+        py::make_tuple(f, args, results);
+  }
+  return out;
+}
+
+// (rows, cols, bits, is_integer, one_dim) of result `r` of function `f`.
+py::tuple functionResult(const Module &m, int64_t f, int64_t r,
+                         const std::vector<int64_t> &argRows) {
+  int64_t rows = 0, cols = 0;
+  int bits = 0, isInteger = 0, oneDim = 0;
+  if (keops_function_result(m.handle, f, r, argRows.data(), &rows, &cols,
+                            &bits, &isInteger, &oneDim) != KEOPS_OK)
+    fail();
+  return py::make_tuple(rows, cols, bits, bool(isInteger), bool(oneDim));
+}
+
+// Runs function `f`: arguments as arrays or addresses (0 for none), their
+// rows, results as arrays or addresses.
+void runFunction(const Module &m, int64_t f, const py::sequence &args,
+                 const std::vector<int64_t> &argRows,
+                 const py::sequence &results) {
+  std::vector<uintptr_t> ins, outs;
+  addresses(args, ins, false);
+  addresses(results, outs, true);
+  if (ins.size() != argRows.size())
+    throw py::value_error("one row count per argument is needed");
+  ins.push_back(0);
+  outs.push_back(0);
+  keops_status status;
+  {
+    py::gil_scoped_release release;
+    status = keops_run_function(
+        m.handle, f, reinterpret_cast<const void *const *>(ins.data()),
+        argRows.data(), reinterpret_cast<void *const *>(outs.data()));
+  }
+  if (status != KEOPS_OK)
+    fail();
+}
+
 } // namespace
 
 PYBIND11_MODULE(_keops, m) {
@@ -147,7 +195,14 @@ PYBIND11_MODULE(_keops, m) {
       .def("kernel_info", &kernelInfo, py::arg("kernel"))
       .def("run", &run, py::arg("kernel"), py::arg("inputs"),
            py::arg("outputs"), py::arg("M"), py::arg("N"),
-           "Runs a kernel on host data: NumPy arrays or addresses (GIL released).");
+           "Runs a kernel on host data: NumPy arrays or addresses (GIL released).")
+      .def("functions", &functions,
+           "{name: (index, number of arguments, number of results)}")
+      .def("function_result", &functionResult, py::arg("function"),
+           py::arg("result"), py::arg("arg_rows"))
+      .def("run_function", &runFunction, py::arg("function"), py::arg("args"),
+           py::arg("arg_rows"), py::arg("results"),
+           "Runs a whole function (its gradient reductions included).");
 
   m.def("compile", &compile, py::arg("mlir"), py::arg("lanes") = 0,
         py::arg("blocks") = 2, py::arg("accumulation") = "block",

@@ -86,6 +86,35 @@ class Kernel:
             raise KeopsError(str(e)) from None
 
 
+class Function:
+    """A whole function of a compiled module: its reductions (gradient
+    reductions included) run in order by the runtime."""
+
+    __slots__ = ("module", "index", "name", "num_args", "num_results")
+
+    def __init__(self, module, name, index, num_args, num_results):
+        self.module, self.name, self.index = module, name, index
+        self.num_args, self.num_results = num_args, num_results
+
+    def result_shapes(self, arg_rows):
+        """[(shape, bits, is_integer)] of the results for arguments of
+        `arg_rows` rows."""
+        out = []
+        for r in range(self.num_results):
+            rows, cols, bits, is_int, one_dim = self.module._handle.function_result(
+                self.index, r, list(arg_rows))
+            out.append(((cols,) if one_dim else (rows, cols), bits, is_int))
+        return out
+
+    def run(self, args, arg_rows, results):
+        """Runs on arrays or data addresses (0 for arguments that only give
+        their number of rows)."""
+        try:
+            self.module._handle.run_function(self.index, args, list(arg_rows), results)
+        except _ext.KeopsError as e:
+            raise KeopsError(str(e)) from None
+
+
 class CompiledModule:
     """A module of keops reductions compiled for the host CPU."""
 
@@ -98,6 +127,8 @@ class CompiledModule:
         except ext.KeopsError as e:
             raise KeopsError(str(e)) from None
         self.kernels = [Kernel(self, k) for k in range(self._handle.num_kernels)]
+        self.functions = {name: Function(self, name, *info)
+                          for name, info in self._handle.functions().items()}
 
 
 _MODULES = {}

@@ -1,0 +1,166 @@
+"""torch.autograd through keops reductions: the compiler's differentiation
+(keops.reduce_grad) against torch's own autograd of the dense computation,
+first and second order, float32 and float64, and torch.autograd.gradcheck.
+"""
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from keops import LazyTensor  # noqa: E402
+
+M, N, D = 23, 37, 3
+
+
+def data(dtype, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(M, D, generator=g, dtype=dtype, requires_grad=True)
+    y = torch.randn(N, D, generator=g, dtype=dtype, requires_grad=True)
+    b = torch.randn(N, 2, generator=g, dtype=dtype, requires_grad=True)
+    s = torch.tensor([0.7], dtype=dtype, requires_grad=True)
+    return x, y, b, s
+
+
+def lazy(x, y, b, s):
+    return (LazyTensor(x[:, None, :]), LazyTensor(y[None, :, :]),
+            LazyTensor(b[None, :, :]), LazyTensor(s))
+
+
+def dense_f(x, y, s):
+    return -s * ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+
+
+# (name, keops reduction, dense reduction): both map (x, y, b, s) to one
+# differentiable tensor.
+CASES = [
+    ("sum_j", lambda X, Y, B, S: ((-S * X.sqdist(Y)).exp() * B).sum(dim=1),
+     lambda x, y, b, s: dense_f(x, y, s).exp() @ b),
+    ("sum_i", lambda X, Y, B, S: ((-S * X.sqdist(Y)).exp() * B).sum(dim=0),
+     lambda x, y, b, s: dense_f(x, y, s).exp().T[:, :, None].mul(b[:, None, :]).sum(1)),
+    ("logsumexp", lambda X, Y, B, S: (-S * X.sqdist(Y)).logsumexp(dim=1),
+     lambda x, y, b, s: torch.logsumexp(dense_f(x, y, s), 1, keepdim=True)),
+    ("logsumexp_weight", lambda X, Y, B, S: (-S * X.sqdist(Y)).logsumexp(dim=1, weight=B.exp()),
+     lambda x, y, b, s: torch.logsumexp(dense_f(x, y, s)[:, :, None] + b[None], 1)),
+    ("sumsoftmaxweight", lambda X, Y, B, S: (-S * X.sqdist(Y)).sumsoftmaxweight(B, dim=1),
+     lambda x, y, b, s: torch.softmax(dense_f(x, y, s), 1) @ b),
+    ("min", lambda X, Y, B, S: (X.sqdist(Y) * S).min(dim=1),
+     lambda x, y, b, s: (-dense_f(x, y, s)).min(1, keepdim=True)[0]),
+    ("max_i", lambda X, Y, B, S: (X - Y).sin().max(dim=0),
+     lambda x, y, b, s: torch.sin(x[:, None] - y[None]).max(0)[0]),
+    ("min_argmin", lambda X, Y, B, S: (X.sqdist(Y) * S).min_argmin(dim=1)[0],
+     lambda x, y, b, s: (-dense_f(x, y, s)).min(1, keepdim=True)[0]),
+    ("Kmin", lambda X, Y, B, S: (X.sqdist(Y) * S).Kmin(K=4, dim=1),
+     lambda x, y, b, s: torch.sort(-dense_f(x, y, s), 1)[0][:, :4]),
+    ("Kmin_argKmin_i", lambda X, Y, B, S: (X.sqdist(Y) * S).Kmin_argKmin(K=3, dim=0)[0],
+     lambda x, y, b, s: torch.sort(-dense_f(x, y, s), 0)[0][:3].T),
+]
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("name,keops_fn,dense_fn", CASES, ids=[c[0] for c in CASES])
+def test_first_order_matches_dense_autograd(name, keops_fn, dense_fn, dtype):
+    x, y, b, s = data(dtype)
+    out = keops_fn(*lazy(x, y, b, s))
+    ref = dense_fn(x, y, b, s)
+    assert out.shape == ref.shape
+    e = torch.randn_like(ref)
+    wrt = [x, y, b, s]
+    got = torch.autograd.grad(out, wrt, e, allow_unused=True)
+    want = torch.autograd.grad(ref, wrt, e, allow_unused=True)
+    tol = 1e-10 if dtype == torch.float64 else 2e-4
+    for g, w, n in zip(got, want, "xybs"):
+        if w is None:
+            assert g is None or not g.any(), n
+            continue
+        assert g is not None and g.shape == w.shape and g.dtype == dtype, n
+        scale = w.abs().max().clamp_min(1e-30)
+        assert (g - w).abs().max() / scale < tol, (n, float((g - w).abs().max() / scale))
+
+
+def test_backward_accumulates_into_leaves():
+    x, y, b, s = data(torch.float64)
+    X, Y, B, S = lazy(x, y, b, s)
+    ((-S * X.sqdist(Y)).exp() * B).sum(dim=1).sum().backward()
+    gx = x.grad.clone()
+    x.grad = None
+    (dense_f(x, y, s).exp() @ b).sum().backward()
+    torch.testing.assert_close(gx, x.grad)
+
+
+def test_gradcheck():
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(5, 2, generator=g, dtype=torch.float64, requires_grad=True)
+    y = torch.randn(6, 2, generator=g, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(6, 1, generator=g, dtype=torch.float64, requires_grad=True)
+
+    def f(x, y, b):
+        X, Y, B = LazyTensor(x[:, None, :]), LazyTensor(y[None, :, :]), LazyTensor(b[None, :, :])
+        return ((X - Y).sin().sum(-1) * B).logsumexp(dim=1)
+
+    assert torch.autograd.gradcheck(f, (x, y, b))
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_double_backward_matches_dense(dtype):
+    x, y, b, s = data(dtype, seed=1)
+    e = torch.randn(M, 2, dtype=dtype)
+    gx, = torch.autograd.grad(lazy_sum(x, y, b, s), x, e, create_graph=True)
+    gxr, = torch.autograd.grad(dense_f(x, y, s).exp() @ b, x, e, create_graph=True)
+    u = torch.randn_like(gx)
+    got = torch.autograd.grad(gx, (x, y, b, s), u)
+    want = torch.autograd.grad(gxr, (x, y, b, s), u)
+    tol = 1e-10 if dtype == torch.float64 else 2e-4
+    for g, w in zip(got, want):
+        assert (g - w).abs().max() / w.abs().max() < tol
+
+
+def lazy_sum(x, y, b, s):
+    X, Y, B, S = lazy(x, y, b, s)
+    return ((-S * X.sqdist(Y)).exp() * B).sum(dim=1)
+
+
+def test_laplacian_by_double_backward():
+    # sum_i trace of the Hessian of sum_j exp(-|x_i - y_j|^2) w.r.t. x_i,
+    # from D Hessian-vector products.
+    x, y, b, s = data(torch.float64, seed=2)
+    ones = torch.ones(M, 2, dtype=torch.float64)
+    gx, = torch.autograd.grad(lazy_sum(x, y, b, s), x, ones, create_graph=True)
+    gxr, = torch.autograd.grad(dense_f(x, y, s).exp() @ b, x, ones, create_graph=True)
+    for d in range(D):
+        u = torch.zeros_like(gx)
+        u[:, d] = 1
+        h, = torch.autograd.grad(gx, x, u, retain_graph=True)
+        hr, = torch.autograd.grad(gxr, x, u, retain_graph=True)
+        torch.testing.assert_close(h, hr)
+
+
+def test_argmin_has_zero_gradient():
+    x, y, b, s = data(torch.float64)
+    X, Y, B, S = lazy(x, y, b, s)
+    out = (X.sqdist(Y) * S).min_argmin(dim=1)
+    assert not out[1].requires_grad  # indices
+    g = torch.autograd.grad(out[0].sum() + 0 * x.sum(), x)[0]
+    assert g.shape == x.shape
+
+
+def test_second_order_of_logsumexp_is_refused():
+    x, y, b, s = data(torch.float64)
+    X, Y, B, S = lazy(x, y, b, s)
+    out = (-S * X.sqdist(Y)).logsumexp(dim=1)
+    gx, = torch.autograd.grad(out, x, torch.ones_like(out), create_graph=True)
+    with pytest.raises(NotImplementedError, match="second derivatives of 'logsumexp'"):
+        torch.autograd.grad(gx.sum(), x)
+
+
+def test_genred_gradient():
+    from keops.torch import Genred
+    x, y, b, s = data(torch.float64)
+    k = Genred("Exp(-SqDist(x,y))*b", ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)"],
+               reduction_op="Sum", axis=1)
+    out = k(x, y, b)
+    ref = torch.exp(-((x[:, None] - y[None]) ** 2).sum(-1)) @ b
+    e = torch.randn_like(ref)
+    got = torch.autograd.grad(out, (x, y, b), e)
+    want = torch.autograd.grad(ref, (x, y, b), e)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
