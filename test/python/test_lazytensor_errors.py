@@ -200,16 +200,16 @@ def test_errors_with_torch():
         g(meta[:4], meta)
 
 
-def test_backward_is_not_there_yet():
+def test_reductions_of_tensors_that_require_grad_are_recorded():
     """Reductions of tensors that require grad go through the autograd
-    Function; its backward says that gradients do not exist yet."""
+    Function (test_autograd.py checks its gradients)."""
     torch = pytest.importorskip("torch")
     import keops.torch as kt
     xt = torch.ones(4, 1, 3, dtype=torch.float64, requires_grad=True)
     out = (kt.LazyTensor(xt) * kt.LazyTensor(torch.ones(1, 5, 3, dtype=torch.float64))).sum(1)
     assert out.requires_grad and type(out.grad_fn).__name__ == "KeopsReductionBackward"
-    with pytest.raises(NotImplementedError, match="gradients: not yet"):
-        out.sum().backward()
+    out.sum().backward()
+    torch.testing.assert_close(xt.grad, torch.full((4, 1, 3), 5.0, dtype=torch.float64))
     with torch.no_grad():
         assert not (kt.LazyTensor(xt) * 2.0).sum(1).requires_grad
     idx = (kt.LazyTensor(xt) - kt.LazyTensor(torch.zeros(1, 5, 3, dtype=torch.float64))) \
