@@ -72,15 +72,34 @@ FunctionPlan buildPlan(func::FuncOp fn, size_t firstKernel) {
     plan.arrays.push_back(a);
     return int64_t(plan.arrays.size() - 1);
   };
+  // The array holding `v`: a column slice used as an array is copied into
+  // a temporary first. -1 if unknown.
+  auto arrayFor = [&](Value v) -> int64_t {
+    if (auto it = arrayOf.find(v); it != arrayOf.end())
+      return it->second;
+    auto view = views.find(v);
+    if (view == views.end())
+      return -1;
+    const FunctionPlan::Result r = view->second;
+    int64_t a = temporary(v.getType(), r.array);
+    plan.steps.push_back(
+        {FunctionPlan::Step::npos, {r.array}, {a}, r.column});
+    arrayOf[v] = a;
+    return a;
+  };
   size_t kernel = firstKernel;
   for (Operation &op : fn.getBody().front()) {
     llvm::TypeSwitch<Operation *>(&op)
         .Case([&](arith::ConstantOp) {})
         .Case([&](tensor::DimOp dim) {
-          auto it = arrayOf.find(dim.getSource());
-          if (it == arrayOf.end() || dim.getConstantIndex() != 0)
+          int64_t a = -1;
+          if (auto v = views.find(dim.getSource()); v != views.end())
+            a = v->second.array; // a slice has the rows of its array
+          else if (auto it = arrayOf.find(dim.getSource()); it != arrayOf.end())
+            a = it->second;
+          if (a < 0 || dim.getConstantIndex() != 0)
             return fail(&op, "is not the rows of a known array");
-          rowsOf[dim] = it->second;
+          rowsOf[dim] = a;
         })
         .Case([&](tensor::EmptyOp empty) {
           int64_t like = -1;
@@ -111,20 +130,19 @@ FunctionPlan buildPlan(func::FuncOp fn, size_t firstKernel) {
         .Case([&](ReduceOp reduce) {
           FunctionPlan::Step step{kernel++, {}, {}};
           for (Value in : reduce.getIns()) {
-            auto it = arrayOf.find(in);
-            if (it == arrayOf.end())
-              return fail(&op, "reads an array the runtime does not know "
-                               "(a slice?)");
-            step.inputs.push_back(it->second);
+            int64_t a = arrayFor(in);
+            if (a < 0)
+              return fail(&op, "reads an array the runtime does not know");
+            step.inputs.push_back(a);
           }
           // Outputs go to fresh temporaries: the function's arguments are
           // never written.
           for (auto [out, result] :
                llvm::zip(reduce.getOuts(), reduce.getResults())) {
-            auto it = arrayOf.find(out);
-            if (it == arrayOf.end())
+            int64_t init = arrayFor(out);
+            if (init < 0)
               return fail(&op, "writes an array the runtime does not know");
-            int64_t a = temporary(out.getType(), it->second);
+            int64_t a = temporary(out.getType(), init);
             step.outputs.push_back(a);
             arrayOf[result] = a;
           }
@@ -264,6 +282,16 @@ std::string Module::runFunction(size_t function, const void *const *args,
     data[k] = storage[k].data();
   }
   for (const FunctionPlan::Step &step : plan.steps) {
+    if (step.kernel == FunctionPlan::Step::npos) {
+      int64_t from = step.inputs[0], to = step.outputs[0];
+      size_t elt = plan.arrays[to].bits / 8;
+      int64_t width = plan.arrays[to].width, stride = plan.arrays[from].width;
+      for (int64_t row = 0; row < rows[to]; ++row)
+        std::memcpy(const_cast<char *>(data[to]) + row * width * elt,
+                    data[from] + (row * stride + step.column) * elt,
+                    width * elt);
+      continue;
+    }
     const KernelInfo &info = infos[step.kernel];
     std::vector<const void *> ins;
     std::vector<void *> outs;

@@ -14,10 +14,13 @@ runtime (`keops_run_function`): keops-differentiate has made it gradient
 reductions, one kernel per axis, parameter partials summed by the runtime.
 Nothing dense is ever formed. That call is itself a torch Function
 (`KeopsGradient`) whose backward appends `keops.reduce_grad` ops on the
-gradients: second derivatives (double backward, `create_graph=True`) of sum
-reductions. Gradients of the other kinds read the forward's results
-(logsumexp, indices), which a second derivative would have to chain
-through: it raises NotImplementedError rather than give a wrong answer.
+gradients: second derivatives (double backward, `create_graph=True`). The
+gradient of a logsumexp reads the forward result, so its second derivative
+adds the chain through it (a reduce_grad w.r.t. that input, then one of the
+forward reduction); min and K-min gradients read indices, which are
+piecewise constant. Second derivatives of sumsoftmaxweight (whose gradient
+reads a normalizer internal to the module) and through parameter gradients
+raise NotImplementedError rather than give a wrong answer.
 """
 
 import torch
@@ -102,6 +105,12 @@ class GradientSpec:
                                            for n, pos in enumerate(wrt2) if pos]
         types2 = in_types + [cot_type]
 
+        nv = len(plan.variables)
+        # The gradient of a logsumexp reads the forward result (its input
+        # nv + 1): a second derivative chains through it, back into the
+        # forward reduction.
+        chain = plan.kind == "logsumexp"
+
         def epilogue(results, types):
             lines = ["%%g:%d = keops.reduce_grad %s wrt [%s], %%cot : %s, %s -> %s"
                      % (len(self.wrt), results[0], ", ".join(map(str, self.wrt)), types[0],
@@ -112,11 +121,19 @@ class GradientSpec:
                 for n, pos in enumerate(wrt2):
                     if not pos:
                         continue
-                    ht = [types2[p] for p in pos]
+                    full = list(pos) + ([nv + 1] if chain else [])
+                    ht = [types2[p] if p <= nv else types[0] for p in full]
                     lines.append("%%h%d:%d = keops.reduce_grad %%g#%d wrt [%s], %%c%d : %s, %s -> %s"
-                                 % (n, len(pos), n, ", ".join(map(str, pos)), n, gtypes[n],
+                                 % (n, len(full), n, ", ".join(map(str, full)), n, gtypes[n],
                                     gtypes[n], ", ".join(ht)))
-                    returns += [("%%h%d#%d" % (n, m), t) for m, t in enumerate(ht)]
+                    returns += [("%%h%d#%d" % (n, m), t) for m, t in enumerate(ht[:len(pos)])]
+                    fwd = [p for p in pos if p < nv]
+                    if chain and fwd:
+                        kt = [in_types[p] for p in fwd]
+                        lines.append("%%k%d:%d = keops.reduce_grad %s wrt [%s], %%h%d#%d : %s, %s -> %s"
+                                     % (n, len(fwd), results[0], ", ".join(map(str, fwd)), n,
+                                        len(pos), types[0], types[0], ", ".join(kt)))
+                        returns += [("%%k%d#%d" % (n, m), t) for m, t in enumerate(kt)]
             return lines, returns
 
         name = "grad2" if wrt2 else "grad"
@@ -164,10 +181,10 @@ class KeopsGradient(torch.autograd.Function):
     @staticmethod
     def backward(ctx, *grad_outputs):
         spec = ctx.spec
-        if spec.plan.kind != "sum":
+        if spec.plan.kind == "sumsoftmaxweight":
             raise NotImplementedError(
-                "keops: second derivatives of '%s' reductions are not supported yet "
-                "(only of sums): their gradients read the forward's results" % spec.plan.kind)
+                "keops: second derivatives of 'sumsoftmaxweight' reductions are not "
+                "supported yet: their gradients read a softmax normalizer")
         saved = list(ctx.saved_tensors)
         cot, rest = saved[0], iter(saved[1:])
         inputs = [next(rest) if p else None for p in ctx.present]
@@ -187,8 +204,11 @@ class KeopsGradient(torch.autograd.Function):
         if need and any(wrt2):
             extra = [cot] + [g for g in grad_outputs if g is not None]
             results = iter(spec.run(inputs, extra, wrt2))
+            chain = spec.plan.kind == "logsumexp"
             for pos in wrt2:
-                for p in pos:
+                # The gradient's own terms, then (logsumexp) the chain
+                # through the forward result for the forward's inputs.
+                for p in list(pos) + ([p for p in pos if p < n] if chain else []):
                     r = next(results)
                     grads[p] = r if grads[p] is None else grads[p] + r
         return (None, grads[n], *grads[:n])

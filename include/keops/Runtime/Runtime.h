@@ -61,10 +61,13 @@ struct FunctionPlan {
     bool isInteger = false;
     bool zero = false; ///< a temporary filled with zeros
   };
-  /// A kernel launch on arrays.
+  /// A kernel launch on arrays, or (kernel = npos) a copy of columns
+  /// [column, column + width of outputs[0]) of inputs[0] into outputs[0].
   struct Step {
+    static constexpr size_t npos = size_t(-1);
     size_t kernel;
     std::vector<int64_t> inputs, outputs;
+    int64_t column = 0;
   };
   /// A result: columns [column, column + width) of an array (a 1-D result
   /// is the first row).
