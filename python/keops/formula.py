@@ -294,8 +294,14 @@ def _const(em, node, operands):
     return em.const(values, node.ndim)
 
 
+def _grad(em, node, operands):
+    (f, df), (v, dv), (e, de) = operands
+    return em.emit("keops.grad %s wrt %s, %s : %s, %s" % (f, v, e, em.vt(df), em.vt(dv)))
+
+
 # op name -> emitter(emitter, node, [(ssa value, dim) of operands]) -> ssa
 OPS = {
+    "grad": _grad,
     "const": _const,
     "add": _pointwise("arith.addf"),
     "sub": _pointwise("arith.subf"),

@@ -653,7 +653,21 @@ class LazyTensor:
         method.__name__ = name
         return method
 
-    for _name in ("difference_matrix", "bspline", "softdtw_sqdist", "grad", "diff",
+    def grad(self, other, gradin):
+        """The symbolic gradient of this formula with respect to the variable
+        `other`, applied to `gradin` (a LazyTensor of this formula's
+        dimension): (dF/dv)^T gradin, of v's dimension. The compiler expands
+        it (keops.grad) with each op's derivative rule."""
+        if not isinstance(other, LazyTensor) or other._op != "var":
+            raise ValueError("grad: differentiate with respect to a variable (a LazyTensor "
+                             "made from an array, Vi, Vj or Pm), not a formula")
+        gradin = self._lt(gradin)
+        if gradin.ndim != self.ndim:
+            raise ValueError(f"grad: gradin has dimension {gradin.ndim} but the formula has "
+                             f"dimension {self.ndim}")
+        return self._node("grad", (self, other, gradin), other.ndim)
+
+    for _name in ("difference_matrix", "bspline", "softdtw_sqdist", "diff",
                   "factorize", "auto_factorize", "grad_matrix", "trace_operator",
                   "divergence", "laplacian", "real2complex", "imag2complex", "exp1j"):
         locals()[_name] = _missing(_name)

@@ -185,3 +185,41 @@ def test_genred_gradient():
     want = torch.autograd.grad(ref, (x, y, b), e)
     for g, w in zip(got, want):
         torch.testing.assert_close(g, w)
+
+
+def test_symbolic_grad_method():
+    # pykeops' F.grad(v, gradin): the formula-level gradient (keops.grad),
+    # here the gradient of the Gaussian kernel sum w.r.t. x as a reduction.
+    import numpy as np
+    from keops import Vi, Vj
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(6, 3)), rng.normal(size=(8, 3))
+    b, e = rng.normal(size=(8, 1)), rng.normal(size=(6, 1))
+    X, Y, B, E = Vi(x), Vj(y), Vj(b), Vi(e)
+    g = ((-X.sqdist(Y)).exp() * B).grad(X, E).sum(dim=1)
+    d = x[:, None] - y[None]
+    k = np.exp(-(d ** 2).sum(-1)) * b[:, 0]
+    np.testing.assert_allclose(g, (-2 * d * (k * e)[:, :, None]).sum(1), rtol=1e-12)
+    with pytest.raises(ValueError, match="with respect to a variable"):
+        (X * Y).grad(X + 1, E)
+    with pytest.raises(ValueError, match="gradin has dimension 3 but the formula has dimension 1"):
+        X.sqdist(Y).grad(X, X)
+
+
+def test_autograd_through_a_symbolic_grad():
+    # torch differentiates a reduction whose formula holds keops.grad: the
+    # compiler differentiates the expanded gradient again.
+    x, y, b, s = data(torch.float64, seed=5)
+    e = torch.randn(M, 1, dtype=torch.float64)
+    X, Y = LazyTensor(x[:, None, :]), LazyTensor(y[None, :, :])
+    g = (-X.sqdist(Y)).exp().grad(X, LazyTensor(e[:, None, :])).sum(dim=1)
+    u = torch.randn_like(g)
+    got = torch.autograd.grad(g, (x, y), u)
+
+    def dense(x, y):
+        d = x[:, None] - y[None]
+        return (-2 * d * (torch.exp(-(d ** 2).sum(-1)) * e)[:, :, None]).sum(1)
+
+    want = torch.autograd.grad(dense(x, y), (x, y), u)
+    for a, w in zip(got, want):
+        torch.testing.assert_close(a, w)
