@@ -472,8 +472,9 @@ def Keops_ReduceGradOp : Keops_Op<"reduce_grad", [Pure]> {
     `%r` is the first result of a tensor-form `keops.reduce` (the values; the
     indices of min_argmin and friends get no cotangent), a column slice of
     one (`tensor.extract_slice` of whole rows), which is what
-    `keops-differentiate` returns for a fused gradient, or the result of
-    another `keops.reduce_grad`: gradients can be differentiated again. The
+    `keops-differentiate` returns for a fused gradient, the gradient of a
+    parameter that keops-differentiate built, or the result of another
+    `keops.reduce_grad`: gradients can be differentiated again. The
     gradient of a logsumexp, sumsoftmaxweight, min, max or K-min reduction
     reads the forward's outputs as inputs; a second derivative with respect
     to x alone holds them constant, and the complete one adds the chain
@@ -511,6 +512,11 @@ def Keops_ReduceGradOp : Keops_Op<"reduce_grad", [Pure]> {
     /// forward value within that reduction's first output (non-zero for a
     /// column slice). Null when the forward value has no such origin.
     std::pair<ReduceOp, int64_t> getForwardReduce();
+    /// Whether the forward value is the gradient of a parameter that
+    /// keops-differentiate built (a one-row sum of per-row partials of the
+    /// reduction getForwardReduce() returns): its cotangent, a D-vector,
+    /// applies to every row of those partials.
+    bool isParameterGradient();
   }];
 }
 

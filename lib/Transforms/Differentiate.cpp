@@ -273,17 +273,22 @@ struct Differentiator {
   Location loc;
   ReductionRule rule;
 
+  /// The cotangent of a parameter's gradient: a parameter input.
+  bool paramCotangent = false;
+
   Differentiator(ReduceGradOp op)
       : op(op), b(op), loc(op.getLoc()) {
     std::tie(forward, column) = op.getForwardReduce();
+    paramCotangent = op.isParameterGradient();
   }
 
   /// Number of rows of the arrays of category `cat`: a static extent or a
   /// tensor.dim of one of them.
   std::pair<int64_t, Value> rowsOf(Category cat) {
     if (cat == forward.getKeptCategory()) {
-      // The cotangent rather than the forward result, which may then die.
-      Value out = op.getCotangent();
+      // The cotangent rather than the forward result, which may then die
+      // (unless the cotangent is a parameter's: one vector for every row).
+      Value out = paramCotangent ? forward.getResult(0) : op.getCotangent();
       int64_t n = cast<RankedTensorType>(out.getType()).getDimSize(0);
       return {n, ShapedType::isDynamic(n)
                      ? tensor::DimOp::create(b, loc, out, 0).getResult()
@@ -316,7 +321,7 @@ struct Differentiator {
       categories.push_back(forward.getCategory(k));
     Category kept = forward.getKeptCategory();
     ins.push_back(op.getCotangent());
-    categories.push_back(kept);
+    categories.push_back(paramCotangent ? Category::P : kept);
     for (Value extra : rule.extraInputs) {
       ins.push_back(extra);
       categories.push_back(kept);
@@ -440,7 +445,7 @@ struct Differentiator {
     forward = withIndices(forward);
     FailureOr<ReductionRule> r =
         ruleFor(b, forward, column,
-                cast<RankedTensorType>(op.getForward().getType()).getDimSize(1));
+                cast<RankedTensorType>(op.getForward().getType()).getShape().back());
     if (failed(r))
       return op.emitOpError() << "has no gradient rule for reduction '"
                               << stringifyReductionKind(forward.getKind())

@@ -19,8 +19,8 @@ gradient of a logsumexp reads the forward result, so its second derivative
 adds the chain through it (a reduce_grad w.r.t. that input, then one of the
 forward reduction); min and K-min gradients read indices, which are
 piecewise constant. Second derivatives of sumsoftmaxweight (whose gradient
-reads a normalizer internal to the module) and through parameter gradients
-raise NotImplementedError rather than give a wrong answer.
+reads a normalizer internal to the module) raise NotImplementedError rather
+than give a wrong answer.
 """
 
 import torch
@@ -195,11 +195,6 @@ class KeopsGradient(torch.autograd.Function):
         if ctx.needs_input_grad[1]:
             need.append(n)
         wrt2 = [tuple(need) if g is not None else () for g in grad_outputs]
-        for k, pos in zip(spec.wrt, wrt2):
-            if pos and spec.plan.variables[k][0] == 2:
-                raise NotImplementedError(
-                    "keops: second derivatives through the gradient of a parameter "
-                    "(a Pm variable) are not supported yet")
         grads = [None] * (n + 1)
         if need and any(wrt2):
             extra = [cot] + [g for g in grad_outputs if g is not None]

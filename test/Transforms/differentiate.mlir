@@ -187,3 +187,28 @@ func.func @min(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>, %e
   %gx = keops.reduce_grad %r wrt [0], %e : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x3xf32>
   return %r, %gx : tensor<?x1xf32>, tensor<?x3xf32>
 }
+
+// -----
+
+// The gradient of a parameter's gradient: its cotangent %c, one vector for
+// all rows of the per-row partials, becomes a parameter input of the second
+// gradient reductions.
+// CHECK-LABEL: func.func @param_second_order
+// CHECK-SAME: %[[E:[a-z0-9]+]]: tensor<?x1xf32>, %[[C:[a-z0-9]+]]: tensor<1xf32>)
+// CHECK: %[[P:.+]] = keops.reduce sum over j ins({{.*}}, %[[E]] : i tensor<?x1xf32>) outs(%{{.+}} : tensor<?x1xf32>)
+// CHECK: keops.reduce sum over i ins(%[[P]] : i tensor<?x1xf32>) outs(%{{.+}} : tensor<1x1xf32>)
+// CHECK: keops.reduce sum over j ins({{.*}}, %[[E]] : i tensor<?x1xf32>, %[[C]] : p tensor<1xf32>)
+// CHECK: ^bb0({{.*}}, %[[EI:.+]]: vector<1xf32>, %[[CP:.+]]: vector<1xf32>):
+// CHECK: %[[G:.+]] = keops.grad %{{.+}} wrt %{{.+}}, %[[EI]] : vector<1xf32>, vector<1xf32>
+// CHECK: keops.grad %[[G]] wrt %{{.+}}, %[[CP]] : vector<1xf32>, vector<3xf32>
+func.func @param_second_order(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %s: tensor<1xf32>, %o: tensor<?x1xf32>, %e: tensor<?x1xf32>, %c: tensor<1xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>, %s : p tensor<1xf32>) outs(%o : tensor<?x1xf32>) {
+  ^bb0(%a: vector<3xf32>, %b: vector<3xf32>, %sp: vector<1xf32>):
+    %d = keops.sqdist %a, %b : vector<3xf32>
+    %m = arith.mulf %d, %sp : vector<1xf32>
+    keops.yield %m : vector<1xf32>
+  } -> tensor<?x1xf32>
+  %gs = keops.reduce_grad %r wrt [2], %e : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<1xf32>
+  %hx = keops.reduce_grad %gs wrt [0], %c : tensor<1xf32>, tensor<1xf32> -> tensor<?x3xf32>
+  return %hx : tensor<?x3xf32>
+}

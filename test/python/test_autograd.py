@@ -223,3 +223,18 @@ def test_autograd_through_a_symbolic_grad():
     want = torch.autograd.grad(dense(x, y), (x, y), u)
     for a, w in zip(got, want):
         torch.testing.assert_close(a, w)
+
+
+def test_double_backward_through_a_parameter_gradient():
+    # d/d(x, y, b) of <d out/d s, c>: the parameter's gradient is a sum of
+    # per-row partials, differentiated again with its cotangent as a
+    # parameter input.
+    x, y, b, s = data(torch.float64, seed=6)
+    e = torch.randn(M, 2, dtype=torch.float64)
+    gs, = torch.autograd.grad(lazy_sum(x, y, b, s), s, e, create_graph=True)
+    gsr, = torch.autograd.grad(dense_f(x, y, s).exp() @ b, s, e, create_graph=True)
+    torch.testing.assert_close(gs, gsr)
+    got = torch.autograd.grad(gs, (x, y, b, s), torch.tensor([1.3], dtype=torch.float64))
+    want = torch.autograd.grad(gsr, (x, y, b, s), torch.tensor([1.3], dtype=torch.float64))
+    for a, w in zip(got, want):
+        torch.testing.assert_close(a, w)

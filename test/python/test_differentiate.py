@@ -335,3 +335,48 @@ def test_run_function_errors():
         fn(1, 2)
     with pytest.raises(KeopsError, match="argument #0 is read by a reduction but is a null pointer"):
         fn(None, np.zeros((4, 2)), np.zeros((4, 1)), np.zeros(1), 3, np.zeros((3, 1)))
+
+
+PARAM2 = """
+func.func @f(%x: tensor<?x3xf64>, %y: tensor<?x3xf64>, %s: tensor<1xf64>, %o: tensor<?x1xf64>,
+             %e: tensor<?x1xf64>, %c: tensor<1xf64>)
+    -> (tensor<?x3xf64>, tensor<?x3xf64>, tensor<1xf64>, tensor<?x1xf64>) {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf64>, %y : j tensor<?x3xf64>, %s : p tensor<1xf64>)
+      outs(%o : tensor<?x1xf64>) {
+  ^bb0(%a: vector<3xf64>, %b: vector<3xf64>, %sp: vector<1xf64>):
+    %d = keops.sqdist %a, %b : vector<3xf64>
+    %m = arith.mulf %d, %sp : vector<1xf64>
+    %n = arith.negf %m : vector<1xf64>
+    %k = math.exp %n : vector<1xf64>
+    keops.yield %k : vector<1xf64>
+  } -> tensor<?x1xf64>
+  %gx, %gs = keops.reduce_grad %r wrt [0, 2], %e
+      : tensor<?x1xf64>, tensor<?x1xf64> -> tensor<?x3xf64>, tensor<1xf64>
+  %h:4 = keops.reduce_grad %gs wrt [0, 1, 2, 3], %c
+      : tensor<1xf64>, tensor<1xf64> -> tensor<?x3xf64>, tensor<?x3xf64>, tensor<1xf64>, tensor<?x1xf64>
+  return %h#0, %h#1, %h#2, %h#3 : tensor<?x3xf64>, tensor<?x3xf64>, tensor<1xf64>, tensor<?x1xf64>
+}
+"""
+
+
+def test_second_order_through_a_parameter_gradient():
+    rng = np.random.default_rng(12)
+    M, N = 4, 5
+    x, y = rng.normal(size=(M, 3)), rng.normal(size=(N, 3))
+    s, e, c = np.array([0.6]), rng.normal(size=(M, 1)), np.array([1.3])
+
+    def grad_s(x, y, s, e):
+        d = ((x[:, None] - y[None]) ** 2).sum(-1)
+        return np.array([(-d * np.exp(-d * s[0]) * e).sum()])
+
+    outs = evaluate(PARAM2, [x, y, s, np.zeros((M, 1)), e, c])
+    args = [x, y, s, e]
+    for k, got in enumerate(outs):
+        want = np.zeros_like(args[k])
+        for idx in np.ndindex(want.shape):
+            plus = [a.copy() for a in args]
+            minus = [a.copy() for a in args]
+            plus[k][idx] += 1e-6
+            minus[k][idx] -= 1e-6
+            want[idx] = ((grad_s(*plus) - grad_s(*minus)) * c).sum() / 2e-6
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)

@@ -28,12 +28,55 @@ static bool keepsAllRows(tensor::ExtractSliceOp slice) {
   return dim && dim.getSource() == slice.getSource() && index == 0;
 }
 
+/// The reduction R and first column of a parameter's gradient as
+/// keops-differentiate builds it: row 0 (a 1-D slice) of a one-row sum over
+/// the rows of columns of R's output, R a sum.
+static std::pair<ReduceOp, int64_t>
+parameterGradientOrigin(tensor::ExtractSliceOp slice) {
+  if (slice.getType().getRank() != 1 || !slice.hasUnitStride() ||
+      ShapedType::isDynamic(slice.getStaticOffsets()[1]) ||
+      slice.getStaticOffsets()[0] != 0)
+    return {};
+  auto rows = slice.getSource().getDefiningOp<ReduceOp>();
+  if (!rows || rows.getKind() != ReductionKind::Sum ||
+      rows.getIns().size() != 1 || rows.getResults().size() != 1 ||
+      rows.getFormula().getArgument(0) == Value())
+    return {};
+  // Its formula: yield arg0, or yield a slice of arg0.
+  Block &body = rows.getFormula().front();
+  Value yielded = rows.getYield().getValues()[0];
+  int64_t inner = 0;
+  if (auto part = yielded.getDefiningOp<vector::ExtractStridedSliceOp>()) {
+    if (part.getSource() != body.getArgument(0))
+      return {};
+    inner = cast<IntegerAttr>(part.getOffsets()[0]).getInt();
+  } else if (yielded != body.getArgument(0)) {
+    return {};
+  }
+  if (std::distance(body.begin(), body.end()) > 2)
+    return {};
+  auto partials = dyn_cast<OpResult>(rows.getIns()[0]);
+  auto reduce = partials ? dyn_cast<ReduceOp>(partials.getOwner()) : ReduceOp();
+  if (!reduce || partials.getResultNumber() != 0 ||
+      reduce.getKind() != ReductionKind::Sum ||
+      rows.getCategory(0) != reduce.getKeptCategory())
+    return {};
+  return {reduce, inner + slice.getStaticOffsets()[1]};
+}
+
+bool ReduceGradOp::isParameterGradient() {
+  auto slice = getForward().getDefiningOp<tensor::ExtractSliceOp>();
+  return slice && parameterGradientOrigin(slice).first;
+}
+
 std::pair<ReduceOp, int64_t> ReduceGradOp::getForwardReduce() {
   Value value = getForward();
   if (auto cast = value.getDefiningOp<tensor::CastOp>())
     value = cast.getSource();
   int64_t column = 0;
   if (auto slice = value.getDefiningOp<tensor::ExtractSliceOp>()) {
+    if (slice.getType().getRank() == 1)
+      return parameterGradientOrigin(slice);
     if (!keepsAllRows(slice) ||
         ShapedType::isDynamic(slice.getStaticOffsets()[1]) ||
         ShapedType::isDynamic(slice.getStaticSizes()[1]))
