@@ -87,6 +87,20 @@ FunctionPlan buildPlan(func::FuncOp fn, size_t firstKernel) {
     arrayOf[v] = a;
     return a;
   };
+  // A temporary for a tensor.empty or tensor.splat: its dynamic row count
+  // is a tensor.dim of a known array. -1 (and a failure) otherwise.
+  auto allocate = [&](Operation *op, Type type, ValueRange sizes) -> int64_t {
+    int64_t like = -1;
+    if (!sizes.empty()) {
+      auto it = rowsOf.find(sizes[0]);
+      if (it == rowsOf.end()) {
+        fail(op, "has a size the runtime cannot evaluate");
+        return -1;
+      }
+      like = it->second;
+    }
+    return temporary(type, like);
+  };
   size_t kernel = firstKernel;
   for (Operation &op : fn.getBody().front()) {
     llvm::TypeSwitch<Operation *>(&op)
@@ -102,30 +116,19 @@ FunctionPlan buildPlan(func::FuncOp fn, size_t firstKernel) {
           rowsOf[dim] = a;
         })
         .Case([&](tensor::EmptyOp empty) {
-          int64_t like = -1;
-          if (!empty.getDynamicSizes().empty()) {
-            auto it = rowsOf.find(empty.getDynamicSizes()[0]);
-            if (it == rowsOf.end())
-              return fail(&op, "has a size the runtime cannot evaluate");
-            like = it->second;
-          }
-          arrayOf[empty] = temporary(empty.getType(), like);
+          int64_t a = allocate(&op, empty.getType(), empty.getDynamicSizes());
+          if (a >= 0)
+            arrayOf[empty] = a;
         })
         .Case([&](tensor::SplatOp splat) {
+          // Temporaries start as zeros: only zero splats are needed.
           auto cst = splat.getInput().getDefiningOp<arith::ConstantOp>();
           auto value = cst ? dyn_cast<FloatAttr>(cst.getValue()) : nullptr;
           if (!value || !value.getValue().isZero())
             return fail(&op, "is not a splat of zero");
-          int64_t like = -1;
-          if (!splat.getDynamicSizes().empty()) {
-            auto it = rowsOf.find(splat.getDynamicSizes()[0]);
-            if (it == rowsOf.end())
-              return fail(&op, "has a size the runtime cannot evaluate");
-            like = it->second;
-          }
-          int64_t a = temporary(splat.getType(), like);
-          plan.arrays[a].zero = true;
-          arrayOf[splat] = a;
+          int64_t a = allocate(&op, splat.getType(), splat.getDynamicSizes());
+          if (a >= 0)
+            arrayOf[splat] = a;
         })
         .Case([&](ReduceOp reduce) {
           FunctionPlan::Step step{kernel++, {}, {}};

@@ -50,7 +50,8 @@ struct CompileOptions {
 /// function holding `keops.reduce_grad` runs its gradient reductions.
 struct FunctionPlan {
   /// An array: function argument `argument`, or a temporary the run
-  /// allocates with the rows of array `rowsOf` (or `staticRows`).
+  /// allocates, filled with zeros, with the rows of array `rowsOf` (or
+  /// `staticRows`).
   struct Array {
     int64_t argument = -1;
     int64_t rowsOf = -1;
@@ -59,7 +60,6 @@ struct FunctionPlan {
     bool oneDim = false;
     int bits = 32;
     bool isInteger = false;
-    bool zero = false; ///< a temporary filled with zeros
   };
   /// A kernel launch on arrays, or (kernel = npos) a copy of columns
   /// [column, column + width of outputs[0]) of inputs[0] into outputs[0].
