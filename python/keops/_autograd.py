@@ -18,9 +18,15 @@ gradients: second derivatives (double backward, `create_graph=True`). The
 gradient of a logsumexp reads the forward result, so its second derivative
 adds the chain through it (a reduce_grad w.r.t. that input, then one of the
 forward reduction); min and K-min gradients read indices, which are
-piecewise constant. Second derivatives of sumsoftmaxweight (whose gradient
-reads a normalizer internal to the module) raise NotImplementedError rather
-than give a wrong answer.
+piecewise constant.
+
+A sumsoftmaxweight whose gradient may be needed runs as two reductions that
+torch composes: L = logsumexp F, then sum exp(F - L) V with L as one more
+input (`_softmax_parts`). Its fused gradient would read a normalizer internal
+to the gradient module, which a second derivative could not chain through;
+split, every derivative of any order is that of a logsumexp and a sum. The
+split costs one more pass over the data in the forward, and only when
+autograd records.
 """
 
 import torch
@@ -167,8 +173,8 @@ class GradientSpec:
 
 class KeopsGradient(torch.autograd.Function):
     """forward(ctx, spec, cotangent, *inputs) -> the gradients w.r.t.
-    spec.wrt. Differentiable once more for sum reductions (Hessian-vector
-    products), through keops.reduce_grad of the gradient reductions."""
+    spec.wrt. Differentiable once more (Hessian-vector products), through
+    keops.reduce_grad of the gradient reductions."""
 
     @staticmethod
     def forward(ctx, spec, cotangent, *inputs):
@@ -181,10 +187,6 @@ class KeopsGradient(torch.autograd.Function):
     @staticmethod
     def backward(ctx, *grad_outputs):
         spec = ctx.spec
-        if spec.plan.kind == "sumsoftmaxweight":
-            raise NotImplementedError(
-                "keops: second derivatives of 'sumsoftmaxweight' reductions are not "
-                "supported yet: their gradients read a softmax normalizer")
         saved = list(ctx.saved_tensors)
         cot, rest = saved[0], iter(saved[1:])
         inputs = [next(rest) if p else None for p in ctx.present]
@@ -209,9 +211,39 @@ class KeopsGradient(torch.autograd.Function):
         return (None, grads[n], *grads[:n])
 
 
+_SOFTMAX_PARTS = {}
+
+
+def _softmax_parts(plan):
+    """(logsumexp plan, sum plan) of a sumsoftmaxweight plan: L = logsumexp
+    F and sum exp(F - L) V over the same axis, on the same inputs (in the
+    same order) plus L, indexed like the output rows."""
+    parts = _SOFTMAX_PARTS.get(plan.key)
+    if parts is None:
+        from .reductions import Plan
+        F, V = plan.roots
+        variables = list(plan.collected[1])
+        L = fm.Node("var", (), (), 1, 1 - plan.axis)
+        G = fm.Node("mul", (fm.Node("exp", (fm.Node("sub", (F, L), (), 1),), (), 1), V),
+                    (), V.ndim)
+        (nodes, _, key), plans = fm.collect((F,)), []
+        plans.append(Plan(("softmax-lse", plan.key), (F,), (nodes, variables, key),
+                          "logsumexp", plan.axis, None, plan.dtype, plan.options))
+        nodes, _, key = fm.collect((G,))
+        plans.append(Plan(("softmax-sum", plan.key), (G,), (nodes, variables + [L], key),
+                          "sum", plan.axis, None, plan.dtype, plan.options))
+        parts = _SOFTMAX_PARTS[plan.key] = tuple(plans)
+    return parts
+
+
 def run_torch(plan, inputs, M, N, out=None):
     if out is None and torch.is_grad_enabled() and any(
             isinstance(a, torch.Tensor) and a.requires_grad for a in inputs):
+        if plan.kind == "sumsoftmaxweight":
+            lse_plan, sum_plan = _softmax_parts(plan)
+            lse, = KeopsReduction.apply(lse_plan, M, N, *inputs)
+            outs = KeopsReduction.apply(sum_plan, M, N, *inputs, lse)
+            return plan.finish(list(outs))
         outs = KeopsReduction.apply(plan, M, N, *inputs)
         return plan.finish(list(outs))
     return plan.finish(plan.run("torch", inputs, M, N, out))

@@ -43,6 +43,8 @@ CASES = [
      lambda x, y, b, s: torch.logsumexp(dense_f(x, y, s)[:, :, None] + b[None], 1)),
     ("sumsoftmaxweight", lambda X, Y, B, S: (-S * X.sqdist(Y)).sumsoftmaxweight(B, dim=1),
      lambda x, y, b, s: torch.softmax(dense_f(x, y, s), 1) @ b),
+    ("sumsoftmaxweight_i", lambda X, Y, B, S: (-S * X.sqdist(Y)).sumsoftmaxweight(X.sin(), dim=0),
+     lambda x, y, b, s: torch.softmax(dense_f(x, y, s), 0).T @ x.sin()),
     ("min", lambda X, Y, B, S: (X.sqdist(Y) * S).min(dim=1),
      lambda x, y, b, s: (-dense_f(x, y, s)).min(1, keepdim=True)[0]),
     ("max_i", lambda X, Y, B, S: (X - Y).sin().max(dim=0),
@@ -143,7 +145,8 @@ def test_argmin_has_zero_gradient():
     assert g.shape == x.shape
 
 
-SECOND_ORDER = [c for c in CASES if c[0] in ("sum_i", "logsumexp", "logsumexp_weight", "min",
+SECOND_ORDER = [c for c in CASES if c[0] in ("sum_i", "logsumexp", "logsumexp_weight",
+                                             "sumsoftmaxweight", "sumsoftmaxweight_i", "min",
                                              "Kmin", "max_i")]
 
 
@@ -164,13 +167,17 @@ def test_double_backward_of_every_kind(name, keops_fn, dense_fn):
         assert (a - w).abs().max() / w.abs().max().clamp_min(1e-30) < 1e-9
 
 
-def test_second_order_of_sumsoftmaxweight_is_refused():
-    x, y, b, s = data(torch.float64)
+def test_sumsoftmaxweight_split_matches_the_fused_forward():
+    # When autograd records, sumsoftmaxweight runs as logsumexp + sum; its
+    # value is that of the fused reduction (run without grad).
+    x, y, b, s = data(torch.float64, seed=5)
     X, Y, B, S = lazy(x, y, b, s)
     out = (-S * X.sqdist(Y)).sumsoftmaxweight(B, dim=1)
-    gx, = torch.autograd.grad(out, x, torch.ones_like(out), create_graph=True)
-    with pytest.raises(NotImplementedError, match="second derivatives of 'sumsoftmaxweight'"):
-        torch.autograd.grad(gx.sum(), x)
+    assert out.requires_grad
+    with torch.no_grad():
+        fused = (-S * X.sqdist(Y)).sumsoftmaxweight(B, dim=1)
+    assert fused.grad_fn is None
+    torch.testing.assert_close(out.detach(), fused, rtol=1e-12, atol=1e-12)
 
 
 def test_genred_gradient():
