@@ -1,5 +1,6 @@
 # -*- Python -*-
 import os
+import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -28,5 +29,20 @@ config.substitutions.append(("%ninja", config.make_program))
 config.substitutions.append(("%keops_cc", config.c_compiler))
 config.substitutions.append(("%keops_cxx", config.cxx_compiler))
 llvm_config.add_tool_substitutions(
-    ["keops-opt", "keops-run", "keops-compile"], [config.keops_tools_dir])
+    ["keops-opt", "keops-run", "keops-compile", "keops-gpu-info"],
+    [config.keops_tools_dir])
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# ptxas, where the runtime looks for it (cuda::ptxasPath): tests that
+# compile PTX to cubins need it, not a GPU.
+def find_ptxas():
+    candidates = []
+    if os.environ.get("CUDA_HOME"):
+        candidates.append(os.path.join(os.environ["CUDA_HOME"], "bin", "ptxas"))
+    candidates.append("/usr/local/cuda/bin/ptxas")
+    candidates.append(shutil.which("ptxas") or "")
+    return any(os.path.isfile(c) and os.access(c, os.X_OK) for c in candidates)
+
+
+if find_ptxas():
+    config.available_features.add("ptxas")
