@@ -110,8 +110,21 @@ def KeopsOutlineKernels : Pass<"keops-outline-kernels", "::mlir::ModuleOp"> {
     the rows [begin, end) of the kept variables and of the outputs, and holds
     a memref-form copy of the reduction. The kernel of reduction number K of
     function F is named F_kernelK; the original functions are removed.
+
+    With `gpu=true` the kernels are `gpu.func` kernels of one
+    `gpu.module @keops_kernels` (and the module becomes a GPU container):
+
+      F_kernelK(in0, ..., out0, ..., i64 M, i64 N)
+
+    with one `!llvm.ptr` per input and output, each a whole row-major array:
+    the launch's threads share the rows out (convert-keops-to-gpu).
   }];
+  let options = [
+    Option<"gpu", "gpu", "bool", /*default=*/"false",
+           "build gpu.func kernels with the GPU runtime's calling convention">
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::gpu::GPUDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect"];
@@ -139,6 +152,35 @@ def ConvertKeopsToSCF : Pass<"convert-keops-to-scf"> {
            "sums: plain, block (partial sums of 256 terms), kahan, or f64">
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def ConvertKeopsToGPU : Pass<"convert-keops-to-gpu"> {
+  let summary = "Lowers keops.reduce in gpu.func kernels to one thread per output row";
+  let description = [{
+    The 1-D GPU scheme. Each memref-form reduction in a `gpu.func` kernel
+    (built by keops-outline-kernels with gpu=true) becomes code for a block
+    of `block-size` threads, one per output row: the kept variables of the
+    thread's row in registers, the formula ops that do not depend on the
+    reduced variables evaluated once, then a loop over tiles of the reduced
+    axis, each copied by the block into shared memory (workgroup
+    attributions of the kernel) between two barriers, and the formula
+    folded into the thread's accumulator for every reduced index of the
+    tile. Rows past the end compute but do not write. The accumulators are
+    those of the CPU lowering; the kernel gets `known_block_size`, and the
+    runtime launches it with ceil(rows / block-size) blocks.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"128",
+           "threads per block, one output row each">,
+    Option<"accumulation", "accumulation", "std::string", /*default=*/"\"block\"",
+           "sums: plain, block (partial sums per tile), kahan, or f64">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect",

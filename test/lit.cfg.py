@@ -14,7 +14,7 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.keops_obj_root, "test")
 
 # lit clears the environment; pass through what the tools need.
-for var in ["CUDA_HOME", "HOME", "KEOPS_CACHE_DIR", "TMPDIR"]:
+for var in ["CUDA_HOME", "CUDA_PATH", "HOME", "KEOPS_CACHE_DIR", "TMPDIR"]:
     if var in os.environ:
         config.environment[var] = os.environ[var]
 
@@ -46,3 +46,13 @@ def find_ptxas():
 
 if find_ptxas():
     config.available_features.add("ptxas")
+
+# libdevice, where the runtime looks for it (runtime::cudaToolkit): the GPU
+# pipeline links it into kernels that call math functions.
+def find_libdevice():
+    roots = [os.environ.get(v, "") for v in ("CUDA_HOME", "CUDA_PATH")] + ["/usr/local/cuda"]
+    return any(r and os.path.isfile(os.path.join(r, "nvvm", "libdevice", "libdevice.10.bc"))
+               for r in roots)
+
+if find_libdevice():
+    config.available_features.add("libdevice")

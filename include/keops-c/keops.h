@@ -41,6 +41,18 @@ void keops_default_options(keops_options *options);
  * the host CPU, through the memory and disk caches. */
 keops_status keops_compile(const char *mlir, size_t length,
                            const keops_options *options, keops_module *out);
+/* Compiles for CUDA device `device` (0, 1, ...): PTX for its architecture,
+ * loaded through the CUDA driver. keops_run and keops_run_function then
+ * take host arrays (copied in and out) or device arrays (used in place).
+ * Fails with a clear message without a driver or a GPU. */
+keops_status keops_compile_gpu(const char *mlir, size_t length,
+                               const keops_options *options, int device,
+                               keops_module *out);
+/* The number of CUDA devices; KEOPS_ERROR (and *count = 0) without a CUDA
+ * driver or a GPU, keops_last_error() saying which. */
+keops_status keops_gpu_device_count(int *count);
+/* The CUDA device a module runs on, -1 for the host CPU. */
+int keops_module_device(keops_module module);
 void keops_module_release(keops_module module);
 
 /* One kernel per keops.reduce, named FUNCTION_kernelK. */

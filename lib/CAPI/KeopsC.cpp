@@ -32,12 +32,14 @@ void keops_default_options(keops_options *options) {
   options->opt_level = d.optLevel;
 }
 
-keops_status keops_compile(const char *mlir, size_t length,
-                           const keops_options *options, keops_module *out) {
+static keops_status compileFor(const char *mlir, size_t length,
+                               const keops_options *options, int device,
+                               keops_module *out) {
   if (!mlir || !out)
     return fail("keops_compile: null argument");
   *out = nullptr;
   CompileOptions opts;
+  opts.gpuDevice = device;
   if (options) {
     opts.lanes = options->lanes;
     opts.blocks = options->blocks;
@@ -58,6 +60,33 @@ keops_status keops_compile(const char *mlir, size_t length,
     return fail(error);
   *out = new keops_module_s{std::move(module)};
   return KEOPS_OK;
+}
+
+keops_status keops_compile(const char *mlir, size_t length,
+                           const keops_options *options, keops_module *out) {
+  return compileFor(mlir, length, options, -1, out);
+}
+
+keops_status keops_compile_gpu(const char *mlir, size_t length,
+                               const keops_options *options, int device,
+                               keops_module *out) {
+  if (device < 0)
+    return fail("keops_compile_gpu: the device number must be >= 0");
+  return compileFor(mlir, length, options, device, out);
+}
+
+keops_status keops_gpu_device_count(int *count) {
+  if (!count)
+    return fail("keops_gpu_device_count: null argument");
+  *count = 0;
+  std::string error;
+  if (!gpuDeviceCount(*count, error))
+    return fail(error);
+  return KEOPS_OK;
+}
+
+int keops_module_device(keops_module module) {
+  return module ? module->module->gpuDevice() : -1;
 }
 
 void keops_module_release(keops_module module) { delete module; }

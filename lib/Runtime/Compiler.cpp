@@ -14,6 +14,7 @@
 #include "keops/Runtime/Runtime.h"
 #include "keops/Transforms/Pipelines.h"
 #include "FunctionPlan.h"
+#include "GpuModule.h"
 #include "ObjectCache.h"
 
 #include <dlfcn.h>
@@ -22,6 +23,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Index/IR/IndexDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -150,6 +152,7 @@ struct Compiler::Impl {
                     index::IndexDialect>();
     registerBuiltinDialectTranslation(registry);
     registerLLVMDialectTranslation(registry);
+    registerGpuPipelineDependencies(registry);
     context = std::make_unique<MLIRContext>(registry,
                                             MLIRContext::Threading::DISABLED);
     context->loadAllAvailableDialects();
@@ -236,6 +239,7 @@ struct Compiler::Impl {
     os << "|" << targetKey << "|lanes=" << options.lanes
        << "|blocks=" << options.blocks << "|acc=" << options.accumulation
        << "|approx=" << options.approximateMath << "|O" << options.optLevel
+       << "|gpu=" << options.gpuDevice << "," << options.gpuBlockSize
        << "|keops-mlir 0.1.0|" << buildId() << "|LLVM " << LLVM_VERSION_STRING;
     return hex(llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(text.data()), text.size())));
   }
@@ -343,6 +347,45 @@ struct Compiler::Impl {
     return true;
   }
 
+  /// keops-gpu-pipeline, then the PTX of the gpu.binary it leaves.
+  bool lowerToPtx(ModuleOp module, const CompileOptions &options,
+                  llvm::StringRef chip, std::string &ptx, std::string &error) {
+    llvm::raw_string_ostream os(error);
+    StepTimer t("GPU lowering to PTX");
+    ScopedDiagnosticHandler handler(context.get(), diagnosticsTo(os));
+    PassManager pm(context.get());
+    if (std::getenv("KEOPS_DUMP_IR"))
+      pm.enableIRPrinting();
+    GpuPipelineOptions pipeline;
+    pipeline.chip = chip.str();
+    pipeline.blockSize = options.gpuBlockSize;
+    pipeline.accumulation = options.accumulation;
+    pipeline.approximateMath = options.approximateMath;
+    pipeline.toolkit = cudaToolkit();
+    buildGpuPipeline(pm, pipeline);
+    if (failed(pm.run(module))) {
+      if (error.empty())
+        os << "lowering to PTX failed";
+      return false;
+    }
+    for (auto binary : module.getOps<gpu::BinaryOp>())
+      for (Attribute attr : binary.getObjects())
+        if (auto object = dyn_cast<gpu::ObjectAttr>(attr))
+          ptx = object.getObject().getValue().str();
+    if (ptx.empty()) {
+      os << "the GPU pipeline produced no PTX";
+      return false;
+    }
+    if (llvm::StringRef(ptx).contains(".extern .func") &&
+        llvm::StringRef(ptx).contains("__nv_")) {
+      os << "the kernels call libdevice functions, but no CUDA toolkit "
+            "holding nvvm/libdevice/libdevice.10.bc was found (set "
+            "CUDA_HOME)";
+      return false;
+    }
+    return true;
+  }
+
   std::shared_ptr<Module> load(const std::string &object,
                                std::vector<KernelInfo> infos,
                                std::string &error) {
@@ -402,22 +445,29 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
   }
   // Before the lowering, which replaces the functions by their kernels.
   std::vector<FunctionPlan> plans = buildFunctionPlans(*module);
-  std::string key = impl->cacheKey(*module, options);
+  std::string chip;
+  if (options.gpuDevice >= 0 &&
+      !GpuModule::chipOf(options.gpuDevice, chip, error))
+    return nullptr;
+  std::string key = impl->cacheKey(*module, options) + chip;
   auto hit = impl->memoryCache.find(key);
   if (hit != impl->memoryCache.end()) {
     if (verbose())
       llvm::errs() << "keops: memory cache hit " << key.substr(0, 16) << "\n";
     return hit->second;
   }
-  std::string object;
+  std::string object; // an object file, or PTX
   if (!impl->disk.read(key, object)) {
-    if (!impl->lower(*module, options, object, error))
+    if (chip.empty() ? !impl->lower(*module, options, object, error)
+                     : !impl->lowerToPtx(*module, options, chip, object, error))
       return nullptr;
     impl->disk.write(key, object);
   } else if (verbose()) {
     llvm::errs() << "keops: disk cache hit " << key.substr(0, 16) << "\n";
   }
-  std::shared_ptr<Module> loaded = impl->load(object, std::move(infos), error);
+  std::shared_ptr<Module> loaded =
+      chip.empty() ? impl->load(object, std::move(infos), error)
+                   : GpuModule::load(object, std::move(infos), options, error);
   if (loaded) {
     loaded->plans = std::move(plans);
     impl->memoryCache[key] = loaded;
@@ -446,4 +496,21 @@ bool Compiler::compileToObject(llvm::StringRef source,
     return false;
   }
   return impl->lower(*module, options, object, error);
+}
+
+bool Compiler::compileToPtx(llvm::StringRef source,
+                            const CompileOptions &options, llvm::StringRef chip,
+                            std::string &ptx, std::vector<KernelInfo> &infos,
+                            std::string &error) {
+  std::lock_guard<std::mutex> lock(impl->mutex);
+  OwningOpRef<ModuleOp> module = impl->parse(source, error);
+  if (!module || !impl->addPrefix(*module, options, error) ||
+      !impl->differentiate(*module, error))
+    return false;
+  infos = collectKernels(*module);
+  if (infos.empty()) {
+    error = "the module holds no keops.reduce";
+    return false;
+  }
+  return impl->lowerToPtx(*module, options, chip, ptx, error);
 }

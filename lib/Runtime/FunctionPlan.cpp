@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FunctionPlan.h"
+#include "GpuModule.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -259,6 +260,24 @@ std::string Module::resultShape(size_t function, size_t result,
   return "";
 }
 
+/// Whether an argument or a result of a function of a GPU module is in the
+/// device's memory.
+static bool anyOnDevice(const FunctionPlan &plan, const void *const *args,
+                        void *const *results) {
+  std::string ignored;
+  cuda::Driver *driver = cuda::Driver::get(ignored);
+  if (!driver)
+    return false;
+  for (const FunctionPlan::Array &a : plan.arrays)
+    if (a.argument >= 0 && args[a.argument] &&
+        driver->isDevicePointer(args[a.argument]))
+      return true;
+  for (size_t k = 0; k < plan.results.size(); ++k)
+    if (results[k] && driver->isDevicePointer(results[k]))
+      return true;
+  return false;
+}
+
 std::string Module::runFunction(size_t function, const void *const *args,
                                 const int64_t *argRows,
                                 void *const *results) const {
@@ -271,6 +290,8 @@ std::string Module::runFunction(size_t function, const void *const *args,
     if (a.argument >= 0 && !a.oneDim && argRows[a.argument] < 0)
       return "argument #" + std::to_string(a.argument) +
              " has a negative number of rows";
+  if (gpu && anyOnDevice(plan, args, results))
+    return runFunctionThroughHost(function, args, argRows, results);
   std::vector<int64_t> rows = rowsOfArrays(plan, argRows);
   // Temporaries, zero-initialized (empty reductions write nothing).
   std::vector<std::vector<char>> storage(plan.arrays.size());

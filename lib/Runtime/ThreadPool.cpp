@@ -143,6 +143,8 @@ std::string Module::run(size_t index, const void *const *inputs,
   for (size_t k = 0; k < info.outputWidths.size(); ++k)
     if (!outputs[k])
       return "output #" + std::to_string(k) + " is a null pointer";
+  if (gpu)
+    return runOnGpu(index, inputs, outputs, m, n);
   int64_t rows = info.axis == Axis::J ? m : n;
   int64_t cols = info.axis == Axis::J ? n : m;
   if (rows == 0)

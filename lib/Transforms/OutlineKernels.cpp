@@ -12,9 +12,15 @@
 // LLVM conversion later folds away), takes rows [begin, end) of the kept
 // variables and of the outputs, and runs a memref-form copy of the reduction.
 //
+// With `gpu`, the kernels are gpu.func ops in `gpu.module @keops_kernels`
+// taking one pointer per input and output, then M and N: a CUDA launch
+// passes each as one parameter, and the whole row range is the kernel's.
+//
 //===----------------------------------------------------------------------===//
 
 #include "keops/Transforms/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
 #include "mlir/IR/IRMapping.h"
 
@@ -70,7 +76,46 @@ Value takeRows(OpBuilder &b, Location loc, Value mem, Value begin, Value end) {
   return memref::SubViewOp::create(b, loc, mem, offsets, sizes, strides);
 }
 
-/// Builds the kernel of `reduce` at the end of `module`.
+/// Clones `reduce` as a memref-form reduction on `ins` and `outs` at `b`.
+void cloneReduce(OpBuilder &b, ReduceOp reduce, ValueRange ins,
+                 ValueRange outs) {
+  SmallVector<Category> categories;
+  for (size_t index = 0; index < reduce.getIns().size(); ++index)
+    categories.push_back(reduce.getCategory(index));
+  std::optional<int64_t> k;
+  if (reduce.getK())
+    k = static_cast<int64_t>(*reduce.getK());
+  auto copy = ReduceOp::create(b, reduce.getLoc(), reduce.getKind(),
+                               reduce.getAxis(), ins, categories, outs, k);
+  Region &formula = copy.getFormula();
+  formula.getBlocks().clear();
+  IRMapping map;
+  reduce.getFormula().cloneInto(&formula, map);
+}
+
+/// The data pointer, rows and dimension of each operand of `reduce`, as
+/// memrefs on `ptrs` (inputs, then outputs); rows are M or N.
+void operandMemrefs(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> ptrs,
+                    Value m, Value n, SmallVectorImpl<Value> &ins,
+                    SmallVectorImpl<Value> &outs) {
+  Location loc = reduce.getLoc();
+  Value keptRows = reduce.getKeptCategory() == Category::I ? m : n;
+  for (auto [index, value] : llvm::enumerate(reduce.getIns())) {
+    auto type = cast<ShapedType>(value.getType());
+    Category cat = reduce.getCategory(index);
+    Value rows = cat == Category::P ? Value() : cat == Category::I ? m : n;
+    ins.push_back(memrefOnPointer(b, loc, ptrs[index], rows,
+                                  type.getShape().back(),
+                                  type.getElementType()));
+  }
+  for (auto [index, value] : llvm::enumerate(reduce.getOuts())) {
+    auto type = cast<ShapedType>(value.getType());
+    outs.push_back(memrefOnPointer(b, loc, ptrs[ins.size() + index], keptRows,
+                                   type.getDimSize(1), type.getElementType()));
+  }
+}
+
+/// Builds the host kernel of `reduce` at the end of `module`.
 void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
   Location loc = reduce.getLoc();
   MLIRContext *ctx = module.getContext();
@@ -95,46 +140,59 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
                                      ArrayRef<LLVM::GEPArg>{int32_t(index)});
     return LLVM::LoadOp::create(b, loc, ptr, slot);
   };
-  Category kept = reduce.getKeptCategory();
-  Value keptRows = kept == Category::I ? m : n;
-
+  SmallVector<Value> ptrs;
+  for (size_t index = 0; index < reduce.getIns().size(); ++index)
+    ptrs.push_back(loadPointer(insPtr, index));
+  for (size_t index = 0; index < reduce.getOuts().size(); ++index)
+    ptrs.push_back(loadPointer(outsPtr, index));
   SmallVector<Value> ins, outs;
-  SmallVector<Category> categories;
-  for (auto [index, value] : llvm::enumerate(reduce.getIns())) {
-    auto type = cast<ShapedType>(value.getType());
-    Category cat = reduce.getCategory(index);
-    categories.push_back(cat);
-    Value data = loadPointer(insPtr, index);
-    Value rows = cat == Category::P ? Value() : cat == Category::I ? m : n;
-    Value mem = memrefOnPointer(b, loc, data, rows, type.getShape().back(),
-                                type.getElementType());
-    if (cat == kept)
-      mem = takeRows(b, loc, mem, begin, end);
-    ins.push_back(mem);
-  }
-  for (auto [index, value] : llvm::enumerate(reduce.getOuts())) {
-    auto type = cast<ShapedType>(value.getType());
-    Value data = loadPointer(outsPtr, index);
-    Value mem = memrefOnPointer(b, loc, data, keptRows, type.getDimSize(1),
-                                type.getElementType());
-    outs.push_back(takeRows(b, loc, mem, begin, end));
-  }
-  std::optional<int64_t> k;
-  if (reduce.getK())
-    k = static_cast<int64_t>(*reduce.getK());
-  auto copy = ReduceOp::create(b, loc, reduce.getKind(), reduce.getAxis(), ins,
-                               categories, outs, k);
-  Region &formula = copy.getFormula();
-  formula.getBlocks().clear();
-  IRMapping map;
-  reduce.getFormula().cloneInto(&formula, map);
+  operandMemrefs(b, reduce, ptrs, m, n, ins, outs);
+  // This call's rows only: the kept variables and the outputs.
+  for (size_t index = 0; index < ins.size(); ++index)
+    if (reduce.getCategory(index) == reduce.getKeptCategory())
+      ins[index] = takeRows(b, loc, ins[index], begin, end);
+  for (Value &mem : outs)
+    mem = takeRows(b, loc, mem, begin, end);
+  cloneReduce(b, reduce, ins, outs);
   func::ReturnOp::create(b, loc);
+}
+
+/// Builds the GPU kernel of `reduce` in `kernels`: a gpu.func taking one
+/// pointer per input and output, then M and N.
+void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
+  Location loc = reduce.getLoc();
+  OpBuilder b = OpBuilder::atBlockEnd(kernels.getBody());
+  Type ptr = LLVM::LLVMPointerType::get(b.getContext());
+  SmallVector<Type> params(reduce.getIns().size() + reduce.getOuts().size(),
+                           ptr);
+  params.append(2, b.getI64Type());
+  auto fn = gpu::GPUFuncOp::create(b, loc, name,
+                                   b.getFunctionType(params, {}));
+  fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  Block *entry = &fn.getBody().front();
+  b.setInsertionPointToStart(entry);
+  size_t count = params.size() - 2;
+  SmallVector<Value> ptrs(entry->getArguments().take_front(count));
+  SmallVector<Value> ins, outs;
+  operandMemrefs(b, reduce, ptrs, entry->getArgument(count),
+                 entry->getArgument(count + 1), ins, outs);
+  cloneReduce(b, reduce, ins, outs);
+  gpu::ReturnOp::create(b, loc);
 }
 
 struct KeopsOutlineKernels
     : mlir::keops::impl::KeopsOutlineKernelsBase<KeopsOutlineKernels> {
+  using KeopsOutlineKernelsBase::KeopsOutlineKernelsBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    gpu::GPUModuleOp kernels;
+    if (gpu) {
+      OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+      kernels = gpu::GPUModuleOp::create(b, module.getLoc(), "keops_kernels");
+      module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                      b.getUnitAttr());
+    }
     SmallVector<func::FuncOp> sources;
     for (auto fn : module.getOps<func::FuncOp>()) {
       if (fn->hasAttr("keops.kernel"))
@@ -144,8 +202,13 @@ struct KeopsOutlineKernels
       if (reduces.empty())
         continue;
       sources.push_back(fn);
-      for (auto [k, op] : llvm::enumerate(reduces))
-        outline(module, op, (fn.getSymName() + "_kernel" + Twine(k)).str());
+      for (auto [k, op] : llvm::enumerate(reduces)) {
+        std::string name = (fn.getSymName() + "_kernel" + Twine(k)).str();
+        if (gpu)
+          outlineGpu(kernels, op, name);
+        else
+          outline(module, op, name);
+      }
     }
     for (func::FuncOp fn : sources)
       fn.erase();

@@ -4,6 +4,7 @@
 //   keops-compile FILE.mlir -o OUT.so [--header OUT.h] [--prefix NAME]
 //                 [--lanes L] [--blocks B] [--accumulation A]
 //                 [--approximate-math=false] [--opt-level O] [--cc PATH]
+//   keops-compile FILE.mlir -o OUT.ptx --chip sm_90 [--block-size B]
 //
 // Compiles every keops.reduce of FILE.mlir for the host CPU, as the JIT
 // runtime does, and writes
@@ -15,7 +16,10 @@
 //     entry points NAME_run and NAME_run_threads (generated C, compiled and
 //     linked here with the system C compiler);
 //   - OUT.h: a C header documenting each kernel (reduction, operands, types)
-//     and declaring its functions (the raw kernel only for an object file).
+//     and declaring its functions (the raw kernel only for an object file);
+//   - OUT.ptx: the PTX of the GPU kernels for one architecture (the GPU
+//     calling convention of keops-outline-kernels{gpu}), for ptxas or
+//     cuModuleLoadData.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,9 +51,10 @@ static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
                                       cl::desc("<input.mlir>"),
                                       cl::cat(category));
 static cl::opt<std::string>
-    outputFile("o", cl::Required, cl::value_desc("OUT.o|OUT.so"),
-               cl::desc("output: a relocatable object (.o) or a shared "
-                        "library with the _run entry points (.so)"),
+    outputFile("o", cl::Required, cl::value_desc("OUT.o|OUT.so|OUT.ptx"),
+               cl::desc("output: a relocatable object (.o), a shared "
+                        "library with the _run entry points (.so), or the "
+                        "PTX of GPU kernels (.ptx, with --chip)"),
                cl::cat(category));
 static cl::opt<std::string> headerFile("header", cl::value_desc("OUT.h"),
                                        cl::desc("write a C header"),
@@ -80,6 +85,13 @@ static cl::opt<std::string>
              cl::desc("C compiler that links a .so (default: $KEOPS_CC, else "
                       "the C compiler keops-mlir was built with, else cc)"),
              cl::init(""), cl::cat(category));
+
+static cl::opt<std::string> chip("chip", cl::value_desc("sm_XY"),
+                                 cl::desc("NVIDIA architecture of a .ptx output"),
+                                 cl::init(""), cl::cat(category));
+static cl::opt<int64_t> blockSize("block-size",
+                                  cl::desc("GPU threads per block (.ptx)"),
+                                  cl::init(128), cl::cat(category));
 
 #ifndef KEOPS_BUILD_C_COMPILER
 #define KEOPS_BUILD_C_COMPILER ""
@@ -453,6 +465,36 @@ static bool linkShared(llvm::StringRef object, llvm::StringRef wrappers,
 // Main
 //===----------------------------------------------------------------------===//
 
+/// The .ptx output: the GPU kernels for --chip.
+static int writePtx() {
+  if (!llvm::StringRef(chip).starts_with("sm_"))
+    return fail("a .ptx output needs --chip sm_XY (for example sm_90)");
+  if (blockSize < 1 || blockSize > 1024)
+    return fail("--block-size must be 1 to 1024");
+  std::string message;
+  std::unique_ptr<llvm::MemoryBuffer> input =
+      openInputFile(inputFile, &message);
+  if (!input)
+    return fail(message);
+  CompileOptions options;
+  options.accumulation = accumulation;
+  options.approximateMath = approximateMath;
+  options.symbolPrefix = prefix;
+  options.gpuBlockSize = blockSize;
+  std::string ptx;
+  std::vector<KernelInfo> infos;
+  if (!Compiler::global().compileToPtx(input->getBuffer(), options, chip, ptx,
+                                       infos, message))
+    return fail(message);
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFile, &message);
+  if (!output)
+    return fail(message);
+  output->os() << ptx;
+  output->keep();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
@@ -461,14 +503,18 @@ int main(int argc, char **argv) {
       "keops-compile: compile keops reductions into an object file or a "
       "shared library, with a C header\n");
 
+  if (llvm::StringRef(outputFile).ends_with(".ptx"))
+    return writePtx();
+  if (!chip.empty())
+    return fail("--chip is for a .ptx output");
   bool shared;
   if (llvm::StringRef(outputFile).ends_with(".so"))
     shared = true;
   else if (llvm::StringRef(outputFile).ends_with(".o"))
     shared = false;
   else
-    return fail("the output must end in .o (object file) or .so (shared "
-                "library): " + outputFile);
+    return fail("the output must end in .o (object file), .so (shared "
+                "library) or .ptx (GPU kernels): " + outputFile);
   if (!prefix.empty() && !isCIdentifier(prefix))
     return fail("--prefix must be a C identifier: '" + prefix + "'");
   if (lanes < 0 || lanes > 256)

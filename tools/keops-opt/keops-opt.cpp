@@ -13,6 +13,8 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -23,6 +25,7 @@
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   mlir::registerConversionPasses();
+  mlir::registerGPUPasses();
   mlir::keops::registerKeopsPasses();
   mlir::keops::registerPipelines();
 
@@ -32,7 +35,9 @@ int main(int argc, char **argv) {
                   mlir::func::FuncDialect, mlir::tensor::TensorDialect,
                   mlir::memref::MemRefDialect, mlir::scf::SCFDialect,
                   mlir::cf::ControlFlowDialect, mlir::LLVM::LLVMDialect,
-                  mlir::bufferization::BufferizationDialect>();
+                  mlir::bufferization::BufferizationDialect,
+                  mlir::gpu::GPUDialect>();
+  mlir::keops::registerGpuPipelineDependencies(registry);
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "keops-opt: the keops-mlir compiler driver\n", registry));
 }

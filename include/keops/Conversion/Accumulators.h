@@ -20,6 +20,9 @@ namespace mlir::keops {
 /// How sums accumulate.
 enum class SumMode { Plain, Block, Kahan, F64 };
 
+/// "plain", "block", "kahan" or "f64" (the passes' `accumulation` option).
+FailureOr<SumMode> parseSumMode(StringRef name);
+
 class Accumulator {
 public:
   /// `valueType`: type of a formula value (f); `weightType`: of the second

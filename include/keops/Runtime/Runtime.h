@@ -42,6 +42,10 @@ struct CompileOptions {
   /// Prepended to the name of every function, hence of every kernel
   /// (ahead-of-time libraries: keeps the symbols of two libraries apart).
   std::string symbolPrefix;
+  /// The CUDA device to compile for and run on; -1: the host CPU.
+  int gpuDevice = -1;
+  /// GPU kernels: threads per block (one output row each).
+  int64_t gpuBlockSize = 128;
 };
 
 /// How to run a whole function of a module: its reductions' kernels in
@@ -86,15 +90,20 @@ struct FunctionPlan {
 };
 
 class ThreadPool;
+struct GpuModule;
 
 /// A compiled module: its kernels, loaded in the process.
 class Module {
 public:
   ~Module();
   const std::vector<KernelInfo> &kernels() const { return infos; }
+  /// The CUDA device the kernels run on, -1 for the host CPU.
+  int gpuDevice() const;
   /// Runs kernel `index`: `inputs` and `outputs` point to row-major arrays in
   /// operand order; M and N are the rows of the i and j variables. Returns
-  /// an error message, empty on success.
+  /// an error message, empty on success. On a GPU module, each array may be
+  /// in host memory (copied in, and out for outputs) or in the device's
+  /// memory (used in place).
   std::string run(size_t index, const void *const *inputs,
                   void *const *outputs, int64_t m, int64_t n) const;
 
@@ -113,12 +122,19 @@ public:
 
 private:
   friend class Compiler;
+  friend struct GpuModule;
   std::vector<FunctionPlan> plans;
   using KernelFn = void (*)(const void *const *, void *const *, int64_t,
                             int64_t, int64_t, int64_t);
   std::vector<KernelInfo> infos;
   std::vector<KernelFn> kernelFns;
   std::shared_ptr<void> owner; ///< keeps the JIT'd code alive
+  std::shared_ptr<GpuModule> gpu; ///< set for GPU modules (GpuModule.cpp)
+  std::string runOnGpu(size_t index, const void *const *inputs,
+                       void *const *outputs, int64_t m, int64_t n) const;
+  std::string runFunctionThroughHost(size_t function, const void *const *args,
+                                     const int64_t *argRows,
+                                     void *const *results) const;
 };
 
 /// Compiles modules; one per process is enough (see Compiler::global()).
@@ -136,6 +152,12 @@ public:
                        std::string &object, std::vector<KernelInfo> &infos,
                        std::string &error,
                        llvm::StringRef sourceName = "<keops module>");
+  /// Compiles to PTX for `chip` (sm_80, sm_90...): one kernel per reduction,
+  /// named as for the CPU, with the GPU calling convention of
+  /// keops-outline-kernels{gpu}.
+  bool compileToPtx(llvm::StringRef source, const CompileOptions &options,
+                    llvm::StringRef chip, std::string &ptx,
+                    std::vector<KernelInfo> &infos, std::string &error);
   static Compiler &global();
   ~Compiler();
 
@@ -144,6 +166,10 @@ private:
   struct Impl;
   std::unique_ptr<Impl> impl;
 };
+
+/// The number of CUDA devices; false with `error` when there is no CUDA
+/// driver or no GPU.
+bool gpuDeviceCount(int &count, std::string &error);
 
 /// Number of threads kernels use: KEOPS_NUM_THREADS, else all cores.
 int numThreads();

@@ -6,6 +6,7 @@
 #include "mlir/Pass/PassOptions.h"
 
 namespace mlir {
+class DialectRegistry;
 class OpPassManager;
 namespace keops {
 
@@ -26,6 +27,27 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::init(true)};
 };
 
+struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("the NVIDIA architecture (sm_80, sm_90...)"),
+                           llvm::cl::init("sm_80")};
+  Option<int64_t> blockSize{*this, "block-size",
+                            llvm::cl::desc("threads per block"),
+                            llvm::cl::init(128)};
+  Option<std::string> accumulation{
+      *this, "accumulation",
+      llvm::cl::desc("sums: plain, block, kahan or f64"),
+      llvm::cl::init("block")};
+  Option<bool> approximateMath{
+      *this, "approximate-math",
+      llvm::cl::desc("polynomial f32 elementary functions"),
+      llvm::cl::init(true)};
+  Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit holding nvvm/libdevice (empty: none)"),
+      llvm::cl::init("")};
+};
+
 /// Target independent: keops.reduce_grad into gradient reductions, keops.grad
 /// into formula ops (keops-differentiate, keops-expand-grad). Every backend
 /// and the interpreter start with it.
@@ -35,7 +57,17 @@ void buildDifferentiationPipeline(OpPassManager &pm);
 /// runtime's calling convention (see keops-outline-kernels).
 void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 
-/// Registers `keops-cpu-pipeline` for keops-opt.
+/// From keops reductions in functions to a gpu.binary holding the PTX of one
+/// kernel per reduction (see keops-outline-kernels with gpu=true and
+/// convert-keops-to-gpu).
+void buildGpuPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
+
+/// What keops-gpu-pipeline needs registered in the context's registry (the
+/// conversions to LLVM of every dialect in a kernel, the NVVM target and the
+/// translations to LLVM IR), and the NVPTX backend initialized.
+void registerGpuPipelineDependencies(DialectRegistry &registry);
+
+/// Registers `keops-cpu-pipeline` and `keops-gpu-pipeline` for keops-opt.
 void registerPipelines();
 
 } // namespace keops

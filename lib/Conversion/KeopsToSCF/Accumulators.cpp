@@ -3,6 +3,7 @@
 #include "keops/Conversion/Accumulators.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "llvm/ADT/StringSwitch.h"
 
 #include <cmath>
 
@@ -15,6 +16,15 @@ Accumulator::Accumulator(ReductionKind kind, int64_t k, VectorType valueType,
     : kind(kind), k(k), valueType(valueType), weightType(weightType),
       idxType(VectorType::get(valueType.getShape(), indexType)),
       sumMode(sumMode) {}
+
+FailureOr<SumMode> mlir::keops::parseSumMode(StringRef name) {
+  return llvm::StringSwitch<FailureOr<SumMode>>(name)
+      .Case("plain", SumMode::Plain)
+      .Case("block", SumMode::Block)
+      .Case("kahan", SumMode::Kahan)
+      .Case("f64", SumMode::F64)
+      .Default(failure());
+}
 
 static bool isMinKind(ReductionKind kind) {
   return kind == ReductionKind::Min || kind == ReductionKind::ArgMin ||

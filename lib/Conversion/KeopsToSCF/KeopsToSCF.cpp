@@ -459,16 +459,8 @@ struct ConvertKeopsToSCF
   using ConvertKeopsToSCFBase::ConvertKeopsToSCFBase;
 
   void runOnOperation() override {
-    SumMode mode;
-    if (accumulation == "plain")
-      mode = SumMode::Plain;
-    else if (accumulation == "block")
-      mode = SumMode::Block;
-    else if (accumulation == "kahan")
-      mode = SumMode::Kahan;
-    else if (accumulation == "f64")
-      mode = SumMode::F64;
-    else {
+    FailureOr<SumMode> mode = parseSumMode(accumulation);
+    if (failed(mode)) {
       getOperation()->emitError()
           << "unknown accumulation '" << accumulation
           << "'; expected plain, block, kahan or f64";
@@ -484,7 +476,7 @@ struct ConvertKeopsToSCF
                             "-keops-outline-kernels first)";
         return signalPassFailure();
       }
-      if (failed(lowerReduce(op, lanes, blocks, mode)))
+      if (failed(lowerReduce(op, lanes, blocks, *mode)))
         return signalPassFailure();
     }
   }

@@ -1,0 +1,280 @@
+//===- KeopsToGPU.cpp - the 1-D GPU scheme for keops.reduce ---------------===//
+//
+// A memref-form reduction inside a gpu.func (keops-outline-kernels{gpu})
+// becomes one thread per output row:
+//
+//   row = block_id.x * B + thread_id.x               B: the block size
+//   kept variables of row min(row, rows - 1)         -> registers, vector<D>
+//   formula ops of parameters and kept variables     -> once, before the loop
+//   for t in [0, cols) step T:                       tiles of the reduced axis
+//     thread k < T copies row t + k of each reduced variable to shared memory
+//     barrier
+//     for j in [t, min(t + T, cols)): F(...) folded into the accumulator
+//     barrier
+//   finalize; row < rows: write the output row
+//
+// Every thread of a block takes part in the copies and barriers, also past
+// the last row, whose results are only not written. A reduced row is read
+// from global memory once per block instead of once per thread. The tile T
+// is B, or less when B rows of the reduced variables would not fit in the
+// shared memory every device has (48 KiB). The accumulators are those of the
+// CPU backend (keops/Conversion/Accumulators.h) on vector<D> values.
+//
+//===----------------------------------------------------------------------===//
+
+#include "keops/Conversion/Accumulators.h"
+#include "keops/Transforms/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mlir::keops {
+#define GEN_PASS_DEF_CONVERTKEOPSTOGPU
+#include "KeopsPasses.h.inc"
+} // namespace mlir::keops
+
+using namespace mlir;
+using namespace mlir::keops;
+
+namespace {
+
+/// Shared memory every CUDA device gives a block without opting in.
+constexpr int64_t kSharedBytes = 48 * 1024;
+
+/// keops.select_index for one pair: `current` (an index) compared with the
+/// index vector, selecting v or +0.
+Value lowerSelectIndex(OpBuilder &b, SelectIndexOp op, Value idx, Value v,
+                       Value current) {
+  Location loc = op.getLoc();
+  auto idxType = cast<VectorType>(idx.getType());
+  Value scalar = arith::IndexCastOp::create(b, loc, idxType.getElementType(),
+                                            current);
+  Value same = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq, idx,
+      vector::BroadcastOp::create(b, loc, idxType, scalar));
+  auto vType = cast<VectorType>(v.getType());
+  Value zero = arith::ConstantOp::create(b, loc, vType, b.getZeroAttr(vType));
+  return arith::SelectOp::create(b, loc, same, v, zero);
+}
+
+/// Emits, into `map`, the formula ops of `reduce` up to invariance `level`
+/// that are not there yet. `reducedIndex`/`keptIndex`: the pair's indices,
+/// for keops.select_index (null below the pair level).
+LogicalResult emitFormula(OpBuilder &b, ReduceOp reduce,
+                          ReduceOp::Invariance level,
+                          const llvm::DenseMap<Operation *, ReduceOp::Invariance>
+                              &invariance,
+                          Value reducedIndex, Value keptIndex,
+                          IRMapping &map) {
+  for (Operation &op : reduce.getFormula().front().without_terminator()) {
+    if (invariance.lookup(&op) > level || map.contains(op.getResult(0)))
+      continue;
+    if (auto sel = dyn_cast<SelectIndexOp>(op)) {
+      Value current = sel.getComparedAxis() == reduce.getAxis() ? reducedIndex
+                                                                : keptIndex;
+      map.map(sel.getResult(),
+              lowerSelectIndex(b, sel, map.lookup(sel.getIdx()),
+                               map.lookup(sel.getV()), current));
+      continue;
+    }
+    if (isa<KeopsDialect>(op.getDialect()))
+      return op.emitOpError()
+             << "cannot be lowered to GPU code; expand keops formula ops "
+                "(-keops-expand-formulas) and keops.grad first";
+    b.clone(op, map);
+  }
+  return success();
+}
+
+/// vector<D x T> of row `row` of a rows x D memref (or of a D memref).
+Value loadRow(OpBuilder &b, Location loc, Value mem, Value row) {
+  auto type = cast<MemRefType>(mem.getType());
+  auto vt = VectorType::get({type.getShape().back()}, type.getElementType());
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  SmallVector<Value> index =
+      type.getRank() == 1 ? SmallVector<Value>{c0} : SmallVector<Value>{row, c0};
+  return vector::LoadOp::create(b, loc, vt, mem, index);
+}
+
+LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, int64_t blockSize,
+                          SumMode mode) {
+  Location loc = op.getLoc();
+  OpBuilder b(op);
+  MLIRContext *ctx = b.getContext();
+  Type elt = op.getElementType();
+  if (mode == SumMode::F64 && elt.isF64())
+    mode = SumMode::Block;
+  auto indexOf = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+
+  // The tile of the reduced axis that fits in shared memory.
+  int64_t rowBytes = 0;
+  for (auto [index, in] : llvm::enumerate(op.getIns()))
+    if (op.getCategory(index) == op.getReducedCategory()) {
+      auto type = cast<MemRefType>(in.getType());
+      rowBytes += type.getDimSize(1) *
+                  (type.getElementType().getIntOrFloatBitWidth() / 8);
+    }
+  int64_t tile = rowBytes ? std::min(blockSize, kSharedBytes / rowBytes)
+                          : blockSize;
+  if (tile < 1)
+    return op.emitOpError() << "has reduced variables of " << rowBytes
+                            << " bytes per row, more than the "
+                            << kSharedBytes << " bytes of shared memory";
+
+  auto addressSpace = gpu::AddressSpaceAttr::get(
+      ctx, gpu::GPUDialect::getWorkgroupAddressSpace());
+  SmallVector<Value> shared(op.getIns().size());
+  for (auto [index, in] : llvm::enumerate(op.getIns()))
+    if (op.getCategory(index) == op.getReducedCategory()) {
+      auto type = cast<MemRefType>(in.getType());
+      shared[index] = fn.addWorkgroupAttribution(
+          MemRefType::get({tile, type.getDimSize(1)}, type.getElementType(),
+                          MemRefLayoutAttrInterface(), addressSpace),
+          loc);
+    }
+  fn.setKnownBlockSizeAttr(
+      b.getDenseI32ArrayAttr({int32_t(blockSize), 1, 1}));
+
+  YieldOp yield = op.getYield();
+  auto vectorOf = [](Value v) { return cast<VectorType>(v.getType()); };
+  VectorType wType = yield.getValues().size() == 2
+                         ? vectorOf(yield.getValues()[1])
+                         : VectorType();
+  Type indexType = b.getI32Type();
+  for (auto [index, out] : llvm::enumerate(op.getOuts()))
+    if (ReduceOp::isIndexOutput(op.getKind(), index))
+      indexType = cast<ShapedType>(out.getType()).getElementType();
+  Accumulator acc(op.getKind(), op.getK() ? int64_t(*op.getK()) : 1,
+                  vectorOf(yield.getValues()[0]), wType, indexType, mode);
+
+  Value c0 = indexOf(0), c1 = indexOf(1), cTile = indexOf(tile);
+  Value rows = memref::DimOp::create(b, loc, op.getOuts()[0], 0);
+  Value cols;
+  for (auto [index, in] : llvm::enumerate(op.getIns()))
+    if (!cols && op.getCategory(index) == op.getReducedCategory())
+      cols = memref::DimOp::create(b, loc, in, 0);
+  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Value row = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc,
+                            gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
+                            indexOf(blockSize)),
+      tid);
+  // Threads past the last row compute on the last row and do not write.
+  Value keptRow = arith::MinSIOp::create(
+      b, loc, row, arith::MaxSIOp::create(
+                       b, loc, arith::SubIOp::create(b, loc, rows, c1), c0));
+
+  Block &body = op.getFormula().front();
+  IRMapping map;
+  for (auto [index, in] : llvm::enumerate(op.getIns()))
+    if (op.getCategory(index) != op.getReducedCategory())
+      map.map(body.getArgument(index), loadRow(b, loc, in, keptRow));
+  llvm::DenseMap<Operation *, ReduceOp::Invariance> invariance =
+      op.getInvariance();
+  if (failed(emitFormula(b, op, ReduceOp::Invariance::Row, invariance, Value(),
+                         row, map)))
+    return failure();
+
+  auto tiles =
+      scf::ForOp::create(b, loc, c0, cols, cTile, acc.init(b, loc));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(tiles.getBody());
+    Value t = tiles.getInductionVar();
+    // The copy of the tile into shared memory.
+    Value src = arith::AddIOp::create(b, loc, t, tid);
+    Value copies =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, src, cols);
+    if (tile < blockSize)
+      copies = arith::AndIOp::create(
+          b, loc, copies,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, tid, cTile));
+    auto copy = scf::IfOp::create(b, loc, copies, /*withElse=*/false);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(copy.thenBlock());
+      for (auto [index, in] : llvm::enumerate(op.getIns()))
+        if (shared[index])
+          vector::StoreOp::create(b, loc, loadRow(b, loc, in, src),
+                                  shared[index], ValueRange{tid, c0});
+    }
+    gpu::BarrierOp::create(b, loc);
+    Value end = arith::MinSIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, t, cTile), cols);
+    auto pairs =
+        scf::ForOp::create(b, loc, t, end, c1, tiles.getRegionIterArgs());
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(pairs.getBody());
+      Value j = pairs.getInductionVar();
+      Value local = arith::SubIOp::create(b, loc, j, t);
+      IRMapping pair = map;
+      for (auto [index, mem] : llvm::enumerate(shared))
+        if (mem)
+          pair.map(body.getArgument(index), loadRow(b, loc, mem, local));
+      if (failed(emitFormula(b, op, ReduceOp::Invariance::Pair, invariance, j,
+                             row, pair)))
+        return failure();
+      Value f = pair.lookup(yield.getValues()[0]);
+      Value w = yield.getValues().size() == 2
+                    ? pair.lookup(yield.getValues()[1])
+                    : Value();
+      scf::YieldOp::create(
+          b, loc, acc.fold(b, loc, pairs.getRegionIterArgs(), f, w, j));
+    }
+    // The next tile overwrites shared memory: everyone must be done.
+    gpu::BarrierOp::create(b, loc);
+    SmallVector<Value> state(pairs.getResults());
+    if (acc.usesBlocks())
+      state = acc.flushBlock(b, loc, state);
+    scf::YieldOp::create(b, loc, state);
+  }
+
+  SmallVector<Value> outs = acc.finalize(b, loc, tiles.getResults());
+  Value inside =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, row, rows);
+  auto write = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
+  b.setInsertionPointToStart(write.thenBlock());
+  for (auto [value, mem] : llvm::zip(outs, op.getOuts()))
+    vector::StoreOp::create(b, loc, value, mem, ValueRange{row, c0});
+  op.erase();
+  return success();
+}
+
+struct ConvertKeopsToGPU
+    : mlir::keops::impl::ConvertKeopsToGPUBase<ConvertKeopsToGPU> {
+  using ConvertKeopsToGPUBase::ConvertKeopsToGPUBase;
+
+  void runOnOperation() override {
+    FailureOr<SumMode> mode = parseSumMode(accumulation);
+    if (failed(mode)) {
+      getOperation()->emitError()
+          << "unknown accumulation '" << accumulation
+          << "'; expected plain, block, kahan or f64";
+      return signalPassFailure();
+    }
+    if (blockSize < 1 || blockSize > 1024) {
+      getOperation()->emitError()
+          << "block-size " << int64_t(blockSize) << " is not in [1, 1024]";
+      return signalPassFailure();
+    }
+    SmallVector<ReduceOp> reduces;
+    getOperation()->walk([&](ReduceOp op) { reduces.push_back(op); });
+    for (ReduceOp op : reduces) {
+      auto fn = dyn_cast<gpu::GPUFuncOp>(op->getParentOp());
+      if (!op.getResults().empty() || !fn || !fn.isKernel()) {
+        op.emitOpError() << "is not a memref-form reduction in the body of a "
+                            "gpu.func kernel (run "
+                            "-keops-outline-kernels=gpu=true first)";
+        return signalPassFailure();
+      }
+      if (failed(lowerReduce(op, fn, blockSize, *mode)))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

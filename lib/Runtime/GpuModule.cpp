@@ -1,0 +1,224 @@
+//===- GpuModule.cpp - loading PTX and launching kernels on a GPU ---------===//
+//
+// A kernel's operands are raw pointers, as for the CPU; each may point to
+// host memory or to the device's memory (cuPointerGetAttribute tells them
+// apart). Device arrays are used in place; host arrays are copied to
+// temporary device buffers, and outputs copied back, so that NumPy arrays
+// and torch CUDA tensors go through the same entry points. Launches are
+// synchronous on the default stream: a result is ready when run() returns.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuModule.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <sys/stat.h>
+
+using namespace mlir::keops;
+using namespace mlir::keops::runtime;
+
+GpuModule::~GpuModule() {
+  std::string ignored;
+  if (module && driver->makeCurrent(device, ignored))
+    driver->unloadModule(module, ignored);
+}
+
+bool GpuModule::chipOf(int device, std::string &chip, std::string &error) {
+  cuda::Driver *driver = cuda::Driver::get(error);
+  if (!driver)
+    return false;
+  if (device >= driver->deviceCount()) {
+    error = "keops: no CUDA device " + std::to_string(device) + " (" +
+            std::to_string(driver->deviceCount()) + " devices)";
+    return false;
+  }
+  cuda::DeviceInfo info;
+  if (!driver->deviceInfo(device, info, error))
+    return false;
+  chip = "sm_" + std::to_string(info.major) + std::to_string(info.minor);
+  return true;
+}
+
+std::shared_ptr<Module> GpuModule::load(const std::string &ptx,
+                                        std::vector<KernelInfo> infos,
+                                        const CompileOptions &options,
+                                        std::string &error) {
+  auto gpu = std::make_shared<GpuModule>();
+  gpu->driver = cuda::Driver::get(error);
+  gpu->device = options.gpuDevice;
+  gpu->blockSize = options.gpuBlockSize;
+  if (!gpu->driver || !gpu->driver->makeCurrent(gpu->device, error) ||
+      !gpu->driver->loadModule(ptx.c_str(), gpu->module, error))
+    return nullptr;
+  for (const KernelInfo &info : infos) {
+    cuda::Driver::Function fn;
+    if (!gpu->driver->getFunction(gpu->module, info.name.c_str(), fn, error))
+      return nullptr;
+    gpu->functions.push_back(fn);
+  }
+  auto module = std::shared_ptr<Module>(new Module());
+  module->infos = std::move(infos);
+  module->gpu = std::move(gpu);
+  return module;
+}
+
+std::string runtime::cudaToolkit() {
+  std::vector<std::string> candidates;
+  for (const char *var : {"CUDA_HOME", "CUDA_PATH"})
+    if (const char *v = std::getenv(var); v && *v)
+      candidates.push_back(v);
+  candidates.push_back("/usr/local/cuda");
+  for (const std::string &dir : candidates) {
+    struct stat st;
+    if (stat((dir + "/nvvm/libdevice/libdevice.10.bc").c_str(), &st) == 0)
+      return dir;
+  }
+  return "";
+}
+
+bool runtime::gpuDeviceCount(int &count, std::string &error) {
+  count = 0;
+  cuda::Driver *driver = cuda::Driver::get(error);
+  if (!driver)
+    return false;
+  count = driver->deviceCount();
+  return true;
+}
+
+int Module::gpuDevice() const { return gpu ? gpu->device : -1; }
+
+namespace {
+
+/// Device buffers of one launch, freed on every path out.
+struct Staging {
+  cuda::Driver *driver;
+  std::vector<void *> buffers;
+  ~Staging() {
+    std::string ignored;
+    for (void *p : buffers)
+      driver->free(p, ignored);
+  }
+};
+
+} // namespace
+
+std::string Module::runOnGpu(size_t index, const void *const *inputs,
+                             void *const *outputs, int64_t m,
+                             int64_t n) const {
+  const KernelInfo &info = infos[index];
+  cuda::Driver &driver = *gpu->driver;
+  std::string error;
+  if (!driver.makeCurrent(gpu->device, error))
+    return error;
+  int64_t rows = info.axis == Axis::J ? m : n;
+  if (rows == 0)
+    return "";
+  Staging staging{&driver, {}};
+  // One parameter per operand (its device address), then M and N.
+  std::vector<void *> addresses;
+  auto onDevice = [&](const void *host, size_t bytes, bool copyIn,
+                      void *&device) {
+    if (driver.isDevicePointer(host)) {
+      device = const_cast<void *>(host);
+      return true;
+    }
+    if (!driver.alloc(bytes, device, error))
+      return false;
+    staging.buffers.push_back(device);
+    return !copyIn || driver.copyToDevice(device, host, bytes, nullptr, error);
+  };
+  for (size_t k = 0; k < info.categories.size(); ++k) {
+    Category c = info.categories[k];
+    int64_t r = c == Category::P ? 1 : c == Category::I ? m : n;
+    size_t bytes = size_t(r) * info.inputDims[k] * (info.inputBits[k] / 8);
+    void *device;
+    if (!onDevice(inputs[k], bytes, true, device))
+      return error;
+    addresses.push_back(device);
+  }
+  std::vector<size_t> outBytes;
+  for (size_t k = 0; k < info.outputWidths.size(); ++k) {
+    int bits = info.outputIsIndex[k] ? info.indexBits : info.elementBits;
+    outBytes.push_back(size_t(rows) * info.outputWidths[k] * (bits / 8));
+    void *device;
+    if (!onDevice(outputs[k], outBytes.back(), false, device))
+      return error;
+    addresses.push_back(device);
+  }
+  int64_t sizes[2] = {m, n};
+  std::vector<void *> params;
+  for (void *&a : addresses)
+    params.push_back(&a);
+  params.push_back(&sizes[0]);
+  params.push_back(&sizes[1]);
+  unsigned grid[3] = {unsigned((rows + gpu->blockSize - 1) / gpu->blockSize),
+                      1, 1};
+  unsigned block[3] = {unsigned(gpu->blockSize), 1, 1};
+  if (!driver.launch(gpu->functions[index], grid, block, 0, nullptr,
+                     params.data(), error) ||
+      !driver.synchronize(nullptr, error))
+    return error;
+  for (size_t k = 0; k < info.outputWidths.size(); ++k) {
+    void *device = addresses[info.categories.size() + k];
+    if (device != outputs[k] &&
+        !driver.copyToHost(outputs[k], device, outBytes[k], nullptr, error))
+      return error;
+  }
+  return "";
+}
+
+std::string Module::runFunctionThroughHost(size_t function,
+                                           const void *const *args,
+                                           const int64_t *argRows,
+                                           void *const *results) const {
+  // The plan's copies of columns read and write host memory: device
+  // arguments are brought to the host and results sent back.
+  cuda::Driver &driver = *gpu->driver;
+  const FunctionPlan &plan = plans[function];
+  std::vector<std::vector<char>> hostArgs(plan.arrays.size());
+  std::vector<const void *> argPtrs;
+  std::string error;
+  if (!driver.makeCurrent(gpu->device, error))
+    return error;
+  for (const FunctionPlan::Array &a : plan.arrays) {
+    if (a.argument < 0)
+      continue;
+    const void *p = args[a.argument];
+    if (argPtrs.size() <= size_t(a.argument))
+      argPtrs.resize(a.argument + 1, nullptr);
+    argPtrs[a.argument] = p;
+    if (!p || !driver.isDevicePointer(p))
+      continue;
+    size_t bytes =
+        size_t(a.oneDim ? 1 : argRows[a.argument]) * a.width * (a.bits / 8);
+    std::vector<char> &copy = hostArgs[a.argument];
+    copy.resize(bytes);
+    if (!driver.copyToHost(copy.data(), p, bytes, nullptr, error))
+      return error;
+    argPtrs[a.argument] = copy.data();
+  }
+  std::vector<std::vector<char>> hostResults(plan.results.size());
+  std::vector<void *> resultPtrs;
+  for (size_t k = 0; k < plan.results.size(); ++k) {
+    int64_t rows, cols;
+    std::string e = resultShape(function, k, argRows, rows, cols);
+    if (!e.empty())
+      return e;
+    hostResults[k].resize(size_t(rows) * cols *
+                          (plan.arrays[plan.results[k].array].bits / 8));
+    resultPtrs.push_back(driver.isDevicePointer(results[k])
+                             ? hostResults[k].data()
+                             : results[k]);
+  }
+  std::string e = runFunction(function, argPtrs.data(), argRows,
+                              resultPtrs.data());
+  if (!e.empty())
+    return e;
+  for (size_t k = 0; k < plan.results.size(); ++k)
+    if (resultPtrs[k] != results[k] &&
+        !driver.copyToDevice(results[k], resultPtrs[k], hostResults[k].size(),
+                             nullptr, error))
+      return error;
+  return "";
+}

@@ -1,0 +1,19 @@
+// RUN: keops-opt %s -split-input-file -verify-diagnostics -keops-outline-kernels=gpu=true -convert-keops-to-gpu
+// RUN: not keops-opt %s -split-input-file -convert-keops-to-gpu="block-size=2048" 2>&1 | FileCheck %s --check-prefix=BLOCK
+// RUN: not keops-opt %s -split-input-file -convert-keops-to-gpu="accumulation=pairwise" 2>&1 | FileCheck %s --check-prefix=ACC
+
+// BLOCK: error: block-size 2048 is not in [1, 1024]
+// ACC: error: unknown accumulation 'pairwise'; expected plain, block, kahan or f64
+
+// Formula ops must be expanded first.
+func.func @unexpanded(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>) -> tensor<?x1xf32> {
+  %r = keops.reduce sum over j
+      ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>)
+      outs(%o : tensor<?x1xf32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    // expected-error @+1 {{cannot be lowered to GPU code; expand keops formula ops}}
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}

@@ -1,0 +1,119 @@
+// RUN: keops-opt %s -split-input-file -keops-outline-kernels=gpu=true -keops-expand-formulas -convert-keops-to-gpu | FileCheck %s
+// RUN: keops-opt %s -split-input-file -keops-outline-kernels=gpu=true -keops-expand-formulas -convert-keops-to-gpu="block-size=64 accumulation=plain" | FileCheck %s --check-prefix=B64
+// RUN: keops-opt %s -split-input-file -keops-gpu-pipeline="chip=sm_90" -o /dev/null
+
+// The 1-D scheme: one thread per output row; tiles of y and b copied to
+// shared memory by the block between two barriers; the thread's x row and
+// the parameter read once; rows past the end computed but not written.
+
+// CHECK-LABEL: gpu.module @keops_kernels
+// CHECK:       gpu.func @gauss_kernel0(%[[X:.*]]: !llvm.ptr, %[[Y:.*]]: !llvm.ptr, %[[B:.*]]: !llvm.ptr, %[[S:.*]]: !llvm.ptr, %[[O:.*]]: !llvm.ptr, %[[M:.*]]: i64, %[[N:.*]]: i64)
+// CHECK-SAME:    workgroup(%[[SY:.*]] : memref<128x3xf32, #gpu.address_space<workgroup>>, %[[SB:.*]] : memref<128x1xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME:    kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// CHECK:         %[[TID:.*]] = gpu.thread_id x
+// CHECK:         %[[BID:.*]] = gpu.block_id x
+// CHECK:         %[[BASE:.*]] = arith.muli %[[BID]], %c128
+// CHECK:         %[[ROW:.*]] = arith.addi %[[BASE]], %[[TID]]
+// CHECK:         %[[LAST:.*]] = arith.maxsi
+// CHECK:         %[[KEPT:.*]] = arith.minsi %[[ROW]], %[[LAST]]
+// CHECK:         %[[XI:.*]] = vector.load %{{.*}}[%[[KEPT]], %{{.*}}] : memref<?x3xf32>, vector<3xf32>
+// CHECK:         %[[SP:.*]] = vector.load %{{.*}}[%{{.*}}] : memref<1xf32>, vector<1xf32>
+// CHECK:         %[[ACC:.*]] = scf.for %[[T:.*]] = %{{.*}} to %[[COLS:.*]] step %c128 iter_args(
+// CHECK:           %[[SRC:.*]] = arith.addi %[[T]], %[[TID]]
+// CHECK:           %[[IN:.*]] = arith.cmpi slt, %[[SRC]], %[[COLS]]
+// CHECK:           scf.if %[[IN]] {
+// CHECK:             %[[YG:.*]] = vector.load %{{.*}}[%[[SRC]], %{{.*}}] : memref<?x3xf32>, vector<3xf32>
+// CHECK:             vector.store %[[YG]], %[[SY]][%[[TID]], %{{.*}}]
+// CHECK:             %[[BG:.*]] = vector.load %{{.*}}[%[[SRC]], %{{.*}}] : memref<?x1xf32>, vector<1xf32>
+// CHECK:             vector.store %[[BG]], %[[SB]][%[[TID]], %{{.*}}]
+// CHECK:           }
+// CHECK:           gpu.barrier
+// CHECK:           scf.for %[[J:.*]] = %[[T]] to %{{.*}} step %c1 iter_args(
+// CHECK:             %[[L:.*]] = arith.subi %[[J]], %[[T]]
+// CHECK:             %[[YJ:.*]] = vector.load %[[SY]][%[[L]], %{{.*}}]
+// CHECK:             %[[BJ:.*]] = vector.load %[[SB]][%[[L]], %{{.*}}]
+// CHECK:             arith.subf %[[XI]], %[[YJ]]
+// CHECK:             vector.reduction <add>
+// CHECK:             arith.mulf %{{.*}}, %[[SP]]
+// CHECK:             math.exp
+// CHECK:             scf.yield
+// CHECK:           gpu.barrier
+// CHECK:           scf.yield
+// CHECK:         %[[INSIDE:.*]] = arith.cmpi slt, %[[ROW]], %{{.*}}
+// CHECK:         scf.if %[[INSIDE]] {
+// CHECK:           vector.store %{{.*}}, %{{.*}}[%[[ROW]], %{{.*}}] : memref<?x1xf32>, vector<1xf32>
+// CHECK:         gpu.return
+
+// B64-LABEL: gpu.func @gauss_kernel0(
+// B64-SAME:    workgroup(%{{.*}} : memref<64x3xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x1xf32, #gpu.address_space<workgroup>>)
+// B64-SAME:    known_block_size = array<i32: 64, 1, 1>
+// B64:         scf.for {{.*}} step %c64 iter_args(%{{.*}} = %{{.*}}) -> (vector<1xf32>)
+
+func.func @gauss(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %b: tensor<?x1xf32>, %s: tensor<1xf32>, %o: tensor<?x1xf32>) -> tensor<?x1xf32> {
+  %r = keops.reduce sum over j
+      ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>, %b : j tensor<?x1xf32>, %s : p tensor<1xf32>)
+      outs(%o : tensor<?x1xf32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>, %bj: vector<1xf32>, %sp: vector<1xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    %ds = arith.mulf %d, %sp : vector<1xf32>
+    %n = arith.negf %ds : vector<1xf32>
+    %k = math.exp %n : vector<1xf32>
+    %f = arith.mulf %k, %bj : vector<1xf32>
+    keops.yield %f : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
+
+// -----
+
+// A reduction over i with index outputs: the kept rows are j's; the
+// accumulator holds values and i64 indices; keops.select_index compares
+// with the reduced index (the inner loop's) or, at j, with the thread's row.
+
+// CHECK-LABEL: gpu.func @argmin_i_kernel0(
+// CHECK:         %[[ROW:.*]] = arith.addi
+// CHECK:         scf.for %[[T:.*]] = {{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<2xf64>, vector<2xi64>)
+// CHECK:           scf.for %[[I:.*]] = %[[T]] to
+// CHECK:             %[[II:.*]] = arith.index_cast %[[I]] : index to i64
+// CHECK:             %[[IB:.*]] = vector.broadcast %[[II]] : i64 to vector<2xi64>
+// CHECK:             arith.cmpi eq, %{{.*}}, %[[IB]] : vector<2xi64>
+// CHECK:             %[[JR:.*]] = arith.index_cast %[[ROW]] : index to i64
+// CHECK:             %[[JB:.*]] = vector.broadcast %[[JR]] : i64 to vector<2xi64>
+// CHECK:             arith.cmpi eq, %{{.*}}, %[[JB]] : vector<2xi64>
+// CHECK:         scf.if
+// CHECK:           vector.store %{{.*}} : memref<?x2xf64>, vector<2xf64>
+// CHECK:           vector.store %{{.*}} : memref<?x2xi64>, vector<2xi64>
+
+func.func @argmin_i(%x: tensor<?x2xf64>, %ix: tensor<?x2xi64>, %y: tensor<?x2xf64>, %o: tensor<?x2xf64>, %oi: tensor<?x2xi64>) -> (tensor<?x2xf64>, tensor<?x2xi64>) {
+  %r:2 = keops.reduce min_argmin over i
+      ins(%x : i tensor<?x2xf64>, %ix : i tensor<?x2xi64>, %y : j tensor<?x2xf64>)
+      outs(%o : tensor<?x2xf64>, %oi : tensor<?x2xi64>) {
+  ^bb0(%xi: vector<2xf64>, %ixi: vector<2xi64>, %yj: vector<2xf64>):
+    %d = arith.subf %xi, %yj : vector<2xf64>
+    %s = keops.select_index %ixi, %d : vector<2xi64>, vector<2xf64>
+    %t = keops.select_index %ixi, %s at j : vector<2xi64>, vector<2xf64>
+    keops.yield %t : vector<2xf64>
+  } -> tensor<?x2xf64>, tensor<?x2xi64>
+  return %r#0, %r#1 : tensor<?x2xf64>, tensor<?x2xi64>
+}
+
+// -----
+
+// Reduced rows too wide for 48 KiB of shared memory at 128 rows a tile:
+// tiles of 24 rows of 256 doubles; threads past the tile copy nothing.
+
+// CHECK-LABEL: gpu.func @wide_kernel0(
+// CHECK-SAME:    workgroup(%{{.*}} : memref<24x256xf64, #gpu.address_space<workgroup>>)
+// CHECK:         scf.for {{.*}} step %c24
+// CHECK:           arith.cmpi slt, %{{.*}}, %c24
+
+func.func @wide(%x: tensor<?x256xf64>, %y: tensor<?x256xf64>, %o: tensor<?x1xf64>) -> tensor<?x1xf64> {
+  %r = keops.reduce sum over j
+      ins(%x : i tensor<?x256xf64>, %y : j tensor<?x256xf64>)
+      outs(%o : tensor<?x1xf64>) {
+  ^bb0(%xi: vector<256xf64>, %yj: vector<256xf64>):
+    %d = keops.dot %xi, %yj : vector<256xf64>
+    keops.yield %d : vector<1xf64>
+  } -> tensor<?x1xf64>
+  return %r : tensor<?x1xf64>
+}
