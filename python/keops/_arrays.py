@@ -87,8 +87,11 @@ def address(x):
     return x.data_ptr()
 
 
-def empty(fw, shape, dtype):
+def empty(fw, shape, dtype, device=-1):
+    """An uninitialized array; a torch tensor on CUDA device `device` when
+    it is >= 0 (the GPU backend's results stay on the device)."""
     if fw == "torch":
         torch = sys.modules["torch"]
-        return torch.empty(shape, dtype=getattr(torch, dtype))
+        return torch.empty(shape, dtype=getattr(torch, dtype),
+                           device="cpu" if device < 0 else "cuda:%d" % device)
     return np.empty(shape, dtype)

@@ -44,7 +44,8 @@ struct Module {
 
 std::shared_ptr<Module> compile(const std::string &mlir, int64_t lanes,
                                 int64_t blocks, const std::string &accumulation,
-                                bool approximateMath, int optLevel) {
+                                bool approximateMath, int optLevel,
+                                int device) {
   keops_options options;
   keops_default_options(&options);
   options.lanes = lanes;
@@ -56,7 +57,10 @@ std::shared_ptr<Module> compile(const std::string &mlir, int64_t lanes,
   keops_status status;
   {
     py::gil_scoped_release release;
-    status = keops_compile(mlir.data(), mlir.size(), &options, &module->handle);
+    status = device < 0 ? keops_compile(mlir.data(), mlir.size(), &options,
+                                        &module->handle)
+                        : keops_compile_gpu(mlir.data(), mlir.size(), &options,
+                                            device, &module->handle);
   }
   if (status != KEOPS_OK)
     fail();
@@ -207,8 +211,19 @@ PYBIND11_MODULE(_keops, m) {
   m.def("compile", &compile, py::arg("mlir"), py::arg("lanes") = 0,
         py::arg("blocks") = 2, py::arg("accumulation") = "block",
         py::arg("approximate_math") = true, py::arg("opt_level") = 3,
-        "Compiles MLIR text for the host CPU through the caches "
-        "(GIL released).");
+        py::arg("device") = -1,
+        "Compiles MLIR text for the host CPU (device -1) or for a CUDA "
+        "device, through the caches (GIL released).");
+  m.def(
+      "gpu_device_count",
+      [] {
+        int count = 0;
+        if (keops_gpu_device_count(&count) != KEOPS_OK)
+          fail();
+        return count;
+      },
+      "The number of CUDA devices; raises KeopsError without a CUDA driver "
+      "or a GPU.");
   m.def("set_num_threads", &keops_set_num_threads, py::arg("threads"));
   m.def("get_num_threads", &keops_get_num_threads);
 }

@@ -116,7 +116,9 @@ class Function:
 
 
 class CompiledModule:
-    """A module of keops reductions compiled for the host CPU."""
+    """A module of keops reductions compiled for the host CPU, or for a CUDA
+    device (option device=N): its kernels then take device or host
+    addresses."""
 
     def __init__(self, mlir, **options):
         self.mlir = mlir
@@ -137,12 +139,23 @@ _MODULES = {}
 def compile_mlir(mlir, **options):
     """CompiledModule(mlir, **options), once per (text, options) in this
     process. Options: lanes, blocks, accumulation ("plain", "block",
-    "kahan", "f64"), approximate_math, opt_level (see keops-c/keops.h)."""
+    "kahan", "f64"), approximate_math, opt_level (see keops-c/keops.h), and
+    device: a CUDA device number for the GPU backend (default -1: the CPU)."""
     key = (mlir, tuple(sorted(options.items())))
     module = _MODULES.get(key)
     if module is None:
         module = _MODULES[key] = CompiledModule(mlir, **options)
     return module
+
+
+def gpu_device_count():
+    """The number of CUDA devices. Raises KeopsError, saying why, without a
+    CUDA driver or a GPU."""
+    ext = extension()
+    try:
+        return ext.gpu_device_count()
+    except ext.KeopsError as e:
+        raise KeopsError(str(e)) from None
 
 
 def set_num_threads(n):

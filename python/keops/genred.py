@@ -297,11 +297,12 @@ class Genred:
         return self._reduction.mlir(dtype)
 
     def __call__(self, *args, backend="auto", device_id=-1, ranges=None, out=None):
+        kwargs = {}
         if backend != "auto" or device_id != -1 or ranges is not None:
-            compile_options(backend=backend, device_id=device_id, ranges=ranges)
+            kwargs = dict(backend=backend, device_id=device_id, ranges=ranges)
         if out is not None:
-            return self._reduction(*args, out=out)
-        return self._reduction(*args)
+            kwargs["out"] = out
+        return self._reduction(*args, **kwargs)
 
 
 def _output_spec(output):

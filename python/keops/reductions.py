@@ -44,18 +44,27 @@ def compile_options(sum_scheme="auto", dtype_acc="auto", use_double_acc=False,
     for key in ignored:
         if key not in _IGNORED:
             raise TypeError(f"unexpected keyword argument {key!r}")
-    if isinstance(backend, str) and "GPU" in backend.upper():
-        raise ValueError(f"backend={backend!r}: keops-mlir has no GPU backend yet "
-                         "(use backend='auto' or 'CPU')")
-    if backend not in ("auto", "CPU", "cpu", None):
-        raise ValueError(f"unknown backend {backend!r} (use 'auto' or 'CPU')")
-    if device_id not in (-1, None):
-        raise ValueError(f"device_id={device_id}: keops-mlir has no GPU backend yet")
+    options = {}
+    if backend not in ("auto", "CPU", "cpu", None) and not (
+            isinstance(backend, str) and "GPU" in backend.upper()):
+        raise ValueError(f"unknown backend {backend!r} (use 'auto', 'CPU' or 'GPU')")
+    if device_id is None:
+        device_id = -1
+    if not isinstance(device_id, (int, np.integer)) or isinstance(device_id, bool) \
+            or device_id < -1:
+        raise ValueError(f"device_id={device_id!r}: a CUDA device number (0, 1, ...)")
+    if backend in ("CPU", "cpu"):
+        if device_id >= 0:
+            raise ValueError(f"device_id={device_id} with backend={backend!r}")
+        options["device"] = -1
+    elif isinstance(backend, str) and "GPU" in backend.upper():
+        options["device"] = max(int(device_id), 0)
+    elif device_id >= 0:
+        options["device"] = int(device_id)
     if ranges is not None:
         raise ValueError("ranges= (block-sparse reductions) are not supported yet")
     if sum_scheme not in _SUM_SCHEMES:
         raise ValueError(f"unknown sum_scheme {sum_scheme!r} (one of {', '.join(_SUM_SCHEMES)})")
-    options = {}
     acc = _SUM_SCHEMES[sum_scheme]
     if use_double_acc or dtype_acc in ("float64", "double"):
         if acc not in (None, "block"):
@@ -118,7 +127,8 @@ class Plan:
         """Runs the kernel on `inputs` (arrays in kernel order) and returns
         the raw outputs: (rows, width) arrays of framework `fw`."""
         rows = M if self.axis == 1 else N
-        outs = [_arrays.empty(fw, (rows, w), dt)
+        device = dict(self.options).get("device", -1)
+        outs = [_arrays.empty(fw, (rows, w), dt, device)
                 for w, dt in zip(self.widths, self.out_dtypes)]
         if out is not None:
             outs = _use_out(out, outs, fw)
@@ -218,11 +228,24 @@ def _data_of(var, dtype, fw):
     return data
 
 
-def _device_check(meta):
+def _device_check(meta, options):
+    """`options` with the device the data are on: torch tensors on
+    "cuda:N" run on the GPU backend (device N) unless the options say
+    otherwise, which is an error."""
     device = meta[2]
-    if device is not None and device != "cpu":
-        raise ValueError(f"tensors on device {device}: keops-mlir runs on the CPU only, "
-                         "it has no GPU backend yet (move the data with .cpu())")
+    chosen = dict(options).get("device")
+    if device is None or device == "cpu":
+        return options
+    if not device.startswith("cuda"):
+        raise ValueError(f"tensors on device {device}: keops-mlir runs on the CPU and on "
+                         "CUDA GPUs")
+    index = int(device.partition(":")[2] or 0)
+    if chosen == -1:
+        raise ValueError(f"tensors on device {device} with backend='CPU' (move the data "
+                         "with .cpu(), or use backend='auto')")
+    if chosen is not None and chosen != index:
+        raise ValueError(f"tensors on device {device} with device_id={chosen}")
+    return tuple(sorted(set(options) | {("device", index)}))
 
 
 def execute(plan, fw, inputs, M, N, out=None):
@@ -243,7 +266,7 @@ def reduce(roots, kind, axis, k=None, options=(), out=None):
     if dtype is None:
         raise ValueError("this formula holds no array: its dtype is unknown "
                          "(build it from NumPy arrays or torch tensors)")
-    _device_check(meta)
+    options = _device_check(meta, options)
     collected = complete(fm.collect(roots), axis)
     plan = _PLANS.get((collected[2], kind, axis, k, dtype, options))
     if plan is None:
@@ -386,7 +409,7 @@ class Reduction:
             arrays.append(a)
         if dtype is None:
             raise ValueError("cannot infer the dtype: no array given")
-        _device_check((fw, dtype, device))
+        options = _device_check((fw, dtype, device), options)
         plan = _PLANS.get((self._collected[2], self.kind, self.axis, self.k, dtype, options))
         if plan is None:
             plan = get_plan(self.roots, self._collected, self.kind, self.axis, self.k,

@@ -77,9 +77,12 @@ CASES = [
      "K must be a positive integer, got 0"),
     ("logsumexp of a vector", lambda: (Vi(x) - Vj(y)).logsumexp(axis=1), ValueError,
      "logsumexp reduces a scalar formula \\(dimension 1\\); this one has dimension 3"),
-    ("GPU backend", lambda: (Vi(x) - Vj(y)).sum(1, backend="GPU_1D"), ValueError,
-     "no GPU backend yet"),
-    ("device_id", lambda: (Vi(x) - Vj(y)).sum(1, device_id=0), ValueError, "no GPU backend yet"),
+    ("backend", lambda: (Vi(x) - Vj(y)).sum(1, backend="TPU"), ValueError,
+     "unknown backend 'TPU' \\(use 'auto', 'CPU' or 'GPU'\\)"),
+    ("device_id with CPU", lambda: (Vi(x) - Vj(y)).sum(1, backend="CPU", device_id=1),
+     ValueError, "device_id=1 with backend='CPU'"),
+    ("device_id", lambda: (Vi(x) - Vj(y)).sum(1, device_id=-3), ValueError,
+     "device_id=-3: a CUDA device number"),
     ("ranges", lambda: (Vi(x) - Vj(y)).sum(1, ranges=()), ValueError, "ranges= .* not supported"),
     ("sum_scheme", lambda: (Vi(x) - Vj(y)).sum(1, sum_scheme="exact"), ValueError,
      "unknown sum_scheme 'exact'"),
@@ -153,8 +156,6 @@ CASES = [
      TypeError, "expected a NumPy array or a torch tensor, got str"),
     ("call int dtype", lambda: Genred("SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)"], axis=1)(
         x, np.ones((5, 3), np.int32)), TypeError, "dtype int32 is not supported"),
-    ("call backend", lambda: Genred("SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)"], axis=1)(
-        x, y, backend="GPU"), ValueError, "no GPU backend yet"),
     ("generic output", lambda: keops.generic_sum("SqDist(x,y)", "a = Vi(3)", "x = Vi(3)", "y = Vj(3)"),
      ValueError, "the formula gives 1 values per row"),
     ("generic output category", lambda: keops.generic_sum("x", "a = Pm(3)", "x = Vi(3)"),
@@ -188,16 +189,38 @@ def test_errors_with_torch():
     meta = torch.ones(5, 3, dtype=torch.float64, device="meta")
     with pytest.raises(ValueError, match="mixed devices: cpu and meta"):
         kt.Vi(xt) - kt.Vj(meta)
-    with pytest.raises(ValueError, match="device meta: keops-mlir runs on the CPU only, it has "
-                                         "no GPU backend yet"):
+    with pytest.raises(ValueError, match="device meta: keops-mlir runs on the CPU and on "
+                                         "CUDA GPUs"):
         (kt.Vi(meta) * 2.0).sum(axis=1)
     g = kt.Genred("SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)"], axis=1)
     with pytest.raises(TypeError, match="this reduction takes torch tensors, got a NumPy array"):
         g(xt, y)
     with pytest.raises(ValueError, match="on device meta, other inputs on cpu \\(mixed devices\\)"):
         g(xt, meta)
-    with pytest.raises(ValueError, match="no GPU backend yet"):
+    with pytest.raises(ValueError, match="device meta: keops-mlir runs on the CPU and on"):
         g(meta[:4], meta)
+
+
+def _has_gpu():
+    try:
+        return keops.gpu_device_count() > 0
+    except keops.KeopsError:
+        return False
+
+
+@pytest.mark.skipif(_has_gpu(), reason="a GPU is present")
+@pytest.mark.parametrize("call", [
+    lambda: (Vi(x) - Vj(y)).sum(1, backend="GPU_1D"),
+    lambda: (Vi(x) - Vj(y)).sum(1, device_id=0),
+    lambda: Genred("SqDist(x,y)", ["x = Vi(3)", "y = Vj(3)"], axis=1)(x, y, backend="GPU"),
+], ids=["backend", "device_id", "Genred"])
+def test_gpu_backend_without_a_gpu(call):
+    """Without a CUDA driver or a GPU, asking for the GPU backend raises
+    KeopsError saying which is missing; nothing crashes."""
+    with pytest.raises(keops.KeopsError, match="keops: no (CUDA driver|GPU)"):
+        call()
+    with pytest.raises(keops.KeopsError, match="keops: no (CUDA driver|GPU)"):
+        keops.gpu_device_count()
 
 
 def test_reductions_of_tensors_that_require_grad_are_recorded():

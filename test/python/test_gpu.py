@@ -1,0 +1,149 @@
+"""The GPU backend on a CUDA device: every reduction kind, f32 and f64, over
+i and over j, with sizes that are not multiples of the block size, against
+the CPU backend on the same data (itself checked against the interpreter
+and NumPy); torch CUDA tensors stay on the device; host NumPy arrays with
+backend="GPU"; gradients through torch autograd on CUDA tensors.
+
+Skipped, with the reason, where there is no CUDA driver, no GPU or no
+torch with CUDA. Without a GPU, test_lazytensor_errors.py checks that the
+GPU backend says so."""
+
+import numpy as np
+import pytest
+
+import keops
+from keops import LazyTensor, Vi, Vj
+
+torch = pytest.importorskip("torch")
+
+
+def _gpu_reason():
+    try:
+        count = keops.gpu_device_count()
+    except keops.KeopsError as e:
+        return str(e)
+    if count == 0:
+        return "no CUDA device"
+    if not torch.cuda.is_available():
+        return "torch has no CUDA"
+    return None
+
+
+pytestmark = [pytest.mark.skipif(_gpu_reason() is not None, reason=str(_gpu_reason())),
+              pytest.mark.usefixtures("keops_cache_dir")]
+
+# Not multiples of 128 (the block size), and more than one block and tile.
+M, N, D, K = 300, 517, 3, 4
+
+KINDS = [
+    ("sum", lambda F, ax: F.sum(axis=ax)),
+    ("min", lambda F, ax: F.min(axis=ax)),
+    ("max", lambda F, ax: F.max(axis=ax)),
+    ("argmin", lambda F, ax: F.argmin(axis=ax)),
+    ("argmax", lambda F, ax: F.argmax(axis=ax)),
+    ("min_argmin", lambda F, ax: F.min_argmin(axis=ax)),
+    ("max_argmax", lambda F, ax: F.max_argmax(axis=ax)),
+    ("Kmin", lambda F, ax: F.Kmin(K, axis=ax)),
+    ("argKmin", lambda F, ax: F.argKmin(K, axis=ax)),
+    ("Kmin_argKmin", lambda F, ax: F.Kmin_argKmin(K, axis=ax)),
+    ("logsumexp", lambda F, ax: F.sum(-1).logsumexp(axis=ax)),
+    ("logsumexp_weight", lambda F, ax: F.sum(-1).logsumexp(axis=ax, weight=F.exp())),
+    ("sumsoftmaxweight", lambda F, ax: F.sum(-1).sumsoftmaxweight(F, axis=ax)),
+]
+
+
+def _data(dtype, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(M, D, generator=g, dtype=dtype)
+    y = torch.randn(N, D, generator=g, dtype=dtype)
+    return x, y
+
+
+def _formula(x, y):
+    return (-(Vi(x) - Vj(y)) ** 2).exp() * Vj(y).sin() + Vi(x)
+
+
+def _assert_same(gpu, cpu, dtype):
+    gpu = gpu if isinstance(gpu, tuple) else (gpu,)
+    cpu = cpu if isinstance(cpu, tuple) else (cpu,)
+    for g, c in zip(gpu, cpu):
+        assert g.device.type == "cuda"
+        assert g.shape == c.shape and g.dtype == c.dtype
+        g = g.cpu()
+        if c.dtype == torch.int64:
+            assert torch.equal(g, c)
+        else:
+            tol = 1e-5 if dtype == torch.float32 else 1e-12
+            torch.testing.assert_close(g, c, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("axis", [0, 1], ids=["over_i", "over_j"])
+@pytest.mark.parametrize("name,reduce", KINDS, ids=[k[0] for k in KINDS])
+def test_every_kind_against_the_cpu_backend(name, reduce, axis, dtype):
+    x, y = _data(dtype)
+    cpu = reduce(_formula(x, y), axis)
+    gpu = reduce(_formula(x.cuda(), y.cuda()), axis)
+    _assert_same(gpu, cpu, dtype)
+
+
+def test_gaussian_sum_against_dense_torch():
+    x, y = _data(torch.float64, seed=1)
+    b = torch.randn(N, 2, dtype=torch.float64)
+    xc, yc, bc = x.cuda(), y.cuda(), b.cuda()
+    out = ((-(Vi(xc).sqdist(Vj(yc)))).exp() * Vj(bc)).sum(axis=1)
+    ref = torch.exp(-torch.cdist(xc, yc) ** 2) @ bc
+    torch.testing.assert_close(out, ref)
+
+
+@pytest.mark.parametrize("rows", [1, 127, 128, 129])
+def test_sizes_around_the_block_size(rows):
+    x = torch.randn(rows, D, dtype=torch.float64)
+    y = torch.randn(rows + 3, D, dtype=torch.float64)
+    cpu = _formula(x, y).sum(axis=1)
+    gpu = _formula(x.cuda(), y.cuda()).sum(axis=1)
+    _assert_same(gpu, cpu, torch.float64)
+
+
+def test_empty_reduced_axis():
+    x = torch.randn(5, D, dtype=torch.float32, device="cuda")
+    y = torch.randn(0, D, dtype=torch.float32, device="cuda")
+    out = (Vi(x) - Vj(y)).sum(axis=1)
+    assert out.shape == (5, D) and not out.any()
+    m = (Vi(x) - Vj(y)).min(axis=1)
+    assert torch.isinf(m).all()
+
+
+def test_numpy_arrays_with_backend_gpu():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(M, D)), rng.normal(size=(N, D))
+    F = (-(Vi(x) - Vj(y)) ** 2).exp()
+    np.testing.assert_allclose(F.sum(axis=1, backend="GPU"), F.sum(axis=1), rtol=1e-12)
+    np.testing.assert_array_equal(F.argKmin(K, axis=0, backend="GPU"), F.argKmin(K, axis=0))
+
+
+@pytest.mark.parametrize("name", ["sum", "logsumexp", "min", "sumsoftmaxweight"])
+def test_autograd_on_cuda(name):
+    x, y = _data(torch.float64, seed=2)
+    reduce = dict(KINDS)[name]
+    xs, ys = x.clone().requires_grad_(), y.clone().requires_grad_()
+    xg, yg = x.cuda().requires_grad_(), y.cuda().requires_grad_()
+    cpu, gpu = reduce(_formula(xs, ys), 1), reduce(_formula(xg, yg), 1)
+    e = torch.randn_like(cpu)
+    want = torch.autograd.grad(cpu, (xs, ys), e)
+    got = torch.autograd.grad(gpu, (xg, yg), e.cuda())
+    for g, w in zip(got, want):
+        assert g.device.type == "cuda"
+        torch.testing.assert_close(g.cpu(), w)
+
+
+def test_double_backward_on_cuda():
+    x, y = _data(torch.float64, seed=3)
+    grads = []
+    for dev in ("cpu", "cuda"):
+        xd = x.to(dev).requires_grad_()
+        out = (-(Vi(xd) - Vj(y.to(dev))) ** 2).exp().sum(axis=1)
+        g, = torch.autograd.grad(out.sum(), xd, create_graph=True)
+        h, = torch.autograd.grad((g ** 2).sum(), xd)
+        grads.append(h.cpu())
+    torch.testing.assert_close(grads[1], grads[0])
