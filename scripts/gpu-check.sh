@@ -88,11 +88,19 @@ run() {
   cmake --build build >>results/cmake.log
   export KEOPS_BUILD_DIR="$kit" PYTHONPATH="$kit/python:$kit/site${PYTHONPATH:+:$PYTHONPATH}"
   export KEOPS_CACHE_DIR="$kit/results/cache"
-  "$py" - <<'EOF' | tee results/devices.txt
-import keops, torch
-print("devices:", keops.gpu_device_count(), "-", torch.cuda.get_device_name(0))
+  "$py" - <<'EOF' 2>&1 | tee results/devices.txt || true
+import numpy as np
+import keops
+from keops import Vi, Vj
+print("keops from", keops.__file__)
+x, y = np.random.rand(50, 3), np.random.rand(70, 3)
+got = (-(Vi(x).sqdist(Vj(y)))).exp().sum(axis=1)
+want = np.exp(-((x[:, None] - y[None]) ** 2).sum(-1)).sum(1, keepdims=True)
+print("CPU backend:", "ok" if np.allclose(got, want, rtol=1e-12) else "WRONG")
+import torch
+print("GPU devices:", keops.gpu_device_count(), "-", torch.cuda.get_device_name(0))
 EOF
-  (cd test/python && "$py" -m pytest -q -rs -p no:cacheprovider test_gpu.py) 2>&1 | tee results/tests.txt
+  (cd test/python && "$py" -m pytest -q -rs -p no:cacheprovider test_gpu.py) 2>&1 | tee results/tests.txt || true
   "$py" benchmarks/gpu_bench.py 2>&1 | tee results/bench.txt
 }
 
