@@ -148,6 +148,9 @@ def ConvertKeopsToSCF : Pass<"convert-keops-to-scf"> {
            "output rows per vector (0: 512 bits / element width)">,
     Option<"blocks", "blocks", "int64_t", /*default=*/"2",
            "groups of lanes processed together">,
+    Option<"splits", "splits", "int64_t", /*default=*/"1",
+           "reduce the reduced axis in this many consecutive ranges and "
+           "merge their states (as the GPU's 2-D scheme does; for tests)">,
     Option<"accumulation", "accumulation", "std::string", /*default=*/"\"block\"",
            "sums: plain, block (partial sums of 256 terms), kahan, or f64">
   ];

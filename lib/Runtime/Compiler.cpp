@@ -237,7 +237,8 @@ struct Compiler::Impl {
     llvm::raw_string_ostream os(text);
     module->print(os, OpPrintingFlags().printGenericOpForm().elideLargeElementsAttrs(1 << 30));
     os << "|" << targetKey << "|lanes=" << options.lanes
-       << "|blocks=" << options.blocks << "|acc=" << options.accumulation
+       << "|blocks=" << options.blocks << "|splits=" << options.splits
+       << "|acc=" << options.accumulation
        << "|approx=" << options.approximateMath << "|O" << options.optLevel
        << "|gpu=" << options.gpuDevice << "," << options.gpuBlockSize
        << "|keops-mlir 0.1.0|" << buildId() << "|LLVM " << LLVM_VERSION_STRING;
@@ -300,6 +301,7 @@ struct Compiler::Impl {
       CpuPipelineOptions pipeline;
       pipeline.lanes = options.lanes;
       pipeline.blocks = options.blocks;
+      pipeline.splits = options.splits;
       pipeline.accumulation = options.accumulation;
       pipeline.approximateMath = options.approximateMath;
       buildCpuPipeline(pm, pipeline);

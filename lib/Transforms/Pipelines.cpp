@@ -52,6 +52,7 @@ void mlir::keops::buildCpuPipeline(OpPassManager &pm,
   ConvertKeopsToSCFOptions scf;
   scf.lanes = options.lanes;
   scf.blocks = options.blocks;
+  scf.splits = options.splits;
   scf.accumulation = options.accumulation;
   pm.addPass(createConvertKeopsToSCF(scf));
   pm.addPass(createCanonicalizerPass());

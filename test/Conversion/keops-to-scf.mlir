@@ -1,10 +1,20 @@
 // RUN: keops-opt %s -split-input-file -convert-keops-to-scf="lanes=8 blocks=1 accumulation=kahan" | FileCheck %s --check-prefix=KAHAN
 // RUN: keops-opt %s -split-input-file -convert-keops-to-scf | FileCheck %s
 // RUN: keops-opt %s -split-input-file -convert-keops-to-scf="accumulation=f64" | FileCheck %s --check-prefix=F64
+// RUN: keops-opt %s -split-input-file -convert-keops-to-scf="lanes=8 blocks=1 accumulation=plain splits=2" | FileCheck %s --check-prefix=SPLIT
 
 // Output rows are the lanes: a block of rows of x is read transposed into
 // vector<D x lanes>, each y_j is broadcast to all lanes, and the formula is
 // evaluated on vector<D x lanes> values.
+
+// With splits=2 the reduced axis is reduced in two halves, [0, N/2) and
+// [N/2, N), each from the initial state; the states are then merged (a sum:
+// added).
+// SPLIT-LABEL: func.func @sum(
+// SPLIT:         %[[A:.*]] = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1 iter_args(%{{.*}} = %[[ZERO:.*]]) -> (vector<1x8xf32>)
+// SPLIT:         %[[B:.*]] = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1 iter_args(%{{.*}} = %[[ZERO]]) -> (vector<1x8xf32>)
+// SPLIT:         %[[S:.*]] = arith.addf %[[A]], %[[B]] : vector<1x8xf32>
+// SPLIT:         vector.transfer_write %[[S]]
 
 // KAHAN-LABEL: func.func @sum(
 // KAHAN:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %c8 {

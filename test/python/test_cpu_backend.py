@@ -1723,3 +1723,43 @@ def test_report_measured_errors():
     """Prints the largest errors measured by the tests above (run with -s)."""
     for key, value in sorted(MEASURED.items()):
         print(f"\nmeasured max error {key}: {value:.3g}")
+
+
+def _every_kind_entries():
+    text = (Path(__file__).resolve().parents[1] / "Conversion" / "Inputs" /
+            "every-kind.mlir").read_text()
+    return re.findall(r"func\.func @(\w+)\(", text)
+
+
+@pytest.mark.parametrize("n", [101, 2], ids=["N101", "N2"])
+def test_split_ranges_merge_like_the_interpreter(tmp_path, n):
+    """keops-run --splits=3: the reduced axis reduced in 3 consecutive
+    ranges whose states are merged (Accumulator::merge, which the GPU's 2-D
+    scheme uses across blocks), for every kind, f32 and f64, over i and j.
+    With N = 2 a range is empty. Same results as the interpreter."""
+    src = Path(__file__).resolve().parents[1] / "Conversion" / "Inputs" / "every-kind.mlir"
+    entries = _every_kind_entries()
+    assert len(entries) == 52
+    for entry in entries:
+        outs = {}
+        for backend in ("cpu", "interp"):
+            d = tmp_path / f"{entry}-{backend}-{n}"
+            d.mkdir()
+            proc = subprocess.run(
+                [KEOPS_RUN, str(src), "--entry", entry, f"--backend={backend}",
+                 "--splits=3", "-M", "37", "-N", str(n), "--seed", "3", "--quiet",
+                 "--output-dir", str(d)], capture_output=True, text=True, timeout=300)
+            assert proc.returncode == 0, (entry, proc.stderr)
+            outs[backend] = [np.load(p) for p in sorted(d.glob("out*.npy"))]
+        assert len(outs["cpu"]) == len(outs["interp"]) > 0
+        f32 = "_f32_" in entry
+        for c, r in zip(outs["cpu"], outs["interp"]):
+            assert c.shape == r.shape, entry
+            if r.dtype.kind == "i":
+                if f32:
+                    assert (c == r).mean() > 0.95, entry
+                else:
+                    np.testing.assert_array_equal(c, r, err_msg=entry)
+            else:
+                np.testing.assert_allclose(c, r, rtol=2e-5 if f32 else 1e-12,
+                                           atol=1e-5 if f32 else 1e-12, err_msg=entry)

@@ -72,6 +72,12 @@ static cl::opt<std::string> accumulation(
     cl::init("block"));
 static cl::opt<int64_t> lanes("lanes", cl::desc("CPU lanes (0: native)"),
                               cl::init(0));
+static cl::opt<int64_t>
+    splits("splits",
+           cl::desc("CPU: reduce the reduced axis in this many ranges and "
+                    "merge their states (checks the merge of the GPU's 2-D "
+                    "scheme)"),
+           cl::init(1));
 
 /// Runs one reduction through its compiled kernel: converts the double
 /// arrays to the kernel's types and back.
@@ -348,6 +354,7 @@ static LogicalResult run(ModuleOp module) {
     runtime::CompileOptions options;
     options.accumulation = accumulation;
     options.lanes = lanes;
+    options.splits = splits;
     compiled = runtime::Compiler::global().compile(text, options, error);
     if (!compiled)
       return module.emitError() << "compilation failed:\n" << error;

@@ -37,6 +37,11 @@ public:
   /// `j` (an index scalar) into `state`.
   SmallVector<Value> fold(OpBuilder &b, Location loc, ValueRange state,
                           Value f, Value w, Value j) const;
+  /// The state of the reduction over the indices of `first` and then those
+  /// of `second` (all larger): how states of consecutive ranges of the
+  /// reduced axis combine (the GPU's 2-D scheme, the CPU's split ranges).
+  SmallVector<Value> merge(OpBuilder &b, Location loc, ValueRange first,
+                           ValueRange second) const;
   /// For SumMode::Block: moves the partial sum into the total.
   SmallVector<Value> flushBlock(OpBuilder &b, Location loc,
                                 ValueRange state) const;
@@ -60,6 +65,10 @@ private:
                                   Value f, Value j, bool isMin) const;
   SmallVector<Value> foldKMin(OpBuilder &b, Location loc, ValueRange state,
                               Value f, Value j) const;
+  SmallVector<Value> insertKMin(OpBuilder &b, Location loc, ValueRange state,
+                                Value f, Value fIdx, bool mayBeEmpty) const;
+  SmallVector<Value> mergeSoftmax(OpBuilder &b, Location loc, ValueRange first,
+                                  ValueRange second) const;
   SmallVector<Value> foldSoftmax(OpBuilder &b, Location loc, ValueRange state,
                                  Value f, Value w) const;
 

@@ -36,6 +36,9 @@ struct KernelInfo {
 struct CompileOptions {
   int64_t lanes = 0;
   int64_t blocks = 2;
+  /// CPU: consecutive ranges of the reduced axis, reduced apart and merged
+  /// (as the GPU's 2-D scheme merges blocks); 1 in normal use.
+  int64_t splits = 1;
   std::string accumulation = "block";
   bool approximateMath = true;
   int optLevel = 3;

@@ -17,6 +17,9 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
   Option<int64_t> blocks{*this, "blocks",
                          llvm::cl::desc("groups of lanes per iteration"),
                          llvm::cl::init(2)};
+  Option<int64_t> splits{*this, "splits",
+                         llvm::cl::desc("ranges of the reduced axis, merged"),
+                         llvm::cl::init(1)};
   Option<std::string> accumulation{
       *this, "accumulation",
       llvm::cl::desc("sums: plain, block, kahan or f64"),

@@ -145,6 +145,32 @@ SmallVector<Value> Accumulator::foldExtremum(OpBuilder &b, Location loc,
           arith::SelectOp::create(b, loc, take, jv, state[1])};
 }
 
+/// (f, fIdx) inserted into the sorted K-list `state` where it belongs;
+/// with `mayBeEmpty`, an empty entry (fIdx = -1) changes nothing.
+SmallVector<Value> Accumulator::insertKMin(OpBuilder &b, Location loc,
+                                           ValueRange state, Value f,
+                                           Value fIdx, bool mayBeEmpty) const {
+  SmallVector<Value> vals(state.take_front(k)), idxs(state.drop_front(k));
+  Value valid =
+      mayBeEmpty ? Value(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                               fIdx, splatIndex(b, loc, -1)))
+                 : Value();
+  Value cv = f, ci = fIdx;
+  for (int64_t s = 0; s < k; ++s) {
+    Value take = better(b, loc, cv, ci, vals[s], idxs[s], /*isMin=*/true);
+    if (valid)
+      take = arith::AndIOp::create(b, loc, valid, take);
+    Value nv = arith::SelectOp::create(b, loc, take, cv, vals[s]);
+    Value ni = arith::SelectOp::create(b, loc, take, ci, idxs[s]);
+    cv = arith::SelectOp::create(b, loc, take, vals[s], cv);
+    ci = arith::SelectOp::create(b, loc, take, idxs[s], ci);
+    vals[s] = nv;
+    idxs[s] = ni;
+  }
+  vals.append(idxs);
+  return vals;
+}
+
 SmallVector<Value> Accumulator::foldKMin(OpBuilder &b, Location loc,
                                          ValueRange state, Value f,
                                          Value j) const {
@@ -162,19 +188,7 @@ SmallVector<Value> Accumulator::foldKMin(OpBuilder &b, Location loc,
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    SmallVector<Value> vals(state.take_front(k)), idxs(state.drop_front(k));
-    Value cv = f, ci = jv;
-    for (int64_t s = 0; s < k; ++s) {
-      Value take = better(b, loc, cv, ci, vals[s], idxs[s], /*isMin=*/true);
-      Value nv = arith::SelectOp::create(b, loc, take, cv, vals[s]);
-      Value ni = arith::SelectOp::create(b, loc, take, ci, idxs[s]);
-      cv = arith::SelectOp::create(b, loc, take, vals[s], cv);
-      ci = arith::SelectOp::create(b, loc, take, idxs[s], ci);
-      vals[s] = nv;
-      idxs[s] = ni;
-    }
-    vals.append(idxs);
-    scf::YieldOp::create(b, loc, vals);
+    scf::YieldOp::create(b, loc, insertKMin(b, loc, state, f, jv, false));
     b.setInsertionPointToStart(ifOp.elseBlock());
     scf::YieldOp::create(b, loc, state);
   }
@@ -270,6 +284,84 @@ SmallVector<Value> Accumulator::fold(OpBuilder &b, Location loc,
     break;
   }
   return foldExtremum(b, loc, state, f, j, isMinKind(kind));
+}
+
+SmallVector<Value> Accumulator::mergeSoftmax(OpBuilder &b, Location loc,
+                                             ValueRange first,
+                                             ValueRange second) const {
+  // Both sums rescaled to the larger running maximum; an empty state
+  // (maximum -inf) weighs 0, not exp(-inf - -inf) = NaN.
+  Value m = arith::MaximumFOp::create(b, loc, first[0], second[0]);
+  Value zero = splat(b, loc, valueType, 0.0);
+  auto scale = [&](Value mi) -> Value {
+    Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mi,
+                                        splat(b, loc, valueType, -INFINITY));
+    Value e = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, mi, m));
+    return arith::SelectOp::create(b, loc, empty, zero, e);
+  };
+  Value ea = scale(first[0]), eb = scale(second[0]);
+  auto combine = [&](Value sa, Value sb) -> Value {
+    auto type = cast<VectorType>(sa.getType());
+    Value wa = ea, wb = eb;
+    if (type != valueType) {
+      wa = vector::BroadcastOp::create(b, loc, type, ea);
+      wb = vector::BroadcastOp::create(b, loc, type, eb);
+    }
+    return arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, sa, wa),
+                                 arith::MulFOp::create(b, loc, sb, wb));
+  };
+  SmallVector<Value> merged{m};
+  for (size_t n = 1; n < first.size(); ++n)
+    merged.push_back(combine(first[n], second[n]));
+  return merged;
+}
+
+SmallVector<Value> Accumulator::merge(OpBuilder &b, Location loc,
+                                      ValueRange first,
+                                      ValueRange second) const {
+  switch (kind) {
+  case ReductionKind::Sum:
+    switch (sumMode) {
+    case SumMode::Plain:
+    case SumMode::F64:
+      return {arith::AddFOp::create(b, loc, first[0], second[0])};
+    case SumMode::Block: {
+      Value a = arith::AddFOp::create(b, loc, first[0], first[1]);
+      Value c = arith::AddFOp::create(b, loc, second[0], second[1]);
+      return {arith::AddFOp::create(b, loc, a, c),
+              splat(b, loc, valueType, 0.0)};
+    }
+    case SumMode::Kahan:
+      // The second sum, compensated, is one more term of the first.
+      return fold(b, loc, first,
+                  arith::SubFOp::create(b, loc, second[0], second[1]), Value(),
+                  Value());
+    }
+    break;
+  case ReductionKind::LogSumExp:
+  case ReductionKind::SumSoftmaxWeight:
+    return mergeSoftmax(b, loc, first, second);
+  case ReductionKind::KMin:
+  case ReductionKind::ArgKMin:
+  case ReductionKind::KMinArgKMin: {
+    SmallVector<Value> state(first);
+    for (int64_t s = 0; s < k; ++s)
+      state = insertKMin(b, loc, state, second[s], second[k + s], true);
+    return state;
+  }
+  default:
+    break;
+  }
+  // One slot: the second range's pick wins only if strictly better (its
+  // indices are all larger); an empty slot (index -1) never wins over a
+  // filled one.
+  Value filled = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                       second[1], splatIndex(b, loc, -1));
+  Value take = arith::AndIOp::create(
+      b, loc, filled,
+      better(b, loc, second[0], Value(), first[0], first[1], isMinKind(kind)));
+  return {arith::SelectOp::create(b, loc, take, second[0], first[0]),
+          arith::SelectOp::create(b, loc, take, second[1], first[1])};
 }
 
 SmallVector<Value> Accumulator::flushBlock(OpBuilder &b, Location loc,

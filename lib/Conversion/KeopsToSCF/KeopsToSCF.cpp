@@ -289,7 +289,7 @@ Value broadcastRow(OpBuilder &b, Location loc, Value mem, ValueRange index,
 
 /// Replaces the memref-form reduction `op` by loops.
 LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
-                          SumMode mode) {
+                          int64_t splits, SumMode mode) {
   {
     Location loc = op.getLoc();
     OpBuilder b(op);
@@ -415,18 +415,21 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       return SmallVector<Value>(inner.getResults());
     };
 
-    FailureOr<SmallVector<Value>> state;
-    if (acc.usesBlocks()) {
+    // The states of the reduced range [lb, ub), from the initial ones.
+    auto reduceRange = [&](Value lb,
+                           Value ub) -> FailureOr<SmallVector<Value>> {
+      if (!acc.usesBlocks())
+        return buildInner(b, loc, lb, ub, init);
       // Partial sums over 256 columns, added to the totals after each chunk.
       Value chunk = arith::ConstantIndexOp::create(b, loc, 256);
-      auto chunks = scf::ForOp::create(b, loc, c0, cols, chunk, init);
+      auto chunks = scf::ForOp::create(b, loc, lb, ub, chunk, init);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(chunks.getBody());
-      Value lb = chunks.getInductionVar();
-      Value ub = arith::MinSIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, lb, chunk), cols);
+      Value from = chunks.getInductionVar();
+      Value to = arith::MinSIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, from, chunk), ub);
       FailureOr<SmallVector<Value>> partial =
-          buildInner(b, loc, lb, ub, chunks.getRegionIterArgs());
+          buildInner(b, loc, from, to, chunks.getRegionIterArgs());
       if (failed(partial))
         return failure();
       SmallVector<Value> flushed;
@@ -436,12 +439,38 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
                                           ArrayRef<Value>(*partial).slice(
                                               u * stateSize, stateSize)));
       scf::YieldOp::create(b, loc, flushed);
-      state = SmallVector<Value>(chunks.getResults());
-    } else {
-      state = buildInner(b, loc, c0, cols, init);
+      return SmallVector<Value>(chunks.getResults());
+    };
+
+    // `splits` consecutive ranges reduced apart, their states merged in
+    // order: what the GPU's 2-D scheme does across blocks.
+    FailureOr<SmallVector<Value>> state;
+    for (int64_t s = 0; s < std::max<int64_t>(splits, 1); ++s) {
+      auto bound = [&](int64_t t) -> Value {
+        Value scaled = arith::MulIOp::create(
+            b, loc, cols, arith::ConstantIndexOp::create(b, loc, t));
+        return arith::DivSIOp::create(
+            b, loc, scaled, arith::ConstantIndexOp::create(b, loc, splits));
+      };
+      FailureOr<SmallVector<Value>> range =
+          splits > 1 ? reduceRange(bound(s), bound(s + 1))
+                     : reduceRange(c0, cols);
+      if (failed(range))
+        return failure();
+      if (s == 0) {
+        state = std::move(range);
+        continue;
+      }
+      SmallVector<Value> merged;
+      for (int64_t u = 0; u < U; ++u)
+        llvm::append_range(
+            merged, acc.merge(b, loc,
+                              ArrayRef<Value>(*state).slice(u * stateSize,
+                                                            stateSize),
+                              ArrayRef<Value>(*range).slice(u * stateSize,
+                                                            stateSize)));
+      state = std::move(merged);
     }
-    if (failed(state))
-      return failure();
 
     for (int64_t u = 0; u < U; ++u) {
       SmallVector<Value> outs = acc.finalize(
@@ -476,7 +505,7 @@ struct ConvertKeopsToSCF
                             "-keops-outline-kernels first)";
         return signalPassFailure();
       }
-      if (failed(lowerReduce(op, lanes, blocks, *mode)))
+      if (failed(lowerReduce(op, lanes, blocks, splits, *mode)))
         return signalPassFailure();
     }
   }
