@@ -117,7 +117,11 @@ def KeopsOutlineKernels : Pass<"keops-outline-kernels", "::mlir::ModuleOp"> {
       F_kernelK(in0, ..., out0, ..., i64 M, i64 N)
 
     with one `!llvm.ptr` per input and output, each a whole row-major array:
-    the launch's threads share the rows out (convert-keops-to-gpu).
+    the launch's threads share the rows out (convert-keops-to-gpu). The 2-D
+    scheme's kernels `F_kernelK_part` and `F_kernelK_combine` take two more
+    parameters: the partial states (`!llvm.ptr`) and the chunk length
+    (`_part`) or the number of chunks (`_combine`), as i64. Each kernel has
+    a `keops.scheme` attribute: "1d", "part" or "combine".
   }];
   let options = [
     Option<"gpu", "gpu", "bool", /*default=*/"false",

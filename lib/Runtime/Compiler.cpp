@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "keops/Runtime/Runtime.h"
+#include "keops/Conversion/Accumulators.h"
 #include "keops/Transforms/Pipelines.h"
 #include "FunctionPlan.h"
 #include "GpuModule.h"
@@ -95,7 +96,30 @@ std::string hex(llvm::ArrayRef<uint8_t> bytes) {
 }
 
 /// The kernels of `module`, in the order keops-outline-kernels creates them.
-std::vector<KernelInfo> collectKernels(ModuleOp module) {
+/// Bytes of the accumulator state of one output row of `op` (the partial
+/// states of the GPU's 2-D scheme), and the number of state values.
+void stateSize(ReduceOp op, StringRef accumulation, KernelInfo &info) {
+  FailureOr<SumMode> mode = parseSumMode(accumulation);
+  SumMode sumMode = succeeded(mode) ? *mode : SumMode::Block;
+  if (sumMode == SumMode::F64 && op.getElementType().isF64())
+    sumMode = SumMode::Block;
+  ValueRange yielded = op.getYield().getValues();
+  auto vectorOf = [](Value v) { return cast<VectorType>(v.getType()); };
+  Type indexType = IntegerType::get(op.getContext(), info.indexBits);
+  Accumulator acc(op.getKind(), std::max<int64_t>(info.k, 1),
+                  vectorOf(yielded[0]),
+                  yielded.size() == 2 ? vectorOf(yielded[1]) : VectorType(),
+                  indexType, sumMode);
+  for (Type t : acc.stateTypes()) {
+    auto vt = cast<VectorType>(t);
+    info.stateBytes +=
+        vt.getNumElements() * (vt.getElementType().getIntOrFloatBitWidth() / 8);
+    ++info.stateCount;
+  }
+}
+
+std::vector<KernelInfo> collectKernels(ModuleOp module,
+                                       StringRef accumulation = "block") {
   std::vector<KernelInfo> infos;
   for (auto fn : module.getOps<func::FuncOp>()) {
     int64_t count = 0;
@@ -121,6 +145,7 @@ std::vector<KernelInfo> collectKernels(ModuleOp module) {
         if (isIndex)
           info.indexBits = type.getElementType().getIntOrFloatBitWidth();
       }
+      stateSize(op, accumulation, info);
       infos.push_back(std::move(info));
     });
   }
@@ -440,7 +465,7 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
   if (!module || !impl->addPrefix(*module, options, error) ||
       !impl->differentiate(*module, error))
     return nullptr;
-  std::vector<KernelInfo> infos = collectKernels(*module);
+  std::vector<KernelInfo> infos = collectKernels(*module, options.accumulation);
   if (infos.empty()) {
     error = "the module holds no keops.reduce";
     return nullptr;
@@ -492,7 +517,7 @@ bool Compiler::compileToObject(llvm::StringRef source,
   if (!module || !impl->addPrefix(*module, options, error) ||
       !impl->differentiate(*module, error))
     return false;
-  infos = collectKernels(*module);
+  infos = collectKernels(*module, options.accumulation);
   if (infos.empty()) {
     error = "the module holds no keops.reduce";
     return false;
@@ -509,7 +534,7 @@ bool Compiler::compileToPtx(llvm::StringRef source,
   if (!module || !impl->addPrefix(*module, options, error) ||
       !impl->differentiate(*module, error))
     return false;
-  infos = collectKernels(*module);
+  infos = collectKernels(*module, options.accumulation);
   if (infos.empty()) {
     error = "the module holds no keops.reduce";
     return false;

@@ -11,6 +11,7 @@
 
 #include "GpuModule.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <sys/stat.h>
@@ -51,11 +52,21 @@ std::shared_ptr<Module> GpuModule::load(const std::string &ptx,
   if (!gpu->driver || !gpu->driver->makeCurrent(gpu->device, error) ||
       !gpu->driver->loadModule(ptx.c_str(), gpu->module, error))
     return nullptr;
+  cuda::DeviceInfo device;
+  if (!gpu->driver->deviceInfo(gpu->device, device, error))
+    return nullptr;
+  gpu->multiprocessors = std::max(device.multiprocessors, 1);
   for (const KernelInfo &info : infos) {
-    cuda::Driver::Function fn;
-    if (!gpu->driver->getFunction(gpu->module, info.name.c_str(), fn, error))
+    Kernels k;
+    if (!gpu->driver->getFunction(gpu->module, info.name.c_str(), k.oneD,
+                                  error) ||
+        !gpu->driver->getFunction(gpu->module, (info.name + "_part").c_str(),
+                                  k.part, error) ||
+        !gpu->driver->getFunction(gpu->module,
+                                  (info.name + "_combine").c_str(), k.combine,
+                                  error))
       return nullptr;
-    gpu->functions.push_back(fn);
+    gpu->functions.push_back(k);
   }
   auto module = std::shared_ptr<Module>(new Module());
   module->infos = std::move(infos);
@@ -89,6 +100,26 @@ bool runtime::gpuDeviceCount(int &count, std::string &error) {
 int Module::gpuDevice() const { return gpu ? gpu->device : -1; }
 
 namespace {
+
+/// The chunk length of the 2-D scheme for `rowBlocks` blocks of rows and
+/// `cols` reduced indices, or 0 for the 1-D scheme. The 2-D scheme is for
+/// launches that would leave the device idle: fewer row blocks than two per
+/// multiprocessor, and enough reduced indices to split. It aims at about
+/// eight blocks per multiprocessor, with chunks of whole tiles.
+/// KEOPS_GPU_SCHEME=1d or 2d forces a scheme (tests).
+int64_t chooseChunk(int64_t rowBlocks, int64_t cols, int64_t block,
+                    int multiprocessors) {
+  const char *force = std::getenv("KEOPS_GPU_SCHEME");
+  bool twoD = force && std::strcmp(force, "2d") == 0;
+  bool oneD = force && std::strcmp(force, "1d") == 0;
+  if (oneD || cols <= block ||
+      (!twoD && (rowBlocks >= 2 * multiprocessors || cols < 4 * block)))
+    return 0;
+  int64_t wanted = (8 * int64_t(multiprocessors) + rowBlocks - 1) / rowBlocks;
+  int64_t chunks = std::clamp<int64_t>(wanted, 2, (cols + block - 1) / block);
+  int64_t chunk = (cols + chunks - 1) / chunks;
+  return (chunk + block - 1) / block * block;
+}
 
 /// Device buffers of one launch, freed on every path out.
 struct Staging {
@@ -152,13 +183,41 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
     params.push_back(&a);
   params.push_back(&sizes[0]);
   params.push_back(&sizes[1]);
-  unsigned grid[3] = {unsigned((rows + gpu->blockSize - 1) / gpu->blockSize),
-                      1, 1};
-  unsigned block[3] = {unsigned(gpu->blockSize), 1, 1};
-  if (!driver.launch(gpu->functions[index], grid, block, 0, nullptr,
-                     params.data(), error) ||
-      !driver.synchronize(nullptr, error))
-    return error;
+  int64_t cols = info.axis == Axis::J ? n : m;
+  int64_t block = gpu->blockSize;
+  int64_t rowBlocks = (rows + block - 1) / block;
+  const GpuModule::Kernels &kernels = gpu->functions[index];
+  unsigned threads[3] = {unsigned(block), 1, 1};
+  int64_t chunk = chooseChunk(rowBlocks, cols, block, gpu->multiprocessors);
+  if (chunk == 0) {
+    unsigned grid[3] = {unsigned(rowBlocks), 1, 1};
+    if (!driver.launch(kernels.oneD, grid, threads, 0, nullptr, params.data(),
+                       error) ||
+        !driver.synchronize(nullptr, error))
+      return error;
+  } else {
+    // The 2-D scheme: chunks of the reduced axis over blockIdx.y, their
+    // states in a temporary buffer, merged by the combine kernel.
+    int64_t chunks = (cols + chunk - 1) / chunk;
+    size_t bytes = size_t(rows) * chunks * info.stateBytes +
+                   16 * size_t(info.stateCount);
+    void *states;
+    if (!driver.alloc(bytes, states, error))
+      return error;
+    staging.buffers.push_back(states);
+    params.push_back(&states);
+    params.push_back(&chunk);
+    unsigned grid[3] = {unsigned(rowBlocks), unsigned(chunks), 1};
+    if (!driver.launch(kernels.part, grid, threads, 0, nullptr, params.data(),
+                       error))
+      return error;
+    params.back() = &chunks;
+    unsigned combineGrid[3] = {unsigned(rowBlocks), 1, 1};
+    if (!driver.launch(kernels.combine, combineGrid, threads, 0, nullptr,
+                       params.data(), error) ||
+        !driver.synchronize(nullptr, error))
+      return error;
+  }
   for (size_t k = 0; k < info.outputWidths.size(); ++k) {
     void *device = addresses[info.categories.size() + k];
     if (device != outputs[k] &&

@@ -19,7 +19,12 @@ struct GpuModule {
   int device = -1;
   int64_t blockSize = 128;
   cuda::Driver::Module module = nullptr;
-  std::vector<cuda::Driver::Function> functions;
+  int multiprocessors = 1;
+  /// Per kernel: the 1-D scheme's kernel and the 2-D scheme's two.
+  struct Kernels {
+    cuda::Driver::Function oneD = nullptr, part = nullptr, combine = nullptr;
+  };
+  std::vector<Kernels> functions;
 
   ~GpuModule();
 

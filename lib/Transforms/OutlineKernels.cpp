@@ -15,9 +15,12 @@
 // With `gpu`, the kernels are gpu.func ops in `gpu.module @keops_kernels`
 // taking one pointer per input and output, then M and N: a CUDA launch
 // passes each as one parameter, and the whole row range is the kernel's.
+// Each reduction gets the kernel of the 1-D scheme and the two of the 2-D
+// scheme (convert-keops-to-gpu); the runtime picks by the sizes.
 //
 //===----------------------------------------------------------------------===//
 
+#include "keops/Conversion/KernelABI.h"
 #include "keops/Transforms/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -33,38 +36,6 @@ using namespace mlir;
 using namespace mlir::keops;
 
 namespace {
-
-/// A memref<rows x D x T> (or memref<D x T> when `rows` is null) on the data
-/// at `ptr`, row-major.
-Value memrefOnPointer(OpBuilder &b, Location loc, Value ptr, Value rows,
-                      int64_t dim, Type elt) {
-  MLIRContext *ctx = b.getContext();
-  Type i64 = b.getI64Type();
-  unsigned rank = rows ? 2 : 1;
-  auto ptrType = LLVM::LLVMPointerType::get(ctx);
-  auto arrayType = LLVM::LLVMArrayType::get(i64, rank);
-  auto descType = LLVM::LLVMStructType::getLiteral(
-      ctx, {ptrType, ptrType, i64, arrayType, arrayType});
-  auto cst = [&](int64_t v) {
-    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
-  };
-  Value desc = LLVM::PoisonOp::create(b, loc, descType);
-  desc = LLVM::InsertValueOp::create(b, loc, desc, ptr, ArrayRef<int64_t>{0});
-  desc = LLVM::InsertValueOp::create(b, loc, desc, ptr, ArrayRef<int64_t>{1});
-  desc = LLVM::InsertValueOp::create(b, loc, desc, cst(0), ArrayRef<int64_t>{2});
-  if (rows) {
-    desc = LLVM::InsertValueOp::create(b, loc, desc, rows, ArrayRef<int64_t>{3, 0});
-    desc = LLVM::InsertValueOp::create(b, loc, desc, cst(dim), ArrayRef<int64_t>{3, 1});
-    desc = LLVM::InsertValueOp::create(b, loc, desc, cst(dim), ArrayRef<int64_t>{4, 0});
-    desc = LLVM::InsertValueOp::create(b, loc, desc, cst(1), ArrayRef<int64_t>{4, 1});
-  } else {
-    desc = LLVM::InsertValueOp::create(b, loc, desc, cst(dim), ArrayRef<int64_t>{3, 0});
-    desc = LLVM::InsertValueOp::create(b, loc, desc, cst(1), ArrayRef<int64_t>{4, 0});
-  }
-  auto type = rows ? MemRefType::get({ShapedType::kDynamic, dim}, elt)
-                   : MemRefType::get({dim}, elt);
-  return UnrealizedConversionCastOp::create(b, loc, type, desc).getResult(0);
-}
 
 /// Rows [begin, end) of a rows x D memref.
 Value takeRows(OpBuilder &b, Location loc, Value mem, Value begin, Value end) {
@@ -157,27 +128,39 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
   func::ReturnOp::create(b, loc);
 }
 
-/// Builds the GPU kernel of `reduce` in `kernels`: a gpu.func taking one
-/// pointer per input and output, then M and N.
+/// Builds the GPU kernels of `reduce` in `kernels`: gpu.funcs taking one
+/// pointer per input and output, then M and N; the kernels of the 2-D
+/// scheme also take the partial states (a pointer) and a count (the chunk
+/// length for `_part`, the number of chunks for `_combine`). Each is marked
+/// with its scheme (keops.scheme: "1d", "part", "combine").
 void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
   Location loc = reduce.getLoc();
   OpBuilder b = OpBuilder::atBlockEnd(kernels.getBody());
   Type ptr = LLVM::LLVMPointerType::get(b.getContext());
-  SmallVector<Type> params(reduce.getIns().size() + reduce.getOuts().size(),
-                           ptr);
-  params.append(2, b.getI64Type());
-  auto fn = gpu::GPUFuncOp::create(b, loc, name,
-                                   b.getFunctionType(params, {}));
-  fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  Block *entry = &fn.getBody().front();
-  b.setInsertionPointToStart(entry);
-  size_t count = params.size() - 2;
-  SmallVector<Value> ptrs(entry->getArguments().take_front(count));
-  SmallVector<Value> ins, outs;
-  operandMemrefs(b, reduce, ptrs, entry->getArgument(count),
-                 entry->getArgument(count + 1), ins, outs);
-  cloneReduce(b, reduce, ins, outs);
-  gpu::ReturnOp::create(b, loc);
+  Type i64 = b.getI64Type();
+  size_t count = reduce.getIns().size() + reduce.getOuts().size();
+  for (StringRef scheme : {"1d", "part", "combine"}) {
+    SmallVector<Type> params(count, ptr);
+    params.append(2, i64);
+    if (scheme != "1d")
+      params.append({ptr, i64});
+    std::string kernel = name.str();
+    if (scheme != "1d")
+      kernel += "_" + scheme.str();
+    auto fn = gpu::GPUFuncOp::create(b, loc, kernel,
+                                     b.getFunctionType(params, {}));
+    fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+    fn->setAttr("keops.scheme", b.getStringAttr(scheme));
+    Block *entry = &fn.getBody().front();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(entry);
+    SmallVector<Value> ptrs(entry->getArguments().take_front(count));
+    SmallVector<Value> ins, outs;
+    operandMemrefs(b, reduce, ptrs, entry->getArgument(count),
+                   entry->getArgument(count + 1), ins, outs);
+    cloneReduce(b, reduce, ins, outs);
+    gpu::ReturnOp::create(b, loc);
+  }
 }
 
 struct KeopsOutlineKernels

@@ -9,16 +9,17 @@
 // CHECK-LABEL: gpu.module @keops_kernels
 // CHECK:       gpu.func @gauss_kernel0(%[[X:.*]]: !llvm.ptr, %[[Y:.*]]: !llvm.ptr, %[[B:.*]]: !llvm.ptr, %[[S:.*]]: !llvm.ptr, %[[O:.*]]: !llvm.ptr, %[[M:.*]]: i64, %[[N:.*]]: i64)
 // CHECK-SAME:    workgroup(%[[SY:.*]] : memref<128x3xf32, #gpu.address_space<workgroup>>, %[[SB:.*]] : memref<128x1xf32, #gpu.address_space<workgroup>>)
-// CHECK-SAME:    kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// CHECK-SAME:    kernel attributes {keops.scheme = "1d", known_block_size = array<i32: 128, 1, 1>}
 // CHECK:         %[[TID:.*]] = gpu.thread_id x
 // CHECK:         %[[BID:.*]] = gpu.block_id x
 // CHECK:         %[[BASE:.*]] = arith.muli %[[BID]], %c128
 // CHECK:         %[[ROW:.*]] = arith.addi %[[BASE]], %[[TID]]
 // CHECK:         %[[LAST:.*]] = arith.maxsi
 // CHECK:         %[[KEPT:.*]] = arith.minsi %[[ROW]], %[[LAST]]
+// CHECK:         %[[INSIDE:.*]] = arith.cmpi slt, %[[ROW]], %{{.*}}
 // CHECK:         %[[XI:.*]] = vector.load %{{.*}}[%[[KEPT]], %{{.*}}] : memref<?x3xf32>, vector<3xf32>
 // CHECK:         %[[SP:.*]] = vector.load %{{.*}}[%{{.*}}] : memref<1xf32>, vector<1xf32>
-// CHECK:         %[[ACC:.*]] = scf.for %[[T:.*]] = %{{.*}} to %[[COLS:.*]] step %c128 iter_args(
+// CHECK:         %[[ACC:.*]] = scf.for %[[T:.*]] = %{{.*}} to %[[COLS:.*]] step %c128{{[_0-9]*}} iter_args(
 // CHECK:           %[[SRC:.*]] = arith.addi %[[T]], %[[TID]]
 // CHECK:           %[[IN:.*]] = arith.cmpi slt, %[[SRC]], %[[COLS]]
 // CHECK:           scf.if %[[IN]] {
@@ -39,15 +40,66 @@
 // CHECK:             scf.yield
 // CHECK:           gpu.barrier
 // CHECK:           scf.yield
-// CHECK:         %[[INSIDE:.*]] = arith.cmpi slt, %[[ROW]], %{{.*}}
 // CHECK:         scf.if %[[INSIDE]] {
 // CHECK:           vector.store %{{.*}}, %{{.*}}[%[[ROW]], %{{.*}}] : memref<?x1xf32>, vector<1xf32>
 // CHECK:         gpu.return
 
+// The 2-D scheme. _part: the same tiles over chunk block_id.y of the reduced
+// axis, [y * chunk, min(y * chunk + chunk, N)); the state, unfinalized, is
+// stored at row y * M + row of the partial states (after the sum's block
+// flush, its two values).
+// CHECK-LABEL: gpu.func @gauss_kernel0_part(
+// CHECK-SAME:    %[[STATES:[^:]*]]: !llvm.ptr, %[[CHUNK:[^:]*]]: i64) workgroup(
+// CHECK-SAME:    keops.scheme = "part"
+// CHECK:         %[[TID:.*]] = gpu.thread_id x
+// CHECK:         %[[ROW:.*]] = arith.addi %{{.*}}, %[[TID]]
+// CHECK:         %[[INSIDE:.*]] = arith.cmpi slt, %[[ROW]], %[[ROWS:[^ ]*]] :
+// CHECK:         %[[C:.*]] = arith.index_cast %[[CHUNK]] : i64 to index
+// CHECK:         %[[CH:.*]] = arith.maxsi %[[C]], %c1
+// CHECK:         %[[NCH:.*]] = arith.ceildivsi %{{.*}}, %[[CH]]
+// CHECK:         llvm.getelementptr %[[STATES]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// CHECK:         %[[S0:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x1xf32>
+// CHECK:         llvm.getelementptr %[[STATES]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// CHECK:         %[[S1:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x1xf32>
+// CHECK:         %[[Y:.*]] = gpu.block_id y
+// CHECK:         %[[LO:.*]] = arith.muli %[[Y]], %{{.*}}
+// CHECK:         %[[END:.*]] = arith.addi %[[LO]], %{{.*}}
+// CHECK:         %[[HI:.*]] = arith.minsi %[[END]], %{{.*}}
+// CHECK:         %[[ST:.*]]:2 = scf.for %{{.*}} = %[[LO]] to %[[HI]] step %c128{{[_0-9]*}}
+// CHECK:           gpu.barrier
+// CHECK:           gpu.barrier
+// CHECK:         %[[Y2:.*]] = gpu.block_id y
+// CHECK:         %[[BASE:.*]] = arith.muli %[[Y2]], %[[ROWS]]
+// CHECK:         %[[AT:.*]] = arith.addi %[[BASE]], %[[ROW]]
+// CHECK:         scf.if %[[INSIDE]] {
+// CHECK:           vector.store %[[ST]]#0, %[[S0]][%[[AT]], %{{.*}}]
+// CHECK:           vector.store %[[ST]]#1, %[[S1]][%[[AT]], %{{.*}}]
+
+// _combine: one thread per row merges the chunks' states in order, then
+// finalizes and writes the row.
+// CHECK-LABEL: gpu.func @gauss_kernel0_combine(
+// CHECK-SAME:    %[[CHUNKS:[^:]*]]: i64) kernel attributes {keops.scheme = "combine"
+// CHECK-NOT:     gpu.barrier
+// CHECK:         %[[N:.*]] = arith.index_cast %[[CHUNKS]] : i64 to index
+// CHECK:         %[[A:.*]] = vector.load %{{.*}}[%[[KEPT:.*]], %{{.*}}] : memref<?x1xf32>, vector<1xf32>
+// CHECK:         %[[B:.*]] = vector.load %{{.*}}[%[[KEPT]], %{{.*}}] : memref<?x1xf32>, vector<1xf32>
+// CHECK:         %[[M:.*]]:2 = scf.for %[[K:.*]] = %c1 to %[[N]] step %c1 iter_args(%[[P:.*]] = %[[A]], %[[Q:.*]] = %[[B]])
+// CHECK:           %[[KR:.*]] = arith.muli %[[K]], %{{.*}}
+// CHECK:           %[[AT2:.*]] = arith.addi %[[KR]], %[[KEPT]]
+// CHECK:           %[[A2:.*]] = vector.load %{{.*}}[%[[AT2]], %{{.*}}]
+// CHECK:           %[[B2:.*]] = vector.load %{{.*}}[%[[AT2]], %{{.*}}]
+// CHECK:           %[[T1:.*]] = arith.addf %[[P]], %[[Q]]
+// CHECK:           %[[T2:.*]] = arith.addf %[[A2]], %[[B2]]
+// CHECK:           %[[T:.*]] = arith.addf %[[T1]], %[[T2]]
+// CHECK:           scf.yield %[[T]], %{{.*}}
+// CHECK:         %[[OUT:.*]] = arith.addf %[[M]]#0, %[[M]]#1
+// CHECK:         scf.if
+// CHECK:           vector.store %[[OUT]]
+
 // B64-LABEL: gpu.func @gauss_kernel0(
 // B64-SAME:    workgroup(%{{.*}} : memref<64x3xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x1xf32, #gpu.address_space<workgroup>>)
 // B64-SAME:    known_block_size = array<i32: 64, 1, 1>
-// B64:         scf.for {{.*}} step %c64 iter_args(%{{.*}} = %{{.*}}) -> (vector<1xf32>)
+// B64:         scf.for {{.*}} step %c64{{[_0-9]*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<1xf32>)
 
 func.func @gauss(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %b: tensor<?x1xf32>, %s: tensor<1xf32>, %o: tensor<?x1xf32>) -> tensor<?x1xf32> {
   %r = keops.reduce sum over j

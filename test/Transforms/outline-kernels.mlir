@@ -33,13 +33,18 @@
 // and M, N; whole arrays, no row range.
 // GPU:         module attributes {gpu.container_module}
 // GPU:         gpu.module @keops_kernels {
-// GPU-NEXT:      gpu.func @gauss_kernel0(%[[X:[^:]*]]: !llvm.ptr, %[[Y:[^:]*]]: !llvm.ptr, %[[S:[^:]*]]: !llvm.ptr, %[[O:[^:]*]]: !llvm.ptr, %[[M:[^:]*]]: i64, %[[N:[^:]*]]: i64) kernel {
+// GPU-NEXT:      gpu.func @gauss_kernel0(%[[X:[^:]*]]: !llvm.ptr, %[[Y:[^:]*]]: !llvm.ptr, %[[S:[^:]*]]: !llvm.ptr, %[[O:[^:]*]]: !llvm.ptr, %[[M:[^:]*]]: i64, %[[N:[^:]*]]: i64) kernel attributes {keops.scheme = "1d"} {
 // GPU:           llvm.insertvalue %[[X]], %{{.*}}[0]
 // GPU:           llvm.insertvalue %[[M]], %{{.*}}[3, 0]
 // GPU:           %[[XM:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x3xf32>
 // GPU-NOT:       memref.subview
 // GPU:           keops.reduce sum over j ins(%[[XM]] : i memref<?x3xf32>, %{{.*}} : j memref<?x3xf32>, %{{.*}} : p memref<1xf32>) outs(%{{.*}} : memref<?x1xf32>)
 // GPU:           gpu.return
+// The 2-D scheme's kernels: also the partial states and a count.
+// GPU:         gpu.func @gauss_kernel0_part({{.*}}: i64, %{{.*}}: i64, %{{.*}}: !llvm.ptr, %{{.*}}: i64) kernel attributes {keops.scheme = "part"}
+// GPU:           keops.reduce sum over j
+// GPU:         gpu.func @gauss_kernel0_combine({{.*}}: i64, %{{.*}}: i64, %{{.*}}: !llvm.ptr, %{{.*}}: i64) kernel attributes {keops.scheme = "combine"}
+// GPU:           keops.reduce sum over j
 // GPU-NOT:     func.func @gauss(
 func.func @gauss(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %s: tensor<1xf32>,
                  %o: tensor<?x1xf32>) -> tensor<?x1xf32> {

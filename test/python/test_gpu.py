@@ -77,10 +77,14 @@ def _assert_same(gpu, cpu, dtype):
             torch.testing.assert_close(g, c, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("scheme", ["1d", "2d"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("axis", [0, 1], ids=["over_i", "over_j"])
 @pytest.mark.parametrize("name,reduce", KINDS, ids=[k[0] for k in KINDS])
-def test_every_kind_against_the_cpu_backend(name, reduce, axis, dtype):
+def test_every_kind_against_the_cpu_backend(name, reduce, axis, dtype, scheme, monkeypatch):
+    """Both schemes, forced (KEOPS_GPU_SCHEME): the 2-D one splits the
+    reduced axis into chunks of whole blocks, merged by the combine kernel."""
+    monkeypatch.setenv("KEOPS_GPU_SCHEME", scheme)
     x, y = _data(dtype)
     cpu = reduce(_formula(x, y), axis)
     gpu = reduce(_formula(x.cuda(), y.cuda()), axis)
@@ -103,6 +107,17 @@ def test_sizes_around_the_block_size(rows):
     cpu = _formula(x, y).sum(axis=1)
     gpu = _formula(x.cuda(), y.cuda()).sum(axis=1)
     _assert_same(gpu, cpu, torch.float64)
+
+
+@pytest.mark.parametrize("name", ["sum", "Kmin_argKmin", "logsumexp", "sumsoftmaxweight"])
+def test_few_rows_many_columns(name):
+    """3 rows against 100,000 columns: the 2-D scheme, chosen by the sizes."""
+    reduce = dict(KINDS)[name]
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(3, D, generator=g, dtype=torch.float64)
+    y = torch.randn(100_000, D, generator=g, dtype=torch.float64)
+    _assert_same(reduce(_formula(x.cuda(), y.cuda()), 1), reduce(_formula(x, y), 1),
+                 torch.float64)
 
 
 def test_empty_reduced_axis():

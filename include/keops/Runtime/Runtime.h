@@ -31,6 +31,10 @@ struct KernelInfo {
   std::vector<bool> outputIsIndex;
   int elementBits = 32;  ///< 16, 32 or 64 (floats)
   int indexBits = 64;    ///< 32 or 64 (index outputs)
+  /// The accumulator state of one output row: its bytes and its number of
+  /// values (the partial states of the GPU's 2-D scheme).
+  int64_t stateBytes = 0;
+  int64_t stateCount = 0;
 };
 
 struct CompileOptions {

@@ -13,6 +13,12 @@
 //     barrier
 //   finalize; row < rows: write the output row
 //
+// The 2-D scheme splits the reduced axis into chunks too: `_part` kernels
+// run the same loop over the chunk block_id.y of a grid (row blocks x
+// chunks) and store their states, unfinalized, in the partial-state arrays;
+// `_combine` kernels, one thread per row, merge the chunks' states in order
+// (Accumulator::merge) and write the outputs.
+//
 // Every thread of a block takes part in the copies and barriers, also past
 // the last row, whose results are only not written. A reduced row is read
 // from global memory once per block instead of once per thread. The tile T
@@ -23,6 +29,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "keops/Conversion/Accumulators.h"
+#include "keops/Conversion/KernelABI.h"
 #include "keops/Transforms/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -96,8 +103,44 @@ Value loadRow(OpBuilder &b, Location loc, Value mem, Value row) {
   return vector::LoadOp::create(b, loc, vt, mem, index);
 }
 
-LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, int64_t blockSize,
-                          SumMode mode) {
+/// Memrefs on the partial states of the 2-D scheme at `ptr`: for each state
+/// value (of type vector<W x T>), a `count` x W array, the arrays one after
+/// the other, each starting at a multiple of 16 bytes.
+SmallVector<Value> stateArrays(OpBuilder &b, Location loc, Value ptr,
+                               Value count, TypeRange stateTypes) {
+  Type i64 = b.getI64Type();
+  Type i8 = b.getI8Type();
+  auto cst = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v))
+        .getResult();
+  };
+  SmallVector<Value> arrays;
+  Value offset = cst(0);
+  for (Type t : stateTypes) {
+    auto vt = cast<VectorType>(t);
+    int64_t width = vt.getNumElements();
+    int64_t bytes = width * (vt.getElementType().getIntOrFloatBitWidth() / 8);
+    Value at = LLVM::GEPOp::create(b, loc, ptr.getType(), i8, ptr,
+                                   ArrayRef<LLVM::GEPArg>{offset});
+    arrays.push_back(
+        memrefOnPointer(b, loc, at, count, width, vt.getElementType()));
+    Value end = arith::AddIOp::create(
+        b, loc, offset, arith::MulIOp::create(b, loc, count, cst(bytes)));
+    // Round up to 16 bytes: every element stays aligned.
+    offset = arith::MulIOp::create(
+        b, loc,
+        arith::DivUIOp::create(b, loc,
+                               arith::AddIOp::create(b, loc, end, cst(15)),
+                               cst(16)),
+        cst(16));
+  }
+  return arrays;
+}
+
+/// Lowers `op`, the reduction of kernel `fn` of scheme `scheme` ("1d",
+/// "part" or "combine").
+LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
+                          int64_t blockSize, SumMode mode) {
   Location loc = op.getLoc();
   OpBuilder b(op);
   MLIRContext *ctx = b.getContext();
@@ -107,33 +150,10 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, int64_t blockSize,
   auto indexOf = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
   };
-
-  // The tile of the reduced axis that fits in shared memory.
-  int64_t rowBytes = 0;
-  for (auto [index, in] : llvm::enumerate(op.getIns()))
-    if (op.getCategory(index) == op.getReducedCategory()) {
-      auto type = cast<MemRefType>(in.getType());
-      rowBytes += type.getDimSize(1) *
-                  (type.getElementType().getIntOrFloatBitWidth() / 8);
-    }
-  int64_t tile = rowBytes ? std::min(blockSize, kSharedBytes / rowBytes)
-                          : blockSize;
-  if (tile < 1)
-    return op.emitOpError() << "has reduced variables of " << rowBytes
-                            << " bytes per row, more than the "
-                            << kSharedBytes << " bytes of shared memory";
-
-  auto addressSpace = gpu::AddressSpaceAttr::get(
-      ctx, gpu::GPUDialect::getWorkgroupAddressSpace());
-  SmallVector<Value> shared(op.getIns().size());
-  for (auto [index, in] : llvm::enumerate(op.getIns()))
-    if (op.getCategory(index) == op.getReducedCategory()) {
-      auto type = cast<MemRefType>(in.getType());
-      shared[index] = fn.addWorkgroupAttribution(
-          MemRefType::get({tile, type.getDimSize(1)}, type.getElementType(),
-                          MemRefLayoutAttrInterface(), addressSpace),
-          loc);
-    }
+  auto toIndex = [&](Value v) {
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), v).getResult();
+  };
+  bool combine = scheme == "combine";
   fn.setKnownBlockSizeAttr(
       b.getDenseI32ArrayAttr({int32_t(blockSize), 1, 1}));
 
@@ -149,7 +169,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, int64_t blockSize,
   Accumulator acc(op.getKind(), op.getK() ? int64_t(*op.getK()) : 1,
                   vectorOf(yield.getValues()[0]), wType, indexType, mode);
 
-  Value c0 = indexOf(0), c1 = indexOf(1), cTile = indexOf(tile);
+  Value c0 = indexOf(0), c1 = indexOf(1);
   Value rows = memref::DimOp::create(b, loc, op.getOuts()[0], 0);
   Value cols;
   for (auto [index, in] : llvm::enumerate(op.getIns()))
@@ -166,6 +186,84 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, int64_t blockSize,
   Value keptRow = arith::MinSIOp::create(
       b, loc, row, arith::MaxSIOp::create(
                        b, loc, arith::SubIOp::create(b, loc, rows, c1), c0));
+  Value inside =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, row, rows);
+  // The 2-D scheme's partial states: (chunk c, row r) at row c * rows + r.
+  unsigned numArgs = fn.getNumArguments();
+  SmallVector<Value> partials;
+  Value countArg;
+  if (scheme != "1d") {
+    countArg = toIndex(fn.getArgument(numArgs - 1));
+    Value chunks = combine ? countArg
+                           : arith::CeilDivSIOp::create(
+                                 b, loc, cols,
+                                 arith::MaxSIOp::create(b, loc, countArg, c1));
+    Value total = arith::IndexCastOp::create(
+        b, loc, b.getI64Type(), arith::MulIOp::create(b, loc, chunks, rows));
+    partials = stateArrays(b, loc, fn.getArgument(numArgs - 2), total,
+                           acc.stateTypes());
+  }
+  auto writeOutputs = [&](ValueRange state) {
+    SmallVector<Value> outs = acc.finalize(b, loc, state);
+    auto write = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(write.thenBlock());
+    for (auto [value, mem] : llvm::zip(outs, op.getOuts()))
+      vector::StoreOp::create(b, loc, value, mem, ValueRange{row, c0});
+  };
+
+  if (combine) {
+    // One thread per row merges its chunks' states in order.
+    auto loadState = [&](Value at) {
+      SmallVector<Value> state;
+      for (auto [mem, t] : llvm::zip(partials, acc.stateTypes()))
+        state.push_back(vector::LoadOp::create(b, loc, cast<VectorType>(t), mem,
+                                               ValueRange{at, c0}));
+      return state;
+    };
+    SmallVector<Value> first = loadState(keptRow);
+    auto chunks = scf::ForOp::create(b, loc, c1, countArg, c1, first);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(chunks.getBody());
+      Value at = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, chunks.getInductionVar(), rows),
+          keptRow);
+      scf::YieldOp::create(b, loc,
+                           acc.merge(b, loc, chunks.getRegionIterArgs(),
+                                     loadState(at)));
+    }
+    writeOutputs(chunks.getResults());
+    op.erase();
+    return success();
+  }
+
+  // The tile of the reduced axis that fits in shared memory.
+  int64_t rowBytes = 0;
+  for (auto [index, in] : llvm::enumerate(op.getIns()))
+    if (op.getCategory(index) == op.getReducedCategory()) {
+      auto type = cast<MemRefType>(in.getType());
+      rowBytes += type.getDimSize(1) *
+                  (type.getElementType().getIntOrFloatBitWidth() / 8);
+    }
+  int64_t tile = rowBytes ? std::min(blockSize, kSharedBytes / rowBytes)
+                          : blockSize;
+  if (tile < 1)
+    return op.emitOpError() << "has reduced variables of " << rowBytes
+                            << " bytes per row, more than the "
+                            << kSharedBytes << " bytes of shared memory";
+  Value cTile = indexOf(tile);
+  auto addressSpace = gpu::AddressSpaceAttr::get(
+      ctx, gpu::GPUDialect::getWorkgroupAddressSpace());
+  SmallVector<Value> shared(op.getIns().size());
+  for (auto [index, in] : llvm::enumerate(op.getIns()))
+    if (op.getCategory(index) == op.getReducedCategory()) {
+      auto type = cast<MemRefType>(in.getType());
+      shared[index] = fn.addWorkgroupAttribution(
+          MemRefType::get({tile, type.getDimSize(1)}, type.getElementType(),
+                          MemRefLayoutAttrInterface(), addressSpace),
+          loc);
+    }
 
   Block &body = op.getFormula().front();
   IRMapping map;
@@ -178,8 +276,16 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, int64_t blockSize,
                          row, map)))
     return failure();
 
-  auto tiles =
-      scf::ForOp::create(b, loc, c0, cols, cTile, acc.init(b, loc));
+  // The reduced range of this block: all of it, or (2-D) chunk block_id.y.
+  Value lo = c0, hi = cols;
+  if (scheme == "part") {
+    Value chunk = arith::MaxSIOp::create(b, loc, countArg, c1);
+    lo = arith::MulIOp::create(
+        b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::y), chunk);
+    hi = arith::MinSIOp::create(b, loc, arith::AddIOp::create(b, loc, lo, chunk),
+                                cols);
+  }
+  auto tiles = scf::ForOp::create(b, loc, lo, hi, cTile, acc.init(b, loc));
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(tiles.getBody());
@@ -187,7 +293,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, int64_t blockSize,
     // The copy of the tile into shared memory.
     Value src = arith::AddIOp::create(b, loc, t, tid);
     Value copies =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, src, cols);
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, src, hi);
     if (tile < blockSize)
       copies = arith::AndIOp::create(
           b, loc, copies,
@@ -203,7 +309,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, int64_t blockSize,
     }
     gpu::BarrierOp::create(b, loc);
     Value end = arith::MinSIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, t, cTile), cols);
+        b, loc, arith::AddIOp::create(b, loc, t, cTile), hi);
     auto pairs =
         scf::ForOp::create(b, loc, t, end, c1, tiles.getRegionIterArgs());
     {
@@ -233,13 +339,20 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, int64_t blockSize,
     scf::YieldOp::create(b, loc, state);
   }
 
-  SmallVector<Value> outs = acc.finalize(b, loc, tiles.getResults());
-  Value inside =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, row, rows);
-  auto write = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
-  b.setInsertionPointToStart(write.thenBlock());
-  for (auto [value, mem] : llvm::zip(outs, op.getOuts()))
-    vector::StoreOp::create(b, loc, value, mem, ValueRange{row, c0});
+  if (scheme == "part") {
+    // The chunk's state, unfinalized, for the combine kernel.
+    Value at = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(
+            b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::y), rows),
+        row);
+    auto write = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
+    b.setInsertionPointToStart(write.thenBlock());
+    for (auto [value, mem] : llvm::zip(tiles.getResults(), partials))
+      vector::StoreOp::create(b, loc, value, mem, ValueRange{at, c0});
+  } else {
+    writeOutputs(tiles.getResults());
+  }
   op.erase();
   return success();
 }
@@ -271,7 +384,9 @@ struct ConvertKeopsToGPU
                             "-keops-outline-kernels=gpu=true first)";
         return signalPassFailure();
       }
-      if (failed(lowerReduce(op, fn, blockSize, *mode)))
+      auto scheme = fn->getAttrOfType<StringAttr>("keops.scheme");
+      if (failed(lowerReduce(op, fn, scheme ? scheme.getValue() : "1d",
+                             blockSize, *mode)))
         return signalPassFailure();
     }
   }
