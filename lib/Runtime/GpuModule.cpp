@@ -116,7 +116,9 @@ int64_t chooseChunk(int64_t rowBlocks, int64_t cols, int64_t block,
       (!twoD && (rowBlocks >= 2 * multiprocessors || cols < 4 * block)))
     return 0;
   int64_t wanted = (8 * int64_t(multiprocessors) + rowBlocks - 1) / rowBlocks;
-  int64_t chunks = std::clamp<int64_t>(wanted, 2, (cols + block - 1) / block);
+  // gridDim.y is at most 65535.
+  int64_t chunks = std::clamp<int64_t>(
+      wanted, 2, std::min<int64_t>((cols + block - 1) / block, 65535));
   int64_t chunk = (cols + chunks - 1) / chunks;
   return (chunk + block - 1) / block * block;
 }
