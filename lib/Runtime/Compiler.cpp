@@ -374,6 +374,25 @@ struct Compiler::Impl {
     return true;
   }
 
+  /// Parsed, renamed, differentiated, with its kernels' signatures in
+  /// `infos`: what both ahead-of-time outputs start from.
+  OwningOpRef<ModuleOp> prepare(llvm::StringRef source,
+                                const CompileOptions &options,
+                                llvm::StringRef sourceName,
+                                std::vector<KernelInfo> &infos,
+                                std::string &error) {
+    OwningOpRef<ModuleOp> module = parse(source, error, sourceName);
+    if (!module || !addPrefix(*module, options, error) ||
+        !differentiate(*module, error))
+      return nullptr;
+    infos = collectKernels(*module, options.accumulation);
+    if (infos.empty()) {
+      error = "the module holds no keops.reduce";
+      return nullptr;
+    }
+    return module;
+  }
+
   /// keops-gpu-pipeline, then the PTX of the gpu.binary it leaves.
   bool lowerToPtx(ModuleOp module, const CompileOptions &options,
                   llvm::StringRef chip, std::string &ptx, std::string &error) {
@@ -513,16 +532,9 @@ bool Compiler::compileToObject(llvm::StringRef source,
     error = "the host target is not available: " + impl->initError;
     return false;
   }
-  OwningOpRef<ModuleOp> module = impl->parse(source, error, sourceName);
-  if (!module || !impl->addPrefix(*module, options, error) ||
-      !impl->differentiate(*module, error))
-    return false;
-  infos = collectKernels(*module, options.accumulation);
-  if (infos.empty()) {
-    error = "the module holds no keops.reduce";
-    return false;
-  }
-  return impl->lower(*module, options, object, error);
+  OwningOpRef<ModuleOp> module =
+      impl->prepare(source, options, sourceName, infos, error);
+  return module && impl->lower(*module, options, object, error);
 }
 
 bool Compiler::compileToPtx(llvm::StringRef source,
@@ -530,14 +542,7 @@ bool Compiler::compileToPtx(llvm::StringRef source,
                             std::string &ptx, std::vector<KernelInfo> &infos,
                             std::string &error) {
   std::lock_guard<std::mutex> lock(impl->mutex);
-  OwningOpRef<ModuleOp> module = impl->parse(source, error);
-  if (!module || !impl->addPrefix(*module, options, error) ||
-      !impl->differentiate(*module, error))
-    return false;
-  infos = collectKernels(*module, options.accumulation);
-  if (infos.empty()) {
-    error = "the module holds no keops.reduce";
-    return false;
-  }
-  return impl->lowerToPtx(*module, options, chip, ptx, error);
+  OwningOpRef<ModuleOp> module =
+      impl->prepare(source, options, "<keops module>", infos, error);
+  return module && impl->lowerToPtx(*module, options, chip, ptx, error);
 }

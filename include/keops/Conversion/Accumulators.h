@@ -22,6 +22,8 @@ enum class SumMode { Plain, Block, Kahan, F64 };
 
 /// "plain", "block", "kahan" or "f64" (the passes' `accumulation` option).
 FailureOr<SumMode> parseSumMode(StringRef name);
+/// parseSumMode, with an error on `op` naming the choices when it fails.
+FailureOr<SumMode> parseSumMode(StringRef name, Operation *op);
 
 class Accumulator {
 public:

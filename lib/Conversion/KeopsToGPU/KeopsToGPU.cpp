@@ -362,13 +362,9 @@ struct ConvertKeopsToGPU
   using ConvertKeopsToGPUBase::ConvertKeopsToGPUBase;
 
   void runOnOperation() override {
-    FailureOr<SumMode> mode = parseSumMode(accumulation);
-    if (failed(mode)) {
-      getOperation()->emitError()
-          << "unknown accumulation '" << accumulation
-          << "'; expected plain, block, kahan or f64";
+    FailureOr<SumMode> mode = parseSumMode(accumulation, getOperation());
+    if (failed(mode))
       return signalPassFailure();
-    }
     if (blockSize < 1 || blockSize > 1024) {
       getOperation()->emitError()
           << "block-size " << int64_t(blockSize) << " is not in [1, 1024]";

@@ -26,6 +26,14 @@ FailureOr<SumMode> mlir::keops::parseSumMode(StringRef name) {
       .Default(failure());
 }
 
+FailureOr<SumMode> mlir::keops::parseSumMode(StringRef name, Operation *op) {
+  FailureOr<SumMode> mode = parseSumMode(name);
+  if (failed(mode))
+    op->emitError() << "unknown accumulation '" << name
+                    << "'; expected plain, block, kahan or f64";
+  return mode;
+}
+
 static bool isMinKind(ReductionKind kind) {
   return kind == ReductionKind::Min || kind == ReductionKind::ArgMin ||
          kind == ReductionKind::MinArgMin || kind == ReductionKind::KMin ||

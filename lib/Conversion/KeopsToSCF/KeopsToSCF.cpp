@@ -488,13 +488,9 @@ struct ConvertKeopsToSCF
   using ConvertKeopsToSCFBase::ConvertKeopsToSCFBase;
 
   void runOnOperation() override {
-    FailureOr<SumMode> mode = parseSumMode(accumulation);
-    if (failed(mode)) {
-      getOperation()->emitError()
-          << "unknown accumulation '" << accumulation
-          << "'; expected plain, block, kahan or f64";
+    FailureOr<SumMode> mode = parseSumMode(accumulation, getOperation());
+    if (failed(mode))
       return signalPassFailure();
-    }
     // Each reduction is rewritten on its own: no greedy fixpoint needed.
     SmallVector<ReduceOp> reduces;
     getOperation()->walk([&](ReduceOp op) { reduces.push_back(op); });
