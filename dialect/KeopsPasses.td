@@ -202,7 +202,17 @@ def KeopsApproximateMath : Pass<"keops-approximate-math"> {
     vectorize, instead of calls to libm. Accuracy: MLIR's approximations,
     within a few ulp over their domains (measured against the interpreter
     in test/python/test_cpu_backend.py). f64 functions are left to LLVM.
+
+    With `gpu` (the GPU pipeline), f32 exp and log stay math ops with the
+    `afn` fast-math flag, which the NVVM lowering maps to the GPU's
+    approximate instructions (ex2.approx, lg2.approx: within a few ulp),
+    and f32 additions, subtractions and products get `contract`, so that
+    they fuse into FMAs.
   }];
+  let options = [
+    Option<"gpu", "gpu", "bool", /*default=*/"false",
+           "the GPU's fast math: exp/log marked afn, add/sub/mul contract">
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::vector::VectorDialect"];

@@ -8,6 +8,7 @@
 
 #include "keops/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -22,11 +23,45 @@ using namespace mlir;
 namespace {
 struct KeopsApproximateMath
     : mlir::keops::impl::KeopsApproximateMathBase<KeopsApproximateMath> {
+  using KeopsApproximateMathBase::KeopsApproximateMathBase;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateMathPolynomialApproximationPatterns(patterns);
+    if (!gpu) {
+      populateMathPolynomialApproximationPatterns(patterns);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+        signalPassFailure();
+      return;
+    }
+    auto others = [](StringRef name) {
+      return name != math::ExpOp::getOperationName() &&
+             name != math::LogOp::getOperationName();
+    };
+    populateMathF32ExpansionPatterns(patterns, others);
+    populateMathPolynomialApproximationPatterns(patterns, others);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+    // exp and log keep their ops, marked `afn`: the GPU lowering turns them
+    // into its fast instructions (ex2.approx, lg2.approx), cheaper than any
+    // polynomial. Additions, subtractions and products (the polynomials'
+    // too) are marked `contract`, so that they fuse into FMAs. Only flags
+    // change, hence a walk.
+    getOperation()->walk([](Operation *op) {
+      auto fm = dyn_cast<arith::ArithFastMathInterface>(op);
+      if (!fm || !getElementTypeOrSelf(op->getResult(0).getType()).isF32())
+        return;
+      arith::FastMathFlags flag;
+      if (isa<math::ExpOp, math::LogOp>(op))
+        flag = arith::FastMathFlags::afn;
+      else if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp>(op))
+        flag = arith::FastMathFlags::contract;
+      else
+        return;
+      op->setAttr(fm.getFastMathAttrName(),
+                  arith::FastMathFlagsAttr::get(
+                      op->getContext(),
+                      fm.getFastMathFlagsAttr().getValue() | flag));
+    });
   }
 };
 } // namespace

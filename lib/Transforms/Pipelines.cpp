@@ -96,8 +96,11 @@ void mlir::keops::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertKeopsToGPU(gpu));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  if (options.approximateMath)
-    pm.addPass(createKeopsApproximateMath());
+  if (options.approximateMath) {
+    KeopsApproximateMathOptions approximate;
+    approximate.gpu = true;
+    pm.addPass(createKeopsApproximateMath(approximate));
+  }
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
   target.optLevel = 3;

@@ -1,7 +1,22 @@
 // RUN: keops-opt %s -keops-approximate-math | FileCheck %s
+// RUN: keops-opt %s -keops-approximate-math=gpu=true | FileCheck %s --check-prefix=FAST
 
 // f32 elementary functions become polynomials in arith ops (no libm call);
 // f64 ones are left to LLVM.
+
+// For the GPU: f32 exp and log stay, marked afn (the NVVM lowering gives the
+// fast instructions); sin still becomes a polynomial, its products marked
+// contract (FMAs); f64 is untouched.
+// FAST-LABEL: func.func @f32(
+// FAST:         math.exp %{{.*}} fastmath<afn> : vector<3x16xf32>
+// FAST:         math.log %{{.*}} fastmath<afn> : vector<3x16xf32>
+// FAST-NOT:     math.sin
+// FAST:         arith.mulf %{{.*}}, %{{.*}} fastmath<contract> : vector<3x16xf32>
+// FAST:         return
+// FAST-LABEL: func.func @f64(
+// FAST:         math.exp %{{.*}} : vector<8xf64>
+// FAST-NOT:     fastmath
+// FAST:         return
 
 // CHECK-LABEL: func.func @f32(
 // CHECK-NOT:     math.exp
