@@ -95,21 +95,11 @@ std::string hex(llvm::ArrayRef<uint8_t> bytes) {
   return s;
 }
 
-/// The kernels of `module`, in the order keops-outline-kernels creates them.
 /// Bytes of the accumulator state of one output row of `op` (the partial
 /// states of the GPU's 2-D scheme), and the number of state values.
 void stateSize(ReduceOp op, StringRef accumulation, KernelInfo &info) {
   FailureOr<SumMode> mode = parseSumMode(accumulation);
-  SumMode sumMode = succeeded(mode) ? *mode : SumMode::Block;
-  if (sumMode == SumMode::F64 && op.getElementType().isF64())
-    sumMode = SumMode::Block;
-  ValueRange yielded = op.getYield().getValues();
-  auto vectorOf = [](Value v) { return cast<VectorType>(v.getType()); };
-  Type indexType = IntegerType::get(op.getContext(), info.indexBits);
-  Accumulator acc(op.getKind(), std::max<int64_t>(info.k, 1),
-                  vectorOf(yielded[0]),
-                  yielded.size() == 2 ? vectorOf(yielded[1]) : VectorType(),
-                  indexType, sumMode);
+  Accumulator acc(op, succeeded(mode) ? *mode : SumMode::Block);
   for (Type t : acc.stateTypes()) {
     auto vt = cast<VectorType>(t);
     info.stateBytes +=
@@ -118,6 +108,7 @@ void stateSize(ReduceOp op, StringRef accumulation, KernelInfo &info) {
   }
 }
 
+/// The kernels of `module`, in the order keops-outline-kernels creates them.
 std::vector<KernelInfo> collectKernels(ModuleOp module,
                                        StringRef accumulation = "block") {
   std::vector<KernelInfo> infos;

@@ -242,13 +242,12 @@ std::string Module::runFunctionThroughHost(size_t function,
   std::string error;
   if (!driver.makeCurrent(gpu->device, error))
     return error;
+  // The plan's first arrays are the arguments, in order.
   for (const FunctionPlan::Array &a : plan.arrays) {
     if (a.argument < 0)
-      continue;
+      break;
     const void *p = args[a.argument];
-    if (argPtrs.size() <= size_t(a.argument))
-      argPtrs.resize(a.argument + 1, nullptr);
-    argPtrs[a.argument] = p;
+    argPtrs.push_back(p);
     if (!p || !driver.isDevicePointer(p))
       continue;
     size_t bytes =
@@ -257,7 +256,7 @@ std::string Module::runFunctionThroughHost(size_t function,
     copy.resize(bytes);
     if (!driver.copyToHost(copy.data(), p, bytes, nullptr, error))
       return error;
-    argPtrs[a.argument] = copy.data();
+    argPtrs.back() = copy.data();
   }
   std::vector<std::vector<char>> hostResults(plan.results.size());
   std::vector<void *> resultPtrs;

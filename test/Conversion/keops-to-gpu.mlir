@@ -62,8 +62,8 @@
 // CHECK:         llvm.getelementptr %[[STATES]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, i8
 // CHECK:         %[[S1:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x1xf32>
 // CHECK:         %[[Y:.*]] = gpu.block_id y
-// CHECK:         %[[LO:.*]] = arith.muli %[[Y]], %{{.*}}
-// CHECK:         %[[END:.*]] = arith.addi %[[LO]], %{{.*}}
+// CHECK:         %[[LO:.*]] = arith.muli %[[Y]], %[[CH]]
+// CHECK:         %[[END:.*]] = arith.addi %[[LO]], %[[CH]]
 // CHECK:         %[[HI:.*]] = arith.minsi %[[END]], %{{.*}}
 // CHECK:         %[[ST:.*]]:2 = scf.for %{{.*}} = %[[LO]] to %[[HI]] step %c128{{[_0-9]*}}
 // CHECK:           gpu.barrier

@@ -32,6 +32,12 @@ public:
   /// type of indices.
   Accumulator(ReductionKind kind, int64_t k, VectorType valueType,
               VectorType weightType, Type indexType, SumMode sumMode);
+  /// The accumulator of `op`: states shaped like its formula's values
+  /// (vector<D>) or, with `lanes` > 0, `lanes` rows side by side
+  /// (vector<D x lanes>, the CPU's layout). Indices have the type of the
+  /// index outputs (i32 without one). An f64 sum asked to accumulate in f64
+  /// is a block sum.
+  Accumulator(ReduceOp op, SumMode sumMode, int64_t lanes = 0);
 
   /// The initial state.
   SmallVector<Value> init(OpBuilder &b, Location loc) const;

@@ -144,9 +144,6 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   Location loc = op.getLoc();
   OpBuilder b(op);
   MLIRContext *ctx = b.getContext();
-  Type elt = op.getElementType();
-  if (mode == SumMode::F64 && elt.isF64())
-    mode = SumMode::Block;
   auto indexOf = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
   };
@@ -158,16 +155,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
       b.getDenseI32ArrayAttr({int32_t(blockSize), 1, 1}));
 
   YieldOp yield = op.getYield();
-  auto vectorOf = [](Value v) { return cast<VectorType>(v.getType()); };
-  VectorType wType = yield.getValues().size() == 2
-                         ? vectorOf(yield.getValues()[1])
-                         : VectorType();
-  Type indexType = b.getI32Type();
-  for (auto [index, out] : llvm::enumerate(op.getOuts()))
-    if (ReduceOp::isIndexOutput(op.getKind(), index))
-      indexType = cast<ShapedType>(out.getType()).getElementType();
-  Accumulator acc(op.getKind(), op.getK() ? int64_t(*op.getK()) : 1,
-                  vectorOf(yield.getValues()[0]), wType, indexType, mode);
+  Accumulator acc(op, mode);
 
   Value c0 = indexOf(0), c1 = indexOf(1);
   Value rows = memref::DimOp::create(b, loc, op.getOuts()[0], 0);
@@ -191,13 +179,16 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   // The 2-D scheme's partial states: (chunk c, row r) at row c * rows + r.
   unsigned numArgs = fn.getNumArguments();
   SmallVector<Value> partials;
-  Value countArg;
+  // The last argument: the number of chunks (_combine) or the chunk length
+  // (_part, at least 1).
+  Value countArg, chunk;
   if (scheme != "1d") {
     countArg = toIndex(fn.getArgument(numArgs - 1));
-    Value chunks = combine ? countArg
-                           : arith::CeilDivSIOp::create(
-                                 b, loc, cols,
-                                 arith::MaxSIOp::create(b, loc, countArg, c1));
+    Value chunks = countArg;
+    if (!combine) {
+      chunk = arith::MaxSIOp::create(b, loc, countArg, c1);
+      chunks = arith::CeilDivSIOp::create(b, loc, cols, chunk);
+    }
     Value total = arith::IndexCastOp::create(
         b, loc, b.getI64Type(), arith::MulIOp::create(b, loc, chunks, rows));
     partials = stateArrays(b, loc, fn.getArgument(numArgs - 2), total,
@@ -279,7 +270,6 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   // The reduced range of this block: all of it, or (2-D) chunk block_id.y.
   Value lo = c0, hi = cols;
   if (scheme == "part") {
-    Value chunk = arith::MaxSIOp::create(b, loc, countArg, c1);
     lo = arith::MulIOp::create(
         b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::y), chunk);
     hi = arith::MinSIOp::create(b, loc, arith::AddIOp::create(b, loc, lo, chunk),

@@ -17,6 +17,34 @@ Accumulator::Accumulator(ReductionKind kind, int64_t k, VectorType valueType,
       idxType(VectorType::get(valueType.getShape(), indexType)),
       sumMode(sumMode) {}
 
+/// The type of `v` for `lanes` rows side by side (unchanged for 0).
+static VectorType withLanes(Value v, int64_t lanes) {
+  auto type = cast<VectorType>(v.getType());
+  return lanes ? VectorType::get({type.getDimSize(0), lanes},
+                                 type.getElementType())
+               : type;
+}
+
+/// The element type of `op`'s index outputs, i32 without one.
+static Type indexTypeOf(ReduceOp op) {
+  for (auto [index, out] : llvm::enumerate(op.getOuts()))
+    if (ReduceOp::isIndexOutput(op.getKind(), index))
+      return cast<ShapedType>(out.getType()).getElementType();
+  return IntegerType::get(op.getContext(), 32);
+}
+
+Accumulator::Accumulator(ReduceOp op, SumMode sumMode, int64_t lanes)
+    : Accumulator(
+          op.getKind(), op.getK() ? int64_t(*op.getK()) : 1,
+          withLanes(op.getYield().getValues()[0], lanes),
+          op.getYield().getValues().size() == 2
+              ? withLanes(op.getYield().getValues()[1], lanes)
+              : VectorType(),
+          indexTypeOf(op),
+          sumMode == SumMode::F64 && op.getElementType().isF64()
+              ? SumMode::Block
+              : sumMode) {}
+
 FailureOr<SumMode> mlir::keops::parseSumMode(StringRef name) {
   return llvm::StringSwitch<FailureOr<SumMode>>(name)
       .Case("plain", SumMode::Plain)

@@ -297,22 +297,7 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
     int64_t L = lanes > 0 ? lanes
                           : std::max<int64_t>(1, 512 / elt.getIntOrFloatBitWidth());
     int64_t U = std::max<int64_t>(1, blocks);
-    SumMode sumMode = mode;
-    if (sumMode == SumMode::F64 && elt.isF64())
-      sumMode = SumMode::Block;
-
-    // Value types of one block of rows.
-    YieldOp yield = op.getYield();
-    auto wideOf = [&](Value v) { return cast<VectorType>(widen(v.getType(), L)); };
-    VectorType fType = wideOf(yield.getValues()[0]);
-    VectorType wType =
-        yield.getValues().size() == 2 ? wideOf(yield.getValues()[1]) : VectorType();
-    Type indexType = b.getI32Type();
-    for (auto [index, out] : llvm::enumerate(op.getOuts()))
-      if (ReduceOp::isIndexOutput(op.getKind(), index))
-        indexType = cast<ShapedType>(out.getType()).getElementType();
-    Accumulator acc(op.getKind(), op.getK() ? int64_t(*op.getK()) : 1, fType,
-                    wType, indexType, sumMode);
+    Accumulator acc(op, mode, L);
 
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
