@@ -2,7 +2,7 @@
 generic_* helpers restricted to one array framework, as in pykeops."""
 
 from . import genred as _g
-from .lazy_tensor import LazyTensor as _LazyTensor
+from .lazy_tensor import LazyTensor as _LazyTensor, variables
 
 
 def make(framework):
@@ -18,14 +18,7 @@ def make(framework):
     LazyTensor.__module__ = f"keops.{framework}"
     LazyTensor.__qualname__ = "LazyTensor"
 
-    def Vi(x_or_ind, dim=None):
-        return LazyTensor(x_or_ind, axis=0) if dim is None else LazyTensor((x_or_ind, dim, 0))
-
-    def Vj(x_or_ind, dim=None):
-        return LazyTensor(x_or_ind, axis=1) if dim is None else LazyTensor((x_or_ind, dim, 1))
-
-    def Pm(x_or_ind, dim=None):
-        return LazyTensor(x_or_ind, axis=2) if dim is None else LazyTensor((x_or_ind, dim, 2))
+    Vi, Vj, Pm = variables(LazyTensor)
 
     class Genred(_g.Genred):
         __doc__ = f"Genred on {arrays} (see keops.Genred)."

@@ -853,19 +853,28 @@ class LazyTensor:
         return solve(self, other, var=var, call=call, alpha=alpha, eps=eps, **kwargs)
 
 
-def Vi(x_or_ind, dim=None):
-    """An i variable: Vi(x) for an array (M, D), Vi(index, dim) symbolic."""
-    return LazyTensor(x_or_ind, axis=0) if dim is None else LazyTensor((x_or_ind, dim, 0))
+def variables(cls):
+    """(Vi, Vj, Pm) making LazyTensors of class `cls` (keops.LazyTensor, or
+    the keops.numpy / keops.torch ones)."""
+    def Vi(x_or_ind, dim=None):
+        """An i variable: Vi(x) for an array (M, D), Vi(index, dim) symbolic."""
+        return cls(x_or_ind, axis=0) if dim is None else cls((x_or_ind, dim, 0))
+
+    def Vj(x_or_ind, dim=None):
+        """A j variable: Vj(y) for an array (N, D), Vj(index, dim) symbolic."""
+        return cls(x_or_ind, axis=1) if dim is None else cls((x_or_ind, dim, 1))
+
+    def Pm(x_or_ind, dim=None):
+        """A parameter: Pm(p) for an array (D,) or a number, Pm(index, dim)
+        symbolic."""
+        return cls(x_or_ind, axis=2) if dim is None else cls((x_or_ind, dim, 2))
+
+    for fn in (Vi, Vj, Pm):
+        fn.__module__, fn.__qualname__ = cls.__module__, fn.__name__
+    return Vi, Vj, Pm
 
 
-def Vj(x_or_ind, dim=None):
-    """A j variable: Vj(y) for an array (N, D), Vj(index, dim) symbolic."""
-    return LazyTensor(x_or_ind, axis=1) if dim is None else LazyTensor((x_or_ind, dim, 1))
-
-
-def Pm(x_or_ind, dim=None):
-    """A parameter: Pm(p) for an array (D,) or a number, Pm(index, dim) symbolic."""
-    return LazyTensor(x_or_ind, axis=2) if dim is None else LazyTensor((x_or_ind, dim, 2))
+Vi, Vj, Pm = variables(LazyTensor)
 
 
 def emit_mlir(formula, reduction="sum", axis=1, K=None, weight=None, dtype=None):

@@ -120,15 +120,21 @@ def draw(M, N, rng):
             rng.uniform(0.5, 1.5, size=(N, 1)), np.array([0.8])]
 
 
-def finite_differences(kind, axis, arrays, e, k, h=1e-6):
+def central_differences(fn, arrays, e, k, h=1e-6):
+    """The gradient of <fn(*arrays), e> w.r.t. arrays[k], by central finite
+    differences of step h."""
     g = np.zeros_like(arrays[k])
     for idx in np.ndindex(g.shape):
         plus = [a.copy() for a in arrays]
         minus = [a.copy() for a in arrays]
         plus[k][idx] += h
         minus[k][idx] -= h
-        g[idx] = ((np_reduce(kind, axis, *plus) - np_reduce(kind, axis, *minus)) * e).sum() / (2 * h)
+        g[idx] = ((fn(*plus) - fn(*minus)) * e).sum() / (2 * h)
     return g
+
+
+def finite_differences(kind, axis, arrays, e, k, h=1e-6):
+    return central_differences(lambda *a: np_reduce(kind, axis, *a), arrays, e, k, h)
 
 
 def inputs(kind, axis, arrays, e):
@@ -263,14 +269,7 @@ def test_second_order_matches_finite_differences_of_the_gradient():
 
     hx, hy, he = evaluate(HVP, [x, y, b, np.zeros((M, 1)), e, u])
     for got, k in ((hx, 0), (hy, 1), (he, 2)):
-        args = [x, y, e]
-        want = np.zeros_like(args[k])
-        for idx in np.ndindex(want.shape):
-            plus = [a.copy() for a in args]
-            minus = [a.copy() for a in args]
-            plus[k][idx] += 1e-6
-            minus[k][idx] -= 1e-6
-            want[idx] = ((grad_x(*plus) - grad_x(*minus)) * u).sum() / 2e-6
+        want = central_differences(grad_x, [x, y, e], u, k)
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
 
 
@@ -372,11 +371,5 @@ def test_second_order_through_a_parameter_gradient():
     outs = evaluate(PARAM2, [x, y, s, np.zeros((M, 1)), e, c])
     args = [x, y, s, e]
     for k, got in enumerate(outs):
-        want = np.zeros_like(args[k])
-        for idx in np.ndindex(want.shape):
-            plus = [a.copy() for a in args]
-            minus = [a.copy() for a in args]
-            plus[k][idx] += 1e-6
-            minus[k][idx] -= 1e-6
-            want[idx] = ((grad_s(*plus) - grad_s(*minus)) * c).sum() / 2e-6
+        want = central_differences(grad_s, args, c, k)
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
