@@ -366,13 +366,17 @@ struct Compiler::Impl {
   }
 
   /// Parsed, renamed, differentiated, with its kernels' signatures in
-  /// `infos`: what both ahead-of-time outputs start from.
+  /// `infos`: what every compilation starts from.
   OwningOpRef<ModuleOp> prepare(llvm::StringRef source,
                                 const CompileOptions &options,
-                                llvm::StringRef sourceName,
                                 std::vector<KernelInfo> &infos,
-                                std::string &error) {
-    OwningOpRef<ModuleOp> module = parse(source, error, sourceName);
+                                std::string &error,
+                                llvm::StringRef sourceName = "<keops module>") {
+    OwningOpRef<ModuleOp> module;
+    {
+      StepTimer t("parsing");
+      module = parse(source, error, sourceName);
+    }
     if (!module || !addPrefix(*module, options, error) ||
         !differentiate(*module, error))
       return nullptr;
@@ -467,19 +471,11 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
     error = "the host target is not available: " + impl->initError;
     return nullptr;
   }
-  OwningOpRef<ModuleOp> module;
-  {
-    StepTimer t("parsing");
-    module = impl->parse(source, error);
-  }
-  if (!module || !impl->addPrefix(*module, options, error) ||
-      !impl->differentiate(*module, error))
+  std::vector<KernelInfo> infos;
+  OwningOpRef<ModuleOp> module =
+      impl->prepare(source, options, infos, error);
+  if (!module)
     return nullptr;
-  std::vector<KernelInfo> infos = collectKernels(*module, options.accumulation);
-  if (infos.empty()) {
-    error = "the module holds no keops.reduce";
-    return nullptr;
-  }
   // Before the lowering, which replaces the functions by their kernels.
   std::vector<FunctionPlan> plans = buildFunctionPlans(*module);
   std::string chip;
@@ -524,7 +520,7 @@ bool Compiler::compileToObject(llvm::StringRef source,
     return false;
   }
   OwningOpRef<ModuleOp> module =
-      impl->prepare(source, options, sourceName, infos, error);
+      impl->prepare(source, options, infos, error, sourceName);
   return module && impl->lower(*module, options, object, error);
 }
 
@@ -534,6 +530,6 @@ bool Compiler::compileToPtx(llvm::StringRef source,
                             std::string &error) {
   std::lock_guard<std::mutex> lock(impl->mutex);
   OwningOpRef<ModuleOp> module =
-      impl->prepare(source, options, "<keops module>", infos, error);
+      impl->prepare(source, options, infos, error);
   return module && impl->lowerToPtx(*module, options, chip, ptx, error);
 }
