@@ -321,23 +321,35 @@ std::string Module::runFunction(size_t function, const void *const *args,
     std::vector<void *> outs;
     int64_t m = -1, n = -1;
     for (auto [index, a] : llvm::enumerate(step.inputs)) {
-      if (!data[a])
+      if (!data[a] && rows[a] != 0)
         return "argument #" + std::to_string(plan.arrays[a].argument) +
                " is read by a reduction but is a null pointer";
       ins.push_back(data[a]);
       Category c = info.categories[index];
-      if (c == Category::I)
-        m = rows[a];
-      else if (c == Category::J)
-        n = rows[a];
+      if (c == Category::P)
+        continue;
+      // Every i (j) variable of a reduction has M (N) rows: a shorter one
+      // would be read past its end.
+      int64_t &want = c == Category::I ? m : n;
+      if (want >= 0 && rows[a] != want) {
+        int64_t arg = plan.arrays[a].argument;
+        return (arg >= 0 ? "argument #" + std::to_string(arg)
+                         : std::string("an intermediate array")) +
+               " has " + std::to_string(rows[a]) + " rows, but the other " +
+               (c == Category::I ? "i" : "j") + " variables of its " +
+               "reduction have " + std::to_string(want);
+      }
+      want = rows[a];
     }
     for (int64_t a : step.outputs)
       outs.push_back(const_cast<char *>(data[a]));
     int64_t kept = rows[step.outputs.front()];
-    if (info.axis == Axis::J && m < 0)
-      m = kept;
-    if (info.axis == Axis::I && n < 0)
-      n = kept;
+    int64_t &keptRows = info.axis == Axis::J ? m : n;
+    if (keptRows >= 0 && keptRows != kept)
+      return "a reduction writes " + std::to_string(kept) +
+             " rows, but its " + (info.axis == Axis::J ? "i" : "j") +
+             " variables have " + std::to_string(keptRows);
+    keptRows = kept;
     std::string error =
         run(step.kernel, ins.data(), outs.data(), std::max<int64_t>(m, 0),
             std::max<int64_t>(n, 0));
@@ -345,7 +357,7 @@ std::string Module::runFunction(size_t function, const void *const *args,
       return error;
   }
   for (auto [k, r] : llvm::enumerate(plan.results)) {
-    if (!results[k])
+    if (!results[k] && !(rows[r.array] == 0 && !r.oneDim))
       return "result #" + std::to_string(k) + " is a null pointer";
     const FunctionPlan::Array &a = plan.arrays[r.array];
     size_t elt = a.bits / 8;

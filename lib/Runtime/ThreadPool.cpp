@@ -137,11 +137,16 @@ std::string Module::run(size_t index, const void *const *inputs,
     return "M and N must be >= 0";
   if (!inputs || !outputs)
     return "null array of inputs or outputs";
-  for (size_t k = 0; k < info.categories.size(); ++k)
-    if (!inputs[k])
+  // An empty array may have no address (torch's empty tensors do not).
+  for (size_t k = 0; k < info.categories.size(); ++k) {
+    Category c = info.categories[k];
+    bool empty = (c == Category::I && m == 0) || (c == Category::J && n == 0);
+    if (!inputs[k] && !empty)
       return "input #" + std::to_string(k) + " is a null pointer";
+  }
+  bool noRows = (info.axis == Axis::J ? m : n) == 0;
   for (size_t k = 0; k < info.outputWidths.size(); ++k)
-    if (!outputs[k])
+    if (!outputs[k] && !noRows)
       return "output #" + std::to_string(k) + " is a null pointer";
   if (gpu)
     return runOnGpu(index, inputs, outputs, m, n);

@@ -245,3 +245,19 @@ def test_double_backward_through_a_parameter_gradient():
     want = torch.autograd.grad(gsr, (x, y, b, s), torch.tensor([1.3], dtype=torch.float64))
     for a, w in zip(got, want):
         torch.testing.assert_close(a, w)
+
+
+def test_empty_tensors_have_no_address():
+    """torch's empty tensors have data_ptr() 0: the runtime takes a null
+    pointer for an array without elements, forward and backward."""
+    x = torch.randn(5, D, dtype=torch.float64, requires_grad=True)
+    y = torch.zeros(0, D, dtype=torch.float64, requires_grad=True)
+    assert y.data_ptr() == 0
+    xi, yj = LazyTensor(x[:, None, :]), LazyTensor(y[None, :, :])
+    s = ((xi - yj) ** 2).sum(axis=1)
+    assert torch.equal(s, torch.zeros(5, D, dtype=torch.float64))
+    assert torch.isinf(((xi - yj) ** 2).min(axis=1)).all()
+    gx, gy = torch.autograd.grad(s.sum(), (x, y))
+    assert torch.equal(gx, torch.zeros_like(x)) and gy.shape == (0, D)
+    # No kept rows: an empty result, itself without an address.
+    assert ((xi - yj) ** 2).sum(axis=0).shape == (0, D)

@@ -332,7 +332,17 @@ def test_run_function_errors():
     fn = mod.functions["f"]
     with pytest.raises(ValueError, match="takes 6 arguments"):
         fn(1, 2)
+    # An int stands for an array of that many rows that has no data.
     with pytest.raises(KeopsError, match="argument #0 is read by a reduction but is a null pointer"):
+        fn(3, np.zeros((4, 2)), np.zeros((4, 1)), np.zeros(1), 3, np.zeros((3, 1)))
+    # Rows that disagree: x and the cotangent e, both of the i rows, would
+    # be read past the end of the shorter.
+    with pytest.raises(KeopsError, match="argument #5 has 3 rows, but the other i variables "
+                                         "of its reduction have 2"):
+        fn(np.zeros((2, 2)), np.zeros((4, 2)), np.zeros((4, 1)), np.zeros(1), 3, np.zeros((3, 1)))
+    # None is an empty array, of 0 rows.
+    with pytest.raises(KeopsError, match="argument #5 has 3 rows, but the other i variables "
+                                         "of its reduction have 0"):
         fn(None, np.zeros((4, 2)), np.zeros((4, 1)), np.zeros(1), 3, np.zeros((3, 1)))
 
 
