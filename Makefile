@@ -4,7 +4,7 @@
 # Both start with `make setup`, which installs what is missing and rebuilds
 # incrementally.
 
-.PHONY: setup build demo test test-lit test-python docs clean
+.PHONY: setup build demo test test-lit test-python test-gpu-emulator docs clean
 
 setup:
 	bash scripts/setup.sh
@@ -22,6 +22,9 @@ test-lit:
 
 test-python:
 	.venv/bin/python -m pytest -q test/python
+
+test-gpu-emulator:
+	KEOPS_CUDA_DRIVER=emulator .venv/bin/python -m pytest -q test/python/test_gpu.py
 
 docs:
 	cmake --build build --target keops-doc

@@ -194,6 +194,32 @@ def ConvertKeopsToGPU : Pass<"convert-keops-to-gpu"> {
                            "::mlir::math::MathDialect"];
 }
 
+def ConvertGPUKernelsToHost : Pass<"convert-gpu-kernels-to-host", "::mlir::ModuleOp"> {
+  let summary = "Turns gpu.func kernels into host functions run by the GPU emulator";
+  let description = [{
+    For testing the GPU schemes on machines without a GPU. Every kernel of
+    every `gpu.module` becomes host code with the calling convention of
+    `cuLaunchKernel`, which the runtime's GPU emulator (KEOPS_CUDA_DRIVER=
+    emulator) runs with one fiber per GPU thread:
+
+      func.func @K(%params: !llvm.ptr, %ctx: !llvm.ptr)
+
+    where `%params` is the launch's array of pointers to the kernel's
+    parameters and `%ctx` the thread's context, nine 64-bit words: thread
+    id x, block id x and y, block size x, grid size x and y, the block's
+    shared memory, the barrier function and its argument. `gpu.thread_id`,
+    `gpu.block_id`, `gpu.block_dim` and `gpu.grid_dim` read the context;
+    `gpu.barrier` calls the barrier function; workgroup attributions become
+    memrefs on the shared memory, each at a 16-byte-aligned offset. The
+    global `@K.shared_bytes` (i64) holds the size of that memory. The
+    gpu.modules are then erased.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def KeopsApproximateMath : Pass<"keops-approximate-math"> {
   let summary = "Replaces f32 elementary functions by polynomial approximations";
   let description = [{

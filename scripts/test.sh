@@ -7,4 +7,6 @@ echo "== lit: dialect, passes, interpreter, bad input =="
 /usr/lib/llvm-22/bin/lit -v build/test || status=1
 echo "== pytest: Python package and interpreter against NumPy =="
 .venv/bin/python -m pytest -q test/python || status=1
+echo "== pytest: the GPU tests on the GPU emulator (KEOPS_CUDA_DRIVER=emulator) =="
+KEOPS_CUDA_DRIVER=emulator .venv/bin/python -m pytest -q test/python/test_gpu.py || status=1
 exit $status

@@ -15,6 +15,7 @@
 #include "keops/Conversion/Accumulators.h"
 #include "keops/Transforms/Pipelines.h"
 #include "FunctionPlan.h"
+#include "CudaEmulator.h"
 #include "GpuModule.h"
 #include "ObjectCache.h"
 
@@ -304,8 +305,10 @@ struct Compiler::Impl {
     return false;
   }
 
+  /// keops-cpu-pipeline to an object file; with `gpuEmulation`,
+  /// keops-gpu-emulation-pipeline instead (the GPU kernels as host code).
   bool lower(ModuleOp module, const CompileOptions &options, std::string &object,
-             std::string &error) {
+             std::string &error, bool gpuEmulation = false) {
     llvm::raw_string_ostream os(error);
     auto capture = diagnosticsTo(os);
     {
@@ -314,13 +317,21 @@ struct Compiler::Impl {
       PassManager pm(context.get());
       if (std::getenv("KEOPS_DUMP_IR"))
         pm.enableIRPrinting();
-      CpuPipelineOptions pipeline;
-      pipeline.lanes = options.lanes;
-      pipeline.blocks = options.blocks;
-      pipeline.splits = options.splits;
-      pipeline.accumulation = options.accumulation;
-      pipeline.approximateMath = options.approximateMath;
-      buildCpuPipeline(pm, pipeline);
+      if (gpuEmulation) {
+        GpuPipelineOptions pipeline;
+        pipeline.blockSize = options.gpuBlockSize;
+        pipeline.accumulation = options.accumulation;
+        pipeline.approximateMath = options.approximateMath;
+        buildGpuEmulationPipeline(pm, pipeline);
+      } else {
+        CpuPipelineOptions pipeline;
+        pipeline.lanes = options.lanes;
+        pipeline.blocks = options.blocks;
+        pipeline.splits = options.splits;
+        pipeline.accumulation = options.accumulation;
+        pipeline.approximateMath = options.approximateMath;
+        buildCpuPipeline(pm, pipeline);
+      }
       if (failed(pm.run(module))) {
         if (error.empty())
           os << "lowering failed";
@@ -482,6 +493,14 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
   if (options.gpuDevice >= 0 &&
       !GpuModule::chipOf(options.gpuDevice, chip, error))
     return nullptr;
+  // The GPU emulator runs host code of the GPU kernels, not PTX.
+  bool emulated = false;
+  if (!chip.empty()) {
+    cuda::Driver *driver = cuda::Driver::get(error);
+    emulated = driver && driver->isEmulator();
+    if (emulated)
+      chip += "-emulated";
+  }
   std::string key = impl->cacheKey(*module, options) + chip;
   auto hit = impl->memoryCache.find(key);
   if (hit != impl->memoryCache.end()) {
@@ -491,9 +510,14 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
   }
   std::string object; // an object file, or PTX
   if (!impl->disk.read(key, object)) {
-    if (chip.empty() ? !impl->lower(*module, options, object, error)
-                     : !impl->lowerToPtx(*module, options, chip, object, error))
+    if (chip.empty() || emulated) {
+      if (!impl->lower(*module, options, object, error, emulated))
+        return nullptr;
+      if (emulated)
+        object = cuda::emulatorImage(object);
+    } else if (!impl->lowerToPtx(*module, options, chip, object, error)) {
       return nullptr;
+    }
     impl->disk.write(key, object);
   } else if (verbose()) {
     llvm::errs() << "keops: disk cache hit " << key.substr(0, 16) << "\n";

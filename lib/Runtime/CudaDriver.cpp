@@ -12,6 +12,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "CudaDriver.h"
+#include "CudaApi.h"
+#include "CudaEmulator.h"
 
 #include <cerrno>
 #include <cstdint>
@@ -32,64 +34,6 @@
 extern char **environ;
 
 using namespace mlir::keops::runtime::cuda;
-
-using CUresult = int;
-using CUdevice = int;
-using CUdeviceptr = unsigned long long;
-
-// Values from cuda.h.
-enum : int {
-  CUDA_SUCCESS = 0,
-  CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK = 1,
-  CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK = 8,
-  CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16,
-  CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75,
-  CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76,
-  CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97,
-  CU_POINTER_ATTRIBUTE_MEMORY_TYPE = 2,
-  CU_MEMORYTYPE_DEVICE = 2,
-  CU_MEMORYTYPE_UNIFIED = 4,
-  CU_JIT_ERROR_LOG_BUFFER = 5,
-  CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6,
-  CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8,
-};
-
-// Name, version suffix of the exported symbol, parameters (all return
-// CUresult).
-#define KEOPS_CUDA_ENTRY_POINTS(X)                                             \
-  X(cuGetErrorName, , (CUresult, const char **))                               \
-  X(cuGetErrorString, , (CUresult, const char **))                             \
-  X(cuInit, , (unsigned))                                                      \
-  X(cuDeviceGetCount, , (int *))                                               \
-  X(cuDeviceGet, , (CUdevice *, int))                                          \
-  X(cuDeviceGetName, , (char *, int, CUdevice))                                \
-  X(cuDeviceGetAttribute, , (int *, int, CUdevice))                            \
-  X(cuDeviceTotalMem, _v2, (size_t *, CUdevice))                               \
-  X(cuDevicePrimaryCtxRetain, , (void **, CUdevice))                           \
-  X(cuCtxGetCurrent, , (void **))                                              \
-  X(cuCtxSetCurrent, , (void *))                                               \
-  X(cuCtxSynchronize, , ())                                                    \
-  X(cuMemAlloc, _v2, (CUdeviceptr *, size_t))                                  \
-  X(cuMemFree, _v2, (CUdeviceptr))                                             \
-  X(cuMemcpyHtoD, _v2, (CUdeviceptr, const void *, size_t))                    \
-  X(cuMemcpyDtoH, _v2, (void *, CUdeviceptr, size_t))                          \
-  X(cuMemcpyHtoDAsync, _v2, (CUdeviceptr, const void *, size_t, void *))       \
-  X(cuMemcpyDtoHAsync, _v2, (void *, CUdeviceptr, size_t, void *))             \
-  X(cuPointerGetAttribute, , (void *, int, CUdeviceptr))                       \
-  X(cuModuleLoadDataEx, , (void **, const void *, unsigned, int *, void **))   \
-  X(cuModuleGetFunction, , (void **, void *, const char *))                    \
-  X(cuModuleUnload, , (void *))                                                \
-  X(cuFuncSetAttribute, , (void *, int, int))                                  \
-  X(cuLaunchKernel, ,                                                          \
-    (void *, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,       \
-     unsigned, void *, void **, void **))                                      \
-  X(cuStreamSynchronize, , (void *))
-
-struct mlir::keops::runtime::cuda::Api {
-#define KEOPS_DECLARE(name, version, params) CUresult(*name) params = nullptr;
-  KEOPS_CUDA_ENTRY_POINTS(KEOPS_DECLARE)
-#undef KEOPS_DECLARE
-};
 
 /// "cuX failed with CUDA_ERROR_NAME (description)".
 static std::string failure(const Api &api, CUresult result, const char *call) {
@@ -113,8 +57,8 @@ static CUdeviceptr devicePtr(const void *ptr) {
   return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(ptr));
 }
 
-Driver::Driver(const Api &api, int count)
-    : api(api), count(count), contexts(count, nullptr) {}
+Driver::Driver(const Api &api, int count, bool emulated)
+    : api(api), count(count), emulated(emulated), contexts(count, nullptr) {}
 
 Driver *Driver::get(std::string &error) {
   struct Loaded {
@@ -126,6 +70,8 @@ Driver *Driver::get(std::string &error) {
   static const Loaded loaded = []() -> Loaded {
     const char *env = std::getenv("KEOPS_CUDA_DRIVER");
     std::string path = env && *env ? env : "libcuda.so.1";
+    if (path == kEmulatorName)
+      return {new Driver(emulatorApi(), 1, /*emulated=*/true), ""};
     void *lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!lib)
       return {nullptr, "keops: no CUDA driver: " + path +
@@ -148,7 +94,7 @@ Driver *Driver::get(std::string &error) {
       return {nullptr, "keops: no GPU: " + failure(api, r, "cuDeviceGetCount")};
     if (count <= 0)
       return {nullptr, "keops: no GPU: the CUDA driver reports no device"};
-    return {new Driver(api, count), ""};
+    return {new Driver(api, count, /*emulated=*/false), ""};
   }();
   if (!loaded.driver)
     error = loaded.error;

@@ -1,7 +1,8 @@
 //===- CudaDriver.h - the CUDA driver API, opened at run time ---*- C++ -*-===//
 //
 // The few driver calls the GPU backend needs, resolved with dlopen/dlsym
-// from libcuda.so.1 (or $KEOPS_CUDA_DRIVER) at first use, so that nothing
+// from libcuda.so.1 (or $KEOPS_CUDA_DRIVER; `emulator` selects the GPU
+// emulator of CudaEmulator.h) at first use, so that nothing
 // links against CUDA and a machine without a GPU runs everything else. Every
 // call returns false with a message naming the driver call and the CUDA
 // error. Handles are opaque pointers: device memory is a `void *` holding
@@ -44,6 +45,9 @@ public:
   static Driver *get(std::string &error);
 
   int deviceCount() const { return count; }
+  /// True for the GPU emulator (KEOPS_CUDA_DRIVER=emulator), whose modules
+  /// are emulation objects instead of PTX (CudaEmulator.h).
+  bool isEmulator() const { return emulated; }
   bool deviceInfo(int device, DeviceInfo &info, std::string &error);
   /// Makes the primary context of `device` current on the calling thread,
   /// retaining it on first use. Everything below needs a current context.
@@ -73,9 +77,10 @@ public:
   bool synchronize(void *stream, std::string &error);
 
 private:
-  Driver(const Api &api, int count);
+  Driver(const Api &api, int count, bool emulated);
   const Api &api;
   int count;
+  bool emulated;
   std::mutex contextMutex;
   std::vector<void *> contexts; // retained primary contexts, by device
 };

@@ -39,26 +39,9 @@ void mlir::keops::buildDifferentiationPipeline(OpPassManager &pm) {
   pm.addPass(createKeopsExpandGrad());
 }
 
-void mlir::keops::buildCpuPipeline(OpPassManager &pm,
-                                   const CpuPipelineOptions &options) {
-  buildDifferentiationPipeline(pm);
-  // Kernel k is the k-th keops.reduce of a function as written: nothing may
-  // merge or drop reductions before they are outlined.
-  pm.addPass(createKeopsOutlineKernels());
-  // Gradient formulas repeat the forward's computations.
-  pm.addPass(createCSEPass());
-  pm.addPass(createKeopsFactorize());
-  pm.addPass(createKeopsExpandFormulas());
-  ConvertKeopsToSCFOptions scf;
-  scf.lanes = options.lanes;
-  scf.blocks = options.blocks;
-  scf.splits = options.splits;
-  scf.accumulation = options.accumulation;
-  pm.addPass(createConvertKeopsToSCF(scf));
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  if (options.approximateMath)
-    pm.addPass(createKeopsApproximateMath());
+/// The host's lowering of kernels in scf/vector/memref/math/arith to the
+/// LLVM dialect: the CPU backend's and the GPU emulator's.
+static void buildHostLLVMLowering(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
   VectorTransferToSCFOptions vectorToScf;
   vectorToScf.unroll = true;
@@ -81,7 +64,32 @@ void mlir::keops::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
-void mlir::keops::buildGpuPipeline(OpPassManager &pm,
+void mlir::keops::buildCpuPipeline(OpPassManager &pm,
+                                   const CpuPipelineOptions &options) {
+  buildDifferentiationPipeline(pm);
+  // Kernel k is the k-th keops.reduce of a function as written: nothing may
+  // merge or drop reductions before they are outlined.
+  pm.addPass(createKeopsOutlineKernels());
+  // Gradient formulas repeat the forward's computations.
+  pm.addPass(createCSEPass());
+  pm.addPass(createKeopsFactorize());
+  pm.addPass(createKeopsExpandFormulas());
+  ConvertKeopsToSCFOptions scf;
+  scf.lanes = options.lanes;
+  scf.blocks = options.blocks;
+  scf.splits = options.splits;
+  scf.accumulation = options.accumulation;
+  pm.addPass(createConvertKeopsToSCF(scf));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  if (options.approximateMath)
+    pm.addPass(createKeopsApproximateMath());
+  buildHostLLVMLowering(pm);
+}
+
+/// Up to the kernels of the chosen scheme in a gpu.module, before any
+/// lowering to NVVM: what the GPU and its emulator both run.
+static void buildGpuKernelPipeline(OpPassManager &pm,
                                    const GpuPipelineOptions &options) {
   buildDifferentiationPipeline(pm);
   KeopsOutlineKernelsOptions outline;
@@ -101,6 +109,11 @@ void mlir::keops::buildGpuPipeline(OpPassManager &pm,
     approximate.gpu = true;
     pm.addPass(createKeopsApproximateMath(approximate));
   }
+}
+
+void mlir::keops::buildGpuPipeline(OpPassManager &pm,
+                                   const GpuPipelineOptions &options) {
+  buildGpuKernelPipeline(pm, options);
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
   target.optLevel = 3;
@@ -120,6 +133,13 @@ void mlir::keops::buildGpuPipeline(OpPassManager &pm,
   binary.compilationTarget = "isa";
   binary.toolkitPath = options.toolkit;
   pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void mlir::keops::buildGpuEmulationPipeline(
+    OpPassManager &pm, const GpuPipelineOptions &options) {
+  buildGpuKernelPipeline(pm, options);
+  pm.addPass(createConvertGPUKernelsToHost());
+  buildHostLLVMLowering(pm);
 }
 
 void mlir::keops::registerGpuPipelineDependencies(DialectRegistry &registry) {
@@ -155,4 +175,9 @@ void mlir::keops::registerPipelines() {
       "keops-gpu-pipeline",
       "Lowers keops reductions to PTX kernels for NVIDIA GPUs (a gpu.binary)",
       buildGpuPipeline);
+  PassPipelineRegistration<GpuPipelineOptions>(
+      "keops-gpu-emulation-pipeline",
+      "Lowers keops reductions to GPU kernels, then to LLVM dialect host "
+      "functions for the GPU emulator",
+      buildGpuEmulationPipeline);
 }

@@ -87,6 +87,14 @@ def address(x):
     return x.data_ptr()
 
 
+def cuda_device(tensors):
+    """The CUDA device of the first CUDA tensor among `tensors`, -1 if none."""
+    for t in tensors:
+        if getattr(t, "is_cuda", False):
+            return t.device.index or 0
+    return -1
+
+
 def empty(fw, shape, dtype, device=-1):
     """An uninitialized array; a torch tensor on CUDA device `device` when
     it is >= 0 (the GPU backend's results stay on the device)."""

@@ -127,7 +127,9 @@ class Plan:
         """Runs the kernel on `inputs` (arrays in kernel order) and returns
         the raw outputs: (rows, width) arrays of framework `fw`."""
         rows = M if self.axis == 1 else N
-        device = dict(self.options).get("device", -1)
+        # Results stay where the data are: CUDA tensors give CUDA tensors;
+        # host arrays sent to the GPU (backend="GPU") come back to the host.
+        device = _arrays.cuda_device(inputs) if fw == "torch" else -1
         outs = [_arrays.empty(fw, (rows, w), dt, device)
                 for w, dt in zip(self.widths, self.out_dtypes)]
         if out is not None:

@@ -4,9 +4,18 @@ the CPU backend on the same data (itself checked against the interpreter
 and NumPy); torch CUDA tensors stay on the device; host NumPy arrays with
 backend="GPU"; gradients through torch autograd on CUDA tensors.
 
+Where there is no GPU, the same tests run on the GPU emulator
+(KEOPS_CUDA_DRIVER=emulator, scripts/test.sh does so): the kernels of both
+schemes, compiled from the same GPU IR up to the NVVM lowering, run on the
+host with one fiber per GPU thread, and the runtime's staging, scheme
+choice and partial states are those of a device. Torch tensors then stay on
+the CPU and the reductions are asked for with backend="GPU".
+
 Skipped, with the reason, where there is no CUDA driver, no GPU or no
-torch with CUDA. Without a GPU, test_lazytensor_errors.py checks that the
-GPU backend says so."""
+torch with CUDA, and no emulator. Without a GPU, test_lazytensor_errors.py
+checks that the GPU backend says so."""
+
+import os
 
 import numpy as np
 import pytest
@@ -16,6 +25,8 @@ from keops import LazyTensor, Vi, Vj
 
 torch = pytest.importorskip("torch")
 
+EMULATED = os.environ.get("KEOPS_CUDA_DRIVER") == "emulator"
+
 
 def _gpu_reason():
     try:
@@ -24,7 +35,7 @@ def _gpu_reason():
         return str(e)
     if count == 0:
         return "no CUDA device"
-    if not torch.cuda.is_available():
+    if not EMULATED and not torch.cuda.is_available():
         return "torch has no CUDA"
     return None
 
@@ -32,23 +43,33 @@ def _gpu_reason():
 pytestmark = [pytest.mark.skipif(_gpu_reason() is not None, reason=str(_gpu_reason())),
               pytest.mark.usefixtures("keops_cache_dir")]
 
+# On a GPU: CUDA tensors (the backend follows the data). On the emulator:
+# CPU tensors, and backend="GPU" on every reduction.
+DEVICE = "cpu" if EMULATED else "cuda"
+GPU = {"backend": "GPU"} if EMULATED else {}
+
+
+def _on_gpu(t):
+    return t.to(DEVICE)
+
 # Not multiples of 128 (the block size), and more than one block and tile.
 M, N, D, K = 300, 517, 3, 4
 
 KINDS = [
-    ("sum", lambda F, ax: F.sum(axis=ax)),
-    ("min", lambda F, ax: F.min(axis=ax)),
-    ("max", lambda F, ax: F.max(axis=ax)),
-    ("argmin", lambda F, ax: F.argmin(axis=ax)),
-    ("argmax", lambda F, ax: F.argmax(axis=ax)),
-    ("min_argmin", lambda F, ax: F.min_argmin(axis=ax)),
-    ("max_argmax", lambda F, ax: F.max_argmax(axis=ax)),
-    ("Kmin", lambda F, ax: F.Kmin(K, axis=ax)),
-    ("argKmin", lambda F, ax: F.argKmin(K, axis=ax)),
-    ("Kmin_argKmin", lambda F, ax: F.Kmin_argKmin(K, axis=ax)),
-    ("logsumexp", lambda F, ax: F.sum(-1).logsumexp(axis=ax)),
-    ("logsumexp_weight", lambda F, ax: F.sum(-1).logsumexp(axis=ax, weight=F.exp())),
-    ("sumsoftmaxweight", lambda F, ax: F.sum(-1).sumsoftmaxweight(F, axis=ax)),
+    ("sum", lambda F, ax, **kw: F.sum(axis=ax, **kw)),
+    ("min", lambda F, ax, **kw: F.min(axis=ax, **kw)),
+    ("max", lambda F, ax, **kw: F.max(axis=ax, **kw)),
+    ("argmin", lambda F, ax, **kw: F.argmin(axis=ax, **kw)),
+    ("argmax", lambda F, ax, **kw: F.argmax(axis=ax, **kw)),
+    ("min_argmin", lambda F, ax, **kw: F.min_argmin(axis=ax, **kw)),
+    ("max_argmax", lambda F, ax, **kw: F.max_argmax(axis=ax, **kw)),
+    ("Kmin", lambda F, ax, **kw: F.Kmin(K, axis=ax, **kw)),
+    ("argKmin", lambda F, ax, **kw: F.argKmin(K, axis=ax, **kw)),
+    ("Kmin_argKmin", lambda F, ax, **kw: F.Kmin_argKmin(K, axis=ax, **kw)),
+    ("logsumexp", lambda F, ax, **kw: F.sum(-1).logsumexp(axis=ax, **kw)),
+    ("logsumexp_weight",
+     lambda F, ax, **kw: F.sum(-1).logsumexp(axis=ax, weight=F.exp(), **kw)),
+    ("sumsoftmaxweight", lambda F, ax, **kw: F.sum(-1).sumsoftmaxweight(F, axis=ax, **kw)),
 ]
 
 
@@ -63,18 +84,32 @@ def _formula(x, y):
     return (-(Vi(x) - Vj(y)) ** 2).exp() * Vj(y).sin() + Vi(x)
 
 
-def _assert_same(gpu, cpu, dtype):
+def _dense(x, y):
+    """The formula of _formula as an (M, N, D) float64 tensor."""
+    x, y = x.double()[:, None, :], y.double()[None, :, :]
+    return torch.exp(-(x - y) ** 2) * torch.sin(y) + x
+
+
+def _assert_same(gpu, cpu, dtype, dense=None, axis=1):
+    """Values within the dtype's tolerance; indices equal, or, where the
+    formula has near-ties (`dense`, reduced along `axis`), indices whose
+    values are equal within that tolerance: the GPU's exp is not the CPU
+    backend's, and the last bits decide between near-equal values."""
     gpu = gpu if isinstance(gpu, tuple) else (gpu,)
     cpu = cpu if isinstance(cpu, tuple) else (cpu,)
+    tol = 1e-5 if dtype == torch.float32 else 1e-12
     for g, c in zip(gpu, cpu):
-        assert g.device.type == "cuda"
+        assert g.device.type == DEVICE
         assert g.shape == c.shape and g.dtype == c.dtype
         g = g.cpu()
-        if c.dtype == torch.int64:
-            assert torch.equal(g, c)
-        else:
-            tol = 1e-5 if dtype == torch.float32 else 1e-12
+        if c.dtype != torch.int64:
             torch.testing.assert_close(g, c, rtol=tol, atol=tol)
+        elif not torch.equal(g, c):
+            assert dense is not None, "indices differ"
+            values = dense if axis == 1 else dense.transpose(0, 1)
+            rows, d = values.shape[0], values.shape[2]
+            pick = lambda idx: torch.gather(values, 1, idx.reshape(rows, -1, d))
+            torch.testing.assert_close(pick(g), pick(c), rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("scheme", ["1d", "2d"])
@@ -87,15 +122,15 @@ def test_every_kind_against_the_cpu_backend(name, reduce, axis, dtype, scheme, m
     monkeypatch.setenv("KEOPS_GPU_SCHEME", scheme)
     x, y = _data(dtype)
     cpu = reduce(_formula(x, y), axis)
-    gpu = reduce(_formula(x.cuda(), y.cuda()), axis)
-    _assert_same(gpu, cpu, dtype)
+    gpu = reduce(_formula(_on_gpu(x), _on_gpu(y)), axis, **GPU)
+    _assert_same(gpu, cpu, dtype, _dense(x, y), axis)
 
 
 def test_gaussian_sum_against_dense_torch():
     x, y = _data(torch.float64, seed=1)
     b = torch.randn(N, 2, dtype=torch.float64)
-    xc, yc, bc = x.cuda(), y.cuda(), b.cuda()
-    out = ((-(Vi(xc).sqdist(Vj(yc)))).exp() * Vj(bc)).sum(axis=1)
+    xc, yc, bc = _on_gpu(x), _on_gpu(y), _on_gpu(b)
+    out = ((-(Vi(xc).sqdist(Vj(yc)))).exp() * Vj(bc)).sum(axis=1, **GPU)
     ref = torch.exp(-torch.cdist(xc, yc) ** 2) @ bc
     torch.testing.assert_close(out, ref)
 
@@ -105,7 +140,7 @@ def test_sizes_around_the_block_size(rows):
     x = torch.randn(rows, D, dtype=torch.float64)
     y = torch.randn(rows + 3, D, dtype=torch.float64)
     cpu = _formula(x, y).sum(axis=1)
-    gpu = _formula(x.cuda(), y.cuda()).sum(axis=1)
+    gpu = _formula(_on_gpu(x), _on_gpu(y)).sum(axis=1, **GPU)
     _assert_same(gpu, cpu, torch.float64)
 
 
@@ -116,16 +151,16 @@ def test_few_rows_many_columns(name):
     g = torch.Generator().manual_seed(4)
     x = torch.randn(3, D, generator=g, dtype=torch.float64)
     y = torch.randn(100_000, D, generator=g, dtype=torch.float64)
-    _assert_same(reduce(_formula(x.cuda(), y.cuda()), 1), reduce(_formula(x, y), 1),
-                 torch.float64)
+    _assert_same(reduce(_formula(_on_gpu(x), _on_gpu(y)), 1, **GPU),
+                 reduce(_formula(x, y), 1), torch.float64, _dense(x, y))
 
 
 def test_empty_reduced_axis():
-    x = torch.randn(5, D, dtype=torch.float32, device="cuda")
-    y = torch.randn(0, D, dtype=torch.float32, device="cuda")
-    out = (Vi(x) - Vj(y)).sum(axis=1)
+    x = torch.randn(5, D, dtype=torch.float32, device=DEVICE)
+    y = torch.randn(0, D, dtype=torch.float32, device=DEVICE)
+    out = (Vi(x) - Vj(y)).sum(axis=1, **GPU)
     assert out.shape == (5, D) and not out.any()
-    m = (Vi(x) - Vj(y)).min(axis=1)
+    m = (Vi(x) - Vj(y)).min(axis=1, **GPU)
     assert torch.isinf(m).all()
 
 
@@ -142,22 +177,22 @@ def test_autograd_on_cuda(name):
     x, y = _data(torch.float64, seed=2)
     reduce = dict(KINDS)[name]
     xs, ys = x.clone().requires_grad_(), y.clone().requires_grad_()
-    xg, yg = x.cuda().requires_grad_(), y.cuda().requires_grad_()
-    cpu, gpu = reduce(_formula(xs, ys), 1), reduce(_formula(xg, yg), 1)
+    xg, yg = _on_gpu(x).requires_grad_(), _on_gpu(y).requires_grad_()
+    cpu, gpu = reduce(_formula(xs, ys), 1), reduce(_formula(xg, yg), 1, **GPU)
     e = torch.randn_like(cpu)
     want = torch.autograd.grad(cpu, (xs, ys), e)
-    got = torch.autograd.grad(gpu, (xg, yg), e.cuda())
+    got = torch.autograd.grad(gpu, (xg, yg), _on_gpu(e))
     for g, w in zip(got, want):
-        assert g.device.type == "cuda"
+        assert g.device.type == DEVICE
         torch.testing.assert_close(g.cpu(), w)
 
 
 def test_double_backward_on_cuda():
     x, y = _data(torch.float64, seed=3)
     grads = []
-    for dev in ("cpu", "cuda"):
+    for dev, kw in (("cpu", {}), (DEVICE, GPU)):
         xd = x.to(dev).requires_grad_()
-        out = (-(Vi(xd) - Vj(y.to(dev))) ** 2).exp().sum(axis=1)
+        out = (-(Vi(xd) - Vj(y.to(dev))) ** 2).exp().sum(axis=1, **kw)
         g, = torch.autograd.grad(out.sum(), xd, create_graph=True)
         h, = torch.autograd.grad((g ** 2).sum(), xd)
         grads.append(h.cpu())

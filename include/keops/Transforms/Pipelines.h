@@ -65,12 +65,19 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 /// convert-keops-to-gpu).
 void buildGpuPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
 
+/// The kernels of buildGpuPipeline, unchanged up to the NVVM lowering, as
+/// LLVM dialect host functions that the runtime's GPU emulator runs (see
+/// convert-gpu-kernels-to-host); `chip` and `toolkit` are not used.
+void buildGpuEmulationPipeline(OpPassManager &pm,
+                               const GpuPipelineOptions &options);
+
 /// What keops-gpu-pipeline needs registered in the context's registry (the
 /// conversions to LLVM of every dialect in a kernel, the NVVM target and the
 /// translations to LLVM IR), and the NVPTX backend initialized.
 void registerGpuPipelineDependencies(DialectRegistry &registry);
 
-/// Registers `keops-cpu-pipeline` and `keops-gpu-pipeline` for keops-opt.
+/// Registers `keops-cpu-pipeline`, `keops-gpu-pipeline` and
+/// `keops-gpu-emulation-pipeline` for keops-opt.
 void registerPipelines();
 
 } // namespace keops

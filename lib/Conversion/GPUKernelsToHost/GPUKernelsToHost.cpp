@@ -1,0 +1,231 @@
+//===- GPUKernelsToHost.cpp - gpu.func kernels as host functions ----------===//
+//
+// The GPU emulator's half of the compiler: the kernels that
+// convert-keops-to-gpu builds, unchanged, become host functions that the
+// runtime's emulator (lib/Runtime/CudaEmulator.cpp) runs with one fiber per
+// GPU thread. What the kernels read of the GPU (their thread's coordinates,
+// the block's shared memory, barriers) comes from a per-thread context, so
+// the schemes' index arithmetic, tiling, barriers and partial states run as
+// they would on a device, and are checked against the interpreter on any
+// machine. Only the NVVM lowering and the hardware are left out.
+//
+// A kernel @K(args) becomes
+//
+//   func.func private @K.body(args..., %ctx: !llvm.ptr)   the kernel's body
+//   func.func @K(%params: !llvm.ptr, %ctx: !llvm.ptr)     the launch entry:
+//       args[k] = *(T *)params[k], then @K.body(args..., %ctx)
+//   llvm.mlir.global constant @K.shared_bytes : i64       its shared memory
+//
+//===----------------------------------------------------------------------===//
+
+#include "keops/Conversion/KernelABI.h"
+#include "keops/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+namespace mlir::keops {
+#define GEN_PASS_DEF_CONVERTGPUKERNELSTOHOST
+#include "KeopsPasses.h.inc"
+} // namespace mlir::keops
+
+using namespace mlir;
+using namespace mlir::keops;
+
+namespace {
+
+/// Words of the per-thread context (the emulator's EmulatedThread).
+enum ContextWord : int64_t {
+  kThreadX = 0,
+  kBlockX = 1,
+  kBlockY = 2,
+  kBlockDimX = 3,
+  kGridDimX = 4,
+  kGridDimY = 5,
+  kShared = 6,
+  kBarrierFn = 7,
+  kBarrierArg = 8,
+};
+
+/// Word `k` of the context `ctx`, of type `type` (i64 or !llvm.ptr).
+Value contextWord(OpBuilder &b, Location loc, Value ctx, int64_t k,
+                  Type type) {
+  auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+  Value at = LLVM::GEPOp::create(b, loc, ptr, b.getI64Type(), ctx,
+                                 ArrayRef<LLVM::GEPArg>{int32_t(k)});
+  return LLVM::LoadOp::create(b, loc, type, at);
+}
+
+/// An index from context word `k`, or `fallback` for the dimensions the
+/// kernels never use (y and z of threads, z of blocks).
+Value coordinate(OpBuilder &b, Location loc, Value ctx,
+                 std::optional<int64_t> word, int64_t fallback) {
+  if (!word)
+    return arith::ConstantIndexOp::create(b, loc, fallback);
+  Value v = contextWord(b, loc, ctx, *word, b.getI64Type());
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+/// Replaces the gpu ops of the body by reads of the context and calls of
+/// the barrier function.
+LogicalResult lowerGpuOps(Block &entry, Value ctx) {
+  OpBuilder b(ctx.getContext());
+  auto ptr = LLVM::LLVMPointerType::get(ctx.getContext());
+  SmallVector<Operation *> ops;
+  entry.getParent()->walk([&](Operation *op) {
+    if (isa<gpu::GPUDialect>(op->getDialect()))
+      ops.push_back(op);
+  });
+  for (Operation *op : ops) {
+    b.setInsertionPoint(op);
+    Location loc = op->getLoc();
+    auto dim = [](auto o) { return o.getDimension(); };
+    Value replacement;
+    if (auto o = dyn_cast<gpu::ThreadIdOp>(op)) {
+      bool x = dim(o) == gpu::Dimension::x;
+      replacement = coordinate(b, loc, ctx, x ? std::optional(kThreadX)
+                                              : std::nullopt, 0);
+    } else if (auto o = dyn_cast<gpu::BlockIdOp>(op)) {
+      std::optional<int64_t> word;
+      if (dim(o) != gpu::Dimension::z)
+        word = dim(o) == gpu::Dimension::x ? kBlockX : kBlockY;
+      replacement = coordinate(b, loc, ctx, word, 0);
+    } else if (auto o = dyn_cast<gpu::BlockDimOp>(op)) {
+      bool x = dim(o) == gpu::Dimension::x;
+      replacement = coordinate(b, loc, ctx, x ? std::optional(kBlockDimX)
+                                              : std::nullopt, 1);
+    } else if (auto o = dyn_cast<gpu::GridDimOp>(op)) {
+      std::optional<int64_t> word;
+      if (dim(o) != gpu::Dimension::z)
+        word = dim(o) == gpu::Dimension::x ? kGridDimX : kGridDimY;
+      replacement = coordinate(b, loc, ctx, word, 1);
+    } else if (isa<gpu::BarrierOp>(op)) {
+      Value fn = contextWord(b, loc, ctx, kBarrierFn, ptr);
+      Value arg = contextWord(b, loc, ctx, kBarrierArg, ptr);
+      auto type = LLVM::LLVMFunctionType::get(
+          LLVM::LLVMVoidType::get(b.getContext()), {ptr});
+      LLVM::CallOp::create(b, loc, type, ValueRange{fn, arg});
+    } else if (isa<gpu::ReturnOp>(op)) {
+      func::ReturnOp::create(b, loc);
+    } else {
+      return op->emitOpError() << "has no host emulation";
+    }
+    if (replacement)
+      op->replaceAllUsesWith(ValueRange{replacement});
+    op->erase();
+  }
+  return success();
+}
+
+/// Moves `kernel` into `module` as @K.body, @K and @K.shared_bytes.
+LogicalResult convertKernel(gpu::GPUFuncOp kernel, ModuleOp module,
+                            OpBuilder &b) {
+  MLIRContext *context = module.getContext();
+  Location loc = kernel.getLoc();
+  auto ptr = LLVM::LLVMPointerType::get(context);
+  if (kernel.getNumPrivateAttributions() != 0)
+    return kernel.emitOpError() << "has private attributions, which the GPU "
+                                   "emulator does not support";
+  SmallVector<Type> argTypes(kernel.getArgumentTypes());
+  for (Type t : argTypes)
+    if (!isa<LLVM::LLVMPointerType, IntegerType, FloatType>(t))
+      return kernel.emitOpError()
+             << "has a parameter of type " << t
+             << ", which a launch cannot pass (pointers, integers and floats only)";
+
+  std::string name = kernel.getName().str();
+  SmallVector<Type> bodyTypes(argTypes);
+  bodyTypes.push_back(ptr);
+  auto body = func::FuncOp::create(b, loc, name + ".body",
+                                   b.getFunctionType(bodyTypes, {}));
+  body.setPrivate();
+  body.getBody().takeBody(kernel.getBody());
+  Block &entry = body.getBody().front();
+  Value ctx = entry.addArgument(ptr, loc);
+
+  // Workgroup attributions: memrefs on the block's shared memory.
+  OpBuilder inner = OpBuilder::atBlockBegin(&entry);
+  Value shared = contextWord(inner, loc, ctx, kShared, ptr);
+  int64_t offset = 0;
+  unsigned first = argTypes.size();
+  for (unsigned k = 0, e = kernel.getNumWorkgroupAttributions(); k < e; ++k) {
+    BlockArgument arg = entry.getArgument(first + k);
+    auto type = cast<MemRefType>(arg.getType());
+    if (!type.hasStaticShape() || type.getRank() > 2 ||
+        !type.getLayout().isIdentity())
+      return kernel.emitOpError()
+             << "has a workgroup attribution of type " << type
+             << ", which the GPU emulator does not support";
+    Value at = LLVM::GEPOp::create(inner, loc, ptr, inner.getI8Type(), shared,
+                                   ArrayRef<LLVM::GEPArg>{int32_t(offset)});
+    int64_t dim = type.getShape().back();
+    Value rows;
+    if (type.getRank() == 2)
+      rows = LLVM::ConstantOp::create(inner, loc, inner.getI64Type(),
+                                      inner.getI64IntegerAttr(type.getDimSize(0)));
+    Value view = memrefOnPointer(inner, loc, at, rows, dim,
+                                 type.getElementType());
+    auto plain = MemRefType::get(type.getShape(), type.getElementType());
+    if (view.getType() != plain)
+      view = memref::CastOp::create(inner, loc, plain, view);
+    arg.replaceAllUsesWith(view);
+    int64_t bytes = type.getNumElements() *
+                    ((type.getElementTypeBitWidth() + 7) / 8);
+    offset += (bytes + 15) / 16 * 16;
+  }
+  entry.eraseArguments(first, kernel.getNumWorkgroupAttributions());
+  if (failed(lowerGpuOps(entry, ctx)))
+    return failure();
+
+  // The launch entry: parameters unpacked from cuLaunchKernel's array.
+  auto entryFn = func::FuncOp::create(b, loc, name,
+                                      b.getFunctionType({ptr, ptr}, {}));
+  Block *launch = entryFn.addEntryBlock();
+  OpBuilder lb = OpBuilder::atBlockBegin(launch);
+  SmallVector<Value> args;
+  for (auto [k, t] : llvm::enumerate(argTypes)) {
+    Value slot = LLVM::GEPOp::create(lb, loc, ptr, ptr, launch->getArgument(0),
+                                     ArrayRef<LLVM::GEPArg>{int32_t(k)});
+    Value p = LLVM::LoadOp::create(lb, loc, ptr, slot);
+    args.push_back(LLVM::LoadOp::create(lb, loc, t, p));
+  }
+  args.push_back(launch->getArgument(1));
+  func::CallOp::create(lb, loc, body, args);
+  func::ReturnOp::create(lb, loc);
+
+  LLVM::GlobalOp::create(b, loc, b.getI64Type(), /*isConstant=*/true,
+                         LLVM::Linkage::External, name + ".shared_bytes",
+                         b.getI64IntegerAttr(offset));
+  return success();
+}
+
+struct ConvertGPUKernelsToHost
+    : mlir::keops::impl::ConvertGPUKernelsToHostBase<ConvertGPUKernelsToHost> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<gpu::GPUModuleOp> gpuModules(module.getOps<gpu::GPUModuleOp>());
+    for (gpu::GPUModuleOp gm : gpuModules) {
+      OpBuilder b(gm);
+      for (auto kernel :
+           llvm::make_early_inc_range(gm.getOps<gpu::GPUFuncOp>())) {
+        if (!kernel.isKernel())
+          continue;
+        if (failed(convertKernel(kernel, module, b)))
+          return signalPassFailure();
+      }
+      for (Operation &op : gm.getBody()->getOperations())
+        if (auto fn = dyn_cast<gpu::GPUFuncOp>(op); fn && !fn.isKernel()) {
+          fn.emitOpError() << "is not a kernel; the GPU emulator runs kernels "
+                              "only";
+          return signalPassFailure();
+        }
+      gm.erase();
+    }
+    module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
+  }
+};
+
+} // namespace

@@ -1,0 +1,479 @@
+//===- CudaEmulator.cpp - a CUDA device emulated on the host --------------===//
+//
+// One device, "keops GPU emulator", compute capability 9.0, four
+// multiprocessors (so that small launches already take the 2-D scheme).
+//
+// Kernels: a module image is an object file of host functions (see
+// convert-gpu-kernels-to-host), loaded into the emulator's own ORC JIT, one
+// JITDylib per module. A launch runs the blocks one after the other; a block
+// runs one fiber (ucontext) per thread on the calling thread. A barrier
+// switches back to the scheduler, which resumes every thread once per round:
+// a round ends when each thread has reached the barrier or returned. Threads
+// that return while others wait at a barrier are an error (on a GPU, a hang
+// or undefined behaviour), reported by the launch. Shared memory is filled
+// with 0xff bytes (NaN, -1) before each block, so that reading what no
+// thread wrote shows.
+//
+// Memory: cuMemAlloc is aligned host memory, recorded so that
+// cuPointerGetAttribute tells device pointers from host ones. Streams and
+// contexts exist only as names: every call completes before it returns.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CudaEmulator.h"
+#include "CudaApi.h"
+
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <vector>
+
+using namespace mlir::keops::runtime::cuda;
+
+namespace {
+
+enum EmulatorError : CUresult {
+  CUDA_ERROR_INVALID_VALUE = 1,
+  CUDA_ERROR_OUT_OF_MEMORY = 2,
+  CUDA_ERROR_INVALID_DEVICE = 101,
+  CUDA_ERROR_INVALID_IMAGE = 200,
+  CUDA_ERROR_NOT_FOUND = 500,
+  CUDA_ERROR_LAUNCH_FAILED = 719,
+};
+
+constexpr char kMagic[8] = {'K', 'E', 'O', 'P', 'S', 'E', 'M', 'U'};
+constexpr int kMultiprocessors = 4;
+constexpr int kMaxThreads = 1024;
+constexpr size_t kSharedBytes = 48 * 1024;
+constexpr size_t kStackBytes = 256 * 1024;
+
+/// The per-thread context the kernels read (convert-gpu-kernels-to-host).
+struct EmulatedThread {
+  int64_t threadX, blockX, blockY, blockDimX, gridDimX, gridDimY;
+  void *shared;
+  void (*barrier)(void *);
+  void *barrierArg;
+};
+
+using KernelFn = void (*)(void **params, EmulatedThread *thread);
+
+struct Function {
+  KernelFn fn;
+  int64_t sharedBytes;
+};
+
+struct Module {
+  llvm::orc::JITDylib *dylib;
+  std::vector<std::unique_ptr<Function>> functions;
+};
+
+struct Fiber {
+  ucontext_t context;
+  EmulatedThread thread;
+  char *stack = nullptr;
+  bool done = false;
+};
+
+/// One block being run: its fibers and the scheduler's context.
+struct BlockRun {
+  ucontext_t scheduler;
+  std::vector<Fiber> *fibers;
+  Fiber *current = nullptr;
+  KernelFn fn;
+  void **params;
+};
+
+thread_local BlockRun *running = nullptr;
+
+void barrier(void *arg) {
+  auto *run = static_cast<BlockRun *>(arg);
+  swapcontext(&run->current->context, &run->scheduler);
+}
+
+void fiberMain() {
+  BlockRun *run = running;
+  run->fn(run->params, &run->current->thread);
+  run->current->done = true; // uc_link returns to the scheduler
+}
+
+class Emulator {
+public:
+  static Emulator &get() {
+    static Emulator *emulator = new Emulator(); // lives until exit
+    return *emulator;
+  }
+
+  CUresult alloc(CUdeviceptr *p, size_t bytes) {
+    void *mem = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
+    if (!mem)
+      return CUDA_ERROR_OUT_OF_MEMORY;
+    std::lock_guard<std::mutex> lock(mutex);
+    allocations[reinterpret_cast<uintptr_t>(mem)] = bytes;
+    *p = reinterpret_cast<uintptr_t>(mem);
+    return CUDA_SUCCESS;
+  }
+
+  CUresult free(CUdeviceptr p) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = allocations.find(p);
+    if (it == allocations.end())
+      return CUDA_ERROR_INVALID_VALUE;
+    allocations.erase(it);
+    std::free(reinterpret_cast<void *>(p));
+    return CUDA_SUCCESS;
+  }
+
+  bool isDevice(CUdeviceptr p) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = allocations.upper_bound(p);
+    if (it == allocations.begin())
+      return false;
+    --it;
+    return p < it->first + std::max<size_t>(it->second, 1);
+  }
+
+  CUresult load(void **out, const void *image, std::string &log) {
+    const char *bytes = static_cast<const char *>(image);
+    if (std::memcmp(bytes, kMagic, sizeof(kMagic)) != 0) {
+      log = "the GPU emulator loads emulation objects "
+            "(keops-gpu-emulation-pipeline), not PTX or cubins";
+      return CUDA_ERROR_INVALID_IMAGE;
+    }
+    uint64_t size;
+    std::memcpy(&size, bytes + sizeof(kMagic), sizeof(size));
+    llvm::StringRef object(bytes + sizeof(kMagic) + sizeof(size), size);
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!jit && !createJit(log))
+      return CUDA_ERROR_INVALID_IMAGE;
+    auto &dylib = jit->getExecutionSession().createBareJITDylib(
+        "keops-emulated" + std::to_string(modules++));
+    dylib.addToLinkOrder(jit->getMainJITDylib());
+    if (llvm::Error e = jit->addObjectFile(
+            dylib, llvm::MemoryBuffer::getMemBufferCopy(object))) {
+      log = llvm::toString(std::move(e));
+      return CUDA_ERROR_INVALID_IMAGE;
+    }
+    *out = new Module{&dylib, {}};
+    return CUDA_SUCCESS;
+  }
+
+  CUresult unload(void *m) {
+    auto *module = static_cast<Module *>(m);
+    std::lock_guard<std::mutex> lock(mutex);
+    llvm::Error e = jit->getExecutionSession().removeJITDylib(*module->dylib);
+    delete module;
+    if (e) {
+      llvm::consumeError(std::move(e));
+      return CUDA_ERROR_INVALID_VALUE;
+    }
+    return CUDA_SUCCESS;
+  }
+
+  CUresult function(void **out, void *m, const char *name) {
+    auto *module = static_cast<Module *>(m);
+    std::lock_guard<std::mutex> lock(mutex);
+    auto fn = jit->lookup(*module->dylib, name);
+    auto shared = jit->lookup(*module->dylib, std::string(name) + ".shared_bytes");
+    if (!fn || !shared) {
+      llvm::consumeError(fn.takeError());
+      llvm::consumeError(shared.takeError());
+      return CUDA_ERROR_NOT_FOUND;
+    }
+    module->functions.push_back(std::make_unique<Function>(
+        Function{fn->toPtr<KernelFn>(), *shared->toPtr<int64_t *>()}));
+    *out = module->functions.back().get();
+    return CUDA_SUCCESS;
+  }
+
+  /// Runs every block of the grid; `error` says why a launch failed.
+  CUresult launch(Function &f, const unsigned grid[3], const unsigned block[3],
+                  void **params, std::string &error) {
+    if (block[1] != 1 || block[2] != 1 || grid[2] != 1 || block[0] == 0 ||
+        block[0] > kMaxThreads || grid[0] == 0 || grid[1] == 0 ||
+        size_t(f.sharedBytes) > kSharedBytes) {
+      error = "the GPU emulator runs grids of x * y blocks of 1 to 1024 "
+              "threads in x, with at most 48 KiB of shared memory";
+      return CUDA_ERROR_INVALID_VALUE;
+    }
+    std::lock_guard<std::mutex> lock(launchMutex);
+    std::vector<Fiber> fibers(block[0]);
+    if (stacks.size() < fibers.size()) {
+      for (size_t k = stacks.size(); k < fibers.size(); ++k) {
+        void *s = mmap(nullptr, kStackBytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (s == MAP_FAILED)
+          return CUDA_ERROR_OUT_OF_MEMORY;
+        stacks.push_back(static_cast<char *>(s));
+      }
+    }
+    std::vector<char> shared(std::max<int64_t>(f.sharedBytes, 16));
+    BlockRun run;
+    run.fibers = &fibers;
+    run.fn = f.fn;
+    run.params = params;
+    BlockRun *outer = running;
+    running = &run;
+    CUresult result = CUDA_SUCCESS;
+    for (unsigned by = 0; by < grid[1] && result == CUDA_SUCCESS; ++by)
+      for (unsigned bx = 0; bx < grid[0] && result == CUDA_SUCCESS; ++bx) {
+        std::memset(shared.data(), 0xff, shared.size());
+        for (unsigned t = 0; t < block[0]; ++t) {
+          Fiber &fiber = fibers[t];
+          fiber.done = false;
+          fiber.thread.threadX = t;
+          fiber.thread.blockX = bx;
+          fiber.thread.blockY = by;
+          fiber.thread.blockDimX = block[0];
+          fiber.thread.gridDimX = grid[0];
+          fiber.thread.gridDimY = grid[1];
+          fiber.thread.shared = shared.data();
+          fiber.thread.barrier = &barrier;
+          fiber.thread.barrierArg = &run;
+          getcontext(&fiber.context);
+          fiber.context.uc_stack.ss_sp = stacks[t];
+          fiber.context.uc_stack.ss_size = kStackBytes;
+          fiber.context.uc_link = &run.scheduler;
+          makecontext(&fiber.context, fiberMain, 0);
+        }
+        result = runBlock(run, bx, by, error);
+      }
+    running = outer;
+    return result;
+  }
+
+private:
+  Emulator() {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  }
+
+  bool createJit(std::string &log) {
+    auto created = llvm::orc::LLJITBuilder().create();
+    if (!created) {
+      log = llvm::toString(created.takeError());
+      return false;
+    }
+    jit = std::move(*created);
+    auto generator =
+        llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+            jit->getDataLayout().getGlobalPrefix());
+    if (!generator) {
+      log = llvm::toString(generator.takeError());
+      return false;
+    }
+    jit->getMainJITDylib().addGenerator(std::move(*generator));
+    return true;
+  }
+
+  /// Rounds of the block's fibers until all have returned.
+  CUresult runBlock(BlockRun &run, unsigned bx, unsigned by,
+                    std::string &error) {
+    std::vector<Fiber> &fibers = *run.fibers;
+    for (;;) {
+      size_t done = 0;
+      for (Fiber &fiber : fibers) {
+        if (fiber.done) {
+          ++done;
+          continue;
+        }
+        run.current = &fiber;
+        swapcontext(&run.scheduler, &fiber.context);
+        done += fiber.done;
+      }
+      if (done == fibers.size())
+        return CUDA_SUCCESS;
+      if (done != 0) {
+        error = "threads of block (" + std::to_string(bx) + ", " +
+                std::to_string(by) + ") diverged at a barrier: " +
+                std::to_string(done) + " of " + std::to_string(fibers.size()) +
+                " returned while the others wait";
+        return CUDA_ERROR_LAUNCH_FAILED;
+      }
+    }
+  }
+
+  std::mutex mutex; // allocations, the JIT and modules
+  std::map<uintptr_t, size_t> allocations;
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  int modules = 0;
+  std::mutex launchMutex;
+  std::vector<char *> stacks;
+};
+
+thread_local std::string lastLaunchError;
+
+int context; // the one context's handle
+
+CUresult getErrorName(CUresult r, const char **s) {
+  switch (r) {
+  case CUDA_SUCCESS: *s = "CUDA_SUCCESS"; break;
+  case CUDA_ERROR_INVALID_VALUE: *s = "CUDA_ERROR_INVALID_VALUE"; break;
+  case CUDA_ERROR_OUT_OF_MEMORY: *s = "CUDA_ERROR_OUT_OF_MEMORY"; break;
+  case CUDA_ERROR_INVALID_DEVICE: *s = "CUDA_ERROR_INVALID_DEVICE"; break;
+  case CUDA_ERROR_INVALID_IMAGE: *s = "CUDA_ERROR_INVALID_IMAGE"; break;
+  case CUDA_ERROR_NOT_FOUND: *s = "CUDA_ERROR_NOT_FOUND"; break;
+  case CUDA_ERROR_LAUNCH_FAILED: *s = "CUDA_ERROR_LAUNCH_FAILED"; break;
+  default: *s = nullptr; return CUDA_ERROR_INVALID_VALUE;
+  }
+  return CUDA_SUCCESS;
+}
+
+CUresult getErrorString(CUresult r, const char **s) {
+  static thread_local std::string text;
+  switch (r) {
+  case CUDA_ERROR_LAUNCH_FAILED:
+    text = "emulated launch failed: " + lastLaunchError;
+    *s = text.c_str();
+    return CUDA_SUCCESS;
+  case CUDA_ERROR_INVALID_VALUE:
+    *s = lastLaunchError.empty() ? "invalid argument" : lastLaunchError.c_str();
+    return CUDA_SUCCESS;
+  default:
+    return getErrorName(r, s);
+  }
+}
+
+CUresult init(unsigned) { return CUDA_SUCCESS; }
+CUresult deviceGetCount(int *n) { *n = 1; return CUDA_SUCCESS; }
+CUresult deviceGet(CUdevice *d, int ordinal) {
+  *d = ordinal;
+  return ordinal == 0 ? CUresult(CUDA_SUCCESS) : CUDA_ERROR_INVALID_DEVICE;
+}
+CUresult deviceGetName(char *name, int length, CUdevice) {
+  std::snprintf(name, length, "keops GPU emulator");
+  return CUDA_SUCCESS;
+}
+CUresult deviceGetAttribute(int *v, int attribute, CUdevice) {
+  switch (attribute) {
+  case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR: *v = 9; break;
+  case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR: *v = 0; break;
+  case CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT: *v = kMultiprocessors; break;
+  case CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK: *v = kMaxThreads; break;
+  case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK:
+  case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN:
+    *v = int(kSharedBytes);
+    break;
+  default: *v = 0;
+  }
+  return CUDA_SUCCESS;
+}
+CUresult deviceTotalMem(size_t *bytes, CUdevice) {
+  *bytes = size_t(1) << 32;
+  return CUDA_SUCCESS;
+}
+CUresult primaryCtxRetain(void **c, CUdevice) { *c = &context; return CUDA_SUCCESS; }
+CUresult ctxGetCurrent(void **c) { *c = &context; return CUDA_SUCCESS; }
+CUresult ctxSetCurrent(void *) { return CUDA_SUCCESS; }
+CUresult synchronizeAll() { return CUDA_SUCCESS; }
+CUresult memAlloc(CUdeviceptr *p, size_t bytes) {
+  return Emulator::get().alloc(p, bytes);
+}
+CUresult memFree(CUdeviceptr p) { return Emulator::get().free(p); }
+CUresult memcpyHtoD(CUdeviceptr d, const void *s, size_t n) {
+  std::memcpy(reinterpret_cast<void *>(d), s, n);
+  return CUDA_SUCCESS;
+}
+CUresult memcpyDtoH(void *d, CUdeviceptr s, size_t n) {
+  std::memcpy(d, reinterpret_cast<const void *>(s), n);
+  return CUDA_SUCCESS;
+}
+CUresult memcpyHtoDAsync(CUdeviceptr d, const void *s, size_t n, void *) {
+  return memcpyHtoD(d, s, n);
+}
+CUresult memcpyDtoHAsync(void *d, CUdeviceptr s, size_t n, void *) {
+  return memcpyDtoH(d, s, n);
+}
+CUresult pointerGetAttribute(void *value, int attribute, CUdeviceptr p) {
+  if (attribute != CU_POINTER_ATTRIBUTE_MEMORY_TYPE ||
+      !Emulator::get().isDevice(p))
+    return CUDA_ERROR_INVALID_VALUE; // host memory, as the driver says
+  *static_cast<unsigned *>(value) = CU_MEMORYTYPE_DEVICE;
+  return CUDA_SUCCESS;
+}
+CUresult moduleLoadDataEx(void **m, const void *image, unsigned n,
+                          int *options, void **values) {
+  std::string log;
+  CUresult r = Emulator::get().load(m, image, log);
+  char *buffer = nullptr;
+  size_t size = 0;
+  for (unsigned k = 0; k < n; ++k) {
+    if (options[k] == CU_JIT_ERROR_LOG_BUFFER)
+      buffer = static_cast<char *>(values[k]);
+    if (options[k] == CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES)
+      size = reinterpret_cast<uintptr_t>(values[k]);
+  }
+  if (r != CUDA_SUCCESS && buffer && size)
+    std::snprintf(buffer, size, "%s", log.c_str());
+  return r;
+}
+CUresult moduleGetFunction(void **f, void *m, const char *name) {
+  return Emulator::get().function(f, m, name);
+}
+CUresult moduleUnload(void *m) { return Emulator::get().unload(m); }
+CUresult funcSetAttribute(void *, int, int) { return CUDA_SUCCESS; }
+CUresult launchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
+                      unsigned bx, unsigned by, unsigned bz, unsigned shared,
+                      void *, void **params, void **) {
+  const unsigned grid[3] = {gx, gy, gz}, block[3] = {bx, by, bz};
+  lastLaunchError.clear();
+  if (shared != 0) {
+    lastLaunchError = "the GPU emulator has no dynamic shared memory";
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  return Emulator::get().launch(*static_cast<Function *>(f), grid, block,
+                                params, lastLaunchError);
+}
+CUresult streamSynchronize(void *) { return CUDA_SUCCESS; }
+
+} // namespace
+
+const Api &mlir::keops::runtime::cuda::emulatorApi() {
+  static const Api api = [] {
+    Api a;
+    a.cuGetErrorName = getErrorName;
+    a.cuGetErrorString = getErrorString;
+    a.cuInit = init;
+    a.cuDeviceGetCount = deviceGetCount;
+    a.cuDeviceGet = deviceGet;
+    a.cuDeviceGetName = deviceGetName;
+    a.cuDeviceGetAttribute = deviceGetAttribute;
+    a.cuDeviceTotalMem = deviceTotalMem;
+    a.cuDevicePrimaryCtxRetain = primaryCtxRetain;
+    a.cuCtxGetCurrent = ctxGetCurrent;
+    a.cuCtxSetCurrent = ctxSetCurrent;
+    a.cuCtxSynchronize = synchronizeAll;
+    a.cuMemAlloc = memAlloc;
+    a.cuMemFree = memFree;
+    a.cuMemcpyHtoD = memcpyHtoD;
+    a.cuMemcpyDtoH = memcpyDtoH;
+    a.cuMemcpyHtoDAsync = memcpyHtoDAsync;
+    a.cuMemcpyDtoHAsync = memcpyDtoHAsync;
+    a.cuPointerGetAttribute = pointerGetAttribute;
+    a.cuModuleLoadDataEx = moduleLoadDataEx;
+    a.cuModuleGetFunction = moduleGetFunction;
+    a.cuModuleUnload = moduleUnload;
+    a.cuFuncSetAttribute = funcSetAttribute;
+    a.cuLaunchKernel = launchKernel;
+    a.cuStreamSynchronize = streamSynchronize;
+    return a;
+  }();
+  return api;
+}
+
+std::string mlir::keops::runtime::cuda::emulatorImage(const std::string &object) {
+  std::string image(kMagic, sizeof(kMagic));
+  uint64_t size = object.size();
+  image.append(reinterpret_cast<const char *>(&size), sizeof(size));
+  image += object;
+  return image;
+}

@@ -1,0 +1,57 @@
+// RUN: keops-opt %s -split-input-file -convert-gpu-kernels-to-host -verify-diagnostics
+
+// What the GPU emulator cannot run is an error, not a silent miscompile.
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{has private attributions, which the GPU emulator does not support}}
+    gpu.func @k() private(%p : memref<4xf32, #gpu.address_space<private>>) kernel {
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{has a parameter of type 'index', which a launch cannot pass (pointers, integers and floats only)}}
+    gpu.func @k(%n: index) kernel {
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{has a workgroup attribution of type 'memref<?xf32, #gpu.address_space<workgroup>>', which the GPU emulator does not support}}
+    gpu.func @k() workgroup(%w : memref<?xf32, #gpu.address_space<workgroup>>) kernel {
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @k(%v: i32) kernel {
+      // expected-error @below {{'gpu.shuffle' op has no host emulation}}
+      %r, %ok = gpu.shuffle xor %v, %v, %v : i32
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{is not a kernel; the GPU emulator runs kernels only}}
+    gpu.func @helper() {
+      gpu.return
+    }
+  }
+}
