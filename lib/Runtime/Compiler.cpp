@@ -473,6 +473,22 @@ Compiler &Compiler::global() {
   return *compiler;
 }
 
+/// With ptxas at hand (and KEOPS_CUBIN not 0), `ptx` becomes the cubin for
+/// `chip`, which the disk cache then keeps: later processes load it without
+/// the driver compiling the PTX again. A ptxas failure keeps the PTX, which
+/// the driver compiles itself (its error, if any, is then reported).
+static void compileCubin(const std::string &chip, std::string &ptx) {
+  const char *env = std::getenv("KEOPS_CUBIN");
+  if ((env && std::string(env) == "0") || cuda::ptxasPath().empty())
+    return;
+  StepTimer t("ptxas");
+  std::string cubin, error;
+  if (cuda::ptxToCubin(ptx, chip, cubin, error))
+    ptx = std::move(cubin);
+  else if (verbose())
+    llvm::errs() << "keops: loading PTX instead of a cubin: " << error << "\n";
+}
+
 std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
                                           const CompileOptions &options,
                                           std::string &error) {
@@ -517,6 +533,8 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
         object = cuda::emulatorImage(object);
     } else if (!impl->lowerToPtx(*module, options, chip, object, error)) {
       return nullptr;
+    } else {
+      compileCubin(chip, object);
     }
     impl->disk.write(key, object);
   } else if (verbose()) {

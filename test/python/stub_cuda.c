@@ -1,7 +1,9 @@
 /* A stand-in for libcuda.so.1 (loaded through KEOPS_CUDA_DRIVER) for the
  * tests of the GPU runtime on machines without a GPU: one "device" of
  * compute capability 9.0 whose memory is host memory, modules that are the
- * PTX text they were given, functions found by their `.entry` in it, and
+ * PTX text they were given (functions found by their `.entry` in it) or a
+ * cubin (functions found by name in its string table; loads print
+ * "load ptx|cubin BYTES"), and
  * launches that run nothing but print, on stderr, the kernel, the grid, the
  * block and its integer parameters (M, N and the scheme's count):
  *
@@ -9,6 +11,7 @@
  *
  * P is the number of parameters of the entry in the PTX; the ints are the
  * i64 parameters (those declared `.param .u64 NAME_param_K` without .ptr). */
+#define _GNU_SOURCE /* memmem */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,18 +81,68 @@ CUresult cuMemcpyDtoHAsync_v2(void *d, CUdeviceptr s, size_t n, void *st) {
 }
 /* Every pointer is host memory. */
 CUresult cuPointerGetAttribute(void *v, int attr, CUdeviceptr p) { return 1; }
+/* A module: PTX text, or a cubin (an ELF file, from ptxas). */
+struct module {
+  int cubin;
+  size_t size;
+  char *data;
+};
+
+static uint64_t le(const unsigned char *p, int bytes) {
+  uint64_t v = 0;
+  for (int k = bytes - 1; k >= 0; --k)
+    v = v << 8 | p[k];
+  return v;
+}
+
+/* The size of an ELF64 image: the furthest end of its headers and sections. */
+static size_t elfSize(const unsigned char *e) {
+  uint64_t shoff = le(e + 0x28, 8), shentsize = le(e + 0x3a, 2), shnum = le(e + 0x3c, 2);
+  uint64_t phoff = le(e + 0x20, 8), phentsize = le(e + 0x36, 2), phnum = le(e + 0x38, 2);
+  uint64_t end = shoff + shnum * shentsize;
+  if (phoff + phnum * phentsize > end)
+    end = phoff + phnum * phentsize;
+  for (uint64_t k = 0; k < shnum; ++k) {
+    const unsigned char *sh = e + shoff + k * shentsize;
+    if (le(sh + 4, 4) != 8 /* SHT_NOBITS */ && le(sh + 0x18, 8) + le(sh + 0x20, 8) > end)
+      end = le(sh + 0x18, 8) + le(sh + 0x20, 8);
+  }
+  return end;
+}
+
 CUresult cuModuleLoadDataEx(void **m, const void *image, unsigned n, int *o, void **v) {
-  *m = strdup((const char *)image);
+  struct module *mod = calloc(1, sizeof *mod);
+  mod->cubin = memcmp(image, "\177ELF", 4) == 0;
+  mod->size = mod->cubin ? elfSize(image) : strlen(image) + 1;
+  mod->data = malloc(mod->size);
+  memcpy(mod->data, image, mod->size);
+  fprintf(stderr, "load %s %zu\n", mod->cubin ? "cubin" : "ptx", mod->size);
+  *m = mod;
   return 0;
 }
 CUresult cuModuleGetFunction(void **f, void *m, const char *name) {
-  char entry[300];
-  snprintf(entry, sizeof entry, ".entry %s(", name);
-  const char *at = strstr((const char *)m, entry);
-  if (!at)
-    return 500;
+  struct module *mod = m;
   struct function *fn = calloc(1, sizeof *fn);
   snprintf(fn->name, sizeof fn->name, "%s", name);
+  if (mod->cubin) {
+    /* The kernel's name in the string table; its parameters are not known. */
+    char symbol[300];
+    size_t length = snprintf(symbol, sizeof symbol, "%c%s", 0, name) + 1;
+    if (!memmem(mod->data, mod->size, symbol, length)) {
+      free(fn);
+      return 500;
+    }
+    fn->params = -1;
+    *f = fn;
+    return 0;
+  }
+  char entry[300];
+  snprintf(entry, sizeof entry, ".entry %s(", name);
+  const char *at = strstr(mod->data, entry);
+  if (!at) {
+    free(fn);
+    return 500;
+  }
   const char *end = strchr(at, ')');
   for (const char *p = strstr(at, ".param"); p && p < end && fn->params < 64;
        p = strstr(p + 1, ".param")) {
@@ -100,12 +153,20 @@ CUresult cuModuleGetFunction(void **f, void *m, const char *name) {
   *f = fn;
   return 0;
 }
-CUresult cuModuleUnload(void *m) { free(m); return 0; }
+CUresult cuModuleUnload(void *m) {
+  free(((struct module *)m)->data);
+  free(m);
+  return 0;
+}
 CUresult cuFuncSetAttribute(void *f, int attr, int v) { return 0; }
 CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
                         unsigned by, unsigned bz, unsigned shared, void *stream,
                         void **params, void **extra) {
   struct function *fn = f;
+  if (fn->params < 0) {
+    fprintf(stderr, "launch %s grid %u %u block %u params cubin\n", fn->name, gx, gy, bx);
+    return 0;
+  }
   fprintf(stderr, "launch %s grid %u %u block %u params %d ints", fn->name, gx, gy, bx,
           fn->params);
   for (int k = 0; k < fn->params; ++k)

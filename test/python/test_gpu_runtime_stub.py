@@ -41,20 +41,26 @@ def stub(tmp_path_factory):
     return out
 
 
-def _run(stub, tmp_path, scheme=None):
+def _run(stub, tmp_path, scheme=None, cubin=False, verbose=False):
+    """Runs SCRIPT on the stub; PTX is loaded as it is unless `cubin`."""
     env = dict(os.environ, KEOPS_CUDA_DRIVER=str(stub),
-               KEOPS_CACHE_DIR=str(tmp_path / "cache"),
+               KEOPS_CACHE_DIR=str(tmp_path / "cache"), KEOPS_CUBIN="1" if cubin else "0",
                PYTHONPATH=os.pathsep.join(
                    [str(Path(__file__).resolve().parents[2] / "python")] +
                    [p for p in [os.environ.get("PYTHONPATH")] if p]))
     env.pop("KEOPS_GPU_SCHEME", None)
     if scheme:
         env["KEOPS_GPU_SCHEME"] = scheme
+    env.pop("KEOPS_VERBOSE", None)
+    if verbose:
+        env["KEOPS_VERBOSE"] = "1"
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
                           env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     launches = [line.split() for line in proc.stderr.splitlines()
                 if line.startswith("launch ")]
+    if verbose:
+        return proc.stdout, launches, proc.stderr
     return proc.stdout, launches
 
 
@@ -94,3 +100,49 @@ def test_forced_scheme(stub, tmp_path, scheme):
         # 5000 columns (over i), 1000 kept rows: 8 row blocks, so 4 chunks
         # for 32 blocks in all, of whole blocks: 1280 columns each.
         assert part[:3] == ("reduction_kernel0_part", 8, 4) and part[5][-1] == 1280
+
+
+def _ptxas():
+    home = os.environ.get("CUDA_HOME")
+    for path in ([Path(home) / "bin" / "ptxas"] if home else []) + \
+            [Path("/usr/local/cuda/bin/ptxas")]:
+        if path.is_file() and os.access(path, os.X_OK):
+            return path
+    return shutil.which("ptxas")
+
+
+@pytest.mark.skipif(_ptxas() is None, reason="no ptxas")
+def test_cubins_compiled_by_ptxas_and_cached_on_disk(stub, tmp_path):
+    """With ptxas at hand, the PTX becomes a cubin for the device's
+    architecture (sm_90 for the stub) before it is loaded, and the disk cache
+    keeps the cubin: a second process loads it without compiling anything."""
+    stdout, launches, log = _run(stub, tmp_path, cubin=True, verbose=True)
+    assert stdout.count("shape") == 2
+    loads = [line.split() for line in log.splitlines() if line.startswith("load ")]
+    assert len(loads) == 2 and all(w[1] == "cubin" and int(w[2]) > 0 for w in loads), log
+    # The kernels were found by name in the cubins.
+    assert [w[1] for w in launches] == ["reduction_kernel0_part", "reduction_kernel0_combine",
+                                        "reduction_kernel0"]
+    assert "ptxas" in log  # its step, timed by KEOPS_VERBOSE
+    cached = [f.read_bytes() for f in (tmp_path / "cache").rglob("*") if f.is_file()]
+    assert len(cached) == 2 and all(b"\x7fELF" in c for c in cached)
+    _, again, log = _run(stub, tmp_path, cubin=True, verbose=True)
+    assert log.count("disk cache hit") == 2 and "ptxas" not in log, log
+    assert [w[1] for w in again] == [w[1] for w in launches]
+    assert sum(line.startswith("load cubin") for line in log.splitlines()) == 2
+
+
+def test_ptxas_failure_falls_back_to_ptx(stub, tmp_path, monkeypatch):
+    """A ptxas that fails (here a fake one, first through CUDA_HOME) leaves
+    the PTX, which the driver compiles: the run goes on, and KEOPS_VERBOSE
+    says why."""
+    home = tmp_path / "cuda"
+    (home / "bin").mkdir(parents=True)
+    fake = home / "bin" / "ptxas"
+    fake.write_text("#!/bin/sh\necho 'ptxas fatal: not this time' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("CUDA_HOME", str(home))
+    stdout, launches, log = _run(stub, tmp_path, cubin=True, verbose=True)
+    assert stdout.count("shape") == 2 and len(launches) == 3
+    assert sum(line.startswith("load ptx") for line in log.splitlines()) == 2
+    assert "loading PTX instead of a cubin" in log and "not this time" in log
