@@ -85,6 +85,17 @@ keops_status keops_kernel_input_types(keops_module module, int64_t kernel,
 keops_status keops_run(keops_module module, int64_t kernel,
                        const void *const *inputs, void *const *outputs,
                        int64_t M, int64_t N);
+/* keops_run ordered on `stream`, a CUstream (or cudaStream_t) of a GPU
+ * module's device: its copies, launches and temporary buffers go on that
+ * stream, after the work already queued there. When every array is in the
+ * device's memory the call returns once the work is queued (errors of the
+ * kernels then show at the next synchronization, as for any CUDA work);
+ * otherwise once the results are in host memory. A NULL stream is
+ * keops_run: the default stream, done on return. CPU modules ignore it. */
+keops_status keops_run_on_stream(keops_module module, int64_t kernel,
+                                 const void *const *inputs,
+                                 void *const *outputs, int64_t M, int64_t N,
+                                 void *stream);
 
 /* Whole functions: each function of the module with its reductions run in
  * order (a function holding keops.reduce_grad runs its gradient
@@ -109,6 +120,13 @@ keops_status keops_run_function(keops_module module, int64_t function,
                                 const void *const *args,
                                 const int64_t *arg_rows,
                                 void *const *results);
+/* keops_run_function after the work queued on `stream` (see
+ * keops_run_on_stream); done when it returns. */
+keops_status keops_run_function_on_stream(keops_module module,
+                                          int64_t function,
+                                          const void *const *args,
+                                          const int64_t *arg_rows,
+                                          void *const *results, void *stream);
 
 /* Threads used by keops_run (default: KEOPS_NUM_THREADS, else all cores);
  * 0 restores the default. */

@@ -160,12 +160,19 @@ keops_status keops_kernel_input_types(keops_module module, int64_t kernel,
 keops_status keops_run(keops_module module, int64_t kernel,
                        const void *const *inputs, void *const *outputs,
                        int64_t M, int64_t N) {
+  return keops_run_on_stream(module, kernel, inputs, outputs, M, N, nullptr);
+}
+
+keops_status keops_run_on_stream(keops_module module, int64_t kernel,
+                                 const void *const *inputs,
+                                 void *const *outputs, int64_t M, int64_t N,
+                                 void *stream) {
   if (!module)
     return fail("keops_run: null module");
   if (kernel < 0)
     return fail("keops_run: negative kernel index");
   std::string error = module->module->run(static_cast<size_t>(kernel), inputs,
-                                          outputs, M, N);
+                                          outputs, M, N, stream);
   if (!error.empty())
     return fail("keops_run: " + error);
   return KEOPS_OK;
@@ -249,12 +256,21 @@ keops_status keops_run_function(keops_module module, int64_t function,
                                 const void *const *args,
                                 const int64_t *arg_rows,
                                 void *const *results) {
+  return keops_run_function_on_stream(module, function, args, arg_rows,
+                                      results, nullptr);
+}
+
+keops_status keops_run_function_on_stream(keops_module module,
+                                          int64_t function,
+                                          const void *const *args,
+                                          const int64_t *arg_rows,
+                                          void *const *results, void *stream) {
   if (!planOf(module, function, "keops_run_function"))
     return KEOPS_ERROR;
   if (!args || !arg_rows || !results)
     return fail("keops_run_function: null array of arguments, rows or results");
   std::string error =
-      module->module->runFunction(function, args, arg_rows, results);
+      module->module->runFunction(function, args, arg_rows, results, stream);
   if (!error.empty())
     return fail("keops_run_function: " + error);
   return KEOPS_OK;

@@ -52,6 +52,8 @@ enum : int {
   X(cuCtxSynchronize, , ())                                                    \
   X(cuMemAlloc, _v2, (CUdeviceptr *, size_t))                                  \
   X(cuMemFree, _v2, (CUdeviceptr))                                             \
+  X(cuMemAllocAsync, , (CUdeviceptr *, size_t, void *))                        \
+  X(cuMemFreeAsync, , (CUdeviceptr, void *))                                   \
   X(cuMemcpyHtoD, _v2, (CUdeviceptr, const void *, size_t))                    \
   X(cuMemcpyDtoH, _v2, (void *, CUdeviceptr, size_t))                          \
   X(cuMemcpyHtoDAsync, _v2, (CUdeviceptr, const void *, size_t, void *))       \

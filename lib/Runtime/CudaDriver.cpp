@@ -151,16 +151,24 @@ bool Driver::makeCurrent(int device, std::string &error) {
   return check(api, api.cuCtxSetCurrent(context), "cuCtxSetCurrent", error);
 }
 
-bool Driver::alloc(size_t bytes, void *&ptr, std::string &error) {
+bool Driver::alloc(size_t bytes, void *&ptr, void *stream,
+                   std::string &error) {
   CUdeviceptr dptr = 0; // null for 0 bytes, which the driver rejects
   bool ok = bytes == 0 ||
-            check(api, api.cuMemAlloc(&dptr, bytes), "cuMemAlloc", error);
+            (stream ? check(api, api.cuMemAllocAsync(&dptr, bytes, stream),
+                            "cuMemAllocAsync", error)
+                    : check(api, api.cuMemAlloc(&dptr, bytes), "cuMemAlloc",
+                            error));
   ptr = reinterpret_cast<void *>(static_cast<uintptr_t>(dptr));
   return ok;
 }
 
-bool Driver::free(void *ptr, std::string &error) {
-  return !ptr || check(api, api.cuMemFree(devicePtr(ptr)), "cuMemFree", error);
+bool Driver::free(void *ptr, void *stream, std::string &error) {
+  if (!ptr)
+    return true;
+  return stream ? check(api, api.cuMemFreeAsync(devicePtr(ptr), stream),
+                        "cuMemFreeAsync", error)
+                : check(api, api.cuMemFree(devicePtr(ptr)), "cuMemFree", error);
 }
 
 bool Driver::copyToDevice(void *dst, const void *src, size_t bytes,

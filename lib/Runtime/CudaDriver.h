@@ -53,8 +53,10 @@ public:
   /// retaining it on first use. Everything below needs a current context.
   bool makeCurrent(int device, std::string &error);
 
-  bool alloc(size_t bytes, void *&ptr, std::string &error);
-  bool free(void *ptr, std::string &error);
+  /// Device memory; stream-ordered (cuMemAllocAsync, cuMemFreeAsync) when
+  /// `stream` is not null.
+  bool alloc(size_t bytes, void *&ptr, void *stream, std::string &error);
+  bool free(void *ptr, void *stream, std::string &error);
   /// Copies; asynchronous on `stream` when it is not null.
   bool copyToDevice(void *dst, const void *src, size_t bytes, void *stream,
                     std::string &error);

@@ -379,6 +379,10 @@ CUresult memAlloc(CUdeviceptr *p, size_t bytes) {
   return Emulator::get().alloc(p, bytes);
 }
 CUresult memFree(CUdeviceptr p) { return Emulator::get().free(p); }
+CUresult memAllocAsync(CUdeviceptr *p, size_t bytes, void *) {
+  return memAlloc(p, bytes);
+}
+CUresult memFreeAsync(CUdeviceptr p, void *) { return memFree(p); }
 CUresult memcpyHtoD(CUdeviceptr d, const void *s, size_t n) {
   std::memcpy(reinterpret_cast<void *>(d), s, n);
   return CUDA_SUCCESS;
@@ -454,6 +458,8 @@ const Api &mlir::keops::runtime::cuda::emulatorApi() {
     a.cuCtxSynchronize = synchronizeAll;
     a.cuMemAlloc = memAlloc;
     a.cuMemFree = memFree;
+    a.cuMemAllocAsync = memAllocAsync;
+    a.cuMemFreeAsync = memFreeAsync;
     a.cuMemcpyHtoD = memcpyHtoD;
     a.cuMemcpyDtoH = memcpyDtoH;
     a.cuMemcpyHtoDAsync = memcpyHtoDAsync;

@@ -280,7 +280,7 @@ static bool anyOnDevice(const FunctionPlan &plan, const void *const *args,
 
 std::string Module::runFunction(size_t function, const void *const *args,
                                 const int64_t *argRows,
-                                void *const *results) const {
+                                void *const *results, void *stream) const {
   if (function >= plans.size())
     return "function index " + std::to_string(function) + " out of range";
   const FunctionPlan &plan = plans[function];
@@ -291,7 +291,7 @@ std::string Module::runFunction(size_t function, const void *const *args,
       return "argument #" + std::to_string(a.argument) +
              " has a negative number of rows";
   if (gpu && anyOnDevice(plan, args, results))
-    return runFunctionThroughHost(function, args, argRows, results);
+    return runFunctionThroughHost(function, args, argRows, results, stream);
   std::vector<int64_t> rows = rowsOfArrays(plan, argRows);
   // Temporaries, zero-initialized (empty reductions write nothing).
   std::vector<std::vector<char>> storage(plan.arrays.size());

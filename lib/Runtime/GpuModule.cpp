@@ -4,8 +4,11 @@
 // host memory or to the device's memory (cuPointerGetAttribute tells them
 // apart). Device arrays are used in place; host arrays are copied to
 // temporary device buffers, and outputs copied back, so that NumPy arrays
-// and torch CUDA tensors go through the same entry points. Launches are
-// synchronous on the default stream: a result is ready when run() returns.
+// and torch CUDA tensors go through the same entry points. Without a
+// stream, launches run on the default stream and are done when run()
+// returns. With one (torch's current stream), copies, launches and the
+// temporary buffers are ordered on it (stream-ordered allocation), and
+// run() waits for it only when outputs must come back to host memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -123,22 +126,24 @@ int64_t chooseChunk(int64_t rowBlocks, int64_t cols, int64_t block,
   return (chunk + block - 1) / block * block;
 }
 
-/// Device buffers of one launch, freed on every path out.
+/// Device buffers of one launch, freed on every path out (after the work
+/// queued on `stream`, when there is one).
 struct Staging {
   cuda::Driver *driver;
+  void *stream;
   std::vector<void *> buffers;
   ~Staging() {
     std::string ignored;
     for (void *p : buffers)
-      driver->free(p, ignored);
+      driver->free(p, stream, ignored);
   }
 };
 
 } // namespace
 
 std::string Module::runOnGpu(size_t index, const void *const *inputs,
-                             void *const *outputs, int64_t m,
-                             int64_t n) const {
+                             void *const *outputs, int64_t m, int64_t n,
+                             void *stream) const {
   const KernelInfo &info = infos[index];
   cuda::Driver &driver = *gpu->driver;
   std::string error;
@@ -147,7 +152,7 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   int64_t rows = info.axis == Axis::J ? m : n;
   if (rows == 0)
     return "";
-  Staging staging{&driver, {}};
+  Staging staging{&driver, stream, {}};
   // One parameter per operand (its device address), then M and N.
   std::vector<void *> addresses;
   auto onDevice = [&](const void *host, size_t bytes, bool copyIn,
@@ -156,10 +161,10 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
       device = const_cast<void *>(host);
       return true;
     }
-    if (!driver.alloc(bytes, device, error))
+    if (!driver.alloc(bytes, device, stream, error))
       return false;
     staging.buffers.push_back(device);
-    return !copyIn || driver.copyToDevice(device, host, bytes, nullptr, error);
+    return !copyIn || driver.copyToDevice(device, host, bytes, stream, error);
   };
   for (size_t k = 0; k < info.categories.size(); ++k) {
     Category c = info.categories[k];
@@ -193,9 +198,8 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   int64_t chunk = chooseChunk(rowBlocks, cols, block, gpu->multiprocessors);
   if (chunk == 0) {
     unsigned grid[3] = {unsigned(rowBlocks), 1, 1};
-    if (!driver.launch(kernels.oneD, grid, threads, 0, nullptr, params.data(),
-                       error) ||
-        !driver.synchronize(nullptr, error))
+    if (!driver.launch(kernels.oneD, grid, threads, 0, stream, params.data(),
+                       error))
       return error;
   } else {
     // The 2-D scheme: chunks of the reduced axis over blockIdx.y, their
@@ -204,43 +208,52 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
     size_t bytes = size_t(rows) * chunks * info.stateBytes +
                    16 * size_t(info.stateCount);
     void *states;
-    if (!driver.alloc(bytes, states, error))
+    if (!driver.alloc(bytes, states, stream, error))
       return error;
     staging.buffers.push_back(states);
     params.push_back(&states);
     params.push_back(&chunk);
     unsigned grid[3] = {unsigned(rowBlocks), unsigned(chunks), 1};
-    if (!driver.launch(kernels.part, grid, threads, 0, nullptr, params.data(),
+    if (!driver.launch(kernels.part, grid, threads, 0, stream, params.data(),
                        error))
       return error;
     params.back() = &chunks;
     unsigned combineGrid[3] = {unsigned(rowBlocks), 1, 1};
-    if (!driver.launch(kernels.combine, combineGrid, threads, 0, nullptr,
-                       params.data(), error) ||
-        !driver.synchronize(nullptr, error))
+    if (!driver.launch(kernels.combine, combineGrid, threads, 0, stream,
+                       params.data(), error))
       return error;
   }
+  bool toHost = false;
   for (size_t k = 0; k < info.outputWidths.size(); ++k) {
     void *device = addresses[info.categories.size() + k];
-    if (device != outputs[k] &&
-        !driver.copyToHost(outputs[k], device, outBytes[k], nullptr, error))
+    if (device == outputs[k])
+      continue;
+    toHost = true;
+    if (!driver.copyToHost(outputs[k], device, outBytes[k], stream, error))
       return error;
   }
+  // Without a stream, everything is done on return; with one, host outputs
+  // must have arrived.
+  if ((!stream || toHost) && !driver.synchronize(stream, error))
+    return error;
   return "";
 }
 
 std::string Module::runFunctionThroughHost(size_t function,
                                            const void *const *args,
                                            const int64_t *argRows,
-                                           void *const *results) const {
+                                           void *const *results,
+                                           void *stream) const {
   // The plan's copies of columns read and write host memory: device
-  // arguments are brought to the host and results sent back.
+  // arguments are brought to the host, once what `stream` has queued (their
+  // producers) is done, and results sent back.
   cuda::Driver &driver = *gpu->driver;
   const FunctionPlan &plan = plans[function];
   std::vector<std::vector<char>> hostArgs(plan.arrays.size());
   std::vector<const void *> argPtrs;
   std::string error;
-  if (!driver.makeCurrent(gpu->device, error))
+  if (!driver.makeCurrent(gpu->device, error) ||
+      (stream && !driver.synchronize(stream, error)))
     return error;
   // The plan's first arrays are the arguments, in order.
   for (const FunctionPlan::Array &a : plan.arrays) {

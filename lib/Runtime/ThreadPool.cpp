@@ -128,7 +128,8 @@ void mlir::keops::runtime::setNumThreads(int threads) {
 Module::~Module() = default;
 
 std::string Module::run(size_t index, const void *const *inputs,
-                        void *const *outputs, int64_t m, int64_t n) const {
+                        void *const *outputs, int64_t m, int64_t n,
+                        void *stream) const {
   if (index >= infos.size())
     return "kernel index " + std::to_string(index) + " out of range (" +
            std::to_string(infos.size()) + " kernels)";
@@ -149,7 +150,7 @@ std::string Module::run(size_t index, const void *const *inputs,
     if (!outputs[k] && !noRows)
       return "output #" + std::to_string(k) + " is a null pointer";
   if (gpu)
-    return runOnGpu(index, inputs, outputs, m, n);
+    return runOnGpu(index, inputs, outputs, m, n, stream);
   int64_t rows = info.axis == Axis::J ? m : n;
   int64_t cols = info.axis == Axis::J ? n : m;
   if (rows == 0)

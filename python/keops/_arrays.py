@@ -95,6 +95,14 @@ def cuda_device(tensors):
     return -1
 
 
+def cuda_stream(device):
+    """torch's current CUDA stream on `device`, as the address the runtime
+    takes (0, the default stream, for the host)."""
+    if device < 0:
+        return 0
+    return sys.modules["torch"].cuda.current_stream(device).cuda_stream
+
+
 def empty(fw, shape, dtype, device=-1):
     """An uninitialized array; a torch tensor on CUDA device `device` when
     it is >= 0 (the GPU backend's results stay on the device)."""

@@ -119,9 +119,10 @@ void addresses(const py::sequence &items, std::vector<uintptr_t> &out,
   }
 }
 
-// Runs kernel `k` on host data: NumPy arrays or data addresses.
+// Runs kernel `k` on host data: NumPy arrays or data addresses; `stream` is
+// a CUstream address (0: the default stream).
 void run(const Module &m, int64_t k, const py::sequence &inputs,
-         const py::sequence &outputs, int64_t M, int64_t N) {
+         const py::sequence &outputs, int64_t M, int64_t N, uintptr_t stream) {
   std::vector<uintptr_t> ins, outs;
   addresses(inputs, ins, false);
   addresses(outputs, outs, true);
@@ -130,9 +131,10 @@ void run(const Module &m, int64_t k, const py::sequence &inputs,
   keops_status status;
   {
     py::gil_scoped_release release;
-    status = keops_run(m.handle, k,
-                       reinterpret_cast<const void *const *>(ins.data()),
-                       reinterpret_cast<void *const *>(outs.data()), M, N);
+    status = keops_run_on_stream(
+        m.handle, k, reinterpret_cast<const void *const *>(ins.data()),
+        reinterpret_cast<void *const *>(outs.data()), M, N,
+        reinterpret_cast<void *>(stream));
   }
   if (status != KEOPS_OK)
     fail();
@@ -167,7 +169,7 @@ py::tuple functionResult(const Module &m, int64_t f, int64_t r,
 // rows, results as arrays or addresses.
 void runFunction(const Module &m, int64_t f, const py::sequence &args,
                  const std::vector<int64_t> &argRows,
-                 const py::sequence &results) {
+                 const py::sequence &results, uintptr_t stream) {
   std::vector<uintptr_t> ins, outs;
   addresses(args, ins, false);
   addresses(results, outs, true);
@@ -178,9 +180,10 @@ void runFunction(const Module &m, int64_t f, const py::sequence &args,
   keops_status status;
   {
     py::gil_scoped_release release;
-    status = keops_run_function(
+    status = keops_run_function_on_stream(
         m.handle, f, reinterpret_cast<const void *const *>(ins.data()),
-        argRows.data(), reinterpret_cast<void *const *>(outs.data()));
+        argRows.data(), reinterpret_cast<void *const *>(outs.data()),
+        reinterpret_cast<void *>(stream));
   }
   if (status != KEOPS_OK)
     fail();
@@ -199,13 +202,15 @@ PYBIND11_MODULE(_keops, m) {
       .def("kernel_info", &kernelInfo, py::arg("kernel"))
       .def("run", &run, py::arg("kernel"), py::arg("inputs"),
            py::arg("outputs"), py::arg("M"), py::arg("N"),
-           "Runs a kernel on host data: NumPy arrays or addresses (GIL released).")
+           py::arg("stream") = 0,
+           "Runs a kernel on NumPy arrays or data addresses, on a CUstream "
+           "(an address, 0: the default one) for GPU modules (GIL released).")
       .def("functions", &functions,
            "{name: (index, number of arguments, number of results)}")
       .def("function_result", &functionResult, py::arg("function"),
            py::arg("result"), py::arg("arg_rows"))
       .def("run_function", &runFunction, py::arg("function"), py::arg("args"),
-           py::arg("arg_rows"), py::arg("results"),
+           py::arg("arg_rows"), py::arg("results"), py::arg("stream") = 0,
            "Runs a whole function (its gradient reductions included).");
 
   m.def("compile", &compile, py::arg("mlir"), py::arg("lanes") = 0,

@@ -78,10 +78,11 @@ class Kernel:
         self.index_bits = info["index_bits"]
         self._run = module._handle.run
 
-    def run(self, inputs, outputs, M, N):
-        """Runs on data addresses (ints): no check but the runtime's own."""
+    def run(self, inputs, outputs, M, N, stream=0):
+        """Runs on data addresses (ints): no check but the runtime's own.
+        `stream`: a CUstream address for GPU modules (0: the default)."""
         try:
-            self._run(self.index, inputs, outputs, M, N)
+            self._run(self.index, inputs, outputs, M, N, stream)
         except _ext.KeopsError as e:
             raise KeopsError(str(e)) from None
 
@@ -106,11 +107,13 @@ class Function:
             out.append(((cols,) if one_dim else (rows, cols), bits, is_int))
         return out
 
-    def run(self, args, arg_rows, results):
+    def run(self, args, arg_rows, results, stream=0):
         """Runs on arrays or data addresses (0 for arguments that only give
-        their number of rows)."""
+        their number of rows), after the work queued on `stream` (a CUstream
+        address, for GPU modules)."""
         try:
-            self.module._handle.run_function(self.index, args, list(arg_rows), results)
+            self.module._handle.run_function(self.index, args, list(arg_rows), results,
+                                             stream)
         except _ext.KeopsError as e:
             raise KeopsError(str(e)) from None
 

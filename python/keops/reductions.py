@@ -135,8 +135,9 @@ class Plan:
         if out is not None:
             outs = _use_out(out, outs, fw)
         if fw == "torch":
+            # On torch's current stream: after the work producing the inputs.
             self._run([_arrays.address(a) for a in inputs],
-                      [o.data_ptr() for o in outs], M, N)
+                      [o.data_ptr() for o in outs], M, N, _arrays.cuda_stream(device))
         else:
             self._run(inputs, outs, M, N)
         return outs

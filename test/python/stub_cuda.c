@@ -7,7 +7,7 @@
  * launches that run nothing but print, on stderr, the kernel, the grid, the
  * block and its integer parameters (M, N and the scheme's count):
  *
- *   launch NAME grid X Y block B params P ints I0 I1 ...
+ *   launch NAME grid X Y block B params P ints I0 I1 ... stream S
  *
  * P is the number of parameters of the entry in the PTX; the ints are the
  * i64 parameters (those declared `.param .u64 NAME_param_K` without .ptr). */
@@ -65,6 +65,14 @@ CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
   return 0;
 }
 CUresult cuMemFree_v2(CUdeviceptr p) { free((void *)(uintptr_t)p); return 0; }
+CUresult cuMemAllocAsync(CUdeviceptr *p, size_t bytes, void *stream) {
+  fprintf(stderr, "alloc stream %p\n", stream);
+  return cuMemAlloc_v2(p, bytes);
+}
+CUresult cuMemFreeAsync(CUdeviceptr p, void *stream) {
+  fprintf(stderr, "free stream %p\n", stream);
+  return cuMemFree_v2(p);
+}
 CUresult cuMemcpyHtoD_v2(CUdeviceptr d, const void *s, size_t n) {
   memcpy((void *)(uintptr_t)d, s, n);
   return 0;
@@ -164,7 +172,8 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned
                         void **params, void **extra) {
   struct function *fn = f;
   if (fn->params < 0) {
-    fprintf(stderr, "launch %s grid %u %u block %u params cubin\n", fn->name, gx, gy, bx);
+    fprintf(stderr, "launch %s grid %u %u block %u params cubin stream %p\n", fn->name, gx,
+            gy, bx, stream);
     return 0;
   }
   fprintf(stderr, "launch %s grid %u %u block %u params %d ints", fn->name, gx, gy, bx,
@@ -172,7 +181,10 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned
   for (int k = 0; k < fn->params; ++k)
     if (fn->isInt[k])
       fprintf(stderr, " %lld", (long long)*(int64_t *)params[k]);
-  fprintf(stderr, "\n");
+  fprintf(stderr, " stream %p\n", stream);
   return 0;
 }
-CUresult cuStreamSynchronize(void *s) { return 0; }
+CUresult cuStreamSynchronize(void *s) {
+  fprintf(stderr, "synchronize stream %p\n", s);
+  return 0;
+}

@@ -197,3 +197,18 @@ def test_double_backward_on_cuda():
         h, = torch.autograd.grad((g ** 2).sum(), xd)
         grads.append(h.cpu())
     torch.testing.assert_close(grads[1], grads[0])
+
+
+@pytest.mark.skipif(EMULATED, reason="torch CUDA streams need a GPU")
+def test_on_torch_current_stream():
+    """Work on a side stream: the reduction runs after the kernels that
+    produce its inputs there, and its result is what the next op on that
+    stream reads, without synchronizing in between."""
+    side = torch.cuda.Stream()
+    with torch.cuda.stream(side):
+        x = torch.randn(20_000, D, device="cuda", dtype=torch.float64).cumsum(0) * 1e-3
+        y = torch.randn(30_000, D, device="cuda", dtype=torch.float64).cumsum(0) * 1e-3
+        out = _formula(x, y).sum(axis=1) * 2
+    side.synchronize()
+    want = _formula(x.cpu(), y.cpu()).sum(axis=1) * 2
+    torch.testing.assert_close(out.cpu(), want, rtol=1e-12, atol=1e-12)

@@ -66,8 +66,9 @@ def _run(stub, tmp_path, scheme=None, cubin=False, verbose=False):
 
 def _launch(words):
     """(kernel, grid x, grid y, block, number of params, ints)."""
+    assert words[-2] == "stream"
     return (words[1], int(words[3]), int(words[4]), int(words[6]), int(words[8]),
-            [int(w) for w in words[10:]])
+            [int(w) for w in words[10:-2]])
 
 
 def test_schemes_chosen_from_the_sizes(stub, tmp_path):
@@ -146,3 +147,46 @@ def test_ptxas_failure_falls_back_to_ptx(stub, tmp_path, monkeypatch):
     assert stdout.count("shape") == 2 and len(launches) == 3
     assert sum(line.startswith("load ptx") for line in log.splitlines()) == 2
     assert "loading PTX instead of a cubin" in log and "not this time" in log
+
+
+STREAM_SCRIPT = """
+import numpy as np
+from keops import Vi, Vj
+from keops._runtime import compile_mlir
+module = compile_mlir(Vi(0, 3).sqdist(Vj(1, 3)).mlir("sum", axis=1, dtype="float64"), device=0)
+kernel = module.kernels[0]
+x, y = np.random.rand(300, 3), np.random.rand(1000, 3)
+out = np.empty((300, 1))
+kernel.run([x.ctypes.data, y.ctypes.data], [out.ctypes.data], 300, 1000, 0x5eed)
+print("ran")
+"""
+
+
+def test_launches_on_the_given_stream(stub, tmp_path):
+    """keops_run_on_stream: the stream given (here a made-up handle, which
+    the stub only prints) orders the staging buffers, the copies and both
+    kernels of the 2-D scheme; host outputs make the call wait for it."""
+    env = dict(os.environ, KEOPS_CUDA_DRIVER=str(stub), KEOPS_CUBIN="0",
+               KEOPS_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPATH=os.pathsep.join(
+                   [str(Path(__file__).resolve().parents[2] / "python")] +
+                   [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    env.pop("KEOPS_GPU_SCHEME", None)
+    proc = subprocess.run([sys.executable, "-c", STREAM_SCRIPT], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "ran" in proc.stdout
+    lines = [line.split() for line in proc.stderr.splitlines()]
+    launches = [w for w in lines if w[0] == "launch"]
+    assert [w[1] for w in launches] == ["reduction_kernel0_part", "reduction_kernel0_combine"]
+    assert all(w[-2:] == ["stream", "0x5eed"] for w in launches)
+    allocs = [w for w in lines if w[0] == "alloc"]
+    frees = [w for w in lines if w[0] == "free"]
+    # x, y, the output and the partial states: stream-ordered, all freed.
+    assert len(allocs) == 4 and len(frees) == 4
+    assert all(w[-1] == "0x5eed" for w in allocs + frees)
+    # The output comes back to host memory: the call waits for the stream,
+    # after the last launch.
+    syncs = [k for k, w in enumerate(lines) if w[:2] == ["synchronize", "stream"]]
+    assert syncs and lines[syncs[-1]][-1] == "0x5eed"
+    assert syncs[-1] > max(k for k, w in enumerate(lines) if w[0] == "launch")

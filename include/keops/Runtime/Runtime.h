@@ -110,9 +110,14 @@ public:
   /// operand order; M and N are the rows of the i and j variables. Returns
   /// an error message, empty on success. On a GPU module, each array may be
   /// in host memory (copied in, and out for outputs) or in the device's
-  /// memory (used in place).
+  /// memory (used in place). `stream` (a CUstream of the module's device,
+  /// ignored on the CPU) orders the GPU's work after what is queued on it:
+  /// the call then returns once the work is queued when every array is in
+  /// the device's memory, and once it is done otherwise. With a null stream
+  /// the work runs on the default stream and is done when the call returns.
   std::string run(size_t index, const void *const *inputs,
-                  void *const *outputs, int64_t m, int64_t n) const;
+                  void *const *outputs, int64_t m, int64_t n,
+                  void *stream = nullptr) const;
 
   const std::vector<FunctionPlan> &functions() const { return plans; }
   /// Rows and columns of result `result` of function `function` for
@@ -124,8 +129,11 @@ public:
   /// used for their number of rows may be null), `argRows` gives their rows,
   /// `results` point to arrays of the shapes resultShape() gives. Returns an
   /// error message, empty on success.
+  /// `stream` as for run(); functions with arrays in device memory wait for
+  /// it and are done when the call returns.
   std::string runFunction(size_t function, const void *const *args,
-                          const int64_t *argRows, void *const *results) const;
+                          const int64_t *argRows, void *const *results,
+                          void *stream = nullptr) const;
 
 private:
   friend class Compiler;
@@ -138,10 +146,11 @@ private:
   std::shared_ptr<void> owner; ///< keeps the JIT'd code alive
   std::shared_ptr<GpuModule> gpu; ///< set for GPU modules (GpuModule.cpp)
   std::string runOnGpu(size_t index, const void *const *inputs,
-                       void *const *outputs, int64_t m, int64_t n) const;
+                       void *const *outputs, int64_t m, int64_t n,
+                       void *stream) const;
   std::string runFunctionThroughHost(size_t function, const void *const *args,
                                      const int64_t *argRows,
-                                     void *const *results) const;
+                                     void *const *results, void *stream) const;
 };
 
 /// Compiles modules; one per process is enough (see Compiler::global()).
