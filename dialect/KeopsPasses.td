@@ -184,7 +184,10 @@ def ConvertKeopsToGPU : Pass<"convert-keops-to-gpu"> {
     Option<"blockSize", "block-size", "int64_t", /*default=*/"128",
            "threads per block, one output row each">,
     Option<"accumulation", "accumulation", "std::string", /*default=*/"\"block\"",
-           "sums: plain, block (partial sums per tile), kahan, or f64">
+           "sums: plain, block (partial sums per tile), kahan, or f64">,
+    Option<"unroll", "unroll", "int64_t", /*default=*/"0",
+           "reduced indices per iteration of the loop over a tile (0: 4, 2 "
+           "or 1 by the size of the formula)">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::scf::SCFDialect",

@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::keops {
@@ -55,6 +56,12 @@ struct KeopsApproximateMath
         flag = arith::FastMathFlags::afn;
       else if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp>(op))
         flag = arith::FastMathFlags::contract;
+      else if (auto r = dyn_cast<vector::ReductionOp>(op);
+               r && r.getKind() == vector::CombiningKind::ADD)
+        // Sums over the feature axis (dot products, squared norms): their
+        // products fuse in too, and the lowering's +0.0 start value, which
+        // only turns a sum of -0.0 into +0.0, goes away (nsz).
+        flag = arith::FastMathFlags::contract | arith::FastMathFlags::nsz;
       else
         return;
       op->setAttr(fm.getFastMathAttrName(),

@@ -1,5 +1,7 @@
-// RUN: keops-opt %s -split-input-file -keops-outline-kernels=gpu=true -keops-expand-formulas -convert-keops-to-gpu | FileCheck %s
-// RUN: keops-opt %s -split-input-file -keops-outline-kernels=gpu=true -keops-expand-formulas -convert-keops-to-gpu="block-size=64 accumulation=plain" | FileCheck %s --check-prefix=B64
+// RUN: keops-opt %s -split-input-file -keops-outline-kernels=gpu=true -keops-expand-formulas -convert-keops-to-gpu=unroll=1 | FileCheck %s
+// RUN: keops-opt %s -split-input-file -keops-outline-kernels=gpu=true -keops-expand-formulas -convert-keops-to-gpu="block-size=64 accumulation=plain unroll=1" | FileCheck %s --check-prefix=B64
+// RUN: keops-opt %s -split-input-file -keops-outline-kernels=gpu=true -keops-expand-formulas -convert-keops-to-gpu -canonicalize | FileCheck %s --check-prefix=UNROLL
+// RUN: not keops-opt %s -split-input-file -keops-outline-kernels=gpu=true -keops-expand-formulas -convert-keops-to-gpu=unroll=65 2>&1 | FileCheck %s --check-prefix=BADUNROLL
 // RUN: keops-opt %s -split-input-file -keops-gpu-pipeline="chip=sm_90" -o /dev/null
 
 // The 1-D scheme: one thread per output row; tiles of y and b copied to
@@ -95,6 +97,29 @@
 // CHECK:         %[[OUT:.*]] = arith.addf %[[M]]#0, %[[M]]#1
 // CHECK:         scf.if
 // CHECK:           vector.store %[[OUT]]
+
+// By default a small formula's loop over a tile takes 4 reduced indices
+// per iteration, each folded in turn into the accumulator, and a remainder
+// loop the others.
+// UNROLL-LABEL: gpu.func @gauss_kernel0(
+// UNROLL:         gpu.barrier
+// UNROLL:         %[[MAIN:.*]] = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c4{{[_0-9]*}} iter_args(%[[A:[^ ]*]] = %{{.*}})
+// UNROLL:           math.exp
+// UNROLL:           %[[A1:.*]] = arith.addf %[[A]], %{{.*}}
+// UNROLL:           math.exp
+// UNROLL:           %[[A2:.*]] = arith.addf %[[A1]], %{{.*}}
+// UNROLL:           math.exp
+// UNROLL:           %[[A3:.*]] = arith.addf %[[A2]], %{{.*}}
+// UNROLL:           math.exp
+// UNROLL:           %[[A4:.*]] = arith.addf %[[A3]], %{{.*}}
+// UNROLL-NOT:       math.exp
+// UNROLL:           scf.yield %[[A4]]
+// UNROLL:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1{{[_0-9]*}} iter_args(%{{.*}} = %[[MAIN]])
+// UNROLL:           math.exp
+// UNROLL-NOT:       math.exp
+// UNROLL:         gpu.barrier
+
+// BADUNROLL: error: unroll 65 is not in [0, 64]
 
 // B64-LABEL: gpu.func @gauss_kernel0(
 // B64-SAME:    workgroup(%{{.*}} : memref<64x3xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x1xf32, #gpu.address_space<workgroup>>)

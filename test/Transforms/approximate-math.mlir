@@ -51,3 +51,18 @@ func.func @formula(%y: tensor<?x2xf32>, %k: tensor<?x2xi32>, %o: tensor<?x2xf32>
   } -> tensor<?x2xf32>
   return %r : tensor<?x2xf32>
 }
+
+// Sums over the feature axis: contract (their products fuse into FMAs) and
+// nsz (no +0.0 start value); other reductions and f64 keep their flags.
+// FAST-LABEL: func.func @feature_sums(
+// FAST:         vector.reduction <add>, %{{.*}} fastmath<nsz,contract> : vector<3xf32> into f32
+// FAST:         vector.reduction <maxnumf>, %{{.*}} : vector<3xf32> into f32
+// FAST:         vector.reduction <add>, %{{.*}} : vector<3xf64> into f64
+// CHECK-LABEL: func.func @feature_sums(
+// CHECK:         vector.reduction <add>, %{{.*}} : vector<3xf32> into f32
+func.func @feature_sums(%x: vector<3xf32>, %y: vector<3xf64>) -> (f32, f32, f64) {
+  %s = vector.reduction <add>, %x : vector<3xf32> into f32
+  %m = vector.reduction <maxnumf>, %x : vector<3xf32> into f32
+  %d = vector.reduction <add>, %y : vector<3xf64> into f64
+  return %s, %m, %d : f32, f32, f64
+}

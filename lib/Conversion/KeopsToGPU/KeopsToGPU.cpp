@@ -33,6 +33,7 @@
 #include "keops/Transforms/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace mlir::keops {
@@ -137,10 +138,19 @@ SmallVector<Value> stateArrays(OpBuilder &b, Location loc, Value ptr,
   return arrays;
 }
 
+/// Reduced indices per iteration of the loop over a tile: 4 for small
+/// formulas (the Gaussian sum's is about 15 ops), 2 up to 120 ops, else 1,
+/// so that the unrolled loop stays small in registers and code.
+int64_t unrollFactor(scf::ForOp pairs) {
+  int64_t ops = 0;
+  pairs.getBody()->walk([&](Operation *) { ++ops; });
+  return ops <= 40 ? 4 : ops <= 120 ? 2 : 1;
+}
+
 /// Lowers `op`, the reduction of kernel `fn` of scheme `scheme` ("1d",
 /// "part" or "combine").
 LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
-                          int64_t blockSize, SumMode mode) {
+                          int64_t blockSize, SumMode mode, int64_t unroll) {
   Location loc = op.getLoc();
   OpBuilder b(op);
   MLIRContext *ctx = b.getContext();
@@ -321,9 +331,24 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
       scf::YieldOp::create(
           b, loc, acc.fold(b, loc, pairs.getRegionIterArgs(), f, w, j));
     }
+    // Several reduced indices per iteration (a remainder loop after them):
+    // the loop's counting and branching are shared, and the tile's rows
+    // are read at constant offsets.
+    // The state is that of the last loop: the remainder's, if any.
+    SmallVector<Value> state(pairs.getResults());
+    if (int64_t factor = unroll ? unroll : unrollFactor(pairs); factor > 1) {
+      FailureOr<UnrolledLoopInfo> unrolled = loopUnrollByFactor(pairs, factor);
+      if (failed(unrolled))
+        return op.emitOpError() << "cannot unroll the loop over a tile by "
+                                << factor;
+      scf::ForOp last = unrolled->epilogueLoopOp ? *unrolled->epilogueLoopOp
+                        : unrolled->mainLoopOp   ? *unrolled->mainLoopOp
+                                                 : pairs;
+      state.assign(last.getResults().begin(), last.getResults().end());
+      b.setInsertionPointAfter(last);
+    }
     // The next tile overwrites shared memory: everyone must be done.
     gpu::BarrierOp::create(b, loc);
-    SmallVector<Value> state(pairs.getResults());
     if (acc.usesBlocks())
       state = acc.flushBlock(b, loc, state);
     scf::YieldOp::create(b, loc, state);
@@ -360,6 +385,11 @@ struct ConvertKeopsToGPU
           << "block-size " << int64_t(blockSize) << " is not in [1, 1024]";
       return signalPassFailure();
     }
+    if (unroll < 0 || unroll > 64) {
+      getOperation()->emitError()
+          << "unroll " << int64_t(unroll) << " is not in [0, 64]";
+      return signalPassFailure();
+    }
     SmallVector<ReduceOp> reduces;
     getOperation()->walk([&](ReduceOp op) { reduces.push_back(op); });
     for (ReduceOp op : reduces) {
@@ -372,7 +402,7 @@ struct ConvertKeopsToGPU
       }
       auto scheme = fn->getAttrOfType<StringAttr>("keops.scheme");
       if (failed(lowerReduce(op, fn, scheme ? scheme.getValue() : "1d",
-                             blockSize, *mode)))
+                             blockSize, *mode, unroll)))
         return signalPassFailure();
     }
   }
