@@ -154,11 +154,19 @@ bool Driver::makeCurrent(int device, std::string &error) {
 bool Driver::alloc(size_t bytes, void *&ptr, void *stream,
                    std::string &error) {
   CUdeviceptr dptr = 0; // null for 0 bytes, which the driver rejects
-  bool ok = bytes == 0 ||
-            (stream ? check(api, api.cuMemAllocAsync(&dptr, bytes, stream),
-                            "cuMemAllocAsync", error)
-                    : check(api, api.cuMemAlloc(&dptr, bytes), "cuMemAlloc",
-                            error));
+  bool ok = true;
+  if (bytes != 0 && stream && memoryPools) {
+    CUresult r = api.cuMemAllocAsync(&dptr, bytes, stream);
+    // Devices without memory pools (some virtualized ones) take the
+    // synchronous path from then on; the first answer decides, before any
+    // stream-ordered buffer exists.
+    if (r == CUDA_ERROR_NOT_SUPPORTED)
+      memoryPools = false;
+    else
+      ok = check(api, r, "cuMemAllocAsync", error);
+  }
+  if (bytes != 0 && !(stream && memoryPools))
+    ok = check(api, api.cuMemAlloc(&dptr, bytes), "cuMemAlloc", error);
   ptr = reinterpret_cast<void *>(static_cast<uintptr_t>(dptr));
   return ok;
 }
@@ -166,9 +174,10 @@ bool Driver::alloc(size_t bytes, void *&ptr, void *stream,
 bool Driver::free(void *ptr, void *stream, std::string &error) {
   if (!ptr)
     return true;
-  return stream ? check(api, api.cuMemFreeAsync(devicePtr(ptr), stream),
-                        "cuMemFreeAsync", error)
-                : check(api, api.cuMemFree(devicePtr(ptr)), "cuMemFree", error);
+  return stream && memoryPools
+             ? check(api, api.cuMemFreeAsync(devicePtr(ptr), stream),
+                     "cuMemFreeAsync", error)
+             : check(api, api.cuMemFree(devicePtr(ptr)), "cuMemFree", error);
 }
 
 bool Driver::copyToDevice(void *dst, const void *src, size_t bytes,

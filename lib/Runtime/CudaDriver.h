@@ -15,6 +15,7 @@
 #ifndef KEOPS_LIB_RUNTIME_CUDADRIVER_H
 #define KEOPS_LIB_RUNTIME_CUDADRIVER_H
 
+#include <atomic>
 #include <cstddef>
 #include <mutex>
 #include <string>
@@ -83,6 +84,7 @@ private:
   const Api &api;
   int count;
   bool emulated;
+  std::atomic<bool> memoryPools{true}; // cuMemAllocAsync works
   std::mutex contextMutex;
   std::vector<void *> contexts; // retained primary contexts, by device
 };

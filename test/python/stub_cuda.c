@@ -29,7 +29,8 @@ struct function {
 static int ctx;
 
 CUresult cuGetErrorName(CUresult r, const char **s) {
-  *s = r == 500 ? "CUDA_ERROR_NOT_FOUND" : "CUDA_ERROR_INVALID_VALUE";
+  *s = r == 500 ? "CUDA_ERROR_NOT_FOUND" : r == 801 ? "CUDA_ERROR_NOT_SUPPORTED"
+                                                    : "CUDA_ERROR_INVALID_VALUE";
   return 0;
 }
 CUresult cuGetErrorString(CUresult r, const char **s) {
@@ -65,7 +66,10 @@ CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
   return 0;
 }
 CUresult cuMemFree_v2(CUdeviceptr p) { free((void *)(uintptr_t)p); return 0; }
+/* STUB_NO_MEMORY_POOLS=1: a device without stream-ordered allocation. */
 CUresult cuMemAllocAsync(CUdeviceptr *p, size_t bytes, void *stream) {
+  if (getenv("STUB_NO_MEMORY_POOLS"))
+    return 801; /* CUDA_ERROR_NOT_SUPPORTED */
   fprintf(stderr, "alloc stream %p\n", stream);
   return cuMemAlloc_v2(p, bytes);
 }

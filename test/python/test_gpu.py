@@ -212,3 +212,23 @@ def test_on_torch_current_stream():
     side.synchronize()
     want = _formula(x.cpu(), y.cpu()).sum(axis=1) * 2
     torch.testing.assert_close(out.cpu(), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("scheme", ["1d", "2d"])
+def test_wide_reduced_variables_in_smaller_tiles(scheme, monkeypatch):
+    """y of 100 float64 values per row: 128 rows would not fit in 48 KiB of
+    shared memory (with b, 816 bytes a row), so a tile is 60 rows, copied by
+    the first 60 threads of the block, and tiles and blocks do not line up."""
+    monkeypatch.setenv("KEOPS_GPU_SCHEME", scheme)
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(150, 100, generator=g, dtype=torch.float64)
+    y = torch.randn(700, 100, generator=g, dtype=torch.float64)
+    b = torch.randn(700, 2, generator=g, dtype=torch.float64)
+
+    def kernel(x, y, b, **kw):
+        K = (-Vi(x).sqdist(Vj(y)) / 100).exp() * Vj(b)
+        return K.sum(axis=1, **kw), Vi(x).sqdist(Vj(y)).argKmin(3, axis=1, **kw)
+
+    got = kernel(_on_gpu(x), _on_gpu(y), _on_gpu(b), **GPU)
+    want = kernel(x, y, b)
+    _assert_same(got, want, torch.float64)

@@ -162,16 +162,21 @@ print("ran")
 """
 
 
-def test_launches_on_the_given_stream(stub, tmp_path):
+@pytest.mark.parametrize("pools", [True, False], ids=["memory_pools", "no_memory_pools"])
+def test_launches_on_the_given_stream(stub, tmp_path, pools):
     """keops_run_on_stream: the stream given (here a made-up handle, which
     the stub only prints) orders the staging buffers, the copies and both
-    kernels of the 2-D scheme; host outputs make the call wait for it."""
+    kernels of the 2-D scheme; host outputs make the call wait for it. A
+    device without memory pools gets its buffers from cuMemAlloc."""
     env = dict(os.environ, KEOPS_CUDA_DRIVER=str(stub), KEOPS_CUBIN="0",
                KEOPS_CACHE_DIR=str(tmp_path / "cache"),
                PYTHONPATH=os.pathsep.join(
                    [str(Path(__file__).resolve().parents[2] / "python")] +
                    [p for p in [os.environ.get("PYTHONPATH")] if p]))
     env.pop("KEOPS_GPU_SCHEME", None)
+    env.pop("STUB_NO_MEMORY_POOLS", None)
+    if not pools:
+        env["STUB_NO_MEMORY_POOLS"] = "1"
     proc = subprocess.run([sys.executable, "-c", STREAM_SCRIPT], capture_output=True,
                           text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -183,7 +188,7 @@ def test_launches_on_the_given_stream(stub, tmp_path):
     allocs = [w for w in lines if w[0] == "alloc"]
     frees = [w for w in lines if w[0] == "free"]
     # x, y, the output and the partial states: stream-ordered, all freed.
-    assert len(allocs) == 4 and len(frees) == 4
+    assert (len(allocs), len(frees)) == ((4, 4) if pools else (0, 0))
     assert all(w[-1] == "0x5eed" for w in allocs + frees)
     # The output comes back to host memory: the call waits for the stream,
     # after the last launch.
