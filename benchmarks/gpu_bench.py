@@ -38,6 +38,8 @@ def main():
     parser.add_argument("--sizes", default="1e4,1e5,1e6")
     args = parser.parse_args()
     sizes = [int(float(s)) for s in args.sizes.split(",")]
+    if not torch.cuda.is_available():
+        raise SystemExit("gpu_bench.py: no CUDA device visible to torch; nothing to measure")
     dev = torch.device("cuda")
     print(f"device: {torch.cuda.get_device_name(0)}; keops GPU devices: "
           f"{keops.gpu_device_count()}; {datetime.date.today()}")
