@@ -64,16 +64,25 @@ static void buildHostLLVMLowering(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
-void mlir::keops::buildCpuPipeline(OpPassManager &pm,
-                                   const CpuPipelineOptions &options) {
+/// What every backend starts from: the reductions differentiated, outlined
+/// into kernels (gpu.funcs with `gpu`), their formulas factorized and
+/// expanded.
+static void buildKernelPreparation(OpPassManager &pm, bool gpu) {
   buildDifferentiationPipeline(pm);
   // Kernel k is the k-th keops.reduce of a function as written: nothing may
   // merge or drop reductions before they are outlined.
-  pm.addPass(createKeopsOutlineKernels());
+  KeopsOutlineKernelsOptions outline;
+  outline.gpu = gpu;
+  pm.addPass(createKeopsOutlineKernels(outline));
   // Gradient formulas repeat the forward's computations.
   pm.addPass(createCSEPass());
   pm.addPass(createKeopsFactorize());
   pm.addPass(createKeopsExpandFormulas());
+}
+
+void mlir::keops::buildCpuPipeline(OpPassManager &pm,
+                                   const CpuPipelineOptions &options) {
+  buildKernelPreparation(pm, /*gpu=*/false);
   ConvertKeopsToSCFOptions scf;
   scf.lanes = options.lanes;
   scf.blocks = options.blocks;
@@ -91,13 +100,7 @@ void mlir::keops::buildCpuPipeline(OpPassManager &pm,
 /// lowering to NVVM: what the GPU and its emulator both run.
 static void buildGpuKernelPipeline(OpPassManager &pm,
                                    const GpuPipelineOptions &options) {
-  buildDifferentiationPipeline(pm);
-  KeopsOutlineKernelsOptions outline;
-  outline.gpu = true;
-  pm.addPass(createKeopsOutlineKernels(outline));
-  pm.addPass(createCSEPass());
-  pm.addPass(createKeopsFactorize());
-  pm.addPass(createKeopsExpandFormulas());
+  buildKernelPreparation(pm, /*gpu=*/true);
   ConvertKeopsToGPUOptions gpu;
   gpu.blockSize = options.blockSize;
   gpu.accumulation = options.accumulation;

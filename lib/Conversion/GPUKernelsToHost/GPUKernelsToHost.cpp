@@ -59,12 +59,35 @@ Value contextWord(OpBuilder &b, Location loc, Value ctx, int64_t k,
   return LLVM::LoadOp::create(b, loc, type, at);
 }
 
-/// An index from context word `k`, or `fallback` for the dimensions the
-/// kernels never use (y and z of threads, z of blocks).
-Value coordinate(OpBuilder &b, Location loc, Value ctx,
-                 std::optional<int64_t> word, int64_t fallback) {
+/// Where an index op of the gpu dialect reads its value: the context words
+/// of its x and y dimensions, or none for the dimensions the kernels never
+/// use, which then have the value `unused` (y and z of threads: 0, z of
+/// blocks: 0, of sizes: 1).
+struct Coordinate {
+  std::optional<int64_t> x, y;
+  int64_t unused;
+};
+
+std::optional<Coordinate> coordinateOf(Operation *op) {
+  if (isa<gpu::ThreadIdOp>(op))
+    return Coordinate{kThreadX, std::nullopt, 0};
+  if (isa<gpu::BlockIdOp>(op))
+    return Coordinate{kBlockX, kBlockY, 0};
+  if (isa<gpu::BlockDimOp>(op))
+    return Coordinate{kBlockDimX, std::nullopt, 1};
+  if (isa<gpu::GridDimOp>(op))
+    return Coordinate{kGridDimX, kGridDimY, 1};
+  return std::nullopt;
+}
+
+/// The index that `where` gives in dimension `dim`, read from `ctx`.
+Value readCoordinate(OpBuilder &b, Location loc, Value ctx, Coordinate where,
+                     gpu::Dimension dim) {
+  std::optional<int64_t> word = dim == gpu::Dimension::x   ? where.x
+                                : dim == gpu::Dimension::y ? where.y
+                                                           : std::nullopt;
   if (!word)
-    return arith::ConstantIndexOp::create(b, loc, fallback);
+    return arith::ConstantIndexOp::create(b, loc, where.unused);
   Value v = contextWord(b, loc, ctx, *word, b.getI64Type());
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
 }
@@ -82,26 +105,10 @@ LogicalResult lowerGpuOps(Block &entry, Value ctx) {
   for (Operation *op : ops) {
     b.setInsertionPoint(op);
     Location loc = op->getLoc();
-    auto dim = [](auto o) { return o.getDimension(); };
-    Value replacement;
-    if (auto o = dyn_cast<gpu::ThreadIdOp>(op)) {
-      bool x = dim(o) == gpu::Dimension::x;
-      replacement = coordinate(b, loc, ctx, x ? std::optional(kThreadX)
-                                              : std::nullopt, 0);
-    } else if (auto o = dyn_cast<gpu::BlockIdOp>(op)) {
-      std::optional<int64_t> word;
-      if (dim(o) != gpu::Dimension::z)
-        word = dim(o) == gpu::Dimension::x ? kBlockX : kBlockY;
-      replacement = coordinate(b, loc, ctx, word, 0);
-    } else if (auto o = dyn_cast<gpu::BlockDimOp>(op)) {
-      bool x = dim(o) == gpu::Dimension::x;
-      replacement = coordinate(b, loc, ctx, x ? std::optional(kBlockDimX)
-                                              : std::nullopt, 1);
-    } else if (auto o = dyn_cast<gpu::GridDimOp>(op)) {
-      std::optional<int64_t> word;
-      if (dim(o) != gpu::Dimension::z)
-        word = dim(o) == gpu::Dimension::x ? kGridDimX : kGridDimY;
-      replacement = coordinate(b, loc, ctx, word, 1);
+    if (std::optional<Coordinate> where = coordinateOf(op)) {
+      auto dim = op->getAttrOfType<gpu::DimensionAttr>("dimension");
+      op->replaceAllUsesWith(ValueRange{
+          readCoordinate(b, loc, ctx, *where, dim.getValue())});
     } else if (isa<gpu::BarrierOp>(op)) {
       Value fn = contextWord(b, loc, ctx, kBarrierFn, ptr);
       Value arg = contextWord(b, loc, ctx, kBarrierArg, ptr);
@@ -113,8 +120,6 @@ LogicalResult lowerGpuOps(Block &entry, Value ctx) {
     } else {
       return op->emitOpError() << "has no host emulation";
     }
-    if (replacement)
-      op->replaceAllUsesWith(ValueRange{replacement});
     op->erase();
   }
   return success();
