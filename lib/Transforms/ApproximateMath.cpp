@@ -42,7 +42,31 @@ struct KeopsApproximateMath
     populateMathPolynomialApproximationPatterns(patterns, others);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
-    // exp and log keep their ops, marked `afn`: the GPU lowering turns them
+    // exp(x) = exp2(x log2(e)): with the product marked `reassoc`, as the
+    // product that usually computes x (a squared distance times a scale),
+    // LLVM folds the two constants' products into one, computed once.
+    SmallVector<math::ExpOp> exps;
+    getOperation()->walk([&](math::ExpOp op) {
+      if (getElementTypeOrSelf(op.getType()).isF32())
+        exps.push_back(op);
+    });
+    for (math::ExpOp op : exps) {
+      OpBuilder b(op);
+      auto reassoc = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+      if (auto mul = op.getOperand().getDefiningOp<arith::MulFOp>();
+          mul && mul->hasOneUse())
+        mul.setFastmath(mul.getFastmath() | reassoc);
+      Value log2e = arith::ConstantOp::create(
+          b, op.getLoc(), DenseElementsAttr::get(
+                              cast<ShapedType>(op.getType()),
+                              b.getF32FloatAttr(1.4426950408889634f)));
+      Value scaled = arith::MulFOp::create(b, op.getLoc(), op.getOperand(),
+                                           log2e, reassoc);
+      op.replaceAllUsesWith(math::Exp2Op::create(
+          b, op.getLoc(), scaled, arith::FastMathFlags::afn).getResult());
+      op.erase();
+    }
+    // exp2 and log keep their ops, marked `afn`: the GPU lowering turns them
     // into its fast instructions (ex2.approx, lg2.approx), cheaper than any
     // polynomial. Additions, subtractions and products (the polynomials'
     // too) are marked `contract`, so that they fuse into FMAs. Only flags
@@ -52,7 +76,7 @@ struct KeopsApproximateMath
       if (!fm || !getElementTypeOrSelf(op->getResult(0).getType()).isF32())
         return;
       arith::FastMathFlags flag;
-      if (isa<math::ExpOp, math::LogOp>(op))
+      if (isa<math::Exp2Op, math::LogOp>(op))
         flag = arith::FastMathFlags::afn;
       else if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp>(op))
         flag = arith::FastMathFlags::contract;

@@ -5,12 +5,13 @@
 // RUN: keops-opt %s -split-input-file -keops-gpu-pipeline="chip=sm_90" -o /dev/null
 
 // The 1-D scheme: one thread per output row; tiles of y and b copied to
-// shared memory by the block between two barriers; the thread's x row and
+// shared memory by the block between two barriers (rows of 3 floats padded
+// to 16 bytes, read with that alignment); the thread's x row and
 // the parameter read once; rows past the end computed but not written.
 
 // CHECK-LABEL: gpu.module @keops_kernels
 // CHECK:       gpu.func @gauss_kernel0(%[[X:.*]]: !llvm.ptr, %[[Y:.*]]: !llvm.ptr, %[[B:.*]]: !llvm.ptr, %[[S:.*]]: !llvm.ptr, %[[O:.*]]: !llvm.ptr, %[[M:.*]]: i64, %[[N:.*]]: i64)
-// CHECK-SAME:    workgroup(%[[SY:.*]] : memref<128x3xf32, #gpu.address_space<workgroup>>, %[[SB:.*]] : memref<128x1xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME:    workgroup(%[[SY:.*]] : memref<128x4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[SB:.*]] : memref<128x1xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK-SAME:    kernel attributes {keops.scheme = "1d", known_block_size = array<i32: 128, 1, 1>}
 // CHECK:         %[[TID:.*]] = gpu.thread_id x
 // CHECK:         %[[BID:.*]] = gpu.block_id x
@@ -33,7 +34,7 @@
 // CHECK:           gpu.barrier
 // CHECK:           scf.for %[[J:.*]] = %[[T]] to %{{.*}} step %c1 iter_args(
 // CHECK:             %[[L:.*]] = arith.subi %[[J]], %[[T]]
-// CHECK:             %[[YJ:.*]] = vector.load %[[SY]][%[[L]], %{{.*}}]
+// CHECK:             %[[YJ:.*]] = vector.load %[[SY]][%[[L]], %{{.*}}] {alignment = 16 : i64} : memref<128x4xf32, #gpu.address_space<workgroup>>, vector<3xf32>
 // CHECK:             %[[BJ:.*]] = vector.load %[[SB]][%[[L]], %{{.*}}]
 // CHECK:             arith.subf %[[XI]], %[[YJ]]
 // CHECK:             vector.reduction <add>
@@ -122,7 +123,7 @@
 // BADUNROLL: error: unroll 65 is not in [0, 64]
 
 // B64-LABEL: gpu.func @gauss_kernel0(
-// B64-SAME:    workgroup(%{{.*}} : memref<64x3xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x1xf32, #gpu.address_space<workgroup>>)
+// B64-SAME:    workgroup(%{{.*}} : memref<64x4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<64x1xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // B64-SAME:    known_block_size = array<i32: 64, 1, 1>
 // B64:         scf.for {{.*}} step %c64{{[_0-9]*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<1xf32>)
 
@@ -180,7 +181,7 @@ func.func @argmin_i(%x: tensor<?x2xf64>, %ix: tensor<?x2xi64>, %y: tensor<?x2xf6
 // tiles of 24 rows of 256 doubles; threads past the tile copy nothing.
 
 // CHECK-LABEL: gpu.func @wide_kernel0(
-// CHECK-SAME:    workgroup(%{{.*}} : memref<24x256xf64, #gpu.address_space<workgroup>>)
+// CHECK-SAME:    workgroup(%{{.*}} : memref<24x256xf64, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK:         scf.for {{.*}} step %c24
 // CHECK:           arith.cmpi slt, %{{.*}}, %c24
 

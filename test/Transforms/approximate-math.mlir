@@ -4,11 +4,16 @@
 // f32 elementary functions become polynomials in arith ops (no libm call);
 // f64 ones are left to LLVM.
 
-// For the GPU: f32 exp and log stay, marked afn (the NVVM lowering gives the
-// fast instructions); sin still becomes a polynomial, its products marked
-// contract (FMAs); f64 is untouched.
+// For the GPU: f32 exp becomes exp2 of a product by log2(e), marked
+// reassoc (LLVM merges it with the product that computes the argument,
+// see @scaled_exp), and exp2 and log are marked afn (the NVVM lowering gives
+// the fast instructions); sin still becomes a polynomial, its products
+// marked contract (FMAs); f64 is untouched.
 // FAST-LABEL: func.func @f32(
-// FAST:         math.exp %{{.*}} fastmath<afn> : vector<3x16xf32>
+// FAST:         %[[L2E:.*]] = arith.constant dense<1.44269502> : vector<3x16xf32>
+// FAST:         %[[S:.*]] = arith.mulf %{{.*}}, %[[L2E]] fastmath<reassoc,contract> : vector<3x16xf32>
+// FAST:         math.exp2 %[[S]] fastmath<afn> : vector<3x16xf32>
+// FAST-NOT:     math.exp %
 // FAST:         math.log %{{.*}} fastmath<afn> : vector<3x16xf32>
 // FAST-NOT:     math.sin
 // FAST:         arith.mulf %{{.*}}, %{{.*}} fastmath<contract> : vector<3x16xf32>
@@ -65,4 +70,23 @@ func.func @feature_sums(%x: vector<3xf32>, %y: vector<3xf64>) -> (f32, f32, f64)
   %m = vector.reduction <maxnumf>, %x : vector<3xf32> into f32
   %d = vector.reduction <add>, %y : vector<3xf64> into f64
   return %s, %m, %d : f32, f32, f64
+}
+
+// The product that computes exp's argument is marked reassoc too, when exp
+// is its only use: (d g) log2(e) may then become d (g log2(e)).
+// FAST-LABEL: func.func @scaled_exp(
+// FAST:         %[[A:.*]] = arith.mulf %{{.*}}, %{{.*}} fastmath<reassoc,contract> : vector<1xf32>
+// FAST:         %[[S:.*]] = arith.mulf %[[A]], %{{.*}} fastmath<reassoc,contract> : vector<1xf32>
+// FAST:         math.exp2 %[[S]] fastmath<afn>
+// FAST:         %[[B:.*]] = arith.mulf %{{.*}}, %{{.*}} fastmath<contract> : vector<1xf32>
+// FAST:         math.exp2 %{{.*}} fastmath<afn>
+// FAST:         arith.addf %[[B]]
+func.func @scaled_exp(%d: vector<1xf32>, %g: vector<1xf32>) -> vector<1xf32> {
+  %a = arith.mulf %d, %g : vector<1xf32>
+  %e = math.exp %a : vector<1xf32>
+  %b = arith.mulf %g, %g : vector<1xf32>
+  %f = math.exp %b : vector<1xf32>
+  %s = arith.addf %e, %f : vector<1xf32>
+  %t = arith.addf %b, %s : vector<1xf32>
+  return %t : vector<1xf32>
 }

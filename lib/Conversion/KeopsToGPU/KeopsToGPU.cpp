@@ -104,6 +104,27 @@ Value loadRow(OpBuilder &b, Location loc, Value mem, Value row) {
   return vector::LoadOp::create(b, loc, vt, mem, index);
 }
 
+/// The row length of a variable of dimension `dim` in a shared-memory tile:
+/// 3 (mod 4) values are padded by one, so that every row starts at a
+/// multiple of 16 bytes (for f32: a row of 3 is then one 8-byte and one
+/// 4-byte load, where rows of 12 bytes take up to three loads).
+int64_t tileRowLength(int64_t dim) { return dim % 4 == 3 ? dim + 1 : dim; }
+
+/// The first `dim` values of row `row` of the tile `tile`, with the
+/// alignment of the row (16 bytes when rows are multiples of 16 bytes).
+Value loadTileRow(OpBuilder &b, Location loc, Value tile, Value row,
+                  int64_t dim) {
+  auto type = cast<MemRefType>(tile.getType());
+  Type elt = type.getElementType();
+  llvm::MaybeAlign align;
+  if (type.getShape().back() * elt.getIntOrFloatBitWidth() % 128 == 0)
+    align = llvm::Align(16);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  return vector::LoadOp::create(b, loc, VectorType::get({dim}, elt), tile,
+                                ValueRange{row, c0}, /*nontemporal=*/false,
+                                align);
+}
+
 /// Memrefs on the partial states of the 2-D scheme at `ptr`: for each state
 /// value (of type vector<W x T>), a `count` x W array, the arrays one after
 /// the other, each starting at a multiple of 16 bytes.
@@ -244,7 +265,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   for (auto [index, in] : llvm::enumerate(op.getIns()))
     if (op.getCategory(index) == op.getReducedCategory()) {
       auto type = cast<MemRefType>(in.getType());
-      rowBytes += type.getDimSize(1) *
+      rowBytes += tileRowLength(type.getDimSize(1)) *
                   (type.getElementType().getIntOrFloatBitWidth() / 8);
     }
   int64_t tile = rowBytes ? std::min(blockSize, kSharedBytes / rowBytes)
@@ -261,9 +282,14 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     if (op.getCategory(index) == op.getReducedCategory()) {
       auto type = cast<MemRefType>(in.getType());
       shared[index] = fn.addWorkgroupAttribution(
-          MemRefType::get({tile, type.getDimSize(1)}, type.getElementType(),
-                          MemRefLayoutAttrInterface(), addressSpace),
+          MemRefType::get({tile, tileRowLength(type.getDimSize(1))},
+                          type.getElementType(), MemRefLayoutAttrInterface(),
+                          addressSpace),
           loc);
+      // 16-byte aligned, for the vector loads of loadTileRow.
+      fn.setWorkgroupAttributionAttr(fn.getNumWorkgroupAttributions() - 1,
+                                     LLVM::LLVMDialect::getAlignAttrName(),
+                                     b.getI64IntegerAttr(16));
     }
 
   Block &body = op.getFormula().front();
@@ -320,7 +346,10 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
       IRMapping pair = map;
       for (auto [index, mem] : llvm::enumerate(shared))
         if (mem)
-          pair.map(body.getArgument(index), loadRow(b, loc, mem, local));
+          pair.map(body.getArgument(index),
+                   loadTileRow(b, loc, mem, local,
+                               cast<VectorType>(body.getArgument(index).getType())
+                                   .getDimSize(0)));
       if (failed(emitFormula(b, op, ReduceOp::Invariance::Pair, invariance, j,
                              row, pair)))
         return failure();
