@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-DTYPES = ("float32", "float64")
+DTYPES = ("float16", "float32", "float64")
 
 
 def torch_module():
@@ -48,7 +48,7 @@ def check_dtype(x, fw, what):
     name = dtype_name(x, fw)
     if name not in DTYPES:
         raise TypeError(f"{what}: dtype {name} is not supported; "
-                        "keops-mlir computes in float32 or float64")
+                        "keops-mlir takes float16, float32 or float64 data")
     return name
 
 
@@ -85,6 +85,23 @@ def address(x):
     if isinstance(x, np.ndarray):
         return x
     return x.data_ptr()
+
+
+def compute_dtype(dtype):
+    """The dtype reductions of `dtype` data compute in: float16 data are
+    reduced in float32 (converted on the way in, results converted back),
+    so that sums over many terms keep float32's accuracy."""
+    return "float32" if dtype == "float16" else dtype
+
+
+def cast(x, dtype, fw):
+    """x as `dtype` when it is an array of floats of another dtype (torch:
+    a differentiable conversion); other arrays as they are."""
+    if fw == "numpy":
+        return x.astype(dtype) if x.dtype.kind == "f" and x.dtype.name != dtype else x
+    torch = sys.modules["torch"]
+    want = getattr(torch, dtype)
+    return x.to(want) if x.is_floating_point() and x.dtype != want else x
 
 
 def cuda_device(tensors):

@@ -34,7 +34,7 @@ def _merge_meta(ma, mb):
             raise TypeError("cannot mix NumPy arrays and torch tensors in one formula")
         elif k == 1:
             raise TypeError(f"mixed dtypes: {a} and {b} in one formula; convert the "
-                            "inputs to one dtype (float32 or float64)")
+                            "inputs to one dtype (float16, float32 or float64)")
         elif k == 2:
             raise ValueError(f"mixed devices: {a} and {b} in one formula")
         else:
@@ -239,7 +239,8 @@ class LazyTensor:
 
     @property
     def dtype(self):
-        """The dtype name ("float32" or "float64"), None if not known yet."""
+        """The dtype name ("float16", "float32" or "float64"), None if not
+        known yet."""
         return self._m[1]
 
     @property

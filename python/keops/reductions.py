@@ -260,6 +260,27 @@ def execute(plan, fw, inputs, M, N, out=None):
     return plan.finish(plan.run(fw, inputs, M, N, out))
 
 
+def execute_as(dtype, plan, fw, inputs, M, N, out=None):
+    """execute() for data of `dtype`: float16 inputs converted to the plan's
+    float32, results converted back (into `out`, if given)."""
+    if plan.dtype == dtype:
+        return execute(plan, fw, inputs, M, N, out)
+    inputs = [_arrays.cast(a, plan.dtype, fw) for a in inputs]
+    result = execute(plan, fw, inputs, M, N)
+    parts = result if isinstance(result, tuple) else (result,)
+    parts = tuple(_arrays.cast(r, dtype, fw) for r in parts)
+    if out is not None:
+        if len(parts) != 1:
+            raise ValueError("out= is supported for reductions with one output only")
+        _use_out(out, list(parts), fw)
+        if fw == "numpy":
+            out[...] = parts[0]
+        else:
+            out.copy_(parts[0])
+        return out
+    return parts if isinstance(result, tuple) else parts[0]
+
+
 def reduce(roots, kind, axis, k=None, options=(), out=None):
     """Evaluates a reduction of LazyTensors holding their data: roots[0] is
     the formula, roots[1] the weight / value formula of logsumexp and
@@ -271,14 +292,15 @@ def reduce(roots, kind, axis, k=None, options=(), out=None):
                          "(build it from NumPy arrays or torch tensors)")
     options = _device_check(meta, options)
     collected = complete(fm.collect(roots), axis)
-    plan = _PLANS.get((collected[2], kind, axis, k, dtype, options))
+    compute = _arrays.compute_dtype(dtype)
+    plan = _PLANS.get((collected[2], kind, axis, k, compute, options))
     if plan is None:
         check_kind(kind, roots, k)
-        plan = get_plan(roots, collected, kind, axis, k, dtype, options)
-    inputs = [_data_of(v, dtype, fw) for v in collected[1]]
+        plan = get_plan(roots, collected, kind, axis, k, compute, options)
+    inputs = [_data_of(v, compute, fw) for v in collected[1]]
     M = meta[3] if meta[3] is not None else 1
     N = meta[4] if meta[4] is not None else 1
-    return execute(plan, fw, inputs, M, N, out)
+    return execute_as(dtype, plan, fw, inputs, M, N, out)
 
 
 class Reduction:
@@ -413,11 +435,12 @@ class Reduction:
         if dtype is None:
             raise ValueError("cannot infer the dtype: no array given")
         options = _device_check((fw, dtype, device), options)
-        plan = _PLANS.get((self._collected[2], self.kind, self.axis, self.k, dtype, options))
+        compute = _arrays.compute_dtype(dtype)
+        plan = _PLANS.get((self._collected[2], self.kind, self.axis, self.k, compute, options))
         if plan is None:
             plan = get_plan(self.roots, self._collected, self.kind, self.axis, self.k,
-                            dtype, options)
-        inputs = [arrays[src] if how == "arg" else _data_of(src, dtype, fw)
+                            compute, options)
+        inputs = [arrays[src] if how == "arg" else _data_of(src, compute, fw)
                   for how, src in self._sources]
-        return execute(plan, fw, inputs, M if M is not None else 1,
-                       N if N is not None else 1, out)
+        return execute_as(dtype, plan, fw, inputs, M if M is not None else 1,
+                          N if N is not None else 1, out)

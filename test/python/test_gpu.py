@@ -232,3 +232,14 @@ def test_wide_reduced_variables_in_smaller_tiles(scheme, monkeypatch):
     got = kernel(_on_gpu(x), _on_gpu(y), _on_gpu(b), **GPU)
     want = kernel(x, y, b)
     _assert_same(got, want, torch.float64)
+
+
+def test_float16_data():
+    """float16 tensors are reduced in float32 on the GPU too; results are
+    float16, on the data's device."""
+    x, y = _data(torch.float32, seed=6)
+    x16, y16 = x.half(), y.half()
+    got = _formula(_on_gpu(x16), _on_gpu(y16)).sum(axis=1, **GPU)
+    want = _formula(x16.float(), y16.float()).sum(axis=1)
+    assert got.dtype == torch.float16 and got.device.type == DEVICE
+    torch.testing.assert_close(got.cpu().float(), want.half().float(), rtol=1e-3, atol=1e-3)
