@@ -44,7 +44,10 @@ keops_status keops_compile(const char *mlir, size_t length,
 /* Compiles for CUDA device `device` (0, 1, ...): PTX for its architecture,
  * loaded through the CUDA driver. keops_run and keops_run_function then
  * take host arrays (copied in and out) or device arrays (used in place).
- * Fails with a clear message without a driver or a GPU. */
+ * Fails with a clear message without a driver or a GPU. The driver is
+ * libcuda.so.1, or $KEOPS_CUDA_DRIVER: another library, or `emulator`, an
+ * in-process GPU emulator that runs the same kernels on the host (tests;
+ * docs/gpu.md). */
 keops_status keops_compile_gpu(const char *mlir, size_t length,
                                const keops_options *options, int device,
                                keops_module *out);
