@@ -243,3 +243,10 @@ def test_float16_data():
     want = _formula(x16.float(), y16.float()).sum(axis=1)
     assert got.dtype == torch.float16 and got.device.type == DEVICE
     torch.testing.assert_close(got.cpu().float(), want.half().float(), rtol=1e-3, atol=1e-3)
+
+
+def test_device_past_the_last_is_an_error():
+    n = keops.gpu_device_count()
+    x = np.random.default_rng(0).normal(size=(10, D))
+    with pytest.raises(keops.KeopsError, match=f"no CUDA device {n} \\({n} devices\\)"):
+        (Vi(x) - Vj(x)).sum(axis=1, backend="GPU", device_id=n)
