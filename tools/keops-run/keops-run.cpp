@@ -65,8 +65,13 @@ static cl::opt<bool> quiet("quiet", cl::desc("do not print the outputs"));
 static cl::opt<std::string> backend(
     "backend",
     cl::desc("interp: the reference interpreter (double precision); cpu: "
-             "the compiled kernels of the CPU backend"),
+             "the compiled kernels of the CPU backend; gpu: those of the GPU "
+             "backend on CUDA device 0 (KEOPS_CUDA_DRIVER=emulator: on the "
+             "GPU emulator)"),
     cl::init("interp"));
+static cl::opt<int64_t> blockSize("block-size",
+                                  cl::desc("GPU: threads per block"),
+                                  cl::init(128));
 static cl::opt<std::string> accumulation(
     "accumulation", cl::desc("CPU sums: plain, block, kahan or f64"),
     cl::init("block"));
@@ -347,7 +352,7 @@ static LogicalResult run(ModuleOp module) {
   ReduceEvaluator evaluator;
   std::shared_ptr<runtime::Module> compiled;
   llvm::DenseMap<Operation *, size_t> kernelOf;
-  if (backend == "cpu") {
+  if (backend == "cpu" || backend == "gpu") {
     std::string text, error;
     llvm::raw_string_ostream os(text);
     module->print(os);
@@ -355,6 +360,10 @@ static LogicalResult run(ModuleOp module) {
     options.accumulation = accumulation;
     options.lanes = lanes;
     options.splits = splits;
+    if (backend == "gpu") {
+      options.gpuDevice = 0;
+      options.gpuBlockSize = blockSize;
+    }
     compiled = runtime::Compiler::global().compile(text, options, error);
     if (!compiled)
       return module.emitError() << "compilation failed:\n" << error;
@@ -367,7 +376,7 @@ static LogicalResult run(ModuleOp module) {
     };
   } else if (backend != "interp") {
     return module.emitError() << "unknown backend '" << backend
-                              << "'; expected interp or cpu";
+                              << "'; expected interp, cpu or gpu";
   }
   FailureOr<std::vector<HostArray>> outputs =
       keops::interpretFunction(fn, args, evaluator);
