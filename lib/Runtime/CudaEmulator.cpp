@@ -314,7 +314,10 @@ thread_local std::string lastLaunchError;
 
 int context; // the one context's handle
 
-CUresult getErrorName(CUresult r, const char **s) {
+// The driver's entry points, by their names (without version suffixes).
+namespace entry {
+
+CUresult cuGetErrorName(CUresult r, const char **s) {
   switch (r) {
   case CUDA_SUCCESS: *s = "CUDA_SUCCESS"; break;
   case CUDA_ERROR_INVALID_VALUE: *s = "CUDA_ERROR_INVALID_VALUE"; break;
@@ -328,7 +331,7 @@ CUresult getErrorName(CUresult r, const char **s) {
   return CUDA_SUCCESS;
 }
 
-CUresult getErrorString(CUresult r, const char **s) {
+CUresult cuGetErrorString(CUresult r, const char **s) {
   static thread_local std::string text;
   switch (r) {
   case CUDA_ERROR_LAUNCH_FAILED:
@@ -339,21 +342,21 @@ CUresult getErrorString(CUresult r, const char **s) {
     *s = lastLaunchError.empty() ? "invalid argument" : lastLaunchError.c_str();
     return CUDA_SUCCESS;
   default:
-    return getErrorName(r, s);
+    return cuGetErrorName(r, s);
   }
 }
 
-CUresult init(unsigned) { return CUDA_SUCCESS; }
-CUresult deviceGetCount(int *n) { *n = 1; return CUDA_SUCCESS; }
-CUresult deviceGet(CUdevice *d, int ordinal) {
+CUresult cuInit(unsigned) { return CUDA_SUCCESS; }
+CUresult cuDeviceGetCount(int *n) { *n = 1; return CUDA_SUCCESS; }
+CUresult cuDeviceGet(CUdevice *d, int ordinal) {
   *d = ordinal;
   return ordinal == 0 ? CUresult(CUDA_SUCCESS) : CUDA_ERROR_INVALID_DEVICE;
 }
-CUresult deviceGetName(char *name, int length, CUdevice) {
+CUresult cuDeviceGetName(char *name, int length, CUdevice) {
   std::snprintf(name, length, "keops GPU emulator");
   return CUDA_SUCCESS;
 }
-CUresult deviceGetAttribute(int *v, int attribute, CUdevice) {
+CUresult cuDeviceGetAttribute(int *v, int attribute, CUdevice) {
   switch (attribute) {
   case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR: *v = 9; break;
   case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR: *v = 0; break;
@@ -367,44 +370,47 @@ CUresult deviceGetAttribute(int *v, int attribute, CUdevice) {
   }
   return CUDA_SUCCESS;
 }
-CUresult deviceTotalMem(size_t *bytes, CUdevice) {
+CUresult cuDeviceTotalMem(size_t *bytes, CUdevice) {
   *bytes = size_t(1) << 32;
   return CUDA_SUCCESS;
 }
-CUresult primaryCtxRetain(void **c, CUdevice) { *c = &context; return CUDA_SUCCESS; }
-CUresult ctxGetCurrent(void **c) { *c = &context; return CUDA_SUCCESS; }
-CUresult ctxSetCurrent(void *) { return CUDA_SUCCESS; }
-CUresult synchronizeAll() { return CUDA_SUCCESS; }
-CUresult memAlloc(CUdeviceptr *p, size_t bytes) {
+CUresult cuDevicePrimaryCtxRetain(void **c, CUdevice) {
+  *c = &context;
+  return CUDA_SUCCESS;
+}
+CUresult cuCtxGetCurrent(void **c) { *c = &context; return CUDA_SUCCESS; }
+CUresult cuCtxSetCurrent(void *) { return CUDA_SUCCESS; }
+CUresult cuCtxSynchronize() { return CUDA_SUCCESS; }
+CUresult cuMemAlloc(CUdeviceptr *p, size_t bytes) {
   return Emulator::get().alloc(p, bytes);
 }
-CUresult memFree(CUdeviceptr p) { return Emulator::get().free(p); }
-CUresult memAllocAsync(CUdeviceptr *p, size_t bytes, void *) {
-  return memAlloc(p, bytes);
+CUresult cuMemFree(CUdeviceptr p) { return Emulator::get().free(p); }
+CUresult cuMemAllocAsync(CUdeviceptr *p, size_t bytes, void *) {
+  return cuMemAlloc(p, bytes);
 }
-CUresult memFreeAsync(CUdeviceptr p, void *) { return memFree(p); }
-CUresult memcpyHtoD(CUdeviceptr d, const void *s, size_t n) {
+CUresult cuMemFreeAsync(CUdeviceptr p, void *) { return cuMemFree(p); }
+CUresult cuMemcpyHtoD(CUdeviceptr d, const void *s, size_t n) {
   std::memcpy(reinterpret_cast<void *>(d), s, n);
   return CUDA_SUCCESS;
 }
-CUresult memcpyDtoH(void *d, CUdeviceptr s, size_t n) {
+CUresult cuMemcpyDtoH(void *d, CUdeviceptr s, size_t n) {
   std::memcpy(d, reinterpret_cast<const void *>(s), n);
   return CUDA_SUCCESS;
 }
-CUresult memcpyHtoDAsync(CUdeviceptr d, const void *s, size_t n, void *) {
-  return memcpyHtoD(d, s, n);
+CUresult cuMemcpyHtoDAsync(CUdeviceptr d, const void *s, size_t n, void *) {
+  return cuMemcpyHtoD(d, s, n);
 }
-CUresult memcpyDtoHAsync(void *d, CUdeviceptr s, size_t n, void *) {
-  return memcpyDtoH(d, s, n);
+CUresult cuMemcpyDtoHAsync(void *d, CUdeviceptr s, size_t n, void *) {
+  return cuMemcpyDtoH(d, s, n);
 }
-CUresult pointerGetAttribute(void *value, int attribute, CUdeviceptr p) {
+CUresult cuPointerGetAttribute(void *value, int attribute, CUdeviceptr p) {
   if (attribute != CU_POINTER_ATTRIBUTE_MEMORY_TYPE ||
       !Emulator::get().isDevice(p))
     return CUDA_ERROR_INVALID_VALUE; // host memory, as the driver says
   *static_cast<unsigned *>(value) = CU_MEMORYTYPE_DEVICE;
   return CUDA_SUCCESS;
 }
-CUresult moduleLoadDataEx(void **m, const void *image, unsigned n,
+CUresult cuModuleLoadDataEx(void **m, const void *image, unsigned n,
                           int *options, void **values) {
   std::string log;
   CUresult r = Emulator::get().load(m, image, log);
@@ -420,12 +426,12 @@ CUresult moduleLoadDataEx(void **m, const void *image, unsigned n,
     std::snprintf(buffer, size, "%s", log.c_str());
   return r;
 }
-CUresult moduleGetFunction(void **f, void *m, const char *name) {
+CUresult cuModuleGetFunction(void **f, void *m, const char *name) {
   return Emulator::get().function(f, m, name);
 }
-CUresult moduleUnload(void *m) { return Emulator::get().unload(m); }
-CUresult funcSetAttribute(void *, int, int) { return CUDA_SUCCESS; }
-CUresult launchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
+CUresult cuModuleUnload(void *m) { return Emulator::get().unload(m); }
+CUresult cuFuncSetAttribute(void *, int, int) { return CUDA_SUCCESS; }
+CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
                       unsigned bx, unsigned by, unsigned bz, unsigned shared,
                       void *, void **params, void **) {
   const unsigned grid[3] = {gx, gy, gz}, block[3] = {bx, by, bz};
@@ -437,40 +443,19 @@ CUresult launchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
   return Emulator::get().launch(*static_cast<Function *>(f), grid, block,
                                 params, lastLaunchError);
 }
-CUresult streamSynchronize(void *) { return CUDA_SUCCESS; }
+CUresult cuStreamSynchronize(void *) { return CUDA_SUCCESS; }
+
+} // namespace entry
 
 } // namespace
 
 const Api &mlir::keops::runtime::cuda::emulatorApi() {
   static const Api api = [] {
+    // Every entry point of the list, so that none is left null.
     Api a;
-    a.cuGetErrorName = getErrorName;
-    a.cuGetErrorString = getErrorString;
-    a.cuInit = init;
-    a.cuDeviceGetCount = deviceGetCount;
-    a.cuDeviceGet = deviceGet;
-    a.cuDeviceGetName = deviceGetName;
-    a.cuDeviceGetAttribute = deviceGetAttribute;
-    a.cuDeviceTotalMem = deviceTotalMem;
-    a.cuDevicePrimaryCtxRetain = primaryCtxRetain;
-    a.cuCtxGetCurrent = ctxGetCurrent;
-    a.cuCtxSetCurrent = ctxSetCurrent;
-    a.cuCtxSynchronize = synchronizeAll;
-    a.cuMemAlloc = memAlloc;
-    a.cuMemFree = memFree;
-    a.cuMemAllocAsync = memAllocAsync;
-    a.cuMemFreeAsync = memFreeAsync;
-    a.cuMemcpyHtoD = memcpyHtoD;
-    a.cuMemcpyDtoH = memcpyDtoH;
-    a.cuMemcpyHtoDAsync = memcpyHtoDAsync;
-    a.cuMemcpyDtoHAsync = memcpyDtoHAsync;
-    a.cuPointerGetAttribute = pointerGetAttribute;
-    a.cuModuleLoadDataEx = moduleLoadDataEx;
-    a.cuModuleGetFunction = moduleGetFunction;
-    a.cuModuleUnload = moduleUnload;
-    a.cuFuncSetAttribute = funcSetAttribute;
-    a.cuLaunchKernel = launchKernel;
-    a.cuStreamSynchronize = streamSynchronize;
+#define KEOPS_EMULATE(name, version, params) a.name = entry::name;
+    KEOPS_CUDA_ENTRY_POINTS(KEOPS_EMULATE)
+#undef KEOPS_EMULATE
     return a;
   }();
   return api;

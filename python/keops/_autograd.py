@@ -167,8 +167,8 @@ class GradientSpec:
         like = next(a for a in inputs if a is not None)
         results = [torch.empty(shape, dtype=like.dtype, device=like.device)
                    for shape, _, _ in fn.result_shapes(rows)]
-        stream = _arrays.cuda_stream(like.device.index or 0) if like.is_cuda else 0
-        fn.run(args, rows, [r.data_ptr() for r in results], stream)
+        fn.run(args, rows, [r.data_ptr() for r in results],
+               _arrays.cuda_stream(_arrays.cuda_device([like])))
         return results
 
 

@@ -362,8 +362,8 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     }
     // Several reduced indices per iteration (a remainder loop after them):
     // the loop's counting and branching are shared, and the tile's rows
-    // are read at constant offsets.
-    // The state is that of the last loop: the remainder's, if any.
+    // are read at constant offsets. The state is that of the last loop,
+    // the remainder's if there is one.
     SmallVector<Value> state(pairs.getResults());
     if (int64_t factor = unroll ? unroll : unrollFactor(pairs); factor > 1) {
       FailureOr<UnrolledLoopInfo> unrolled = loopUnrollByFactor(pairs, factor);
