@@ -23,6 +23,8 @@
 #include "CudaEmulator.h"
 #include "CudaApi.h"
 
+#include "keops/Conversion/EmulatedThread.h"
+
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -39,6 +41,7 @@
 #include <vector>
 
 using namespace mlir::keops::runtime::cuda;
+using mlir::keops::EmulatedThread;
 
 namespace {
 
@@ -56,14 +59,6 @@ constexpr int kMultiprocessors = 4;
 constexpr int kMaxThreads = 1024;
 constexpr size_t kSharedBytes = 48 * 1024;
 constexpr size_t kStackBytes = 256 * 1024;
-
-/// The per-thread context the kernels read (convert-gpu-kernels-to-host).
-struct EmulatedThread {
-  int64_t threadX, blockX, blockY, blockDimX, gridDimX, gridDimY;
-  void *shared;
-  void (*barrier)(void *);
-  void *barrierArg;
-};
 
 using KernelFn = void (*)(void **params, EmulatedThread *thread);
 

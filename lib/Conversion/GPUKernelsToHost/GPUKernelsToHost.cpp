@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "keops/Conversion/EmulatedThread.h"
 #include "keops/Conversion/KernelABI.h"
 #include "keops/Transforms/Passes.h"
 
@@ -37,18 +38,18 @@ using namespace mlir::keops;
 
 namespace {
 
-/// Words of the per-thread context (the emulator's EmulatedThread).
-enum ContextWord : int64_t {
-  kThreadX = 0,
-  kBlockX = 1,
-  kBlockY = 2,
-  kBlockDimX = 3,
-  kGridDimX = 4,
-  kGridDimY = 5,
-  kShared = 6,
-  kBarrierFn = 7,
-  kBarrierArg = 8,
-};
+/// Words of the per-thread context.
+#define KEOPS_WORD(field) emulatedThreadWord(offsetof(EmulatedThread, field))
+constexpr int64_t kThreadX = KEOPS_WORD(threadX);
+constexpr int64_t kBlockX = KEOPS_WORD(blockX);
+constexpr int64_t kBlockY = KEOPS_WORD(blockY);
+constexpr int64_t kBlockDimX = KEOPS_WORD(blockDimX);
+constexpr int64_t kGridDimX = KEOPS_WORD(gridDimX);
+constexpr int64_t kGridDimY = KEOPS_WORD(gridDimY);
+constexpr int64_t kShared = KEOPS_WORD(shared);
+constexpr int64_t kBarrierFn = KEOPS_WORD(barrier);
+constexpr int64_t kBarrierArg = KEOPS_WORD(barrierArg);
+#undef KEOPS_WORD
 
 /// Word `k` of the context `ctx`, of type `type` (i64 or !llvm.ptr).
 Value contextWord(OpBuilder &b, Location loc, Value ctx, int64_t k,
