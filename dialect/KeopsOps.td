@@ -44,6 +44,14 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
     With tensors the op returns the filled outputs; with memrefs it writes
     them and returns nothing.
 
+    **Batches.** Every operand may start with the same number of batch axes
+    (B1 x ... x Bk x rows x D, B1 x ... x Bk x D for a parameter): the op
+    is then B1 * ... * Bk independent reductions, one per batch element.
+    The outputs' leading extents are the batch shape; an input has the same
+    extent on each batch axis or a static 1, which broadcasts it along that
+    axis (NumPy's rule), so `tensor<1x?x3xf32>` is one array of points shared
+    by every batch element. M and N are the same for every batch element.
+
     | kind | yields | outputs (per kept row) |
     |------|--------|------------------------|
     | sum, min, max | f (dim D) | D values |
@@ -117,6 +125,17 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
     static bool isIndexOutput(ReductionKind kind, unsigned index);
     /// Whether `kind` needs the attribute K.
     static bool needsK(ReductionKind kind);
+    /// The number of batch axes: every operand's leading axes (those of
+    /// the outputs give the extents; an input with a static 1 there is
+    /// broadcast along the axis).
+    int64_t getBatchRank();
+    /// The outputs' batch extents (dynamic ones as ShapedType::kDynamic).
+    ::llvm::SmallVector<int64_t> getBatchShape();
+    /// Whether an operand of type `type` is broadcast along batch axis
+    /// `axis` (its extent there is a static 1).
+    static bool isBroadcastAxis(::mlir::ShapedType type, int64_t axis);
+    /// Checks the batch extents of the operands against each other.
+    ::mlir::LogicalResult verifyBatchExtents();
     /// The formula's terminator.
     YieldOp getYield();
     /// How often a formula op must be evaluated: once per reduction (it

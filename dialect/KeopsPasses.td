@@ -111,6 +111,14 @@ def KeopsOutlineKernels : Pass<"keops-outline-kernels", "::mlir::ModuleOp"> {
     a memref-form copy of the reduction. The kernel of reduction number K of
     function F is named F_kernelK; the original functions are removed.
 
+    A reduction with batch axes gets the same signature: `inputs` holds one
+    more pointer after the variables, to the batch extents (one int64 per
+    axis), and [begin, end) are rows of the batch elements laid end to end
+    (element e owns rows [e R, (e + 1) R), R = M or N the kept rows). The
+    kernel loops over the elements the range touches, advances each
+    operand's pointer to its element (broadcast axes left out) and runs an
+    unbatched memref-form copy of the reduction on it.
+
     With `gpu=true` the kernels are `gpu.func` kernels of one
     `gpu.module @keops_kernels` (and the module becomes a GPU container):
 
@@ -130,6 +138,7 @@ def KeopsOutlineKernels : Pass<"keops-outline-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
                            "::mlir::gpu::GPUDialect",
                            "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect"];
 }

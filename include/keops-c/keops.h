@@ -100,6 +100,25 @@ keops_status keops_run_on_stream(keops_module module, int64_t kernel,
                                  void *const *outputs, int64_t M, int64_t N,
                                  void *stream);
 
+/* Batch axes of a kernel (keops.reduce with leading batch axes): *rank
+ * axes; broadcast, if not NULL, gets num_inputs * rank flags (row-major:
+ * input k, axis a at k * rank + a), 1 where input k is broadcast along axis
+ * a (a static 1 in its type: one array shared along that axis). */
+keops_status keops_kernel_batch(keops_module module, int64_t kernel,
+                                int64_t *rank, int *broadcast);
+
+/* keops_run_on_stream for a kernel with batch axes: batch[0 .. rank) are
+ * the batch extents; each operand holds its batch elements one after the
+ * other, row-major over the axes it is not broadcast along (outputs: one
+ * per batch element), each element an M x D (N x D, or D) array as for
+ * keops_run. rank must be the kernel's; 0 (batch may be NULL) is keops_run
+ * on a kernel without batch axes. */
+keops_status keops_run_batched(keops_module module, int64_t kernel,
+                               const void *const *inputs,
+                               void *const *outputs, int64_t M, int64_t N,
+                               int64_t rank, const int64_t *batch,
+                               void *stream);
+
 /* Whole functions: each function of the module with its reductions run in
  * order (a function holding keops.reduce_grad runs its gradient
  * reductions), temporaries allocated and freed by the call, its results

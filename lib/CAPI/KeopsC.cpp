@@ -178,6 +178,42 @@ keops_status keops_run_on_stream(keops_module module, int64_t kernel,
   return KEOPS_OK;
 }
 
+keops_status keops_kernel_batch(keops_module module, int64_t kernel,
+                                int64_t *rank, int *broadcast) {
+  if (!module)
+    return fail("keops_kernel_batch: null module");
+  const auto &kernels = module->module->kernels();
+  if (kernel < 0 || size_t(kernel) >= kernels.size())
+    return fail("keops_kernel_batch: no kernel " + std::to_string(kernel));
+  const runtime::KernelInfo &info = kernels[kernel];
+  if (rank)
+    *rank = info.batchRank;
+  if (broadcast)
+    for (size_t k = 0; k < info.inputBroadcast.size(); ++k)
+      for (int64_t a = 0; a < info.batchRank; ++a)
+        broadcast[k * info.batchRank + a] = info.inputBroadcast[k][a];
+  return KEOPS_OK;
+}
+
+keops_status keops_run_batched(keops_module module, int64_t kernel,
+                               const void *const *inputs,
+                               void *const *outputs, int64_t M, int64_t N,
+                               int64_t rank, const int64_t *batch,
+                               void *stream) {
+  if (!module)
+    return fail("keops_run_batched: null module");
+  if (kernel < 0)
+    return fail("keops_run_batched: negative kernel index");
+  if (rank < 0 || (rank > 0 && !batch))
+    return fail("keops_run_batched: rank < 0, or null batch extents");
+  std::string error = module->module->run(
+      static_cast<size_t>(kernel), inputs, outputs, M, N, stream,
+      llvm::ArrayRef<int64_t>(batch, static_cast<size_t>(rank)));
+  if (!error.empty())
+    return fail("keops_run_batched: " + error);
+  return KEOPS_OK;
+}
+
 int64_t keops_num_functions(keops_module module) {
   return module ? module->module->functions().size() : 0;
 }

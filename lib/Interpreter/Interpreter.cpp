@@ -89,14 +89,67 @@ static LogicalResult checkIntegers(Operation *op, StringRef what,
   return success();
 }
 
+LogicalResult keops::reductionExtents(ReduceOp op,
+                                      ArrayRef<std::vector<int64_t>> inShapes,
+                                      ArrayRef<int64_t> outShape,
+                                      SmallVectorImpl<int64_t> &batch,
+                                      int64_t rows[2]) {
+  int64_t batchRank = op.getBatchRank();
+  rows[0] = rows[1] = -1;
+  batch.assign(batchRank, -1);
+  if (!outShape.empty())
+    for (int64_t a = 0; a < batchRank; ++a)
+      batch[a] = outShape[a];
+  for (auto [index, input] : llvm::enumerate(op.getIns())) {
+    ArrayRef<int64_t> shape = inShapes[index];
+    auto type = cast<ShapedType>(input.getType());
+    for (int64_t a = 0; a < batchRank; ++a) {
+      if (ReduceOp::isBroadcastAxis(type, a))
+        continue;
+      if (batch[a] >= 0 && batch[a] != shape[a])
+        return op.emitError()
+               << "input #" << index << " has " << shape[a]
+               << " elements on batch axis " << a << " but "
+               << (outShape.empty() ? "an earlier input has "
+                                    : "the outputs have ")
+               << batch[a];
+      batch[a] = shape[a];
+    }
+    Category cat = op.getCategory(index);
+    if (cat == Category::P)
+      continue;
+    int64_t &seen = rows[static_cast<int>(cat)];
+    if (seen >= 0 && seen != shape[batchRank])
+      return op.emitError() << "input #" << index << " has "
+                            << shape[batchRank] << " rows but an earlier "
+                            << stringifyCategory(cat) << " variable has "
+                            << seen;
+    seen = shape[batchRank];
+  }
+  for (int64_t &extent : batch)
+    extent = std::max<int64_t>(extent, 1);
+  int kept = static_cast<int>(op.getKeptCategory());
+  if (!outShape.empty()) {
+    int64_t keptRows = outShape[batchRank];
+    if (rows[kept] >= 0 && rows[kept] != keptRows)
+      return op.emitError() << "the outputs have " << keptRows
+                            << " rows but the variables have " << rows[kept];
+    rows[kept] = keptRows;
+  }
+  if (rows[kept] < 0)
+    return op.emitError() << "the number of output rows is unknown: no "
+                          << stringifyCategory(op.getKeptCategory())
+                          << " variable and no output size";
+  return success();
+}
+
 FailureOr<std::vector<HostArray>>
 keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
-                       std::optional<int64_t> keptRows) {
+                       ArrayRef<int64_t> outShape) {
   if (inputs.size() != op.getIns().size())
     return op.emitError() << "expects " << op.getIns().size()
                           << " input arrays, got " << inputs.size();
-  // Rows of the i variables and of the j variables.
-  std::optional<int64_t> rows[2];
+  std::vector<std::vector<int64_t>> shapes;
   for (auto [index, input] : llvm::enumerate(op.getIns())) {
     const HostArray &array = inputs[index];
     if (failed(checkShape(op, ("input #" + Twine(index)).str(), array,
@@ -104,29 +157,18 @@ keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
         failed(checkIntegers(op, ("input #" + Twine(index)).str(), array,
                              cast<ShapedType>(input.getType()))))
       return failure();
-    Category cat = op.getCategory(index);
-    if (cat == Category::P)
-      continue;
-    std::optional<int64_t> &seen = rows[static_cast<int>(cat)];
-    if (seen && *seen != array.shape[0])
-      return op.emitError() << "input #" << index << " has "
-                            << array.shape[0] << " rows but an earlier "
-                            << stringifyCategory(cat) << " variable has "
-                            << *seen;
-    seen = array.shape[0];
+    shapes.push_back(array.shape);
   }
+  SmallVector<int64_t> batch;
+  int64_t rows[2];
+  if (failed(reductionExtents(op, shapes, outShape, batch, rows)))
+    return failure();
   int kept = static_cast<int>(op.getKeptCategory());
-  int reduced = static_cast<int>(op.getReducedCategory());
-  if (rows[kept] && keptRows && *rows[kept] != *keptRows)
-    return op.emitError() << "the outputs have " << *keptRows
-                          << " rows but the variables have " << *rows[kept];
-  if (!rows[kept])
-    rows[kept] = keptRows;
-  if (!rows[kept])
-    return op.emitError() << "the number of output rows is unknown: no "
-                          << stringifyCategory(op.getKeptCategory())
-                          << " variable and no output size";
-  int64_t numKept = *rows[kept], numReduced = *rows[reduced];
+  int64_t numKept = rows[kept], numReduced = std::max<int64_t>(
+                                    rows[1 - kept], 0);
+  int64_t numBatch = 1;
+  for (int64_t extent : batch)
+    numBatch *= extent;
 
   YieldOp yield = op.getYield();
   int64_t fdim = formulaDim(yield.getValues()[0]);
@@ -136,38 +178,63 @@ keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
 
   std::vector<HostArray> outputs;
   for (auto [index, out] : llvm::enumerate(op.getOuts())) {
-    int64_t width = cast<ShapedType>(out.getType()).getDimSize(1);
+    std::vector<int64_t> shape(batch.begin(), batch.end());
+    shape.push_back(numKept);
+    shape.push_back(cast<ShapedType>(out.getType()).getShape().back());
     outputs.push_back(HostArray::zeros(
-        {numKept, width}, ReduceOp::isIndexOutput(op.getKind(), index)));
+        shape, ReduceOp::isIndexOutput(op.getKind(), index)));
+  }
+
+  // Per input: the broadcast batch axes and the values of one batch element.
+  std::vector<SmallVector<bool>> broadcast;
+  std::vector<int64_t> elementSize;
+  for (auto [index, input] : llvm::enumerate(op.getIns())) {
+    auto type = cast<ShapedType>(input.getType());
+    SmallVector<bool> axes;
+    for (int64_t a = 0; a < op.getBatchRank(); ++a)
+      axes.push_back(ReduceOp::isBroadcastAxis(type, a));
+    broadcast.push_back(axes);
+    int64_t size = 1;
+    for (int64_t d : ArrayRef<int64_t>(inputs[index].shape).drop_front(
+             op.getBatchRank()))
+      size *= d;
+    elementSize.push_back(size);
   }
 
   std::vector<Vec> vars(inputs.size());
-  for (int64_t r = 0; r < numKept; ++r) {
-    std::vector<Vec> f, w;
-    for (int64_t c = 0; c < numReduced; ++c) {
-      for (auto [index, array] : llvm::enumerate(inputs)) {
-        Category cat = op.getCategory(index);
-        int64_t dim = array.shape.back();
-        int64_t row = cat == Category::P ? 0
-                      : static_cast<int>(cat) == kept ? r
-                                                      : c;
-        vars[index].assign(array.data.begin() + row * dim,
-                           array.data.begin() + (row + 1) * dim);
+  for (int64_t b = 0; b < numBatch; ++b) {
+    for (int64_t r = 0; r < numKept; ++r) {
+      std::vector<Vec> f, w;
+      for (int64_t c = 0; c < numReduced; ++c) {
+        for (auto [index, array] : llvm::enumerate(inputs)) {
+          Category cat = op.getCategory(index);
+          int64_t dim = array.shape.back();
+          int64_t row = cat == Category::P ? 0
+                        : static_cast<int>(cat) == kept ? r
+                                                        : c;
+          int64_t at = batchElementOf(batch, broadcast[index], b) *
+                           elementSize[index] +
+                       row * dim;
+          vars[index].assign(array.data.begin() + at,
+                             array.data.begin() + at + dim);
+        }
+        FailureOr<std::vector<Vec>> value =
+            kept == 0 ? evaluateFormula(op, vars, r, c)
+                      : evaluateFormula(op, vars, c, r);
+        if (failed(value))
+          return failure();
+        f.push_back(std::move((*value)[0]));
+        if (value->size() == 2)
+          w.push_back(std::move((*value)[1]));
       }
-      FailureOr<std::vector<Vec>> value =
-          kept == 0 ? evaluateFormula(op, vars, r, c)
-                    : evaluateFormula(op, vars, c, r);
-      if (failed(value))
-        return failure();
-      f.push_back(std::move((*value)[0]));
-      if (value->size() == 2)
-        w.push_back(std::move((*value)[1]));
-    }
-    Vec values, indices;
-    detail::reduceRow(op.getKind(), k, f, w, fdim, wdim, values, indices);
-    for (HostArray &out : outputs) {
-      const Vec &row = out.isIndex ? indices : values;
-      std::copy(row.begin(), row.end(), out.data.begin() + r * out.shape[1]);
+      Vec values, indices;
+      detail::reduceRow(op.getKind(), k, f, w, fdim, wdim, values, indices);
+      for (HostArray &out : outputs) {
+        const Vec &row = out.isIndex ? indices : values;
+        int64_t width = out.shape.back();
+        std::copy(row.begin(), row.end(),
+                  out.data.begin() + (b * numKept + r) * width);
+      }
     }
   }
   return outputs;
@@ -246,8 +313,8 @@ keops::interpretFunction(func::FuncOp fn, ArrayRef<HostArray> args,
                 return reduce.emitError()
                        << "an output is not an array the interpreter knows";
               auto outs = evaluator
-                              ? evaluator(reduce, ins, out0->shape[0])
-                              : interpretReduce(reduce, ins, out0->shape[0]);
+                              ? evaluator(reduce, ins, out0->shape)
+                              : interpretReduce(reduce, ins, out0->shape);
               if (failed(outs))
                 return failure();
               for (auto [index, out] : llvm::enumerate(reduce.getOuts())) {

@@ -128,10 +128,17 @@ std::vector<KernelInfo> collectKernels(ModuleOp module,
         info.inputBits.push_back(type.getElementType().getIntOrFloatBitWidth());
         info.inputIsInteger.push_back(op.isIntegerInput(index));
       }
+      info.batchRank = op.getBatchRank();
+      for (Value in : op.getIns()) {
+        auto &axes = info.inputBroadcast.emplace_back();
+        for (int64_t a = 0; a < info.batchRank; ++a)
+          axes.push_back(
+              ReduceOp::isBroadcastAxis(cast<ShapedType>(in.getType()), a));
+      }
       info.elementBits = op.getElementType().getWidth();
       for (auto [index, out] : llvm::enumerate(op.getOuts())) {
         auto type = cast<ShapedType>(out.getType());
-        info.outputWidths.push_back(type.getDimSize(1));
+        info.outputWidths.push_back(type.getShape().back());
         bool isIndex = ReduceOp::isIndexOutput(op.getKind(), index);
         info.outputIsIndex.push_back(isIndex);
         if (isIndex)

@@ -129,7 +129,7 @@ Module::~Module() = default;
 
 std::string Module::run(size_t index, const void *const *inputs,
                         void *const *outputs, int64_t m, int64_t n,
-                        void *stream) const {
+                        void *stream, llvm::ArrayRef<int64_t> batch) const {
   if (index >= infos.size())
     return "kernel index " + std::to_string(index) + " out of range (" +
            std::to_string(infos.size()) + " kernels)";
@@ -138,6 +138,23 @@ std::string Module::run(size_t index, const void *const *inputs,
     return "M and N must be >= 0";
   if (!inputs || !outputs)
     return "null array of inputs or outputs";
+  if (static_cast<int64_t>(batch.size()) != info.batchRank)
+    return "kernel " + info.name + " has " + std::to_string(info.batchRank) +
+           " batch axes, got " + std::to_string(batch.size()) +
+           " batch extents";
+  // Batch elements, laid end to end: the kernel takes rows of all of them.
+  int64_t elements = 1;
+  for (int64_t extent : batch) {
+    if (extent < 0)
+      return "batch extents must be >= 0";
+    if (extent > 0 && elements > (int64_t(1) << 40) / extent)
+      return "too many batch elements";
+    elements *= extent;
+  }
+  if (elements == 0)
+    return "";
+  if (gpu && !batch.empty())
+    return "batched reductions do not run on the GPU yet";
   // An empty array may have no address (torch's empty tensors do not).
   for (size_t k = 0; k < info.categories.size(); ++k) {
     Category c = info.categories[k];
@@ -155,6 +172,16 @@ std::string Module::run(size_t index, const void *const *inputs,
   int64_t cols = info.axis == Axis::J ? n : m;
   if (rows == 0)
     return "";
+  if (rows > (int64_t(1) << 62) / elements)
+    return "too many rows in all batch elements";
+  rows *= elements;
+  // A batched kernel reads its batch extents as one more input.
+  std::vector<const void *> withExtents;
+  if (!batch.empty()) {
+    withExtents.assign(inputs, inputs + info.categories.size());
+    withExtents.push_back(batch.data());
+    inputs = withExtents.data();
+  }
   KernelFn fn = kernelFns[index];
   // Chunks of whole register blocks, about 4 per thread, and enough work per
   // chunk (pairs) to pay for waking a thread.

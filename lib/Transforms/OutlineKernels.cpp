@@ -24,6 +24,7 @@
 #include "keops/Transforms/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include "mlir/IR/IRMapping.h"
 
@@ -82,8 +83,56 @@ void operandMemrefs(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> ptrs,
   for (auto [index, value] : llvm::enumerate(reduce.getOuts())) {
     auto type = cast<ShapedType>(value.getType());
     outs.push_back(memrefOnPointer(b, loc, ptrs[ins.size() + index], keptRows,
-                                   type.getDimSize(1), type.getElementType()));
+                                   type.getShape().back(),
+                                   type.getElementType()));
   }
+}
+
+/// The position of batch element `batch` of `reduce` within operand `type`
+/// (ReduceOp::isBroadcastAxis), in index arithmetic: batchElementOf's rule.
+Value batchElement(OpBuilder &b, Location loc, ArrayRef<Value> extents,
+                   ShapedType type, Value batch) {
+  Value element = arith::ConstantIndexOp::create(b, loc, 0);
+  Value scale = arith::ConstantIndexOp::create(b, loc, 1);
+  for (size_t a = extents.size(); a-- > 0;) {
+    Value coordinate = arith::RemUIOp::create(b, loc, batch, extents[a]);
+    batch = arith::DivUIOp::create(b, loc, batch, extents[a]);
+    if (ReduceOp::isBroadcastAxis(type, a))
+      continue;
+    element = arith::AddIOp::create(
+        b, loc, element, arith::MulIOp::create(b, loc, coordinate, scale));
+    scale = arith::MulIOp::create(b, loc, scale, extents[a]);
+  }
+  return element;
+}
+
+/// The pointers of batch element `batch`: each operand's pointer advanced by
+/// its element's position times the size of one element (rows x D, or D).
+SmallVector<Value> batchPointers(OpBuilder &b, ReduceOp reduce,
+                                 ArrayRef<Value> ptrs, ArrayRef<Value> extents,
+                                 Value m, Value n, Value batch) {
+  Location loc = reduce.getLoc();
+  Type i64 = b.getI64Type();
+  Type ptrType = LLVM::LLVMPointerType::get(b.getContext());
+  SmallVector<Value> operands(reduce.getIns());
+  llvm::append_range(operands, reduce.getOuts());
+  SmallVector<Value> result;
+  for (auto [index, value] : llvm::enumerate(operands)) {
+    auto type = cast<ShapedType>(value.getType());
+    Value element = batchElement(b, loc, extents, type, batch);
+    Value size = arith::ConstantIndexOp::create(b, loc, type.getShape().back());
+    bool isInput = index < reduce.getIns().size();
+    Category rowsOf =
+        isInput ? reduce.getCategory(index) : reduce.getKeptCategory();
+    if (rowsOf != Category::P)
+      size = arith::MulIOp::create(b, loc, size, rowsOf == Category::I ? m : n);
+    Value offset = arith::IndexCastOp::create(
+        b, loc, i64, arith::MulIOp::create(b, loc, element, size));
+    result.push_back(LLVM::GEPOp::create(b, loc, ptrType, type.getElementType(),
+                                         ptrs[index],
+                                         ArrayRef<LLVM::GEPArg>{offset}));
+  }
+  return result;
 }
 
 /// Builds the host kernel of `reduce` at the end of `module`.
@@ -116,15 +165,55 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
     ptrs.push_back(loadPointer(insPtr, index));
   for (size_t index = 0; index < reduce.getOuts().size(); ++index)
     ptrs.push_back(loadPointer(outsPtr, index));
-  SmallVector<Value> ins, outs;
-  operandMemrefs(b, reduce, ptrs, m, n, ins, outs);
-  // This call's rows only: the kept variables and the outputs.
-  for (size_t index = 0; index < ins.size(); ++index)
-    if (reduce.getCategory(index) == reduce.getKeptCategory())
-      ins[index] = takeRows(b, loc, ins[index], begin, end);
-  for (Value &mem : outs)
-    mem = takeRows(b, loc, mem, begin, end);
-  cloneReduce(b, reduce, ins, outs);
+  // This call's rows only: rows [begin, end) of the kept variables and of
+  // the outputs.
+  auto reduceRows = [&](ArrayRef<Value> pointers, Value first, Value last) {
+    SmallVector<Value> ins, outs;
+    operandMemrefs(b, reduce, pointers, m, n, ins, outs);
+    for (size_t index = 0; index < ins.size(); ++index)
+      if (reduce.getCategory(index) == reduce.getKeptCategory())
+        ins[index] = takeRows(b, loc, ins[index], first, last);
+    for (Value &mem : outs)
+      mem = takeRows(b, loc, mem, first, last);
+    cloneReduce(b, reduce, ins, outs);
+  };
+  int64_t batchRank = reduce.getBatchRank();
+  if (batchRank == 0) {
+    reduceRows(ptrs, begin, end);
+    func::ReturnOp::create(b, loc);
+    return;
+  }
+  // Batched: [begin, end) are rows of the batch elements laid end to end
+  // (element e holds rows [e R, (e + 1) R), R the kept rows), so that the
+  // thread pool splits batch elements and rows alike. The batch extents are
+  // one more input: an array of int64 after the variables.
+  Value extentsPtr = loadPointer(insPtr, reduce.getIns().size());
+  SmallVector<Value> extents;
+  for (int64_t a = 0; a < batchRank; ++a) {
+    Value slot = LLVM::GEPOp::create(b, loc, ptr, i64, extentsPtr,
+                                     ArrayRef<LLVM::GEPArg>{int32_t(a)});
+    extents.push_back(toIndex(LLVM::LoadOp::create(b, loc, i64, slot)));
+  }
+  Value mIndex = toIndex(m), nIndex = toIndex(n);
+  Value keptRows = reduce.getKeptCategory() == Category::I ? mIndex : nIndex;
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value rows = arith::MaxUIOp::create(b, loc, keptRows, one);
+  Value firstElement = arith::DivUIOp::create(b, loc, begin, rows);
+  Value lastElement = arith::CeilDivUIOp::create(b, loc, end, rows);
+  auto loop = scf::ForOp::create(b, loc, firstElement, lastElement, one);
+  b.setInsertionPointToStart(loop.getBody());
+  Value element = loop.getInductionVar();
+  Value base = arith::MulIOp::create(b, loc, element, rows);
+  Value first = arith::SubIOp::create(
+      b, loc, arith::MaxUIOp::create(b, loc, begin, base), base);
+  Value last = arith::SubIOp::create(
+      b, loc,
+      arith::MinUIOp::create(b, loc, end,
+                             arith::AddIOp::create(b, loc, base, rows)),
+      base);
+  reduceRows(batchPointers(b, reduce, ptrs, extents, mIndex, nIndex, element),
+             first, last);
+  b.setInsertionPointAfter(loop);
   func::ReturnOp::create(b, loc);
 }
 
@@ -187,6 +276,11 @@ struct KeopsOutlineKernels
       sources.push_back(fn);
       for (auto [k, op] : llvm::enumerate(reduces)) {
         std::string name = (fn.getSymName() + "_kernel" + Twine(k)).str();
+        if (gpu && op.getBatchRank() > 0) {
+          op.emitOpError() << "has batch axes, which the GPU kernels do not "
+                              "take yet (run it on the CPU backend)";
+          return signalPassFailure();
+        }
         if (gpu)
           outlineGpu(kernels, op, name);
         else

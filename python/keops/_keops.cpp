@@ -86,6 +86,12 @@ py::dict kernelInfo(const Module &m, int64_t k) {
   int floatBits = 0, indexBits = 0;
   if (keops_kernel_types(m.handle, k, &floatBits, &indexBits) != KEOPS_OK)
     fail();
+  int64_t batchRank = 0;
+  if (keops_kernel_batch(m.handle, k, &batchRank, nullptr) != KEOPS_OK)
+    fail();
+  std::vector<int> broadcast(numInputs * batchRank);
+  if (keops_kernel_batch(m.handle, k, nullptr, broadcast.data()) != KEOPS_OK)
+    fail();
   py::dict info;
   info["name"] = std::string(name);
   info["axis"] = axis; // 0: over i, 1: over j
@@ -95,6 +101,13 @@ py::dict kernelInfo(const Module &m, int64_t k) {
   info["output_is_index"] = std::vector<bool>(isIndex.begin(), isIndex.end());
   info["float_bits"] = floatBits;
   info["index_bits"] = indexBits;
+  info["batch_rank"] = batchRank;
+  // per input: the batch axes it is broadcast along
+  std::vector<std::vector<bool>> perInput;
+  for (int64_t in = 0; in < numInputs; ++in)
+    perInput.emplace_back(broadcast.begin() + in * batchRank,
+                          broadcast.begin() + (in + 1) * batchRank);
+  info["input_broadcast"] = perInput;
   return info;
 }
 
@@ -121,8 +134,10 @@ void addresses(const py::sequence &items, std::vector<uintptr_t> &out,
 
 // Runs kernel `k` on host data: NumPy arrays or data addresses; `stream` is
 // a CUstream address (0: the default stream).
+// `batch`: the batch extents of a kernel with batch axes.
 void run(const Module &m, int64_t k, const py::sequence &inputs,
-         const py::sequence &outputs, int64_t M, int64_t N, uintptr_t stream) {
+         const py::sequence &outputs, int64_t M, int64_t N, uintptr_t stream,
+         const std::vector<int64_t> &batch) {
   std::vector<uintptr_t> ins, outs;
   addresses(inputs, ins, false);
   addresses(outputs, outs, true);
@@ -131,9 +146,10 @@ void run(const Module &m, int64_t k, const py::sequence &inputs,
   keops_status status;
   {
     py::gil_scoped_release release;
-    status = keops_run_on_stream(
+    status = keops_run_batched(
         m.handle, k, reinterpret_cast<const void *const *>(ins.data()),
         reinterpret_cast<void *const *>(outs.data()), M, N,
+        static_cast<int64_t>(batch.size()), batch.data(),
         reinterpret_cast<void *>(stream));
   }
   if (status != KEOPS_OK)
@@ -202,9 +218,10 @@ PYBIND11_MODULE(_keops, m) {
       .def("kernel_info", &kernelInfo, py::arg("kernel"))
       .def("run", &run, py::arg("kernel"), py::arg("inputs"),
            py::arg("outputs"), py::arg("M"), py::arg("N"),
-           py::arg("stream") = 0,
+           py::arg("stream") = 0, py::arg("batch") = std::vector<int64_t>{},
            "Runs a kernel on NumPy arrays or data addresses, on a CUstream "
-           "(an address, 0: the default one) for GPU modules (GIL released).")
+           "(an address, 0: the default one) for GPU modules, with the batch "
+           "extents of a kernel with batch axes (GIL released).")
       .def("functions", &functions,
            "{name: (index, number of arguments, number of results)}")
       .def("function_result", &functionResult, py::arg("function"),

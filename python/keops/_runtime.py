@@ -62,7 +62,7 @@ class Kernel:
 
     __slots__ = ("module", "index", "name", "axis", "categories", "input_dims",
                  "output_widths", "output_is_index", "float_bits", "index_bits",
-                 "_run")
+                 "batch_rank", "input_broadcast", "_run")
 
     def __init__(self, module, index):
         info = module._handle.kernel_info(index)
@@ -76,13 +76,16 @@ class Kernel:
         self.output_is_index = list(info["output_is_index"])
         self.float_bits = info["float_bits"]
         self.index_bits = info["index_bits"]
+        self.batch_rank = info["batch_rank"]
+        self.input_broadcast = [list(b) for b in info["input_broadcast"]]
         self._run = module._handle.run
 
-    def run(self, inputs, outputs, M, N, stream=0):
+    def run(self, inputs, outputs, M, N, stream=0, batch=()):
         """Runs on data addresses (ints): no check but the runtime's own.
-        `stream`: a CUstream address for GPU modules (0: the default)."""
+        `stream`: a CUstream address for GPU modules (0: the default);
+        `batch`: the batch extents of a kernel with batch axes."""
         try:
-            self._run(self.index, inputs, outputs, M, N, stream)
+            self._run(self.index, inputs, outputs, M, N, stream, list(batch))
         except _ext.KeopsError as e:
             raise KeopsError(str(e)) from None
 

@@ -48,6 +48,10 @@ static cl::opt<int64_t> rowsM("M", cl::desc("rows of generated i variables"),
                               cl::init(4));
 static cl::opt<int64_t> colsN("N", cl::desc("rows of generated j variables"),
                               cl::init(5));
+static cl::list<int64_t> batchExtents(
+    "B", cl::CommaSeparated,
+    cl::desc("batch extents of generated arguments (e.g. -B 2,3): the "
+             "dynamic batch axes of reductions with batch axes"));
 static cl::opt<uint64_t> seed("seed", cl::desc("seed of generated inputs"),
                               cl::init(0));
 static cl::list<std::string> inputs("input",
@@ -89,8 +93,18 @@ static cl::opt<int64_t>
 static FailureOr<std::vector<HostArray>>
 runCompiled(const runtime::Module &compiled,
             const llvm::DenseMap<Operation *, size_t> &kernelOf, ReduceOp op,
-            ArrayRef<HostArray> inputs, int64_t keptRows) {
+            ArrayRef<HostArray> inputs, ArrayRef<int64_t> outShape) {
   size_t index = kernelOf.lookup(op);
+  std::vector<std::vector<int64_t>> shapes;
+  for (const HostArray &a : inputs)
+    shapes.push_back(a.shape);
+  SmallVector<int64_t> batch;
+  int64_t rows[2];
+  if (failed(reductionExtents(op, shapes, outShape, batch, rows)))
+    return failure();
+  int64_t elements = 1;
+  for (int64_t extent : batch)
+    elements *= extent;
   const runtime::KernelInfo &info = compiled.kernels()[index];
   Type elt = op.getElementType();
   auto toBits = [&](double v) -> uint64_t {
@@ -104,7 +118,6 @@ runCompiled(const runtime::Module &compiled,
   std::vector<std::vector<char>> inBuffers, outBuffers;
   std::vector<const void *> inPtrs;
   std::vector<void *> outPtrs;
-  int64_t rows[2] = {-1, -1};
   for (auto [k, a] : llvm::enumerate(inputs)) {
     // Index variables: integers of their width (the interpreter's checks
     // made sure they fit); float variables: the values rounded to the type.
@@ -121,29 +134,29 @@ runCompiled(const runtime::Module &compiled,
       std::memcpy(buffer.data() + e * bytes, &bits, bytes);
     }
     inBuffers.push_back(std::move(buffer));
-    Category cat = op.getCategory(k);
-    if (cat != Category::P)
-      rows[static_cast<int>(cat)] = a.shape[0];
   }
   for (auto &b : inBuffers)
     inPtrs.push_back(b.data());
-  int kept = static_cast<int>(op.getKeptCategory());
-  if (rows[kept] < 0)
-    rows[kept] = keptRows;
+  int64_t keptRows = rows[static_cast<int>(op.getKeptCategory())];
   for (auto [k, width] : llvm::enumerate(info.outputWidths)) {
     size_t bytes = info.outputIsIndex[k] ? idxBytes : eltBytes;
-    outBuffers.emplace_back(std::max<size_t>(1, keptRows * width * bytes));
+    outBuffers.emplace_back(
+        std::max<size_t>(1, elements * keptRows * width * bytes));
   }
   for (auto &b : outBuffers)
     outPtrs.push_back(b.data());
   std::string error = compiled.run(index, inPtrs.data(), outPtrs.data(),
                                    std::max<int64_t>(rows[0], 0),
-                                   std::max<int64_t>(rows[1], 0));
+                                   std::max<int64_t>(rows[1], 0), nullptr,
+                                   batch);
   if (!error.empty())
     return op.emitError() << error;
   std::vector<HostArray> outs;
   for (auto [k, width] : llvm::enumerate(info.outputWidths)) {
-    HostArray a = HostArray::zeros({keptRows, width}, info.outputIsIndex[k]);
+    std::vector<int64_t> shape(batch.begin(), batch.end());
+    shape.push_back(keptRows);
+    shape.push_back(width);
+    HostArray a = HostArray::zeros(shape, info.outputIsIndex[k]);
     for (size_t e = 0; e < a.data.size(); ++e) {
       if (a.isIndex) {
         a.data[e] = idxBytes == 4
@@ -220,10 +233,14 @@ static void rowsOfGiven(func::FuncOp fn, ArrayRef<HostArray> args,
           !given[arg.getArgNumber()] || args[arg.getArgNumber()].shape.empty())
         continue;
       Category cat = reduce.getCategory(index);
+      const std::vector<int64_t> &shape = args[arg.getArgNumber()].shape;
+      size_t rowAxis = reduce.getBatchRank();
+      if (cat == Category::P || shape.size() <= rowAxis)
+        continue;
       if (cat == Category::I)
-        m = args[arg.getArgNumber()].shape[0];
-      else if (cat == Category::J)
-        n = args[arg.getArgNumber()].shape[0];
+        m = shape[rowAxis];
+      else
+        n = shape[rowAxis];
     }
   });
 }
@@ -246,8 +263,14 @@ static FailureOr<std::vector<int64_t>> generatedShape(BlockArgument arg,
       rowsOf = reduce.getCategory(index);
     else
       rowsOf = reduce.getKeptCategory();
-    if (!shape.empty() && ShapedType::isDynamic(shape[0]))
-      shape[0] = rowsOf == Category::I ? m : n;
+    // Batch axes first (from -B), then rows (M or N).
+    size_t batchRank = reduce.getBatchRank();
+    for (size_t a = 0; a < batchRank && a < shape.size(); ++a)
+      if (ShapedType::isDynamic(shape[a]) && a < batchExtents.size())
+        shape[a] = batchExtents[a];
+    if (rowsOf != Category::P && shape.size() > batchRank &&
+        ShapedType::isDynamic(shape[batchRank]))
+      shape[batchRank] = rowsOf == Category::I ? m : n;
     break;
   }
   for (int64_t d : shape)
@@ -371,8 +394,9 @@ static LogicalResult run(ModuleOp module) {
     size_t index = 0;
     for (auto f : module.getOps<func::FuncOp>())
       f.walk([&](ReduceOp op) { kernelOf[op] = index++; });
-    evaluator = [&](ReduceOp op, ArrayRef<HostArray> ins, int64_t keptRows) {
-      return runCompiled(*compiled, kernelOf, op, ins, keptRows);
+    evaluator = [&](ReduceOp op, ArrayRef<HostArray> ins,
+                    ArrayRef<int64_t> outShape) {
+      return runCompiled(*compiled, kernelOf, op, ins, outShape);
     };
   } else if (backend != "interp") {
     return module.emitError() << "unknown backend '" << backend

@@ -58,6 +58,25 @@ inline int64_t formulaDim(Value v) {
   return llvm::cast<VectorType>(v.getType()).getDimSize(0);
 }
 
+/// The batch element of an operand that batch element `b` of a reduction
+/// reads: `b` is a row-major position among `extents` (the reduction's batch
+/// shape), and the operand, broadcast along the axes where `broadcast` is
+/// set, holds one element per combination of its other axes. Every backend
+/// and the interpreter address batches through this one rule.
+inline int64_t batchElementOf(llvm::ArrayRef<int64_t> extents,
+                              llvm::ArrayRef<bool> broadcast, int64_t b) {
+  int64_t element = 0, scale = 1;
+  for (size_t a = extents.size(); a-- > 0;) {
+    int64_t coordinate = b % extents[a];
+    b /= extents[a];
+    if (!broadcast[a]) {
+      element += coordinate * scale;
+      scale *= extents[a];
+    }
+  }
+  return element;
+}
+
 } // namespace mlir::keops
 
 #endif // KEOPS_DIALECT_KEOPS_H

@@ -33,16 +33,30 @@ struct HostArray {
 };
 
 /// Evaluates `op` on `inputs` (one per `ins` operand, same order) and returns
-/// one array per output. Rows of the outputs are given by the kept variables
-/// or, when there is none, by `keptRows`. Errors are emitted on `op`.
+/// one array per output. `outShape`, when given, is the shape of the first
+/// output (batch extents, rows, width); otherwise rows come from the kept
+/// variables and batch extents from the inputs that are not broadcast.
+/// Errors are emitted on `op`.
 FailureOr<std::vector<HostArray>>
 interpretReduce(ReduceOp op, llvm::ArrayRef<HostArray> inputs,
-                std::optional<int64_t> keptRows = std::nullopt);
+                llvm::ArrayRef<int64_t> outShape = {});
 
 /// How one reduction of a function is evaluated: the interpreter by default,
-/// a compiled kernel for backend checks.
+/// a compiled kernel for backend checks. `outShape` is that of the first
+/// output.
 using ReduceEvaluator = std::function<FailureOr<std::vector<HostArray>>(
-    ReduceOp, llvm::ArrayRef<HostArray> inputs, int64_t keptRows)>;
+    ReduceOp, llvm::ArrayRef<HostArray> inputs,
+    llvm::ArrayRef<int64_t> outShape)>;
+
+/// The batch extents and rows of a reduction on arrays of these shapes (the
+/// checks of interpretReduce, shared by the tools that run compiled
+/// kernels): `batch` (one extent per batch axis), `rows` (M, N; -1 where no
+/// variable gives them, then taken from `outShape`). Errors on `op`.
+LogicalResult reductionExtents(ReduceOp op,
+                               llvm::ArrayRef<std::vector<int64_t>> inShapes,
+                               llvm::ArrayRef<int64_t> outShape,
+                               llvm::SmallVectorImpl<int64_t> &batch,
+                               int64_t rows[2]);
 
 /// Evaluates a function whose body holds keops.reduce ops and the glue the
 /// frontends emit (tensor.empty, tensor.dim, arith.constant of index type,

@@ -29,6 +29,10 @@ struct KernelInfo {
   std::vector<bool> inputIsInteger; ///< index variables (i32, i64)
   std::vector<int64_t> outputWidths;
   std::vector<bool> outputIsIndex;
+  /// Batch axes (ReduceOp::getBatchRank) and, per input, those along which
+  /// it is broadcast (a static 1 in its type).
+  int64_t batchRank = 0;
+  std::vector<std::vector<bool>> inputBroadcast;
   int elementBits = 32;  ///< 16, 32 or 64 (floats)
   int indexBits = 64;    ///< 32 or 64 (index outputs)
   /// The accumulator state of one output row: its bytes and its number of
@@ -115,9 +119,14 @@ public:
   /// the call then returns once the work is queued when every array is in
   /// the device's memory, and once it is done otherwise. With a null stream
   /// the work runs on the default stream and is done when the call returns.
+  /// `batch` holds the batch extents of a kernel with batch axes (as many
+  /// as KernelInfo::batchRank): each operand then holds its batch elements
+  /// one after the other (one per combination of the axes it is not
+  /// broadcast along), outputs one per batch element.
   std::string run(size_t index, const void *const *inputs,
                   void *const *outputs, int64_t m, int64_t n,
-                  void *stream = nullptr) const;
+                  void *stream = nullptr,
+                  llvm::ArrayRef<int64_t> batch = {}) const;
 
   const std::vector<FunctionPlan> &functions() const { return plans; }
   /// Rows and columns of result `result` of function `function` for

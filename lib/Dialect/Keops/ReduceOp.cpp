@@ -344,6 +344,53 @@ static LogicalResult checkExtent(ReduceOp op, int64_t &seen,
   return success();
 }
 
+int64_t ReduceOp::getBatchRank() {
+  if (getOuts().empty())
+    return 0;
+  auto type = dyn_cast<ShapedType>(getOuts()[0].getType());
+  return type && type.hasRank() && type.getRank() >= 2 ? type.getRank() - 2
+                                                       : 0;
+}
+
+bool ReduceOp::isBroadcastAxis(ShapedType type, int64_t axis) {
+  return type.getDimSize(axis) == 1;
+}
+
+SmallVector<int64_t> ReduceOp::getBatchShape() {
+  auto type = cast<ShapedType>(getOuts()[0].getType());
+  return SmallVector<int64_t>(type.getShape().take_front(getBatchRank()));
+}
+
+/// The batch axes: the outputs give the reduction's extents (and agree); an
+/// input's extent is that one, or a static 1 that broadcasts the input
+/// along the axis. Called once the ranks are checked.
+LogicalResult ReduceOp::verifyBatchExtents() {
+  int64_t batchRank = getBatchRank();
+  for (int64_t axis = 0; axis < batchRank; ++axis) {
+    int64_t extent = ShapedType::kDynamic;
+    std::string by;
+    for (auto [index, value] : llvm::enumerate(getOuts()))
+      if (failed(checkExtent(*this, extent, by,
+                             cast<ShapedType>(value.getType()).getDimSize(axis),
+                             ("output #" + Twine(index)).str(),
+                             ("batch axis " + Twine(axis)).str() +
+                                 " elements")))
+        return failure();
+    for (auto [index, value] : llvm::enumerate(getIns())) {
+      int64_t size = cast<ShapedType>(value.getType()).getDimSize(axis);
+      if (size == 1 || ShapedType::isDynamic(size) ||
+          ShapedType::isDynamic(extent) || size == extent)
+        continue;
+      return emitOpError() << "input #" << index << " has " << size
+                           << " elements on batch axis " << axis
+                           << " but the outputs have " << extent
+                           << "; an input's batch extent is the "
+                              "reduction's, or 1 to broadcast the input";
+    }
+  }
+  return success();
+}
+
 LogicalResult ReduceOp::verify() {
   ReductionKind kind = getKind();
   StringRef kindName = stringifyReductionKind(kind);
@@ -356,6 +403,8 @@ LogicalResult ReduceOp::verify() {
 
   // Inputs: i/j variables are rows x D arrays, parameters D-vectors, all with
   // one floating-point element type, but for index variables (i32, i64).
+  // Every operand starts with the reduction's batch axes.
+  int64_t batchRank = getBatchRank();
   Type elementType;
   int64_t firstFloat = -1;
   int64_t rows[2] = {ShapedType::kDynamic, ShapedType::kDynamic};
@@ -368,14 +417,20 @@ LogicalResult ReduceOp::verify() {
     if (!isa<TensorType, BaseMemRefType>(type))
       return emitOpError() << "input #" << index
                            << " must be a tensor or a memref, got " << type;
-    int64_t wantRank = cat == Category::P ? 1 : 2;
-    if (!type.hasRank() || type.getRank() != wantRank)
-      return emitOpError() << "input #" << index << " (category "
-                           << stringifyCategory(cat) << ") must be "
-                           << (cat == Category::P
-                                   ? "a 1-D array (D)"
-                                   : "a 2-D array (rows x D)")
-                           << ", got " << type;
+    int64_t wantRank = (cat == Category::P ? 1 : 2) + batchRank;
+    if (!type.hasRank() || type.getRank() != wantRank) {
+      InFlightDiagnostic diag = emitOpError()
+                                << "input #" << index << " (category "
+                                << stringifyCategory(cat) << ") must be ";
+      if (batchRank == 0)
+        diag << (cat == Category::P ? "a 1-D array (D)"
+                                    : "a 2-D array (rows x D)");
+      else
+        diag << "a " << wantRank << "-D array (" << batchRank
+             << " batch axes, " << (cat == Category::P ? "D" : "rows, D")
+             << ") like the outputs' batch axes";
+      return diag << ", got " << type;
+    }
     if (type.isDynamicDim(wantRank - 1))
       return emitOpError() << "input #" << index
                            << " must have a static vector dimension, got "
@@ -404,7 +459,8 @@ LogicalResult ReduceOp::verify() {
     }
     if (cat != Category::P) {
       int c = static_cast<int>(cat);
-      if (failed(checkExtent(*this, rows[c], rowsBy[c], type.getDimSize(0),
+      if (failed(checkExtent(*this, rows[c], rowsBy[c],
+                             type.getDimSize(batchRank),
                              ("input #" + Twine(index)).str(),
                              cat == Category::I ? "rows (M)"
                                                           : "columns (N)")))
@@ -447,11 +503,13 @@ LogicalResult ReduceOp::verify() {
   int kept = static_cast<int>(getKeptCategory());
   for (auto [index, value] : llvm::enumerate(getOuts())) {
     auto type = dyn_cast<ShapedType>(value.getType());
-    if (!type || !type.hasRank() || type.getRank() != 2 ||
+    if (!type || !type.hasRank() || type.getRank() != 2 + batchRank ||
         !(isa<RankedTensorType>(type) || isa<MemRefType>(type)))
-      return emitOpError() << "output #" << index
-                           << " must be a 2-D tensor or memref, got "
-                           << value.getType();
+      return emitOpError() << "output #" << index << " must be a "
+                           << 2 + batchRank << "-D tensor or memref"
+                           << (batchRank ? " (batch axes, rows, width)"
+                                         : "")
+                           << ", got " << value.getType();
     if (isa<RankedTensorType>(type) != tensors)
       return emitOpError() << "outputs must be all tensors or all memrefs";
     Type elt = type.getElementType();
@@ -467,11 +525,13 @@ LogicalResult ReduceOp::verify() {
                            << elementType;
     }
     if (failed(checkExtent(*this, rows[kept], rowsBy[kept],
-                           type.getDimSize(0),
+                           type.getDimSize(batchRank),
                            ("output #" + Twine(index)).str(),
                            kept == 0 ? "rows (M)" : "columns (N)")))
       return failure();
   }
+  if (failed(verifyBatchExtents()))
+    return failure();
   if (tensors) {
     if (getResults().size() != getOuts().size() ||
         getResultTypes() != getOuts().getTypes())
@@ -579,7 +639,8 @@ LogicalResult ReduceOp::verifyRegions() {
   if (needsK(kind))
     width = dim * static_cast<int64_t>(*getK());
   for (auto [index, value] : llvm::enumerate(getOuts())) {
-    int64_t cols = cast<ShapedType>(value.getType()).getDimSize(1);
+    auto outType = cast<ShapedType>(value.getType());
+    int64_t cols = outType.getDimSize(outType.getRank() - 1);
     if (cols != width)
       return emitOpError() << "output #" << index << " must have " << width
                            << " columns for reduction '" << kindName

@@ -1732,3 +1732,48 @@ func.func @select_index_bad_axis(%y: tensor<?x3xf32>, %idx: tensor<?x3xi64>, %o:
   } -> tensor<?x3xf32>
   return %r : tensor<?x3xf32>
 }
+
+// -----
+
+// Batch axes: every operand has those of the outputs.
+func.func @batch_rank_mismatch(%x: tensor<?x3xf32>, %o: tensor<?x?x3xf32>) -> tensor<?x?x3xf32> {
+  // expected-error @+1 {{'keops.reduce' op input #0 (category j) must be a 3-D array (1 batch axes, rows, D) like the outputs' batch axes, got 'tensor<?x3xf32>'}}
+  %r = keops.reduce sum over j ins(%x : j tensor<?x3xf32>) outs(%o : tensor<?x?x3xf32>) {
+  ^bb0(%a: vector<3xf32>):
+    keops.yield %a : vector<3xf32>
+  } -> tensor<?x?x3xf32>
+  return %r : tensor<?x?x3xf32>
+}
+
+// -----
+
+func.func @batch_no_broadcast(%x: tensor<4x?x3xf32>, %o: tensor<3x?x3xf32>) -> tensor<3x?x3xf32> {
+  // expected-error @+1 {{'keops.reduce' op input #0 has 4 elements on batch axis 0 but the outputs have 3; an input's batch extent is the reduction's, or 1 to broadcast the input}}
+  %r = keops.reduce sum over j ins(%x : j tensor<4x?x3xf32>) outs(%o : tensor<3x?x3xf32>) {
+  ^bb0(%a: vector<3xf32>):
+    keops.yield %a : vector<3xf32>
+  } -> tensor<3x?x3xf32>
+  return %r : tensor<3x?x3xf32>
+}
+
+// -----
+
+func.func @batch_outputs_disagree(%x: tensor<?x?x1xf32>, %v: tensor<2x?x1xf32>, %i: tensor<5x?x1xi32>) -> (tensor<2x?x1xf32>, tensor<5x?x1xi32>) {
+  // expected-error @+1 {{'keops.reduce' op the number of batch axis 0 elements is 2 for output #0 but 5 for output #1}}
+  %r:2 = keops.reduce min_argmin over j ins(%x : j tensor<?x?x1xf32>) outs(%v : tensor<2x?x1xf32>, %i : tensor<5x?x1xi32>) {
+  ^bb0(%a: vector<1xf32>):
+    keops.yield %a : vector<1xf32>
+  } -> tensor<2x?x1xf32>, tensor<5x?x1xi32>
+  return %r#0, %r#1 : tensor<2x?x1xf32>, tensor<5x?x1xi32>
+}
+
+// -----
+
+func.func @batch_output_rank(%x: tensor<?x?x1xf32>, %o: tensor<?xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{'keops.reduce' op input #0 (category j) must be a 2-D array (rows x D), got 'tensor<?x?x1xf32>'}}
+  %r = keops.reduce sum over j ins(%x : j tensor<?x?x1xf32>) outs(%o : tensor<?xf32>) {
+  ^bb0(%a: vector<1xf32>):
+    keops.yield %a : vector<1xf32>
+  } -> tensor<?xf32>
+  return %r : tensor<?xf32>
+}

@@ -766,3 +766,19 @@ func.func @select_index(%v: tensor<?x3xf64>, %i: tensor<?x3xi32>, %j: tensor<?x3
   }
   return %r : tensor<?x3xf64>
 }
+
+// Batch axes: leading extents of every operand, a static 1 broadcasting an
+// input (here x over axis 1, b over axis 0, the parameter over axis 1).
+// CHECK-LABEL: func.func @batched(
+// CHECK: keops.reduce min_argmin over j ins(%{{.*}} : i tensor<?x1x?x3xf64>, %{{.*}} : j tensor<?x4x?x3xf64>, %{{.*}} : j tensor<1x4x?x1xf64>, %{{.*}} : p tensor<?x1x1xf64>) outs(%{{.*}} : tensor<?x4x?x1xf64>, %{{.*}} : tensor<?x4x?x1xi32>)
+// CHECK: } -> tensor<?x4x?x1xf64>, tensor<?x4x?x1xi32>
+func.func @batched(%x: tensor<?x1x?x3xf64>, %y: tensor<?x4x?x3xf64>, %b: tensor<1x4x?x1xf64>, %p: tensor<?x1x1xf64>, %v: tensor<?x4x?x1xf64>, %i: tensor<?x4x?x1xi32>) -> (tensor<?x4x?x1xf64>, tensor<?x4x?x1xi32>) {
+  %r:2 = keops.reduce min_argmin over j ins(%x : i tensor<?x1x?x3xf64>, %y : j tensor<?x4x?x3xf64>, %b : j tensor<1x4x?x1xf64>, %p : p tensor<?x1x1xf64>) outs(%v : tensor<?x4x?x1xf64>, %i : tensor<?x4x?x1xi32>) {
+  ^bb0(%xi: vector<3xf64>, %yj: vector<3xf64>, %bj: vector<1xf64>, %pp: vector<1xf64>):
+    %d = keops.sqdist %xi, %yj : vector<3xf64>
+    %s = arith.mulf %d, %pp : vector<1xf64>
+    %t = arith.addf %s, %bj : vector<1xf64>
+    keops.yield %t : vector<1xf64>
+  } -> tensor<?x4x?x1xf64>, tensor<?x4x?x1xi32>
+  return %r#0, %r#1 : tensor<?x4x?x1xf64>, tensor<?x4x?x1xi32>
+}

@@ -1,0 +1,42 @@
+// RUN: keops-opt %s -keops-outline-kernels | FileCheck %s
+// RUN: keops-opt %s -keops-outline-kernels=gpu=true -verify-diagnostics
+
+// A reduction with batch axes: the batch extents are one more input (after
+// the variables); the kernel loops over the batch elements that its rows
+// [begin, end) touch, advances each operand's pointer to its element (the
+// broadcast axis of x left out) and runs an unbatched copy on rows
+// [first, last) of that element.
+
+// CHECK-LABEL: func.func @bsum_kernel0(
+// CHECK-SAME:    %[[INS:[^:]*]]: !llvm.ptr, %[[OUTS:[^:]*]]: !llvm.ptr, %[[M:[^:]*]]: i64, %[[N:[^:]*]]: i64, %[[B:[^:]*]]: i64, %[[E:[^:]*]]: i64)
+// CHECK-DAG:     %[[BI:.*]] = arith.index_cast %[[B]] : i64 to index
+// CHECK-DAG:     %[[EI:.*]] = arith.index_cast %[[E]] : i64 to index
+// CHECK:         %[[XP:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
+// CHECK:         %[[YP:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
+// CHECK:         %[[OP:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
+// CHECK:         %[[SLOT:.*]] = llvm.getelementptr %[[INS]][2] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+// CHECK:         %[[EXT:.*]] = llvm.load %[[SLOT]] : !llvm.ptr -> !llvm.ptr
+// CHECK:         %[[E0P:.*]] = llvm.getelementptr %[[EXT]][0] : (!llvm.ptr) -> !llvm.ptr, i64
+// CHECK:         llvm.load %[[E0P]] : !llvm.ptr -> i64
+// CHECK:         %[[E1P:.*]] = llvm.getelementptr %[[EXT]][1] : (!llvm.ptr) -> !llvm.ptr, i64
+// CHECK:         %[[MI:.*]] = arith.index_cast %[[M]] : i64 to index
+// CHECK:         %[[R:.*]] = arith.maxui %[[MI]], %{{.*}} : index
+// CHECK:         %[[FIRST:.*]] = arith.divui %[[BI]], %[[R]] : index
+// CHECK:         %[[LAST:.*]] = arith.ceildivui %[[EI]], %[[R]] : index
+// CHECK:         scf.for %[[EL:.*]] = %[[FIRST]] to %[[LAST]]
+// CHECK:           llvm.getelementptr %[[XP]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+// CHECK:           llvm.getelementptr %[[YP]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+// CHECK:           llvm.getelementptr %[[OP]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+// CHECK:           memref.subview
+// CHECK:           memref.subview
+// CHECK:           keops.reduce sum over j ins(%{{.*}} : i memref<?x3xf32, strided<[3, 1], offset: ?>>, %{{.*}} : j memref<?x3xf32>) outs(%{{.*}} : memref<?x3xf32, strided<[3, 1], offset: ?>>)
+// CHECK:         return
+func.func @bsum(%x: tensor<?x1x?x3xf32>, %y: tensor<?x?x?x3xf32>, %o: tensor<?x?x?x3xf32>) -> tensor<?x?x?x3xf32> {
+  // expected-error @+1 {{'keops.reduce' op has batch axes, which the GPU kernels do not take yet (run it on the CPU backend)}}
+  %r = keops.reduce sum over j ins(%x : i tensor<?x1x?x3xf32>, %y : j tensor<?x?x?x3xf32>) outs(%o : tensor<?x?x?x3xf32>) {
+  ^bb0(%a: vector<3xf32>, %b: vector<3xf32>):
+    %s = arith.addf %a, %b : vector<3xf32>
+    keops.yield %s : vector<3xf32>
+  } -> tensor<?x?x?x3xf32>
+  return %r : tensor<?x?x?x3xf32>
+}
