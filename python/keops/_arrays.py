@@ -58,25 +58,25 @@ def check_torch_layout(x, what):
         raise TypeError(f"{what}: {x.layout} tensors are not supported (dense tensors only)")
 
 
-def as_rows(x, fw, rows, dim):
-    """x as a C-contiguous (rows, dim) array sharing x's memory when it can
-    (a non-contiguous input is copied)."""
+def as_rows(x, fw, rows, dim, batch=()):
+    """x as a C-contiguous (*batch, rows, dim) array sharing x's memory when
+    it can (a non-contiguous input is copied)."""
     if fw == "numpy":
-        x = x.reshape(rows, dim)
+        x = x.reshape(*batch, rows, dim)
         if not x.flags.c_contiguous:
             x = np.ascontiguousarray(x)
         return x
-    return x.reshape(rows, dim).contiguous()
+    return x.reshape(*batch, rows, dim).contiguous()
 
 
-def as_vector(x, fw, dim):
-    """x as a C-contiguous (dim,) array (a parameter)."""
+def as_vector(x, fw, dim, batch=()):
+    """x as a C-contiguous (*batch, dim) array (a parameter)."""
     if fw == "numpy":
-        x = x.reshape(dim)
+        x = x.reshape(*batch, dim)
         if not x.flags.c_contiguous:
             x = np.ascontiguousarray(x)
         return x
-    return x.reshape(dim).contiguous()
+    return x.reshape(*batch, dim).contiguous()
 
 
 def address(x):

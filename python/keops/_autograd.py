@@ -37,13 +37,13 @@ from ._runtime import compile_mlir
 
 
 class KeopsReduction(torch.autograd.Function):
-    """forward(ctx, plan, M, N, *inputs) -> raw outputs of the kernel, one
-    (rows, width) tensor per output (pykeops' shapes are made afterwards, as
-    views, so gradients flow through them)."""
+    """forward(ctx, plan, M, N, batch, *inputs) -> raw outputs of the kernel,
+    one (*batch, rows, width) tensor per output (pykeops' shapes are made
+    afterwards, as views, so gradients flow through them)."""
 
     @staticmethod
-    def forward(ctx, plan, M, N, *inputs):
-        outs = plan.run("torch", inputs, M, N)
+    def forward(ctx, plan, M, N, batch, *inputs):
+        outs = plan.run("torch", inputs, M, N, batch=batch)
         ctx.plan, ctx.M, ctx.N = plan, M, N
         tensors = [a for a in inputs if isinstance(a, torch.Tensor)]
         ctx.input_is_tensor = [isinstance(a, torch.Tensor) for a in inputs]
@@ -58,11 +58,11 @@ class KeopsReduction(torch.autograd.Function):
     def backward(ctx, *grad_outputs):
         plan = ctx.plan
         n = len(ctx.input_is_tensor)
-        wrt = [k for k in range(n) if ctx.needs_input_grad[3 + k]]
+        wrt = [k for k in range(n) if ctx.needs_input_grad[4 + k]]
         grads = [None] * n
         cot = grad_outputs[0]
         if not wrt or cot is None:
-            return (None, None, None, *grads)
+            return (None, None, None, None, *grads)
         saved = list(ctx.saved_tensors)
         tensors = iter(saved[:sum(ctx.input_is_tensor)])
         inputs = [next(tensors) if t else None for t in ctx.input_is_tensor]
@@ -70,12 +70,16 @@ class KeopsReduction(torch.autograd.Function):
             # Indices are piecewise constant.
             for k in wrt:
                 grads[k] = torch.zeros_like(inputs[k])
-            return (None, None, None, *grads)
+            return (None, None, None, None, *grads)
+        if plan.batch:
+            raise NotImplementedError(
+                "gradients of reductions with batch dimensions are not available yet "
+                "(the forward is); reduce each batch element apart to differentiate")
         spec = GradientSpec(plan, tuple(wrt), ctx.M, ctx.N, ctx.raw_inputs)
         results = KeopsGradient.apply(spec, cot.contiguous(), *inputs)
         for k, g in zip(wrt, results):
             grads[k] = g
-        return (None, None, None, *grads)
+        return (None, None, None, None, *grads)
 
 
 # Kinds whose outputs are indices: zero gradients, no kernel.
@@ -229,22 +233,26 @@ def _softmax_parts(plan):
                     (), V.ndim)
         (nodes, _, key), plans = fm.collect((F,)), []
         plans.append(Plan(("softmax-lse", plan.key), (F,), (nodes, variables, key),
-                          "logsumexp", plan.axis, None, plan.dtype, plan.options))
+                          "logsumexp", plan.axis, None, plan.dtype, plan.options,
+                          plan.batch))
         nodes, _, key = fm.collect((G,))
+        # L has the outputs' batch axes (a static 1 where every input has one).
+        lse_batch = (plan.batch + (tuple(all(a) for a in zip(*plan.batch)),)
+                     if plan.batch else ())
         plans.append(Plan(("softmax-sum", plan.key), (G,), (nodes, variables + [L], key),
-                          "sum", plan.axis, None, plan.dtype, plan.options))
+                          "sum", plan.axis, None, plan.dtype, plan.options, lse_batch))
         parts = _SOFTMAX_PARTS[plan.key] = tuple(plans)
     return parts
 
 
-def run_torch(plan, inputs, M, N, out=None):
+def run_torch(plan, inputs, M, N, out=None, batch=()):
     if out is None and torch.is_grad_enabled() and any(
             isinstance(a, torch.Tensor) and a.requires_grad for a in inputs):
         if plan.kind == "sumsoftmaxweight":
             lse_plan, sum_plan = _softmax_parts(plan)
-            lse, = KeopsReduction.apply(lse_plan, M, N, *inputs)
-            outs = KeopsReduction.apply(sum_plan, M, N, *inputs, lse)
+            lse, = KeopsReduction.apply(lse_plan, M, N, batch, *inputs)
+            outs = KeopsReduction.apply(sum_plan, M, N, batch, *inputs, lse)
             return plan.finish(list(outs))
-        outs = KeopsReduction.apply(plan, M, N, *inputs)
+        outs = KeopsReduction.apply(plan, M, N, batch, *inputs)
         return plan.finish(list(outs))
-    return plan.finish(plan.run("torch", inputs, M, N, out))
+    return plan.finish(plan.run("torch", inputs, M, N, out, batch))

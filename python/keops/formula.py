@@ -341,8 +341,14 @@ for _name in ("sum", "max", "min", "argmax", "argmin", "sqnorm2", "norm2"):
     OPS[_name] = _feature("keops." + _name)
 
 
+def batch_prefix(broadcast):
+    """The batch axes of an operand type: "1x" where the operand is broadcast,
+    "?x" elsewhere."""
+    return "".join("1x" if b else "?x" for b in broadcast)
+
+
 def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected=None,
-                   extra_args=(), epilogue=None):
+                   extra_args=(), epilogue=None, batch=()):
     """The MLIR text of `func.func @name` holding one keops.reduce of kind
     `kind` over `axis` ("i" or "j"): the formula is roots[0]; roots[1], if
     any, is the second yielded value (logsumexp's weight, sumsoftmaxweight's
@@ -354,7 +360,11 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
     `epilogue(results, types)`, if given, receives the SSA names of the
     reduction's results (%r#0, ...) and their types, and returns (lines,
     [(value, type), ...]): ops to print after the reduction and what the
-    function returns instead (e.g. a keops.reduce_grad of the results)."""
+    function returns instead (e.g. a keops.reduce_grad of the results).
+
+    `batch`, for a reduction with batch axes: per variable, per batch axis,
+    whether the variable is broadcast along it (a static 1 in its type);
+    the outputs have a static 1 where every variable has one."""
     T = ELEMENT_TYPES[dtype]
     nodes, variables, _ = collected or collect(roots)
     em = Emitter(T)
@@ -367,18 +377,22 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
         operands = [(values[id(a)], a.ndim) for a in node._args]
         values[id(node)] = OPS[node._op](em, node, operands)
 
-    def shaped(cat, d):
-        return "tensor<%dx%s>" % (d, T) if cat == 2 else "tensor<?x%dx%s>" % (d, T)
+    prefixes = [batch_prefix(b) for b in batch] if batch else [""] * len(variables)
+    out_prefix = batch_prefix([all(axis) for axis in zip(*batch)]) if batch else ""
+
+    def shaped(n, cat, d):
+        p = prefixes[n]
+        return "tensor<%s%dx%s>" % (p, d, T) if cat == 2 else "tensor<%s?x%dx%s>" % (p, d, T)
 
     fdim = roots[0].ndim
     wdim = roots[1].ndim if len(roots) > 1 else None
     widths = output_widths(kind, fdim, k, wdim)
-    out_types = ["tensor<?x%dx%s>" % (w, INDEX_TYPE if idx else T)
+    out_types = ["tensor<%s?x%dx%s>" % (out_prefix, w, INDEX_TYPE if idx else T)
                  for w, idx in zip(widths, KINDS[kind])]
-    fargs = ["%%a%d: %s" % (n, shaped(v._cat, v.ndim)) for n, v in enumerate(variables)]
+    fargs = ["%%a%d: %s" % (n, shaped(n, v._cat, v.ndim)) for n, v in enumerate(variables)]
     fargs += ["%%o%d: %s" % (n, t) for n, t in enumerate(out_types)]
     fargs += list(extra_args)
-    ins = ", ".join("%%a%d : %s %s" % (n, CATEGORY_NAMES[v._cat], shaped(v._cat, v.ndim))
+    ins = ", ".join("%%a%d : %s %s" % (n, CATEGORY_NAMES[v._cat], shaped(n, v._cat, v.ndim))
                     for n, v in enumerate(variables))
     outs = ", ".join("%%o%d : %s" % (n, t) for n, t in enumerate(out_types))
     bbargs = ", ".join("%%v%d: %s" % (n, em.vt(v.ndim)) for n, v in enumerate(variables))

@@ -17,8 +17,28 @@ from . import _arrays
 from . import formula as fm
 from . import reductions as rd
 
-_NONE = (None, None, None, None, None)   # meta: framework, dtype, device, ni, nj
-_META_NAMES = ("framework", "dtype", "device", "ni", "nj")
+# meta: framework, dtype, device, ni, nj, batch shape (NumPy-broadcast over
+# the variables; () without batch dimensions)
+_NONE = (None, None, None, None, None, ())
+_META_NAMES = ("framework", "dtype", "device", "ni", "nj", "batch")
+
+
+def broadcast_batch(a, b):
+    """The batch shape of two batch shapes under NumPy's rule (axes aligned
+    on the right, 1 broadcasts), or a ValueError naming both."""
+    if a == b or not b:
+        return a
+    if not a:
+        return b
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    out = []
+    for x, y in zip(a, b):
+        if x != y and x != 1 and y != 1:
+            raise ValueError(f"batch dimensions {a} and {b} do not broadcast (each axis "
+                             "must have the same size, or size 1)")
+        out.append(y if x == 1 else x)
+    return tuple(out)
 _CMP = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
 
 
@@ -41,6 +61,7 @@ def _merge_meta(ma, mb):
             raise ValueError(f"mismatched numbers of {'ij'[k - 3]} rows: {a} and {b} "
                              f"({'M' if k == 3 else 'N'} must be the same for every "
                              f"{'ij'[k - 3]} variable)")
+    out.append(broadcast_batch(ma[5], mb[5]))
     return tuple(out)
 
 
@@ -122,6 +143,14 @@ class LazyTensor:
         if fw == "torch":
             _arrays.check_torch_layout(x, f"LazyTensor of shape {shape}")
         nd = len(shape)
+        batch = ()
+        if nd > 3:
+            # (B1, ..., Bk, M, 1, D), (B1, ..., Bk, 1, N, D), (B1, ..., Bk, 1, 1, D)
+            if axis is not None:
+                raise ValueError(f"LazyTensor of shape {shape}: axis must not be given with "
+                                 "batch dimensions, the shape says the category")
+            batch, shape = shape[:-3], shape[-3:]
+            nd = 3
         if nd == 3:
             if axis is not None:
                 raise ValueError(f"LazyTensor of shape {shape}: axis must not be given with a "
@@ -131,9 +160,9 @@ class LazyTensor:
             elif shape[1] == 1:
                 cat = 0
             else:
-                raise ValueError(f"LazyTensor of shape {shape}: a 3D array must have shape "
-                                 "(M, 1, D) (an i variable), (1, N, D) (a j variable) or "
-                                 "(1, 1, D) (a parameter)")
+                raise ValueError(f"LazyTensor of shape {batch + shape}: the last three axes "
+                                 "must be (M, 1, D) (an i variable), (1, N, D) (a j variable) "
+                                 "or (1, 1, D) (a parameter), after any batch dimensions")
             rows = shape[1] if cat == 1 else shape[0]
         elif nd == 2:
             if axis == 0 or axis == 1:
@@ -149,18 +178,16 @@ class LazyTensor:
                 raise ValueError(f"LazyTensor of shape {shape}: a 0D or 1D array is a "
                                  f"parameter; axis must be None or 2, got {axis!r}")
             cat, rows = 2, 1
-        else:
-            raise ValueError(f"LazyTensor of shape {shape}: batch dimensions are not supported "
-                             "yet (shapes (M, 1, D), (1, N, D), (1, 1, D), (M, D), (D,))")
         dim = shape[-1] if shape else 1
         if dim < 1:
             raise ValueError(f"LazyTensor of shape {shape}: the vector dimension D must be "
                              "at least 1")
         self._op, self.ndim, self._cat = "var", dim, cat
-        self._data = _arrays.as_vector(x, fw, dim) if cat == 2 else \
-            _arrays.as_rows(x, fw, rows, dim)
+        # Batched data keep their batch axes: (B..., rows, D), (B..., D).
+        self._data = _arrays.as_vector(x, fw, dim, batch) if cat == 2 else \
+            _arrays.as_rows(x, fw, rows, dim, batch)
         self._m = (fw, dtype, "cpu" if fw == "numpy" else str(x.device),
-                   rows if cat == 0 else None, rows if cat == 1 else None)
+                   rows if cat == 0 else None, rows if cat == 1 else None, batch)
 
     def _node(self, op, args, ndim, attrs=()):
         """A new op node of self's class over `args` (LazyTensors)."""
@@ -246,23 +273,23 @@ class LazyTensor:
     @property
     def _shape(self):
         m = self._m
-        return (m[3] or 1, m[4] or 1, self.ndim)
+        return (*m[5], m[3] or 1, m[4] or 1, self.ndim)
 
     @property
     def shape(self):
         s = self._shape
-        return s[:2] if s[2] == 1 else s
+        return s[:-1] if s[-1] == 1 else s
 
     def dim(self):
-        return 3
+        return 3 + len(self._m[5])
 
     @property
     def nbatchdims(self):
-        return 0
+        return len(self._m[5])
 
     @property
     def batchdims(self):
-        return None
+        return self._m[5] or None
 
     def __repr__(self):
         return f"KeOps LazyTensor\n    formula: {self.formula}\n    shape: {self.shape}"
@@ -801,12 +828,16 @@ class LazyTensor:
         fw = _arrays.framework(v)
         if fw is None:
             raise TypeError(f"K @ v takes a NumPy array or a torch tensor, got {type(v).__name__}")
-        if v.ndim not in (1, 2):
-            raise ValueError(f"K @ v takes v of shape (N,) or (N, E), got {tuple(v.shape)}")
-        n = v.shape[0]
-        vj = type(self)(v.reshape(1, n, -1))
+        if v.ndim < 1:
+            raise ValueError(f"K @ v takes v of shape (N,), (N, E) or (B..., N, E), got "
+                             f"{tuple(v.shape)}")
+        if v.ndim <= 2:
+            n = v.shape[0]
+            vj = type(self)(v.reshape(1, n, -1))
+        else:   # batched: (B..., N, E)
+            vj = type(self)(v.reshape(*v.shape[:-2], 1, *v.shape[-2:]))
         res = (self * vj).sum(axis=1)
-        return res.reshape(-1) if v.ndim == 1 else res
+        return res.reshape(*res.shape[:-2], -1) if v.ndim == 1 else res
 
     def t(self):
         """The transposed symbolic matrix: i and j variables swapped."""
@@ -824,7 +855,7 @@ class LazyTensor:
             if node._cat in (0, 1):
                 n._cat = 1 - node._cat
             m = node._m
-            n._m = (m[0], m[1], m[2], m[4], m[3])
+            n._m = (m[0], m[1], m[2], m[4], m[3], m[5])
             mapped[id(node)] = n
         res = mapped[id(self)]
         res._cache = {"T": self}

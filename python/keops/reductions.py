@@ -95,10 +95,12 @@ class Plan:
 
     __slots__ = ("key", "kind", "axis", "k", "dtype", "options", "mlir",
                  "kernel", "widths", "out_dtypes", "variables", "fdim", "wdim",
-                 "roots", "collected", "_run")
+                 "roots", "collected", "batch", "_run")
 
-    def __init__(self, key, roots, collected, kind, axis, k, dtype, options):
+    def __init__(self, key, roots, collected, kind, axis, k, dtype, options, batch=()):
         self.key = key
+        # per variable, per batch axis: broadcast along it (batch_pattern)
+        self.batch = batch
         self.kind, self.axis, self.k = kind, axis, k
         self.dtype = dtype
         self.options = options
@@ -109,7 +111,7 @@ class Plan:
         self.fdim = roots[0].ndim
         self.wdim = roots[1].ndim if len(roots) > 1 else None
         self.mlir = fm.reduction_mlir(roots, kind, "ij"[axis], dtype, k=k,
-                                      collected=collected)
+                                      collected=collected, batch=batch)
         module = compile_mlir(self.mlir, **dict(options))
         self.kernel = module.kernels[0]
         self._run = self.kernel.run
@@ -121,25 +123,27 @@ class Plan:
         ops after the reduction (see formula.reduction_mlir)."""
         return fm.reduction_mlir(self.roots, self.kind, "ij"[self.axis], self.dtype, k=self.k,
                                  name=name, collected=self.collected,
-                                 extra_args=extra_args, epilogue=epilogue)
+                                 extra_args=extra_args, epilogue=epilogue, batch=self.batch)
 
-    def run(self, fw, inputs, M, N, out=None):
+    def run(self, fw, inputs, M, N, out=None, batch=()):
         """Runs the kernel on `inputs` (arrays in kernel order) and returns
-        the raw outputs: (rows, width) arrays of framework `fw`."""
+        the raw outputs: (*batch, rows, width) arrays of framework `fw`
+        (`batch`: the batch extents of a plan with batch axes)."""
         rows = M if self.axis == 1 else N
         # Results stay where the data are: CUDA tensors give CUDA tensors;
         # host arrays sent to the GPU (backend="GPU") come back to the host.
         device = _arrays.cuda_device(inputs) if fw == "torch" else -1
-        outs = [_arrays.empty(fw, (rows, w), dt, device)
+        outs = [_arrays.empty(fw, (*batch, rows, w), dt, device)
                 for w, dt in zip(self.widths, self.out_dtypes)]
         if out is not None:
             outs = _use_out(out, outs, fw)
         if fw == "torch":
             # On torch's current stream: after the work producing the inputs.
             self._run([_arrays.address(a) for a in inputs],
-                      [o.data_ptr() for o in outs], M, N, _arrays.cuda_stream(device))
+                      [o.data_ptr() for o in outs], M, N, _arrays.cuda_stream(device),
+                      batch)
         else:
-            self._run(inputs, outs, M, N)
+            self._run(inputs, outs, M, N, 0, batch)
         return outs
 
     def finish(self, outs):
@@ -147,7 +151,7 @@ class Plan:
         kind = self.kind
         if kind in fm.K_KINDS:
             k, d = self.k, self.fdim
-            outs = [o.reshape(o.shape[0], k, d) if d > 1 else o for o in outs]
+            outs = [o.reshape(*o.shape[:-1], k, d) if d > 1 else o for o in outs]
         return outs[0] if len(outs) == 1 else tuple(outs)
 
 
@@ -172,12 +176,29 @@ def _use_out(out, outs, fw):
 _PLANS = {}
 
 
-def get_plan(roots, collected, kind, axis, k, dtype, options):
-    key = (collected[2], kind, axis, k, dtype, options)
+def get_plan(roots, collected, kind, axis, k, dtype, options, batch=()):
+    key = (collected[2], kind, axis, k, dtype, options, batch)
     plan = _PLANS.get(key)
     if plan is None:
-        plan = _PLANS[key] = Plan(key, roots, collected, kind, axis, k, dtype, options)
+        plan = _PLANS[key] = Plan(key, roots, collected, kind, axis, k, dtype, options, batch)
     return plan
+
+
+def variable_batch(var):
+    """The batch extents of a variable's data: (B..., rows, D) or (B..., D)
+    arrays; () for numbers and for symbolic variables."""
+    data = var._data
+    if data is None or type(data) is tuple:
+        return ()
+    return tuple(data.shape[:-2] if var._cat != 2 else data.shape[:-1])
+
+
+def batch_pattern(shapes, batch):
+    """Per variable (given its batch extents), per axis of the reduction's
+    batch shape `batch`: whether it is broadcast along the axis (its extent
+    there is 1, or it has fewer batch axes: NumPy aligns them on the right)."""
+    rank = len(batch)
+    return tuple(tuple(e == 1 for e in (1,) * (rank - len(s)) + tuple(s)) for s in shapes)
 
 
 def check_kind(kind, roots, k):
@@ -251,22 +272,22 @@ def _device_check(meta, options):
     return tuple(sorted(set(options) | {("device", index)}))
 
 
-def execute(plan, fw, inputs, M, N, out=None):
+def execute(plan, fw, inputs, M, N, out=None, batch=()):
     """Runs a plan; torch results go through the autograd hook when autograd
     records (keops._autograd)."""
     if fw == "torch":
         from ._autograd import run_torch
-        return run_torch(plan, inputs, M, N, out)
-    return plan.finish(plan.run(fw, inputs, M, N, out))
+        return run_torch(plan, inputs, M, N, out, batch)
+    return plan.finish(plan.run(fw, inputs, M, N, out, batch))
 
 
-def execute_as(dtype, plan, fw, inputs, M, N, out=None):
+def execute_as(dtype, plan, fw, inputs, M, N, out=None, batch=()):
     """execute() for data of `dtype`: float16 inputs converted to the plan's
     float32, results converted back (into `out`, if given)."""
     if plan.dtype == dtype:
-        return execute(plan, fw, inputs, M, N, out)
+        return execute(plan, fw, inputs, M, N, out, batch)
     inputs = [_arrays.cast(a, plan.dtype, fw) for a in inputs]
-    result = execute(plan, fw, inputs, M, N)
+    result = execute(plan, fw, inputs, M, N, batch=batch)
     parts = result if isinstance(result, tuple) else (result,)
     parts = tuple(_arrays.cast(r, dtype, fw) for r in parts)
     if out is not None:
@@ -293,14 +314,16 @@ def reduce(roots, kind, axis, k=None, options=(), out=None):
     options = _device_check(meta, options)
     collected = complete(fm.collect(roots), axis)
     compute = _arrays.compute_dtype(dtype)
-    plan = _PLANS.get((collected[2], kind, axis, k, compute, options))
+    batch = meta[5]
+    pattern = batch_pattern([variable_batch(v) for v in collected[1]], batch) if batch else ()
+    plan = _PLANS.get((collected[2], kind, axis, k, compute, options, pattern))
     if plan is None:
         check_kind(kind, roots, k)
-        plan = get_plan(roots, collected, kind, axis, k, compute, options)
+        plan = get_plan(roots, collected, kind, axis, k, compute, options, pattern)
     inputs = [_data_of(v, compute, fw) for v in collected[1]]
     M = meta[3] if meta[3] is not None else 1
     N = meta[4] if meta[4] is not None else 1
-    return execute_as(dtype, plan, fw, inputs, M, N, out)
+    return execute_as(dtype, plan, fw, inputs, M, N, out, batch)
 
 
 class Reduction:
@@ -373,7 +396,7 @@ class Reduction:
             if kwargs:
                 options = tuple(sorted(set(options) | set(compile_options(**kwargs))))
         meta = self._meta
-        fw, dtype, device, M, N = meta
+        fw, dtype, device, M, N, batch = meta
         arrays = []
         for n, a in enumerate(args):
             cat, dim = self.declared[n]
@@ -436,11 +459,16 @@ class Reduction:
             raise ValueError("cannot infer the dtype: no array given")
         options = _device_check((fw, dtype, device), options)
         compute = _arrays.compute_dtype(dtype)
-        plan = _PLANS.get((self._collected[2], self.kind, self.axis, self.k, compute, options))
+        # Batch axes come from the LazyTensors holding data (arguments are
+        # (rows, D) arrays).
+        pattern = batch_pattern([variable_batch(src) if how == "data" else ()
+                                 for how, src in self._sources], batch) if batch else ()
+        plan = _PLANS.get((self._collected[2], self.kind, self.axis, self.k, compute, options,
+                           pattern))
         if plan is None:
             plan = get_plan(self.roots, self._collected, self.kind, self.axis, self.k,
-                            compute, options)
+                            compute, options, pattern)
         inputs = [arrays[src] if how == "arg" else _data_of(src, compute, fw)
                   for how, src in self._sources]
         return execute_as(dtype, plan, fw, inputs, M if M is not None else 1,
-                          N if N is not None else 1, out)
+                          N if N is not None else 1, out, batch)
