@@ -433,6 +433,10 @@ struct Differentiator {
     // expanded, which program order guarantees by now.
     if (failed(op.verify()))
       return failure();
+    if (forward.getBatchRank() > 0)
+      return op.emitOpError()
+             << "differentiates a reduction with batch axes, which "
+                "keops-differentiate does not do yet";
     ReductionKind kind = forward.getKind();
     if (kind == ReductionKind::ArgMin || kind == ReductionKind::ArgMax ||
         kind == ReductionKind::ArgKMin) {

@@ -379,7 +379,14 @@ class Reduction:
         if dtype is None:
             raise ValueError("give the dtype: this formula holds no array")
         return fm.reduction_mlir(self.roots, self.kind, "ij"[self.axis], dtype,
-                                 k=self.k, collected=self._collected)
+                                 k=self.k, collected=self._collected, batch=self._pattern())
+
+    def _pattern(self):
+        """The batch pattern of the LazyTensors holding data (batch_pattern;
+        arguments given at call time are (rows, D) arrays)."""
+        batch = self._meta[5]
+        return batch_pattern([variable_batch(src) if how == "data" else ()
+                              for how, src in self._sources], batch) if batch else ()
 
     def _describe(self, n):
         cat, dim = self.declared[n]
@@ -459,10 +466,7 @@ class Reduction:
             raise ValueError("cannot infer the dtype: no array given")
         options = _device_check((fw, dtype, device), options)
         compute = _arrays.compute_dtype(dtype)
-        # Batch axes come from the LazyTensors holding data (arguments are
-        # (rows, D) arrays).
-        pattern = batch_pattern([variable_batch(src) if how == "data" else ()
-                                 for how, src in self._sources], batch) if batch else ()
+        pattern = self._pattern()
         plan = _PLANS.get((self._collected[2], self.kind, self.axis, self.k, compute, options,
                            pattern))
         if plan is None:

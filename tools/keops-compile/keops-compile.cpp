@@ -160,6 +160,13 @@ static void describe(llvm::raw_ostream &os, const KernelInfo &info) {
       os << floatName(info.elementBits);
     os << ", " << rowsOf(kept) << " x " << info.outputWidths[k] << "\n";
   }
+  if (info.batchRank > 0)
+    os << " *   batch axes: " << info.batchRank
+       << "; inputs[" << info.categories.size()
+       << "] points to the batch extents (int64_t); every operand holds its\n"
+          " *     batch elements one after the other (row-major over the axes\n"
+          " *     it is not broadcast along), each laid out as above; the raw\n"
+          " *     kernel's rows are those of all elements end to end\n";
   os << " */\n";
 }
 
@@ -317,7 +324,20 @@ static int keops_aot_parallel(keops_aot_kernel kernel,
 }
 )";
   for (const KernelInfo &info : infos) {
-    const char *rows = info.axis == Axis::J ? "M" : "N";
+    std::string rows = info.axis == Axis::J ? "M" : "N";
+    size_t numIns = info.categories.size();
+    if (info.batchRank > 0) {
+      // The rows of all batch elements, laid end to end (the batch extents
+      // are the input after the variables).
+      os << "\nstatic int64_t " << info.name
+         << "_rows(const void *const *inputs, int64_t M, int64_t N) {\n"
+            "  const int64_t *batch = (const int64_t *)inputs["
+         << numIns << "];\n  int64_t rows = " << rows << ";\n  (void)"
+         << (rows == "M" ? "N" : "M") << ";\n  for (int a = 0; a < "
+         << info.batchRank << "; ++a)\n    rows *= batch[a];\n"
+         << "  return rows;\n}\n";
+      rows = info.name + "_rows(inputs, M, N)";
+    }
     os << "\nstatic int " << info.name
        << "_check(const void *const *inputs, void *const *outputs,\n"
           "    int64_t M, int64_t N) {\n"
@@ -325,8 +345,15 @@ static int keops_aot_parallel(keops_aot_kernel kernel,
           "    return KEOPS_AOT_BAD_SIZE;\n"
           "  if (!inputs || !outputs)\n"
           "    return KEOPS_AOT_NULL_POINTER;\n";
-    for (size_t k = 0; k < info.categories.size(); ++k)
+    for (size_t k = 0; k < numIns; ++k)
       os << "  if (!inputs[" << k << "])\n    return KEOPS_AOT_NULL_POINTER;\n";
+    if (info.batchRank > 0) {
+      os << "  if (!inputs[" << numIns
+         << "])\n    return KEOPS_AOT_NULL_POINTER;\n";
+      for (int64_t a = 0; a < info.batchRank; ++a)
+        os << "  if (((const int64_t *)inputs[" << numIns << "])[" << a
+           << "] < 0)\n    return KEOPS_AOT_BAD_SIZE;\n";
+    }
     for (size_t k = 0; k < info.outputWidths.size(); ++k)
       os << "  if (!outputs[" << k
          << "])\n    return KEOPS_AOT_NULL_POINTER;\n";

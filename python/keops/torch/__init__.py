@@ -2,9 +2,9 @@
 
     from keops.torch import LazyTensor, Vi, Vj, Pm, Genred
 
-Results are torch tensors (CPU only: there is no GPU backend yet). Reductions
-run through a torch.autograd.Function (keops._autograd); gradients are not
-available yet.
+Results are torch tensors, on the device of the inputs (CUDA tensors run on
+the GPU backend). Reductions run through a torch.autograd.Function
+(keops._autograd) whose gradients are the compiler's gradient reductions.
 """
 
 import torch as _torch  # noqa: F401  (torch tensors are recognized once imported)

@@ -1,0 +1,213 @@
+"""Batch dimensions: LazyTensors of shapes (B..., M, 1, D), (B..., 1, N, D)
+and (B..., 1, 1, D), broadcast as NumPy broadcasts, reduced by one batched
+keops.reduce (batch axes in the IR, the CPU kernels splitting batch elements
+and rows over the thread pool), against dense NumPy references."""
+
+import numpy as np
+import pytest
+
+import keops
+from keops.numpy import LazyTensor
+
+KINDS = ["sum", "min", "max", "argmin", "argmax", "min_argmin", "max_argmax", "kmin",
+         "argkmin", "kmin_argkmin", "logsumexp", "sumsoftmaxweight"]
+K = 3
+
+# (batch shape of x, of y, of b, of p): broadcasting in every position, 1 to
+# 3 batch axes, ranks that differ (NumPy aligns them on the right).
+LAYOUTS = {
+    "one": ((4,), (4,), (4,), (4,)),
+    "x-shared": ((1,), (3,), (3,), (3,)),
+    "y-shared": ((3,), (1,), (1,), (3,)),
+    "two-axes": ((2, 1), (1, 3), (2, 3), (1, 1)),
+    "three-axes": ((2, 1, 3), (1, 2, 1), (2, 2, 3), (1, 2, 3)),
+    "ranks": ((3,), (2, 3), (1,), ()),
+}
+
+
+def data(layout, M, N, D, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    bx, by, bb, bp = LAYOUTS[layout] if isinstance(layout, str) else layout
+    x = rng.standard_normal((*bx, M, 1, D)).astype(dtype)
+    y = rng.standard_normal((*by, 1, N, D)).astype(dtype)
+    b = rng.standard_normal((*bb, 1, N, D)).astype(dtype)
+    p = (0.5 + rng.random((*bp, 1, 1, D))).astype(dtype)
+    return x, y, b, p
+
+
+def lazy(x, y, b, p, scalar):
+    """The formula and, for logsumexp / sumsoftmaxweight, the weight."""
+    X, Y, Bw, P = LazyTensor(x), LazyTensor(y), LazyTensor(b), LazyTensor(p)
+    if scalar:
+        return -(((X - Y) ** 2) * P).sum(-1), Bw
+    return ((X - Y) ** 2) * P + Bw, None
+
+
+def dense(x, y, b, p, scalar):
+    x, y, b, p = (a.astype(np.float64) for a in (x, y, b, p))
+    if scalar:
+        return -(((x - y) ** 2) * p).sum(-1, keepdims=True), np.broadcast_to(
+            b, np.broadcast_shapes(x.shape, y.shape, b.shape))
+    return ((x - y) ** 2) * p + b, None
+
+
+def reference(kind, F, W, axis):
+    """The reduction of the dense (*B, M, N, D) values F over axis (0: i,
+    1: j), in pykeops' output shapes."""
+    ax = -3 if axis == 0 else -2
+    if kind == "sum":
+        return F.sum(ax)
+    if kind in ("min", "max"):
+        return getattr(F, kind)(ax)
+    if kind in ("argmin", "argmax"):
+        return getattr(F, kind)(ax)
+    if kind in ("min_argmin", "max_argmax"):
+        base = kind[:3]
+        return getattr(F, base)(ax), getattr(F, "arg" + base)(ax)
+    if kind in ("kmin", "argkmin", "kmin_argkmin"):
+        order = np.argsort(F, axis=ax, kind="stable")
+        idx = np.moveaxis(np.take(order, range(K), axis=ax), ax, -2)
+        vals = np.moveaxis(np.take(np.sort(F, axis=ax), range(K), axis=ax), ax, -2)
+        if F.shape[-1] == 1:
+            idx, vals = idx[..., 0], vals[..., 0]
+        return {"kmin": vals, "argkmin": idx, "kmin_argkmin": (vals, idx)}[kind]
+    if kind == "logsumexp":
+        m = F.max(ax, keepdims=True)
+        return (m + np.log(np.exp(F - m).sum(ax, keepdims=True))).squeeze(ax)
+    if kind == "sumsoftmaxweight":
+        e = np.exp(F - F.max(ax, keepdims=True))
+        return (e * W).sum(ax) / e.sum(ax)
+    raise AssertionError(kind)
+
+
+def run(kind, f, w, axis):
+    if kind in ("kmin", "argkmin", "kmin_argkmin"):
+        return getattr(f, {"kmin": "Kmin", "argkmin": "argKmin",
+                           "kmin_argkmin": "Kmin_argKmin"}[kind])(K, axis=axis)
+    if kind == "sumsoftmaxweight":
+        return f.sumsoftmaxweight(w, axis=axis)
+    if kind == "logsumexp":
+        return f.logsumexp(axis=axis)
+    return getattr(f, kind)(axis=axis)
+
+
+def check(kind, got, want, F, axis, rtol):
+    got = got if isinstance(got, tuple) else (got,)
+    want = want if isinstance(want, tuple) else (want,)
+    assert len(got) == len(want)
+    for g, r in zip(got, want):
+        assert g.shape == r.shape, (g.shape, r.shape)
+        if np.issubdtype(r.dtype, np.integer):
+            # Indices: compared through the values they select (f32 near-ties).
+            assert g.dtype == np.int64
+            Fm = np.moveaxis(F, -3 if axis == 0 else -2, -2)   # (*B, rows, reduced, D)
+
+            def sel(idx):
+                if kind in ("argkmin", "kmin_argkmin"):
+                    idx = idx if F.shape[-1] > 1 else idx[..., None]
+                else:
+                    idx = idx[..., None, :]
+                return np.take_along_axis(Fm, idx, -2)
+            np.testing.assert_allclose(sel(g), sel(r), rtol=rtol, atol=rtol)
+        else:
+            np.testing.assert_allclose(g, r, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_every_kind_and_layout(kind, layout, axis, dtype):
+    scalar = kind in ("logsumexp", "sumsoftmaxweight")
+    x, y, b, p = data(layout, 9, 11, 1 if scalar else 2, dtype)
+    if scalar:
+        b = np.random.default_rng(1).standard_normal(b.shape[:-1] + (3,)).astype(dtype)
+    f, w = lazy(x, y, b, p, scalar)
+    F, W = dense(x, y, b, p, scalar)
+    if axis == 0 and W is not None:
+        W = np.broadcast_to(W, F.shape[:-1] + (W.shape[-1],))
+    got = run(kind, f, w, axis)
+    check(kind, got, reference(kind, F, W, axis), F, axis,
+          1e-4 if dtype == "float32" else 1e-10)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_many_small_problems_over_threads(threads):
+    # 300 problems of 7 rows: the pool's chunks (64 rows) cross batch
+    # elements, which the kernel splits.
+    old = keops.get_num_threads() if hasattr(keops, "get_num_threads") else None
+    from keops import _keops
+    _keops.set_num_threads(threads)
+    try:
+        x, y, b, p = data(((300,), (300,), (1,), ()), 7, 400, 3, "float64")
+        f, _ = lazy(x, y, b, p, False)
+        F, _ = dense(x, y, b, p, False)
+        np.testing.assert_allclose(f.sum(axis=1), F.sum(-2), rtol=1e-12)
+        np.testing.assert_allclose(f.sum(axis=0), F.sum(-3), rtol=1e-12)
+    finally:
+        _keops.set_num_threads(old or 0)
+
+
+@pytest.mark.parametrize("shape", [(0,), (1,), (2, 0), (1, 1)])
+def test_empty_and_unit_batches(shape):
+    x, y, b, p = data((shape, shape, shape, shape), 5, 6, 2, "float64")
+    f, _ = lazy(x, y, b, p, False)
+    F, _ = dense(x, y, b, p, False)
+    got = f.min(axis=1)
+    assert got.shape == (*shape, 5, 2)
+    np.testing.assert_allclose(got, F.min(-2) if F.size else F.sum(-2), rtol=1e-12)
+
+
+def test_shapes_and_matmul():
+    x, y, b, p = data("two-axes", 8, 10, 3, "float64")
+    K = (-((LazyTensor(x) - LazyTensor(y)) ** 2).sum(-1)).exp()
+    assert K.shape == (2, 3, 8, 10) and K.nbatchdims == 2 and K.batchdims == (2, 3)
+    v = np.random.default_rng(2).standard_normal((2, 3, 10, 4))
+    dense_k = np.exp(-((x - y) ** 2).sum(-1))
+    np.testing.assert_allclose(K @ v, dense_k @ v, rtol=1e-12)
+
+
+def test_batches_that_do_not_broadcast():
+    x, y, _, _ = data(((2,), (3,), (), ()), 4, 5, 3, "float32")
+    with pytest.raises(ValueError, match=r"batch dimensions \(2,\) and \(3,\) do not broadcast"):
+        LazyTensor(x) - LazyTensor(y)
+
+
+def test_bad_batched_shape():
+    with pytest.raises(ValueError, match="after any batch dimensions"):
+        LazyTensor(np.zeros((2, 4, 5, 3)))
+
+
+def test_mlir_holds_the_batch_axes():
+    x, y, b, p = data("x-shared", 4, 5, 3, "float32")
+    f, _ = lazy(x, y, b, p, False)
+    text = f.sum(axis=1, call=False).mlir()
+    assert "i tensor<1x?x3xf32>" in text and "j tensor<?x?x3xf32>" in text
+    assert "outs(%o0 : tensor<?x?x3xf32>)" in text
+
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("kind", ["sum", "argkmin", "logsumexp", "sumsoftmaxweight"])
+def test_torch_forward(kind):
+    from keops.torch import LazyTensor as LT
+    scalar = kind in ("logsumexp", "sumsoftmaxweight")
+    x, y, b, p = data("two-axes", 9, 11, 1 if scalar else 2, "float64")
+    F, W = dense(x, y, b, p, scalar)
+    ts = [torch.tensor(a, requires_grad=True) for a in (x, y, b, p)]
+    X, Y, Bw, P = (LT(t) for t in ts)
+    f = -(((X - Y) ** 2) * P).sum(-1) if scalar else ((X - Y) ** 2) * P + Bw
+    got = run(kind, f, Bw, 1)
+    want = reference(kind, F, W, 1)
+    got_np = got.detach().numpy()
+    check(kind, got_np, want, F, 1, 1e-10)
+
+
+def test_torch_gradient_is_refused_clearly():
+    from keops.torch import LazyTensor as LT
+    x, y, _, _ = data("one", 5, 6, 3, "float64")
+    xt = torch.tensor(x, requires_grad=True)
+    r = ((LT(xt) - LT(torch.tensor(y))) ** 2).sum(-1).sum(axis=1)
+    with pytest.raises(NotImplementedError, match="batch dimensions"):
+        r.sum().backward()
