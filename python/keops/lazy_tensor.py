@@ -21,24 +21,6 @@ from . import reductions as rd
 # the variables; () without batch dimensions)
 _NONE = (None, None, None, None, None, ())
 _META_NAMES = ("framework", "dtype", "device", "ni", "nj", "batch")
-
-
-def broadcast_batch(a, b):
-    """The batch shape of two batch shapes under NumPy's rule (axes aligned
-    on the right, 1 broadcasts), or a ValueError naming both."""
-    if a == b or not b:
-        return a
-    if not a:
-        return b
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-    out = []
-    for x, y in zip(a, b):
-        if x != y and x != 1 and y != 1:
-            raise ValueError(f"batch dimensions {a} and {b} do not broadcast (each axis "
-                             "must have the same size, or size 1)")
-        out.append(y if x == 1 else x)
-    return tuple(out)
 _CMP = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
 
 
@@ -61,7 +43,7 @@ def _merge_meta(ma, mb):
             raise ValueError(f"mismatched numbers of {'ij'[k - 3]} rows: {a} and {b} "
                              f"({'M' if k == 3 else 'N'} must be the same for every "
                              f"{'ij'[k - 3]} variable)")
-    out.append(broadcast_batch(ma[5], mb[5]))
+    out.append(rd.broadcast_batch(ma[5], mb[5]))
     return tuple(out)
 
 

@@ -184,6 +184,25 @@ def get_plan(roots, collected, kind, axis, k, dtype, options, batch=()):
     return plan
 
 
+def broadcast_batch(a, b):
+    """The batch shape of two batch shapes under NumPy's rule (axes aligned
+    on the right, 1 broadcasts), or a ValueError naming both."""
+    if a == b or not b:
+        return a
+    if not a:
+        return b
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    out = []
+    for x, y in zip(a, b):
+        if x != y and x != 1 and y != 1:
+            raise ValueError(f"batch dimensions {a} and {b} do not broadcast (each axis "
+                             "must have the same size, or size 1)")
+        out.append(y if x == 1 else x)
+    return tuple(out)
+_CMP = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
+
+
 def variable_batch(var):
     """The batch extents of a variable's data: (B..., rows, D) or (B..., D)
     arrays; () for numbers and for symbolic variables."""
@@ -382,8 +401,8 @@ class Reduction:
                                  k=self.k, collected=self._collected, batch=self._pattern())
 
     def _pattern(self):
-        """The batch pattern of the LazyTensors holding data (batch_pattern;
-        arguments given at call time are (rows, D) arrays)."""
+        """The batch pattern of the LazyTensors holding data (batch_pattern),
+        for mlir(): arguments given at call time taken without batch axes."""
         batch = self._meta[5]
         return batch_pattern([variable_batch(src) if how == "data" else ()
                               for how, src in self._sources], batch) if batch else ()
@@ -404,7 +423,7 @@ class Reduction:
                 options = tuple(sorted(set(options) | set(compile_options(**kwargs))))
         meta = self._meta
         fw, dtype, device, M, N, batch = meta
-        arrays = []
+        arrays, arg_batch = [], [()] * len(args)
         for n, a in enumerate(args):
             cat, dim = self.declared[n]
             afw = _arrays.framework(a)
@@ -439,15 +458,23 @@ class Reduction:
                     raise ValueError(f"{self._describe(n)}: on device {dev}, other inputs on "
                                      f"{device} (mixed devices)")
             shape = tuple(a.shape)
+            # Leading axes beyond (rows, D) or (D,) are batch axes, as in
+            # pykeops' Genred: (B..., M, D), (B..., N, D), (B..., D).
             if cat == 2:
-                if shape not in ((dim,), ()) or (shape == () and dim != 1):
-                    raise ValueError(f"{self._describe(n)}: expected shape ({dim},), got {shape}")
-                a = _arrays.as_vector(a, afw, dim)
+                if shape == () and dim == 1:
+                    shape = (1,)
+                if not shape or shape[-1] != dim:
+                    raise ValueError(f"{self._describe(n)}: expected shape ({dim},) or "
+                                     f"(B..., {dim}), got {tuple(a.shape)}")
+                arg_batch[n] = shape[:-1]
+                a = _arrays.as_vector(a, afw, dim, shape[:-1])
             else:
-                if len(shape) != 2 or shape[1] != dim:
+                if len(shape) < 2 or shape[-1] != dim:
                     raise ValueError(f"{self._describe(n)}: expected shape "
-                                     f"({'MN'[cat]}, {dim}), got {shape}")
-                rows = shape[0]
+                                     f"({'MN'[cat]}, {dim}) or (B..., {'MN'[cat]}, {dim}), "
+                                     f"got {shape}")
+                rows = shape[-2]
+                arg_batch[n] = shape[:-2]
                 if cat == 0:
                     if M is None:
                         M = rows
@@ -460,13 +487,17 @@ class Reduction:
                     elif rows != N:
                         raise ValueError(f"{self._describe(n)}: {rows} rows, but other "
                                          f"j variables have N = {N} rows")
-                a = _arrays.as_rows(a, afw, rows, dim)
+                a = _arrays.as_rows(a, afw, rows, dim, shape[:-2])
             arrays.append(a)
         if dtype is None:
             raise ValueError("cannot infer the dtype: no array given")
         options = _device_check((fw, dtype, device), options)
         compute = _arrays.compute_dtype(dtype)
-        pattern = self._pattern()
+        shapes = [arg_batch[src] if how == "arg" else variable_batch(src)
+                  for how, src in self._sources]
+        for s in shapes:
+            batch = broadcast_batch(batch, s)
+        pattern = batch_pattern(shapes, batch) if batch else ()
         plan = _PLANS.get((self._collected[2], self.kind, self.axis, self.k, compute, options,
                            pattern))
         if plan is None:

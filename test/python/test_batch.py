@@ -211,3 +211,21 @@ def test_torch_gradient_is_refused_clearly():
     r = ((LT(xt) - LT(torch.tensor(y))) ** 2).sum(-1).sum(axis=1)
     with pytest.raises(NotImplementedError, match="batch dimensions"):
         r.sum().backward()
+
+
+def test_genred_with_batched_arguments():
+    from keops.numpy import Genred
+    x, y, b, p = data("two-axes", 6, 7, 2, "float64")
+    g = Genred("Exp(-SqDist(X, Y)) * B", ["X = Vi(2)", "Y = Vj(2)", "B = Vj(2)"],
+               reduction_op="Sum", axis=1)
+    got = g(x[..., 0, :], y[..., 0, :, :], b[..., 0, :, :])
+    dense_k = np.exp(-((x - y) ** 2).sum(-1, keepdims=True)) * b
+    np.testing.assert_allclose(got, dense_k.sum(-2), rtol=1e-12)
+    # Batched parameters: (B..., D).
+    g2 = Genred("SqDist(X, Y) * P", ["X = Vi(2)", "Y = Vj(2)", "P = Pm(1)"],
+                reduction_op="Min", axis=1)
+    q = np.array([1.0, 2.0, 3.0])[:, None]
+    xx, yy = x[0, 0, :, 0, :], y[0, :, 0, :, :]            # (6, 2), (3, 7, 2)
+    got = g2(xx, yy, q)
+    want = (((xx[None, :, None, :] - yy[:, None, :, :]) ** 2).sum(-1) * q[:, :, None]).min(-1)
+    np.testing.assert_allclose(got[..., 0], want, rtol=1e-12)
