@@ -61,13 +61,16 @@ std::shared_ptr<Module> GpuModule::load(const std::string &ptx,
   gpu->multiprocessors = std::max(device.multiprocessors, 1);
   for (const KernelInfo &info : infos) {
     Kernels k;
+    // Batched reductions have the 1-D scheme's kernel only.
+    bool twoD = info.batchRank == 0;
     if (!gpu->driver->getFunction(gpu->module, info.name.c_str(), k.oneD,
                                   error) ||
-        !gpu->driver->getFunction(gpu->module, (info.name + "_part").c_str(),
-                                  k.part, error) ||
-        !gpu->driver->getFunction(gpu->module,
-                                  (info.name + "_combine").c_str(), k.combine,
-                                  error))
+        (twoD && !gpu->driver->getFunction(gpu->module,
+                                           (info.name + "_part").c_str(),
+                                           k.part, error)) ||
+        (twoD && !gpu->driver->getFunction(gpu->module,
+                                           (info.name + "_combine").c_str(),
+                                           k.combine, error)))
       return nullptr;
     gpu->functions.push_back(k);
   }
@@ -143,7 +146,7 @@ struct Staging {
 
 std::string Module::runOnGpu(size_t index, const void *const *inputs,
                              void *const *outputs, int64_t m, int64_t n,
-                             void *stream) const {
+                             void *stream, llvm::ArrayRef<int64_t> batch) const {
   const KernelInfo &info = infos[index];
   cuda::Driver &driver = *gpu->driver;
   std::string error;
@@ -166,9 +169,17 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
     staging.buffers.push_back(device);
     return !copyIn || driver.copyToDevice(device, host, bytes, stream, error);
   };
+  // Batch elements: all of them for the outputs, those of the axes it is
+  // not broadcast along for an input.
+  int64_t elements = 1;
+  for (int64_t extent : batch)
+    elements *= extent;
   for (size_t k = 0; k < info.categories.size(); ++k) {
     Category c = info.categories[k];
     int64_t r = c == Category::P ? 1 : c == Category::I ? m : n;
+    for (size_t a = 0; a < batch.size(); ++a)
+      if (!info.inputBroadcast[k][a])
+        r *= batch[a];
     size_t bytes = size_t(r) * info.inputDims[k] * (info.inputBits[k] / 8);
     void *device;
     if (!onDevice(inputs[k], bytes, true, device))
@@ -178,7 +189,8 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   std::vector<size_t> outBytes;
   for (size_t k = 0; k < info.outputWidths.size(); ++k) {
     int bits = info.outputIsIndex[k] ? info.indexBits : info.elementBits;
-    outBytes.push_back(size_t(rows) * info.outputWidths[k] * (bits / 8));
+    outBytes.push_back(size_t(rows) * elements * info.outputWidths[k] *
+                       (bits / 8));
     void *device;
     if (!onDevice(outputs[k], outBytes.back(), false, device))
       return error;
@@ -190,14 +202,22 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
     params.push_back(&a);
   params.push_back(&sizes[0]);
   params.push_back(&sizes[1]);
+  std::vector<int64_t> extents(batch.begin(), batch.end());
+  for (int64_t &extent : extents)
+    params.push_back(&extent);
   int64_t cols = info.axis == Axis::J ? n : m;
   int64_t block = gpu->blockSize;
   int64_t rowBlocks = (rows + block - 1) / block;
   const GpuModule::Kernels &kernels = gpu->functions[index];
   unsigned threads[3] = {unsigned(block), 1, 1};
-  int64_t chunk = chooseChunk(rowBlocks, cols, block, gpu->multiprocessors);
+  // Batched: the 1-D scheme, batch elements over blockIdx.y (gridDim.y is
+  // at most 65535; the kernel loops over the others).
+  int64_t chunk = batch.empty() ? chooseChunk(rowBlocks, cols, block,
+                                              gpu->multiprocessors)
+                                : 0;
   if (chunk == 0) {
-    unsigned grid[3] = {unsigned(rowBlocks), 1, 1};
+    unsigned grid[3] = {unsigned(rowBlocks),
+                        unsigned(std::min<int64_t>(elements, 65535)), 1};
     if (!driver.launch(kernels.oneD, grid, threads, 0, stream, params.data(),
                        error))
       return error;

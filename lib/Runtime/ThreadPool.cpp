@@ -153,8 +153,6 @@ std::string Module::run(size_t index, const void *const *inputs,
   }
   if (elements == 0)
     return "";
-  if (gpu && !batch.empty())
-    return "batched reductions do not run on the GPU yet";
   // An empty array may have no address (torch's empty tensors do not).
   for (size_t k = 0; k < info.categories.size(); ++k) {
     Category c = info.categories[k];
@@ -167,7 +165,7 @@ std::string Module::run(size_t index, const void *const *inputs,
     if (!outputs[k] && !noRows)
       return "output #" + std::to_string(k) + " is a null pointer";
   if (gpu)
-    return runOnGpu(index, inputs, outputs, m, n, stream);
+    return runOnGpu(index, inputs, outputs, m, n, stream, batch);
   int64_t rows = info.axis == Axis::J ? m : n;
   int64_t cols = info.axis == Axis::J ? n : m;
   if (rows == 0)

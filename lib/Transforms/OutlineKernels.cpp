@@ -228,11 +228,16 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
   Type ptr = LLVM::LLVMPointerType::get(b.getContext());
   Type i64 = b.getI64Type();
   size_t count = reduce.getIns().size() + reduce.getOuts().size();
+  int64_t batchRank = reduce.getBatchRank();
   for (StringRef scheme : {"1d", "part", "combine"}) {
+    // Batched reductions: the 1-D scheme, batch elements over blockIdx.y.
+    if (batchRank > 0 && scheme != "1d")
+      continue;
     SmallVector<Type> params(count, ptr);
     params.append(2, i64);
     if (scheme != "1d")
       params.append({ptr, i64});
+    params.append(batchRank, i64);
     std::string kernel = name.str();
     if (scheme != "1d")
       kernel += "_" + scheme.str();
@@ -244,10 +249,30 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(entry);
     SmallVector<Value> ptrs(entry->getArguments().take_front(count));
+    Value m = entry->getArgument(count), n = entry->getArgument(count + 1);
+    if (batchRank > 0) {
+      // Element e of the batch (row-major over the extents, which follow M
+      // and N) is reduced by the blocks with blockIdx.y = e mod gridDim.y.
+      auto toIndex = [&](Value v) -> Value {
+        return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+      };
+      SmallVector<Value> extents;
+      Value total = arith::ConstantIndexOp::create(b, loc, 1);
+      for (int64_t a = 0; a < batchRank; ++a) {
+        extents.push_back(toIndex(entry->getArgument(count + 2 + a)));
+        total = arith::MulIOp::create(b, loc, total, extents.back());
+      }
+      auto loop = scf::ForOp::create(
+          b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::y), total,
+          gpu::GridDimOp::create(b, loc, gpu::Dimension::y));
+      b.setInsertionPointToStart(loop.getBody());
+      ptrs = batchPointers(b, reduce, ptrs, extents, toIndex(m), toIndex(n),
+                           loop.getInductionVar());
+    }
     SmallVector<Value> ins, outs;
-    operandMemrefs(b, reduce, ptrs, entry->getArgument(count),
-                   entry->getArgument(count + 1), ins, outs);
+    operandMemrefs(b, reduce, ptrs, m, n, ins, outs);
     cloneReduce(b, reduce, ins, outs);
+    b.setInsertionPointToEnd(entry);
     gpu::ReturnOp::create(b, loc);
   }
 }
@@ -276,11 +301,6 @@ struct KeopsOutlineKernels
       sources.push_back(fn);
       for (auto [k, op] : llvm::enumerate(reduces)) {
         std::string name = (fn.getSymName() + "_kernel" + Twine(k)).str();
-        if (gpu && op.getBatchRank() > 0) {
-          op.emitOpError() << "has batch axes, which the GPU kernels do not "
-                              "take yet (run it on the CPU backend)";
-          return signalPassFailure();
-        }
         if (gpu)
           outlineGpu(kernels, op, name);
         else

@@ -1,11 +1,13 @@
 // RUN: keops-opt %s -keops-outline-kernels | FileCheck %s
-// RUN: keops-opt %s -keops-outline-kernels=gpu=true -verify-diagnostics
+// RUN: keops-opt %s -keops-outline-kernels=gpu=true | FileCheck %s --check-prefix=GPU
 
 // A reduction with batch axes: the batch extents are one more input (after
 // the variables); the kernel loops over the batch elements that its rows
 // [begin, end) touch, advances each operand's pointer to its element (the
 // broadcast axis of x left out) and runs an unbatched copy on rows
-// [first, last) of that element.
+// [first, last) of that element. With gpu=true, the 1-D scheme kernel only,
+// the batch extents as parameters after M and N, and batch elements over
+// blockIdx.y (a loop of step gridDim.y).
 
 // CHECK-LABEL: func.func @bsum_kernel0(
 // CHECK-SAME:    %[[INS:[^:]*]]: !llvm.ptr, %[[OUTS:[^:]*]]: !llvm.ptr, %[[M:[^:]*]]: i64, %[[N:[^:]*]]: i64, %[[B:[^:]*]]: i64, %[[E:[^:]*]]: i64)
@@ -31,8 +33,13 @@
 // CHECK:           memref.subview
 // CHECK:           keops.reduce sum over j ins(%{{.*}} : i memref<?x3xf32, strided<[3, 1], offset: ?>>, %{{.*}} : j memref<?x3xf32>) outs(%{{.*}} : memref<?x3xf32, strided<[3, 1], offset: ?>>)
 // CHECK:         return
+// GPU:         gpu.func @bsum_kernel0(%{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %[[M:[^:]*]]: i64, %[[N:[^:]*]]: i64, %[[B0:[^:]*]]: i64, %[[B1:[^:]*]]: i64) kernel attributes {keops.scheme = "1d"}
+// GPU-DAG:       %[[GY:.*]] = gpu.grid_dim y
+// GPU-DAG:       %[[BY:.*]] = gpu.block_id y
+// GPU:           scf.for %{{.*}} = %[[BY]] to %{{.*}} step %[[GY]]
+// GPU:             keops.reduce sum over j ins(%{{.*}} : i memref<?x3xf32>, %{{.*}} : j memref<?x3xf32>) outs(%{{.*}} : memref<?x3xf32>)
+// GPU-NOT:     gpu.func @bsum_kernel0_part
 func.func @bsum(%x: tensor<?x1x?x3xf32>, %y: tensor<?x?x?x3xf32>, %o: tensor<?x?x?x3xf32>) -> tensor<?x?x?x3xf32> {
-  // expected-error @+1 {{'keops.reduce' op has batch axes, which the GPU kernels do not take yet (run it on the CPU backend)}}
   %r = keops.reduce sum over j ins(%x : i tensor<?x1x?x3xf32>, %y : j tensor<?x?x?x3xf32>) outs(%o : tensor<?x?x?x3xf32>) {
   ^bb0(%a: vector<3xf32>, %b: vector<3xf32>):
     %s = arith.addf %a, %b : vector<3xf32>

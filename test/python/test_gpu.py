@@ -250,3 +250,34 @@ def test_device_past_the_last_is_an_error():
     x = np.random.default_rng(0).normal(size=(10, D))
     with pytest.raises(keops.KeopsError, match=f"no CUDA device {n} \\({n} devices\\)"):
         (Vi(x) - Vj(x)).sum(axis=1, backend="GPU", device_id=n)
+
+
+# Batch dimensions: the 1-D scheme with batch elements over blockIdx.y,
+# broadcast variables read from their one element.
+@pytest.mark.parametrize("kind,reduce", KINDS, ids=[k for k, _ in KINDS])
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_batched_kinds_against_cpu(kind, reduce, axis, dtype):
+    from keops.torch import LazyTensor as LT
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(2, 1, 130, 1, D, generator=g, dtype=dtype)   # shared over axis 1
+    y = torch.randn(1, 3, 1, 70, D, generator=g, dtype=dtype)    # shared over axis 0
+    p = torch.rand(2, 3, 1, 1, 1, generator=g, dtype=dtype) + 0.5
+
+    def formula(x, y, p):
+        X, Y = LT(x), LT(y)
+        return (-(X - Y) ** 2 * LT(p)).exp() * Y.sin() + X
+
+    cpu = reduce(formula(x, y, p), axis)
+    gpu = reduce(formula(_on_gpu(x), _on_gpu(y), _on_gpu(p)), axis, **GPU)
+    gpu = gpu if isinstance(gpu, tuple) else (gpu,)
+    cpu = cpu if isinstance(cpu, tuple) else (cpu,)
+    tol = 1e-5 if dtype == torch.float32 else 1e-12
+    for gv, cv in zip(gpu, cpu):
+        assert gv.device.type == DEVICE and gv.shape == cv.shape and gv.dtype == cv.dtype
+        assert gv.shape[:2] == (2, 3)
+        if cv.dtype != torch.int64:
+            torch.testing.assert_close(gv.cpu(), cv, rtol=tol, atol=tol)
+        else:
+            # Indices: at most a near-tie apart (the GPU's exp differs).
+            assert (gv.cpu() != cv).double().mean() < 0.01

@@ -156,7 +156,7 @@ private:
   std::shared_ptr<GpuModule> gpu; ///< set for GPU modules (GpuModule.cpp)
   std::string runOnGpu(size_t index, const void *const *inputs,
                        void *const *outputs, int64_t m, int64_t n,
-                       void *stream) const;
+                       void *stream, llvm::ArrayRef<int64_t> batch) const;
   std::string runFunctionThroughHost(size_t function, const void *const *args,
                                      const int64_t *argRows,
                                      void *const *results, void *stream) const;

@@ -422,7 +422,8 @@ struct ConvertKeopsToGPU
     SmallVector<ReduceOp> reduces;
     getOperation()->walk([&](ReduceOp op) { reduces.push_back(op); });
     for (ReduceOp op : reduces) {
-      auto fn = dyn_cast<gpu::GPUFuncOp>(op->getParentOp());
+      // Directly in the kernel, or in the loop over batch elements.
+      auto fn = op->getParentOfType<gpu::GPUFuncOp>();
       if (!op.getResults().empty() || !fn || !fn.isKernel()) {
         op.emitOpError() << "is not a memref-form reduction in the body of a "
                             "gpu.func kernel (run "
