@@ -21,7 +21,9 @@ def conjugate_gradient(linop, b, eps=1e-6, maxiter=None):
         return a
     p = r.clone() if _arrays.framework(b) == "torch" else r.copy()
     k = 0
-    maxiter = maxiter if maxiter is not None else 10 * max(1, b.shape[0]) + 100
+    unknowns = b.numel() if _arrays.framework(b) == "torch" else b.size
+    rows = unknowns // max(1, b.shape[-1]) if b.ndim else 1
+    maxiter = maxiter if maxiter is not None else 10 * max(1, rows) + 100
     while True:
         Mp = linop(p)
         alp = nr2 / (p * Mp).sum()
@@ -42,7 +44,14 @@ def solve(K, other, var=None, call=True, alpha=1e-10, eps=1e-6, **kwargs):
         raise ValueError("solve: the matrix has symbolic variables; give var= "
                          "(the unknown) or use data arrays")
     if not isinstance(other, LazyTensor):
-        other = type(K)(other, axis=0)
+        if getattr(other, "ndim", 0) >= 3:
+            # Batched right-hand sides (B..., M, E): an i variable with batch
+            # dimensions; CG then solves the block-diagonal system of all
+            # batch elements at once.
+            shape = tuple(other.shape)
+            other = type(K)(other.reshape(*shape[:-2], shape[-2], 1, shape[-1]))
+        else:
+            other = type(K)(other, axis=0)
     if other._cat not in (0, 1) or other._data is None:
         raise ValueError("solve: the right-hand side must be an i or j variable holding "
                          "an array (shape (M, E))")

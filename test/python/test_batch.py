@@ -229,3 +229,21 @@ def test_genred_with_batched_arguments():
     got = g2(xx, yy, q)
     want = (((xx[None, :, None, :] - yy[:, None, :, :]) ** 2).sum(-1) * q[:, :, None]).min(-1)
     np.testing.assert_allclose(got[..., 0], want, rtol=1e-12)
+
+
+def test_transpose_and_solve_with_batches():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 5, 1, 3))
+    y = rng.standard_normal((2, 1, 7, 3))
+    K = (-((LazyTensor(x) - LazyTensor(y)) ** 2).sum(-1)).exp()
+    dense_k = np.exp(-((x - y) ** 2).sum(-1))
+    v = rng.standard_normal((2, 5, 2))
+    assert K.T.shape == (2, 7, 5)
+    np.testing.assert_allclose(K.T @ v, np.swapaxes(dense_k, -1, -2) @ v, rtol=1e-12)
+    # (alpha Id + K) a = b for 3 independent Gaussian kernel matrices.
+    p = rng.standard_normal((3, 40, 1, 2))
+    Kp = (-((LazyTensor(p) - LazyTensor(np.swapaxes(p, -2, -3))) ** 2).sum(-1)).exp()
+    b = rng.standard_normal((3, 40, 1))
+    a = Kp.solve(b, alpha=0.1, eps=1e-10)
+    dense_p = np.exp(-((p - np.swapaxes(p, -2, -3)) ** 2).sum(-1)) + 0.1 * np.eye(40)
+    np.testing.assert_allclose(a, np.linalg.solve(dense_p, b), rtol=1e-6, atol=1e-8)
