@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from common import best_of, machine  # noqa: E402
 
-from keops import _keops  # noqa: E402
+import keops  # noqa: E402
 from keops.numpy import LazyTensor  # noqa: E402
 
 
@@ -51,7 +51,7 @@ def main():
     print(f"batch of {B} problems of M = N = {n} vs one problem of M = N = {big}, fp32, D = 3"
           f" (max relative difference batched / one by one: {err:.1e})")
     for threads in (1, 2):
-        _keops.set_num_threads(threads)
+        keops.set_num_threads(threads)
         t_batch = best_of(lambda: gaussian(xs, ys, bs))
         t_loop = best_of(lambda: [gaussian(xs[k], ys[k], bs[k]) for k in range(B)])
         t_big = best_of(lambda: gaussian(xl, yl, bl))
@@ -59,7 +59,7 @@ def main():
         print(f"  {threads} thread(s): batched {r_batch:.3e} pairs/s, one large {r_big:.3e}"
               f" pairs/s (ratio {r_batch / r_big:.2f}); Python loop {r_loop:.3e} pairs/s"
               f" (batched x{r_batch / r_loop:.1f})")
-    _keops.set_num_threads(0)
+    keops.set_num_threads(0)
 
 
 if __name__ == "__main__":

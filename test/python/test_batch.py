@@ -135,9 +135,7 @@ def test_every_kind_and_layout(kind, layout, axis, dtype):
 def test_many_small_problems_over_threads(threads):
     # 300 problems of 7 rows: the pool's chunks (64 rows) cross batch
     # elements, which the kernel splits.
-    old = keops.get_num_threads() if hasattr(keops, "get_num_threads") else None
-    from keops import _keops
-    _keops.set_num_threads(threads)
+    keops.set_num_threads(threads)
     try:
         x, y, b, p = data(((300,), (300,), (1,), ()), 7, 400, 3, "float64")
         f, _ = lazy(x, y, b, p, False)
@@ -145,7 +143,7 @@ def test_many_small_problems_over_threads(threads):
         np.testing.assert_allclose(f.sum(axis=1), F.sum(-2), rtol=1e-12)
         np.testing.assert_allclose(f.sum(axis=0), F.sum(-3), rtol=1e-12)
     finally:
-        _keops.set_num_threads(old or 0)
+        keops.set_num_threads(0)
 
 
 @pytest.mark.parametrize("shape", [(0,), (1,), (2, 0), (1, 1)])
