@@ -129,11 +129,11 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
     /// the outputs give the extents; an input with a static 1 there is
     /// broadcast along the axis).
     int64_t getBatchRank();
-    /// The outputs' batch extents (dynamic ones as ShapedType::kDynamic).
-    ::llvm::SmallVector<int64_t> getBatchShape();
     /// Whether an operand of type `type` is broadcast along batch axis
     /// `axis` (its extent there is a static 1).
     static bool isBroadcastAxis(::mlir::ShapedType type, int64_t axis);
+    /// Per batch axis, whether input `index` is broadcast along it.
+    ::llvm::SmallVector<bool> getBroadcastAxes(unsigned index);
     /// Checks the batch extents of the operands against each other.
     ::mlir::LogicalResult verifyBatchExtents();
     /// The formula's terminator.

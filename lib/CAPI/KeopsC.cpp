@@ -163,19 +163,28 @@ keops_status keops_run(keops_module module, int64_t kernel,
   return keops_run_on_stream(module, kernel, inputs, outputs, M, N, nullptr);
 }
 
+/// keops_run* on one kernel; `name` prefixes the messages.
+static keops_status runKernel(const char *name, keops_module module,
+                              int64_t kernel, const void *const *inputs,
+                              void *const *outputs, int64_t M, int64_t N,
+                              llvm::ArrayRef<int64_t> batch, void *stream) {
+  if (!module)
+    return fail(std::string(name) + ": null module");
+  if (kernel < 0)
+    return fail(std::string(name) + ": negative kernel index");
+  std::string error = module->module->run(static_cast<size_t>(kernel), inputs,
+                                          outputs, M, N, stream, batch);
+  if (!error.empty())
+    return fail(std::string(name) + ": " + error);
+  return KEOPS_OK;
+}
+
 keops_status keops_run_on_stream(keops_module module, int64_t kernel,
                                  const void *const *inputs,
                                  void *const *outputs, int64_t M, int64_t N,
                                  void *stream) {
-  if (!module)
-    return fail("keops_run: null module");
-  if (kernel < 0)
-    return fail("keops_run: negative kernel index");
-  std::string error = module->module->run(static_cast<size_t>(kernel), inputs,
-                                          outputs, M, N, stream);
-  if (!error.empty())
-    return fail("keops_run: " + error);
-  return KEOPS_OK;
+  return runKernel("keops_run", module, kernel, inputs, outputs, M, N, {},
+                   stream);
 }
 
 keops_status keops_kernel_batch(keops_module module, int64_t kernel,
@@ -200,18 +209,11 @@ keops_status keops_run_batched(keops_module module, int64_t kernel,
                                void *const *outputs, int64_t M, int64_t N,
                                int64_t rank, const int64_t *batch,
                                void *stream) {
-  if (!module)
-    return fail("keops_run_batched: null module");
-  if (kernel < 0)
-    return fail("keops_run_batched: negative kernel index");
   if (rank < 0 || (rank > 0 && !batch))
     return fail("keops_run_batched: rank < 0, or null batch extents");
-  std::string error = module->module->run(
-      static_cast<size_t>(kernel), inputs, outputs, M, N, stream,
-      llvm::ArrayRef<int64_t>(batch, static_cast<size_t>(rank)));
-  if (!error.empty())
-    return fail("keops_run_batched: " + error);
-  return KEOPS_OK;
+  return runKernel("keops_run_batched", module, kernel, inputs, outputs, M, N,
+                   llvm::ArrayRef<int64_t>(batch, static_cast<size_t>(rank)),
+                   stream);
 }
 
 int64_t keops_num_functions(keops_module module) {

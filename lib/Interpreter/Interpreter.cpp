@@ -188,21 +188,22 @@ keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
   // Per input: the broadcast batch axes and the values of one batch element.
   std::vector<SmallVector<bool>> broadcast;
   std::vector<int64_t> elementSize;
-  for (auto [index, input] : llvm::enumerate(op.getIns())) {
-    auto type = cast<ShapedType>(input.getType());
-    SmallVector<bool> axes;
-    for (int64_t a = 0; a < op.getBatchRank(); ++a)
-      axes.push_back(ReduceOp::isBroadcastAxis(type, a));
-    broadcast.push_back(axes);
+  for (auto [index, array] : llvm::enumerate(inputs)) {
+    broadcast.push_back(op.getBroadcastAxes(index));
     int64_t size = 1;
-    for (int64_t d : ArrayRef<int64_t>(inputs[index].shape).drop_front(
+    for (int64_t d : ArrayRef<int64_t>(array.shape).drop_front(
              op.getBatchRank()))
       size *= d;
     elementSize.push_back(size);
   }
 
   std::vector<Vec> vars(inputs.size());
+  std::vector<int64_t> base(inputs.size());
   for (int64_t b = 0; b < numBatch; ++b) {
+    // Where batch element b of each input starts.
+    for (size_t index = 0; index < inputs.size(); ++index)
+      base[index] =
+          batchElementOf(batch, broadcast[index], b) * elementSize[index];
     for (int64_t r = 0; r < numKept; ++r) {
       std::vector<Vec> f, w;
       for (int64_t c = 0; c < numReduced; ++c) {
@@ -212,9 +213,7 @@ keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
           int64_t row = cat == Category::P ? 0
                         : static_cast<int>(cat) == kept ? r
                                                         : c;
-          int64_t at = batchElementOf(batch, broadcast[index], b) *
-                           elementSize[index] +
-                       row * dim;
+          int64_t at = base[index] + row * dim;
           vars[index].assign(array.data.begin() + at,
                              array.data.begin() + at + dim);
         }

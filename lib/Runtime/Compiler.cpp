@@ -129,11 +129,9 @@ std::vector<KernelInfo> collectKernels(ModuleOp module,
         info.inputIsInteger.push_back(op.isIntegerInput(index));
       }
       info.batchRank = op.getBatchRank();
-      for (Value in : op.getIns()) {
-        auto &axes = info.inputBroadcast.emplace_back();
-        for (int64_t a = 0; a < info.batchRank; ++a)
-          axes.push_back(
-              ReduceOp::isBroadcastAxis(cast<ShapedType>(in.getType()), a));
+      for (unsigned index = 0; index < op.getIns().size(); ++index) {
+        SmallVector<bool> axes = op.getBroadcastAxes(index);
+        info.inputBroadcast.emplace_back(axes.begin(), axes.end());
       }
       info.elementBits = op.getElementType().getWidth();
       for (auto [index, out] : llvm::enumerate(op.getOuts())) {

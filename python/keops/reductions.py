@@ -200,9 +200,6 @@ def broadcast_batch(a, b):
                              "must have the same size, or size 1)")
         out.append(y if x == 1 else x)
     return tuple(out)
-_CMP = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
-
-
 def variable_batch(var):
     """The batch extents of a variable's data: (B..., rows, D) or (B..., D)
     arrays; () for numbers and for symbolic variables."""
@@ -493,11 +490,13 @@ class Reduction:
             raise ValueError("cannot infer the dtype: no array given")
         options = _device_check((fw, dtype, device), options)
         compute = _arrays.compute_dtype(dtype)
-        shapes = [arg_batch[src] if how == "arg" else variable_batch(src)
-                  for how, src in self._sources]
-        for s in shapes:
-            batch = broadcast_batch(batch, s)
-        pattern = batch_pattern(shapes, batch) if batch else ()
+        pattern = ()
+        if batch or any(arg_batch):
+            shapes = [arg_batch[src] if how == "arg" else variable_batch(src)
+                      for how, src in self._sources]
+            for s in shapes:
+                batch = broadcast_batch(batch, s)
+            pattern = batch_pattern(shapes, batch) if batch else ()
         plan = _PLANS.get((self._collected[2], self.kind, self.axis, self.k, compute, options,
                            pattern))
         if plan is None:

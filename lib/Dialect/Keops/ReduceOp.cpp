@@ -356,9 +356,12 @@ bool ReduceOp::isBroadcastAxis(ShapedType type, int64_t axis) {
   return type.getDimSize(axis) == 1;
 }
 
-SmallVector<int64_t> ReduceOp::getBatchShape() {
-  auto type = cast<ShapedType>(getOuts()[0].getType());
-  return SmallVector<int64_t>(type.getShape().take_front(getBatchRank()));
+SmallVector<bool> ReduceOp::getBroadcastAxes(unsigned index) {
+  auto type = cast<ShapedType>(getIns()[index].getType());
+  SmallVector<bool> axes;
+  for (int64_t a = 0, e = getBatchRank(); a < e; ++a)
+    axes.push_back(isBroadcastAxis(type, a));
+  return axes;
 }
 
 /// The batch axes: the outputs give the reduction's extents (and agree); an
