@@ -269,3 +269,38 @@ def test_interpreter_agrees(kind, axis):
     got = reference.evaluate(red.mlir("float64"), args + outs)
     for g, c in zip(got, compiled):
         np.testing.assert_allclose(g.reshape(c.shape), c, rtol=1e-10, atol=1e-12)
+
+
+def test_runtime_checks_the_batch_extents():
+    # The runtime below the C API: the kernel's signature and the extents.
+    from keops._runtime import KeopsError, compile_mlir
+    x, y, b, p = data("x-shared", 4, 5, 3, "float32")
+    f, _ = lazy(x, y, b, p, False)
+    kernel = compile_mlir(f.sum(axis=1, call=False).mlir()).kernels[0]
+    assert kernel.batch_rank == 1
+    assert kernel.input_broadcast == [[True], [False], [False], [False]]
+    args = [v._data for v in f.sum(axis=1, call=False)._collected[1]]
+    out = np.zeros((3, 4, 3), np.float32)
+    with pytest.raises(KeopsError, match="has 1 batch axes, got 0 batch extents"):
+        kernel.run(args, [out], 4, 5)
+    with pytest.raises(KeopsError, match="batch extents must be >= 0"):
+        kernel.run(args, [out], 4, 5, batch=[-1])
+    kernel.run(args, [out], 4, 5, batch=[3])
+    np.testing.assert_allclose(out, dense(x, y, b, p, False)[0].sum(-2), rtol=1e-5)
+
+
+def test_c_api_batch_arguments():
+    # keops_run_batched's own checks, through the C library itself.
+    import ctypes
+    from keops import _capi
+    lib = _capi._load()
+    vp, i64 = ctypes.c_void_p, ctypes.c_int64
+    lib.keops_run_batched.argtypes = [vp, i64, ctypes.POINTER(vp), ctypes.POINTER(vp), i64,
+                                      i64, i64, ctypes.POINTER(i64), vp]
+    lib.keops_run_batched.restype = ctypes.c_int
+    assert lib.keops_run_batched(None, 0, None, None, 1, 1, 0, None, None) == 1
+    assert lib.keops_last_error() == b"keops_run_batched: null module"
+    assert lib.keops_run_batched(None, 0, None, None, 1, 1, 1, None, None) == 1
+    assert lib.keops_last_error() == b"keops_run_batched: rank < 0, or null batch extents"
+    assert lib.keops_run_batched(None, 0, None, None, 1, 1, -1, None, None) == 1
+    assert b"rank < 0" in lib.keops_last_error()
