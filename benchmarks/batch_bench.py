@@ -25,7 +25,7 @@ from keops.numpy import LazyTensor  # noqa: E402
 
 def gaussian(x, y, b):
     """sum_j exp(-|x_i - y_j|^2) b_j, batched or not by the shapes."""
-    return ((-((LazyTensor(x) - LazyTensor(y)) ** 2).sum(-1)).exp() * LazyTensor(b)).sum(axis=1)
+    return ((-((LazyTensor(x) - LazyTensor(y)) ** 2).sum(-1)).exp() * LazyTensor(b)).sum(axis=-2)
 
 
 def main():

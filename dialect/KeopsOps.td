@@ -52,6 +52,21 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
     axis (NumPy's rule), so `tensor<1x?x3xf32>` is one array of points shared
     by every batch element. M and N are the same for every batch element.
 
+    **Block-sparse ranges.** `ranges(%ri, %si, %rj, %rj2, %sj, %ri2 : ...)`
+    restricts the pairs that are reduced, with pykeops' six integer arrays
+    (i32 or i64, one type for all six): for a reduction over j, the rows of
+    block k are `[ri[k, 0], ri[k, 1])` and they are reduced over the
+    intervals `rj[s] = [rj[s, 0], rj[s, 1])` of j for s in
+    `[si[k - 1], si[k])` (`si[-1]` being 0); a reduction over i reads the
+    last three arrays the same way with i and j swapped. Rows that no block
+    covers get the empty reduction (0 for a sum, +inf and index -1 for a
+    min, ...). Blocks must not overlap, nor the intervals of one block
+    (pykeops would count such pairs twice); every bound lies in
+    `[0, M]` or `[0, N]`; the runtime and the interpreter check this and
+    report the first violation. The six arrays are shared by every batch
+    element. A gradient over the other axis reads the same six operands:
+    each axis has its own triple.
+
     | kind | yields | outputs (per kept row) |
     |------|--------|------------------------|
     | sum, min, max | f (dim D) | D values |
@@ -85,6 +100,7 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
   }];
   let arguments = (ins Variadic<AnyShaped>:$ins,
                        Variadic<AnyShaped>:$outs,
+                       Variadic<AnyShaped>:$ranges,
                        Keops_ReductionKindAttr:$kind,
                        Keops_AxisAttr:$axis,
                        Keops_CategoryArrayAttr:$categories,
@@ -100,7 +116,8 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
                    "::mlir::ValueRange":$ins,
                    "::llvm::ArrayRef<Category>":$categories,
                    "::mlir::ValueRange":$outs,
-                   CArg<"std::optional<int64_t>", "std::nullopt">:$k)>
+                   CArg<"std::optional<int64_t>", "std::nullopt">:$k,
+                   CArg<"::mlir::ValueRange", "{}">:$ranges)>
   ];
   let extraClassDeclaration = [{
     /// The category of the variable bound to block argument `index`.
@@ -136,6 +153,17 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
     ::llvm::SmallVector<bool> getBroadcastAxes(unsigned index);
     /// Checks the batch extents of the operands against each other.
     ::mlir::LogicalResult verifyBatchExtents();
+    /// Checks the six ranges operands of a block-sparse reduction.
+    ::mlir::LogicalResult verifyRanges();
+    /// Whether the reduction is block-sparse (has ranges operands).
+    bool hasRanges() { return !getRanges().empty(); }
+    /// The three ranges arrays this reduction reads (its axis' triple):
+    /// blocks of kept rows, their cumulative interval counts, the intervals
+    /// of the reduced axis.
+    ::mlir::ValueRange getAxisRanges() {
+      return hasRanges() ? getRanges().slice(getAxis() == Axis::J ? 0 : 3, 3)
+                         : ::mlir::ValueRange();
+    }
     /// The formula's terminator.
     YieldOp getYield();
     /// How often a formula op must be evaluated: once per reduction (it
@@ -536,6 +564,39 @@ def Keops_ReduceGradOp : Keops_Op<"reduce_grad", [Pure]> {
     /// reduction getForwardReduce() returns): its cotangent, a D-vector,
     /// applies to every row of those partials.
     bool isParameterGradient();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Sum over broadcast batch axes
+//===----------------------------------------------------------------------===//
+
+def Keops_UnbroadcastOp : Keops_Op<"unbroadcast", [Pure]> {
+  let summary = "Sum of a batched array over the axes its result has of extent 1";
+  let description = [{
+    `keops.unbroadcast %g : tensor<?x?x5x3xf32> -> tensor<1x?x5x3xf32>`
+    sums `%g` over every axis where the result has a static extent 1 and
+    the operand does not; the other extents are the operand's. It is the
+    adjoint of broadcasting: the gradient of a reduction with respect to an
+    input broadcast along a batch axis (a static 1 in its type) is the sum,
+    over that axis, of the gradient of every batch element, which
+    keops-differentiate computes as one batched reduction followed by this
+    op. The runtime and the interpreter run it outside kernels (its cost is
+    linear in the size of `%g`, which has no M x N extent).
+
+    ```mlir
+    %gy = keops.unbroadcast %full : tensor<?x?x3xf32> -> tensor<1x?x3xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// Whether axis `axis` is summed: a static 1 in the result, not in the
+    /// operand.
+    bool isSummedAxis(int64_t axis);
   }];
 }
 

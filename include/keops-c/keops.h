@@ -119,6 +119,30 @@ keops_status keops_run_batched(keops_module module, int64_t kernel,
                                int64_t rank, const int64_t *batch,
                                void *stream);
 
+/* Block-sparse reductions (keops.reduce with ranges): pykeops' six arrays
+ * ranges_i, slices_i, redranges_j, ranges_j, slices_j, redranges_i in host
+ * memory, integers of `bits` (32 or 64) bits, lengths[k] rows each (blocks
+ * or intervals; the 2-D arrays hold [begin, end) pairs). A reduction over j
+ * reads the first three, one over i the last three. */
+typedef struct keops_ranges {
+  const void *arrays[6];
+  int64_t lengths[6];
+  int bits;
+} keops_ranges;
+/* 1 if kernel `kernel` is block-sparse (needs keops_run_ranged), 0 if not,
+ * -1 for a bad module or kernel. */
+int keops_kernel_is_block_sparse(keops_module module, int64_t kernel);
+/* keops_run_batched for a block-sparse kernel (rank 0 without batch axes):
+ * the ranges are checked (bounds, cumulative counts, no overlapping blocks
+ * nor intervals of one block; the message names the first bad value) and
+ * shared by every batch element. Rows in no block get the empty reduction.
+ * CPU modules only for now. */
+keops_status keops_run_ranged(keops_module module, int64_t kernel,
+                              const void *const *inputs, void *const *outputs,
+                              int64_t M, int64_t N, int64_t rank,
+                              const int64_t *batch,
+                              const keops_ranges *ranges, void *stream);
+
 /* Whole functions: each function of the module with its reductions run in
  * order (a function holding keops.reduce_grad runs its gradient
  * reductions), temporaries allocated and freed by the call, its results
@@ -136,6 +160,17 @@ keops_status keops_function_result(keops_module module, int64_t function,
                                    int64_t result, const int64_t *arg_rows,
                                    int64_t *rows, int64_t *cols, int *bits,
                                    int *is_integer, int *one_dim);
+/* Batch axes of a function (those of its reductions); -1 on error. */
+int64_t keops_function_batch_rank(keops_module module, int64_t function);
+/* keops_function_result for batch extents batch[0 .. rank) (rank must be
+ * the function's): extents, if not NULL, gets the result's rank batch
+ * extents (1 where it is broadcast). The result holds its batch elements one
+ * after the other, each rows x cols. */
+keops_status keops_function_result_batched(
+    keops_module module, int64_t function, int64_t result,
+    const int64_t *arg_rows, int64_t rank, const int64_t *batch,
+    int64_t *extents, int64_t *rows, int64_t *cols, int *bits,
+    int *is_integer, int *one_dim);
 /* Runs a function: args[k] points to argument k (row-major; an argument that
  * is only an output shape may be NULL), results[k] to result k. */
 keops_status keops_run_function(keops_module module, int64_t function,
@@ -149,6 +184,16 @@ keops_status keops_run_function_on_stream(keops_module module,
                                           const void *const *args,
                                           const int64_t *arg_rows,
                                           void *const *results, void *stream);
+/* keops_run_function_on_stream for a function with batch axes:
+ * batch[0 .. rank) are the batch extents, each array holds its batch
+ * elements one after the other, row-major over the axes it is not broadcast
+ * along (as for keops_run_batched). rank 0 (batch may be NULL) is
+ * keops_run_function_on_stream. */
+keops_status keops_run_function_batched(keops_module module, int64_t function,
+                                        const void *const *args,
+                                        const int64_t *arg_rows, int64_t rank,
+                                        const int64_t *batch,
+                                        void *const *results, void *stream);
 
 /* Threads used by keops_run (default: KEOPS_NUM_THREADS, else all cores);
  * 0 restores the default. */

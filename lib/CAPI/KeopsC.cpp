@@ -167,13 +167,21 @@ keops_status keops_run(keops_module module, int64_t kernel,
 static keops_status runKernel(const char *name, keops_module module,
                               int64_t kernel, const void *const *inputs,
                               void *const *outputs, int64_t M, int64_t N,
-                              llvm::ArrayRef<int64_t> batch, void *stream) {
+                              llvm::ArrayRef<int64_t> batch, void *stream,
+                              const keops_ranges *ranges = nullptr) {
   if (!module)
     return fail(std::string(name) + ": null module");
   if (kernel < 0)
     return fail(std::string(name) + ": negative kernel index");
-  std::string error = module->module->run(static_cast<size_t>(kernel), inputs,
-                                          outputs, M, N, stream, batch);
+  runtime::RangesArg arg;
+  if (ranges) {
+    std::copy(ranges->arrays, ranges->arrays + 6, arg.arrays);
+    std::copy(ranges->lengths, ranges->lengths + 6, arg.lengths);
+    arg.bits = ranges->bits;
+  }
+  std::string error =
+      module->module->run(static_cast<size_t>(kernel), inputs, outputs, M, N,
+                          stream, batch, ranges ? &arg : nullptr);
   if (!error.empty())
     return fail(std::string(name) + ": " + error);
   return KEOPS_OK;
@@ -214,6 +222,27 @@ keops_status keops_run_batched(keops_module module, int64_t kernel,
   return runKernel("keops_run_batched", module, kernel, inputs, outputs, M, N,
                    llvm::ArrayRef<int64_t>(batch, static_cast<size_t>(rank)),
                    stream);
+}
+
+keops_status keops_run_ranged(keops_module module, int64_t kernel,
+                              const void *const *inputs, void *const *outputs,
+                              int64_t M, int64_t N, int64_t rank,
+                              const int64_t *batch,
+                              const keops_ranges *ranges, void *stream) {
+  if (rank < 0 || (rank > 0 && !batch))
+    return fail("keops_run_ranged: rank < 0, or null batch extents");
+  if (!ranges)
+    return fail("keops_run_ranged: null ranges");
+  return runKernel("keops_run_ranged", module, kernel, inputs, outputs, M, N,
+                   llvm::ArrayRef<int64_t>(batch, static_cast<size_t>(rank)),
+                   stream, ranges);
+}
+
+int keops_kernel_is_block_sparse(keops_module module, int64_t kernel) {
+  if (!module || kernel < 0 ||
+      size_t(kernel) >= module->module->kernels().size())
+    return -1;
+  return module->module->kernels()[kernel].hasRanges ? 1 : 0;
 }
 
 int64_t keops_num_functions(keops_module module) {
@@ -259,24 +288,36 @@ keops_status keops_function_signature(keops_module module, int64_t function,
   return KEOPS_OK;
 }
 
-keops_status keops_function_result(keops_module module, int64_t function,
+int64_t keops_function_batch_rank(keops_module module, int64_t function) {
+  const FunctionPlan *plan =
+      planOf(module, function, "keops_function_batch_rank");
+  return plan ? plan->batchRank : -1;
+}
+
+/// The shape of a result, for keops_function_result(_batched).
+static keops_status functionResult(keops_module module, int64_t function,
                                    int64_t result, const int64_t *arg_rows,
-                                   int64_t *rows, int64_t *cols, int *bits,
-                                   int *is_integer, int *one_dim) {
-  const FunctionPlan *plan = planOf(module, function, "keops_function_result");
+                                   llvm::ArrayRef<int64_t> batch,
+                                   int64_t *extents, int64_t *rows,
+                                   int64_t *cols, int *bits, int *is_integer,
+                                   int *one_dim, const char *caller) {
+  const FunctionPlan *plan = planOf(module, function, caller);
   if (!plan)
     return KEOPS_ERROR;
   if (!arg_rows)
-    return fail("keops_function_result: null arg_rows");
+    return fail(std::string(caller) + ": null arg_rows");
   if (result < 0)
-    return fail("keops_function_result: negative result index");
+    return fail(std::string(caller) + ": negative result index");
   int64_t r = 0, c = 0;
-  std::string error =
-      module->module->resultShape(function, result, arg_rows, r, c);
+  std::vector<int64_t> shape;
+  std::string error = module->module->resultShape(function, result, arg_rows,
+                                                  batch, shape, r, c);
   if (!error.empty())
-    return fail("keops_function_result: " + error);
+    return fail(std::string(caller) + ": " + error);
   const FunctionPlan::Result &res = plan->results[result];
   const FunctionPlan::Array &array = plan->arrays[res.array];
+  if (extents)
+    std::copy(shape.begin(), shape.end(), extents);
   if (rows)
     *rows = r;
   if (cols)
@@ -290,12 +331,35 @@ keops_status keops_function_result(keops_module module, int64_t function,
   return KEOPS_OK;
 }
 
+keops_status keops_function_result(keops_module module, int64_t function,
+                                   int64_t result, const int64_t *arg_rows,
+                                   int64_t *rows, int64_t *cols, int *bits,
+                                   int *is_integer, int *one_dim) {
+  return functionResult(module, function, result, arg_rows, {}, nullptr, rows,
+                        cols, bits, is_integer, one_dim,
+                        "keops_function_result");
+}
+
+keops_status keops_function_result_batched(
+    keops_module module, int64_t function, int64_t result,
+    const int64_t *arg_rows, int64_t rank, const int64_t *batch,
+    int64_t *extents, int64_t *rows, int64_t *cols, int *bits,
+    int *is_integer, int *one_dim) {
+  if (rank < 0 || (rank > 0 && !batch))
+    return fail("keops_function_result_batched: a batch of " +
+                std::to_string(rank) + " extents needs a non-null array");
+  return functionResult(module, function, result, arg_rows,
+                        llvm::ArrayRef<int64_t>(batch, rank), extents, rows,
+                        cols, bits, is_integer, one_dim,
+                        "keops_function_result_batched");
+}
+
 keops_status keops_run_function(keops_module module, int64_t function,
                                 const void *const *args,
                                 const int64_t *arg_rows,
                                 void *const *results) {
-  return keops_run_function_on_stream(module, function, args, arg_rows,
-                                      results, nullptr);
+  return keops_run_function_batched(module, function, args, arg_rows, 0,
+                                    nullptr, results, nullptr);
 }
 
 keops_status keops_run_function_on_stream(keops_module module,
@@ -303,12 +367,25 @@ keops_status keops_run_function_on_stream(keops_module module,
                                           const void *const *args,
                                           const int64_t *arg_rows,
                                           void *const *results, void *stream) {
+  return keops_run_function_batched(module, function, args, arg_rows, 0,
+                                    nullptr, results, stream);
+}
+
+keops_status keops_run_function_batched(keops_module module, int64_t function,
+                                        const void *const *args,
+                                        const int64_t *arg_rows, int64_t rank,
+                                        const int64_t *batch,
+                                        void *const *results, void *stream) {
   if (!planOf(module, function, "keops_run_function"))
     return KEOPS_ERROR;
   if (!args || !arg_rows || !results)
     return fail("keops_run_function: null array of arguments, rows or results");
-  std::string error =
-      module->module->runFunction(function, args, arg_rows, results, stream);
+  if (rank < 0 || (rank > 0 && !batch))
+    return fail("keops_run_function: a batch of " + std::to_string(rank) +
+                " extents needs a non-null array");
+  std::string error = module->module->runFunction(
+      function, args, arg_rows, results, stream,
+      llvm::ArrayRef<int64_t>(batch, rank));
   if (!error.empty())
     return fail("keops_run_function: " + error);
   return KEOPS_OK;

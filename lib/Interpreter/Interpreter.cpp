@@ -3,8 +3,10 @@
 #include "keops/Interpreter/Interpreter.h"
 #include "Reductions.h"
 
+#include "keops/Dialect/Ranges.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/SmallBitVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 
@@ -143,12 +145,52 @@ LogicalResult keops::reductionExtents(ReduceOp op,
   return success();
 }
 
+/// The range table of `op` for arrays `ranges` (its six ranges operands, or
+/// none): one block of every row with the interval [0, cols) when the
+/// reduction is dense.
+static FailureOr<RangeTable> rangeTableOf(ReduceOp op,
+                                          ArrayRef<HostArray> ranges,
+                                          int64_t rows, int64_t cols) {
+  RangeTable table;
+  if (!op.hasRanges()) {
+    table.blocks = {0, rows, 0, 1};
+    table.intervals = {0, cols};
+    return table;
+  }
+  static const char *const names[2][3] = {
+      {"ranges_i", "slices_i", "redranges_j"},
+      {"ranges_j", "slices_j", "redranges_i"}};
+  int first = op.getAxis() == Axis::J ? 0 : 3;
+  std::vector<int64_t> values[3];
+  for (int a = 0; a < 3; ++a) {
+    const HostArray &array = ranges[first + a];
+    auto type = cast<ShapedType>(op.getRanges()[first + a].getType());
+    std::string what = std::string("ranges array ") + names[first / 3][a];
+    if (failed(checkShape(op, what, array, type)) ||
+        failed(checkIntegers(op, what, array, type)))
+      return failure();
+    values[a].assign(array.data.begin(), array.data.end());
+  }
+  bool overJ = op.getAxis() == Axis::J;
+  std::string error = buildRangeTable(values[0], values[1], values[2], rows,
+                                      cols, names[first / 3],
+                                      overJ ? "M" : "N", overJ ? "N" : "M",
+                                      table);
+  if (!error.empty())
+    return op.emitError() << error;
+  return table;
+}
+
 FailureOr<std::vector<HostArray>>
 keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
                        ArrayRef<int64_t> outShape) {
-  if (inputs.size() != op.getIns().size())
-    return op.emitError() << "expects " << op.getIns().size()
-                          << " input arrays, got " << inputs.size();
+  size_t numIns = op.getIns().size();
+  if (inputs.size() != numIns + op.getRanges().size())
+    return op.emitError() << "expects " << numIns << " input arrays"
+                          << (op.hasRanges() ? " and 6 ranges arrays" : "")
+                          << ", got " << inputs.size() << " arrays";
+  ArrayRef<HostArray> rangeArrays = inputs.drop_front(numIns);
+  inputs = inputs.take_front(numIns);
   std::vector<std::vector<int64_t>> shapes;
   for (auto [index, input] : llvm::enumerate(op.getIns())) {
     const HostArray &array = inputs[index];
@@ -169,6 +211,10 @@ keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
   int64_t numBatch = 1;
   for (int64_t extent : batch)
     numBatch *= extent;
+  FailureOr<RangeTable> table =
+      rangeTableOf(op, rangeArrays, numKept, numReduced);
+  if (failed(table))
+    return failure();
 
   YieldOp yield = op.getYield();
   int64_t fdim = formulaDim(yield.getValues()[0]);
@@ -204,9 +250,18 @@ keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
     for (size_t index = 0; index < inputs.size(); ++index)
       base[index] =
           batchElementOf(batch, broadcast[index], b) * elementSize[index];
-    for (int64_t r = 0; r < numKept; ++r) {
+    for (int64_t r = 0, block = 0; r < numKept; ++r) {
+      // The reduced indices of row r: its block's intervals.
+      while (table->blocks[4 * block + 1] <= r)
+        ++block;
+      std::vector<int64_t> columns;
+      for (int64_t s = table->blocks[4 * block + 2];
+           s < table->blocks[4 * block + 3]; ++s)
+        for (int64_t c = table->intervals[2 * s];
+             c < table->intervals[2 * s + 1]; ++c)
+          columns.push_back(c);
       std::vector<Vec> f, w;
-      for (int64_t c = 0; c < numReduced; ++c) {
+      for (int64_t c : columns) {
         for (auto [index, array] : llvm::enumerate(inputs)) {
           Category cat = op.getCategory(index);
           int64_t dim = array.shape.back();
@@ -228,6 +283,10 @@ keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
       }
       Vec values, indices;
       detail::reduceRow(op.getKind(), k, f, w, fdim, wdim, values, indices);
+      // reduceRow gives positions in `columns`; the indices are columns.
+      for (double &index : indices)
+        if (index >= 0)
+          index = double(columns[static_cast<size_t>(index)]);
       for (HostArray &out : outputs) {
         const Vec &row = out.isIndex ? indices : values;
         int64_t width = out.shape.back();
@@ -300,7 +359,9 @@ keops::interpretFunction(func::FuncOp fn, ArrayRef<HostArray> args,
         llvm::TypeSwitch<Operation *, LogicalResult>(&op)
             .Case([&](ReduceOp reduce) -> LogicalResult {
               std::vector<HostArray> ins;
-              for (Value v : reduce.getIns()) {
+              SmallVector<Value> read(reduce.getIns());
+              llvm::append_range(read, reduce.getRanges());
+              for (Value v : read) {
                 const HostArray *a = arrayOf(v);
                 if (!a)
                   return reduce.emitError()
@@ -381,12 +442,14 @@ keops::interpretFunction(func::FuncOp fn, ArrayRef<HostArray> args,
               return success();
             })
             .Case([&](tensor::ExtractSliceOp slice) -> LogicalResult {
-              // Blocks of rows and columns of a 2-D array, possibly dropping
-              // a unit row dimension.
+              // A block of an array (batch elements, rows, columns),
+              // possibly dropping unit dimensions.
               const HostArray *a = arrayOf(slice.getSource());
+              int64_t rank = slice.getSourceType().getRank();
               std::vector<int64_t> at, size;
-              bool ok = a && a->shape.size() == 2 && slice.hasUnitStride();
-              for (unsigned d = 0; ok && d < 2; ++d) {
+              bool ok = a && static_cast<int64_t>(a->shape.size()) == rank &&
+                        slice.hasUnitStride();
+              for (int64_t d = 0; ok && d < rank; ++d) {
                 auto offset = indexValue(slice.getMixedOffsets()[d]);
                 auto extent = indexValue(slice.getMixedSizes()[d]);
                 ok = offset && extent && *offset >= 0 && *extent >= 0 &&
@@ -397,17 +460,50 @@ keops::interpretFunction(func::FuncOp fn, ArrayRef<HostArray> args,
                 }
               }
               if (!ok)
-                return slice.emitError() << "cannot be evaluated (a 2-D "
-                                            "slice within bounds, unit "
-                                            "strides)";
+                return slice.emitError() << "cannot be evaluated (a slice "
+                                            "within bounds, unit strides)";
               HostArray out = HostArray::zeros(size, a->isIndex);
-              for (int64_t r = 0; r < size[0]; ++r)
-                for (int64_t c = 0; c < size[1]; ++c)
-                  out.data[r * size[1] + c] =
-                      a->data[(at[0] + r) * a->shape[1] + at[1] + c];
-              if (slice.getType().getRank() == 1)
-                out.shape = {size[0] == 1 ? size[1] : size[0]};
+              std::vector<int64_t> index(rank, 0);
+              for (size_t flat = 0; flat < out.data.size(); ++flat) {
+                // index: the position in `out`, row-major.
+                int64_t from = 0;
+                for (int64_t d = 0; d < rank; ++d)
+                  from = from * a->shape[d] + at[d] + index[d];
+                out.data[flat] = a->data[from];
+                for (int64_t d = rank - 1; d >= 0 && ++index[d] == size[d]; --d)
+                  index[d] = 0;
+              }
+              llvm::SmallBitVector dropped = slice.getDroppedDims();
+              out.shape.clear();
+              for (int64_t d = 0; d < rank; ++d)
+                if (!dropped.test(d))
+                  out.shape.push_back(size[d]);
+              if (failed(checkShape(slice, "the slice", out, slice.getType())))
+                return failure();
               arrays[slice] = out;
+              return success();
+            })
+            .Case([&](UnbroadcastOp sum) -> LogicalResult {
+              const HostArray *a = arrayOf(sum.getInput());
+              if (!a)
+                return sum.emitError() << "cannot be evaluated";
+              int64_t rank = a->shape.size();
+              std::vector<int64_t> shape(a->shape);
+              for (int64_t d = 0; d < rank; ++d)
+                if (sum.isSummedAxis(d))
+                  shape[d] = 1;
+              HostArray out = HostArray::zeros(shape);
+              std::vector<int64_t> index(rank, 0);
+              for (size_t flat = 0; flat < a->data.size(); ++flat) {
+                int64_t to = 0;
+                for (int64_t d = 0; d < rank; ++d)
+                  to = to * shape[d] + (shape[d] == 1 ? 0 : index[d]);
+                out.data[to] += a->data[flat];
+                for (int64_t d = rank - 1; d >= 0 && ++index[d] == a->shape[d];
+                     --d)
+                  index[d] = 0;
+              }
+              arrays[sum] = out;
               return success();
             })
             .Case([&](func::ReturnOp ret) -> LogicalResult {

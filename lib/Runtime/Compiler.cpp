@@ -129,6 +129,7 @@ std::vector<KernelInfo> collectKernels(ModuleOp module,
         info.inputIsInteger.push_back(op.isIntegerInput(index));
       }
       info.batchRank = op.getBatchRank();
+      info.hasRanges = op.hasRanges();
       for (unsigned index = 0; index < op.getIns().size(); ++index) {
         SmallVector<bool> axes = op.getBroadcastAxes(index);
         info.inputBroadcast.emplace_back(axes.begin(), axes.end());

@@ -193,10 +193,10 @@ public:
   /// Runs every block of the grid; `error` says why a launch failed.
   CUresult launch(Function &f, const unsigned grid[3], const unsigned block[3],
                   void **params, std::string &error) {
-    if (block[1] != 1 || block[2] != 1 || grid[2] != 1 || block[0] == 0 ||
+    if (block[1] != 1 || block[2] != 1 || block[0] == 0 ||
         block[0] > kMaxThreads || grid[0] == 0 || grid[1] == 0 ||
-        size_t(f.sharedBytes) > kSharedBytes) {
-      error = "the GPU emulator runs grids of x * y blocks of 1 to 1024 "
+        grid[2] == 0 || size_t(f.sharedBytes) > kSharedBytes) {
+      error = "the GPU emulator runs grids of x * y * z blocks of 1 to 1024 "
               "threads in x, with at most 48 KiB of shared memory";
       return CUDA_ERROR_INVALID_VALUE;
     }
@@ -219,6 +219,7 @@ public:
     BlockRun *outer = running;
     running = &run;
     CUresult result = CUDA_SUCCESS;
+    for (unsigned bz = 0; bz < grid[2] && result == CUDA_SUCCESS; ++bz)
     for (unsigned by = 0; by < grid[1] && result == CUDA_SUCCESS; ++by)
       for (unsigned bx = 0; bx < grid[0] && result == CUDA_SUCCESS; ++bx) {
         std::memset(shared.data(), 0xff, shared.size());
@@ -228,9 +229,11 @@ public:
           fiber.thread.threadX = t;
           fiber.thread.blockX = bx;
           fiber.thread.blockY = by;
+          fiber.thread.blockZ = bz;
           fiber.thread.blockDimX = block[0];
           fiber.thread.gridDimX = grid[0];
           fiber.thread.gridDimY = grid[1];
+          fiber.thread.gridDimZ = grid[2];
           fiber.thread.shared = shared.data();
           fiber.thread.barrier = &barrier;
           fiber.thread.barrierArg = &run;

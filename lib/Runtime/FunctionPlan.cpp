@@ -8,6 +8,11 @@
 // the lowering erases the functions, and runs it with the kernels: callers
 // need no knowledge of how the differentiation pass packed its outputs.
 //
+// In a function with batch axes (those of its reductions) every array holds
+// its batch elements one after the other; the gradient of an input
+// broadcast along a batch axis ends with keops.unbroadcast, a sum over that
+// axis, which the plan runs as a step of its own.
+//
 //===----------------------------------------------------------------------===//
 
 #include "FunctionPlan.h"
@@ -15,6 +20,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -26,14 +32,33 @@ using namespace mlir::keops::runtime;
 
 namespace {
 
-FunctionPlan::Array arrayOfType(Type type) {
+/// The array of a value of type `type` in a function with `batchRank`
+/// batch axes.
+FunctionPlan::Array arrayOfType(Type type, int64_t batchRank) {
   FunctionPlan::Array a;
   auto shaped = cast<RankedTensorType>(type);
-  a.oneDim = shaped.getRank() == 1;
+  a.oneDim = shaped.getRank() == batchRank + 1;
   a.width = shaped.getShape().back();
   a.bits = shaped.getElementType().getIntOrFloatBitWidth();
   a.isInteger = isa<IntegerType>(shaped.getElementType());
+  for (int64_t axis = 0; axis < batchRank; ++axis)
+    a.batchExtents.push_back(shaped.isDynamicDim(axis)
+                                 ? -1
+                                 : shaped.getDimSize(axis));
   return a;
+}
+
+/// The batch rank of the reductions of `fn`, or -1 if they differ.
+int64_t batchRankOf(func::FuncOp fn) {
+  int64_t rank = 0;
+  bool first = true;
+  for (auto reduce : fn.getBody().front().getOps<ReduceOp>()) {
+    if (!first && reduce.getBatchRank() != rank)
+      return -1;
+    rank = reduce.getBatchRank();
+    first = false;
+  }
+  return rank;
 }
 
 /// Builds the plan of `fn`, whose reductions are kernels `firstKernel`...
@@ -42,6 +67,7 @@ FunctionPlan buildPlan(func::FuncOp fn, size_t firstKernel) {
   plan.name = fn.getSymName().str();
   llvm::DenseMap<Value, int64_t> arrayOf;       // tensors -> arrays
   llvm::DenseMap<Value, int64_t> rowsOf;        // index values -> rows of
+  llvm::DenseSet<Value> batchSizes;             // index values: batch extents
   llvm::DenseMap<Value, FunctionPlan::Result> views; // column slices
   auto fail = [&](Operation *op, const Twine &why) {
     if (plan.unsupported.empty())
@@ -49,25 +75,62 @@ FunctionPlan buildPlan(func::FuncOp fn, size_t firstKernel) {
                           op->getName().getStringRef() + "' " + why)
                              .str();
   };
+  int64_t batchRank = batchRankOf(fn);
+  if (batchRank < 0) {
+    plan.unsupported = "function '" + plan.name +
+                       "' cannot be run: its reductions have different "
+                       "numbers of batch axes";
+    return plan;
+  }
+  plan.batchRank = batchRank;
+  // Whether a type is one of an array of the plan: rows x D or D, after
+  // the batch axes.
+  auto isArrayType = [&](Type type) {
+    auto shaped = dyn_cast<RankedTensorType>(type);
+    return shaped && (shaped.getRank() == batchRank + 1 ||
+                      shaped.getRank() == batchRank + 2);
+  };
+  // Arguments read as ranges (pykeops' integer arrays, shared by every
+  // batch element).
+  llvm::DenseSet<Value> rangesArgs;
+  for (auto reduce : fn.getBody().front().getOps<ReduceOp>())
+    for (Value v : reduce.getRanges())
+      if (isa<BlockArgument>(v))
+        rangesArgs.insert(v);
   for (BlockArgument arg : fn.getArguments()) {
-    if (!isa<RankedTensorType>(arg.getType()) ||
-        cast<RankedTensorType>(arg.getType()).getRank() > 2) {
-      plan.unsupported = "function '" + plan.name +
-                         "' cannot be run: its arguments must be 1-D or 2-D "
-                         "tensors";
+    if (rangesArgs.contains(arg)) {
+      auto shaped = cast<RankedTensorType>(arg.getType());
+      FunctionPlan::Array a;
+      a.ranges = true;
+      a.oneDim = shaped.getRank() == 1;
+      a.width = shaped.getRank() == 2 ? shaped.getDimSize(1) : 1;
+      a.bits = shaped.getElementType().getIntOrFloatBitWidth();
+      a.isInteger = true;
+      a.batchExtents.assign(batchRank, 1);
+      a.argument = arg.getArgNumber();
+      arrayOf[arg] = plan.arrays.size();
+      plan.arrays.push_back(a);
+      continue;
+    }
+    if (!isArrayType(arg.getType())) {
+      plan.unsupported =
+          "function '" + plan.name + "' cannot be run: its arguments must be " +
+          (batchRank ? "arrays with its " + std::to_string(batchRank) +
+                           " batch axes, then rows x D or D"
+                     : std::string("1-D or 2-D tensors"));
       return plan;
     }
-    FunctionPlan::Array a = arrayOfType(arg.getType());
+    FunctionPlan::Array a = arrayOfType(arg.getType(), batchRank);
     a.argument = arg.getArgNumber();
     arrayOf[arg] = plan.arrays.size();
     plan.arrays.push_back(a);
   }
   // A temporary with the type of `type` and the rows of array `like`.
   auto temporary = [&](Type type, int64_t like) {
-    FunctionPlan::Array a = arrayOfType(type);
+    FunctionPlan::Array a = arrayOfType(type, batchRank);
     auto shaped = cast<RankedTensorType>(type);
-    if (!a.oneDim && !shaped.isDynamicDim(0))
-      a.staticRows = shaped.getDimSize(0);
+    if (!a.oneDim && !shaped.isDynamicDim(batchRank))
+      a.staticRows = shaped.getDimSize(batchRank);
     else if (!a.oneDim)
       a.rowsOf = like;
     plan.arrays.push_back(a);
@@ -83,22 +146,35 @@ FunctionPlan buildPlan(func::FuncOp fn, size_t firstKernel) {
       return -1;
     const FunctionPlan::Result r = view->second;
     int64_t a = temporary(v.getType(), r.array);
-    plan.steps.push_back(
-        {FunctionPlan::Step::npos, {r.array}, {a}, r.column});
+    FunctionPlan::Step copy{FunctionPlan::Step::npos, {r.array}, {a}};
+    copy.column = r.column;
+    plan.steps.push_back(std::move(copy));
     arrayOf[v] = a;
     return a;
   };
-  // A temporary for a tensor.empty or tensor.splat: its dynamic row count
-  // is a tensor.dim of a known array. -1 (and a failure) otherwise.
+  // A temporary for a tensor.empty or tensor.splat: its dynamic batch
+  // extents are those of the function, its dynamic row count a tensor.dim
+  // of a known array. -1 (and a failure) otherwise.
   auto allocate = [&](Operation *op, Type type, ValueRange sizes) -> int64_t {
+    if (!isArrayType(type)) {
+      fail(op, "does not have the shape of an array of the function");
+      return -1;
+    }
+    auto shaped = cast<RankedTensorType>(type);
     int64_t like = -1;
-    if (!sizes.empty()) {
-      auto it = rowsOf.find(sizes[0]);
-      if (it == rowsOf.end()) {
+    unsigned next = 0;
+    for (int64_t axis = 0; axis < shaped.getRank(); ++axis) {
+      if (!shaped.isDynamicDim(axis))
+        continue;
+      Value size = sizes[next++];
+      bool known = axis < batchRank ? batchSizes.contains(size)
+                                    : rowsOf.contains(size);
+      if (!known || axis > batchRank) {
         fail(op, "has a size the runtime cannot evaluate");
         return -1;
       }
-      like = it->second;
+      if (axis == batchRank)
+        like = rowsOf.lookup(size);
     }
     return temporary(type, like);
   };
@@ -112,9 +188,17 @@ FunctionPlan buildPlan(func::FuncOp fn, size_t firstKernel) {
             a = v->second.array; // a slice has the rows of its array
           else if (auto it = arrayOf.find(dim.getSource()); it != arrayOf.end())
             a = it->second;
-          if (a < 0 || dim.getConstantIndex() != 0)
-            return fail(&op, "is not the rows of a known array");
-          rowsOf[dim] = a;
+          std::optional<int64_t> axis = dim.getConstantIndex();
+          if (a < 0 || !axis || *axis > batchRank)
+            return fail(&op, "is not the rows or a batch extent of a known "
+                             "array");
+          if (*axis == batchRank && plan.arrays[a].oneDim)
+            return fail(&op, "is not the rows or a batch extent of a known "
+                             "array");
+          if (*axis < batchRank)
+            batchSizes.insert(dim);
+          else
+            rowsOf[dim] = a;
         })
         .Case([&](tensor::EmptyOp empty) {
           int64_t a = allocate(&op, empty.getType(), empty.getDynamicSizes());
@@ -139,6 +223,13 @@ FunctionPlan buildPlan(func::FuncOp fn, size_t firstKernel) {
               return fail(&op, "reads an array the runtime does not know");
             step.inputs.push_back(a);
           }
+          for (Value r : reduce.getRanges()) {
+            auto it = arrayOf.find(r);
+            if (it == arrayOf.end() || !plan.arrays[it->second].ranges)
+              return fail(&op, "reads ranges that are not arguments of the "
+                               "function");
+            step.ranges.push_back(it->second);
+          }
           // Outputs go to fresh temporaries: the function's arguments are
           // never written.
           for (auto [out, result] :
@@ -153,16 +244,41 @@ FunctionPlan buildPlan(func::FuncOp fn, size_t firstKernel) {
           plan.steps.push_back(std::move(step));
         })
         .Case([&](tensor::ExtractSliceOp slice) {
+          // Whole batch elements and rows, fixed columns; a parameter's
+          // gradient drops the one row of a one-row array.
           auto it = arrayOf.find(slice.getSource());
-          if (it == arrayOf.end() || !slice.hasUnitStride() ||
-              slice.getSourceType().getRank() != 2 ||
-              slice.getStaticOffsets()[0] != 0 ||
-              ShapedType::isDynamic(slice.getStaticOffsets()[1]) ||
-              ShapedType::isDynamic(slice.getStaticSizes()[1]))
+          RankedTensorType source = slice.getSourceType();
+          int64_t last = source.getRank() - 1;
+          bool ok = it != arrayOf.end() && slice.hasUnitStride() &&
+                    !ShapedType::isDynamic(slice.getStaticOffsets()[last]) &&
+                    !ShapedType::isDynamic(slice.getStaticSizes()[last]);
+          for (int64_t axis = 0; ok && axis < last; ++axis) {
+            int64_t size = slice.getStaticSizes()[axis];
+            ok = slice.getStaticOffsets()[axis] == 0 &&
+                 (ShapedType::isDynamic(size)
+                      ? source.isDynamicDim(axis)
+                      : size == source.getDimSize(axis));
+          }
+          bool dropsRow = slice.getType().getRank() == last;
+          if (!ok || (dropsRow && source.getDimSize(last - 1) != 1))
             return fail(&op, "is not a slice of whole rows and fixed columns");
           views[slice] = FunctionPlan::Result{
-              it->second, slice.getStaticOffsets()[1],
-              slice.getStaticSizes()[1], slice.getType().getRank() == 1};
+              it->second, slice.getStaticOffsets()[last],
+              slice.getStaticSizes()[last], dropsRow};
+        })
+        .Case([&](UnbroadcastOp sum) {
+          int64_t from = arrayFor(sum.getInput());
+          if (from < 0)
+            return fail(&op, "reads an array the runtime does not know");
+          for (int64_t axis = batchRank; axis < sum.getType().getRank();
+               ++axis)
+            if (sum.isSummedAxis(axis))
+              return fail(&op, "sums over an axis that is not a batch axis");
+          int64_t to = temporary(sum.getType(), from);
+          FunctionPlan::Step step{FunctionPlan::Step::npos, {from}, {to}};
+          step.unbroadcast = true;
+          plan.steps.push_back(std::move(step));
+          arrayOf[sum] = to;
         })
         .Case([&](tensor::CastOp cast) {
           if (auto it = arrayOf.find(cast.getSource()); it != arrayOf.end())
@@ -243,8 +359,49 @@ static std::vector<int64_t> rowsOfArrays(const FunctionPlan &plan,
   return rows;
 }
 
+/// The batch extents of array `a`: 1 where it is broadcast.
+static std::vector<int64_t> extentsOf(const FunctionPlan::Array &a,
+                                      llvm::ArrayRef<int64_t> batch) {
+  std::vector<int64_t> extents(batch.begin(), batch.end());
+  for (auto [axis, extent] : llvm::enumerate(a.batchExtents))
+    if (extent == 1)
+      extents[axis] = 1;
+  return extents;
+}
+
+static int64_t product(llvm::ArrayRef<int64_t> extents) {
+  int64_t n = 1;
+  for (int64_t e : extents)
+    n *= e;
+  return n;
+}
+
+/// Checks the batch extents given for `plan`: one per batch axis, none
+/// negative, and equal to the static extents of the arguments' types.
+static std::string checkBatch(const FunctionPlan &plan,
+                              llvm::ArrayRef<int64_t> batch) {
+  if (int64_t(batch.size()) != plan.batchRank)
+    return "function '" + plan.name + "' has " +
+           std::to_string(plan.batchRank) + " batch axes, got " +
+           std::to_string(batch.size()) + " batch extents";
+  for (auto [axis, extent] : llvm::enumerate(batch))
+    if (extent < 0)
+      return "batch extent " + std::to_string(extent) + " on axis " +
+             std::to_string(axis) + " is negative";
+  for (const FunctionPlan::Array &a : plan.arrays)
+    for (auto [axis, extent] : llvm::enumerate(a.batchExtents))
+      if (a.argument >= 0 && extent > 1 && extent != batch[axis])
+        return "argument #" + std::to_string(a.argument) + " has " +
+               std::to_string(extent) + " elements on batch axis " +
+               std::to_string(axis) + ", but the batch has " +
+               std::to_string(batch[axis]);
+  return "";
+}
+
 std::string Module::resultShape(size_t function, size_t result,
-                                const int64_t *argRows, int64_t &rows,
+                                const int64_t *argRows,
+                                llvm::ArrayRef<int64_t> batch,
+                                std::vector<int64_t> &extents, int64_t &rows,
                                 int64_t &cols) const {
   if (function >= plans.size())
     return "function index " + std::to_string(function) + " out of range";
@@ -254,7 +411,10 @@ std::string Module::resultShape(size_t function, size_t result,
   if (result >= plan.results.size())
     return "function '" + plan.name + "' has " +
            std::to_string(plan.results.size()) + " results";
+  if (std::string error = checkBatch(plan, batch); !error.empty())
+    return error;
   const FunctionPlan::Result &r = plan.results[result];
+  extents = extentsOf(plan.arrays[r.array], batch);
   rows = r.oneDim ? 1 : rowsOfArrays(plan, argRows)[r.array];
   cols = r.width;
   return "";
@@ -278,21 +438,80 @@ static bool anyOnDevice(const FunctionPlan &plan, const void *const *args,
   return false;
 }
 
+/// to[0 .. count) += from[0 .. count), floating-point values of `bits` bits.
+static void accumulate(char *to, const char *from, size_t count, int bits) {
+  auto add = [&](auto zero) {
+    using T = decltype(zero);
+    T x, y;
+    for (size_t k = 0; k < count; ++k) {
+      std::memcpy(&x, to + k * sizeof(T), sizeof(T));
+      std::memcpy(&y, from + k * sizeof(T), sizeof(T));
+      x += y;
+      std::memcpy(to + k * sizeof(T), &x, sizeof(T));
+    }
+  };
+  if (bits == 64)
+    return add(double());
+  if (bits == 32)
+    return add(float());
+  // Half precision: through APFloat, rounding once per addition as a half
+  // precision addition does.
+  for (size_t k = 0; k < count; ++k) {
+    uint16_t x, y;
+    std::memcpy(&x, to + 2 * k, 2);
+    std::memcpy(&y, from + 2 * k, 2);
+    llvm::APFloat a(llvm::APFloat::IEEEhalf(), llvm::APInt(16, x));
+    a.add(llvm::APFloat(llvm::APFloat::IEEEhalf(), llvm::APInt(16, y)),
+          llvm::APFloat::rmNearestTiesToEven);
+    x = uint16_t(a.bitcastToAPInt().getZExtValue());
+    std::memcpy(to + 2 * k, &x, 2);
+  }
+}
+
+/// Sums `from` (batch extents `fromExtents`, blocks of `block` elements of
+/// `bits` bits) into `to`, over the axes where `toExtents` is 1.
+static void sumOverBroadcastAxes(char *to, const char *from,
+                                 llvm::ArrayRef<int64_t> fromExtents,
+                                 llvm::ArrayRef<int64_t> toExtents,
+                                 size_t block, int bits) {
+  size_t bytes = block * (bits / 8);
+  std::vector<int64_t> index(fromExtents.size(), 0);
+  for (int64_t element = 0, n = product(fromExtents); element < n;
+       ++element) {
+    int64_t target = 0;
+    for (size_t axis = 0; axis < index.size(); ++axis)
+      target = target * toExtents[axis] +
+               (toExtents[axis] == 1 ? 0 : index[axis]);
+    accumulate(to + target * bytes, from + element * bytes, block, bits);
+    for (int64_t axis = int64_t(index.size()) - 1;
+         axis >= 0 && ++index[axis] == fromExtents[axis]; --axis)
+      index[axis] = 0;
+  }
+}
+
 std::string Module::runFunction(size_t function, const void *const *args,
                                 const int64_t *argRows,
-                                void *const *results, void *stream) const {
+                                void *const *results, void *stream,
+                                llvm::ArrayRef<int64_t> batch) const {
   if (function >= plans.size())
     return "function index " + std::to_string(function) + " out of range";
   const FunctionPlan &plan = plans[function];
   if (!plan.unsupported.empty())
     return plan.unsupported;
+  if (std::string error = checkBatch(plan, batch); !error.empty())
+    return error;
   for (const FunctionPlan::Array &a : plan.arrays)
-    if (a.argument >= 0 && !a.oneDim && argRows[a.argument] < 0)
+    if (a.argument >= 0 && (!a.oneDim || a.ranges) && argRows[a.argument] < 0)
       return "argument #" + std::to_string(a.argument) +
              " has a negative number of rows";
   if (gpu && anyOnDevice(plan, args, results))
-    return runFunctionThroughHost(function, args, argRows, results, stream);
+    return runFunctionThroughHost(function, args, argRows, results, stream,
+                                  batch);
   std::vector<int64_t> rows = rowsOfArrays(plan, argRows);
+  // Batch elements of each array.
+  std::vector<int64_t> elements(plan.arrays.size());
+  for (size_t k = 0; k < plan.arrays.size(); ++k)
+    elements[k] = product(extentsOf(plan.arrays[k], batch));
   // Temporaries, zero-initialized (empty reductions write nothing).
   std::vector<std::vector<char>> storage(plan.arrays.size());
   std::vector<const char *> data(plan.arrays.size(), nullptr);
@@ -302,15 +521,24 @@ std::string Module::runFunction(size_t function, const void *const *args,
       data[k] = static_cast<const char *>(args[a.argument]);
       continue;
     }
-    storage[k].assign(size_t(rows[k]) * a.width * (a.bits / 8), 0);
+    storage[k].assign(size_t(elements[k]) * rows[k] * a.width * (a.bits / 8),
+                      0);
     data[k] = storage[k].data();
   }
   for (const FunctionPlan::Step &step : plan.steps) {
+    int64_t from = step.inputs[0], to = step.outputs[0];
+    if (step.unbroadcast) {
+      const FunctionPlan::Array &a = plan.arrays[to];
+      sumOverBroadcastAxes(const_cast<char *>(data[to]), data[from],
+                           extentsOf(plan.arrays[from], batch),
+                           extentsOf(a, batch), size_t(rows[to]) * a.width,
+                           a.bits);
+      continue;
+    }
     if (step.kernel == FunctionPlan::Step::npos) {
-      int64_t from = step.inputs[0], to = step.outputs[0];
       size_t elt = plan.arrays[to].bits / 8;
       int64_t width = plan.arrays[to].width, stride = plan.arrays[from].width;
-      for (int64_t row = 0; row < rows[to]; ++row)
+      for (int64_t row = 0; row < elements[to] * rows[to]; ++row)
         std::memcpy(const_cast<char *>(data[to]) + row * width * elt,
                     data[from] + (row * stride + step.column) * elt,
                     width * elt);
@@ -321,7 +549,7 @@ std::string Module::runFunction(size_t function, const void *const *args,
     std::vector<void *> outs;
     int64_t m = -1, n = -1;
     for (auto [index, a] : llvm::enumerate(step.inputs)) {
-      if (!data[a] && rows[a] != 0)
+      if (!data[a] && rows[a] * elements[a] != 0)
         return "argument #" + std::to_string(plan.arrays[a].argument) +
                " is read by a reduction but is a null pointer";
       ins.push_back(data[a]);
@@ -350,19 +578,29 @@ std::string Module::runFunction(size_t function, const void *const *args,
              " rows, but its " + (info.axis == Axis::J ? "i" : "j") +
              " variables have " + std::to_string(keptRows);
     keptRows = kept;
-    std::string error =
-        run(step.kernel, ins.data(), outs.data(), std::max<int64_t>(m, 0),
-            std::max<int64_t>(n, 0));
+    // The kernel's batch: that of its outputs.
+    std::vector<int64_t> kernelBatch =
+        extentsOf(plan.arrays[step.outputs.front()], batch);
+    RangesArg ranges;
+    for (auto [k, a] : llvm::enumerate(step.ranges)) {
+      ranges.arrays[k] = data[a];
+      ranges.lengths[k] = argRows[plan.arrays[a].argument];
+      ranges.bits = plan.arrays[a].bits;
+    }
+    std::string error = run(step.kernel, ins.data(), outs.data(),
+                            std::max<int64_t>(m, 0), std::max<int64_t>(n, 0),
+                            nullptr, kernelBatch,
+                            step.ranges.empty() ? nullptr : &ranges);
     if (!error.empty())
       return error;
   }
   for (auto [k, r] : llvm::enumerate(plan.results)) {
-    if (!results[k] && !(rows[r.array] == 0 && !r.oneDim))
+    int64_t count = (r.oneDim ? 1 : rows[r.array]) * elements[r.array];
+    if (!results[k] && count != 0)
       return "result #" + std::to_string(k) + " is a null pointer";
     const FunctionPlan::Array &a = plan.arrays[r.array];
     size_t elt = a.bits / 8;
-    int64_t n = r.oneDim ? 1 : rows[r.array];
-    for (int64_t row = 0; row < n; ++row)
+    for (int64_t row = 0; row < count; ++row)
       std::memcpy(static_cast<char *>(results[k]) + row * r.width * elt,
                   data[r.array] + (row * a.width + r.column) * elt,
                   r.width * elt);

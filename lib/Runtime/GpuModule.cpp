@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "GpuModule.h"
+#include "KernelRanges.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -62,7 +63,7 @@ std::shared_ptr<Module> GpuModule::load(const std::string &ptx,
   for (const KernelInfo &info : infos) {
     Kernels k;
     // Batched reductions have the 1-D scheme's kernel only.
-    bool twoD = info.batchRank == 0;
+    bool twoD = info.batchRank == 0 && !info.hasRanges;
     if (!gpu->driver->getFunction(gpu->module, info.name.c_str(), k.oneD,
                                   error) ||
         (twoD && !gpu->driver->getFunction(gpu->module,
@@ -146,15 +147,21 @@ struct Staging {
 
 std::string Module::runOnGpu(size_t index, const void *const *inputs,
                              void *const *outputs, int64_t m, int64_t n,
-                             void *stream, llvm::ArrayRef<int64_t> batch) const {
+                             void *stream, llvm::ArrayRef<int64_t> batch,
+                             const RangesArg *ranges) const {
   const KernelInfo &info = infos[index];
   cuda::Driver &driver = *gpu->driver;
   std::string error;
-  if (!driver.makeCurrent(gpu->device, error))
-    return error;
   int64_t rows = info.axis == Axis::J ? m : n;
   if (rows == 0)
     return "";
+  // Block-sparse: the ranges, on the host, checked and completed first.
+  KernelRanges table;
+  if (ranges)
+    if (std::string e = kernelRanges(info, *ranges, m, n, table); !e.empty())
+      return e;
+  if (!driver.makeCurrent(gpu->device, error))
+    return error;
   Staging staging{&driver, stream, {}};
   // One parameter per operand (its device address), then M and N.
   std::vector<void *> addresses;
@@ -205,6 +212,27 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   std::vector<int64_t> extents(batch.begin(), batch.end());
   for (int64_t &extent : extents)
     params.push_back(&extent);
+  // Block-sparse: {blocks, intervals}, then the three arrays on the device;
+  // blocks over grid x, the tiles of their rows over grid y.
+  void *rangeArrays[3] = {};
+  int64_t rowTiles = 0;
+  if (ranges) {
+    const std::vector<int64_t> *arrays[3] = {&table.blocks, &table.counts,
+                                             &table.intervals};
+    for (int a = 0; a < 3; ++a)
+      if (!onDevice(arrays[a]->data(),
+                    std::max<size_t>(arrays[a]->size(), 1) * sizeof(int64_t),
+                    !arrays[a]->empty(), rangeArrays[a]))
+        return error;
+    params.push_back(&table.sizes[0]);
+    params.push_back(&table.sizes[1]);
+    for (void *&a : rangeArrays)
+      params.push_back(&a);
+    for (int64_t k = 0; k < table.sizes[0]; ++k)
+      rowTiles = std::max(rowTiles, (table.blocks[2 * k + 1] -
+                                     table.blocks[2 * k] + gpu->blockSize - 1) /
+                                        gpu->blockSize);
+  }
   int64_t cols = info.axis == Axis::J ? n : m;
   int64_t block = gpu->blockSize;
   int64_t rowBlocks = (rows + block - 1) / block;
@@ -212,10 +240,22 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   unsigned threads[3] = {unsigned(block), 1, 1};
   // Batched: the 1-D scheme, batch elements over blockIdx.y (gridDim.y is
   // at most 65535; the kernel loops over the others).
-  int64_t chunk = batch.empty() ? chooseChunk(rowBlocks, cols, block,
-                                              gpu->multiprocessors)
-                                : 0;
-  if (chunk == 0) {
+  int64_t chunk = batch.empty() && !ranges
+                      ? chooseChunk(rowBlocks, cols, block,
+                                    gpu->multiprocessors)
+                      : 0;
+  if (ranges) {
+    // Batch elements over grid z (at most 65535; the kernel loops over the
+    // others), like the tiles of rows over y.
+    unsigned grid[3] = {unsigned(table.sizes[0]),
+                        unsigned(std::clamp<int64_t>(rowTiles, 1, 65535)),
+                        unsigned(std::min<int64_t>(elements, 65535))};
+    if (table.sizes[0] > 0x7fffffff)
+      return "bad ranges: more than 2^31 - 1 blocks";
+    if (!driver.launch(kernels.oneD, grid, threads, 0, stream, params.data(),
+                       error))
+      return error;
+  } else if (chunk == 0) {
     unsigned grid[3] = {unsigned(rowBlocks),
                         unsigned(std::min<int64_t>(elements, 65535)), 1};
     if (!driver.launch(kernels.oneD, grid, threads, 0, stream, params.data(),
@@ -263,7 +303,8 @@ std::string Module::runFunctionThroughHost(size_t function,
                                            const void *const *args,
                                            const int64_t *argRows,
                                            void *const *results,
-                                           void *stream) const {
+                                           void *stream,
+                                           llvm::ArrayRef<int64_t> batch) const {
   // The plan's copies of columns read and write host memory: device
   // arguments are brought to the host, once what `stream` has queued (their
   // producers) is done, and results sent back.
@@ -283,8 +324,11 @@ std::string Module::runFunctionThroughHost(size_t function,
     argPtrs.push_back(p);
     if (!p || !driver.isDevicePointer(p))
       continue;
-    size_t bytes =
-        size_t(a.oneDim ? 1 : argRows[a.argument]) * a.width * (a.bits / 8);
+    int64_t elements = 1;
+    for (auto [axis, extent] : llvm::enumerate(a.batchExtents))
+      elements *= extent == 1 ? 1 : batch[axis];
+    size_t bytes = size_t(elements) * (a.oneDim ? 1 : argRows[a.argument]) *
+                   a.width * (a.bits / 8);
     std::vector<char> &copy = hostArgs[a.argument];
     copy.resize(bytes);
     if (!driver.copyToHost(copy.data(), p, bytes, nullptr, error))
@@ -295,17 +339,22 @@ std::string Module::runFunctionThroughHost(size_t function,
   std::vector<void *> resultPtrs;
   for (size_t k = 0; k < plan.results.size(); ++k) {
     int64_t rows, cols;
-    std::string e = resultShape(function, k, argRows, rows, cols);
+    std::vector<int64_t> extents;
+    std::string e = resultShape(function, k, argRows, batch, extents, rows,
+                                cols);
     if (!e.empty())
       return e;
-    hostResults[k].resize(size_t(rows) * cols *
+    size_t elements = 1;
+    for (int64_t extent : extents)
+      elements *= extent;
+    hostResults[k].resize(elements * rows * cols *
                           (plan.arrays[plan.results[k].array].bits / 8));
     resultPtrs.push_back(driver.isDevicePointer(results[k])
                              ? hostResults[k].data()
                              : results[k]);
   }
   std::string e = runFunction(function, argPtrs.data(), argRows,
-                              resultPtrs.data());
+                              resultPtrs.data(), nullptr, batch);
   if (!e.empty())
     return e;
   for (size_t k = 0; k < plan.results.size(); ++k)

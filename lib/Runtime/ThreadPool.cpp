@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "keops/Runtime/Runtime.h"
+#include "KernelRanges.h"
 
 #include <algorithm>
 #include <atomic>
@@ -18,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+using namespace mlir::keops;
 using namespace mlir::keops::runtime;
 
 namespace {
@@ -129,7 +131,8 @@ Module::~Module() = default;
 
 std::string Module::run(size_t index, const void *const *inputs,
                         void *const *outputs, int64_t m, int64_t n,
-                        void *stream, llvm::ArrayRef<int64_t> batch) const {
+                        void *stream, llvm::ArrayRef<int64_t> batch,
+                        const RangesArg *ranges) const {
   if (index >= infos.size())
     return "kernel index " + std::to_string(index) + " out of range (" +
            std::to_string(infos.size()) + " kernels)";
@@ -164,8 +167,12 @@ std::string Module::run(size_t index, const void *const *inputs,
   for (size_t k = 0; k < info.outputWidths.size(); ++k)
     if (!outputs[k] && !noRows)
       return "output #" + std::to_string(k) + " is a null pointer";
+  if (info.hasRanges != (ranges != nullptr))
+    return "kernel " + info.name +
+           (info.hasRanges ? " is block-sparse: it needs its ranges"
+                           : " is not block-sparse: it takes no ranges");
   if (gpu)
-    return runOnGpu(index, inputs, outputs, m, n, stream, batch);
+    return runOnGpu(index, inputs, outputs, m, n, stream, batch, ranges);
   int64_t rows = info.axis == Axis::J ? m : n;
   int64_t cols = info.axis == Axis::J ? n : m;
   if (rows == 0)
@@ -173,12 +180,23 @@ std::string Module::run(size_t index, const void *const *inputs,
   if (rows > (int64_t(1) << 62) / elements)
     return "too many rows in all batch elements";
   rows *= elements;
-  // A batched kernel reads its batch extents as one more input.
-  std::vector<const void *> withExtents;
-  if (!batch.empty()) {
-    withExtents.assign(inputs, inputs + info.categories.size());
-    withExtents.push_back(batch.data());
-    inputs = withExtents.data();
+  // A batched kernel reads its batch extents as one more input, a
+  // block-sparse one its checked ranges (four more).
+  std::vector<const void *> extra;
+  KernelRanges table;
+  if (ranges) {
+    if (std::string error = kernelRanges(info, *ranges, m, n, table);
+        !error.empty())
+      return error;
+  }
+  if (!batch.empty() || ranges) {
+    extra.assign(inputs, inputs + info.categories.size());
+    if (!batch.empty())
+      extra.push_back(batch.data());
+    if (ranges)
+      extra.insert(extra.end(), {table.sizes, table.blocks.data(),
+                                 table.counts.data(), table.intervals.data()});
+    inputs = extra.data();
   }
   KernelFn fn = kernelFns[index];
   // Chunks of whole register blocks, about 4 per thread, and enough work per

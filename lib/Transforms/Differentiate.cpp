@@ -78,6 +78,31 @@ Value concat(OpBuilder &b, Location loc, ArrayRef<Value> values) {
   return result;
 }
 
+/// The sizes of `v`'s leading `count` axes: static extents in `shape`,
+/// tensor.dim ops for the dynamic ones in `dynamic`.
+void leadingSizes(OpBuilder &b, Location loc, Value v, int64_t count,
+                  SmallVectorImpl<int64_t> &shape,
+                  SmallVectorImpl<Value> &dynamic) {
+  auto type = cast<RankedTensorType>(v.getType());
+  for (int64_t axis = 0; axis < count; ++axis) {
+    shape.push_back(type.getDimSize(axis));
+    if (type.isDynamicDim(axis))
+      dynamic.push_back(tensor::DimOp::create(b, loc, v, axis));
+  }
+}
+
+/// A tensor.empty with the shape of `like` but for its last extent, `last`,
+/// and element type `elt`.
+Value emptyLike(OpBuilder &b, Location loc, Value like, int64_t last,
+                Type elt) {
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dynamic;
+  auto type = cast<RankedTensorType>(like.getType());
+  leadingSizes(b, loc, like, type.getRank() - 1, shape, dynamic);
+  shape.push_back(last);
+  return tensor::EmptyOp::create(b, loc, shape, elt, dynamic);
+}
+
 //===----------------------------------------------------------------------===//
 // Per-kind rules
 //===----------------------------------------------------------------------===//
@@ -118,18 +143,16 @@ Value anySelected(OpBuilder &b, Location loc, Value idx, Axis axis,
 /// only: the log of the softmax normalizer.
 Value buildLogSumExp(OpBuilder &b, ReduceOp forward) {
   Location loc = forward.getLoc();
-  Value rows = tensor::DimOp::create(b, loc, forward.getResult(0), 0);
-  auto outType = cast<RankedTensorType>(forward.getResult(0).getType());
-  Type elt = outType.getElementType();
-  Value init = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{outType.getDimSize(0), 1}, elt,
-      outType.isDynamicDim(0) ? ValueRange{rows} : ValueRange{});
+  Value init = emptyLike(
+      b, loc, forward.getOuts()[0], 1,
+      cast<RankedTensorType>(forward.getResult(0).getType()).getElementType());
   SmallVector<Category> categories;
   for (unsigned k = 0; k < forward.getIns().size(); ++k)
     categories.push_back(forward.getCategory(k));
   auto lse = ReduceOp::create(b, loc, ReductionKind::LogSumExp,
                               forward.getAxis(), forward.getIns(), categories,
-                              ValueRange{init});
+                              ValueRange{init}, std::nullopt,
+                              forward.getRanges());
   IRMapping map;
   Block &body = lse.getFormula().front();
   for (auto [from, to] : llvm::zip(forward.getFormula().getArguments(),
@@ -241,11 +264,8 @@ ReduceOp withIndices(ReduceOp op) {
   Location loc = op.getLoc();
   Value values = op.getOuts()[0];
   auto type = cast<RankedTensorType>(values.getType());
-  SmallVector<Value> dyn;
-  if (type.isDynamicDim(0))
-    dyn.push_back(tensor::DimOp::create(b, loc, values, 0));
-  Value indices = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                          b.getI64Type(), dyn);
+  Value indices =
+      emptyLike(b, loc, values, type.getShape().back(), b.getI64Type());
   SmallVector<Category> categories;
   for (unsigned k = 0; k < op.getIns().size(); ++k)
     categories.push_back(op.getCategory(k));
@@ -254,7 +274,7 @@ ReduceOp withIndices(ReduceOp op) {
     k = static_cast<int64_t>(*op.getK());
   auto replacement =
       ReduceOp::create(b, loc, kind, op.getAxis(), op.getIns(), categories,
-                       ValueRange{values, indices}, k);
+                       ValueRange{values, indices}, k, op.getRanges());
   replacement.getFormula().takeBody(op.getFormula());
   op.getResult(0).replaceAllUsesWith(replacement.getResult(0));
   op.erase();
@@ -283,32 +303,41 @@ struct Differentiator {
   }
 
   /// Number of rows of the arrays of category `cat`: a static extent or a
-  /// tensor.dim of one of them.
+  /// tensor.dim of one of them (the axis after the batch axes).
   std::pair<int64_t, Value> rowsOf(Category cat) {
+    int64_t axis = forward.getBatchRank();
+    Value from;
     if (cat == forward.getKeptCategory()) {
       // The cotangent rather than the forward result, which may then die
       // (unless the cotangent is a parameter's: one vector for every row).
-      Value out = paramCotangent ? forward.getResult(0) : op.getCotangent();
-      int64_t n = cast<RankedTensorType>(out.getType()).getDimSize(0);
-      return {n, ShapedType::isDynamic(n)
-                     ? tensor::DimOp::create(b, loc, out, 0).getResult()
-                     : Value()};
+      from = paramCotangent ? forward.getResult(0) : op.getCotangent();
+    } else {
+      for (auto [k, in] : llvm::enumerate(forward.getIns()))
+        if (forward.getCategory(k) == cat) {
+          from = in;
+          break;
+        }
     }
-    for (auto [k, in] : llvm::enumerate(forward.getIns()))
-      if (forward.getCategory(k) == cat) {
-        int64_t n = cast<RankedTensorType>(in.getType()).getDimSize(0);
-        return {n, ShapedType::isDynamic(n)
-                       ? tensor::DimOp::create(b, loc, in, 0).getResult()
-                       : Value()};
-      }
-    llvm_unreachable("a reduction has variables of its reduced category");
+    assert(from && "a reduction has variables of its reduced category");
+    int64_t n = cast<RankedTensorType>(from.getType()).getDimSize(axis);
+    return {n, ShapedType::isDynamic(n)
+                   ? tensor::DimOp::create(b, loc, from, axis).getResult()
+                   : Value()};
   }
 
+  /// The output of a gradient reduction: the forward's batch axes, the rows
+  /// of category `cat`, `width` columns.
   Value emptyRows(Category cat, int64_t width) {
-    auto [n, dyn] = rowsOf(cat);
+    SmallVector<int64_t> shape;
+    SmallVector<Value> dynamic;
+    leadingSizes(b, loc, forward.getOuts()[0], forward.getBatchRank(), shape,
+                 dynamic);
+    auto [n, rows] = rowsOf(cat);
+    shape.append({n, width});
+    if (rows)
+      dynamic.push_back(rows);
     Type elt = op.getCotangent().getType().getElementType();
-    return tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{n, width}, elt,
-                                   dyn ? ValueRange{dyn} : ValueRange{});
+    return tensor::EmptyOp::create(b, loc, shape, elt, dynamic);
   }
 
   /// A sum over `axis` whose formula yields, side by side, the gradients of
@@ -331,8 +360,12 @@ struct Differentiator {
       width += dimOf(forward.getFormula().getArgument(k));
     Category rowsCategory = axis == Axis::J ? Category::I : Category::J;
     Value init = emptyRows(rowsCategory, width);
+    // A block-sparse forward gives block-sparse gradients: the same six
+    // ranges arrays, of which a reduction over the other axis reads the
+    // other triple.
     auto reduce = ReduceOp::create(b, loc, ReductionKind::Sum, axis, ins,
-                                   categories, ValueRange{init});
+                                   categories, ValueRange{init}, std::nullopt,
+                                   forward.getRanges());
 
     Block &body = reduce.getFormula().front();
     IRMapping map;
@@ -367,43 +400,61 @@ struct Differentiator {
     return reduce.getResult(0);
   }
 
-  /// Columns [offset, offset + size) of `packed`, with type `type`.
+  /// Columns [offset, offset + size) of `packed`, as the gradient of an
+  /// input of type `type`: every row (the one row, dropped, for a
+  /// parameter), summed over the batch axes the input is broadcast along.
   Value columns(Value packed, int64_t offset, int64_t size, Type type) {
     auto packedType = cast<RankedTensorType>(packed.getType());
-    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(offset)};
-    SmallVector<OpFoldResult> strides{b.getIndexAttr(1), b.getIndexAttr(1)};
     auto want = cast<RankedTensorType>(type);
-    if (want.getRank() == 1) {
-      // A parameter: the single row of a 1 x width array.
-      SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(size)};
-      return tensor::ExtractSliceOp::create(b, loc, want, packed, offsets,
-                                            sizes, strides);
+    int64_t rank = packedType.getRank();
+    bool parameter = want.getRank() == rank - 1;
+    Value s = packed;
+    if (parameter || offset != 0 || size != packedType.getShape().back()) {
+      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+      SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+      SmallVector<OpFoldResult> sizes;
+      offsets.back() = b.getIndexAttr(offset);
+      for (int64_t axis = 0; axis + 1 < rank; ++axis)
+        sizes.push_back(
+            packedType.isDynamicDim(axis)
+                ? OpFoldResult(
+                      tensor::DimOp::create(b, loc, packed, axis).getResult())
+                : OpFoldResult(b.getIndexAttr(packedType.getDimSize(axis))));
+      sizes.push_back(b.getIndexAttr(size));
+      SmallVector<int64_t> shape(packedType.getShape());
+      shape.back() = size;
+      if (parameter)
+        shape.erase(shape.end() - 2);
+      auto sliceType = RankedTensorType::get(shape, want.getElementType());
+      s = tensor::ExtractSliceOp::create(b, loc, sliceType, packed, offsets,
+                                         sizes, strides);
     }
-    if (offset == 0 && size == packedType.getDimSize(1)) {
-      if (packed.getType() == type)
-        return packed;
-      return tensor::CastOp::create(b, loc, type, packed);
-    }
-    OpFoldResult rows =
-        packedType.isDynamicDim(0)
-            ? OpFoldResult(tensor::DimOp::create(b, loc, packed, 0).getResult())
-            : OpFoldResult(b.getIndexAttr(packedType.getDimSize(0)));
-    SmallVector<OpFoldResult> sizes{rows, b.getIndexAttr(size)};
-    Value s = tensor::ExtractSliceOp::create(b, loc, packed, offsets, sizes,
-                                             strides);
-    if (s.getType() != type)
-      s = tensor::CastOp::create(b, loc, type, s);
+    // The gradient of every batch element, then its sum over the axes the
+    // input is broadcast along.
+    SmallVector<int64_t> full(want.getShape());
+    for (int64_t axis = 0; axis < forward.getBatchRank(); ++axis)
+      if (want.getDimSize(axis) == 1 && packedType.getDimSize(axis) != 1)
+        full[axis] = packedType.getDimSize(axis);
+    auto fullType = RankedTensorType::get(full, want.getElementType());
+    if (s.getType() != fullType)
+      s = tensor::CastOp::create(b, loc, fullType, s);
+    if (fullType != want)
+      s = UnbroadcastOp::create(b, loc, want, s);
     return s;
   }
 
   /// Sums the rows of columns [offset, offset + width) of `partials`: a
-  /// reduction over the axis that indexes them, with a single output row.
+  /// reduction over the axis that indexes them, with a single output row
+  /// (per batch element).
   Value sumRows(Value partials, int64_t offset, int64_t width) {
     Category cat = forward.getKeptCategory();
     Axis axis = cat == Category::I ? Axis::I : Axis::J;
     Type elt = op.getCotangent().getType().getElementType();
-    Value init =
-        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{1, width}, elt);
+    SmallVector<int64_t> shape;
+    SmallVector<Value> dynamic;
+    leadingSizes(b, loc, partials, forward.getBatchRank(), shape, dynamic);
+    shape.append({1, width});
+    Value init = tensor::EmptyOp::create(b, loc, shape, elt, dynamic);
     auto reduce = ReduceOp::create(b, loc, ReductionKind::Sum, axis,
                                    ValueRange{partials}, {cat},
                                    ValueRange{init});
@@ -433,10 +484,6 @@ struct Differentiator {
     // expanded, which program order guarantees by now.
     if (failed(op.verify()))
       return failure();
-    if (forward.getBatchRank() > 0)
-      return op.emitOpError()
-             << "differentiates a reduction with batch axes, which "
-                "keops-differentiate does not do yet";
     ReductionKind kind = forward.getKind();
     if (kind == ReductionKind::ArgMin || kind == ReductionKind::ArgMax ||
         kind == ReductionKind::ArgKMin) {

@@ -7,7 +7,8 @@
 //
 // so that a thread pool can hand each thread a range [begin, end) of output
 // rows and an ahead-of-time library can declare every kernel with one C
-// prototype. The kernel wraps each pointer into a memref descriptor (built
+// prototype. Batch extents and the ranges of a block-sparse reduction come
+// as more input pointers after the variables. The kernel wraps each pointer into a memref descriptor (built
 // in the LLVM dialect and cast to the memref type, a cast that the memref to
 // LLVM conversion later folds away), takes rows [begin, end) of the kept
 // variables and of the outputs, and runs a memref-form copy of the reduction.
@@ -48,9 +49,10 @@ Value takeRows(OpBuilder &b, Location loc, Value mem, Value begin, Value end) {
   return memref::SubViewOp::create(b, loc, mem, offsets, sizes, strides);
 }
 
-/// Clones `reduce` as a memref-form reduction on `ins` and `outs` at `b`.
+/// Clones `reduce` as a memref-form reduction on `ins` and `outs` (and
+/// `ranges`) at `b`.
 void cloneReduce(OpBuilder &b, ReduceOp reduce, ValueRange ins,
-                 ValueRange outs) {
+                 ValueRange outs, ValueRange ranges = {}) {
   SmallVector<Category> categories;
   for (size_t index = 0; index < reduce.getIns().size(); ++index)
     categories.push_back(reduce.getCategory(index));
@@ -58,7 +60,8 @@ void cloneReduce(OpBuilder &b, ReduceOp reduce, ValueRange ins,
   if (reduce.getK())
     k = static_cast<int64_t>(*reduce.getK());
   auto copy = ReduceOp::create(b, reduce.getLoc(), reduce.getKind(),
-                               reduce.getAxis(), ins, categories, outs, k);
+                               reduce.getAxis(), ins, categories, outs, k,
+                               ranges);
   Region &formula = copy.getFormula();
   formula.getBlocks().clear();
   IRMapping map;
@@ -165,6 +168,32 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
     ptrs.push_back(loadPointer(insPtr, index));
   for (size_t index = 0; index < reduce.getOuts().size(); ++index)
     ptrs.push_back(loadPointer(outsPtr, index));
+  int64_t batchRank = reduce.getBatchRank();
+  // A block-sparse kernel reads the runtime's checked and completed copy of
+  // its axis' triple (keops/Dialect/Ranges.h), as int64, after the
+  // variables (and the batch extents): {blocks, intervals}, the blocks
+  // (blocks x 2), their cumulative counts (blocks), the intervals
+  // (intervals x 2). Its one triple serves as both of the memref form's.
+  SmallVector<Value> ranges;
+  if (reduce.hasRanges()) {
+    int64_t at = reduce.getIns().size() + (batchRank ? 1 : 0);
+    Value sizes = loadPointer(insPtr, at);
+    auto size = [&](int32_t k) -> Value {
+      Value slot = LLVM::GEPOp::create(b, loc, ptr, i64, sizes,
+                                       ArrayRef<LLVM::GEPArg>{k});
+      return LLVM::LoadOp::create(b, loc, i64, slot);
+    };
+    Value blocks = size(0), intervals = size(1);
+    Value blockMem =
+        memrefOnPointer(b, loc, loadPointer(insPtr, at + 1), blocks, 2, i64);
+    Value countMem =
+        memrefOnPointer(b, loc, loadPointer(insPtr, at + 2), blocks, 1, i64);
+    countMem = memref::CollapseShapeOp::create(
+        b, loc, countMem, ArrayRef<ReassociationIndices>{{0, 1}});
+    Value intervalMem = memrefOnPointer(b, loc, loadPointer(insPtr, at + 3),
+                                        intervals, 2, i64);
+    ranges = {blockMem, countMem, intervalMem, blockMem, countMem, intervalMem};
+  }
   // This call's rows only: rows [begin, end) of the kept variables and of
   // the outputs.
   auto reduceRows = [&](ArrayRef<Value> pointers, Value first, Value last) {
@@ -175,9 +204,8 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
         ins[index] = takeRows(b, loc, ins[index], first, last);
     for (Value &mem : outs)
       mem = takeRows(b, loc, mem, first, last);
-    cloneReduce(b, reduce, ins, outs);
+    cloneReduce(b, reduce, ins, outs, ranges);
   };
-  int64_t batchRank = reduce.getBatchRank();
   if (batchRank == 0) {
     reduceRows(ptrs, begin, end);
     func::ReturnOp::create(b, loc);
@@ -229,15 +257,22 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
   Type i64 = b.getI64Type();
   size_t count = reduce.getIns().size() + reduce.getOuts().size();
   int64_t batchRank = reduce.getBatchRank();
+  bool ranged = reduce.hasRanges();
   for (StringRef scheme : {"1d", "part", "combine"}) {
-    // Batched reductions: the 1-D scheme, batch elements over blockIdx.y.
-    if (batchRank > 0 && scheme != "1d")
+    // Batched and block-sparse reductions: the 1-D scheme, batch elements
+    // over blockIdx.y (z when block-sparse: blocks of rows over x, their
+    // row tiles over y).
+    if ((batchRank > 0 || ranged) && scheme != "1d")
       continue;
     SmallVector<Type> params(count, ptr);
     params.append(2, i64);
     if (scheme != "1d")
       params.append({ptr, i64});
     params.append(batchRank, i64);
+    // Block-sparse: the runtime's completed ranges (the CPU kernels'), as
+    // {blocks, intervals} and three device pointers.
+    if (ranged)
+      params.append({i64, i64, ptr, ptr, ptr});
     std::string kernel = name.str();
     if (scheme != "1d")
       kernel += "_" + scheme.str();
@@ -250,6 +285,21 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
     b.setInsertionPointToStart(entry);
     SmallVector<Value> ptrs(entry->getArguments().take_front(count));
     Value m = entry->getArgument(count), n = entry->getArgument(count + 1);
+    SmallVector<Value> ranges;
+    if (ranged) {
+      unsigned at = count + 2 + batchRank;
+      Value blocks = entry->getArgument(at), intervals = entry->getArgument(at + 1);
+      Value blockMem =
+          memrefOnPointer(b, loc, entry->getArgument(at + 2), blocks, 2, i64);
+      Value countMem =
+          memrefOnPointer(b, loc, entry->getArgument(at + 3), blocks, 1, i64);
+      countMem = memref::CollapseShapeOp::create(
+          b, loc, countMem, ArrayRef<ReassociationIndices>{{0, 1}});
+      Value intervalMem = memrefOnPointer(b, loc, entry->getArgument(at + 4),
+                                          intervals, 2, i64);
+      ranges = {blockMem, countMem, intervalMem,
+                blockMem, countMem, intervalMem};
+    }
     if (batchRank > 0) {
       // Element e of the batch (row-major over the extents, which follow M
       // and N) is reduced by the blocks with blockIdx.y = e mod gridDim.y.
@@ -262,16 +312,16 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
         extents.push_back(toIndex(entry->getArgument(count + 2 + a)));
         total = arith::MulIOp::create(b, loc, total, extents.back());
       }
-      auto loop = scf::ForOp::create(
-          b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::y), total,
-          gpu::GridDimOp::create(b, loc, gpu::Dimension::y));
+      gpu::Dimension dim = ranged ? gpu::Dimension::z : gpu::Dimension::y;
+      auto loop = scf::ForOp::create(b, loc, gpu::BlockIdOp::create(b, loc, dim),
+                                     total, gpu::GridDimOp::create(b, loc, dim));
       b.setInsertionPointToStart(loop.getBody());
       ptrs = batchPointers(b, reduce, ptrs, extents, toIndex(m), toIndex(n),
                            loop.getInductionVar());
     }
     SmallVector<Value> ins, outs;
     operandMemrefs(b, reduce, ptrs, m, n, ins, outs);
-    cloneReduce(b, reduce, ins, outs);
+    cloneReduce(b, reduce, ins, outs, ranges);
     b.setInsertionPointToEnd(entry);
     gpu::ReturnOp::create(b, loc);
   }

@@ -36,15 +36,20 @@ from . import formula as fm
 from ._runtime import compile_mlir
 
 
+# Arguments of KeopsReduction.forward before the inputs.
+_FIXED = 5
+
+
 class KeopsReduction(torch.autograd.Function):
-    """forward(ctx, plan, M, N, batch, *inputs) -> raw outputs of the kernel,
-    one (*batch, rows, width) tensor per output (pykeops' shapes are made
-    afterwards, as views, so gradients flow through them)."""
+    """forward(ctx, plan, M, N, batch, ranges, *inputs) -> raw outputs of the
+    kernel, one (*batch, rows, width) tensor per output (pykeops' shapes are
+    made afterwards, as views, so gradients flow through them)."""
 
     @staticmethod
-    def forward(ctx, plan, M, N, batch, *inputs):
-        outs = plan.run("torch", inputs, M, N, batch=batch)
-        ctx.plan, ctx.M, ctx.N = plan, M, N
+    def forward(ctx, plan, M, N, batch, ranges, *inputs):
+        outs = plan.run("torch", inputs, M, N, batch=batch, ranges=ranges)
+        ctx.plan, ctx.M, ctx.N, ctx.batch = plan, M, N, tuple(batch)
+        ctx.ranges = ranges
         tensors = [a for a in inputs if isinstance(a, torch.Tensor)]
         ctx.input_is_tensor = [isinstance(a, torch.Tensor) for a in inputs]
         ctx.raw_inputs = [None if isinstance(a, torch.Tensor) else a for a in inputs]
@@ -58,11 +63,11 @@ class KeopsReduction(torch.autograd.Function):
     def backward(ctx, *grad_outputs):
         plan = ctx.plan
         n = len(ctx.input_is_tensor)
-        wrt = [k for k in range(n) if ctx.needs_input_grad[4 + k]]
+        wrt = [k for k in range(n) if ctx.needs_input_grad[_FIXED + k]]
         grads = [None] * n
         cot = grad_outputs[0]
         if not wrt or cot is None:
-            return (None, None, None, None, *grads)
+            return (None,) * _FIXED + tuple(grads)
         saved = list(ctx.saved_tensors)
         tensors = iter(saved[:sum(ctx.input_is_tensor)])
         inputs = [next(tensors) if t else None for t in ctx.input_is_tensor]
@@ -70,24 +75,26 @@ class KeopsReduction(torch.autograd.Function):
             # Indices are piecewise constant.
             for k in wrt:
                 grads[k] = torch.zeros_like(inputs[k])
-            return (None, None, None, None, *grads)
-        if plan.batch:
-            raise NotImplementedError(
-                "gradients of reductions with batch dimensions are not available yet "
-                "(the forward is); reduce each batch element apart to differentiate")
-        spec = GradientSpec(plan, tuple(wrt), ctx.M, ctx.N, ctx.raw_inputs)
+            return (None,) * _FIXED + tuple(grads)
+        spec = GradientSpec(plan, tuple(wrt), ctx.M, ctx.N, ctx.raw_inputs, ctx.batch,
+                            ctx.ranges)
         results = KeopsGradient.apply(spec, cot.contiguous(), *inputs)
         for k, g in zip(wrt, results):
-            grads[k] = g
-        return (None, None, None, None, *grads)
+            # An input with fewer batch axes than the reduction (NumPy
+            # aligns them on the right) gets its gradient with 1s in front.
+            grads[k] = g.reshape(inputs[k].shape)
+        return (None,) * _FIXED + tuple(grads)
 
 
 # Kinds whose outputs are indices: zero gradients, no kernel.
 ZERO_GRADIENT_KINDS = ("argmin", "argmax", "argkmin")
 
 
-def _shaped(cat, dim, T):
-    return "tensor<%dx%s>" % (dim, T) if cat == 2 else "tensor<?x%dx%s>" % (dim, T)
+def _shaped(cat, dim, T, prefix=""):
+    """The tensor type of a variable: its batch prefix, then (D) for a
+    parameter, (rows, D) for the others."""
+    return ("tensor<%s%dx%s>" % (prefix, dim, T) if cat == 2
+            else "tensor<%s?x%dx%s>" % (prefix, dim, T))
 
 
 class GradientSpec:
@@ -96,20 +103,31 @@ class GradientSpec:
     differentiation builds the gradient reductions), and, for second order,
     keops.reduce_grad ops on those gradients w.r.t. `wrt2`."""
 
-    def __init__(self, plan, wrt, M, N, raw_inputs):
+    def __init__(self, plan, wrt, M, N, raw_inputs, batch=(), ranges=None):
         self.plan, self.wrt, self.M, self.N = plan, wrt, M, N
         self.raw_inputs = raw_inputs  # non-tensor inputs (float parameters)
+        self.batch = batch  # the batch extents (plan.batch: the pattern)
+        # A block-sparse forward: its gradient reductions read the same
+        # ranges (arguments after the forward's outputs).
+        self.ranges = ranges
         self.T = fm.ELEMENT_TYPES[plan.dtype]
         self.width = plan.widths[0]
         self.rows = M if plan.axis == 1 else N
+        # Batch prefixes of the inputs' types and of the outputs' (a static 1
+        # where every input is broadcast), as in formula.reduction_mlir.
+        if plan.batch:
+            self.prefixes = [fm.batch_prefix(b) for b in plan.batch]
+            self.out_prefix = fm.batch_prefix([all(a) for a in zip(*plan.batch)])
+        else:
+            self.prefixes, self.out_prefix = [""] * len(plan.variables), ""
 
     def text(self, wrt2=()):
         """wrt2: for each gradient n, the positions (inputs of the gradient
         reduction: the forward's inputs, then the cotangent) to
         differentiate it w.r.t., with one more cotangent argument each."""
         plan, T, w = self.plan, self.T, self.width
-        in_types = [_shaped(c, d, T) for c, d in plan.variables]
-        cot_type = "tensor<?x%dx%s>" % (w, T)
+        in_types = [_shaped(c, d, T, p) for (c, d), p in zip(plan.variables, self.prefixes)]
+        cot_type = "tensor<%s?x%dx%s>" % (self.out_prefix, w, T)
         gtypes = [in_types[k] for k in self.wrt]
         extra = ["%%cot: %s" % cot_type] + ["%%c%d: %s" % (n, gtypes[n])
                                            for n, pos in enumerate(wrt2) if pos]
@@ -151,28 +169,41 @@ class GradientSpec:
 
     def run(self, inputs, extra, wrt2=()):
         """Runs the gradient function on `inputs` (the forward's, tensors or
-        None for float parameters) and `extra` (cotangents); returns the
-        results as tensors."""
+        None for float parameters) and `extra` (cotangents: that of the
+        forward result, then those of the gradients w.r.t. the inputs
+        `wrt[n]` for which wrt2[n] is not empty); returns the results as
+        tensors of the shapes the runtime gives (batch extents, 1 where an
+        input is broadcast, then rows and columns)."""
         name, text = self.text(wrt2)
         module = compile_mlir(text, **dict(self.plan.options))
         fn = module.functions[name]
         args, rows = [], []
-        for k, (a, (cat, dim)) in enumerate(zip(inputs, self.plan.variables)):
+        variables = self.plan.variables
+
+        def rows_of(a, cat):
+            return 1 if cat == 2 else a.shape[-2]
+
+        for k, (a, (cat, dim)) in enumerate(zip(inputs, variables)):
             a = a if a is not None else self.raw_inputs[k]
             args.append(_arrays.address(a))
-            rows.append(1 if cat == 2 else a.shape[0])
+            rows.append(rows_of(a, cat))
         for _ in self.plan.widths:  # the forward's outputs: their rows only
             args.append(0)
             rows.append(self.rows)
-        for c in extra:
+        if self.ranges is not None:
+            args += list(self.ranges.arrays)
+            rows += self.ranges.lengths()
+        cats = [1 - self.plan.axis] + [variables[self.wrt[n]][0]
+                                      for n, pos in enumerate(wrt2) if pos]
+        for c, cat in zip(extra, cats):
             c = c.contiguous()
             args.append(c.data_ptr())
-            rows.append(c.shape[0] if c.dim() == 2 else 1)
+            rows.append(rows_of(c, cat))
         like = next(a for a in inputs if a is not None)
         results = [torch.empty(shape, dtype=like.dtype, device=like.device)
-                   for shape, _, _ in fn.result_shapes(rows)]
+                   for shape, _, _ in fn.result_shapes(rows, self.batch)]
         fn.run(args, rows, [r.data_ptr() for r in results],
-               _arrays.cuda_stream(_arrays.cuda_device([like])))
+               _arrays.cuda_stream(_arrays.cuda_device([like])), self.batch)
         return results
 
 
@@ -211,7 +242,8 @@ class KeopsGradient(torch.autograd.Function):
                 # The gradient's own terms, then (logsumexp) the chain
                 # through the forward result for the forward's inputs.
                 for p in list(pos) + ([p for p in pos if p < n] if chain else []):
-                    r = next(results)
+                    like = inputs[p] if p < n else cot
+                    r = next(results).reshape(like.shape)
                     grads[p] = r if grads[p] is None else grads[p] + r
         return (None, grads[n], *grads[:n])
 
@@ -234,25 +266,26 @@ def _softmax_parts(plan):
         (nodes, _, key), plans = fm.collect((F,)), []
         plans.append(Plan(("softmax-lse", plan.key), (F,), (nodes, variables, key),
                           "logsumexp", plan.axis, None, plan.dtype, plan.options,
-                          plan.batch))
+                          plan.batch, plan.ranged))
         nodes, _, key = fm.collect((G,))
         # L has the outputs' batch axes (a static 1 where every input has one).
         lse_batch = (plan.batch + (tuple(all(a) for a in zip(*plan.batch)),)
                      if plan.batch else ())
         plans.append(Plan(("softmax-sum", plan.key), (G,), (nodes, variables + [L], key),
-                          "sum", plan.axis, None, plan.dtype, plan.options, lse_batch))
+                          "sum", plan.axis, None, plan.dtype, plan.options, lse_batch,
+                          plan.ranged))
         parts = _SOFTMAX_PARTS[plan.key] = tuple(plans)
     return parts
 
 
-def run_torch(plan, inputs, M, N, out=None, batch=()):
+def run_torch(plan, inputs, M, N, out=None, batch=(), ranges=None):
     if out is None and torch.is_grad_enabled() and any(
             isinstance(a, torch.Tensor) and a.requires_grad for a in inputs):
         if plan.kind == "sumsoftmaxweight":
             lse_plan, sum_plan = _softmax_parts(plan)
-            lse, = KeopsReduction.apply(lse_plan, M, N, batch, *inputs)
-            outs = KeopsReduction.apply(sum_plan, M, N, batch, *inputs, lse)
+            lse, = KeopsReduction.apply(lse_plan, M, N, batch, ranges, *inputs)
+            outs = KeopsReduction.apply(sum_plan, M, N, batch, ranges, *inputs, lse)
             return plan.finish(list(outs))
-        outs = KeopsReduction.apply(plan, M, N, batch, *inputs)
+        outs = KeopsReduction.apply(plan, M, N, batch, ranges, *inputs)
         return plan.finish(list(outs))
-    return plan.finish(plan.run("torch", inputs, M, N, out, batch))
+    return plan.finish(plan.run("torch", inputs, M, N, out, batch, ranges))

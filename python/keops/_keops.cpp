@@ -102,6 +102,7 @@ py::dict kernelInfo(const Module &m, int64_t k) {
   info["float_bits"] = floatBits;
   info["index_bits"] = indexBits;
   info["batch_rank"] = batchRank;
+  info["block_sparse"] = keops_kernel_is_block_sparse(m.handle, k) == 1;
   // per input: the batch axes it is broadcast along
   std::vector<std::vector<bool>> perInput;
   for (int64_t in = 0; in < numInputs; ++in)
@@ -134,23 +135,45 @@ void addresses(const py::sequence &items, std::vector<uintptr_t> &out,
 
 // Runs kernel `k` on host data: NumPy arrays or data addresses; `stream` is
 // a CUstream address (0: the default stream).
-// `batch`: the batch extents of a kernel with batch axes.
+// `batch`: the batch extents of a kernel with batch axes. `ranges`, for a
+// block-sparse kernel: (six addresses or arrays, six lengths, bits).
 void run(const Module &m, int64_t k, const py::sequence &inputs,
          const py::sequence &outputs, int64_t M, int64_t N, uintptr_t stream,
-         const std::vector<int64_t> &batch) {
+         const std::vector<int64_t> &batch, const py::object &ranges) {
   std::vector<uintptr_t> ins, outs;
   addresses(inputs, ins, false);
   addresses(outputs, outs, true);
   if (ins.empty())
     ins.push_back(0);
+  keops_ranges r{};
+  bool ranged = !ranges.is_none();
+  if (ranged) {
+    auto parts = ranges.cast<py::tuple>();
+    if (parts.size() != 3)
+      throw py::value_error("ranges: (six arrays, six lengths, bits)");
+    std::vector<uintptr_t> arrays;
+    addresses(parts[0].cast<py::sequence>(), arrays, false);
+    auto lengths = parts[1].cast<std::vector<int64_t>>();
+    if (arrays.size() != 6 || lengths.size() != 6)
+      throw py::value_error("ranges: six arrays and six lengths are needed");
+    for (int a = 0; a < 6; ++a) {
+      r.arrays[a] = reinterpret_cast<const void *>(arrays[a]);
+      r.lengths[a] = lengths[a];
+    }
+    r.bits = parts[2].cast<int>();
+  }
   keops_status status;
   {
     py::gil_scoped_release release;
-    status = keops_run_batched(
-        m.handle, k, reinterpret_cast<const void *const *>(ins.data()),
-        reinterpret_cast<void *const *>(outs.data()), M, N,
-        static_cast<int64_t>(batch.size()), batch.data(),
-        reinterpret_cast<void *>(stream));
+    auto in = reinterpret_cast<const void *const *>(ins.data());
+    auto out = reinterpret_cast<void *const *>(outs.data());
+    auto rank = static_cast<int64_t>(batch.size());
+    status = ranged ? keops_run_ranged(m.handle, k, in, out, M, N, rank,
+                                       batch.data(), &r,
+                                       reinterpret_cast<void *>(stream))
+                    : keops_run_batched(m.handle, k, in, out, M, N, rank,
+                                        batch.data(),
+                                        reinterpret_cast<void *>(stream));
   }
   if (status != KEOPS_OK)
     fail();
@@ -170,22 +193,30 @@ py::dict functions(const Module &m) {
   return out;
 }
 
-// (rows, cols, bits, is_integer, one_dim) of result `r` of function `f`.
+// (batch extents, rows, cols, bits, is_integer, one_dim) of result `r` of
+// function `f` for batch extents `batch`.
 py::tuple functionResult(const Module &m, int64_t f, int64_t r,
-                         const std::vector<int64_t> &argRows) {
+                         const std::vector<int64_t> &argRows,
+                         const std::vector<int64_t> &batch) {
   int64_t rows = 0, cols = 0;
   int bits = 0, isInteger = 0, oneDim = 0;
-  if (keops_function_result(m.handle, f, r, argRows.data(), &rows, &cols,
-                            &bits, &isInteger, &oneDim) != KEOPS_OK)
+  std::vector<int64_t> extents(batch.size());
+  if (keops_function_result_batched(
+          m.handle, f, r, argRows.data(), static_cast<int64_t>(batch.size()),
+          batch.data(), extents.data(), &rows, &cols, &bits, &isInteger,
+          &oneDim) != KEOPS_OK)
     fail();
-  return py::make_tuple(rows, cols, bits, bool(isInteger), bool(oneDim));
+  return py::make_tuple(py::tuple(py::cast(extents)), rows, cols, bits,
+                        bool(isInteger), bool(oneDim));
 }
 
 // Runs function `f`: arguments as arrays or addresses (0 for none), their
-// rows, results as arrays or addresses.
+// rows, results as arrays or addresses, the batch extents of a function
+// with batch axes.
 void runFunction(const Module &m, int64_t f, const py::sequence &args,
                  const std::vector<int64_t> &argRows,
-                 const py::sequence &results, uintptr_t stream) {
+                 const py::sequence &results, uintptr_t stream,
+                 const std::vector<int64_t> &batch) {
   std::vector<uintptr_t> ins, outs;
   addresses(args, ins, false);
   addresses(results, outs, true);
@@ -196,9 +227,10 @@ void runFunction(const Module &m, int64_t f, const py::sequence &args,
   keops_status status;
   {
     py::gil_scoped_release release;
-    status = keops_run_function_on_stream(
+    status = keops_run_function_batched(
         m.handle, f, reinterpret_cast<const void *const *>(ins.data()),
-        argRows.data(), reinterpret_cast<void *const *>(outs.data()),
+        argRows.data(), static_cast<int64_t>(batch.size()), batch.data(),
+        reinterpret_cast<void *const *>(outs.data()),
         reinterpret_cast<void *>(stream));
   }
   if (status != KEOPS_OK)
@@ -219,16 +251,21 @@ PYBIND11_MODULE(_keops, m) {
       .def("run", &run, py::arg("kernel"), py::arg("inputs"),
            py::arg("outputs"), py::arg("M"), py::arg("N"),
            py::arg("stream") = 0, py::arg("batch") = std::vector<int64_t>{},
+           py::arg("ranges") = py::none(),
            "Runs a kernel on NumPy arrays or data addresses, on a CUstream "
            "(an address, 0: the default one) for GPU modules, with the batch "
-           "extents of a kernel with batch axes (GIL released).")
+           "extents of a kernel with batch axes and the ranges (six arrays, "
+           "six lengths, bits) of a block-sparse one (GIL released).")
       .def("functions", &functions,
            "{name: (index, number of arguments, number of results)}")
       .def("function_result", &functionResult, py::arg("function"),
-           py::arg("result"), py::arg("arg_rows"))
+           py::arg("result"), py::arg("arg_rows"),
+           py::arg("batch") = std::vector<int64_t>{})
       .def("run_function", &runFunction, py::arg("function"), py::arg("args"),
            py::arg("arg_rows"), py::arg("results"), py::arg("stream") = 0,
-           "Runs a whole function (its gradient reductions included).");
+           py::arg("batch") = std::vector<int64_t>{},
+           "Runs a whole function (its gradient reductions included), with "
+           "the batch extents of a function with batch axes.");
 
   m.def("compile", &compile, py::arg("mlir"), py::arg("lanes") = 0,
         py::arg("blocks") = 2, py::arg("accumulation") = "block",

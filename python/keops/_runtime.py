@@ -62,7 +62,7 @@ class Kernel:
 
     __slots__ = ("module", "index", "name", "axis", "categories", "input_dims",
                  "output_widths", "output_is_index", "float_bits", "index_bits",
-                 "batch_rank", "input_broadcast", "_run")
+                 "batch_rank", "input_broadcast", "block_sparse", "_run")
 
     def __init__(self, module, index):
         info = module._handle.kernel_info(index)
@@ -78,14 +78,17 @@ class Kernel:
         self.index_bits = info["index_bits"]
         self.batch_rank = info["batch_rank"]
         self.input_broadcast = [list(b) for b in info["input_broadcast"]]
+        self.block_sparse = info["block_sparse"]
         self._run = module._handle.run
 
-    def run(self, inputs, outputs, M, N, stream=0, batch=()):
+    def run(self, inputs, outputs, M, N, stream=0, batch=(), ranges=None):
         """Runs on data addresses (ints): no check but the runtime's own.
         `stream`: a CUstream address for GPU modules (0: the default);
-        `batch`: the batch extents of a kernel with batch axes."""
+        `batch`: the batch extents of a kernel with batch axes; `ranges`:
+        those of a block-sparse kernel, (six arrays or addresses, their six
+        lengths, bits) (see `keops.ranges.as_kernel_ranges`)."""
         try:
-            self._run(self.index, inputs, outputs, M, N, stream, list(batch))
+            self._run(self.index, inputs, outputs, M, N, stream, list(batch), ranges)
         except _ext.KeopsError as e:
             raise KeopsError(str(e)) from None
 
@@ -100,23 +103,32 @@ class Function:
         self.module, self.name, self.index = module, name, index
         self.num_args, self.num_results = num_args, num_results
 
-    def result_shapes(self, arg_rows):
+    def result_shapes(self, arg_rows, batch=()):
         """[(shape, bits, is_integer)] of the results for arguments of
-        `arg_rows` rows."""
+        `arg_rows` rows and the batch extents `batch` of a function with
+        batch axes (a result's shape starts with its batch extents, 1 where
+        it is broadcast)."""
         out = []
-        for r in range(self.num_results):
-            rows, cols, bits, is_int, one_dim = self.module._handle.function_result(
-                self.index, r, list(arg_rows))
-            out.append(((cols,) if one_dim else (rows, cols), bits, is_int))
+        try:
+            for r in range(self.num_results):
+                extents, rows, cols, bits, is_int, one_dim = \
+                    self.module._handle.function_result(self.index, r, list(arg_rows),
+                                                        list(batch))
+                shape = (cols,) if one_dim else (rows, cols)
+                out.append((tuple(extents) + shape, bits, is_int))
+        except _ext.KeopsError as e:
+            raise KeopsError(str(e)) from None
         return out
 
-    def run(self, args, arg_rows, results, stream=0):
+    def run(self, args, arg_rows, results, stream=0, batch=()):
         """Runs on arrays or data addresses (0 for arguments that only give
         their number of rows), after the work queued on `stream` (a CUstream
-        address, for GPU modules)."""
+        address, for GPU modules); `batch`: the batch extents of a function
+        with batch axes (each array holds its batch elements one after the
+        other)."""
         try:
             self.module._handle.run_function(self.index, args, list(arg_rows), results,
-                                             stream)
+                                             stream, list(batch))
         except _ext.KeopsError as e:
             raise KeopsError(str(e)) from None
 

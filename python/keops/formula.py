@@ -347,8 +347,11 @@ def batch_prefix(broadcast):
     return "".join("1x" if b else "?x" for b in broadcast)
 
 
+RANGES_TYPES = ("tensor<?x2xi64>", "tensor<?xi64>", "tensor<?x2xi64>") * 2
+
+
 def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected=None,
-                   extra_args=(), epilogue=None, batch=()):
+                   extra_args=(), epilogue=None, batch=(), ranges=False):
     """The MLIR text of `func.func @name` holding one keops.reduce of kind
     `kind` over `axis` ("i" or "j"): the formula is roots[0]; roots[1], if
     any, is the second yielded value (logsumexp's weight, sumsoftmaxweight's
@@ -364,7 +367,10 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
 
     `batch`, for a reduction with batch axes: per variable, per batch axis,
     whether the variable is broadcast along it (a static 1 in its type);
-    the outputs have a static 1 where every variable has one."""
+    the outputs have a static 1 where every variable has one.
+
+    `ranges`: a block-sparse reduction, whose six ranges arrays are
+    arguments %q0 ... %q5 after the outputs (before `extra_args`)."""
     T = ELEMENT_TYPES[dtype]
     nodes, variables, _ = collected or collect(roots)
     em = Emitter(T)
@@ -391,6 +397,11 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
                  for w, idx in zip(widths, KINDS[kind])]
     fargs = ["%%a%d: %s" % (n, shaped(n, v._cat, v.ndim)) for n, v in enumerate(variables)]
     fargs += ["%%o%d: %s" % (n, t) for n, t in enumerate(out_types)]
+    rclause = ""
+    if ranges:
+        fargs += ["%%q%d: %s" % (n, t) for n, t in enumerate(RANGES_TYPES)]
+        rclause = " ranges(%s : %s)" % (", ".join("%%q%d" % n for n in range(6)),
+                                        ", ".join(RANGES_TYPES))
     fargs += list(extra_args)
     ins = ", ".join("%%a%d : %s %s" % (n, CATEGORY_NAMES[v._cat], shaped(n, v._cat, v.ndim))
                     for n, v in enumerate(variables))
@@ -407,8 +418,8 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
     rtypes = ", ".join(t for _, t in returns)
     lines = [
         "func.func @%s(%s) -> (%s) {" % (name, ", ".join(fargs), rtypes),
-        "  %%r:%d = keops.reduce %s%s over %s ins(%s) outs(%s) {"
-        % (len(out_types), kind, kk, axis, ins, outs),
+        "  %%r:%d = keops.reduce %s%s over %s ins(%s) outs(%s)%s {"
+        % (len(out_types), kind, kk, axis, ins, outs, rclause),
         "  ^bb0(%s):" % bbargs,
         *em.lines,
         "    keops.yield %s : %s" % (yields, ytypes),

@@ -61,7 +61,7 @@ class LazyTensor:
     arrays are copied (later in-place changes to them are not seen)."""
 
     __slots__ = ("_op", "_args", "_attrs", "ndim", "_cat", "_data", "_sym", "_m",
-                 "_hassym", "_cache", "__weakref__")
+                 "_hassym", "_cache", "ranges", "__weakref__")
     _framework = None        # keops.numpy / keops.torch subclasses fix it
     __array_ufunc__ = None   # NumPy defers to our reflected operators
     __array_priority__ = 1000
@@ -70,6 +70,9 @@ class LazyTensor:
     # -- construction -------------------------------------------------------
 
     def __init__(self, x=None, axis=None):
+        # pykeops' block-sparse ranges (a 6-tuple), used by the reductions
+        # of this LazyTensor and of those built from it.
+        self.ranges = None
         self._args = ()
         self._attrs = ()
         self._sym = None
@@ -178,7 +181,10 @@ class LazyTensor:
         n._cat = n._data = n._sym = n._cache = None
         m = args[0]._m
         hassym = args[0]._hassym
+        ranges = args[0].ranges
         for a in args[1:]:
+            if ranges is None:
+                ranges = a.ranges
             ma = a._m
             if ma is not m and ma != m:
                 if ma is _NONE:
@@ -190,6 +196,7 @@ class LazyTensor:
             hassym = hassym or a._hassym
         n._m = m
         n._hassym = hassym
+        n.ranges = ranges
         return n
 
     def _join_meta(self, other):
@@ -685,29 +692,47 @@ class LazyTensor:
 
     # -- reductions -----------------------------------------------------------
 
+    def _is_feature_axis(self, axis):
+        """Whether `axis` is the vector axis: -1, or the last of the shape
+        (2, after any batch dimensions)."""
+        return axis == -1 or (axis == self.nbatchdims + 2 and not isinstance(axis, bool))
+
     def _reduction(self, kind, axis, dim, k=None, weight=None, call=True, **kwargs):
+        """A reduction over pykeops' `axis` (or `dim`): counted on the whole
+        shape (B..., M, N, D), so nbatchdims (or -3) reduces over i and
+        nbatchdims + 1 (or -2) over j."""
         if axis is None:
             axis = dim
+        b = self.nbatchdims
         if axis is None:
             name = {"kmin": "Kmin", "argkmin": "argKmin", "kmin_argkmin": "Kmin_argKmin"}.get(kind, kind)
-            raise ValueError(f"{name} needs axis= (or dim=): 0 reduces over i, 1 over j")
-        if axis not in (0, 1) or isinstance(axis, bool):
-            raise ValueError(f"axis={axis!r}: a reduction is over axis 0 (over i) or 1 "
-                             "(over j)" + ("; axis -1 (or 2) is the vector dimension"
-                                           if kind in ("sum", "min", "max", "argmin", "argmax")
-                                           else ""))
+            raise ValueError(f"{name} needs axis= (or dim=): {b} reduces over i, {b + 1} over j")
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) \
+                or axis not in (b, b + 1, -3, -2):
+            batch = f" (after {b} batch dimensions)" if b else ""
+            raise ValueError(f"axis={axis!r}: a reduction is over axis {b} (over i) or {b + 1} "
+                             f"(over j){batch}" +
+                             (f"; axis -1 (or {b + 2}) is the vector dimension"
+                              if kind in ("sum", "min", "max", "argmin", "argmax") else ""))
+        return self._reduce(kind, 0 if axis in (b, -3) else 1, k, weight, call, **kwargs)
+
+    def _reduce(self, kind, axis, k=None, weight=None, call=True, **kwargs):
+        """The reduction over i (axis 0) or j (axis 1)."""
         roots = (self,) if weight is None else (self, self._lt(weight))
-        options, out = rd.split_options(kwargs)
+        options, out, ranges = rd.split_options(kwargs)
+        if ranges is None:
+            ranges = self.ranges if self.ranges is not None else roots[-1].ranges
         if call and not (self._hassym or roots[-1]._hassym):
-            return rd.reduce(roots, kind, axis, k, options, out)
-        return rd.Reduction(roots, kind, axis, k, options, framework=self._framework, out=out)
+            return rd.reduce(roots, kind, axis, k, options, out, ranges)
+        return rd.Reduction(roots, kind, axis, k, options, framework=self._framework, out=out,
+                            ranges=ranges)
 
     def sum(self, axis=-1, dim=None, **kwargs):
         """sum(-1): the sum of the vector's components; sum(0) / sum(1): the
         sum reduction over i / over j."""
         if dim is not None:
             axis = dim
-        if axis in (-1, 2):
+        if self._is_feature_axis(axis):
             return self._unary("sum", 1)
         return self._reduction("sum", axis, None, **kwargs)
 
@@ -717,7 +742,7 @@ class LazyTensor:
     def min(self, axis=-1, dim=None, **kwargs):
         if dim is not None:
             axis = dim
-        if axis in (-1, 2):
+        if self._is_feature_axis(axis):
             return self._unary("min", 1)
         return self._reduction("min", axis, None, **kwargs)
 
@@ -727,7 +752,7 @@ class LazyTensor:
     def max(self, axis=-1, dim=None, **kwargs):
         if dim is not None:
             axis = dim
-        if axis in (-1, 2):
+        if self._is_feature_axis(axis):
             return self._unary("max", 1)
         return self._reduction("max", axis, None, **kwargs)
 
@@ -737,7 +762,7 @@ class LazyTensor:
     def argmin(self, axis=-1, dim=None, **kwargs):
         if dim is not None:
             axis = dim
-        if axis in (-1, 2):
+        if self._is_feature_axis(axis):
             return self._unary("argmin", 1)
         return self._reduction("argmin", axis, None, **kwargs)
 
@@ -747,7 +772,7 @@ class LazyTensor:
     def argmax(self, axis=-1, dim=None, **kwargs):
         if dim is not None:
             axis = dim
-        if axis in (-1, 2):
+        if self._is_feature_axis(axis):
             return self._unary("argmax", 1)
         return self._reduction("argmax", axis, None, **kwargs)
 
@@ -818,7 +843,7 @@ class LazyTensor:
             vj = type(self)(v.reshape(1, n, -1))
         else:   # batched: (B..., N, E)
             vj = type(self)(v.reshape(*v.shape[:-2], 1, *v.shape[-2:]))
-        res = (self * vj).sum(axis=1)
+        res = (self * vj)._reduce("sum", 1)
         return res.reshape(*res.shape[:-2], -1) if v.ndim == 1 else res
 
     def t(self):
@@ -833,6 +858,9 @@ class LazyTensor:
             for slot in ("_op", "_attrs", "ndim", "_cat", "_data", "_sym", "_hassym"):
                 setattr(n, slot, getattr(node, slot))
             n._cache = None
+            # The transposed ranges: the two triples swapped (swap_axes).
+            r = node.ranges
+            n.ranges = None if r is None else tuple(r[3:]) + tuple(r[:3])
             n._args = tuple(mapped[id(a)] for a in node._args)
             if node._cat in (0, 1):
                 n._cat = 1 - node._cat

@@ -66,7 +66,7 @@ def solve(K, other, var=None, call=True, alpha=1e-10, eps=1e-6, **kwargs):
         if not isinstance(var, LazyTensor) or var._sym is None:
             raise ValueError("solve: var must be a symbolic variable (e.g. Vj(0, E))")
         expr = K
-    red = expr._reduction("sum", axis, None, call=False, **kwargs)
+    red = expr._reduce("sum", axis, call=False, **kwargs)
     if alpha < 0:
         raise ValueError(f"solve: alpha must be non-negative, got {alpha}")
 

@@ -16,7 +16,8 @@ import numpy as np
 
 from . import _arrays
 from . import formula as fm
-from ._runtime import compile_mlir
+from ._runtime import KeopsError, compile_mlir
+from .ranges import as_ranges
 
 # pykeops' reduction names (Genred's reduction_op) -> keops.reduce kinds.
 PYKEOPS_KINDS = {
@@ -37,8 +38,7 @@ _IGNORED = ("enable_chunks", "optional_flags", "rec_multVar_highdim", "dtype",
 
 
 def compile_options(sum_scheme="auto", dtype_acc="auto", use_double_acc=False,
-                    use_fast_math=True, backend="auto", device_id=-1, ranges=None,
-                    **ignored):
+                    use_fast_math=True, backend="auto", device_id=-1, **ignored):
     """pykeops' reduction options as keops_compile options (a sorted tuple of
     items, part of the plan key). Raises for what the CPU backend cannot do."""
     for key in ignored:
@@ -61,8 +61,6 @@ def compile_options(sum_scheme="auto", dtype_acc="auto", use_double_acc=False,
         options["device"] = max(int(device_id), 0)
     elif device_id >= 0:
         options["device"] = int(device_id)
-    if ranges is not None:
-        raise ValueError("ranges= (block-sparse reductions) are not supported yet")
     if sum_scheme not in _SUM_SCHEMES:
         raise ValueError(f"unknown sum_scheme {sum_scheme!r} (one of {', '.join(_SUM_SCHEMES)})")
     acc = _SUM_SCHEMES[sum_scheme]
@@ -81,9 +79,11 @@ def compile_options(sum_scheme="auto", dtype_acc="auto", use_double_acc=False,
 
 
 def split_options(kwargs):
-    """(compile options, out) from the keyword arguments of a reduction."""
+    """(compile options, out, ranges) from the keyword arguments of a
+    reduction."""
     out = kwargs.pop("out", None)
-    return compile_options(**kwargs), out
+    ranges = kwargs.pop("ranges", None)
+    return compile_options(**kwargs), out, ranges
 
 
 # --------------------------------------------------------------------------
@@ -95,12 +95,14 @@ class Plan:
 
     __slots__ = ("key", "kind", "axis", "k", "dtype", "options", "mlir",
                  "kernel", "widths", "out_dtypes", "variables", "fdim", "wdim",
-                 "roots", "collected", "batch", "_run")
+                 "roots", "collected", "batch", "ranged", "_run")
 
-    def __init__(self, key, roots, collected, kind, axis, k, dtype, options, batch=()):
+    def __init__(self, key, roots, collected, kind, axis, k, dtype, options, batch=(),
+                 ranged=False):
         self.key = key
         # per variable, per batch axis: broadcast along it (batch_pattern)
         self.batch = batch
+        self.ranged = ranged   # block-sparse: the kernel takes ranges
         self.kind, self.axis, self.k = kind, axis, k
         self.dtype = dtype
         self.options = options
@@ -111,7 +113,7 @@ class Plan:
         self.fdim = roots[0].ndim
         self.wdim = roots[1].ndim if len(roots) > 1 else None
         self.mlir = fm.reduction_mlir(roots, kind, "ij"[axis], dtype, k=k,
-                                      collected=collected, batch=batch)
+                                      collected=collected, batch=batch, ranges=ranged)
         module = compile_mlir(self.mlir, **dict(options))
         self.kernel = module.kernels[0]
         self._run = self.kernel.run
@@ -123,12 +125,14 @@ class Plan:
         ops after the reduction (see formula.reduction_mlir)."""
         return fm.reduction_mlir(self.roots, self.kind, "ij"[self.axis], self.dtype, k=self.k,
                                  name=name, collected=self.collected,
-                                 extra_args=extra_args, epilogue=epilogue, batch=self.batch)
+                                 extra_args=extra_args, epilogue=epilogue, batch=self.batch,
+                                 ranges=self.ranged)
 
-    def run(self, fw, inputs, M, N, out=None, batch=()):
+    def run(self, fw, inputs, M, N, out=None, batch=(), ranges=None):
         """Runs the kernel on `inputs` (arrays in kernel order) and returns
         the raw outputs: (*batch, rows, width) arrays of framework `fw`
-        (`batch`: the batch extents of a plan with batch axes)."""
+        (`batch`: the batch extents of a plan with batch axes; `ranges`: the
+        keops.ranges.Ranges of a block-sparse plan)."""
         rows = M if self.axis == 1 else N
         # Results stay where the data are: CUDA tensors give CUDA tensors;
         # host arrays sent to the GPU (backend="GPU") come back to the host.
@@ -137,13 +141,21 @@ class Plan:
                 for w, dt in zip(self.widths, self.out_dtypes)]
         if out is not None:
             outs = _use_out(out, outs, fw)
-        if fw == "torch":
-            # On torch's current stream: after the work producing the inputs.
-            self._run([_arrays.address(a) for a in inputs],
-                      [o.data_ptr() for o in outs], M, N, _arrays.cuda_stream(device),
-                      batch)
-        else:
-            self._run(inputs, outs, M, N, 0, batch)
+        arg = ranges.kernel_arg() if ranges is not None else None
+        try:
+            if fw == "torch":
+                # On torch's current stream: after the work producing the inputs.
+                self._run([_arrays.address(a) for a in inputs],
+                          [o.data_ptr() for o in outs], M, N, _arrays.cuda_stream(device),
+                          batch, arg)
+            else:
+                self._run(inputs, outs, M, N, 0, batch, arg)
+        except KeopsError as e:
+            # Values of the ranges are checked by the runtime: bad input.
+            message = str(e)
+            if "bad ranges: " in message:
+                raise ValueError(message.partition("bad ranges: ")[2]) from None
+            raise
         return outs
 
     def finish(self, outs):
@@ -176,11 +188,12 @@ def _use_out(out, outs, fw):
 _PLANS = {}
 
 
-def get_plan(roots, collected, kind, axis, k, dtype, options, batch=()):
-    key = (collected[2], kind, axis, k, dtype, options, batch)
+def get_plan(roots, collected, kind, axis, k, dtype, options, batch=(), ranged=False):
+    key = (collected[2], kind, axis, k, dtype, options, batch, ranged)
     plan = _PLANS.get(key)
     if plan is None:
-        plan = _PLANS[key] = Plan(key, roots, collected, kind, axis, k, dtype, options, batch)
+        plan = _PLANS[key] = Plan(key, roots, collected, kind, axis, k, dtype, options, batch,
+                                  ranged)
     return plan
 
 
@@ -288,22 +301,22 @@ def _device_check(meta, options):
     return tuple(sorted(set(options) | {("device", index)}))
 
 
-def execute(plan, fw, inputs, M, N, out=None, batch=()):
+def execute(plan, fw, inputs, M, N, out=None, batch=(), ranges=None):
     """Runs a plan; torch results go through the autograd hook when autograd
     records (keops._autograd)."""
     if fw == "torch":
         from ._autograd import run_torch
-        return run_torch(plan, inputs, M, N, out, batch)
-    return plan.finish(plan.run(fw, inputs, M, N, out, batch))
+        return run_torch(plan, inputs, M, N, out, batch, ranges)
+    return plan.finish(plan.run(fw, inputs, M, N, out, batch, ranges))
 
 
-def execute_as(dtype, plan, fw, inputs, M, N, out=None, batch=()):
+def execute_as(dtype, plan, fw, inputs, M, N, out=None, batch=(), ranges=None):
     """execute() for data of `dtype`: float16 inputs converted to the plan's
     float32, results converted back (into `out`, if given)."""
     if plan.dtype == dtype:
-        return execute(plan, fw, inputs, M, N, out, batch)
+        return execute(plan, fw, inputs, M, N, out, batch, ranges)
     inputs = [_arrays.cast(a, plan.dtype, fw) for a in inputs]
-    result = execute(plan, fw, inputs, M, N, batch=batch)
+    result = execute(plan, fw, inputs, M, N, batch=batch, ranges=ranges)
     parts = result if isinstance(result, tuple) else (result,)
     parts = tuple(_arrays.cast(r, dtype, fw) for r in parts)
     if out is not None:
@@ -318,10 +331,11 @@ def execute_as(dtype, plan, fw, inputs, M, N, out=None, batch=()):
     return parts if isinstance(result, tuple) else parts[0]
 
 
-def reduce(roots, kind, axis, k=None, options=(), out=None):
+def reduce(roots, kind, axis, k=None, options=(), out=None, ranges=None):
     """Evaluates a reduction of LazyTensors holding their data: roots[0] is
     the formula, roots[1] the weight / value formula of logsumexp and
-    sumsoftmaxweight. axis: 0 (over i) or 1 (over j)."""
+    sumsoftmaxweight. axis: 0 (over i) or 1 (over j). `ranges`: pykeops'
+    6-tuple of a block-sparse reduction (keops.ranges)."""
     meta = roots[0]._m if len(roots) == 1 else roots[0]._join_meta(roots[1])
     fw, dtype = meta[0], meta[1]
     if dtype is None:
@@ -332,14 +346,16 @@ def reduce(roots, kind, axis, k=None, options=(), out=None):
     compute = _arrays.compute_dtype(dtype)
     batch = meta[5]
     pattern = batch_pattern([variable_batch(v) for v in collected[1]], batch) if batch else ()
-    plan = _PLANS.get((collected[2], kind, axis, k, compute, options, pattern))
+    ranges = as_ranges(ranges, fw)
+    ranged = ranges is not None
+    plan = _PLANS.get((collected[2], kind, axis, k, compute, options, pattern, ranged))
     if plan is None:
         check_kind(kind, roots, k)
-        plan = get_plan(roots, collected, kind, axis, k, compute, options, pattern)
+        plan = get_plan(roots, collected, kind, axis, k, compute, options, pattern, ranged)
     inputs = [_data_of(v, compute, fw) for v in collected[1]]
     M = meta[3] if meta[3] is not None else 1
     N = meta[4] if meta[4] is not None else 1
-    return execute_as(dtype, plan, fw, inputs, M, N, out, batch)
+    return execute_as(dtype, plan, fw, inputs, M, N, out, batch, ranges)
 
 
 class Reduction:
@@ -351,12 +367,13 @@ class Reduction:
     `mlir(dtype)` is the module compiled for that dtype."""
 
     def __init__(self, roots, kind, axis, k=None, options=(), declared=None,
-                 names=None, framework=None, out=None):
+                 names=None, framework=None, out=None, ranges=None):
         check_kind(kind, roots, k)
         self.roots = tuple(roots)
         self.kind, self.axis, self.k, self.options = kind, axis, k, options
         self.framework = framework
         self._out = out
+        self._ranges = ranges
         self._collected = complete(fm.collect(self.roots), axis)
         variables = self._collected[1]
         meta = roots[0]._m if len(roots) == 1 else roots[0]._join_meta(roots[1])
@@ -395,7 +412,8 @@ class Reduction:
         if dtype is None:
             raise ValueError("give the dtype: this formula holds no array")
         return fm.reduction_mlir(self.roots, self.kind, "ij"[self.axis], dtype,
-                                 k=self.k, collected=self._collected, batch=self._pattern())
+                                 k=self.k, collected=self._collected, batch=self._pattern(),
+                                 ranges=self._ranges is not None)
 
     def _pattern(self):
         """The batch pattern of the LazyTensors holding data (batch_pattern),
@@ -413,9 +431,10 @@ class Reduction:
             raise ValueError(f"this reduction takes {self.nargs} arguments "
                              f"({', '.join(self._describe(n) for n in range(self.nargs))}), "
                              f"got {len(args)}")
-        options, out = self.options, self._out
+        options, out, ranges = self.options, self._out, self._ranges
         if kwargs:
             out = kwargs.pop("out", out)
+            ranges = kwargs.pop("ranges", ranges)
             if kwargs:
                 options = tuple(sorted(set(options) | set(compile_options(**kwargs))))
         meta = self._meta
@@ -497,12 +516,14 @@ class Reduction:
             for s in shapes:
                 batch = broadcast_batch(batch, s)
             pattern = batch_pattern(shapes, batch) if batch else ()
+        ranges = as_ranges(ranges, fw)
+        ranged = ranges is not None
         plan = _PLANS.get((self._collected[2], self.kind, self.axis, self.k, compute, options,
-                           pattern))
+                           pattern, ranged))
         if plan is None:
             plan = get_plan(self.roots, self._collected, self.kind, self.axis, self.k,
-                            compute, options, pattern)
+                            compute, options, pattern, ranged)
         inputs = [arrays[src] if how == "arg" else _data_of(src, compute, fw)
                   for how, src in self._sources]
         return execute_as(dtype, plan, fw, inputs, M if M is not None else 1,
-                          N if N is not None else 1, out, batch)
+                          N if N is not None else 1, out, batch, ranges)

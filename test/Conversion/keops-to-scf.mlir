@@ -261,3 +261,40 @@ func.func @select_index_param(%y: memref<?x2xf32>, %p: memref<2xi64>, %x: memref
   }
   return
 }
+
+// -----
+
+// Block-sparse: every row first gets the empty reduction; then each block of
+// ranges_i (rows clamped to this memref, from its offset) reduces its rows,
+// as views, over its intervals of redranges_j [slices_i[k - 1], slices_i[k]),
+// the states carried from one interval to the next.
+// CHECK-LABEL: func.func @ranged(
+// CHECK-SAME:    %[[X:[^:]*]]: memref<?x1xf32>, %[[Y:[^:]*]]: memref<?x1xf32>, %[[O:[^:]*]]: memref<?x1xf32>, %[[R:[^:]*]]: memref<?x2xi64>, %[[S:[^:]*]]: memref<?xi64>, %[[I:[^:]*]]: memref<?x2xi64>)
+// CHECK:         scf.for
+// CHECK:           vector.transfer_write %{{.*}}, %[[O]]
+// CHECK:         %[[NB:.*]] = memref.dim %[[R]], %{{.*}} : memref<?x2xi64>
+// CHECK:         scf.for %[[K:.*]] = %{{.*}} to %[[NB]] step %{{.*}} {
+// CHECK:           memref.load %[[R]][%[[K]], %{{.*}}] : memref<?x2xi64>
+// CHECK:           %[[FROM:.*]] = scf.if
+// CHECK:             memref.load %[[S]][%{{.*}}] : memref<?xi64>
+// CHECK:           memref.load %[[S]][%[[K]]] : memref<?xi64>
+// CHECK:           scf.if
+// CHECK:             %[[XV:.*]] = memref.subview %[[X]]
+// CHECK:             %[[OV:.*]] = memref.subview %[[O]]
+// CHECK:             scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c32{{.*}} {
+// CHECK:               %{{.*}} = scf.for %[[SI:[^ ]*]] = %[[FROM]] to %{{.*}} step %c1 iter_args(
+// CHECK:                 memref.load %[[I]][%[[SI]], %c1] : memref<?x2xi64>
+// CHECK:                 memref.load %[[I]][%[[SI]], %c0] : memref<?x2xi64>
+// CHECK:                 scf.for
+// CHECK:                   vector.load %[[Y]]
+// CHECK:               vector.transfer_write %{{.*}}, %[[OV]]
+func.func @ranged(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %o: memref<?x1xf32>,
+                  %a: memref<?x2xi64>, %b: memref<?xi64>, %c: memref<?x2xi64>) {
+  keops.reduce sum over j ins(%x : i memref<?x1xf32>, %y : j memref<?x1xf32>) outs(%o : memref<?x1xf32>)
+      ranges(%a, %b, %c, %a, %b, %c : memref<?x2xi64>, memref<?xi64>, memref<?x2xi64>, memref<?x2xi64>, memref<?xi64>, memref<?x2xi64>) {
+  ^bb0(%xi: vector<1xf32>, %yj: vector<1xf32>):
+    %p = arith.mulf %xi, %yj : vector<1xf32>
+    keops.yield %p : vector<1xf32>
+  }
+  return
+}

@@ -126,16 +126,3 @@ func.func @rows_slice(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf
   %g = keops.reduce_grad %s wrt [0], %e : tensor<2x1xf32>, tensor<2x1xf32> -> tensor<?x3xf32>
   return %g : tensor<?x3xf32>
 }
-
-// -----
-
-func.func @batched(%x: tensor<?x?x3xf32>, %y: tensor<?x?x3xf32>, %o: tensor<?x?x1xf32>, %e: tensor<?x?x1xf32>) -> tensor<?x?x3xf32> {
-  %r = keops.reduce sum over j ins(%x : i tensor<?x?x3xf32>, %y : j tensor<?x?x3xf32>) outs(%o : tensor<?x?x1xf32>) {
-  ^bb0(%a: vector<3xf32>, %b: vector<3xf32>):
-    %d = keops.sqdist %a, %b : vector<3xf32>
-    keops.yield %d : vector<1xf32>
-  } -> tensor<?x?x1xf32>
-  // expected-error @+1 {{differentiates a reduction with batch axes, which keops-differentiate does not do yet}}
-  %g = keops.reduce_grad %r wrt [0], %e : tensor<?x?x1xf32>, tensor<?x?x1xf32> -> tensor<?x?x3xf32>
-  return %g : tensor<?x?x3xf32>
-}

@@ -212,3 +212,60 @@ func.func @param_second_order(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %s: tens
   %hx = keops.reduce_grad %gs wrt [0], %c : tensor<1xf32>, tensor<1xf32> -> tensor<?x3xf32>
   return %hx : tensor<?x3xf32>
 }
+
+// -----
+
+// Batch axes: the gradient reductions keep the forward's batch axes; the
+// gradient of an input broadcast along a batch axis (y along axis 1, the
+// parameter s along axis 0) is that of every batch element, summed over the
+// axis by keops.unbroadcast.
+// CHECK-LABEL: func.func @batched
+// CHECK-SAME: (%[[X:.+]]: tensor<?x?x?x3xf32>, %[[Y:.+]]: tensor<?x1x?x3xf32>, %[[S:.+]]: tensor<1x?x1xf32>, %[[O:.+]]: tensor<?x?x?x1xf32>, %[[E:.+]]: tensor<?x?x?x1xf32>)
+// CHECK: %[[B0:.+]] = tensor.dim %[[O]], %{{.+}} : tensor<?x?x?x1xf32>
+// CHECK: %[[B1:.+]] = tensor.dim %[[O]], %{{.+}} : tensor<?x?x?x1xf32>
+// CHECK: %[[M:.+]] = tensor.dim %[[E]], %{{.+}} : tensor<?x?x?x1xf32>
+// CHECK: %[[I1:.+]] = tensor.empty(%[[B0]], %[[B1]], %[[M]]) : tensor<?x?x?x4xf32>
+// CHECK: %[[R1:.+]] = keops.reduce sum over j ins(%[[X]] : i tensor<?x?x?x3xf32>, %[[Y]] : j tensor<?x1x?x3xf32>, %[[S]] : p tensor<1x?x1xf32>, %[[E]] : i tensor<?x?x?x1xf32>) outs(%[[I1]] : tensor<?x?x?x4xf32>)
+// CHECK: %[[GX:.+]] = tensor.extract_slice %[[R1]][0, 0, 0, 0] [%{{.+}}, %{{.+}}, %{{.+}}, 3] [1, 1, 1, 1] : tensor<?x?x?x4xf32> to tensor<?x?x?x3xf32>
+// CHECK: %[[R2:.+]] = keops.reduce sum over i ins(%[[R1]] : i tensor<?x?x?x4xf32>) outs(%{{.+}} : tensor<?x?x1x1xf32>)
+// CHECK: %[[PS:.+]] = tensor.extract_slice %[[R2]][0, 0, 0, 0] [%{{.+}}, %{{.+}}, 1, 1] [1, 1, 1, 1] : tensor<?x?x1x1xf32> to tensor<?x?x1xf32>
+// CHECK: %[[GS:.+]] = keops.unbroadcast %[[PS]] : tensor<?x?x1xf32> -> tensor<1x?x1xf32>
+// CHECK: %[[R3:.+]] = keops.reduce sum over i ins(%[[X]] : i tensor<?x?x?x3xf32>, %[[Y]] : j tensor<?x1x?x3xf32>, %[[S]] : p tensor<1x?x1xf32>, %[[E]] : i tensor<?x?x?x1xf32>) outs(%{{.+}} : tensor<?x?x?x3xf32>)
+// CHECK: %[[GY:.+]] = keops.unbroadcast %[[R3]] : tensor<?x?x?x3xf32> -> tensor<?x1x?x3xf32>
+// CHECK: return %[[GX]], %[[GY]], %[[GS]]
+func.func @batched(%x: tensor<?x?x?x3xf32>, %y: tensor<?x1x?x3xf32>, %s: tensor<1x?x1xf32>, %o: tensor<?x?x?x1xf32>, %e: tensor<?x?x?x1xf32>)
+    -> (tensor<?x?x?x3xf32>, tensor<?x1x?x3xf32>, tensor<1x?x1xf32>) {
+  %r = keops.reduce sum over j
+      ins(%x : i tensor<?x?x?x3xf32>, %y : j tensor<?x1x?x3xf32>, %s : p tensor<1x?x1xf32>)
+      outs(%o : tensor<?x?x?x1xf32>) {
+  ^bb0(%a: vector<3xf32>, %b: vector<3xf32>, %c: vector<1xf32>):
+    %d = keops.sqdist %a, %b : vector<3xf32>
+    %f = arith.mulf %d, %c : vector<1xf32>
+    keops.yield %f : vector<1xf32>
+  } -> tensor<?x?x?x1xf32>
+  %g:3 = keops.reduce_grad %r wrt [0, 1, 2], %e : tensor<?x?x?x1xf32>, tensor<?x?x?x1xf32> -> tensor<?x?x?x3xf32>, tensor<?x1x?x3xf32>, tensor<1x?x1xf32>
+  return %g#0, %g#1, %g#2 : tensor<?x?x?x3xf32>, tensor<?x1x?x3xf32>, tensor<1x?x1xf32>
+}
+
+// -----
+
+// Ranges: every gradient reduction is block-sparse with the forward's six
+// arrays; the one over i (w.r.t. y) reads their second triple.
+// CHECK-LABEL: func.func @ranged
+// CHECK-SAME: %[[A:[^:]+]]: tensor<?x2xi32>, %[[B:[^:]+]]: tensor<?xi32>, %[[C:[^:]+]]: tensor<?x2xi32>, %[[D:[^:]+]]: tensor<?x2xi32>, %[[E2:[^:]+]]: tensor<?xi32>, %[[F:[^:]+]]: tensor<?x2xi32>)
+// CHECK: keops.reduce sum over j ins({{.*}}) outs({{.*}}) ranges(%[[A]], %[[B]], %[[C]], %[[D]], %[[E2]], %[[F]] :
+// CHECK: keops.reduce sum over i ins({{.*}}) outs({{.*}}) ranges(%[[A]], %[[B]], %[[C]], %[[D]], %[[E2]], %[[F]] :
+// CHECK-NOT: keops.reduce_grad
+func.func @ranged(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>, %e: tensor<?x1xf32>,
+                  %a: tensor<?x2xi32>, %b: tensor<?xi32>, %c: tensor<?x2xi32>,
+                  %d: tensor<?x2xi32>, %e2: tensor<?xi32>, %f: tensor<?x2xi32>)
+    -> (tensor<?x3xf32>, tensor<?x3xf32>) {
+  %r = keops.reduce logsumexp over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>)
+      ranges(%a, %b, %c, %d, %e2, %f : tensor<?x2xi32>, tensor<?xi32>, tensor<?x2xi32>, tensor<?x2xi32>, tensor<?xi32>, tensor<?x2xi32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %s = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %s : vector<1xf32>
+  } -> tensor<?x1xf32>
+  %g:2 = keops.reduce_grad %r wrt [0, 1], %e : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x3xf32>, tensor<?x3xf32>
+  return %g#0, %g#1 : tensor<?x3xf32>, tensor<?x3xf32>
+}

@@ -81,6 +81,9 @@ def reference(kind, F, W, axis):
 
 
 def run(kind, f, w, axis):
+    # pykeops counts the axis on the whole shape (B..., M, N, D): -3 is i,
+    # -2 is j whatever the number of batch dimensions.
+    axis = -3 if axis == 0 else -2
     if kind in ("kmin", "argkmin", "kmin_argkmin"):
         return getattr(f, {"kmin": "Kmin", "argkmin": "argKmin",
                            "kmin_argkmin": "Kmin_argKmin"}[kind])(K, axis=axis)
@@ -140,8 +143,8 @@ def test_many_small_problems_over_threads(threads):
         x, y, b, p = data(((300,), (300,), (1,), ()), 7, 400, 3, "float64")
         f, _ = lazy(x, y, b, p, False)
         F, _ = dense(x, y, b, p, False)
-        np.testing.assert_allclose(f.sum(axis=1), F.sum(-2), rtol=1e-12)
-        np.testing.assert_allclose(f.sum(axis=0), F.sum(-3), rtol=1e-12)
+        np.testing.assert_allclose(f.sum(axis=2), F.sum(-2), rtol=1e-12)
+        np.testing.assert_allclose(f.sum(axis=1), F.sum(-3), rtol=1e-12)
     finally:
         keops.set_num_threads(0)
 
@@ -151,7 +154,7 @@ def test_empty_and_unit_batches(shape):
     x, y, b, p = data((shape, shape, shape, shape), 5, 6, 2, "float64")
     f, _ = lazy(x, y, b, p, False)
     F, _ = dense(x, y, b, p, False)
-    got = f.min(axis=1)
+    got = f.min(axis=len(shape) + 1)
     assert got.shape == (*shape, 5, 2)
     np.testing.assert_allclose(got, F.min(-2) if F.size else F.sum(-2), rtol=1e-12)
 
@@ -179,7 +182,7 @@ def test_bad_batched_shape():
 def test_mlir_holds_the_batch_axes():
     x, y, b, p = data("x-shared", 4, 5, 3, "float32")
     f, _ = lazy(x, y, b, p, False)
-    text = f.sum(axis=1, call=False).mlir()
+    text = f.sum(axis=2, call=False).mlir()
     assert "i tensor<1x?x3xf32>" in text and "j tensor<?x?x3xf32>" in text
     assert "outs(%o0 : tensor<?x?x3xf32>)" in text
 
@@ -202,13 +205,18 @@ def test_torch_forward(kind):
     check(kind, got_np, want, F, 1, 1e-10)
 
 
-def test_torch_gradient_is_refused_clearly():
-    from keops.torch import LazyTensor as LT
-    x, y, _, _ = data("one", 5, 6, 3, "float64")
-    xt = torch.tensor(x, requires_grad=True)
-    r = ((LT(xt) - LT(torch.tensor(y))) ** 2).sum(-1).sum(axis=1)
-    with pytest.raises(NotImplementedError, match="batch dimensions"):
-        r.sum().backward()
+def test_pykeops_axes_with_batch_dimensions():
+    # pykeops counts reduction axes on the whole shape (B..., M, N, D).
+    x, y, b, p = data("two-axes", 5, 6, 2, "float64")
+    f, _ = lazy(x, y, b, p, False)
+    F, _ = dense(x, y, b, p, False)
+    np.testing.assert_allclose(f.sum(axis=3), F.sum(-2), rtol=1e-12)
+    np.testing.assert_allclose(f.sum(dim=2), F.sum(-3), rtol=1e-12)
+    np.testing.assert_allclose(f.sum_reduction(dim=-2), F.sum(-2), rtol=1e-12)
+    assert f.sum(4).shape == (2, 3, 5, 6)      # the vector axis: a LazyTensor
+    with pytest.raises(ValueError, match=r"axis=1: a reduction is over axis 2 \(over i\) or 3 "
+                                         r"\(over j\) \(after 2 batch dimensions\)"):
+        f.logsumexp(axis=1)
 
 
 def test_genred_with_batched_arguments():
@@ -257,6 +265,7 @@ def test_interpreter_agrees(kind, axis):
     scalar = kind in ("logsumexp", "sumsoftmaxweight")
     x, y, b, p = data("two-axes", 5, 6, 1 if scalar else 2, "float64")
     f, w = lazy(x, y, b, p, scalar)
+    axis = -3 if axis == 0 else -2
     red = {"argkmin": lambda: f.argKmin(K, axis=axis, call=False),
            "sumsoftmaxweight": lambda: f.sumsoftmaxweight(w, axis=axis, call=False),
            "logsumexp": lambda: f.logsumexp(axis=axis, call=False)}.get(
@@ -276,10 +285,10 @@ def test_runtime_checks_the_batch_extents():
     from keops._runtime import KeopsError, compile_mlir
     x, y, b, p = data("x-shared", 4, 5, 3, "float32")
     f, _ = lazy(x, y, b, p, False)
-    kernel = compile_mlir(f.sum(axis=1, call=False).mlir()).kernels[0]
+    kernel = compile_mlir(f.sum(axis=2, call=False).mlir()).kernels[0]
     assert kernel.batch_rank == 1
     assert kernel.input_broadcast == [[True], [False], [False], [False]]
-    args = [v._data for v in f.sum(axis=1, call=False)._collected[1]]
+    args = [v._data for v in f.sum(axis=2, call=False)._collected[1]]
     out = np.zeros((3, 4, 3), np.float32)
     with pytest.raises(KeopsError, match="has 1 batch axes, got 0 batch extents"):
         kernel.run(args, [out], 4, 5)

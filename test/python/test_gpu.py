@@ -268,8 +268,9 @@ def test_batched_kinds_against_cpu(kind, reduce, axis, dtype):
         X, Y = LT(x), LT(y)
         return (-(X - Y) ** 2 * LT(p)).exp() * Y.sin() + X
 
-    cpu = reduce(formula(x, y, p), axis)
-    gpu = reduce(formula(_on_gpu(x), _on_gpu(y), _on_gpu(p)), axis, **GPU)
+    # pykeops' axes after the 2 batch dimensions.
+    cpu = reduce(formula(x, y, p), axis + 2)
+    gpu = reduce(formula(_on_gpu(x), _on_gpu(y), _on_gpu(p)), axis + 2, **GPU)
     gpu = gpu if isinstance(gpu, tuple) else (gpu,)
     cpu = cpu if isinstance(cpu, tuple) else (cpu,)
     tol = 1e-5 if dtype == torch.float32 else 1e-12
@@ -281,3 +282,71 @@ def test_batched_kinds_against_cpu(kind, reduce, axis, dtype):
         else:
             # Indices: at most a near-tie apart (the GPU's exp differs).
             assert (gv.cpu() != cv).double().mean() < 0.01
+
+
+def test_batched_gradients_against_cpu():
+    # The gradient reductions of a batched reduction, then the sums over
+    # the broadcast axes, with the kernels on the GPU.
+    from keops.torch import LazyTensor as LT
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(2, 1, 130, 1, D, generator=g, dtype=torch.float64)
+    y = torch.randn(1, 3, 1, 70, D, generator=g, dtype=torch.float64)
+    p = torch.rand(2, 3, 1, 1, 1, generator=g, dtype=torch.float64) + 0.5
+    grads = []
+    for dev, kw in (("cpu", {}), (DEVICE, GPU)):
+        ts = [t.to(dev).requires_grad_() for t in (x, y, p)]
+        X, Y, P = (LT(t) for t in ts)
+        out = (-((X - Y) ** 2).sum(-1) * P).logsumexp(axis=3, **kw)
+        gs = torch.autograd.grad((out ** 2).sum(), ts)
+        assert all(gr.shape == t.shape and gr.device.type == dev for gr, t in zip(gs, ts))
+        grads.append([gr.cpu() for gr in gs])
+    for gg, gc in zip(*grads):
+        torch.testing.assert_close(gg, gc, rtol=1e-10, atol=1e-12)
+
+
+# Block-sparse ranges: blocks of rows over blockIdx.x, their row tiles over
+# y, each block reading its intervals; against the CPU backend.
+@pytest.mark.parametrize("kind,reduce", KINDS, ids=[k for k, _ in KINDS])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_ranges_against_cpu(kind, reduce, axis):
+    from keops.torch import LazyTensor as LT
+    from keops.torch.cluster import from_matrix
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(2, 300, 1, D, generator=g, dtype=torch.float64)   # batch of 2
+    y = torch.randn(1, 1, 517, D, generator=g, dtype=torch.float64)
+    ri = torch.tensor([[0, 5], [5, 140], [140, 141], [141, 300]])      # 135 rows > a block
+    rj = torch.tensor([[0, 200], [200, 260], [260, 517]])
+    keep = torch.tensor([[1, 0, 1], [0, 1, 1], [0, 0, 0], [1, 1, 0]], dtype=torch.bool)
+    ranges = from_matrix(ri, rj, keep)
+
+    def formula(x, y):
+        return (-(LT(x) - LT(y)) ** 2).exp() * LT(y).sin()
+
+    cpu = reduce(formula(x, y), axis + 1, ranges=ranges)
+    gpu = reduce(formula(_on_gpu(x), _on_gpu(y)), axis + 1, ranges=ranges, **GPU)
+    gpu = gpu if isinstance(gpu, tuple) else (gpu,)
+    cpu = cpu if isinstance(cpu, tuple) else (cpu,)
+    for gv, cv in zip(gpu, cpu):
+        assert gv.device.type == DEVICE and gv.shape == cv.shape and gv.dtype == cv.dtype
+        if cv.dtype == torch.int64:
+            assert (gv.cpu() != cv).double().mean() < 0.01
+        else:
+            torch.testing.assert_close(gv.cpu(), cv, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+def test_ranges_gradient_against_cpu():
+    from keops.torch import LazyTensor as LT
+    from keops.torch.cluster import from_matrix
+    g = torch.Generator().manual_seed(6)
+    x = torch.randn(300, 1, D, generator=g, dtype=torch.float64)
+    y = torch.randn(1, 517, D, generator=g, dtype=torch.float64)
+    ranges = from_matrix(torch.tensor([[0, 150], [150, 300]]),
+                         torch.tensor([[0, 300], [300, 517]]),
+                         torch.tensor([[1, 0], [1, 1]], dtype=torch.bool))
+    grads = []
+    for dev, kw in (("cpu", {}), (DEVICE, GPU)):
+        xs, ys = x.to(dev).requires_grad_(), y.to(dev).requires_grad_()
+        out = (-((LT(xs) - LT(ys)) ** 2).sum(-1)).logsumexp(axis=1, ranges=ranges, **kw)
+        grads.append([t.cpu() for t in torch.autograd.grad((out ** 2).sum(), [xs, ys])])
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)

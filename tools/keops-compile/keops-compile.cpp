@@ -593,6 +593,10 @@ int main(int argc, char **argv) {
   }
   std::set<std::string> names;
   for (const KernelInfo &info : infos) {
+    if (info.hasRanges)
+      return fail("kernel '" + info.name + "' is block-sparse (ranges): "
+                  "ahead-of-time libraries do not take ranges yet; run it "
+                  "through the JIT (keops_run_ranged)");
     if (!isCIdentifier(info.name))
       return fail("kernel '" + info.name +
                   "' is not a C identifier: rename its function");

@@ -94,6 +94,17 @@ static FailureOr<std::vector<HostArray>>
 runCompiled(const runtime::Module &compiled,
             const llvm::DenseMap<Operation *, size_t> &kernelOf, ReduceOp op,
             ArrayRef<HostArray> inputs, ArrayRef<int64_t> outShape) {
+  // The ranges arrays follow the variables: int64 copies for the runtime.
+  size_t numIns = op.getIns().size();
+  std::vector<std::vector<int64_t>> rangeValues;
+  runtime::RangesArg ranges;
+  for (const HostArray &a : inputs.drop_front(numIns)) {
+    rangeValues.emplace_back(a.data.begin(), a.data.end());
+    size_t k = rangeValues.size() - 1;
+    ranges.arrays[k] = rangeValues.back().data();
+    ranges.lengths[k] = a.shape.empty() ? 0 : a.shape[0];
+  }
+  inputs = inputs.take_front(numIns);
   size_t index = kernelOf.lookup(op);
   std::vector<std::vector<int64_t>> shapes;
   for (const HostArray &a : inputs)
@@ -148,7 +159,7 @@ runCompiled(const runtime::Module &compiled,
   std::string error = compiled.run(index, inPtrs.data(), outPtrs.data(),
                                    std::max<int64_t>(rows[0], 0),
                                    std::max<int64_t>(rows[1], 0), nullptr,
-                                   batch);
+                                   batch, op.hasRanges() ? &ranges : nullptr);
   if (!error.empty())
     return op.emitError() << error;
   std::vector<HostArray> outs;

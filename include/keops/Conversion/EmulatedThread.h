@@ -3,7 +3,7 @@
 // The contract between convert-gpu-kernels-to-host, which makes kernels
 // read their coordinates, shared memory and barrier from this context, and
 // the runtime's GPU emulator (lib/Runtime/CudaEmulator.cpp), which fills it
-// for each thread it runs. Nine 64-bit words; the pass addresses them by
+// for each thread it runs. Eleven 64-bit words; the pass addresses them by
 // their offsets here.
 //
 //===----------------------------------------------------------------------===//
@@ -21,10 +21,11 @@ struct EmulatedThread {
   void *shared;             ///< the block's shared memory
   void (*barrier)(void *);  ///< called with barrierArg at gpu.barrier
   void *barrierArg;
+  int64_t blockZ, gridDimZ; ///< the batch of block-sparse kernels
 };
 
-static_assert(sizeof(void *) == 8 && sizeof(EmulatedThread) == 9 * 8,
-              "the context is nine 64-bit words");
+static_assert(sizeof(void *) == 8 && sizeof(EmulatedThread) == 11 * 8,
+              "the context is eleven 64-bit words");
 
 /// The word of `EmulatedThread` at byte offset `offset` (offsetof).
 constexpr int64_t emulatedThreadWord(size_t offset) { return offset / 8; }

@@ -33,12 +33,24 @@ struct KernelInfo {
   /// it is broadcast (a static 1 in its type).
   int64_t batchRank = 0;
   std::vector<std::vector<bool>> inputBroadcast;
+  /// Block-sparse: the kernel takes ranges (ReduceOp::hasRanges).
+  bool hasRanges = false;
   int elementBits = 32;  ///< 16, 32 or 64 (floats)
   int indexBits = 64;    ///< 32 or 64 (index outputs)
   /// The accumulator state of one output row: its bytes and its number of
   /// values (the partial states of the GPU's 2-D scheme).
   int64_t stateBytes = 0;
   int64_t stateCount = 0;
+};
+
+/// The six ranges arrays of a block-sparse reduction, in host memory:
+/// pykeops' ranges_i, slices_i, redranges_j, ranges_j, slices_j,
+/// redranges_i (ReduceOp's `ranges` operands), integers of `bits` (32 or
+/// 64) bits, `lengths[k]` rows each (pairs for the 2-D ones).
+struct RangesArg {
+  const void *arrays[6] = {};
+  int64_t lengths[6] = {};
+  int bits = 64;
 };
 
 struct CompileOptions {
@@ -66,23 +78,36 @@ struct CompileOptions {
 struct FunctionPlan {
   /// An array: function argument `argument`, or a temporary the run
   /// allocates, filled with zeros, with the rows of array `rowsOf` (or
-  /// `staticRows`).
+  /// `staticRows`). In a function with batch axes, each array holds its
+  /// batch elements one after the other: one per combination of the axes
+  /// it is not broadcast along.
   struct Array {
     int64_t argument = -1;
     int64_t rowsOf = -1;
     int64_t staticRows = 0;
     int64_t width = 0; ///< columns; the length of a 1-D array
-    bool oneDim = false;
+    bool oneDim = false; ///< no rows axis (a parameter, a D-vector)
     int bits = 32;
     bool isInteger = false;
+    /// Per batch axis of the function, the static extent of the array's
+    /// type (1: broadcast along it) or -1 (dynamic: the batch extent).
+    std::vector<int64_t> batchExtents;
+    /// An argument read as ranges by block-sparse reductions: integers, no
+    /// batch axes, as many rows (pairs, or counts) as its argument's rows.
+    bool ranges = false;
   };
   /// A kernel launch on arrays, or (kernel = npos) a copy of columns
-  /// [column, column + width of outputs[0]) of inputs[0] into outputs[0].
+  /// [column, column + width of outputs[0]) of inputs[0] into outputs[0],
+  /// or (kernel = npos, `unbroadcast`) the sum of inputs[0] over the batch
+  /// axes outputs[0] is broadcast along.
   struct Step {
     static constexpr size_t npos = size_t(-1);
     size_t kernel;
     std::vector<int64_t> inputs, outputs;
+    /// The six ranges arrays of a block-sparse reduction (else empty).
+    std::vector<int64_t> ranges;
     int64_t column = 0;
+    bool unbroadcast = false;
   };
   /// A result: columns [column, column + width) of an array (a 1-D result
   /// is the first row).
@@ -96,6 +121,8 @@ struct FunctionPlan {
   std::vector<Array> arrays; ///< arguments first, in order
   std::vector<Step> steps;
   std::vector<Result> results;
+  /// Batch axes of the function: those of its reductions (all the same).
+  int64_t batchRank = 0;
   /// Set when the function holds something the plan cannot run.
   std::string unsupported;
 };
@@ -123,26 +150,37 @@ public:
   /// as KernelInfo::batchRank): each operand then holds its batch elements
   /// one after the other (one per combination of the axes it is not
   /// broadcast along), outputs one per batch element.
+  /// `ranges`: those of a block-sparse kernel (KernelInfo::hasRanges),
+  /// checked (a message names the first bad value) and shared by every
+  /// batch element.
   std::string run(size_t index, const void *const *inputs,
                   void *const *outputs, int64_t m, int64_t n,
                   void *stream = nullptr,
-                  llvm::ArrayRef<int64_t> batch = {}) const;
+                  llvm::ArrayRef<int64_t> batch = {},
+                  const RangesArg *ranges = nullptr) const;
 
   const std::vector<FunctionPlan> &functions() const { return plans; }
-  /// Rows and columns of result `result` of function `function` for
-  /// arguments with `argRows` rows each (ignored for 1-D arguments).
+  /// Shape of result `result` of function `function` for arguments with
+  /// `argRows` rows each (ignored for 1-D arguments) and batch extents
+  /// `batch` (as many as the function's batch axes): `extents` gets the
+  /// result's batch extents (1 where it is broadcast), `rows` its rows (1 for
+  /// a 1-D result), `cols` its columns.
   std::string resultShape(size_t function, size_t result,
-                          const int64_t *argRows, int64_t &rows,
+                          const int64_t *argRows, llvm::ArrayRef<int64_t> batch,
+                          std::vector<int64_t> &extents, int64_t &rows,
                           int64_t &cols) const;
   /// Runs function `function`: `args` point to its arguments (those only
   /// used for their number of rows may be null), `argRows` gives their rows,
-  /// `results` point to arrays of the shapes resultShape() gives. Returns an
+  /// `results` point to arrays of the shapes resultShape() gives. `batch`:
+  /// the batch extents of a function with batch axes (each array then holds
+  /// its batch elements one after the other, as for run()). Returns an
   /// error message, empty on success.
   /// `stream` as for run(); functions with arrays in device memory wait for
   /// it and are done when the call returns.
   std::string runFunction(size_t function, const void *const *args,
                           const int64_t *argRows, void *const *results,
-                          void *stream = nullptr) const;
+                          void *stream = nullptr,
+                          llvm::ArrayRef<int64_t> batch = {}) const;
 
 private:
   friend class Compiler;
@@ -156,10 +194,12 @@ private:
   std::shared_ptr<GpuModule> gpu; ///< set for GPU modules (GpuModule.cpp)
   std::string runOnGpu(size_t index, const void *const *inputs,
                        void *const *outputs, int64_t m, int64_t n,
-                       void *stream, llvm::ArrayRef<int64_t> batch) const;
+                       void *stream, llvm::ArrayRef<int64_t> batch,
+                       const RangesArg *ranges) const;
   std::string runFunctionThroughHost(size_t function, const void *const *args,
                                      const int64_t *argRows,
-                                     void *const *results, void *stream) const;
+                                     void *const *results, void *stream,
+                                     llvm::ArrayRef<int64_t> batch) const;
 };
 
 /// Compiles modules; one per process is enough (see Compiler::global()).

@@ -43,9 +43,11 @@ namespace {
 constexpr int64_t kThreadX = KEOPS_WORD(threadX);
 constexpr int64_t kBlockX = KEOPS_WORD(blockX);
 constexpr int64_t kBlockY = KEOPS_WORD(blockY);
+constexpr int64_t kBlockZ = KEOPS_WORD(blockZ);
 constexpr int64_t kBlockDimX = KEOPS_WORD(blockDimX);
 constexpr int64_t kGridDimX = KEOPS_WORD(gridDimX);
 constexpr int64_t kGridDimY = KEOPS_WORD(gridDimY);
+constexpr int64_t kGridDimZ = KEOPS_WORD(gridDimZ);
 constexpr int64_t kShared = KEOPS_WORD(shared);
 constexpr int64_t kBarrierFn = KEOPS_WORD(barrier);
 constexpr int64_t kBarrierArg = KEOPS_WORD(barrierArg);
@@ -61,23 +63,23 @@ Value contextWord(OpBuilder &b, Location loc, Value ctx, int64_t k,
 }
 
 /// Where an index op of the gpu dialect reads its value: the context words
-/// of its x and y dimensions, or none for the dimensions the kernels never
-/// use, which then have the value `unused` (y and z of threads: 0, z of
-/// blocks: 0, of sizes: 1).
+/// of its dimensions, or none for the dimensions the kernels never use,
+/// which then have the value `unused` (y and z of threads: 0, of block
+/// sizes: 1).
 struct Coordinate {
-  std::optional<int64_t> x, y;
+  std::optional<int64_t> x, y, z;
   int64_t unused;
 };
 
 std::optional<Coordinate> coordinateOf(Operation *op) {
   if (isa<gpu::ThreadIdOp>(op))
-    return Coordinate{kThreadX, std::nullopt, 0};
+    return Coordinate{kThreadX, std::nullopt, std::nullopt, 0};
   if (isa<gpu::BlockIdOp>(op))
-    return Coordinate{kBlockX, kBlockY, 0};
+    return Coordinate{kBlockX, kBlockY, kBlockZ, 0};
   if (isa<gpu::BlockDimOp>(op))
-    return Coordinate{kBlockDimX, std::nullopt, 1};
+    return Coordinate{kBlockDimX, std::nullopt, std::nullopt, 1};
   if (isa<gpu::GridDimOp>(op))
-    return Coordinate{kGridDimX, kGridDimY, 1};
+    return Coordinate{kGridDimX, kGridDimY, kGridDimZ, 1};
   return std::nullopt;
 }
 
@@ -86,7 +88,7 @@ Value readCoordinate(OpBuilder &b, Location loc, Value ctx, Coordinate where,
                      gpu::Dimension dim) {
   std::optional<int64_t> word = dim == gpu::Dimension::x   ? where.x
                                 : dim == gpu::Dimension::y ? where.y
-                                                           : std::nullopt;
+                                                           : where.z;
   if (!word)
     return arith::ConstantIndexOp::create(b, loc, where.unused);
   Value v = contextWord(b, loc, ctx, *word, b.getI64Type());

@@ -195,18 +195,50 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     if (!cols && op.getCategory(index) == op.getReducedCategory())
       cols = memref::DimOp::create(b, loc, in, 0);
   Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
-  Value row = arith::AddIOp::create(
-      b, loc,
-      arith::MulIOp::create(b, loc,
-                            gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
-                            indexOf(blockSize)),
-      tid);
+  // The rows of this block of threads: [first, end), `blockSize` of them at
+  // most, and where the reduced indices come from (`intervals` of a
+  // block-sparse reduction: [from, to) of them).
+  Value first, rowsEnd = rows, from, to, intervals;
+  if (op.hasRanges()) {
+    // Block k of the ranges over blockIdx.x, its tiles of rows over
+    // blockIdx.y (a loop of step gridDim.y): the threads of a block share
+    // their intervals, hence the tiles of the reduced variables they copy.
+    ValueRange triple = op.getAxisRanges();
+    intervals = triple[2];
+    Value k = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+    auto load = [&](Value mem, ValueRange at) {
+      return toIndex(memref::LoadOp::create(b, loc, mem, at));
+    };
+    Value r0 = load(triple[0], {k, c0});
+    rowsEnd = load(triple[0], {k, c1});
+    Value previous = arith::MaxSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, k, c1), c0);
+    from = arith::SelectOp::create(
+        b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k, c0),
+        c0, load(triple[1], {previous}));
+    to = load(triple[1], {k});
+    Value count = arith::CeilDivSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, rowsEnd, r0), indexOf(blockSize));
+    auto rowTiles = scf::ForOp::create(
+        b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::y), count,
+        gpu::GridDimOp::create(b, loc, gpu::Dimension::y));
+    b.setInsertionPointToStart(rowTiles.getBody());
+    first = arith::AddIOp::create(
+        b, loc, r0,
+        arith::MulIOp::create(b, loc, rowTiles.getInductionVar(),
+                              indexOf(blockSize)));
+  } else {
+    first = arith::MulIOp::create(
+        b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
+        indexOf(blockSize));
+  }
+  Value row = arith::AddIOp::create(b, loc, first, tid);
   // Threads past the last row compute on the last row and do not write.
   Value keptRow = arith::MinSIOp::create(
       b, loc, row, arith::MaxSIOp::create(
-                       b, loc, arith::SubIOp::create(b, loc, rows, c1), c0));
+                       b, loc, arith::SubIOp::create(b, loc, rowsEnd, c1), c0));
   Value inside =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, row, rows);
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, row, rowsEnd);
   // The 2-D scheme's partial states: (chunk c, row r) at row c * rows + r.
   unsigned numArgs = fn.getNumArguments();
   SmallVector<Value> partials;
@@ -303,16 +335,11 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
                          row, map)))
     return failure();
 
-  // The reduced range of this block: all of it, or (2-D) chunk block_id.y.
-  Value lo = c0, hi = cols;
-  if (scheme == "part") {
-    lo = arith::MulIOp::create(
-        b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::y), chunk);
-    hi = arith::MinSIOp::create(b, loc, arith::AddIOp::create(b, loc, lo, chunk),
-                                cols);
-  }
-  auto tiles = scf::ForOp::create(b, loc, lo, hi, cTile, acc.init(b, loc));
-  {
+  // The states after the reduced range [lo, hi), from `start`: its tiles
+  // through shared memory.
+  auto reduceRange = [&](Value lo, Value hi,
+                         ValueRange start) -> FailureOr<scf::ForOp> {
+    auto tiles = scf::ForOp::create(b, loc, lo, hi, cTile, start);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(tiles.getBody());
     Value t = tiles.getInductionVar();
@@ -367,9 +394,10 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     SmallVector<Value> state(pairs.getResults());
     if (int64_t factor = unroll ? unroll : unrollFactor(pairs); factor > 1) {
       FailureOr<UnrolledLoopInfo> unrolled = loopUnrollByFactor(pairs, factor);
-      if (failed(unrolled))
-        return op.emitOpError() << "cannot unroll the loop over a tile by "
-                                << factor;
+      if (failed(unrolled)) {
+        op.emitOpError() << "cannot unroll the loop over a tile by " << factor;
+        return failure();
+      }
       scf::ForOp last = unrolled->epilogueLoopOp ? *unrolled->epilogueLoopOp
                         : unrolled->mainLoopOp   ? *unrolled->mainLoopOp
                                                  : pairs;
@@ -381,6 +409,39 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     if (acc.usesBlocks())
       state = acc.flushBlock(b, loc, state);
     scf::YieldOp::create(b, loc, state);
+    return tiles;
+  };
+
+  SmallVector<Value> result;
+  if (intervals) {
+    // Block-sparse: the block's intervals one after the other.
+    auto each = scf::ForOp::create(b, loc, from, to, c1, acc.init(b, loc));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(each.getBody());
+      Value s = each.getInductionVar();
+      FailureOr<scf::ForOp> tiles = reduceRange(
+          toIndex(memref::LoadOp::create(b, loc, intervals, ValueRange{s, c0})),
+          toIndex(memref::LoadOp::create(b, loc, intervals, ValueRange{s, c1})),
+          each.getRegionIterArgs());
+      if (failed(tiles))
+        return failure();
+      scf::YieldOp::create(b, loc, tiles->getResults());
+    }
+    result.assign(each.getResults().begin(), each.getResults().end());
+  } else {
+    // The reduced range of this block: all of it, or (2-D) chunk block_id.y.
+    Value lo = c0, hi = cols;
+    if (scheme == "part") {
+      lo = arith::MulIOp::create(
+          b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::y), chunk);
+      hi = arith::MinSIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, lo, chunk), cols);
+    }
+    FailureOr<scf::ForOp> tiles = reduceRange(lo, hi, acc.init(b, loc));
+    if (failed(tiles))
+      return failure();
+    result.assign(tiles->getResults().begin(), tiles->getResults().end());
   }
 
   if (scheme == "part") {
@@ -392,10 +453,10 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
         row);
     auto write = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
     b.setInsertionPointToStart(write.thenBlock());
-    for (auto [value, mem] : llvm::zip(tiles.getResults(), partials))
+    for (auto [value, mem] : llvm::zip(result, partials))
       vector::StoreOp::create(b, loc, value, mem, ValueRange{at, c0});
   } else {
-    writeOutputs(tiles.getResults());
+    writeOutputs(result);
   }
   op.erase();
   return success();

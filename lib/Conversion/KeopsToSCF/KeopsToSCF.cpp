@@ -287,57 +287,84 @@ Value broadcastRow(OpBuilder &b, Location loc, Value mem, ValueRange index,
                                      column);
 }
 
+/// Rows [first, last) of a rows x D memref, as a view.
+Value rowsView(OpBuilder &b, Location loc, Value mem, Value first, Value last) {
+  int64_t dim = cast<MemRefType>(mem.getType()).getDimSize(1);
+  SmallVector<OpFoldResult> offsets{first, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes{
+      arith::SubIOp::create(b, loc, last, first).getResult(),
+      b.getIndexAttr(dim)};
+  SmallVector<OpFoldResult> strides{b.getIndexAttr(1), b.getIndexAttr(1)};
+  return memref::SubViewOp::create(b, loc, mem, offsets, sizes, strides);
+}
+
+/// Loads element `index` of an integer memref as an index.
+Value loadIndex(OpBuilder &b, Location loc, Value mem, ValueRange index) {
+  Value v = memref::LoadOp::create(b, loc, mem, index);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
 /// Replaces the memref-form reduction `op` by loops.
 LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
                           int64_t splits, SumMode mode) {
-  {
-    Location loc = op.getLoc();
-    OpBuilder b(op);
-    Type elt = op.getElementType();
-    int64_t L = lanes > 0 ? lanes
-                          : std::max<int64_t>(1, 512 / elt.getIntOrFloatBitWidth());
-    int64_t U = std::max<int64_t>(1, blocks);
-    Accumulator acc(op, mode, L);
+  Location loc = op.getLoc();
+  OpBuilder b(op);
+  Type elt = op.getElementType();
+  int64_t L = lanes > 0 ? lanes
+                        : std::max<int64_t>(1, 512 / elt.getIntOrFloatBitWidth());
+  int64_t U = std::max<int64_t>(1, blocks);
+  Accumulator acc(op, mode, L);
 
-    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
-    Value rows = memref::DimOp::create(b, loc, op.getOuts()[0], 0);
-    Value cols;
-    for (auto [index, in] : llvm::enumerate(op.getIns()))
-      if (!cols && op.getCategory(index) == op.getReducedCategory())
-        cols = memref::DimOp::create(b, loc, in, 0);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value cols;
+  for (auto [index, in] : llvm::enumerate(op.getIns()))
+    if (!cols && op.getCategory(index) == op.getReducedCategory())
+      cols = memref::DimOp::create(b, loc, in, 0);
 
-    // Parameters: loaded once.
-    SmallVector<Value> vars(op.getIns().size());
-    for (auto [index, in] : llvm::enumerate(op.getIns()))
-      if (op.getCategory(index) == Category::P)
-        vars[index] = broadcastRow(b, loc, in, ValueRange{c0},
-                                   cast<MemRefType>(in.getType()).getDimSize(0), L);
+  // Parameters: loaded once.
+  SmallVector<Value> vars(op.getIns().size());
+  for (auto [index, in] : llvm::enumerate(op.getIns()))
+    if (op.getCategory(index) == Category::P)
+      vars[index] = broadcastRow(b, loc, in, ValueRange{c0},
+                                 cast<MemRefType>(in.getType()).getDimSize(0), L);
 
+  bool needsKeptIndex = false;
+  op.getFormula().walk([&](SelectIndexOp sel) {
+    needsKeptIndex |= sel.getComparedAxis() != op.getAxis();
+  });
+
+  // Formula ops of parameters and constants only: once per reduction.
+  IRMapping perReduction;
+  if (failed(hoistFormula(b, op, vars, L, Invariance::Reduction,
+                          perReduction)))
+    return failure();
+
+  // The states of a whole row tile, from the initial ones `init` (one set
+  // per block of lanes): the dense reduction, or its intervals.
+  using ReduceAll = std::function<FailureOr<SmallVector<Value>>(
+      std::function<FailureOr<SmallVector<Value>>(Value, Value, ValueRange)>,
+      ValueRange)>;
+
+  // The loops over the rows of `keptIns` (the kept variables, others null)
+  // and `outs`, which may be views of rows of op's operands.
+  auto emitRows = [&](ArrayRef<Value> keptIns, ArrayRef<Value> outs,
+                      const ReduceAll &reduceAll) -> LogicalResult {
+    Value rows = memref::DimOp::create(b, loc, outs[0], 0);
     // The index of the first kept row of these memrefs: 0, or the row
-    // offset of output #0 when it is a view of rows [begin, end) of a larger
-    // array (the kernels of keops-outline-kernels), so that
-    // keops.select_index compares with the rows' indices in the whole array.
+    // offset of output #0 when it is a view of rows of a larger array (the
+    // kernels of keops-outline-kernels, the blocks of a block-sparse
+    // reduction), so that keops.select_index compares with the rows'
+    // indices in the whole array.
     Value keptBase = c0;
-    bool needsKeptIndex = false;
-    op.getFormula().walk([&](SelectIndexOp sel) {
-      needsKeptIndex |= sel.getComparedAxis() != op.getAxis();
-    });
     if (needsKeptIndex) {
-      auto meta = memref::ExtractStridedMetadataOp::create(b, loc,
-                                                           op.getOuts()[0]);
+      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, outs[0]);
       Value stride = arith::MaxSIOp::create(b, loc, meta.getStrides()[0], c1);
       keptBase = arith::DivSIOp::create(b, loc, meta.getOffset(), stride);
     }
-
-    // Formula ops of parameters and constants only: once per reduction.
-    IRMapping perReduction;
-    if (failed(hoistFormula(b, op, vars, L, Invariance::Reduction,
-                            perReduction)))
-      return failure();
-
     Value step = arith::ConstantIndexOp::create(b, loc, L * U);
     auto outer = scf::ForOp::create(b, loc, c0, rows, step);
+    OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(outer.getBody());
     Value i0 = outer.getInductionVar();
 
@@ -350,8 +377,8 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       keptStart.push_back(
           needsKeptIndex ? arith::AddIOp::create(b, loc, keptBase, rowStart[u])
                          : rowStart[u]);
-      for (auto [index, in] : llvm::enumerate(op.getIns()))
-        if (op.getCategory(index) == op.getKeptCategory())
+      for (auto [index, in] : llvm::enumerate(keptIns))
+        if (in)
           blockVars[u][index] = readRows(b, loc, in, rowStart[u], L);
     }
 
@@ -400,14 +427,14 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       return SmallVector<Value>(inner.getResults());
     };
 
-    // The states of the reduced range [lb, ub), from the initial ones.
-    auto reduceRange = [&](Value lb,
-                           Value ub) -> FailureOr<SmallVector<Value>> {
+    // The states after the reduced range [lb, ub), from `start`.
+    auto reduceRange = [&](Value lb, Value ub,
+                           ValueRange start) -> FailureOr<SmallVector<Value>> {
       if (!acc.usesBlocks())
-        return buildInner(b, loc, lb, ub, init);
+        return buildInner(b, loc, lb, ub, start);
       // Partial sums over 256 columns, added to the totals after each chunk.
       Value chunk = arith::ConstantIndexOp::create(b, loc, 256);
-      auto chunks = scf::ForOp::create(b, loc, lb, ub, chunk, init);
+      auto chunks = scf::ForOp::create(b, loc, lb, ub, chunk, start);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(chunks.getBody());
       Value from = chunks.getInductionVar();
@@ -427,45 +454,139 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       return SmallVector<Value>(chunks.getResults());
     };
 
-    // `splits` consecutive ranges reduced apart, their states merged in
-    // order: what the GPU's 2-D scheme does across blocks.
-    FailureOr<SmallVector<Value>> state;
-    for (int64_t s = 0; s < std::max<int64_t>(splits, 1); ++s) {
-      auto bound = [&](int64_t t) -> Value {
-        Value scaled = arith::MulIOp::create(
-            b, loc, cols, arith::ConstantIndexOp::create(b, loc, t));
-        return arith::DivSIOp::create(
-            b, loc, scaled, arith::ConstantIndexOp::create(b, loc, splits));
-      };
-      FailureOr<SmallVector<Value>> range =
-          splits > 1 ? reduceRange(bound(s), bound(s + 1))
-                     : reduceRange(c0, cols);
-      if (failed(range))
-        return failure();
-      if (s == 0) {
-        state = std::move(range);
-        continue;
-      }
-      SmallVector<Value> merged;
-      for (int64_t u = 0; u < U; ++u)
-        llvm::append_range(
-            merged, acc.merge(b, loc,
-                              ArrayRef<Value>(*state).slice(u * stateSize,
-                                                            stateSize),
-                              ArrayRef<Value>(*range).slice(u * stateSize,
-                                                            stateSize)));
-      state = std::move(merged);
-    }
-
+    FailureOr<SmallVector<Value>> state = reduceAll(reduceRange, init);
+    if (failed(state))
+      return failure();
     for (int64_t u = 0; u < U; ++u) {
-      SmallVector<Value> outs = acc.finalize(
+      SmallVector<Value> values = acc.finalize(
           b, loc, ArrayRef<Value>(*state).slice(u * stateSize, stateSize));
-      for (auto [value, mem] : llvm::zip(outs, op.getOuts()))
+      for (auto [value, mem] : llvm::zip(values, outs))
         writeRows(b, loc, value, mem, rowStart[u]);
     }
+    return success();
+  };
+
+  SmallVector<Value> keptIns(op.getIns().size());
+  for (auto [index, in] : llvm::enumerate(op.getIns()))
+    if (op.getCategory(index) == op.getKeptCategory())
+      keptIns[index] = in;
+
+  if (!op.hasRanges()) {
+    // `splits` consecutive ranges reduced apart, their states merged in
+    // order: what the GPU's 2-D scheme does across blocks.
+    auto dense = [&](auto reduceRange,
+                     ValueRange init) -> FailureOr<SmallVector<Value>> {
+      int64_t parts = std::max<int64_t>(splits, 1);
+      size_t stateSize = init.size() / U;
+      FailureOr<SmallVector<Value>> state;
+      for (int64_t s = 0; s < parts; ++s) {
+        auto bound = [&](int64_t t) -> Value {
+          Value scaled = arith::MulIOp::create(
+              b, loc, cols, arith::ConstantIndexOp::create(b, loc, t));
+          return arith::DivSIOp::create(
+              b, loc, scaled, arith::ConstantIndexOp::create(b, loc, parts));
+        };
+        FailureOr<SmallVector<Value>> range =
+            parts > 1 ? reduceRange(bound(s), bound(s + 1), init)
+                      : reduceRange(c0, cols, init);
+        if (failed(range))
+          return failure();
+        if (s == 0) {
+          state = std::move(range);
+          continue;
+        }
+        SmallVector<Value> merged;
+        for (int64_t u = 0; u < U; ++u)
+          llvm::append_range(
+              merged, acc.merge(b, loc,
+                                ArrayRef<Value>(*state).slice(u * stateSize,
+                                                              stateSize),
+                                ArrayRef<Value>(*range).slice(u * stateSize,
+                                                              stateSize)));
+        state = std::move(merged);
+      }
+      return state;
+    };
+    if (failed(emitRows(keptIns, SmallVector<Value>(op.getOuts()), dense)))
+      return failure();
     op.erase();
     return success();
   }
+
+  // Block-sparse: every row first gets the empty reduction (rows in no
+  // block keep it); then each block of rows, as views, folds the intervals
+  // of the reduced index it reads, one after the other into the same
+  // states. Blocks are in absolute row numbers; these memrefs may be views
+  // of rows of larger arrays (the kernels'), from the output's offset.
+  auto none = [&](auto, ValueRange init) -> FailureOr<SmallVector<Value>> {
+    return SmallVector<Value>(init);
+  };
+  if (failed(emitRows(keptIns, SmallVector<Value>(op.getOuts()), none)))
+    return failure();
+  ValueRange triple = op.getAxisRanges();
+  Value blockRanges = triple[0], counts = triple[1], intervals = triple[2];
+  Value rows = memref::DimOp::create(b, loc, op.getOuts()[0], 0);
+  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, op.getOuts()[0]);
+  Value base = arith::DivSIOp::create(
+      b, loc, meta.getOffset(),
+      arith::MaxSIOp::create(b, loc, meta.getStrides()[0], c1));
+  Value numBlocks = memref::DimOp::create(b, loc, blockRanges, 0);
+  auto loop = scf::ForOp::create(b, loc, c0, numBlocks, c1);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value k = loop.getInductionVar();
+  // The block's rows within these memrefs: clamped to [0, rows).
+  auto local = [&](Value bound) -> Value {
+    Value r = arith::SubIOp::create(b, loc, loadIndex(b, loc, blockRanges,
+                                                      ValueRange{k, bound}),
+                                    base);
+    return arith::MinSIOp::create(b, loc,
+                                  arith::MaxSIOp::create(b, loc, r, c0), rows);
+  };
+  Value first = local(c0), last = local(c1);
+  Value previous = arith::SubIOp::create(b, loc, k, c1);
+  Value from = scf::IfOp::create(
+                   b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                                 k, c0),
+                   [&](OpBuilder &tb, Location l) {
+                     scf::YieldOp::create(tb, l, ValueRange{c0});
+                   },
+                   [&](OpBuilder &eb, Location l) {
+                     scf::YieldOp::create(
+                         eb, l, loadIndex(eb, l, counts, ValueRange{previous}));
+                   })
+                   .getResult(0);
+  Value to = loadIndex(b, loc, counts, ValueRange{k});
+  auto nonEmpty = scf::IfOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, first,
+                                    last),
+      /*withElseRegion=*/false);
+  b.setInsertionPointToStart(&nonEmpty.getThenRegion().front());
+  SmallVector<Value> views(keptIns), outs;
+  for (Value &in : views)
+    if (in)
+      in = rowsView(b, loc, in, first, last);
+  for (Value out : op.getOuts())
+    outs.push_back(rowsView(b, loc, out, first, last));
+  auto sparse = [&](auto reduceRange,
+                    ValueRange init) -> FailureOr<SmallVector<Value>> {
+    auto each = scf::ForOp::create(b, loc, from, to, c1, init);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(each.getBody());
+    Value s = each.getInductionVar();
+    FailureOr<SmallVector<Value>> state = reduceRange(
+        loadIndex(b, loc, intervals, ValueRange{s, c0}),
+        loadIndex(b, loc, intervals, ValueRange{s, c1}),
+        each.getRegionIterArgs());
+    if (failed(state))
+      return failure();
+    scf::YieldOp::create(b, loc, *state);
+    return SmallVector<Value>(each.getResults());
+  };
+  if (failed(emitRows(views, outs, sparse)))
+    return failure();
+  op.erase();
+  return success();
 }
 
 struct ConvertKeopsToSCF

@@ -229,6 +229,13 @@ OpFoldResult OneHotOp::fold(FoldAdaptor adaptor) {
   return makeConstant(getType(), out);
 }
 
+// Nothing to sum: every axis of the result is the operand's.
+OpFoldResult UnbroadcastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
 //===----------------------------------------------------------------------===//
 // Dialect-wide canonicalization patterns (declared in KeopsCanonicalize.td).
 //===----------------------------------------------------------------------===//

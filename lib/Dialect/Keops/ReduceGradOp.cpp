@@ -14,18 +14,29 @@
 using namespace mlir;
 using namespace mlir::keops;
 
-/// Whether `slice` keeps every row of its source: offset 0, stride 1 and a
-/// row count that is the source's static extent or `tensor.dim %source, 0`.
+/// Whether `slice` keeps every row (and every batch element) of its
+/// source: offsets 0, strides 1 and, on every axis but the last, the
+/// source's static extent or `tensor.dim` of the source on that axis.
 static bool keepsAllRows(tensor::ExtractSliceOp slice) {
-  if (slice.getSourceType().getRank() != 2 || !slice.hasUnitStride() ||
-      slice.getStaticOffsets()[0] != 0)
+  int64_t rank = slice.getSourceType().getRank();
+  if (rank < 2 || !slice.hasUnitStride())
     return false;
-  int64_t rows = slice.getStaticSizes()[0];
-  if (!ShapedType::isDynamic(rows))
-    return rows == slice.getSourceType().getDimSize(0);
-  auto dim = slice.getSizes()[0].getDefiningOp<tensor::DimOp>();
-  std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
-  return dim && dim.getSource() == slice.getSource() && index == 0;
+  for (int64_t axis = 0; axis + 1 < rank; ++axis) {
+    if (slice.getStaticOffsets()[axis] != 0)
+      return false;
+    int64_t size = slice.getStaticSizes()[axis];
+    if (!ShapedType::isDynamic(size)) {
+      if (size != slice.getSourceType().getDimSize(axis))
+        return false;
+      continue;
+    }
+    Value dynamic = slice.getDynamicSize(axis);
+    auto dim = dynamic.getDefiningOp<tensor::DimOp>();
+    if (!dim || dim.getSource() != slice.getSource() ||
+        dim.getConstantIndex() != axis)
+      return false;
+  }
+  return true;
 }
 
 /// The reduction R and first column of a parameter's gradient as
@@ -33,9 +44,9 @@ static bool keepsAllRows(tensor::ExtractSliceOp slice) {
 /// the rows of columns of R's output, R a sum.
 static std::pair<ReduceOp, int64_t>
 parameterGradientOrigin(tensor::ExtractSliceOp slice) {
-  if (slice.getType().getRank() != 1 || !slice.hasUnitStride() ||
-      ShapedType::isDynamic(slice.getStaticOffsets()[1]) ||
-      slice.getStaticOffsets()[0] != 0)
+  int64_t rank = slice.getSourceType().getRank();
+  if (slice.getType().getRank() != rank - 1 || !keepsAllRows(slice) ||
+      ShapedType::isDynamic(slice.getStaticOffsets()[rank - 1]))
     return {};
   auto rows = slice.getSource().getDefiningOp<ReduceOp>();
   if (!rows || rows.getKind() != ReductionKind::Sum ||
@@ -61,27 +72,39 @@ parameterGradientOrigin(tensor::ExtractSliceOp slice) {
       reduce.getKind() != ReductionKind::Sum ||
       rows.getCategory(0) != reduce.getKeptCategory())
     return {};
-  return {reduce, inner + slice.getStaticOffsets()[1]};
+  return {reduce, inner + slice.getStaticOffsets()[rank - 1]};
+}
+
+/// The value a gradient differentiates, seen through the sum over broadcast
+/// batch axes and the cast that keops-differentiate puts after a gradient:
+/// the cotangent of a broadcast input is read broadcast by the gradient
+/// reductions, as the input was by the forward one.
+static Value throughUnbroadcast(Value value) {
+  if (auto sum = value.getDefiningOp<UnbroadcastOp>())
+    value = sum.getInput();
+  if (auto cast = value.getDefiningOp<tensor::CastOp>())
+    value = cast.getSource();
+  return value;
 }
 
 bool ReduceGradOp::isParameterGradient() {
-  auto slice = getForward().getDefiningOp<tensor::ExtractSliceOp>();
+  auto slice =
+      throughUnbroadcast(getForward()).getDefiningOp<tensor::ExtractSliceOp>();
   return slice && parameterGradientOrigin(slice).first;
 }
 
 std::pair<ReduceOp, int64_t> ReduceGradOp::getForwardReduce() {
-  Value value = getForward();
-  if (auto cast = value.getDefiningOp<tensor::CastOp>())
-    value = cast.getSource();
+  Value value = throughUnbroadcast(getForward());
   int64_t column = 0;
   if (auto slice = value.getDefiningOp<tensor::ExtractSliceOp>()) {
-    if (slice.getType().getRank() == 1)
+    int64_t last = slice.getSourceType().getRank() - 1;
+    if (slice.getType().getRank() == last)
       return parameterGradientOrigin(slice);
     if (!keepsAllRows(slice) ||
-        ShapedType::isDynamic(slice.getStaticOffsets()[1]) ||
-        ShapedType::isDynamic(slice.getStaticSizes()[1]))
+        ShapedType::isDynamic(slice.getStaticOffsets()[last]) ||
+        ShapedType::isDynamic(slice.getStaticSizes()[last]))
       return {};
-    column = slice.getStaticOffsets()[1];
+    column = slice.getStaticOffsets()[last];
     value = slice.getSource();
   }
   auto result = dyn_cast<OpResult>(value);

@@ -154,13 +154,15 @@ static VectorType variableType(Type inputType) {
 void ReduceOp::build(OpBuilder &builder, OperationState &state,
                      ReductionKind kind, Axis axis, ValueRange ins,
                      ArrayRef<Category> categories, ValueRange outs,
-                     std::optional<int64_t> k) {
+                     std::optional<int64_t> k, ValueRange ranges) {
   MLIRContext *ctx = builder.getContext();
   state.addOperands(ins);
   state.addOperands(outs);
+  state.addOperands(ranges);
   Properties &props = state.getOrAddProperties<Properties>();
   props.operandSegmentSizes = {static_cast<int32_t>(ins.size()),
-                               static_cast<int32_t>(outs.size())};
+                               static_cast<int32_t>(outs.size()),
+                               static_cast<int32_t>(ranges.size())};
   props.kind = ReductionKindAttr::get(ctx, kind);
   props.axis = AxisAttr::get(ctx, axis);
   props.categories = builder.getArrayAttr(llvm::to_vector(
@@ -185,6 +187,7 @@ void ReduceOp::build(OpBuilder &builder, OperationState &state,
 // Syntax:
 //   keops.reduce <kind> [k = <K>] over <axis>
 //       ins(%a : <category> <type>, ...) outs(%o : <type>, ...)
+//       [ranges(%ri, %si, %rj, %rj2, %sj, %ri2 : <6 types>)]
 //       [attributes {...}] <region> [-> <result types>]
 //===----------------------------------------------------------------------===//
 
@@ -254,11 +257,20 @@ ParseResult ReduceOp::parse(OpAsmParser &parser, OperationState &result) {
   if (parser.parseKeyword("outs") ||
       parser.parseCommaSeparatedList(AsmParser::Delimiter::Paren, parseOutput))
     return failure();
+  SmallVector<OpAsmParser::UnresolvedOperand> ranges;
+  SmallVector<Type> rangeTypes;
+  SMLoc rangesLoc = parser.getCurrentLocation();
+  if (succeeded(parser.parseOptionalKeyword("ranges")) &&
+      (parser.parseLParen() || parser.parseOperandList(ranges) ||
+       parser.parseColonTypeList(rangeTypes) || parser.parseRParen()))
+    return failure();
   props.categories = ArrayAttr::get(ctx, categories);
   props.operandSegmentSizes = {static_cast<int32_t>(ins.size()),
-                               static_cast<int32_t>(outs.size())};
+                               static_cast<int32_t>(outs.size()),
+                               static_cast<int32_t>(ranges.size())};
   if (parser.resolveOperands(ins, inTypes, insLoc, result.operands) ||
-      parser.resolveOperands(outs, outTypes, outsLoc, result.operands))
+      parser.resolveOperands(outs, outTypes, outsLoc, result.operands) ||
+      parser.resolveOperands(ranges, rangeTypes, rangesLoc, result.operands))
     return failure();
 
   SMLoc attrLoc = parser.getCurrentLocation();
@@ -296,6 +308,11 @@ void ReduceOp::print(OpAsmPrinter &p) {
     p << v << " : " << v.getType();
   });
   p << ")";
+  if (hasRanges()) {
+    p << " ranges(" << getRanges() << " : ";
+    llvm::interleaveComma(getRanges().getTypes(), p);
+    p << ")";
+  }
   p.printOptionalAttrDictWithKeyword(
       (*this)->getAttrs(), {"kind", "axis", "categories", "k",
                             "operandSegmentSizes"});
@@ -319,11 +336,16 @@ void ReduceOp::getEffects(
     if (isa<MemRefType>(operand.get().getType()))
       effects.emplace_back(MemoryEffects::Read::get(), &operand,
                            SideEffects::DefaultResource::get());
+  for (OpOperand &operand : getRangesMutable())
+    if (isa<MemRefType>(operand.get().getType()))
+      effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                           SideEffects::DefaultResource::get());
   for (OpOperand &operand : getOutsMutable())
     if (isa<MemRefType>(operand.get().getType()))
       effects.emplace_back(MemoryEffects::Write::get(), &operand,
                            SideEffects::DefaultResource::get());
 }
+
 
 //===----------------------------------------------------------------------===//
 // Verifier: everything that does not need the formula.
@@ -533,7 +555,7 @@ LogicalResult ReduceOp::verify() {
                            kept == 0 ? "rows (M)" : "columns (N)")))
       return failure();
   }
-  if (failed(verifyBatchExtents()))
+  if (failed(verifyBatchExtents()) || failed(verifyRanges()))
     return failure();
   if (tensors) {
     if (getResults().size() != getOuts().size() ||

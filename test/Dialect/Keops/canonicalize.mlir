@@ -1717,3 +1717,16 @@ func.func @arith_addf_minus_zero(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: t
   } -> tensor<?x3xf32>
   return %r : tensor<?x3xf32>
 }
+
+// -----
+
+// keops.unbroadcast with nothing to sum is its operand; one that sums stays.
+// CHECK-LABEL: func.func @fold_unbroadcast(
+// CHECK-SAME: %[[G:.+]]: tensor<1x?x3xf32>, %[[H:.+]]: tensor<?x?x3xf32>)
+// CHECK-NEXT: %[[S:.+]] = keops.unbroadcast %[[H]] : tensor<?x?x3xf32> -> tensor<1x?x3xf32>
+// CHECK-NEXT: return %[[G]], %[[S]]
+func.func @fold_unbroadcast(%g: tensor<1x?x3xf32>, %h: tensor<?x?x3xf32>) -> (tensor<1x?x3xf32>, tensor<1x?x3xf32>) {
+  %a = keops.unbroadcast %g : tensor<1x?x3xf32> -> tensor<1x?x3xf32>
+  %b = keops.unbroadcast %h : tensor<?x?x3xf32> -> tensor<1x?x3xf32>
+  return %a, %b : tensor<1x?x3xf32>, tensor<1x?x3xf32>
+}

@@ -110,7 +110,7 @@ func.func @attributes_k(%x: tensor<?x3xf32>, %o: tensor<?x3xf32>) -> tensor<?x3x
 
 func.func @attributes_operand_segment_sizes(%x: tensor<?x3xf32>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
   // expected-error @+1 {{custom op 'keops.reduce' attribute 'operandSegmentSizes' is given by the syntax of keops.reduce, not by its attribute dictionary}}
-  %r = keops.reduce sum over j ins(%x : j tensor<?x3xf32>) outs(%o : tensor<?x3xf32>) attributes {operandSegmentSizes = array<i32: 1, 1>} {
+  %r = keops.reduce sum over j ins(%x : j tensor<?x3xf32>) outs(%o : tensor<?x3xf32>) attributes {operandSegmentSizes = array<i32: 1, 1, 0>} {
   ^bb0(%a: vector<3xf32>):
     keops.yield %a : vector<3xf32>
   } -> tensor<?x3xf32>
@@ -125,7 +125,7 @@ func.func @attributes_operand_segment_sizes(%x: tensor<?x3xf32>, %o: tensor<?x3x
 
 func.func @categories_count(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
   // expected-error @+1 {{'keops.reduce' op expects one category per input, got 1 categories for 2 inputs}}
-  %r = "keops.reduce"(%x, %y, %o) <{axis = #keops<axis j>, categories = [#keops<category j>], kind = #keops<kind sum>, operandSegmentSizes = array<i32: 2, 1>}> ({
+  %r = "keops.reduce"(%x, %y, %o) <{axis = #keops<axis j>, categories = [#keops<category j>], kind = #keops<kind sum>, operandSegmentSizes = array<i32: 2, 1, 0>}> ({
   ^bb0(%a: vector<3xf32>, %b: vector<3xf32>):
     "keops.yield"(%a) : (vector<3xf32>) -> ()
   }) : (tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x3xf32>
@@ -1776,4 +1776,100 @@ func.func @batch_output_rank(%x: tensor<?x?x1xf32>, %o: tensor<?xf32>) -> tensor
     keops.yield %a : vector<1xf32>
   } -> tensor<?xf32>
   return %r : tensor<?xf32>
+}
+
+// -----
+
+func.func @unbroadcast_element_type(%g: tensor<?x?x3xf32>) -> tensor<1x?x3xf64> {
+  // expected-error @+1 {{'keops.unbroadcast' op needs a result with the operand's floating-point element type, got 'tensor<?x?x3xf32>' -> 'tensor<1x?x3xf64>'}}
+  %s = keops.unbroadcast %g : tensor<?x?x3xf32> -> tensor<1x?x3xf64>
+  return %s : tensor<1x?x3xf64>
+}
+
+// -----
+
+func.func @unbroadcast_rank(%g: tensor<?x?x3xf32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{'keops.unbroadcast' op needs a result of the operand's rank 3, got 2}}
+  %s = keops.unbroadcast %g : tensor<?x?x3xf32> -> tensor<?x3xf32>
+  return %s : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @unbroadcast_extent(%g: tensor<4x?x3xf32>) -> tensor<2x?x3xf32> {
+  // expected-error @+1 {{'keops.unbroadcast' op axis 0 of the result must be the operand's extent or a static 1 (summed over), got 'tensor<2x?x3xf32>' for 'tensor<4x?x3xf32>'}}
+  %s = keops.unbroadcast %g : tensor<4x?x3xf32> -> tensor<2x?x3xf32>
+  return %s : tensor<2x?x3xf32>
+}
+
+// -----
+
+func.func @ranges_count(%x: tensor<?x3xf32>, %o: tensor<?x1xf32>, %a: tensor<?x2xi32>, %b: tensor<?xi32>, %c: tensor<?x2xi32>, %f: tensor<?x2xf32>, %l: tensor<?x2xi64>, %s3: tensor<3x2xi32>, %s4: tensor<4xi32>) -> tensor<?x1xf32> {
+  // expected-error @+1 {{'keops.reduce' op takes 6 ranges arrays (ranges_i, slices_i, redranges_j, ranges_j, slices_j, redranges_i), got 3}}
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %x : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>) ranges(%a, %b, %c : tensor<?x2xi32>, tensor<?xi32>, tensor<?x2xi32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
+
+// -----
+
+func.func @ranges_rank(%x: tensor<?x3xf32>, %o: tensor<?x1xf32>, %a: tensor<?x2xi32>, %b: tensor<?xi32>, %c: tensor<?x2xi32>, %f: tensor<?x2xf32>, %l: tensor<?x2xi64>, %s3: tensor<3x2xi32>, %s4: tensor<4xi32>) -> tensor<?x1xf32> {
+  // expected-error @+1 {{'keops.reduce' op ranges array ranges_i must be 2-D (count x 2: [begin, end) pairs), got 'tensor<?xi32>'}}
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %x : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>) ranges(%b, %b, %c, %a, %b, %c : tensor<?xi32>, tensor<?xi32>, tensor<?x2xi32>, tensor<?x2xi32>, tensor<?xi32>, tensor<?x2xi32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
+
+// -----
+
+func.func @ranges_slices_rank(%x: tensor<?x3xf32>, %o: tensor<?x1xf32>, %a: tensor<?x2xi32>, %b: tensor<?xi32>, %c: tensor<?x2xi32>, %f: tensor<?x2xf32>, %l: tensor<?x2xi64>, %s3: tensor<3x2xi32>, %s4: tensor<4xi32>) -> tensor<?x1xf32> {
+  // expected-error @+1 {{'keops.reduce' op ranges array slices_i must be 1-D (one count per block), got 'tensor<?x2xi32>'}}
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %x : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>) ranges(%a, %a, %c, %a, %b, %c : tensor<?x2xi32>, tensor<?x2xi32>, tensor<?x2xi32>, tensor<?x2xi32>, tensor<?xi32>, tensor<?x2xi32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
+
+// -----
+
+func.func @ranges_float(%x: tensor<?x3xf32>, %o: tensor<?x1xf32>, %a: tensor<?x2xi32>, %b: tensor<?xi32>, %c: tensor<?x2xi32>, %f: tensor<?x2xf32>, %l: tensor<?x2xi64>, %s3: tensor<3x2xi32>, %s4: tensor<4xi32>) -> tensor<?x1xf32> {
+  // expected-error @+1 {{'keops.reduce' op ranges array redranges_i must hold i32 or i64 integers, got 'tensor<?x2xf32>'}}
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %x : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>) ranges(%a, %b, %c, %a, %b, %f : tensor<?x2xi32>, tensor<?xi32>, tensor<?x2xi32>, tensor<?x2xi32>, tensor<?xi32>, tensor<?x2xf32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
+
+// -----
+
+func.func @ranges_mixed(%x: tensor<?x3xf32>, %o: tensor<?x1xf32>, %a: tensor<?x2xi32>, %b: tensor<?xi32>, %c: tensor<?x2xi32>, %f: tensor<?x2xf32>, %l: tensor<?x2xi64>, %s3: tensor<3x2xi32>, %s4: tensor<4xi32>) -> tensor<?x1xf32> {
+  // expected-error @+1 {{'keops.reduce' op ranges arrays hold one integer type; redranges_i holds 'i64' but ranges_i holds 'i32'}}
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %x : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>) ranges(%a, %b, %c, %a, %b, %l : tensor<?x2xi32>, tensor<?xi32>, tensor<?x2xi32>, tensor<?x2xi32>, tensor<?xi32>, tensor<?x2xi64>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
+
+// -----
+
+func.func @ranges_blocks(%x: tensor<?x3xf32>, %o: tensor<?x1xf32>, %a: tensor<?x2xi32>, %b: tensor<?xi32>, %c: tensor<?x2xi32>, %f: tensor<?x2xf32>, %l: tensor<?x2xi64>, %s3: tensor<3x2xi32>, %s4: tensor<4xi32>) -> tensor<?x1xf32> {
+  // expected-error @+1 {{'keops.reduce' op ranges_i has 3 blocks but slices_i has 4 counts; one count per block}}
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %x : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>) ranges(%s3, %s4, %c, %a, %b, %c : tensor<3x2xi32>, tensor<4xi32>, tensor<?x2xi32>, tensor<?x2xi32>, tensor<?xi32>, tensor<?x2xi32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
 }

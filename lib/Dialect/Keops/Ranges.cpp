@@ -1,0 +1,167 @@
+//===- Ranges.cpp - block-sparse ranges: verifier and tables --------------===//
+//
+// The static checks of keops.reduce's six ranges operands, and the one
+// routine that checks their values and completes them into the table that
+// the interpreter and the kernels read (keops/Dialect/Ranges.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "keops/Dialect/Keops.h"
+#include "keops/Dialect/Ranges.h"
+
+#include <algorithm>
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::keops;
+
+static const char *const rangeNames[] = {"ranges_i", "slices_i",
+                                         "redranges_j", "ranges_j",
+                                         "slices_j", "redranges_i"};
+
+/// The six ranges arrays: i32 or i64 (one type for all), 2-D (count x 2)
+/// for the blocks and intervals, 1-D for the cumulative counts, a block
+/// array with as many blocks as its counts array, no batch axes (one tuple
+/// for every batch element), tensors with tensor outputs and memrefs with
+/// memref outputs.
+LogicalResult ReduceOp::verifyRanges() {
+  if (!hasRanges())
+    return success();
+  if (getRanges().size() != 6)
+    return emitOpError() << "takes 6 ranges arrays (ranges_i, slices_i, "
+                            "redranges_j, ranges_j, slices_j, redranges_i), "
+                            "got "
+                         << getRanges().size();
+  bool tensors = isa<TensorType>(getOuts()[0].getType());
+  Type elt;
+  for (auto [index, value] : llvm::enumerate(getRanges())) {
+    auto type = cast<ShapedType>(value.getType());
+    const char *name = rangeNames[index];
+    bool slices = index % 3 == 1;
+    int64_t rank = slices ? 1 : 2;
+    if (isa<TensorType>(type) != tensors)
+      return emitOpError() << "ranges array " << name << " must be a "
+                           << (tensors ? "tensor" : "memref")
+                           << " like the outputs, got " << type;
+    if (!type.hasRank() || type.getRank() != rank ||
+        (!slices && type.getDimSize(1) != 2))
+      return emitOpError() << "ranges array " << name << " must be "
+                           << (slices ? "1-D (one count per block)"
+                                      : "2-D (count x 2: [begin, end) pairs)")
+                           << ", got " << type;
+    if (!type.getElementType().isSignlessInteger(32) &&
+        !type.getElementType().isSignlessInteger(64))
+      return emitOpError() << "ranges array " << name
+                           << " must hold i32 or i64 integers, got " << type;
+    if (elt && type.getElementType() != elt)
+      return emitOpError() << "ranges arrays hold one integer type; " << name
+                           << " holds " << type.getElementType() << " but "
+                           << rangeNames[0] << " holds " << elt;
+    elt = type.getElementType();
+  }
+  for (int first : {0, 3}) {
+    int64_t blocks =
+        cast<ShapedType>(getRanges()[first].getType()).getDimSize(0);
+    int64_t counts =
+        cast<ShapedType>(getRanges()[first + 1].getType()).getDimSize(0);
+    if (!ShapedType::isDynamic(blocks) && !ShapedType::isDynamic(counts) &&
+        blocks != counts)
+      return emitOpError() << rangeNames[first] << " has " << blocks
+                           << " blocks but " << rangeNames[first + 1]
+                           << " has " << counts << " counts; one count per "
+                           << "block";
+  }
+  return success();
+}
+
+/// "name[k] = [a, b)".
+static std::string interval(const char *name, int64_t k, int64_t a,
+                            int64_t b) {
+  return std::string(name) + "[" + std::to_string(k) + "] = [" +
+         std::to_string(a) + ", " + std::to_string(b) + ")";
+}
+
+std::string mlir::keops::buildRangeTable(
+    llvm::ArrayRef<int64_t> ranges, llvm::ArrayRef<int64_t> slices,
+    llvm::ArrayRef<int64_t> redranges, int64_t rows, int64_t cols,
+    const char *const names[3], const char *rowsName, const char *colsName,
+    RangeTable &table) {
+  table = RangeTable();
+  int64_t nb = int64_t(slices.size()), nr = int64_t(redranges.size()) / 2;
+  if (int64_t(ranges.size()) != 2 * nb)
+    return std::string(names[0]) + " has " + std::to_string(ranges.size() / 2) +
+           " blocks but " + names[1] + " has " + std::to_string(nb) +
+           " counts; one count per block";
+  for (int64_t k = 0; k < nb; ++k) {
+    int64_t a = ranges[2 * k], b = ranges[2 * k + 1];
+    if (a < 0 || a > b || b > rows)
+      return interval(names[0], k, a, b) + " is not a range of rows within [0, " +
+             rowsName + " = " + std::to_string(rows) + "]";
+    int64_t first = k ? slices[k - 1] : 0;
+    if (slices[k] < first || slices[k] > nr)
+      return std::string(names[1]) + "[" + std::to_string(k) + "] = " +
+             std::to_string(slices[k]) + " is not a count within [" +
+             std::to_string(first) + ", " + std::to_string(nr) +
+             "] (counts are cumulative, at most the number of intervals of " +
+             names[2] + ")";
+  }
+  for (int64_t s = 0; s < nr; ++s) {
+    int64_t a = redranges[2 * s], b = redranges[2 * s + 1];
+    if (a < 0 || a > b || b > cols)
+      return interval(names[2], s, a, b) + " is not a range within [0, " +
+             colsName + " = " + std::to_string(cols) + "]";
+  }
+  // Blocks in order of their rows; two that share a row are refused.
+  std::vector<int64_t> order;
+  for (int64_t k = 0; k < nb; ++k)
+    if (ranges[2 * k] < ranges[2 * k + 1])
+      order.push_back(k);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
+    return ranges[2 * x] < ranges[2 * y];
+  });
+  int64_t row = 0;
+  std::vector<int64_t> own;
+  auto gap = [&](int64_t end) {
+    if (row < end) {
+      int64_t at = int64_t(table.intervals.size()) / 2;
+      table.blocks.insert(table.blocks.end(), {row, end, at, at});
+    }
+  };
+  for (size_t n = 0; n < order.size(); ++n) {
+    int64_t k = order[n], a = ranges[2 * k], b = ranges[2 * k + 1];
+    if (n && a < row) {
+      int64_t p = order[n - 1];
+      return interval(names[0], p, ranges[2 * p], ranges[2 * p + 1]) +
+             " and " + interval(names[0], k, a, b) +
+             " overlap: each row may be in one block only";
+    }
+    gap(a);
+    // This block's intervals, sorted; overlapping ones are refused.
+    own.clear();
+    for (int64_t s = k ? slices[k - 1] : 0; s < slices[k]; ++s)
+      if (redranges[2 * s] < redranges[2 * s + 1])
+        own.push_back(s);
+    std::stable_sort(own.begin(), own.end(), [&](int64_t x, int64_t y) {
+      return redranges[2 * x] < redranges[2 * y];
+    });
+    int64_t at = int64_t(table.intervals.size()) / 2;
+    for (size_t m = 0; m < own.size(); ++m) {
+      int64_t s = own[m];
+      if (m && redranges[2 * s] < redranges[2 * own[m - 1] + 1]) {
+        int64_t t = own[m - 1];
+        return interval(names[2], t, redranges[2 * t], redranges[2 * t + 1]) +
+               " and " +
+               interval(names[2], s, redranges[2 * s], redranges[2 * s + 1]) +
+               " overlap, in block " + std::to_string(k) + " of " + names[0] +
+               ": each pair may be reduced once only";
+      }
+      table.intervals.push_back(redranges[2 * s]);
+      table.intervals.push_back(redranges[2 * s + 1]);
+    }
+    table.blocks.insert(table.blocks.end(),
+                        {a, b, at, int64_t(table.intervals.size()) / 2});
+    row = b;
+  }
+  gap(rows);
+  return "";
+}

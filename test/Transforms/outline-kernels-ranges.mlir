@@ -1,0 +1,40 @@
+// RUN: keops-opt %s -keops-outline-kernels | FileCheck %s
+// RUN: keops-opt %s -keops-outline-kernels=gpu=true | FileCheck %s --check-prefix=GPU
+
+// A block-sparse reduction: the kernel reads the runtime's checked and
+// completed ranges of its axis as four more inputs after the variables:
+// {blocks, intervals}, the blocks (blocks x 2), their cumulative counts and
+// the intervals (intervals x 2), all int64, whatever the integer type of the
+// function's ranges. The memref-form copy takes that one triple for both of
+// its own (a reduction over j reads the first). With gpu=true, the 1-D
+// scheme's kernel only, taking the same arrays on the device after M and N
+// (and the batch extents): {blocks, intervals} as two i64 and three
+// pointers.
+
+// CHECK-LABEL: func.func @ranged_kernel0(
+// CHECK-SAME:    %[[INS:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: i64, %{{[^:]*}}: i64, %{{[^:]*}}: i64, %{{[^:]*}}: i64)
+// CHECK:         %[[SP:.*]] = llvm.getelementptr %[[INS]][2] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+// CHECK:         %[[SIZES:.*]] = llvm.load %[[SP]] : !llvm.ptr -> !llvm.ptr
+// CHECK:         %[[NBP:.*]] = llvm.getelementptr %[[SIZES]][0] : (!llvm.ptr) -> !llvm.ptr, i64
+// CHECK:         %[[NB:.*]] = llvm.load %[[NBP]] : !llvm.ptr -> i64
+// CHECK:         %[[NIP:.*]] = llvm.getelementptr %[[SIZES]][1] : (!llvm.ptr) -> !llvm.ptr, i64
+// CHECK:         llvm.getelementptr %[[INS]][3]
+// CHECK:         %[[COUNTS:.*]] = memref.collapse_shape %{{.*}} {{\[\[}}0, 1]] : memref<?x1xi64> into memref<?xi64>
+// CHECK:         llvm.getelementptr %[[INS]][5]
+// CHECK:         keops.reduce sum over j ins({{.*}}) outs({{.*}}) ranges(%[[B:[^,]*]], %[[COUNTS]], %[[I:[^,]*]], %[[B]], %[[COUNTS]], %[[I]] : memref<?x2xi64>, memref<?xi64>, memref<?x2xi64>, memref<?x2xi64>, memref<?xi64>, memref<?x2xi64>)
+// GPU-LABEL: gpu.func @ranged_kernel0(
+// GPU-SAME:    %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: i64, %{{[^:]*}}: i64, %[[NB:[^:]*]]: i64, %[[NI:[^:]*]]: i64, %[[B:[^:]*]]: !llvm.ptr, %[[C:[^:]*]]: !llvm.ptr, %[[I:[^:]*]]: !llvm.ptr) kernel attributes {keops.scheme = "1d"}
+// GPU:         llvm.insertvalue %[[B]], %{{.*}}[0]
+// GPU:         llvm.insertvalue %[[NB]], %{{.*}}[3, 0]
+// GPU:         keops.reduce sum over j ins({{.*}}) outs({{.*}}) ranges(
+// GPU-NOT:     gpu.func @ranged_kernel0_part
+func.func @ranged(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>,
+                  %a: tensor<?x2xi32>, %b: tensor<?xi32>, %c: tensor<?x2xi32>) -> tensor<?x1xf32> {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>)
+      ranges(%a, %b, %c, %a, %b, %c : tensor<?x2xi32>, tensor<?xi32>, tensor<?x2xi32>, tensor<?x2xi32>, tensor<?xi32>, tensor<?x2xi32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
