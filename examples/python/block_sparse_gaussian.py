@@ -13,6 +13,7 @@ and the error the truncation makes.
     .venv/bin/python examples/python/block_sparse_gaussian.py [N]   # default 1e6
 """
 
+import resource
 import sys
 import time
 
@@ -21,6 +22,10 @@ import torch
 from keops.torch import LazyTensor  # pykeops: from pykeops.torch import LazyTensor
 from keops.torch.cluster import (  # pykeops: from pykeops.torch.cluster import ...
     cluster_ranges_centroids, from_matrix, grid_cluster, sort_clusters)
+
+def peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 
 M = N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 D, sigma = 3, 0.02
@@ -31,6 +36,8 @@ torch.manual_seed(0)
 x = torch.rand(M, D)                    # points in the unit cube
 y = torch.rand(N, D)
 b = torch.randn(N, 1)
+runtime_mib = peak_mib()
+inputs_mib = (x.nbytes + y.nbytes + b.nbytes) / 2 ** 20
 
 # 1. Cluster the points, sort them by cell, one [start, end) range per cell.
 x_labels, y_labels = grid_cluster(x, voxel), grid_cluster(y, voxel)
@@ -78,6 +85,8 @@ t_dense = time.perf_counter() - start
 print(f"dense Gaussian kernel sum: {t_dense * 1e3:.1f} ms, "
       f"speed-up of the block-sparse one: {t_dense / t_sparse:.1f}x")
 
+print(f"peak memory: {peak_mib():.0f} MiB; before the data {runtime_mib:.0f} MiB, "
+      f"inputs {inputs_mib:.0f} MiB")
 err = ((a_sparse - a_dense).abs().max() / a_dense.abs().max()).item()
 print(f"max difference to the dense sum (relative to its largest value): {err:.1e}")
 assert err < 1e-5

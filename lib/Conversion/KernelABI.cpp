@@ -7,8 +7,9 @@
 
 using namespace mlir;
 
-Value mlir::keops::memrefOnPointer(OpBuilder &b, Location loc, Value ptr, Value rows,
-                      int64_t dim, Type elt) {
+Value mlir::keops::memrefOnPointer(OpBuilder &b, Location loc, Value ptr,
+                                   Value rows, int64_t dim, Type elt,
+                                   Value count) {
   MLIRContext *ctx = b.getContext();
   Type i64 = b.getI64Type();
   unsigned rank = rows ? 2 : 1;
@@ -29,7 +30,8 @@ Value mlir::keops::memrefOnPointer(OpBuilder &b, Location loc, Value ptr, Value 
     desc = LLVM::InsertValueOp::create(b, loc, desc, cst(dim), ArrayRef<int64_t>{4, 0});
     desc = LLVM::InsertValueOp::create(b, loc, desc, cst(1), ArrayRef<int64_t>{4, 1});
   } else {
-    desc = LLVM::InsertValueOp::create(b, loc, desc, cst(dim), ArrayRef<int64_t>{3, 0});
+    Value size = ShapedType::isDynamic(dim) ? count : Value(cst(dim));
+    desc = LLVM::InsertValueOp::create(b, loc, desc, size, ArrayRef<int64_t>{3, 0});
     desc = LLVM::InsertValueOp::create(b, loc, desc, cst(1), ArrayRef<int64_t>{4, 0});
   }
   auto type = rows ? MemRefType::get({ShapedType::kDynamic, dim}, elt)

@@ -186,10 +186,8 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
     Value blocks = size(0), intervals = size(1);
     Value blockMem =
         memrefOnPointer(b, loc, loadPointer(insPtr, at + 1), blocks, 2, i64);
-    Value countMem =
-        memrefOnPointer(b, loc, loadPointer(insPtr, at + 2), blocks, 1, i64);
-    countMem = memref::CollapseShapeOp::create(
-        b, loc, countMem, ArrayRef<ReassociationIndices>{{0, 1}});
+    Value countMem = memrefOnPointer(b, loc, loadPointer(insPtr, at + 2),
+                                     Value(), ShapedType::kDynamic, i64, blocks);
     Value intervalMem = memrefOnPointer(b, loc, loadPointer(insPtr, at + 3),
                                         intervals, 2, i64);
     ranges = {blockMem, countMem, intervalMem, blockMem, countMem, intervalMem};
@@ -292,9 +290,8 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
       Value blockMem =
           memrefOnPointer(b, loc, entry->getArgument(at + 2), blocks, 2, i64);
       Value countMem =
-          memrefOnPointer(b, loc, entry->getArgument(at + 3), blocks, 1, i64);
-      countMem = memref::CollapseShapeOp::create(
-          b, loc, countMem, ArrayRef<ReassociationIndices>{{0, 1}});
+          memrefOnPointer(b, loc, entry->getArgument(at + 3), Value(),
+                          ShapedType::kDynamic, i64, blocks);
       Value intervalMem = memrefOnPointer(b, loc, entry->getArgument(at + 4),
                                           intervals, 2, i64);
       ranges = {blockMem, countMem, intervalMem,

@@ -8,8 +8,8 @@ over i reads the last three arrays the same way. Rows in no block get the
 empty reduction. `keops.torch.cluster.from_matrix` builds such tuples from a
 boolean block mask.
 
-This module checks their types and shapes (a `ValueError` or `TypeError`
-naming the array) and hands them to the runtime, which checks their values
+This module checks their types, dtypes and shapes (a `TypeError` for what is
+no array, a `ValueError` otherwise, naming the array) and hands them to the runtime, which checks their values
 (bounds, cumulative counts, overlaps: a `ValueError` naming the first bad
 value) and completes them for the kernels. The reduction itself is the
 compiler's: `keops.reduce ... ranges(...)`.
@@ -67,7 +67,7 @@ def as_ranges(ranges, fw=None):
             # small: a few numbers per block), also for the GPU backend.
             a = a.detach().cpu().numpy()
         if a.dtype not in (np.int32, np.int64):
-            raise TypeError(f"ranges: {name} must hold int32 or int64 integers, got {a.dtype}")
+            raise ValueError(f"ranges: {name} must hold int32 or int64 integers, got {a.dtype}")
         want = 1 if name.startswith("slices") else 2
         if a.ndim != want or (want == 2 and a.shape[1] != 2):
             raise ValueError(f"ranges: {name} must have shape "

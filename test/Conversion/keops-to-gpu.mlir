@@ -195,3 +195,37 @@ func.func @wide(%x: tensor<?x256xf64>, %y: tensor<?x256xf64>, %o: tensor<?x1xf64
   } -> tensor<?x1xf64>
   return %r : tensor<?x1xf64>
 }
+
+// -----
+
+// Block-sparse: block k of the ranges over blockIdx.x, its tiles of rows
+// over blockIdx.y (a loop of step gridDim.y), rows past the block's end
+// computed but not written; the tiles of y through shared memory, interval
+// after interval of the block, the states carried along.
+// CHECK-LABEL: gpu.func @ranged_kernel0(
+// CHECK:         %[[TID:.*]] = gpu.thread_id  x
+// CHECK:         %[[K:.*]] = gpu.block_id  x
+// CHECK:         %[[R0:.*]] = memref.load %[[BLOCKS:.*]][%[[K]], %{{.*}}] : memref<?x2xi64>
+// CHECK:         %[[R1:.*]] = memref.load %[[BLOCKS]][%[[K]], %{{.*}}] : memref<?x2xi64>
+// CHECK:         %[[FROM:.*]] = arith.select
+// CHECK:         memref.load %{{.*}}[%[[K]]] : memref<?xi64>
+// CHECK:         %[[GY:.*]] = gpu.grid_dim  y
+// CHECK:         %[[BY:.*]] = gpu.block_id  y
+// CHECK:         scf.for %{{.*}} = %[[BY]] to %{{.*}} step %[[GY]] {
+// CHECK:           scf.for %[[S:.*]] = %[[FROM]] to %{{.*}} step %{{.*}} iter_args(
+// CHECK:             memref.load %[[IV:.*]][%[[S]], %{{.*}}] : memref<?x2xi64>
+// CHECK:             scf.for
+// CHECK:               gpu.barrier
+// CHECK:               gpu.barrier
+// CHECK:           scf.if
+// CHECK:             vector.store
+func.func @ranged(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>,
+                  %a: tensor<?x2xi64>, %b: tensor<?xi64>, %c: tensor<?x2xi64>) -> tensor<?x1xf32> {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>)
+      ranges(%a, %b, %c, %a, %b, %c : tensor<?x2xi64>, tensor<?xi64>, tensor<?x2xi64>, tensor<?x2xi64>, tensor<?xi64>, tensor<?x2xi64>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}

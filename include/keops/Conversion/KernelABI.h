@@ -12,12 +12,13 @@
 
 namespace mlir::keops {
 
-/// A memref<rows x dim x elt> (or memref<dim x elt> when `rows` is null) on
+/// A memref<rows x dim x elt> (or memref<dim x elt> when `rows` is null;
+/// memref<? x elt> of `count` (an i64) elements when `dim` is dynamic) on
 /// the row-major data at `ptr` (an !llvm.ptr); `rows` is an i64. Built as an
 /// LLVM descriptor cast to the memref type, a cast that the conversion of
 /// memrefs to LLVM folds away.
 Value memrefOnPointer(OpBuilder &b, Location loc, Value ptr, Value rows,
-                      int64_t dim, Type elt);
+                      int64_t dim, Type elt, Value count = {});
 
 } // namespace mlir::keops
 
