@@ -63,7 +63,7 @@ std::shared_ptr<Module> GpuModule::load(const std::string &ptx,
   for (const KernelInfo &info : infos) {
     Kernels k;
     // Batched reductions have the 1-D scheme's kernel only.
-    bool twoD = info.batchRank == 0 && !info.hasRanges;
+    bool twoD = !info.hasRanges;
     if (!gpu->driver->getFunction(gpu->module, info.name.c_str(), k.oneD,
                                   error) ||
         (twoD && !gpu->driver->getFunction(gpu->module,
@@ -238,47 +238,49 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   int64_t rowBlocks = (rows + block - 1) / block;
   const GpuModule::Kernels &kernels = gpu->functions[index];
   unsigned threads[3] = {unsigned(block), 1, 1};
-  // Batched: the 1-D scheme, batch elements over blockIdx.y (gridDim.y is
-  // at most 65535; the kernel loops over the others).
-  int64_t chunk = batch.empty() && !ranges
-                      ? chooseChunk(rowBlocks, cols, block,
-                                    gpu->multiprocessors)
-                      : 0;
+  // Batch elements over blockIdx.z in every scheme (gridDim.z is at most
+  // 65535; the kernels loop over the others); a batch of small problems
+  // fills the device through its elements, so the 2-D scheme counts them
+  // as row blocks when it decides.
+  unsigned gridZ = unsigned(std::min<int64_t>(elements, 65535));
+  int64_t chunk = !ranges ? chooseChunk(rowBlocks * std::min<int64_t>(elements, 65535),
+                                        cols, block, gpu->multiprocessors)
+                          : 0;
   if (ranges) {
     // Batch elements over grid z (at most 65535; the kernel loops over the
     // others), like the tiles of rows over y.
     unsigned grid[3] = {unsigned(table.sizes[0]),
                         unsigned(std::clamp<int64_t>(rowTiles, 1, 65535)),
-                        unsigned(std::min<int64_t>(elements, 65535))};
+                        gridZ};
     if (table.sizes[0] > 0x7fffffff)
       return "bad ranges: more than 2^31 - 1 blocks";
     if (!driver.launch(kernels.oneD, grid, threads, 0, stream, params.data(),
                        error))
       return error;
   } else if (chunk == 0) {
-    unsigned grid[3] = {unsigned(rowBlocks),
-                        unsigned(std::min<int64_t>(elements, 65535)), 1};
+    unsigned grid[3] = {unsigned(rowBlocks), 1, gridZ};
     if (!driver.launch(kernels.oneD, grid, threads, 0, stream, params.data(),
                        error))
       return error;
   } else {
     // The 2-D scheme: chunks of the reduced axis over blockIdx.y, their
     // states in a temporary buffer, merged by the combine kernel.
+    // Parameters: the operands, M, N, the states, the count, the extents.
     int64_t chunks = (cols + chunk - 1) / chunk;
-    size_t bytes = size_t(rows) * chunks * info.stateBytes +
+    size_t bytes = size_t(rows) * chunks * elements * info.stateBytes +
                    16 * size_t(info.stateCount);
     void *states;
     if (!driver.alloc(bytes, states, stream, error))
       return error;
     staging.buffers.push_back(states);
-    params.push_back(&states);
-    params.push_back(&chunk);
-    unsigned grid[3] = {unsigned(rowBlocks), unsigned(chunks), 1};
+    size_t at = addresses.size() + 2;
+    params.insert(params.begin() + at, {&states, &chunk});
+    unsigned grid[3] = {unsigned(rowBlocks), unsigned(chunks), gridZ};
     if (!driver.launch(kernels.part, grid, threads, 0, stream, params.data(),
                        error))
       return error;
-    params.back() = &chunks;
-    unsigned combineGrid[3] = {unsigned(rowBlocks), 1, 1};
+    params[at + 1] = &chunks;
+    unsigned combineGrid[3] = {unsigned(rowBlocks), 1, gridZ};
     if (!driver.launch(kernels.combine, combineGrid, threads, 0, stream,
                        params.data(), error))
       return error;

@@ -257,10 +257,9 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
   int64_t batchRank = reduce.getBatchRank();
   bool ranged = reduce.hasRanges();
   for (StringRef scheme : {"1d", "part", "combine"}) {
-    // Batched and block-sparse reductions: the 1-D scheme, batch elements
-    // over blockIdx.y (z when block-sparse: blocks of rows over x, their
-    // row tiles over y).
-    if ((batchRank > 0 || ranged) && scheme != "1d")
+    // Block-sparse reductions: the 1-D scheme (blocks of rows over x,
+    // their row tiles over y). Batch elements go over z in every scheme.
+    if (ranged && scheme != "1d")
       continue;
     SmallVector<Type> params(count, ptr);
     params.append(2, i64);
@@ -299,19 +298,21 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
     }
     if (batchRank > 0) {
       // Element e of the batch (row-major over the extents, which follow M
-      // and N) is reduced by the blocks with blockIdx.y = e mod gridDim.y.
+      // and N, and the 2-D scheme's states and count) is reduced by the
+      // blocks with blockIdx.z = e mod gridDim.z.
       auto toIndex = [&](Value v) -> Value {
         return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
       };
       SmallVector<Value> extents;
+      unsigned firstExtent = count + 2 + (scheme != "1d" ? 2 : 0);
       Value total = arith::ConstantIndexOp::create(b, loc, 1);
       for (int64_t a = 0; a < batchRank; ++a) {
-        extents.push_back(toIndex(entry->getArgument(count + 2 + a)));
+        extents.push_back(toIndex(entry->getArgument(firstExtent + a)));
         total = arith::MulIOp::create(b, loc, total, extents.back());
       }
-      gpu::Dimension dim = ranged ? gpu::Dimension::z : gpu::Dimension::y;
-      auto loop = scf::ForOp::create(b, loc, gpu::BlockIdOp::create(b, loc, dim),
-                                     total, gpu::GridDimOp::create(b, loc, dim));
+      auto loop = scf::ForOp::create(
+          b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::z), total,
+          gpu::GridDimOp::create(b, loc, gpu::Dimension::z));
       b.setInsertionPointToStart(loop.getBody());
       ptrs = batchPointers(b, reduce, ptrs, extents, toIndex(m), toIndex(n),
                            loop.getInductionVar());

@@ -229,3 +229,28 @@ func.func @ranged(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>,
   } -> tensor<?x1xf32>
   return %r : tensor<?x1xf32>
 }
+
+// -----
+
+// Batched, 2-D scheme: the partial states of batch element e (the batch
+// loop's induction variable), chunk c, row r at (e * chunks + c) * rows + r,
+// in arrays of elements * chunks * rows states.
+// CHECK-LABEL: gpu.func @bsum_kernel0_part(
+// CHECK:         %[[ELS:.*]] = arith.muli %c1, %{{.*}} : index
+// CHECK:         %[[BZ:.*]] = gpu.block_id  z
+// CHECK:         scf.for %[[E:.*]] = %[[BZ]] to %[[ELS]] step %{{.*}} {
+// CHECK:           %[[NCH:.*]] = arith.ceildivsi
+// CHECK:           %[[SLOTS:.*]] = arith.muli %[[ELS]], %[[NCH]] : index
+// CHECK:           arith.muli %[[SLOTS]], %{{.*}} : index
+// CHECK:           %[[EC:.*]] = arith.muli %[[E]], %[[NCH]] : index
+// CHECK:           %[[SLOT:.*]] = arith.addi %[[EC]], %block_id_y{{.*}} : index
+// CHECK:           %[[SR:.*]] = arith.muli %[[SLOT]], %{{.*}} : index
+// CHECK:           arith.addi %[[SR]], %{{.*}} : index
+func.func @bsum(%x: tensor<?x?x3xf32>, %y: tensor<?x?x3xf32>, %o: tensor<?x?x1xf32>) -> tensor<?x?x1xf32> {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x?x3xf32>, %y : j tensor<?x?x3xf32>) outs(%o : tensor<?x?x1xf32>) {
+  ^bb0(%a: vector<3xf32>, %b: vector<3xf32>):
+    %d = keops.sqdist %a, %b : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x?x1xf32>
+  return %r : tensor<?x?x1xf32>
+}

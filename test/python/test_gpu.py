@@ -252,16 +252,18 @@ def test_device_past_the_last_is_an_error():
         (Vi(x) - Vj(x)).sum(axis=1, backend="GPU", device_id=n)
 
 
-# Batch dimensions: the 1-D scheme with batch elements over blockIdx.y,
+# Batch dimensions: batch elements over blockIdx.z in both schemes,
 # broadcast variables read from their one element.
 @pytest.mark.parametrize("kind,reduce", KINDS, ids=[k for k, _ in KINDS])
 @pytest.mark.parametrize("axis", [0, 1])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_batched_kinds_against_cpu(kind, reduce, axis, dtype):
+@pytest.mark.parametrize("scheme", ["1d", "2d"])
+def test_batched_kinds_against_cpu(kind, reduce, axis, dtype, scheme, monkeypatch):
+    monkeypatch.setenv("KEOPS_GPU_SCHEME", scheme)
     from keops.torch import LazyTensor as LT
     g = torch.Generator().manual_seed(3)
     x = torch.randn(2, 1, 130, 1, D, generator=g, dtype=dtype)   # shared over axis 1
-    y = torch.randn(1, 3, 1, 70, D, generator=g, dtype=dtype)    # shared over axis 0
+    y = torch.randn(1, 3, 1, 300, D, generator=g, dtype=dtype)   # shared over axis 0
     p = torch.rand(2, 3, 1, 1, 1, generator=g, dtype=dtype) + 0.5
 
     def formula(x, y, p):

@@ -239,24 +239,49 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
                        b, loc, arith::SubIOp::create(b, loc, rowsEnd, c1), c0));
   Value inside =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, row, rowsEnd);
-  // The 2-D scheme's partial states: (chunk c, row r) at row c * rows + r.
-  unsigned numArgs = fn.getNumArguments();
+  // The 2-D scheme's partial states: (batch element e, chunk c, row r) at
+  // row (e * chunks + c) * rows + r. The batch element is the induction
+  // variable of the loop over elements that keops-outline-kernels puts
+  // around a batched reduction (from blockIdx.z, step gridDim.z).
+  Value element, elements;
+  if (auto loop = dyn_cast<scf::ForOp>(op->getParentOp())) {
+    auto id = loop.getLowerBound().getDefiningOp<gpu::BlockIdOp>();
+    if (id && id.getDimension() == gpu::Dimension::z) {
+      element = loop.getInductionVar();
+      elements = loop.getUpperBound();
+    }
+  }
   SmallVector<Value> partials;
-  // The last argument: the number of chunks (_combine) or the chunk length
-  // (_part, at least 1).
-  Value countArg, chunk;
+  // After the operands, M and N: the partial states and the number of
+  // chunks (_combine) or the chunk length (_part, at least 1).
+  unsigned operands = op.getIns().size() + op.getOuts().size();
+  Value countArg, chunk, chunks;
   if (scheme != "1d") {
-    countArg = toIndex(fn.getArgument(numArgs - 1));
-    Value chunks = countArg;
+    countArg = toIndex(fn.getArgument(operands + 3));
+    chunks = countArg;
     if (!combine) {
       chunk = arith::MaxSIOp::create(b, loc, countArg, c1);
       chunks = arith::CeilDivSIOp::create(b, loc, cols, chunk);
     }
+    Value slots =
+        element ? arith::MulIOp::create(b, loc, elements, chunks) : chunks;
     Value total = arith::IndexCastOp::create(
-        b, loc, b.getI64Type(), arith::MulIOp::create(b, loc, chunks, rows));
-    partials = stateArrays(b, loc, fn.getArgument(numArgs - 2), total,
+        b, loc, b.getI64Type(), arith::MulIOp::create(b, loc, slots, rows));
+    partials = stateArrays(b, loc, fn.getArgument(operands + 2), total,
                            acc.stateTypes());
   }
+  // The partial state row of chunk `c` for row `r`.
+  auto partialRow = [&](Value c, Value r) -> Value {
+    if (!element && c == c0)
+      return r;
+    Value slot = element ? arith::AddIOp::create(
+                               b, loc,
+                               arith::MulIOp::create(b, loc, element, chunks), c)
+                               .getResult()
+                         : c;
+    return arith::AddIOp::create(b, loc,
+                                 arith::MulIOp::create(b, loc, slot, rows), r);
+  };
   auto writeOutputs = [&](ValueRange state) {
     SmallVector<Value> outs = acc.finalize(b, loc, state);
     auto write = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
@@ -275,19 +300,17 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
                                                ValueRange{at, c0}));
       return state;
     };
-    SmallVector<Value> first = loadState(keptRow);
-    auto chunks = scf::ForOp::create(b, loc, c1, countArg, c1, first);
+    SmallVector<Value> first = loadState(partialRow(c0, keptRow));
+    auto merged = scf::ForOp::create(b, loc, c1, countArg, c1, first);
     {
       OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(chunks.getBody());
-      Value at = arith::AddIOp::create(
-          b, loc, arith::MulIOp::create(b, loc, chunks.getInductionVar(), rows),
-          keptRow);
+      b.setInsertionPointToStart(merged.getBody());
+      Value at = partialRow(merged.getInductionVar(), keptRow);
       scf::YieldOp::create(b, loc,
-                           acc.merge(b, loc, chunks.getRegionIterArgs(),
+                           acc.merge(b, loc, merged.getRegionIterArgs(),
                                      loadState(at)));
     }
-    writeOutputs(chunks.getResults());
+    writeOutputs(merged.getResults());
     op.erase();
     return success();
   }
@@ -446,11 +469,8 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
 
   if (scheme == "part") {
     // The chunk's state, unfinalized, for the combine kernel.
-    Value at = arith::AddIOp::create(
-        b, loc,
-        arith::MulIOp::create(
-            b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::y), rows),
-        row);
+    Value at = partialRow(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y),
+                          row);
     auto write = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
     b.setInsertionPointToStart(write.thenBlock());
     for (auto [value, mem] : llvm::zip(result, partials))
