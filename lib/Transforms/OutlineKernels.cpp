@@ -91,6 +91,20 @@ void operandMemrefs(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> ptrs,
   }
 }
 
+/// The ranges operands of a block-sparse kernel's memref-form reduction:
+/// memrefs on the runtime's completed triple (`ptrs`: the blocks, their
+/// cumulative counts, the intervals, int64; `blocks` and `intervals` their
+/// numbers, i64), which serves as both triples of the op.
+SmallVector<Value> rangeOperands(OpBuilder &b, Location loc, Value blocks,
+                                 Value intervals, ArrayRef<Value> ptrs) {
+  Type i64 = b.getI64Type();
+  Value blockMem = memrefOnPointer(b, loc, ptrs[0], blocks, 2, i64);
+  Value countMem = memrefOnPointer(b, loc, ptrs[1], Value(),
+                                   ShapedType::kDynamic, i64, blocks);
+  Value intervalMem = memrefOnPointer(b, loc, ptrs[2], intervals, 2, i64);
+  return {blockMem, countMem, intervalMem, blockMem, countMem, intervalMem};
+}
+
 /// The position of batch element `batch` of `reduce` within operand `type`
 /// (ReduceOp::isBroadcastAxis), in index arithmetic: batchElementOf's rule.
 Value batchElement(OpBuilder &b, Location loc, ArrayRef<Value> extents,
@@ -183,14 +197,13 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
                                        ArrayRef<LLVM::GEPArg>{k});
       return LLVM::LoadOp::create(b, loc, i64, slot);
     };
-    Value blocks = size(0), intervals = size(1);
-    Value blockMem =
-        memrefOnPointer(b, loc, loadPointer(insPtr, at + 1), blocks, 2, i64);
-    Value countMem = memrefOnPointer(b, loc, loadPointer(insPtr, at + 2),
-                                     Value(), ShapedType::kDynamic, i64, blocks);
-    Value intervalMem = memrefOnPointer(b, loc, loadPointer(insPtr, at + 3),
-                                        intervals, 2, i64);
-    ranges = {blockMem, countMem, intervalMem, blockMem, countMem, intervalMem};
+    // (One statement each: the IR comes out in this order.)
+    Value blocks = size(0);
+    Value intervals = size(1);
+    SmallVector<Value> arrays;
+    for (int64_t k = 1; k <= 3; ++k)
+      arrays.push_back(loadPointer(insPtr, at + k));
+    ranges = rangeOperands(b, loc, blocks, intervals, arrays);
   }
   // This call's rows only: rows [begin, end) of the kept variables and of
   // the outputs.
@@ -285,16 +298,11 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
     SmallVector<Value> ranges;
     if (ranged) {
       unsigned at = count + 2 + batchRank;
-      Value blocks = entry->getArgument(at), intervals = entry->getArgument(at + 1);
-      Value blockMem =
-          memrefOnPointer(b, loc, entry->getArgument(at + 2), blocks, 2, i64);
-      Value countMem =
-          memrefOnPointer(b, loc, entry->getArgument(at + 3), Value(),
-                          ShapedType::kDynamic, i64, blocks);
-      Value intervalMem = memrefOnPointer(b, loc, entry->getArgument(at + 4),
-                                          intervals, 2, i64);
-      ranges = {blockMem, countMem, intervalMem,
-                blockMem, countMem, intervalMem};
+      ranges = rangeOperands(b, loc, entry->getArgument(at),
+                             entry->getArgument(at + 1),
+                             {entry->getArgument(at + 2),
+                              entry->getArgument(at + 3),
+                              entry->getArgument(at + 4)});
     }
     if (batchRank > 0) {
       // Element e of the batch (row-major over the extents, which follow M

@@ -19,8 +19,9 @@
 // CHECK:         %[[NB:.*]] = llvm.load %[[NBP]] : !llvm.ptr -> i64
 // CHECK:         %[[NIP:.*]] = llvm.getelementptr %[[SIZES]][1] : (!llvm.ptr) -> !llvm.ptr, i64
 // CHECK:         llvm.getelementptr %[[INS]][3]
-// CHECK:         %[[COUNTS:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)> to memref<?xi64>
+// CHECK:         llvm.getelementptr %[[INS]][4]
 // CHECK:         llvm.getelementptr %[[INS]][5]
+// CHECK:         %[[COUNTS:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)> to memref<?xi64>
 // CHECK:         keops.reduce sum over j ins({{.*}}) outs({{.*}}) ranges(%[[B:[^,]*]], %[[COUNTS]], %[[I:[^,]*]], %[[B]], %[[COUNTS]], %[[I]] : memref<?x2xi64>, memref<?xi64>, memref<?x2xi64>, memref<?x2xi64>, memref<?xi64>, memref<?x2xi64>)
 // GPU-LABEL: gpu.func @ranged_kernel0(
 // GPU-SAME:    %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: i64, %{{[^:]*}}: i64, %[[NB:[^:]*]]: i64, %[[NI:[^:]*]]: i64, %[[B:[^:]*]]: !llvm.ptr, %[[C:[^:]*]]: !llvm.ptr, %[[I:[^:]*]]: !llvm.ptr) kernel attributes {keops.scheme = "1d"}
