@@ -9,7 +9,7 @@ echo "== $example after keops-opt --canonicalize --cse =="
 echo "   (|x - y|^2 written by hand becomes keops.sqdist, x * 1 is gone)"
 .venv/bin/keops-opt --canonicalize --cse "$example"
 echo "== the reference interpreter (double precision) against NumPy =="
-.venv/bin/python examples/interpreter_demo.py | head -2
+.venv/bin/python examples/interpreter_demo.py
 echo
 echo "== the CPU backend: 100,000 points =="
 .venv/bin/python examples/cpu_demo.py
