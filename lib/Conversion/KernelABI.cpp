@@ -2,7 +2,9 @@
 
 #include "keops/Conversion/KernelABI.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinTypes.h"
 
 using namespace mlir;
@@ -39,3 +41,13 @@ Value mlir::keops::memrefOnPointer(OpBuilder &b, Location loc, Value ptr,
   return UnrealizedConversionCastOp::create(b, loc, type, desc).getResult(0);
 }
 
+
+Value mlir::keops::takeRows(OpBuilder &b, Location loc, Value mem, Value begin,
+                            Value end) {
+  int64_t dim = cast<MemRefType>(mem.getType()).getDimSize(1);
+  Value count = arith::SubIOp::create(b, loc, end, begin);
+  SmallVector<OpFoldResult> offsets{begin, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes{count, b.getIndexAttr(dim)};
+  SmallVector<OpFoldResult> strides{b.getIndexAttr(1), b.getIndexAttr(1)};
+  return memref::SubViewOp::create(b, loc, mem, offsets, sizes, strides);
+}

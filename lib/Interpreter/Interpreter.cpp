@@ -150,32 +150,29 @@ LogicalResult keops::reductionExtents(ReduceOp op,
 /// reduction is dense.
 static FailureOr<RangeTable> rangeTableOf(ReduceOp op,
                                           ArrayRef<HostArray> ranges,
-                                          int64_t rows, int64_t cols) {
+                                          int64_t m, int64_t n) {
   RangeTable table;
   if (!op.hasRanges()) {
-    table.blocks = {0, rows, 0, 1};
-    table.intervals = {0, cols};
+    bool overJ = op.getAxis() == Axis::J;
+    table.blocks = {0, overJ ? m : n};
+    table.counts = {1};
+    table.intervals = {0, overJ ? n : m};
     return table;
   }
-  static const char *const names[2][3] = {
-      {"ranges_i", "slices_i", "redranges_j"},
-      {"ranges_j", "slices_j", "redranges_i"}};
-  int first = op.getAxis() == Axis::J ? 0 : 3;
+  unsigned first = firstRangeArray(op.getAxis());
   std::vector<int64_t> values[3];
-  for (int a = 0; a < 3; ++a) {
+  for (unsigned a = 0; a < 3; ++a) {
     const HostArray &array = ranges[first + a];
     auto type = cast<ShapedType>(op.getRanges()[first + a].getType());
-    std::string what = std::string("ranges array ") + names[first / 3][a];
+    std::string what =
+        std::string("ranges array ") + rangeArrayName(first + a);
     if (failed(checkShape(op, what, array, type)) ||
         failed(checkIntegers(op, what, array, type)))
       return failure();
     values[a].assign(array.data.begin(), array.data.end());
   }
-  bool overJ = op.getAxis() == Axis::J;
-  std::string error = buildRangeTable(values[0], values[1], values[2], rows,
-                                      cols, names[first / 3],
-                                      overJ ? "M" : "N", overJ ? "N" : "M",
-                                      table);
+  std::string error = buildRangeTable(op.getAxis(), values[0], values[1],
+                                      values[2], m, n, table);
   if (!error.empty())
     return op.emitError() << error;
   return table;
@@ -211,8 +208,9 @@ keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
   int64_t numBatch = 1;
   for (int64_t extent : batch)
     numBatch *= extent;
-  FailureOr<RangeTable> table =
-      rangeTableOf(op, rangeArrays, numKept, numReduced);
+  FailureOr<RangeTable> table = rangeTableOf(
+      op, rangeArrays, std::max<int64_t>(rows[0], 0),
+      std::max<int64_t>(rows[1], 0));
   if (failed(table))
     return failure();
 
@@ -250,16 +248,18 @@ keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
     for (size_t index = 0; index < inputs.size(); ++index)
       base[index] =
           batchElementOf(batch, broadcast[index], b) * elementSize[index];
-    for (int64_t r = 0, block = 0; r < numKept; ++r) {
-      // The reduced indices of row r: its block's intervals.
-      while (table->blocks[4 * block + 1] <= r)
-        ++block;
-      std::vector<int64_t> columns;
-      for (int64_t s = table->blocks[4 * block + 2];
-           s < table->blocks[4 * block + 3]; ++s)
-        for (int64_t c = table->intervals[2 * s];
-             c < table->intervals[2 * s + 1]; ++c)
-          columns.push_back(c);
+    std::vector<int64_t> columns; // the reduced indices of a block's rows
+    for (int64_t r = 0, block = -1; r < numKept; ++r) {
+      if (block < 0 || table->blocks[2 * block + 1] <= r) {
+        while (table->blocks[2 * ++block + 1] <= r) {
+        }
+        columns.clear();
+        for (int64_t s = table->firstInterval(block); s < table->counts[block];
+             ++s)
+          for (int64_t c = table->intervals[2 * s];
+               c < table->intervals[2 * s + 1]; ++c)
+            columns.push_back(c);
+      }
       std::vector<Vec> f, w;
       for (int64_t c : columns) {
         for (auto [index, array] : llvm::enumerate(inputs)) {

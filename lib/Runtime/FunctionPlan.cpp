@@ -511,7 +511,7 @@ std::string Module::runFunction(size_t function, const void *const *args,
   // Batch elements of each array.
   std::vector<int64_t> elements(plan.arrays.size());
   for (size_t k = 0; k < plan.arrays.size(); ++k)
-    elements[k] = product(extentsOf(plan.arrays[k], batch));
+    elements[k] = plan.arrays[k].elements(batch);
   // Temporaries, zero-initialized (empty reductions write nothing).
   std::vector<std::vector<char>> storage(plan.arrays.size());
   std::vector<const char *> data(plan.arrays.size(), nullptr);

@@ -62,7 +62,7 @@ std::shared_ptr<Module> GpuModule::load(const std::string &ptx,
   gpu->multiprocessors = std::max(device.multiprocessors, 1);
   for (const KernelInfo &info : infos) {
     Kernels k;
-    // Batched reductions have the 1-D scheme's kernel only.
+    // Block-sparse reductions have the 1-D scheme's kernel only.
     bool twoD = !info.hasRanges;
     if (!gpu->driver->getFunction(gpu->module, info.name.c_str(), k.oneD,
                                   error) ||
@@ -156,10 +156,14 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   if (rows == 0)
     return "";
   // Block-sparse: the ranges, on the host, checked and completed first.
-  KernelRanges table;
-  if (ranges)
+  RangeTable table;
+  int64_t rangeSizes[2] = {0, 0};
+  if (ranges) {
     if (std::string e = kernelRanges(info, *ranges, m, n, table); !e.empty())
       return e;
+    rangeSizes[0] = table.numBlocks();
+    rangeSizes[1] = table.numIntervals();
+  }
   if (!driver.makeCurrent(gpu->device, error))
     return error;
   Staging staging{&driver, stream, {}};
@@ -224,11 +228,11 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
                     std::max<size_t>(arrays[a]->size(), 1) * sizeof(int64_t),
                     !arrays[a]->empty(), rangeArrays[a]))
         return error;
-    params.push_back(&table.sizes[0]);
-    params.push_back(&table.sizes[1]);
+    params.push_back(&rangeSizes[0]);
+    params.push_back(&rangeSizes[1]);
     for (void *&a : rangeArrays)
       params.push_back(&a);
-    for (int64_t k = 0; k < table.sizes[0]; ++k)
+    for (int64_t k = 0; k < rangeSizes[0]; ++k)
       rowTiles = std::max(rowTiles, (table.blocks[2 * k + 1] -
                                      table.blocks[2 * k] + gpu->blockSize - 1) /
                                         gpu->blockSize);
@@ -243,16 +247,16 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   // fills the device through its elements, so the 2-D scheme counts them
   // as row blocks when it decides.
   unsigned gridZ = unsigned(std::min<int64_t>(elements, 65535));
-  int64_t chunk = !ranges ? chooseChunk(rowBlocks * std::min<int64_t>(elements, 65535),
-                                        cols, block, gpu->multiprocessors)
+  int64_t chunk = !ranges ? chooseChunk(rowBlocks * gridZ, cols, block,
+                                        gpu->multiprocessors)
                           : 0;
   if (ranges) {
     // Batch elements over grid z (at most 65535; the kernel loops over the
     // others), like the tiles of rows over y.
-    unsigned grid[3] = {unsigned(table.sizes[0]),
+    unsigned grid[3] = {unsigned(rangeSizes[0]),
                         unsigned(std::clamp<int64_t>(rowTiles, 1, 65535)),
                         gridZ};
-    if (table.sizes[0] > 0x7fffffff)
+    if (rangeSizes[0] > 0x7fffffff)
       return "bad ranges: more than 2^31 - 1 blocks";
     if (!driver.launch(kernels.oneD, grid, threads, 0, stream, params.data(),
                        error))
@@ -326,11 +330,9 @@ std::string Module::runFunctionThroughHost(size_t function,
     argPtrs.push_back(p);
     if (!p || !driver.isDevicePointer(p))
       continue;
-    int64_t elements = 1;
-    for (auto [axis, extent] : llvm::enumerate(a.batchExtents))
-      elements *= extent == 1 ? 1 : batch[axis];
-    size_t bytes = size_t(elements) * (a.oneDim ? 1 : argRows[a.argument]) *
-                   a.width * (a.bits / 8);
+    size_t bytes = size_t(a.elements(batch)) *
+                   (a.oneDim ? 1 : argRows[a.argument]) * a.width *
+                   (a.bits / 8);
     std::vector<char> &copy = hostArgs[a.argument];
     copy.resize(bytes);
     if (!driver.copyToHost(copy.data(), p, bytes, nullptr, error))

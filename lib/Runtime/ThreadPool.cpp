@@ -183,18 +183,21 @@ std::string Module::run(size_t index, const void *const *inputs,
   // A batched kernel reads its batch extents as one more input, a
   // block-sparse one its checked ranges (four more).
   std::vector<const void *> extra;
-  KernelRanges table;
+  RangeTable table;
+  int64_t sizes[2] = {0, 0};
   if (ranges) {
     if (std::string error = kernelRanges(info, *ranges, m, n, table);
         !error.empty())
       return error;
+    sizes[0] = table.numBlocks();
+    sizes[1] = table.numIntervals();
   }
   if (!batch.empty() || ranges) {
     extra.assign(inputs, inputs + info.categories.size());
     if (!batch.empty())
       extra.push_back(batch.data());
     if (ranges)
-      extra.insert(extra.end(), {table.sizes, table.blocks.data(),
+      extra.insert(extra.end(), {sizes, table.blocks.data(),
                                  table.counts.data(), table.intervals.data()});
     inputs = extra.data();
   }

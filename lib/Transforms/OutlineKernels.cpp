@@ -39,16 +39,6 @@ using namespace mlir::keops;
 
 namespace {
 
-/// Rows [begin, end) of a rows x D memref.
-Value takeRows(OpBuilder &b, Location loc, Value mem, Value begin, Value end) {
-  int64_t dim = cast<MemRefType>(mem.getType()).getDimSize(1);
-  Value count = arith::SubIOp::create(b, loc, end, begin);
-  SmallVector<OpFoldResult> offsets{begin, b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes{count, b.getIndexAttr(dim)};
-  SmallVector<OpFoldResult> strides{b.getIndexAttr(1), b.getIndexAttr(1)};
-  return memref::SubViewOp::create(b, loc, mem, offsets, sizes, strides);
-}
-
 /// Clones `reduce` as a memref-form reduction on `ins` and `outs` (and
 /// `ranges`) at `b`.
 void cloneReduce(OpBuilder &b, ReduceOp reduce, ValueRange ins,

@@ -90,13 +90,6 @@ class KeopsReduction(torch.autograd.Function):
 ZERO_GRADIENT_KINDS = ("argmin", "argmax", "argkmin")
 
 
-def _shaped(cat, dim, T, prefix=""):
-    """The tensor type of a variable: its batch prefix, then (D) for a
-    parameter, (rows, D) for the others."""
-    return ("tensor<%s%dx%s>" % (prefix, dim, T) if cat == 2
-            else "tensor<%s?x%dx%s>" % (prefix, dim, T))
-
-
 class GradientSpec:
     """The gradient of a reduction (plan) w.r.t. its inputs `wrt`, as MLIR:
     the forward function with a keops.reduce_grad appended (the compiler's
@@ -113,20 +106,17 @@ class GradientSpec:
         self.T = fm.ELEMENT_TYPES[plan.dtype]
         self.width = plan.widths[0]
         self.rows = M if plan.axis == 1 else N
-        # Batch prefixes of the inputs' types and of the outputs' (a static 1
-        # where every input is broadcast), as in formula.reduction_mlir.
-        if plan.batch:
-            self.prefixes = [fm.batch_prefix(b) for b in plan.batch]
-            self.out_prefix = fm.batch_prefix([all(a) for a in zip(*plan.batch)])
-        else:
-            self.prefixes, self.out_prefix = [""] * len(plan.variables), ""
+        # Batch prefixes of the inputs' types and of the outputs', as in the
+        # forward function.
+        self.prefixes, self.out_prefix = fm.batch_prefixes(plan.batch, len(plan.variables))
 
     def text(self, wrt2=()):
         """wrt2: for each gradient n, the positions (inputs of the gradient
         reduction: the forward's inputs, then the cotangent) to
         differentiate it w.r.t., with one more cotangent argument each."""
         plan, T, w = self.plan, self.T, self.width
-        in_types = [_shaped(c, d, T, p) for (c, d), p in zip(plan.variables, self.prefixes)]
+        in_types = [fm.variable_type(c, d, T, p)
+                    for (c, d), p in zip(plan.variables, self.prefixes)]
         cot_type = "tensor<%s?x%dx%s>" % (self.out_prefix, w, T)
         gtypes = [in_types[k] for k in self.wrt]
         extra = ["%%cot: %s" % cot_type] + ["%%c%d: %s" % (n, gtypes[n])

@@ -347,6 +347,22 @@ def batch_prefix(broadcast):
     return "".join("1x" if b else "?x" for b in broadcast)
 
 
+def batch_prefixes(batch, count):
+    """(the batch prefix of each of `count` variables, that of the outputs)
+    for the batch pattern `batch` (see reduction_mlir): the outputs have a
+    static 1 where every variable has one."""
+    if not batch:
+        return [""] * count, ""
+    return [batch_prefix(b) for b in batch], batch_prefix([all(a) for a in zip(*batch)])
+
+
+def variable_type(cat, dim, T, prefix=""):
+    """The tensor type of a variable of category `cat` (2: a parameter, (D);
+    else (rows, D)) after its batch prefix."""
+    return ("tensor<%s%dx%s>" % (prefix, dim, T) if cat == 2
+            else "tensor<%s?x%dx%s>" % (prefix, dim, T))
+
+
 RANGES_TYPES = ("tensor<?x2xi64>", "tensor<?xi64>", "tensor<?x2xi64>") * 2
 
 
@@ -383,12 +399,10 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
         operands = [(values[id(a)], a.ndim) for a in node._args]
         values[id(node)] = OPS[node._op](em, node, operands)
 
-    prefixes = [batch_prefix(b) for b in batch] if batch else [""] * len(variables)
-    out_prefix = batch_prefix([all(axis) for axis in zip(*batch)]) if batch else ""
+    prefixes, out_prefix = batch_prefixes(batch, len(variables))
 
     def shaped(n, cat, d):
-        p = prefixes[n]
-        return "tensor<%s%dx%s>" % (p, d, T) if cat == 2 else "tensor<%s?x%dx%s>" % (p, d, T)
+        return variable_type(cat, d, T, prefixes[n])
 
     fdim = roots[0].ndim
     wdim = roots[1].ndim if len(roots) > 1 else None

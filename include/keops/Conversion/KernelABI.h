@@ -20,6 +20,10 @@ namespace mlir::keops {
 Value memrefOnPointer(OpBuilder &b, Location loc, Value ptr, Value rows,
                       int64_t dim, Type elt, Value count = {});
 
+/// Rows [begin, end) of a rows x D memref, as a view (memref.subview): the
+/// rows of a kernel's call, or of a block of a block-sparse reduction.
+Value takeRows(OpBuilder &b, Location loc, Value mem, Value begin, Value end);
+
 } // namespace mlir::keops
 
 #endif // KEOPS_CONVERSION_KERNELABI_H

@@ -11,6 +11,7 @@
 #ifndef KEOPS_DIALECT_RANGES_H
 #define KEOPS_DIALECT_RANGES_H
 
+#include "keops/Dialect/Keops.h"
 #include "llvm/ADT/ArrayRef.h"
 
 #include <cstdint>
@@ -19,34 +20,44 @@
 
 namespace mlir::keops {
 
-/// One axis' ranges, completed and checked.
+/// One axis' ranges, checked and completed, in pykeops' layout (the one the
+/// kernels read): the blocks partition the kept rows [0, rows) in
+/// increasing order (rows that no input block covered form blocks with no
+/// interval); each block's intervals are non-empty, sorted and disjoint.
 struct RangeTable {
-  /// Per block, 4 values: first row, end row, first interval, end interval.
-  /// The blocks partition the kept rows [0, rows) in increasing order; rows
-  /// that no block of the input covered form blocks with no interval.
+  /// Per block, its rows [begin, end).
   std::vector<int64_t> blocks;
-  /// Per interval, [begin, end) of the reduced index; non-empty, sorted
-  /// within each block, disjoint.
+  /// Per block, the end of its intervals: block k has intervals
+  /// [counts[k - 1], counts[k]) (counts[-1] = 0).
+  std::vector<int64_t> counts;
+  /// Per interval, [begin, end) of the reduced index.
   std::vector<int64_t> intervals;
 
-  int64_t numBlocks() const { return int64_t(blocks.size()) / 4; }
+  int64_t numBlocks() const { return int64_t(counts.size()); }
+  int64_t numIntervals() const { return int64_t(intervals.size()) / 2; }
+  int64_t firstInterval(int64_t k) const { return k ? counts[k - 1] : 0; }
 };
 
-/// Builds the table of one axis from pykeops' triple: `ranges` (nb x 2, the
-/// blocks of kept rows), `slices` (nb cumulative counts: block k reads
-/// intervals [slices[k - 1], slices[k]) of `redranges`, slices[-1] = 0),
-/// `redranges` (x 2, intervals of the reduced index), for `rows` kept rows
-/// and `cols` reduced ones. `names` are the three arrays' names and `rowsName`
-/// and `colsName` the sizes' (for messages: "ranges_i", ..., "M", "N").
-/// Returns an error message naming the first violation (a bound out of
-/// [0, rows] or [0, cols], begin > end, decreasing counts, overlapping
-/// blocks or intervals of one block), empty on success.
-std::string buildRangeTable(llvm::ArrayRef<int64_t> ranges,
+/// pykeops' name of ranges array `index` (0 to 5: ranges_i, slices_i,
+/// redranges_j, ranges_j, slices_j, redranges_i).
+const char *rangeArrayName(unsigned index);
+
+/// The first of the three ranges arrays a reduction over `axis` reads: 0
+/// over j, 3 over i.
+inline unsigned firstRangeArray(Axis axis) { return axis == Axis::J ? 0 : 3; }
+
+/// Builds the table of a reduction over `axis` (m and n rows of i and j
+/// variables) from the triple it reads: `ranges` (nb x 2, the blocks of kept
+/// rows), `slices` (nb cumulative counts: block k reads intervals
+/// [slices[k - 1], slices[k]) of `redranges`, slices[-1] = 0), `redranges`
+/// (x 2, intervals of the reduced index). Returns an error message naming
+/// the first violation (a bound out of [0, M] or [0, N], begin > end,
+/// decreasing counts, overlapping blocks or intervals of one block), empty
+/// on success.
+std::string buildRangeTable(Axis axis, llvm::ArrayRef<int64_t> ranges,
                             llvm::ArrayRef<int64_t> slices,
-                            llvm::ArrayRef<int64_t> redranges, int64_t rows,
-                            int64_t cols, const char *const names[3],
-                            const char *rowsName, const char *colsName,
-                            RangeTable &table);
+                            llvm::ArrayRef<int64_t> redranges, int64_t m,
+                            int64_t n, RangeTable &table);
 
 } // namespace mlir::keops
 

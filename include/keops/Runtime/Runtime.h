@@ -95,6 +95,15 @@ struct FunctionPlan {
     /// An argument read as ranges by block-sparse reductions: integers, no
     /// batch axes, as many rows (pairs, or counts) as its argument's rows.
     bool ranges = false;
+
+    /// The batch elements the array holds for batch extents `batch`: one
+    /// per combination of the axes it is not broadcast along.
+    int64_t elements(llvm::ArrayRef<int64_t> batch) const {
+      int64_t n = 1;
+      for (size_t axis = 0; axis < batchExtents.size(); ++axis)
+        n *= batchExtents[axis] == 1 ? 1 : batch[axis];
+      return n;
+    }
   };
   /// A kernel launch on arrays, or (kernel = npos) a copy of columns
   /// [column, column + width of outputs[0]) of inputs[0] into outputs[0],

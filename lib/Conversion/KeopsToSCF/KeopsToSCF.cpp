@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "keops/Conversion/Accumulators.h"
+#include "keops/Conversion/KernelABI.h"
 #include "keops/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -287,17 +288,6 @@ Value broadcastRow(OpBuilder &b, Location loc, Value mem, ValueRange index,
                                      column);
 }
 
-/// Rows [first, last) of a rows x D memref, as a view.
-Value rowsView(OpBuilder &b, Location loc, Value mem, Value first, Value last) {
-  int64_t dim = cast<MemRefType>(mem.getType()).getDimSize(1);
-  SmallVector<OpFoldResult> offsets{first, b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes{
-      arith::SubIOp::create(b, loc, last, first).getResult(),
-      b.getIndexAttr(dim)};
-  SmallVector<OpFoldResult> strides{b.getIndexAttr(1), b.getIndexAttr(1)};
-  return memref::SubViewOp::create(b, loc, mem, offsets, sizes, strides);
-}
-
 /// Loads element `index` of an integer memref as an index.
 Value loadIndex(OpBuilder &b, Location loc, Value mem, ValueRange index) {
   Value v = memref::LoadOp::create(b, loc, mem, index);
@@ -565,9 +555,9 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
   SmallVector<Value> views(keptIns), outs;
   for (Value &in : views)
     if (in)
-      in = rowsView(b, loc, in, first, last);
+      in = takeRows(b, loc, in, first, last);
   for (Value out : op.getOuts())
-    outs.push_back(rowsView(b, loc, out, first, last));
+    outs.push_back(takeRows(b, loc, out, first, last));
   auto sparse = [&](auto reduceRange,
                     ValueRange init) -> FailureOr<SmallVector<Value>> {
     auto each = scf::ForOp::create(b, loc, from, to, c1, init);

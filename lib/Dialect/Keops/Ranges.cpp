@@ -15,9 +15,11 @@
 using namespace mlir;
 using namespace mlir::keops;
 
-static const char *const rangeNames[] = {"ranges_i", "slices_i",
-                                         "redranges_j", "ranges_j",
-                                         "slices_j", "redranges_i"};
+const char *mlir::keops::rangeArrayName(unsigned index) {
+  static const char *const names[] = {"ranges_i", "slices_i", "redranges_j",
+                                      "ranges_j", "slices_j", "redranges_i"};
+  return names[index];
+}
 
 /// The six ranges arrays: i32 or i64 (one type for all), 2-D (count x 2)
 /// for the blocks and intervals, 1-D for the cumulative counts, a block
@@ -36,7 +38,7 @@ LogicalResult ReduceOp::verifyRanges() {
   Type elt;
   for (auto [index, value] : llvm::enumerate(getRanges())) {
     auto type = cast<ShapedType>(value.getType());
-    const char *name = rangeNames[index];
+    const char *name = rangeArrayName(index);
     bool slices = index % 3 == 1;
     int64_t rank = slices ? 1 : 2;
     if (isa<TensorType>(type) != tensors)
@@ -56,7 +58,7 @@ LogicalResult ReduceOp::verifyRanges() {
     if (elt && type.getElementType() != elt)
       return emitOpError() << "ranges arrays hold one integer type; " << name
                            << " holds " << type.getElementType() << " but "
-                           << rangeNames[0] << " holds " << elt;
+                           << rangeArrayName(0) << " holds " << elt;
     elt = type.getElementType();
   }
   for (int first : {0, 3}) {
@@ -66,8 +68,8 @@ LogicalResult ReduceOp::verifyRanges() {
         cast<ShapedType>(getRanges()[first + 1].getType()).getDimSize(0);
     if (!ShapedType::isDynamic(blocks) && !ShapedType::isDynamic(counts) &&
         blocks != counts)
-      return emitOpError() << rangeNames[first] << " has " << blocks
-                           << " blocks but " << rangeNames[first + 1]
+      return emitOpError() << rangeArrayName(first) << " has " << blocks
+                           << " blocks but " << rangeArrayName(first + 1)
                            << " has " << counts << " counts; one count per "
                            << "block";
   }
@@ -81,11 +83,18 @@ static std::string interval(const char *name, int64_t k, int64_t a,
          std::to_string(a) + ", " + std::to_string(b) + ")";
 }
 
-std::string mlir::keops::buildRangeTable(
-    llvm::ArrayRef<int64_t> ranges, llvm::ArrayRef<int64_t> slices,
-    llvm::ArrayRef<int64_t> redranges, int64_t rows, int64_t cols,
-    const char *const names[3], const char *rowsName, const char *colsName,
-    RangeTable &table) {
+std::string mlir::keops::buildRangeTable(Axis axis,
+                                         llvm::ArrayRef<int64_t> ranges,
+                                         llvm::ArrayRef<int64_t> slices,
+                                         llvm::ArrayRef<int64_t> redranges,
+                                         int64_t m, int64_t n,
+                                         RangeTable &table) {
+  unsigned first = firstRangeArray(axis);
+  const char *names[3] = {rangeArrayName(first), rangeArrayName(first + 1),
+                          rangeArrayName(first + 2)};
+  bool overJ = axis == Axis::J;
+  int64_t rows = overJ ? m : n, cols = overJ ? n : m;
+  const char *rowsName = overJ ? "M" : "N", *colsName = overJ ? "N" : "M";
   table = RangeTable();
   int64_t nb = int64_t(slices.size()), nr = int64_t(redranges.size()) / 2;
   if (int64_t(ranges.size()) != 2 * nb)
@@ -123,8 +132,8 @@ std::string mlir::keops::buildRangeTable(
   std::vector<int64_t> own;
   auto gap = [&](int64_t end) {
     if (row < end) {
-      int64_t at = int64_t(table.intervals.size()) / 2;
-      table.blocks.insert(table.blocks.end(), {row, end, at, at});
+      table.blocks.insert(table.blocks.end(), {row, end});
+      table.counts.push_back(table.numIntervals());
     }
   };
   for (size_t n = 0; n < order.size(); ++n) {
@@ -144,11 +153,10 @@ std::string mlir::keops::buildRangeTable(
     std::stable_sort(own.begin(), own.end(), [&](int64_t x, int64_t y) {
       return redranges[2 * x] < redranges[2 * y];
     });
-    int64_t at = int64_t(table.intervals.size()) / 2;
-    for (size_t m = 0; m < own.size(); ++m) {
-      int64_t s = own[m];
-      if (m && redranges[2 * s] < redranges[2 * own[m - 1] + 1]) {
-        int64_t t = own[m - 1];
+    for (size_t o = 0; o < own.size(); ++o) {
+      int64_t s = own[o];
+      if (o && redranges[2 * s] < redranges[2 * own[o - 1] + 1]) {
+        int64_t t = own[o - 1];
         return interval(names[2], t, redranges[2 * t], redranges[2 * t + 1]) +
                " and " +
                interval(names[2], s, redranges[2 * s], redranges[2 * s + 1]) +
@@ -158,8 +166,8 @@ std::string mlir::keops::buildRangeTable(
       table.intervals.push_back(redranges[2 * s]);
       table.intervals.push_back(redranges[2 * s + 1]);
     }
-    table.blocks.insert(table.blocks.end(),
-                        {a, b, at, int64_t(table.intervals.size()) / 2});
+    table.blocks.insert(table.blocks.end(), {a, b});
+    table.counts.push_back(table.numIntervals());
     row = b;
   }
   gap(rows);
