@@ -157,6 +157,13 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
     ::mlir::LogicalResult verifyRanges();
     /// Whether the reduction is block-sparse (has ranges operands).
     bool hasRanges() { return !getRanges().empty(); }
+    /// Whether the ranges are given per batch element (the reduction's
+    /// batch axes in front of each array) rather than shared by all.
+    bool hasBatchedRanges() {
+      return hasRanges() && getBatchRank() > 0 &&
+             ::mlir::cast<::mlir::ShapedType>(getRanges()[1].getType())
+                     .getRank() > 1;
+    }
     /// The three ranges arrays this reduction reads (its axis' triple):
     /// blocks of kept rows, their cumulative interval counts, the intervals
     /// of the reduced axis.

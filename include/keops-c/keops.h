@@ -123,20 +123,25 @@ keops_status keops_run_batched(keops_module module, int64_t kernel,
  * ranges_i, slices_i, redranges_j, ranges_j, slices_j, redranges_i in host
  * memory, integers of `bits` (32 or 64) bits, lengths[k] rows each (blocks
  * or intervals; the 2-D arrays hold [begin, end) pairs). A reduction over j
- * reads the first three, one over i the last three. */
+ * reads the first three, one over i the last three. `elements` is 0 for
+ * ranges shared by every batch element; for a kernel that takes ranges per
+ * batch element it is the number of elements, whose arrays lie end to end
+ * (lengths[k] rows each; pad with empty blocks and unused intervals). */
 typedef struct keops_ranges {
   const void *arrays[6];
   int64_t lengths[6];
   int bits;
+  int64_t elements;
 } keops_ranges;
-/* 1 if kernel `kernel` is block-sparse (needs keops_run_ranged), 0 if not,
- * -1 for a bad module or kernel. */
+/* 1 if kernel `kernel` is block-sparse with ranges shared by its batch
+ * elements, 2 if it takes one ranges tuple per batch element, 0 if it is not
+ * block-sparse (needs keops_run_ranged when it is), -1 for a bad module or
+ * kernel. */
 int keops_kernel_is_block_sparse(keops_module module, int64_t kernel);
 /* keops_run_batched for a block-sparse kernel (rank 0 without batch axes):
  * the ranges are checked (bounds, cumulative counts, no overlapping blocks
- * nor intervals of one block; the message names the first bad value) and
- * shared by every batch element. Rows in no block get the empty reduction.
- * CPU modules only for now. */
+ * nor intervals of one block; the message names the first bad value and
+ * batch element). Rows in no block get the empty reduction. */
 keops_status keops_run_ranged(keops_module module, int64_t kernel,
                               const void *const *inputs, void *const *outputs,
                               int64_t M, int64_t N, int64_t rank,

@@ -178,6 +178,7 @@ static keops_status runKernel(const char *name, keops_module module,
     std::copy(ranges->arrays, ranges->arrays + 6, arg.arrays);
     std::copy(ranges->lengths, ranges->lengths + 6, arg.lengths);
     arg.bits = ranges->bits;
+    arg.elements = ranges->elements;
   }
   std::string error =
       module->module->run(static_cast<size_t>(kernel), inputs, outputs, M, N,
@@ -242,7 +243,8 @@ int keops_kernel_is_block_sparse(keops_module module, int64_t kernel) {
   if (!module || kernel < 0 ||
       size_t(kernel) >= module->module->kernels().size())
     return -1;
-  return module->module->kernels()[kernel].hasRanges ? 1 : 0;
+  const runtime::KernelInfo &info = module->module->kernels()[kernel];
+  return info.batchedRanges ? 2 : info.hasRanges ? 1 : 0;
 }
 
 int64_t keops_num_functions(keops_module module) {

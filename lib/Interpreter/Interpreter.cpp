@@ -146,11 +146,13 @@ LogicalResult keops::reductionExtents(ReduceOp op,
 }
 
 /// The range table of `op` for arrays `ranges` (its six ranges operands, or
-/// none): one block of every row with the interval [0, cols) when the
-/// reduction is dense.
+/// none) and the batch extents `batch`: one block of every row with the
+/// interval [0, cols) when the reduction is dense; per batch element
+/// (RangeTable::element) when the ranges are.
 static FailureOr<RangeTable> rangeTableOf(ReduceOp op,
                                           ArrayRef<HostArray> ranges,
-                                          int64_t m, int64_t n) {
+                                          ArrayRef<int64_t> batch, int64_t m,
+                                          int64_t n) {
   RangeTable table;
   if (!op.hasRanges()) {
     bool overJ = op.getAxis() == Axis::J;
@@ -159,6 +161,10 @@ static FailureOr<RangeTable> rangeTableOf(ReduceOp op,
     table.intervals = {0, overJ ? n : m};
     return table;
   }
+  bool perElement = op.hasBatchedRanges();
+  int64_t elements = 1;
+  for (int64_t extent : batch)
+    elements *= extent;
   unsigned first = firstRangeArray(op.getAxis());
   std::vector<int64_t> values[3];
   for (unsigned a = 0; a < 3; ++a) {
@@ -169,10 +175,18 @@ static FailureOr<RangeTable> rangeTableOf(ReduceOp op,
     if (failed(checkShape(op, what, array, type)) ||
         failed(checkIntegers(op, what, array, type)))
       return failure();
+    if (perElement &&
+        !llvm::equal(ArrayRef<int64_t>(array.shape).take_front(batch.size()),
+                     batch))
+      return op.emitError() << what << " has batch extents that are not "
+                            << "the reduction's";
     values[a].assign(array.data.begin(), array.data.end());
   }
-  std::string error = buildRangeTable(op.getAxis(), values[0], values[1],
-                                      values[2], m, n, table);
+  std::string error =
+      perElement ? buildRangeTables(op.getAxis(), values[0], values[1],
+                                    values[2], elements, m, n, table)
+                 : buildRangeTable(op.getAxis(), values[0], values[1],
+                                   values[2], m, n, table);
   if (!error.empty())
     return op.emitError() << error;
   return table;
@@ -208,10 +222,10 @@ keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
   int64_t numBatch = 1;
   for (int64_t extent : batch)
     numBatch *= extent;
-  FailureOr<RangeTable> table = rangeTableOf(
-      op, rangeArrays, std::max<int64_t>(rows[0], 0),
+  FailureOr<RangeTable> tables = rangeTableOf(
+      op, rangeArrays, batch, std::max<int64_t>(rows[0], 0),
       std::max<int64_t>(rows[1], 0));
-  if (failed(table))
+  if (failed(tables))
     return failure();
 
   YieldOp yield = op.getYield();
@@ -248,6 +262,10 @@ keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
     for (size_t index = 0; index < inputs.size(); ++index)
       base[index] =
           batchElementOf(batch, broadcast[index], b) * elementSize[index];
+    RangeTable element;
+    const RangeTable *table = &*tables;
+    if (tables->numElements())
+      table = &(element = tables->element(b));
     std::vector<int64_t> columns; // the reduced indices of a block's rows
     for (int64_t r = 0, block = -1; r < numKept; ++r) {
       if (block < 0 || table->blocks[2 * block + 1] <= r) {

@@ -130,6 +130,7 @@ std::vector<KernelInfo> collectKernels(ModuleOp module,
       }
       info.batchRank = op.getBatchRank();
       info.hasRanges = op.hasRanges();
+      info.batchedRanges = op.hasBatchedRanges();
       for (unsigned index = 0; index < op.getIns().size(); ++index) {
         SmallVector<bool> axes = op.getBroadcastAxes(index);
         info.inputBroadcast.emplace_back(axes.begin(), axes.end());

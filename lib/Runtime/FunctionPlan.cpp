@@ -90,23 +90,21 @@ FunctionPlan buildPlan(func::FuncOp fn, size_t firstKernel) {
     return shaped && (shaped.getRank() == batchRank + 1 ||
                       shaped.getRank() == batchRank + 2);
   };
-  // Arguments read as ranges (pykeops' integer arrays, shared by every
-  // batch element).
-  llvm::DenseSet<Value> rangesArgs;
+  // Arguments read as ranges, and whether one per batch element.
+  llvm::DenseMap<Value, bool> rangesArgs;
   for (auto reduce : fn.getBody().front().getOps<ReduceOp>())
     for (Value v : reduce.getRanges())
       if (isa<BlockArgument>(v))
-        rangesArgs.insert(v);
+        rangesArgs[v] = reduce.hasBatchedRanges();
   for (BlockArgument arg : fn.getArguments()) {
     if (rangesArgs.contains(arg)) {
-      auto shaped = cast<RankedTensorType>(arg.getType());
-      FunctionPlan::Array a;
+      // Shared by the batch elements, or one per element (the batch axes
+      // in front, ReduceOp::verifyRanges).
+      bool shared = !rangesArgs.lookup(arg);
+      FunctionPlan::Array a = arrayOfType(arg.getType(), shared ? 0 : batchRank);
       a.ranges = true;
-      a.oneDim = shaped.getRank() == 1;
-      a.width = shaped.getRank() == 2 ? shaped.getDimSize(1) : 1;
-      a.bits = shaped.getElementType().getIntOrFloatBitWidth();
-      a.isInteger = true;
-      a.batchExtents.assign(batchRank, 1);
+      a.width = a.oneDim ? 1 : a.width;
+      a.batchExtents.assign(batchRank, shared ? 1 : -1);
       a.argument = arg.getArgNumber();
       arrayOf[arg] = plan.arrays.size();
       plan.arrays.push_back(a);
@@ -586,6 +584,8 @@ std::string Module::runFunction(size_t function, const void *const *args,
       ranges.arrays[k] = data[a];
       ranges.lengths[k] = argRows[plan.arrays[a].argument];
       ranges.bits = plan.arrays[a].bits;
+      if (info.batchedRanges)
+        ranges.elements = elements[a];
     }
     std::string error = run(step.kernel, ins.data(), outs.data(),
                             std::max<int64_t>(m, 0), std::max<int64_t>(n, 0),

@@ -155,11 +155,15 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   int64_t rows = info.axis == Axis::J ? m : n;
   if (rows == 0)
     return "";
+  int64_t elements = 1;
+  for (int64_t extent : batch)
+    elements *= extent;
   // Block-sparse: the ranges, on the host, checked and completed first.
   RangeTable table;
   int64_t rangeSizes[2] = {0, 0};
   if (ranges) {
-    if (std::string e = kernelRanges(info, *ranges, m, n, table); !e.empty())
+    if (std::string e = kernelRanges(info, *ranges, m, n, elements, table);
+        !e.empty())
       return e;
     rangeSizes[0] = table.numBlocks();
     rangeSizes[1] = table.numIntervals();
@@ -182,9 +186,6 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   };
   // Batch elements: all of them for the outputs, those of the axes it is
   // not broadcast along for an input.
-  int64_t elements = 1;
-  for (int64_t extent : batch)
-    elements *= extent;
   for (size_t k = 0; k < info.categories.size(); ++k) {
     Category c = info.categories[k];
     int64_t r = c == Category::P ? 1 : c == Category::I ? m : n;
@@ -216,26 +217,35 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   std::vector<int64_t> extents(batch.begin(), batch.end());
   for (int64_t &extent : extents)
     params.push_back(&extent);
-  // Block-sparse: {blocks, intervals}, then the three arrays on the device;
-  // blocks over grid x, the tiles of their rows over grid y.
-  void *rangeArrays[3] = {};
-  int64_t rowTiles = 0;
+  // Block-sparse: {blocks, intervals}, then the three arrays on the device
+  // (and the elements' offsets into them when each has its own); blocks
+  // over grid x (those of the element with most), the tiles of their rows
+  // over grid y.
+  void *rangeArrays[4] = {};
+  int64_t rowTiles = 0, gridBlocks = rangeSizes[0];
   if (ranges) {
-    const std::vector<int64_t> *arrays[3] = {&table.blocks, &table.counts,
-                                             &table.intervals};
-    for (int a = 0; a < 3; ++a)
+    const std::vector<int64_t> *arrays[4] = {&table.blocks, &table.counts,
+                                             &table.intervals, &table.offsets};
+    int count = info.batchedRanges ? 4 : 3;
+    for (int a = 0; a < count; ++a)
       if (!onDevice(arrays[a]->data(),
                     std::max<size_t>(arrays[a]->size(), 1) * sizeof(int64_t),
                     !arrays[a]->empty(), rangeArrays[a]))
         return error;
     params.push_back(&rangeSizes[0]);
     params.push_back(&rangeSizes[1]);
-    for (void *&a : rangeArrays)
-      params.push_back(&a);
+    for (int a = 0; a < count; ++a)
+      params.push_back(&rangeArrays[a]);
     for (int64_t k = 0; k < rangeSizes[0]; ++k)
       rowTiles = std::max(rowTiles, (table.blocks[2 * k + 1] -
                                      table.blocks[2 * k] + gpu->blockSize - 1) /
                                         gpu->blockSize);
+    if (info.batchedRanges) {
+      gridBlocks = 0;
+      for (int64_t e = 0; e < table.numElements(); ++e)
+        gridBlocks = std::max(gridBlocks, table.offsets[2 * e + 2] -
+                                              table.offsets[2 * e]);
+    }
   }
   int64_t cols = info.axis == Axis::J ? n : m;
   int64_t block = gpu->blockSize;
@@ -253,10 +263,10 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   if (ranges) {
     // Batch elements over grid z (at most 65535; the kernel loops over the
     // others), like the tiles of rows over y.
-    unsigned grid[3] = {unsigned(rangeSizes[0]),
+    unsigned grid[3] = {unsigned(gridBlocks),
                         unsigned(std::clamp<int64_t>(rowTiles, 1, 65535)),
                         gridZ};
-    if (rangeSizes[0] > 0x7fffffff)
+    if (gridBlocks > 0x7fffffff)
       return "bad ranges: more than 2^31 - 1 blocks";
     if (!driver.launch(kernels.oneD, grid, threads, 0, stream, params.data(),
                        error))
@@ -331,7 +341,8 @@ std::string Module::runFunctionThroughHost(size_t function,
     if (!p || !driver.isDevicePointer(p))
       continue;
     size_t bytes = size_t(a.elements(batch)) *
-                   (a.oneDim ? 1 : argRows[a.argument]) * a.width *
+                   (a.oneDim && !a.ranges ? 1 : argRows[a.argument]) *
+                   a.width *
                    (a.bits / 8);
     std::vector<char> &copy = hostArgs[a.argument];
     copy.resize(bytes);

@@ -181,12 +181,14 @@ std::string Module::run(size_t index, const void *const *inputs,
     return "too many rows in all batch elements";
   rows *= elements;
   // A batched kernel reads its batch extents as one more input, a
-  // block-sparse one its checked ranges (four more).
+  // block-sparse one its checked ranges (four more, and the elements'
+  // offsets into them when each has its own).
   std::vector<const void *> extra;
   RangeTable table;
   int64_t sizes[2] = {0, 0};
   if (ranges) {
-    if (std::string error = kernelRanges(info, *ranges, m, n, table);
+    if (std::string error =
+            kernelRanges(info, *ranges, m, n, elements, table);
         !error.empty())
       return error;
     sizes[0] = table.numBlocks();
@@ -199,6 +201,8 @@ std::string Module::run(size_t index, const void *const *inputs,
     if (ranges)
       extra.insert(extra.end(), {sizes, table.blocks.data(),
                                  table.counts.data(), table.intervals.data()});
+    if (info.batchedRanges)
+      extra.push_back(table.offsets.data());
     inputs = extra.data();
   }
   KernelFn fn = kernelFns[index];

@@ -95,6 +95,39 @@ SmallVector<Value> rangeOperands(OpBuilder &b, Location loc, Value blocks,
   return {blockMem, countMem, intervalMem, blockMem, countMem, intervalMem};
 }
 
+/// The ranges operands of batch element `element` (index) of a kernel that
+/// takes ranges per element: its part of the runtime's tables (`ptrs`: the
+/// blocks, counts and intervals of all elements, then their offsets,
+/// RangeTable::offsets).
+SmallVector<Value> elementRangeOperands(OpBuilder &b, Location loc,
+                                        ArrayRef<Value> ptrs, Value element) {
+  Type i64 = b.getI64Type();
+  Type ptr = LLVM::LLVMPointerType::get(b.getContext());
+  Value e = arith::IndexCastOp::create(b, loc, i64, element);
+  Value two = arith::ConstantIntOp::create(b, loc, i64, 2);
+  Value at = arith::MulIOp::create(b, loc, e, two);
+  auto offset = [&](int64_t k) -> Value {
+    Value slot = LLVM::GEPOp::create(
+        b, loc, ptr, i64, ptrs[3],
+        ArrayRef<LLVM::GEPArg>{Value(arith::AddIOp::create(
+            b, loc, at, arith::ConstantIntOp::create(b, loc, i64, k)))});
+    return LLVM::LoadOp::create(b, loc, i64, slot);
+  };
+  Value firstBlock = offset(0), firstInterval = offset(1);
+  Value blocks = arith::SubIOp::create(b, loc, offset(2), firstBlock);
+  Value intervals = arith::SubIOp::create(b, loc, offset(3), firstInterval);
+  auto advance = [&](Value base, Value by) -> Value {
+    return LLVM::GEPOp::create(b, loc, ptr, i64, base,
+                               ArrayRef<LLVM::GEPArg>{by});
+  };
+  Value pairOfBlocks = arith::MulIOp::create(b, loc, firstBlock, two);
+  Value pairOfIntervals = arith::MulIOp::create(b, loc, firstInterval, two);
+  return rangeOperands(b, loc, blocks, intervals,
+                       {advance(ptrs[0], pairOfBlocks),
+                        advance(ptrs[1], firstBlock),
+                        advance(ptrs[2], pairOfIntervals)});
+}
+
 /// The position of batch element `batch` of `reduce` within operand `type`
 /// (ReduceOp::isBroadcastAxis), in index arithmetic: batchElementOf's rule.
 Value batchElement(OpBuilder &b, Location loc, ArrayRef<Value> extents,
@@ -177,8 +210,9 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
   // its axis' triple (keops/Dialect/Ranges.h), as int64, after the
   // variables (and the batch extents): {blocks, intervals}, the blocks
   // (blocks x 2), their cumulative counts (blocks), the intervals
-  // (intervals x 2). Its one triple serves as both of the memref form's.
-  SmallVector<Value> ranges;
+  // (intervals x 2), and with ranges per batch element, the elements'
+  // offsets into them. Its one triple serves as both of the memref form's.
+  SmallVector<Value> ranges, rangeArrays;
   if (reduce.hasRanges()) {
     int64_t at = reduce.getIns().size() + (batchRank ? 1 : 0);
     Value sizes = loadPointer(insPtr, at);
@@ -187,13 +221,15 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
                                        ArrayRef<LLVM::GEPArg>{k});
       return LLVM::LoadOp::create(b, loc, i64, slot);
     };
-    // (One statement each: the IR comes out in this order.)
-    Value blocks = size(0);
-    Value intervals = size(1);
-    SmallVector<Value> arrays;
-    for (int64_t k = 1; k <= 3; ++k)
-      arrays.push_back(loadPointer(insPtr, at + k));
-    ranges = rangeOperands(b, loc, blocks, intervals, arrays);
+    // (One statement each: the IR comes out in this order.) Per batch
+    // element, the sizes are the element's (elementRangeOperands).
+    bool shared = !reduce.hasBatchedRanges();
+    Value blocks = shared ? size(0) : Value();
+    Value intervals = shared ? size(1) : Value();
+    for (int64_t k = 1; k <= (shared ? 3 : 4); ++k)
+      rangeArrays.push_back(loadPointer(insPtr, at + k));
+    if (shared)
+      ranges = rangeOperands(b, loc, blocks, intervals, rangeArrays);
   }
   // This call's rows only: rows [begin, end) of the kept variables and of
   // the outputs.
@@ -240,6 +276,8 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
       arith::MinUIOp::create(b, loc, end,
                              arith::AddIOp::create(b, loc, base, rows)),
       base);
+  if (reduce.hasBatchedRanges())
+    ranges = elementRangeOperands(b, loc, rangeArrays, element);
   reduceRows(batchPointers(b, reduce, ptrs, extents, mIndex, nIndex, element),
              first, last);
   b.setInsertionPointAfter(loop);
@@ -270,9 +308,12 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
       params.append({ptr, i64});
     params.append(batchRank, i64);
     // Block-sparse: the runtime's completed ranges (the CPU kernels'), as
-    // {blocks, intervals} and three device pointers.
+    // {blocks, intervals} and three device pointers (four with ranges per
+    // batch element: their offsets).
     if (ranged)
       params.append({i64, i64, ptr, ptr, ptr});
+    if (reduce.hasBatchedRanges())
+      params.push_back(ptr);
     std::string kernel = name.str();
     if (scheme != "1d")
       kernel += "_" + scheme.str();
@@ -286,14 +327,13 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
     SmallVector<Value> ptrs(entry->getArguments().take_front(count));
     Value m = entry->getArgument(count), n = entry->getArgument(count + 1);
     SmallVector<Value> ranges;
-    if (ranged) {
-      unsigned at = count + 2 + batchRank;
-      ranges = rangeOperands(b, loc, entry->getArgument(at),
-                             entry->getArgument(at + 1),
-                             {entry->getArgument(at + 2),
-                              entry->getArgument(at + 3),
-                              entry->getArgument(at + 4)});
-    }
+    unsigned rangesAt = count + 2 + batchRank;
+    if (ranged && !reduce.hasBatchedRanges())
+      ranges = rangeOperands(b, loc, entry->getArgument(rangesAt),
+                             entry->getArgument(rangesAt + 1),
+                             {entry->getArgument(rangesAt + 2),
+                              entry->getArgument(rangesAt + 3),
+                              entry->getArgument(rangesAt + 4)});
     if (batchRank > 0) {
       // Element e of the batch (row-major over the extents, which follow M
       // and N, and the 2-D scheme's states and count) is reduced by the
@@ -314,6 +354,11 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
       b.setInsertionPointToStart(loop.getBody());
       ptrs = batchPointers(b, reduce, ptrs, extents, toIndex(m), toIndex(n),
                            loop.getInductionVar());
+      if (reduce.hasBatchedRanges())
+        ranges = elementRangeOperands(
+            b, loc,
+            SmallVector<Value>(entry->getArguments().slice(rangesAt + 2, 4)),
+            loop.getInductionVar());
     }
     SmallVector<Value> ins, outs;
     operandMemrefs(b, reduce, ptrs, m, n, ins, outs);

@@ -102,7 +102,9 @@ py::dict kernelInfo(const Module &m, int64_t k) {
   info["float_bits"] = floatBits;
   info["index_bits"] = indexBits;
   info["batch_rank"] = batchRank;
-  info["block_sparse"] = keops_kernel_is_block_sparse(m.handle, k) == 1;
+  int sparse = keops_kernel_is_block_sparse(m.handle, k);
+  info["block_sparse"] = sparse > 0;
+  info["batched_ranges"] = sparse == 2;
   // per input: the batch axes it is broadcast along
   std::vector<std::vector<bool>> perInput;
   for (int64_t in = 0; in < numInputs; ++in)
@@ -149,8 +151,9 @@ void run(const Module &m, int64_t k, const py::sequence &inputs,
   bool ranged = !ranges.is_none();
   if (ranged) {
     auto parts = ranges.cast<py::tuple>();
-    if (parts.size() != 3)
-      throw py::value_error("ranges: (six arrays, six lengths, bits)");
+    if (parts.size() != 3 && parts.size() != 4)
+      throw py::value_error(
+          "ranges: (six arrays, six lengths, bits[, batch elements])");
     std::vector<uintptr_t> arrays;
     addresses(parts[0].cast<py::sequence>(), arrays, false);
     auto lengths = parts[1].cast<std::vector<int64_t>>();
@@ -161,6 +164,7 @@ void run(const Module &m, int64_t k, const py::sequence &inputs,
       r.lengths[a] = lengths[a];
     }
     r.bits = parts[2].cast<int>();
+    r.elements = parts.size() == 4 ? parts[3].cast<int64_t>() : 0;
   }
   keops_status status;
   {

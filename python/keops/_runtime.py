@@ -62,7 +62,7 @@ class Kernel:
 
     __slots__ = ("module", "index", "name", "axis", "categories", "input_dims",
                  "output_widths", "output_is_index", "float_bits", "index_bits",
-                 "batch_rank", "input_broadcast", "block_sparse", "_run")
+                 "batch_rank", "input_broadcast", "block_sparse", "batched_ranges", "_run")
 
     def __init__(self, module, index):
         info = module._handle.kernel_info(index)
@@ -79,6 +79,7 @@ class Kernel:
         self.batch_rank = info["batch_rank"]
         self.input_broadcast = [list(b) for b in info["input_broadcast"]]
         self.block_sparse = info["block_sparse"]
+        self.batched_ranges = info["batched_ranges"]
         self._run = module._handle.run
 
     def run(self, inputs, outputs, M, N, stream=0, batch=(), ranges=None):
@@ -86,7 +87,8 @@ class Kernel:
         `stream`: a CUstream address for GPU modules (0: the default);
         `batch`: the batch extents of a kernel with batch axes; `ranges`:
         those of a block-sparse kernel, (six arrays or addresses, their six
-        lengths, bits) (see `keops.ranges.as_kernel_ranges`)."""
+        lengths, bits, batch elements: 0 when shared) (see
+        `keops.ranges.Ranges.kernel_arg`)."""
         try:
             self._run(self.index, inputs, outputs, M, N, stream, list(batch), ranges)
         except _ext.KeopsError as e:

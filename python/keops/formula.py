@@ -363,7 +363,13 @@ def variable_type(cat, dim, T, prefix=""):
             else "tensor<%s?x%dx%s>" % (prefix, dim, T))
 
 
-RANGES_TYPES = ("tensor<?x2xi64>", "tensor<?xi64>", "tensor<?x2xi64>") * 2
+RANGES_TYPES = ("tensor<%s?x2xi64>", "tensor<%s?xi64>", "tensor<%s?x2xi64>") * 2
+
+
+def ranges_types(ranges, prefix):
+    """The types of the six ranges arrays: shared by the batch elements, or
+    ("per_element") with the outputs' batch prefix `prefix` in front."""
+    return [t % (prefix if ranges == "per_element" else "") for t in RANGES_TYPES]
 
 
 def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected=None,
@@ -385,8 +391,9 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
     whether the variable is broadcast along it (a static 1 in its type);
     the outputs have a static 1 where every variable has one.
 
-    `ranges`: a block-sparse reduction, whose six ranges arrays are
-    arguments %q0 ... %q5 after the outputs (before `extra_args`)."""
+    `ranges`: a block-sparse reduction ("shared" by the batch elements or
+    "per_element"), whose six ranges arrays are arguments %q0 ... %q5 after
+    the outputs (before `extra_args`)."""
     T = ELEMENT_TYPES[dtype]
     nodes, variables, _ = collected or collect(roots)
     em = Emitter(T)
@@ -413,9 +420,10 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
     fargs += ["%%o%d: %s" % (n, t) for n, t in enumerate(out_types)]
     rclause = ""
     if ranges:
-        fargs += ["%%q%d: %s" % (n, t) for n, t in enumerate(RANGES_TYPES)]
+        rtypes = ranges_types(ranges, out_prefix)
+        fargs += ["%%q%d: %s" % (n, t) for n, t in enumerate(rtypes)]
         rclause = " ranges(%s : %s)" % (", ".join("%%q%d" % n for n in range(6)),
-                                        ", ".join(RANGES_TYPES))
+                                        ", ".join(rtypes))
     fargs += list(extra_args)
     ins = ", ".join("%%a%d : %s %s" % (n, CATEGORY_NAMES[v._cat], shaped(n, v._cat, v.ndim))
                     for n, v in enumerate(variables))

@@ -16,6 +16,7 @@ import numpy as np
 from . import _arrays
 from . import formula as fm
 from . import reductions as rd
+from .ranges import swap_ranges
 
 # meta: framework, dtype, device, ni, nj, batch shape (NumPy-broadcast over
 # the variables; () without batch dimensions)
@@ -860,7 +861,7 @@ class LazyTensor:
             n._cache = None
             # The transposed ranges: the two triples swapped (swap_axes).
             r = node.ranges
-            n.ranges = None if r is None else tuple(r[3:]) + tuple(r[:3])
+            n.ranges = swap_ranges(r)
             n._args = tuple(mapped[id(a)] for a in node._args)
             if node._cat in (0, 1):
                 n._cat = 1 - node._cat

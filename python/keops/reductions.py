@@ -17,7 +17,7 @@ import numpy as np
 from . import _arrays
 from . import formula as fm
 from ._runtime import KeopsError, compile_mlir
-from .ranges import as_ranges
+from .ranges import as_ranges, ranged_kind
 
 # pykeops' reduction names (Genred's reduction_op) -> keops.reduce kinds.
 PYKEOPS_KINDS = {
@@ -102,7 +102,9 @@ class Plan:
         self.key = key
         # per variable, per batch axis: broadcast along it (batch_pattern)
         self.batch = batch
-        self.ranged = ranged   # block-sparse: the kernel takes ranges
+        # block-sparse: the kernel takes ranges ("shared" by the batch
+        # elements or "per_element"), else False
+        self.ranged = ranged
         self.kind, self.axis, self.k = kind, axis, k
         self.dtype = dtype
         self.options = options
@@ -346,8 +348,8 @@ def reduce(roots, kind, axis, k=None, options=(), out=None, ranges=None):
     compute = _arrays.compute_dtype(dtype)
     batch = meta[5]
     pattern = batch_pattern([variable_batch(v) for v in collected[1]], batch) if batch else ()
-    ranges = as_ranges(ranges, fw)
-    ranged = ranges is not None
+    ranges = as_ranges(ranges, fw, batch)
+    ranged = ranged_kind(ranges)
     plan = _PLANS.get((collected[2], kind, axis, k, compute, options, pattern, ranged))
     if plan is None:
         check_kind(kind, roots, k)
@@ -413,7 +415,8 @@ class Reduction:
             raise ValueError("give the dtype: this formula holds no array")
         return fm.reduction_mlir(self.roots, self.kind, "ij"[self.axis], dtype,
                                  k=self.k, collected=self._collected, batch=self._pattern(),
-                                 ranges=self._ranges is not None)
+                                 ranges=ranged_kind(as_ranges(self._ranges,
+                                                              batch=self._meta[5] or ())))
 
     def _pattern(self):
         """The batch pattern of the LazyTensors holding data (batch_pattern),
@@ -516,8 +519,8 @@ class Reduction:
             for s in shapes:
                 batch = broadcast_batch(batch, s)
             pattern = batch_pattern(shapes, batch) if batch else ()
-        ranges = as_ranges(ranges, fw)
-        ranged = ranges is not None
+        ranges = as_ranges(ranges, fw, batch)
+        ranged = ranged_kind(ranges)
         plan = _PLANS.get((self._collected[2], self.kind, self.axis, self.k, compute, options,
                            pattern, ranged))
         if plan is None:

@@ -201,17 +201,23 @@ func.func @wide(%x: tensor<?x256xf64>, %y: tensor<?x256xf64>, %o: tensor<?x1xf64
 // Block-sparse: block k of the ranges over blockIdx.x, its tiles of rows
 // over blockIdx.y (a loop of step gridDim.y), rows past the block's end
 // computed but not written; the tiles of y through shared memory, interval
-// after interval of the block, the states carried along.
+// after interval of the block, the states carried along. Blocks of threads
+// past the blocks of the ranges (with ranges per batch element, the grid
+// has the blocks of the element with most) read block 0 and reduce no row.
 // CHECK-LABEL: gpu.func @ranged_kernel0(
 // CHECK:         %[[TID:.*]] = gpu.thread_id  x
-// CHECK:         %[[K:.*]] = gpu.block_id  x
-// CHECK:         %[[R0:.*]] = memref.load %[[BLOCKS:.*]][%[[K]], %{{.*}}] : memref<?x2xi64>
+// CHECK:         %[[BX:.*]] = gpu.block_id  x
+// CHECK:         %[[NB:.*]] = memref.dim %[[BLOCKS:.*]], %{{.*}} : memref<?x2xi64>
+// CHECK:         %[[VALID:.*]] = arith.cmpi slt, %[[BX]], %[[NB]] : index
+// CHECK:         %[[K:.*]] = arith.select %[[VALID]], %[[BX]], %{{.*}} : index
+// CHECK:         %[[R0:.*]] = memref.load %[[BLOCKS]][%[[K]], %{{.*}}] : memref<?x2xi64>
 // CHECK:         %[[R1:.*]] = memref.load %[[BLOCKS]][%[[K]], %{{.*}}] : memref<?x2xi64>
 // CHECK:         %[[FROM:.*]] = arith.select
 // CHECK:         memref.load %{{.*}}[%[[K]]] : memref<?xi64>
+// CHECK:         %[[COUNT:.*]] = arith.select %[[VALID]], %{{.*}}, %{{.*}} : index
 // CHECK:         %[[GY:.*]] = gpu.grid_dim  y
 // CHECK:         %[[BY:.*]] = gpu.block_id  y
-// CHECK:         scf.for %{{.*}} = %[[BY]] to %{{.*}} step %[[GY]] {
+// CHECK:         scf.for %{{.*}} = %[[BY]] to %[[COUNT]] step %[[GY]] {
 // CHECK:           scf.for %[[S:.*]] = %[[FROM]] to %{{.*}} step %{{.*}} iter_args(
 // CHECK:             memref.load %[[IV:.*]][%[[S]], %{{.*}}] : memref<?x2xi64>
 // CHECK:             scf.for

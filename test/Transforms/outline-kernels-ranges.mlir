@@ -39,3 +39,42 @@ func.func @ranged(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>,
   } -> tensor<?x1xf32>
   return %r : tensor<?x1xf32>
 }
+
+// Ranges per batch element: the kernel reads one more array after the
+// intervals, the elements' offsets into the runtime's tables ({first
+// block, first interval} per element, and once more), and inside the loop
+// over batch elements takes its element's blocks, counts and intervals,
+// their numbers the differences of consecutive offsets. On the GPU, the
+// same from a fourth pointer, inside the loop over blockIdx.z.
+
+// CHECK-LABEL: func.func @per_element_kernel0(
+// CHECK-SAME:    %[[INS:[^:]*]]: !llvm.ptr
+// CHECK:         llvm.getelementptr %[[INS]][4]
+// CHECK:         llvm.getelementptr %[[INS]][5]
+// CHECK:         llvm.getelementptr %[[INS]][6]
+// CHECK:         %[[OP:.*]] = llvm.getelementptr %[[INS]][7] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+// CHECK:         %[[OFFSETS:.*]] = llvm.load %[[OP]] : !llvm.ptr -> !llvm.ptr
+// CHECK:         scf.for %[[E:[^ ]*]] =
+// CHECK:           %[[E64:.*]] = arith.index_cast %[[E]] : index to i64
+// CHECK:           %[[AT:.*]] = arith.muli %[[E64]], %{{.*}} : i64
+// CHECK:           %[[FB:.*]] = llvm.load %{{.*}} : !llvm.ptr -> i64
+// CHECK:           %[[FI:.*]] = llvm.load %{{.*}} : !llvm.ptr -> i64
+// CHECK:           %[[EB:.*]] = llvm.load %{{.*}} : !llvm.ptr -> i64
+// CHECK:           %[[NB:.*]] = arith.subi %[[EB]], %[[FB]] : i64
+// CHECK:           keops.reduce sum over j ins({{.*}}) outs({{.*}}) ranges(
+// GPU-LABEL: gpu.func @per_element_kernel0(
+// GPU-SAME:    %{{[^:]*}}: i64, %{{[^:]*}}: i64, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %[[OFF:[^:]*]]: !llvm.ptr) kernel attributes {keops.scheme = "1d"}
+// GPU:         scf.for %[[E:[^ ]*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// GPU:           arith.index_cast %[[E]] : index to i64
+// GPU:           llvm.getelementptr %[[OFF]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+// GPU:           keops.reduce sum over j ins({{.*}}) outs({{.*}}) ranges(
+func.func @per_element(%x: tensor<?x?x3xf32>, %y: tensor<?x?x3xf32>, %o: tensor<?x?x1xf32>,
+                       %a: tensor<?x?x2xi64>, %b: tensor<?x?xi64>, %c: tensor<?x?x2xi64>) -> tensor<?x?x1xf32> {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x?x3xf32>, %y : j tensor<?x?x3xf32>) outs(%o : tensor<?x?x1xf32>)
+      ranges(%a, %b, %c, %a, %b, %c : tensor<?x?x2xi64>, tensor<?x?xi64>, tensor<?x?x2xi64>, tensor<?x?x2xi64>, tensor<?x?xi64>, tensor<?x?x2xi64>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x?x1xf32>
+  return %r : tensor<?x?x1xf32>
+}

@@ -352,3 +352,44 @@ def test_ranges_gradient_against_cpu():
         grads.append([t.cpu() for t in torch.autograd.grad((out ** 2).sum(), [xs, ys])])
     for a, b in zip(*grads):
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+# One ranges tuple per batch element: the grid has the blocks of the element
+# with most, each element reads its own (a list of tuples, padded by the
+# frontend); forward and gradient against the CPU backend.
+@pytest.mark.parametrize("kind,reduce", KINDS[:4], ids=[k for k, _ in KINDS[:4]])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_ranges_per_batch_element_against_cpu(kind, reduce, axis):
+    from keops.torch import LazyTensor as LT
+    from keops.torch.cluster import from_matrix
+    g = torch.Generator().manual_seed(8)
+    x = torch.randn(3, 300, 1, D, generator=g, dtype=torch.float64)
+    y = torch.randn(3, 1, 517, D, generator=g, dtype=torch.float64)
+    ranges = [from_matrix(torch.tensor(ri), torch.tensor(rj), torch.tensor(keep))
+              for ri, rj, keep in (
+                  ([[0, 5], [5, 140], [140, 300]], [[0, 200], [200, 517]],
+                   [[1, 0], [0, 1], [1, 1]]),
+                  ([[0, 300]], [[0, 17], [17, 517]], [[0, 1]]),
+                  ([[0, 150], [150, 160], [160, 290], [290, 300]], [[0, 517]],
+                   [[1], [0], [1], [0]]))]
+
+    def formula(x, y):
+        return (-(LT(x) - LT(y)) ** 2).exp() * LT(y).sin()
+
+    cpu = reduce(formula(x, y), axis + 1, ranges=ranges)
+    gpu = reduce(formula(_on_gpu(x), _on_gpu(y)), axis + 1, ranges=ranges, **GPU)
+    for gv, cv in zip(gpu if isinstance(gpu, tuple) else (gpu,),
+                      cpu if isinstance(cpu, tuple) else (cpu,)):
+        assert gv.device.type == DEVICE and gv.shape == cv.shape
+        if cv.dtype == torch.int64:
+            assert (gv.cpu() != cv).double().mean() < 0.01
+        else:
+            torch.testing.assert_close(gv.cpu(), cv, rtol=1e-12, atol=1e-12, equal_nan=True)
+    if kind == "sum":
+        grads = []
+        for dev, kw in (("cpu", {}), (DEVICE, GPU)):
+            xs, ys = x.to(dev).requires_grad_(), y.to(dev).requires_grad_()
+            out = reduce(formula(xs, ys), axis + 1, ranges=ranges, **kw)
+            grads.append([t.cpu() for t in torch.autograd.grad((out ** 2).sum(), [xs, ys])])
+        for a, b in zip(*grads):
+            torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)

@@ -58,7 +58,8 @@ static cl::list<std::string> inputs("input",
                                     cl::desc("K=FILE.npy: argument K"));
 static cl::list<std::string> arrays(
     "array", cl::desc("K=ROWS: argument K given inline, rows separated by "
-                      "';' and values by ',' (e.g. 0=\"1,2;3,4\")"));
+                      "';' and values by ',' (e.g. 0=\"1,2;3,4\"); a 3-D one "
+                      "as 2-D elements separated by '|'"));
 static cl::opt<std::string> outputDir("output-dir",
                                       cl::desc("write outputs as .npy here"),
                                       cl::init(""));
@@ -94,15 +95,22 @@ static FailureOr<std::vector<HostArray>>
 runCompiled(const runtime::Module &compiled,
             const llvm::DenseMap<Operation *, size_t> &kernelOf, ReduceOp op,
             ArrayRef<HostArray> inputs, ArrayRef<int64_t> outShape) {
-  // The ranges arrays follow the variables: int64 copies for the runtime.
+  // The ranges arrays follow the variables: int64 copies for the runtime
+  // (per batch element: the batch axes in front).
   size_t numIns = op.getIns().size();
+  size_t lead = op.hasBatchedRanges() ? size_t(op.getBatchRank()) : 0;
   std::vector<std::vector<int64_t>> rangeValues;
   runtime::RangesArg ranges;
   for (const HostArray &a : inputs.drop_front(numIns)) {
     rangeValues.emplace_back(a.data.begin(), a.data.end());
     size_t k = rangeValues.size() - 1;
     ranges.arrays[k] = rangeValues.back().data();
-    ranges.lengths[k] = a.shape.empty() ? 0 : a.shape[0];
+    ranges.lengths[k] = a.shape.size() > lead ? a.shape[lead] : 0;
+    if (lead) {
+      ranges.elements = 1;
+      for (size_t axis = 0; axis < lead && axis < a.shape.size(); ++axis)
+        ranges.elements *= a.shape[axis];
+    }
   }
   inputs = inputs.take_front(numIns);
   size_t index = kernelOf.lookup(op);
@@ -195,9 +203,37 @@ static uint64_t nextRandom(uint64_t &state) {
   return z ^ (z >> 31);
 }
 
-/// Parses an inline array "1,2;3,4" for an argument of rank `rank`.
+static FailureOr<HostArray> parseInlineArray(StringRef text, int64_t rank,
+                                             std::string &error);
+
+/// Parses "1,2;3,4|5,6;7,8" for an argument of rank 3: the 2-D elements of
+/// its first axis separated by '|', all of one shape.
+static FailureOr<HostArray> parseInlineArray3(StringRef text,
+                                              std::string &error) {
+  SmallVector<StringRef> parts;
+  text.split(parts, '|', -1, /*KeepEmpty=*/true);
+  HostArray array;
+  for (StringRef part : parts) {
+    FailureOr<HostArray> element = parseInlineArray(part, 2, error);
+    if (failed(element))
+      return failure();
+    if (!array.shape.empty() && array.shape[1] != element->shape[0]) {
+      error = "elements of different shapes in '" + text.str() + "'";
+      return failure();
+    }
+    array.shape = {0, element->shape[0], element->shape[1]};
+    llvm::append_range(array.data, element->data);
+  }
+  array.shape[0] = int64_t(parts.size());
+  return array;
+}
+
+/// Parses an inline array "1,2;3,4" for an argument of rank `rank` (1 to
+/// 3: parseInlineArray3).
 static FailureOr<HostArray> parseInlineArray(StringRef text, int64_t rank,
                                              std::string &error) {
+  if (rank == 3)
+    return parseInlineArray3(text, error);
   HostArray array;
   SmallVector<StringRef> rows;
   text.split(rows, ';', -1, /*KeepEmpty=*/false);
@@ -227,7 +263,7 @@ static FailureOr<HostArray> parseInlineArray(StringRef text, int64_t rank,
   } else if (rank == 2) {
     array.shape = {static_cast<int64_t>(rows.size()), std::max<int64_t>(cols, 0)};
   } else {
-    error = "--array only gives 1-D and 2-D arguments";
+    error = "--array only gives 1-D, 2-D and 3-D arguments";
     return failure();
   }
   return array;

@@ -32,10 +32,22 @@ struct RangeTable {
   std::vector<int64_t> counts;
   /// Per interval, [begin, end) of the reduced index.
   std::vector<int64_t> intervals;
+  /// Ranges given per batch element (buildRangeTables): the elements' tables
+  /// laid end to end, each with its own cumulative counts (from 0), and
+  /// here, per element e and then once more, {first block, first interval}:
+  /// element e has blocks [offsets[2e], offsets[2e + 2]) and intervals
+  /// [offsets[2e + 1], offsets[2e + 3]). Empty for shared ranges.
+  std::vector<int64_t> offsets;
 
   int64_t numBlocks() const { return int64_t(counts.size()); }
   int64_t numIntervals() const { return int64_t(intervals.size()) / 2; }
   int64_t firstInterval(int64_t k) const { return k ? counts[k - 1] : 0; }
+  /// The number of per-element tables (0 for shared ranges).
+  int64_t numElements() const {
+    return offsets.empty() ? 0 : int64_t(offsets.size()) / 2 - 1;
+  }
+  /// The table of batch element `e` (the whole table for shared ranges).
+  RangeTable element(int64_t e) const;
 };
 
 /// pykeops' name of ranges array `index` (0 to 5: ranges_i, slices_i,
@@ -58,6 +70,16 @@ std::string buildRangeTable(Axis axis, llvm::ArrayRef<int64_t> ranges,
                             llvm::ArrayRef<int64_t> slices,
                             llvm::ArrayRef<int64_t> redranges, int64_t m,
                             int64_t n, RangeTable &table);
+
+/// Per-batch ranges: the tables of `elements` batch elements, whose triples
+/// lie end to end in `ranges`, `slices` and `redranges` (each element's
+/// arrays the same length), laid end to end in `table` with its `offsets`.
+/// Errors are buildRangeTable's, prefixed with the batch element.
+std::string buildRangeTables(Axis axis, llvm::ArrayRef<int64_t> ranges,
+                             llvm::ArrayRef<int64_t> slices,
+                             llvm::ArrayRef<int64_t> redranges,
+                             int64_t elements, int64_t m, int64_t n,
+                             RangeTable &table);
 
 } // namespace mlir::keops
 

@@ -33,8 +33,10 @@ struct KernelInfo {
   /// it is broadcast (a static 1 in its type).
   int64_t batchRank = 0;
   std::vector<std::vector<bool>> inputBroadcast;
-  /// Block-sparse: the kernel takes ranges (ReduceOp::hasRanges).
+  /// Block-sparse: the kernel takes ranges (ReduceOp::hasRanges), one tuple
+  /// per batch element with batchedRanges (ReduceOp::hasBatchedRanges).
   bool hasRanges = false;
+  bool batchedRanges = false;
   int elementBits = 32;  ///< 16, 32 or 64 (floats)
   int indexBits = 64;    ///< 32 or 64 (index outputs)
   /// The accumulator state of one output row: its bytes and its number of
@@ -46,11 +48,14 @@ struct KernelInfo {
 /// The six ranges arrays of a block-sparse reduction, in host memory:
 /// pykeops' ranges_i, slices_i, redranges_j, ranges_j, slices_j,
 /// redranges_i (ReduceOp's `ranges` operands), integers of `bits` (32 or
-/// 64) bits, `lengths[k]` rows each (pairs for the 2-D ones).
+/// 64) bits, `lengths[k]` rows each (pairs for the 2-D ones). Ranges given
+/// per batch element have `elements` > 0: the elements' arrays lie end to
+/// end, each of `lengths[k]` rows.
 struct RangesArg {
   const void *arrays[6] = {};
   int64_t lengths[6] = {};
   int bits = 64;
+  int64_t elements = 0;
 };
 
 struct CompileOptions {

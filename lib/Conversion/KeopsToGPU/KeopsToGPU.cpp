@@ -205,7 +205,15 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     // their intervals, hence the tiles of the reduced variables they copy.
     ValueRange triple = op.getAxisRanges();
     intervals = triple[2];
-    Value k = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+    // With ranges per batch element, the grid has the blocks of the element
+    // with most: the blocks past this element's (k >= its count) have no
+    // rows to reduce. Every element has a block (the tables cover every
+    // row), which they read instead.
+    Value blockId = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+    Value valid = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::slt, blockId,
+        memref::DimOp::create(b, loc, triple[0], 0));
+    Value k = arith::SelectOp::create(b, loc, valid, blockId, c0);
     auto load = [&](Value mem, ValueRange at) {
       return toIndex(memref::LoadOp::create(b, loc, mem, at));
     };
@@ -217,8 +225,12 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
         b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k, c0),
         c0, load(triple[1], {previous}));
     to = load(triple[1], {k});
-    Value count = arith::CeilDivSIOp::create(
-        b, loc, arith::SubIOp::create(b, loc, rowsEnd, r0), indexOf(blockSize));
+    Value count = arith::SelectOp::create(
+        b, loc, valid,
+        arith::CeilDivSIOp::create(
+            b, loc, arith::SubIOp::create(b, loc, rowsEnd, r0),
+            indexOf(blockSize)),
+        c0);
     auto rowTiles = scf::ForOp::create(
         b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::y), count,
         gpu::GridDimOp::create(b, loc, gpu::Dimension::y));

@@ -9,6 +9,8 @@
 #include "keops/Dialect/Keops.h"
 #include "keops/Dialect/Ranges.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <algorithm>
 #include <numeric>
 
@@ -23,9 +25,11 @@ const char *mlir::keops::rangeArrayName(unsigned index) {
 
 /// The six ranges arrays: i32 or i64 (one type for all), 2-D (count x 2)
 /// for the blocks and intervals, 1-D for the cumulative counts, a block
-/// array with as many blocks as its counts array, no batch axes (one tuple
-/// for every batch element), tensors with tensor outputs and memrefs with
-/// memref outputs.
+/// array with as many blocks as its counts array, tensors with tensor
+/// outputs and memrefs with memref outputs. Either all six are shared by the
+/// batch elements, or all six have the reduction's batch axes in front (one
+/// tuple per element; no broadcasting: the frontends expand a tuple shared
+/// along some axes, ranges are small).
 LogicalResult ReduceOp::verifyRanges() {
   if (!hasRanges())
     return success();
@@ -35,22 +39,41 @@ LogicalResult ReduceOp::verifyRanges() {
                             "got "
                          << getRanges().size();
   bool tensors = isa<TensorType>(getOuts()[0].getType());
+  int64_t batchRank = getBatchRank();
+  auto outType = cast<ShapedType>(getOuts()[0].getType());
+  auto slicesType = dyn_cast<ShapedType>(getRanges()[1].getType());
+  int64_t lead = batchRank && slicesType && slicesType.hasRank() &&
+                         slicesType.getRank() == batchRank + 1
+                     ? batchRank
+                     : 0;
   Type elt;
   for (auto [index, value] : llvm::enumerate(getRanges())) {
     auto type = cast<ShapedType>(value.getType());
     const char *name = rangeArrayName(index);
     bool slices = index % 3 == 1;
-    int64_t rank = slices ? 1 : 2;
+    int64_t rank = (slices ? 1 : 2) + lead;
     if (isa<TensorType>(type) != tensors)
       return emitOpError() << "ranges array " << name << " must be a "
                            << (tensors ? "tensor" : "memref")
                            << " like the outputs, got " << type;
     if (!type.hasRank() || type.getRank() != rank ||
-        (!slices && type.getDimSize(1) != 2))
-      return emitOpError() << "ranges array " << name << " must be "
-                           << (slices ? "1-D (one count per block)"
-                                      : "2-D (count x 2: [begin, end) pairs)")
-                           << ", got " << type;
+        (!slices && type.getDimSize(rank - 1) != 2))
+      return emitOpError()
+             << "ranges array " << name << " must be "
+             << (lead ? "the batch axes then " : "")
+             << (slices ? "1-D (one count per block)"
+                        : "2-D (count x 2: [begin, end) pairs)")
+             << (lead ? " like slices_i" : "") << ", got " << type;
+    for (int64_t a = 0; a < lead; ++a) {
+      int64_t want = outType.getDimSize(a), got = type.getDimSize(a);
+      if (!ShapedType::isDynamic(want) && !ShapedType::isDynamic(got) &&
+          want != got)
+        return emitOpError() << "ranges array " << name << " has " << got
+                             << " elements on batch axis " << a
+                             << " but the reduction has " << want
+                             << " (ranges per batch element are not "
+                                "broadcast)";
+    }
     if (!type.getElementType().isSignlessInteger(32) &&
         !type.getElementType().isSignlessInteger(64))
       return emitOpError() << "ranges array " << name
@@ -63,9 +86,9 @@ LogicalResult ReduceOp::verifyRanges() {
   }
   for (int first : {0, 3}) {
     int64_t blocks =
-        cast<ShapedType>(getRanges()[first].getType()).getDimSize(0);
+        cast<ShapedType>(getRanges()[first].getType()).getDimSize(lead);
     int64_t counts =
-        cast<ShapedType>(getRanges()[first + 1].getType()).getDimSize(0);
+        cast<ShapedType>(getRanges()[first + 1].getType()).getDimSize(lead);
     if (!ShapedType::isDynamic(blocks) && !ShapedType::isDynamic(counts) &&
         blocks != counts)
       return emitOpError() << rangeArrayName(first) << " has " << blocks
@@ -171,5 +194,45 @@ std::string mlir::keops::buildRangeTable(Axis axis,
     row = b;
   }
   gap(rows);
+  return "";
+}
+
+RangeTable RangeTable::element(int64_t e) const {
+  if (offsets.empty())
+    return *this;
+  RangeTable t;
+  int64_t b0 = offsets[2 * e], b1 = offsets[2 * e + 2];
+  int64_t i0 = offsets[2 * e + 1], i1 = offsets[2 * e + 3];
+  t.blocks.assign(blocks.begin() + 2 * b0, blocks.begin() + 2 * b1);
+  t.counts.assign(counts.begin() + b0, counts.begin() + b1);
+  t.intervals.assign(intervals.begin() + 2 * i0, intervals.begin() + 2 * i1);
+  return t;
+}
+
+std::string mlir::keops::buildRangeTables(Axis axis,
+                                          llvm::ArrayRef<int64_t> ranges,
+                                          llvm::ArrayRef<int64_t> slices,
+                                          llvm::ArrayRef<int64_t> redranges,
+                                          int64_t elements, int64_t m,
+                                          int64_t n, RangeTable &table) {
+  table = RangeTable();
+  table.offsets = {0, 0};
+  if (elements <= 0)
+    return elements < 0 ? "a negative number of batch elements" : "";
+  size_t r = ranges.size() / elements, s = slices.size() / elements,
+         d = redranges.size() / elements;
+  RangeTable one;
+  for (int64_t e = 0; e < elements; ++e) {
+    std::string error = buildRangeTable(
+        axis, ranges.slice(e * r, r), slices.slice(e * s, s),
+        redranges.slice(e * d, d), m, n, one);
+    if (!error.empty())
+      return "batch element " + std::to_string(e) + ": " + error;
+    llvm::append_range(table.blocks, one.blocks);
+    llvm::append_range(table.counts, one.counts);
+    llvm::append_range(table.intervals, one.intervals);
+    table.offsets.push_back(table.numBlocks());
+    table.offsets.push_back(table.numIntervals());
+  }
   return "";
 }

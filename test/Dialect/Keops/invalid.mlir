@@ -1873,3 +1873,30 @@ func.func @ranges_blocks(%x: tensor<?x3xf32>, %o: tensor<?x1xf32>, %a: tensor<?x
   } -> tensor<?x1xf32>
   return %r : tensor<?x1xf32>
 }
+
+// -----
+
+// Ranges per batch element have the reduction's batch extents, no 1 that
+// would broadcast them.
+func.func @ranges_batch_extent(%x: tensor<4x?x3xf32>, %o: tensor<4x?x1xf32>, %a: tensor<2x?x2xi32>, %b: tensor<2x?xi32>) -> tensor<4x?x1xf32> {
+  // expected-error @+1 {{'keops.reduce' op ranges array ranges_i has 2 elements on batch axis 0 but the reduction has 4 (ranges per batch element are not broadcast)}}
+  %r = keops.reduce sum over j ins(%x : i tensor<4x?x3xf32>, %x : j tensor<4x?x3xf32>) outs(%o : tensor<4x?x1xf32>) ranges(%a, %b, %a, %a, %b, %a : tensor<2x?x2xi32>, tensor<2x?xi32>, tensor<2x?x2xi32>, tensor<2x?x2xi32>, tensor<2x?xi32>, tensor<2x?x2xi32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<4x?x1xf32>
+  return %r : tensor<4x?x1xf32>
+}
+
+// -----
+
+// All six per element, or all six shared.
+func.func @ranges_batch_mixed(%x: tensor<4x?x3xf32>, %o: tensor<4x?x1xf32>, %a: tensor<4x?x2xi32>, %b: tensor<4x?xi32>, %c: tensor<?x2xi32>) -> tensor<4x?x1xf32> {
+  // expected-error @+1 {{'keops.reduce' op ranges array redranges_j must be the batch axes then 2-D (count x 2: [begin, end) pairs) like slices_i, got 'tensor<?x2xi32>'}}
+  %r = keops.reduce sum over j ins(%x : i tensor<4x?x3xf32>, %x : j tensor<4x?x3xf32>) outs(%o : tensor<4x?x1xf32>) ranges(%a, %b, %c, %a, %b, %a : tensor<4x?x2xi32>, tensor<4x?xi32>, tensor<?x2xi32>, tensor<4x?x2xi32>, tensor<4x?xi32>, tensor<4x?x2xi32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>):
+    %d = keops.sqdist %xi, %yj : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<4x?x1xf32>
+  return %r : tensor<4x?x1xf32>
+}
