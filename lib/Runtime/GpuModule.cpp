@@ -62,16 +62,13 @@ std::shared_ptr<Module> GpuModule::load(const std::string &ptx,
   gpu->multiprocessors = std::max(device.multiprocessors, 1);
   for (const KernelInfo &info : infos) {
     Kernels k;
-    // Block-sparse reductions have the 1-D scheme's kernel only.
-    bool twoD = !info.hasRanges;
     if (!gpu->driver->getFunction(gpu->module, info.name.c_str(), k.oneD,
                                   error) ||
-        (twoD && !gpu->driver->getFunction(gpu->module,
-                                           (info.name + "_part").c_str(),
-                                           k.part, error)) ||
-        (twoD && !gpu->driver->getFunction(gpu->module,
-                                           (info.name + "_combine").c_str(),
-                                           k.combine, error)))
+        !gpu->driver->getFunction(gpu->module, (info.name + "_part").c_str(),
+                                  k.part, error) ||
+        !gpu->driver->getFunction(gpu->module,
+                                  (info.name + "_combine").c_str(), k.combine,
+                                  error))
       return nullptr;
     gpu->functions.push_back(k);
   }
@@ -219,10 +216,11 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
     params.push_back(&extent);
   // Block-sparse: {blocks, intervals}, then the three arrays on the device
   // (and the elements' offsets into them when each has its own); blocks
-  // over grid x (those of the element with most), the tiles of their rows
-  // over grid y.
+  // over grid x (those of the element with most). Per block, its tiles of
+  // rows and the reduced indices of its intervals decide the scheme.
   void *rangeArrays[4] = {};
-  int64_t rowTiles = 0, gridBlocks = rangeSizes[0];
+  int64_t block = gpu->blockSize;
+  int64_t rowTiles = 0, gridBlocks = rangeSizes[0], tiles = 0, longest = 0;
   if (ranges) {
     const std::vector<int64_t> *arrays[4] = {&table.blocks, &table.counts,
                                              &table.intervals, &table.offsets};
@@ -236,51 +234,58 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
     params.push_back(&rangeSizes[1]);
     for (int a = 0; a < count; ++a)
       params.push_back(&rangeArrays[a]);
-    for (int64_t k = 0; k < rangeSizes[0]; ++k)
-      rowTiles = std::max(rowTiles, (table.blocks[2 * k + 1] -
-                                     table.blocks[2 * k] + gpu->blockSize - 1) /
-                                        gpu->blockSize);
-    if (info.batchedRanges) {
+    if (info.batchedRanges)
       gridBlocks = 0;
-      for (int64_t e = 0; e < table.numElements(); ++e)
-        gridBlocks = std::max(gridBlocks, table.offsets[2 * e + 2] -
-                                              table.offsets[2 * e]);
+    for (int64_t e = 0, tables = std::max<int64_t>(table.numElements(), 1);
+         e < tables; ++e) {
+      RangeTable one = table.element(e);
+      if (info.batchedRanges)
+        gridBlocks = std::max(gridBlocks, one.numBlocks());
+      for (int64_t k = 0; k < one.numBlocks(); ++k) {
+        int64_t t = (one.blocks[2 * k + 1] - one.blocks[2 * k] + block - 1) /
+                    block;
+        rowTiles = std::max(rowTiles, t);
+        tiles += t;
+        int64_t length = 0;
+        for (int64_t s = one.firstInterval(k); s < one.counts[k]; ++s)
+          length += one.intervals[2 * s + 1] - one.intervals[2 * s];
+        longest = std::max(longest, length);
+      }
     }
+    if (gridBlocks > 0x7fffffff)
+      return "bad ranges: more than 2^31 - 1 blocks";
   }
   int64_t cols = info.axis == Axis::J ? n : m;
-  int64_t block = gpu->blockSize;
   int64_t rowBlocks = (rows + block - 1) / block;
   const GpuModule::Kernels &kernels = gpu->functions[index];
   unsigned threads[3] = {unsigned(block), 1, 1};
   // Batch elements over blockIdx.z in every scheme (gridDim.z is at most
   // 65535; the kernels loop over the others); a batch of small problems
   // fills the device through its elements, so the 2-D scheme counts them
-  // as row blocks when it decides.
+  // as row blocks when it decides. A block-sparse reduction decides by its
+  // tiles of rows and its longest block (in reduced indices).
   unsigned gridZ = unsigned(std::min<int64_t>(elements, 65535));
-  int64_t chunk = !ranges ? chooseChunk(rowBlocks * gridZ, cols, block,
-                                        gpu->multiprocessors)
-                          : 0;
-  if (ranges) {
-    // Batch elements over grid z (at most 65535; the kernel loops over the
-    // others), like the tiles of rows over y.
-    unsigned grid[3] = {unsigned(gridBlocks),
-                        unsigned(std::clamp<int64_t>(rowTiles, 1, 65535)),
+  int64_t chunk =
+      ranges ? chooseChunk(info.batchedRanges ? tiles : tiles * gridZ, longest,
+                           block, gpu->multiprocessors)
+             : chooseChunk(rowBlocks * gridZ, cols, block,
+                           gpu->multiprocessors);
+  if (chunk == 0) {
+    // Block-sparse: the tiles of the blocks' rows over y.
+    unsigned grid[3] = {unsigned(ranges ? gridBlocks : rowBlocks),
+                        ranges ? unsigned(std::clamp<int64_t>(rowTiles, 1,
+                                                              65535))
+                               : 1u,
                         gridZ};
-    if (gridBlocks > 0x7fffffff)
-      return "bad ranges: more than 2^31 - 1 blocks";
-    if (!driver.launch(kernels.oneD, grid, threads, 0, stream, params.data(),
-                       error))
-      return error;
-  } else if (chunk == 0) {
-    unsigned grid[3] = {unsigned(rowBlocks), 1, gridZ};
     if (!driver.launch(kernels.oneD, grid, threads, 0, stream, params.data(),
                        error))
       return error;
   } else {
-    // The 2-D scheme: chunks of the reduced axis over blockIdx.y, their
-    // states in a temporary buffer, merged by the combine kernel.
-    // Parameters: the operands, M, N, the states, the count, the extents.
-    int64_t chunks = (cols + chunk - 1) / chunk;
+    // The 2-D scheme: chunks of the reduced axis (of each block's
+    // intervals) over blockIdx.y, their states in a temporary buffer (a
+    // state per row and chunk), merged by the combine kernel. Parameters:
+    // the operands, M, N, the states, the count, the extents, the ranges.
+    int64_t chunks = ((ranges ? longest : cols) + chunk - 1) / chunk;
     size_t bytes = size_t(rows) * chunks * elements * info.stateBytes +
                    16 * size_t(info.stateCount);
     void *states;
@@ -289,7 +294,8 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
     staging.buffers.push_back(states);
     size_t at = addresses.size() + 2;
     params.insert(params.begin() + at, {&states, &chunk});
-    unsigned grid[3] = {unsigned(rowBlocks), unsigned(chunks), gridZ};
+    unsigned grid[3] = {unsigned(ranges ? gridBlocks : rowBlocks),
+                        unsigned(chunks), gridZ};
     if (!driver.launch(kernels.part, grid, threads, 0, stream, params.data(),
                        error))
       return error;

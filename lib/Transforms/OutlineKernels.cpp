@@ -298,10 +298,7 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
   int64_t batchRank = reduce.getBatchRank();
   bool ranged = reduce.hasRanges();
   for (StringRef scheme : {"1d", "part", "combine"}) {
-    // Block-sparse reductions: the 1-D scheme (blocks of rows over x,
-    // their row tiles over y). Batch elements go over z in every scheme.
-    if (ranged && scheme != "1d")
-      continue;
+    // Batch elements go over z in every scheme.
     SmallVector<Type> params(count, ptr);
     params.append(2, i64);
     if (scheme != "1d")
@@ -327,7 +324,7 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
     SmallVector<Value> ptrs(entry->getArguments().take_front(count));
     Value m = entry->getArgument(count), n = entry->getArgument(count + 1);
     SmallVector<Value> ranges;
-    unsigned rangesAt = count + 2 + batchRank;
+    unsigned rangesAt = count + 2 + (scheme != "1d" ? 2 : 0) + batchRank;
     if (ranged && !reduce.hasBatchedRanges())
       ranges = rangeOperands(b, loc, entry->getArgument(rangesAt),
                              entry->getArgument(rangesAt + 1),

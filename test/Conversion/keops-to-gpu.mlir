@@ -225,6 +225,33 @@ func.func @wide(%x: tensor<?x256xf64>, %y: tensor<?x256xf64>, %o: tensor<?x1xf64
 // CHECK:               gpu.barrier
 // CHECK:           scf.if
 // CHECK:             vector.store
+// The 2-D scheme: chunk block_id.y holds positions [c L, (c + 1) L) of the
+// block's intervals laid end to end; each interval is clipped to them (the
+// position where it starts carried along), the block's tiles of rows taken
+// in turn, and every row's state stored for every chunk of the grid.
+// CHECK-LABEL: gpu.func @ranged_kernel0_part(
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[ONE:[^ ]*]] {
+// CHECK:           %[[CNT:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK-NEXT:      %[[L:.*]] = arith.maxsi %[[CNT]], %{{.*}} : index
+// CHECK:           %[[CHUNKS:.*]] = gpu.grid_dim  y
+// CHECK:           %[[C:.*]] = gpu.block_id  y
+// CHECK:           %[[LO:.*]] = arith.muli %[[C]], %[[L]] : index
+// CHECK:           %[[HI:.*]] = arith.addi %[[LO]], %[[L]] : index
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %[[AT:.*]] = %{{.*}}) -> (vector<1xf32>, vector<1xf32>, index) {
+// CHECK:             %[[LEN:.*]] = arith.subi
+// CHECK:             %[[SKIP:.*]] = arith.subi %[[LO]], %[[AT]] : index
+// CHECK:             arith.maxsi %[[SKIP]], %{{.*}} : index
+// CHECK:             %[[KEEP:.*]] = arith.subi %[[HI]], %[[AT]] : index
+// CHECK:             arith.minsi %[[KEEP]], %[[LEN]] : index
+// CHECK:             gpu.barrier
+// CHECK:             arith.addi %[[AT]], %[[LEN]] : index
+// CHECK:           scf.if
+// CHECK:             vector.store
+// The combine kernel merges each row's chunks like the dense one.
+// CHECK-LABEL: gpu.func @ranged_kernel0_combine(
+// CHECK-NOT:     gpu.barrier
+// CHECK:         scf.for
+// CHECK:         gpu.return
 func.func @ranged(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>,
                   %a: tensor<?x2xi64>, %b: tensor<?xi64>, %c: tensor<?x2xi64>) -> tensor<?x1xf32> {
   %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>)

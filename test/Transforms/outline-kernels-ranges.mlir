@@ -6,10 +6,10 @@
 // {blocks, intervals}, the blocks (blocks x 2), their cumulative counts and
 // the intervals (intervals x 2), all int64, whatever the integer type of the
 // function's ranges. The memref-form copy takes that one triple for both of
-// its own (a reduction over j reads the first). With gpu=true, the 1-D
-// scheme's kernel only, taking the same arrays on the device after M and N
-// (and the batch extents): {blocks, intervals} as two i64 and three
-// pointers.
+// its own (a reduction over j reads the first). With gpu=true, the kernels
+// of both schemes take the same arrays on the device after their other
+// parameters (M and N, the 2-D scheme's states and count, the batch
+// extents): {blocks, intervals} as two i64 and three pointers.
 
 // CHECK-LABEL: func.func @ranged_kernel0(
 // CHECK-SAME:    %[[INS:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: i64, %{{[^:]*}}: i64, %{{[^:]*}}: i64, %{{[^:]*}}: i64)
@@ -28,7 +28,13 @@
 // GPU:         llvm.insertvalue %[[B]], %{{.*}}[0]
 // GPU:         llvm.insertvalue %[[NB]], %{{.*}}[3, 0]
 // GPU:         keops.reduce sum over j ins({{.*}}) outs({{.*}}) ranges(
-// GPU-NOT:     gpu.func @ranged_kernel0_part
+// The 2-D scheme's kernels take the partial states and the count after M
+// and N, then the same ranges.
+// GPU-LABEL: gpu.func @ranged_kernel0_part(
+// GPU-SAME:    %{{[^:]*}}: i64, %{{[^:]*}}: i64, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: i64, %[[NB:[^:]*]]: i64, %[[NI:[^:]*]]: i64, %[[B:[^:]*]]: !llvm.ptr, %[[C:[^:]*]]: !llvm.ptr, %[[I:[^:]*]]: !llvm.ptr) kernel attributes {keops.scheme = "part"}
+// GPU:         llvm.insertvalue %[[B]], %{{.*}}[0]
+// GPU:         keops.reduce sum over j ins({{.*}}) outs({{.*}}) ranges(
+// GPU-LABEL: gpu.func @ranged_kernel0_combine(
 func.func @ranged(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>,
                   %a: tensor<?x2xi32>, %b: tensor<?xi32>, %c: tensor<?x2xi32>) -> tensor<?x1xf32> {
   %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>)

@@ -307,10 +307,13 @@ def test_batched_gradients_against_cpu():
 
 
 # Block-sparse ranges: blocks of rows over blockIdx.x, their row tiles over
-# y, each block reading its intervals; against the CPU backend.
+# y (1-D) or the chunks of their intervals over y (2-D), each block reading
+# its intervals; against the CPU backend.
 @pytest.mark.parametrize("kind,reduce", KINDS, ids=[k for k, _ in KINDS])
 @pytest.mark.parametrize("axis", [0, 1])
-def test_ranges_against_cpu(kind, reduce, axis):
+@pytest.mark.parametrize("scheme", ["1d", "2d"])
+def test_ranges_against_cpu(kind, reduce, axis, scheme, monkeypatch):
+    monkeypatch.setenv("KEOPS_GPU_SCHEME", scheme)
     from keops.torch import LazyTensor as LT
     from keops.torch.cluster import from_matrix
     g = torch.Generator().manual_seed(4)
@@ -359,7 +362,9 @@ def test_ranges_gradient_against_cpu():
 # frontend); forward and gradient against the CPU backend.
 @pytest.mark.parametrize("kind,reduce", KINDS[:4], ids=[k for k, _ in KINDS[:4]])
 @pytest.mark.parametrize("axis", [0, 1])
-def test_ranges_per_batch_element_against_cpu(kind, reduce, axis):
+@pytest.mark.parametrize("scheme", ["1d", "2d"])
+def test_ranges_per_batch_element_against_cpu(kind, reduce, axis, scheme, monkeypatch):
+    monkeypatch.setenv("KEOPS_GPU_SCHEME", scheme)
     from keops.torch import LazyTensor as LT
     from keops.torch.cluster import from_matrix
     g = torch.Generator().manual_seed(8)
@@ -393,3 +398,29 @@ def test_ranges_per_batch_element_against_cpu(kind, reduce, axis):
             grads.append([t.cpu() for t in torch.autograd.grad((out ** 2).sum(), [xs, ys])])
         for a, b in zip(*grads):
             torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["sum", "Kmin_argKmin", "logsumexp"])
+def test_ranges_few_rows_long_intervals(name):
+    """3 rows reading 60,000 columns in 3 intervals: the 2-D scheme, chosen
+    by the sizes (chunks of the block's intervals laid end to end, a chunk
+    border inside an interval)."""
+    from keops.torch import LazyTensor as LT
+    reduce = dict(KINDS)[name]
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(3, 1, D, generator=g, dtype=torch.float64)
+    y = torch.randn(1, 100_000, D, generator=g, dtype=torch.float64)
+    i64 = dict(dtype=torch.int64)
+    ranges = (torch.tensor([[0, 3]], **i64), torch.tensor([3], **i64),
+              torch.tensor([[90_000, 100_000], [0, 20_000], [50_000, 80_000]], **i64),
+              torch.tensor([[0, 20_000], [50_000, 80_000], [90_000, 100_000]], **i64),
+              torch.tensor([1, 2, 3], **i64), torch.tensor([[0, 3]] * 3, **i64))
+
+    def formula(x, y):
+        return (-(LT(x) - LT(y)) ** 2).exp() * LT(y).sin()
+
+    cpu = reduce(formula(x, y), 1, ranges=ranges)
+    gpu = reduce(formula(_on_gpu(x), _on_gpu(y)), 1, ranges=ranges, **GPU)
+    for gv, cv in zip(gpu if isinstance(gpu, tuple) else (gpu,),
+                      cpu if isinstance(cpu, tuple) else (cpu,)):
+        torch.testing.assert_close(gv.cpu(), cv, rtol=1e-11, atol=1e-11)

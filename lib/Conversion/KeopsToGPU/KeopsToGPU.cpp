@@ -19,6 +19,14 @@
 // `_combine` kernels, one thread per row, merge the chunks' states in order
 // (Accumulator::merge) and write the outputs.
 //
+// A block-sparse reduction has block k of its ranges over block_id.x, the
+// tiles of its rows over block_id.y (1-D) and its intervals one after the
+// other. In the 2-D scheme, chunk block_id.y holds positions [c L, (c + 1)
+// L) of the block's intervals laid end to end (each interval clipped to
+// them), the block of threads takes the tiles of rows in turn, and every
+// row has a state for every chunk of the grid (the identity past its
+// block's intervals): the combine kernel is the dense one.
+//
 // Every thread of a block takes part in the copies and barriers, also past
 // the last row, whose results are only not written. A reduced row is read
 // from global memory once per block instead of once per thread. The tile T
@@ -199,7 +207,10 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   // most, and where the reduced indices come from (`intervals` of a
   // block-sparse reduction: [from, to) of them).
   Value first, rowsEnd = rows, from, to, intervals;
-  if (op.hasRanges()) {
+  bool part = scheme == "part";
+  // (The combine kernel of a block-sparse reduction merges rows like the
+  // dense one: every row has a state per chunk, see below.)
+  if (op.hasRanges() && !combine) {
     // Block k of the ranges over blockIdx.x, its tiles of rows over
     // blockIdx.y (a loop of step gridDim.y): the threads of a block share
     // their intervals, hence the tiles of the reduced variables they copy.
@@ -231,9 +242,14 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
             b, loc, arith::SubIOp::create(b, loc, rowsEnd, r0),
             indexOf(blockSize)),
         c0);
+    // The 2-D scheme's chunks of the block's intervals are over blockIdx.y:
+    // there, the block of threads takes the tiles of rows one after the
+    // other.
     auto rowTiles = scf::ForOp::create(
-        b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::y), count,
-        gpu::GridDimOp::create(b, loc, gpu::Dimension::y));
+        b, loc,
+        part ? c0 : gpu::BlockIdOp::create(b, loc, gpu::Dimension::y).getResult(),
+        count,
+        part ? c1 : gpu::GridDimOp::create(b, loc, gpu::Dimension::y).getResult());
     b.setInsertionPointToStart(rowTiles.getBody());
     first = arith::AddIOp::create(
         b, loc, r0,
@@ -272,8 +288,14 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     countArg = toIndex(fn.getArgument(operands + 3));
     chunks = countArg;
     if (!combine) {
+      // Block-sparse: chunks of `chunk` positions of each block's intervals
+      // laid end to end, as many as the grid has (those past a block's
+      // intervals reduce nothing).
       chunk = arith::MaxSIOp::create(b, loc, countArg, c1);
-      chunks = arith::CeilDivSIOp::create(b, loc, cols, chunk);
+      chunks = intervals ? gpu::GridDimOp::create(b, loc, gpu::Dimension::y)
+                               .getResult()
+                         : arith::CeilDivSIOp::create(b, loc, cols, chunk)
+                               .getResult();
     }
     Value slots =
         element ? arith::MulIOp::create(b, loc, elements, chunks) : chunks;
@@ -448,7 +470,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   };
 
   SmallVector<Value> result;
-  if (intervals) {
+  if (intervals && !part) {
     // Block-sparse: the block's intervals one after the other.
     auto each = scf::ForOp::create(b, loc, from, to, c1, acc.init(b, loc));
     {
@@ -464,6 +486,43 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
       scf::YieldOp::create(b, loc, tiles->getResults());
     }
     result.assign(each.getResults().begin(), each.getResults().end());
+  } else if (intervals) {
+    // Block-sparse, 2-D: positions [lo, hi) of the block's intervals laid
+    // end to end (chunk block_id.y); `at` is the position where interval s
+    // starts, each interval clipped to the window.
+    Value lo = arith::MulIOp::create(
+        b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::y), chunk);
+    Value hi = arith::AddIOp::create(b, loc, lo, chunk);
+    SmallVector<Value> start = acc.init(b, loc);
+    start.push_back(c0);
+    auto each = scf::ForOp::create(b, loc, from, to, c1, start);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(each.getBody());
+      Value s = each.getInductionVar();
+      ValueRange carried = each.getRegionIterArgs();
+      Value at = carried.back();
+      Value begin =
+          toIndex(memref::LoadOp::create(b, loc, intervals, ValueRange{s, c0}));
+      Value end =
+          toIndex(memref::LoadOp::create(b, loc, intervals, ValueRange{s, c1}));
+      Value length = arith::SubIOp::create(b, loc, end, begin);
+      // Columns [begin + max(lo - at, 0), begin + min(hi - at, length)).
+      Value skip = arith::MaxSIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, lo, at), c0);
+      Value keep = arith::MinSIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, hi, at), length);
+      FailureOr<scf::ForOp> tiles = reduceRange(
+          arith::AddIOp::create(b, loc, begin, skip),
+          arith::AddIOp::create(b, loc, begin, keep), carried.drop_back());
+      if (failed(tiles))
+        return failure();
+      SmallVector<Value> next(tiles->getResults());
+      next.push_back(arith::AddIOp::create(b, loc, at, length));
+      scf::YieldOp::create(b, loc, next);
+    }
+    ValueRange states = each.getResults().drop_back();
+    result.assign(states.begin(), states.end());
   } else {
     // The reduced range of this block: all of it, or (2-D) chunk block_id.y.
     Value lo = c0, hi = cols;
