@@ -64,8 +64,11 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
     (pykeops would count such pairs twice); every bound lies in
     `[0, M]` or `[0, N]`; the runtime and the interpreter check this and
     report the first violation. The six arrays are shared by every batch
-    element. A gradient over the other axis reads the same six operands:
-    each axis has its own triple.
+    element, or each has the reduction's batch axes in front (with its
+    extents, no broadcasting): one tuple per batch element, the arrays of
+    one element possibly padded (empty blocks, unread intervals). A gradient
+    over the other axis reads the same six operands: each axis has its own
+    triple.
 
     | kind | yields | outputs (per kept row) |
     |------|--------|------------------------|

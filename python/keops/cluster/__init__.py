@@ -16,6 +16,8 @@ pykeops.torch.cluster return (docs/python.md lists them). Bad input raises
 ValueError or TypeError naming the argument.
 """
 
+import math
+
 from ._backend import ops as _ops
 from ._checks import (array as _array, counts as _counts, labels as _labels,
                       nonnegative as _nonnegative, points as _points, ranges as _ranges,
@@ -62,24 +64,47 @@ def grid_cluster(x, size):
         return o.cast(o.zeros((0,), x), o.label_dtype)
     if not o.all_finite(x):
         raise ValueError(f"{fn}: x holds NaN or infinite coordinates")
-    cells = o.voxels(x, size)
-    if not o.all_finite(cells) or float(o.amax(abs(cells))) >= _PACKED_KEY_LIMIT:
+    # One coordinate axis at a time: the temporaries are a few columns, not
+    # copies of x (the helpers run on the 1e6-point clouds the reductions
+    # take). Key = the cells' coordinates in mixed radix (lexicographic
+    # order), while the grid has at most 2**62 cells.
+    key, total = None, 1
+    for d in range(D):
+        side = size if not hasattr(size, "shape") or size.shape[0] == 1 else size[d:d + 1]
+        cells = _cell_column(o, x[:, d:d + 1], side, fn)
+        span = int(o.amax(cells)) + 1
+        total *= span
+        if total > _PACKED_KEY_LIMIT:
+            key = None
+            break
+        if key is None:
+            key = cells
+        else:
+            key *= span
+            key += cells
+        del cells
+    if key is None:
+        cells = o.to_int64(o.voxels(x, size))
+        cells -= o.amin(cells, axis=0)
+        return o.cast(o.unique_inverse(cells, rows=True), o.label_dtype)
+    # Keys in a range not much larger than the points: ranked through a
+    # table of the range instead of a sort.
+    inverse = (o.dense_inverse(key, total) if total <= 4 * M + 4096
+               else o.unique_inverse(key))
+    return o.cast(inverse, o.label_dtype)
+
+
+def _cell_column(o, column, side, fn):
+    """The integer cell coordinates (M,) of an (M, 1) column of points,
+    shifted to start at 0 (the same order)."""
+    cells = o.voxels(column, side)
+    bounds = [float(o.amax(cells)), float(o.amin(cells))]
+    if not all(math.isfinite(v) and abs(v) < _PACKED_KEY_LIMIT for v in bounds):
         raise ValueError(f"{fn}: size is too small for the extent of x "
                          "(cell coordinates overflow int64)")
-    cells = o.to_int64(cells)
-    cells = cells - o.amin(cells, axis=0)     # the same order, and all >= 0
-    spans = [c + 1 for c in o.to_list(o.amax(cells, axis=0))]
-    total = 1
-    for s in spans:
-        total *= s
-    if total <= _PACKED_KEY_LIMIT:
-        key = cells[:, 0]
-        for d in range(1, D):                  # mixed radix: lexicographic order
-            key = key * spans[d] + cells[:, d]
-        inverse = o.unique_inverse(key)
-    else:
-        inverse = o.unique_inverse(cells, rows=True)
-    return o.cast(inverse, o.label_dtype)
+    cells = o.to_int64(cells).reshape(-1)
+    cells -= int(bounds[1])
+    return cells
 
 
 def sort_clusters(x, lab):

@@ -47,8 +47,10 @@ class _NumpyOps:
         return a.astype(dtype, copy=False)
 
     def voxels(self, x, size):
-        """pykeops.numpy's grid: floor(x / size), anchored at the origin."""
-        return np.floor(x / size)
+        """pykeops.numpy's grid: floor(x / size), anchored at the origin
+        (floored in place: one temporary of x's size)."""
+        cells = np.asarray(x / size)
+        return np.floor(cells, out=cells) if cells.dtype.kind == "f" else cells
 
     def all_finite(self, a):
         return bool(np.isfinite(a).all())
@@ -66,6 +68,15 @@ class _NumpyOps:
         """Sorted unique values (rows, lexicographically) and the inverse map."""
         _, inverse = np.unique(a, axis=0 if rows else None, return_inverse=True)
         return inverse.reshape(-1)
+
+    def dense_inverse(self, key, total):
+        """unique_inverse of integers in [0, total) without a sort: the rank
+        of each key among the keys present."""
+        present = np.zeros(total, np.bool_)
+        present[key] = True
+        rank = np.cumsum(present, dtype=np.int64)
+        rank -= 1
+        return rank[key]
 
     def argsort_stable(self, a):
         return np.argsort(a, kind="stable")
@@ -144,7 +155,7 @@ class _TorchOps(_NumpyOps):
         """pykeops.torch's grid: floor((x - min x) / size), anchored at the
         smallest coordinate along each axis."""
         x = x.detach()
-        return ((x - x.min(dim=0, keepdim=True).values) / size).floor()
+        return ((x - x.min(dim=0, keepdim=True).values) / size).floor_()
 
     def all_finite(self, a):
         return bool(self._t.isfinite(a).all())
@@ -162,6 +173,14 @@ class _TorchOps(_NumpyOps):
         _, inverse = self._t.unique(a, sorted=True, return_inverse=True,
                                     dim=0 if rows else None)
         return inverse.reshape(-1)
+
+    def dense_inverse(self, key, total):
+        t = self._t
+        present = t.zeros(total, dtype=t.bool, device=key.device)
+        present[key] = True
+        rank = t.cumsum(present, 0, dtype=t.int64)
+        rank -= 1
+        return rank[key]
 
     def argsort_stable(self, a):
         return self._t.sort(a, stable=True).indices
