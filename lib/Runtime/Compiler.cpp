@@ -256,6 +256,8 @@ struct Compiler::Impl {
     return id;
   }
 
+  /// The full cache key: everything the object depends on, as text (the
+  /// disk cache names a file by its hash and keeps the text in it).
   std::string cacheKey(ModuleOp module, const CompileOptions &options) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -266,7 +268,7 @@ struct Compiler::Impl {
        << "|approx=" << options.approximateMath << "|O" << options.optLevel
        << "|gpu=" << options.gpuDevice << "," << options.gpuBlockSize
        << "|keops-mlir 0.1.0|" << buildId() << "|LLVM " << LLVM_VERSION_STRING;
-    return hex(llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(text.data()), text.size())));
+    return text;
   }
 
   /// Diagnostics of the passes and of the translation go to `os` as the
@@ -524,32 +526,51 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
     if (emulated)
       chip += "-emulated";
   }
-  std::string key = impl->cacheKey(*module, options) + chip;
+  std::string key = impl->cacheKey(*module, options) + "|chip=" + chip;
+  std::string name = ObjectCache::nameOf(key).substr(0, 16);
   auto hit = impl->memoryCache.find(key);
   if (hit != impl->memoryCache.end()) {
     if (verbose())
-      llvm::errs() << "keops: memory cache hit " << key.substr(0, 16) << "\n";
+      llvm::errs() << "keops: memory cache hit " << name << "\n";
     return hit->second;
   }
-  std::string object; // an object file, or PTX
-  if (!impl->disk.read(key, object)) {
+  auto compileNow = [&](std::string &object) {
     if (chip.empty() || emulated) {
       if (!impl->lower(*module, options, object, error, emulated))
-        return nullptr;
+        return false;
       if (emulated)
         object = cuda::emulatorImage(object);
     } else if (!impl->lowerToPtx(*module, options, chip, object, error)) {
-      return nullptr;
+      return false;
     } else {
       compileCubin(chip, object);
     }
     impl->disk.write(key, object);
-  } else if (verbose()) {
-    llvm::errs() << "keops: disk cache hit " << key.substr(0, 16) << "\n";
+    return true;
+  };
+  auto load = [&](const std::string &object, std::vector<KernelInfo> kernels,
+                  std::string &why) {
+    return chip.empty()
+               ? impl->load(object, std::move(kernels), why)
+               : GpuModule::load(object, std::move(kernels), options, why);
+  };
+  std::string object; // an object file, or PTX
+  std::shared_ptr<Module> loaded;
+  if (impl->disk.read(key, object)) {
+    if (verbose())
+      llvm::errs() << "keops: disk cache hit " << name << "\n";
+    // A file that passed its checks but does not load (its checksum forged
+    // over garbage) is replaced by a fresh compile.
+    std::string why;
+    loaded = load(object, infos, why);
+    if (!loaded)
+      impl->disk.reportUnloadable(key, why);
   }
-  std::shared_ptr<Module> loaded =
-      chip.empty() ? impl->load(object, std::move(infos), error)
-                   : GpuModule::load(object, std::move(infos), options, error);
+  if (!loaded) {
+    if (!compileNow(object))
+      return nullptr;
+    loaded = load(object, std::move(infos), error);
+  }
   if (loaded) {
     loaded->plans = std::move(plans);
     impl->memoryCache[key] = loaded;

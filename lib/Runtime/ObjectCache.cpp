@@ -4,6 +4,7 @@
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -15,11 +16,18 @@
 
 using namespace mlir::keops::runtime;
 
-static const char kMagic[] = "KEOPS-MLIR OBJECT 1\n";
+static const char kMagic[] = "KEOPS-MLIR OBJECT 2\n";
 static constexpr size_t kMagicSize = sizeof(kMagic) - 1;
 
-static std::string digest(llvm::StringRef data) {
-  auto hash = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(data.data()), data.size()));
+static std::string digest(llvm::StringRef key, llvm::StringRef object) {
+  llvm::SHA256 hasher;
+  auto bytes = [](llvm::StringRef s) {
+    return llvm::ArrayRef<uint8_t>(
+        reinterpret_cast<const uint8_t *>(s.data()), s.size());
+  };
+  hasher.update(bytes(key));
+  hasher.update(bytes(object));
+  auto hash = hasher.final();
   return std::string(hash.begin(), hash.end());
 }
 
@@ -40,9 +48,15 @@ ObjectCache::ObjectCache() {
     enabled = false;
 }
 
+std::string ObjectCache::nameOf(const std::string &key) {
+  auto hash = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(key.data()), key.size()));
+  return llvm::toHex(hash, /*LowerCase=*/true);
+}
+
 std::string ObjectCache::pathOf(const std::string &key) const {
   llvm::SmallString<256> path(dir);
-  llvm::sys::path::append(path, key + ".o");
+  llvm::sys::path::append(path, nameOf(key) + ".o");
   return std::string(path);
 }
 
@@ -54,15 +68,44 @@ bool ObjectCache::read(const std::string &key, std::string &object) {
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
     return false; // absent: a miss, not an error
-  llvm::StringRef bytes = (*buffer)->getBuffer();
-  if (bytes.size() < kMagicSize + 32 || !bytes.starts_with(kMagic) ||
-      bytes.substr(kMagicSize, 32) != digest(bytes.drop_front(kMagicSize + 32))) {
+  // magic, "<key length>\n", key, digest (32 bytes), object
+  llvm::StringRef rest = (*buffer)->getBuffer();
+  bool whole = rest.consume_front(kMagic);
+  size_t newline = rest.find('\n');
+  uint64_t length = 0;
+  whole = whole && newline != llvm::StringRef::npos &&
+          !rest.take_front(newline).getAsInteger(10, length);
+  if (whole) {
+    rest = rest.drop_front(newline + 1);
+    whole = rest.size() >= length + 32;
+  }
+  if (!whole) {
     llvm::errs() << "keops: warning: ignoring corrupt or foreign cache file "
                  << path << "; recompiling\n";
     return false;
   }
-  object = bytes.drop_front(kMagicSize + 32).str();
+  llvm::StringRef storedKey = rest.take_front(length);
+  llvm::StringRef sum = rest.substr(length, 32);
+  llvm::StringRef bytes = rest.drop_front(length + 32);
+  if (sum != digest(storedKey, bytes)) {
+    llvm::errs() << "keops: warning: ignoring corrupt cache file " << path
+                 << " (checksum mismatch); recompiling\n";
+    return false;
+  }
+  if (storedKey != key) {
+    llvm::errs() << "keops: warning: ignoring cache file " << path
+                 << ": it was compiled for another module, options or "
+                    "compiler version; recompiling\n";
+    return false;
+  }
+  object = bytes.str();
   return true;
+}
+
+void ObjectCache::reportUnloadable(const std::string &key,
+                                   const std::string &why) {
+  llvm::errs() << "keops: warning: cannot load cache file " << pathOf(key)
+               << " (" << why << "); recompiling\n";
 }
 
 void ObjectCache::write(const std::string &key, const std::string &object) {
@@ -81,11 +124,12 @@ void ObjectCache::write(const std::string &key, const std::string &object) {
   llvm::SmallString<256> tmp;
   int fd;
   if (std::error_code ec = llvm::sys::fs::createUniqueFile(
-          dir + "/" + key + ".tmp-%%%%%%%%", fd, tmp))
+          dir + "/" + nameOf(key) + ".tmp-%%%%%%%%", fd, tmp))
     return warn(ec.message());
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << kMagic << digest(object) << object;
+    os << kMagic << key.size() << "\n" << key << digest(key, object)
+       << object;
     os.close();
     if (os.has_error()) {
       os.clear_error();

@@ -1388,19 +1388,21 @@ def test_cache_options_are_part_of_the_key(tmp_path):
 
 
 def test_cache_concurrent_processes(tmp_path):
-    """(b) Two processes compiling the same new module at once: both
-    succeed, identical results, one valid object, no temporary left."""
+    """(b) Four processes compiling the same new module at once into a fresh
+    directory: all succeed, identical results, one valid object, no
+    temporary left."""
     cache = tmp_path / "cache"
     module = _cache_module("concurrent")
     expected = _expected_cache_output("concurrent")
-    procs = [_child(tmp_path, cache, module, f"p{n}", wait=False) for n in range(2)]
+    procs = [_child(tmp_path, cache, module, f"p{n}", wait=False) for n in range(4)]
     outs = []
     for proc, out in procs:
         _, stderr = proc.communicate(timeout=300)
         assert proc.returncode == 0, stderr[-3000:]
         assert "warning" not in stderr, stderr
         outs.append(np.load(out))
-    np.testing.assert_array_equal(outs[0], outs[1])
+    for other in outs[1:]:
+        np.testing.assert_array_equal(outs[0], other)
     _check_output(outs[0], expected)
     assert len(_objects(cache)) == 1
     assert not [p for p in cache.iterdir() if ".tmp" in p.name]
@@ -1453,6 +1455,70 @@ def test_cache_corrupt_file(tmp_path, corrupt):
     _check_output(out, expected)
     err, out = _child(tmp_path, cache, module, "third")
     assert "disk cache hit" in err and "corrupt" not in err, err
+    np.testing.assert_array_equal(out, good)
+
+
+def _entry(data):
+    """(key, object) of a cache file: magic line, key length line, key,
+    SHA-256 of key and object, object."""
+    magic, rest = data.split(b"\n", 1)
+    assert magic == b"KEOPS-MLIR OBJECT 2"
+    length, rest = rest.split(b"\n", 1)
+    key = rest[:int(length)]
+    return key, rest[int(length) + 32:]
+
+
+def _make_entry(key, obj):
+    import hashlib
+    return (b"KEOPS-MLIR OBJECT 2\n" + str(len(key)).encode() + b"\n" + key
+            + hashlib.sha256(key + obj).digest() + obj)
+
+
+def _swap_in_other(path, other):
+    """Another module's valid, correctly checksummed entry under this name
+    (a copy under the wrong name, a hash collision)."""
+    path.write_bytes(other.read_bytes())
+
+
+def _forge_checksum(path, other):
+    """Garbage with a checksum that matches it."""
+    key, _ = _entry(path.read_bytes())
+    path.write_bytes(_make_entry(key, b"\x7fELF garbage " * 100))
+
+
+def _other_version(path, other):
+    """The same module compiled by another version of the compiler (a valid
+    entry whose key differs there)."""
+    key, obj = _entry(path.read_bytes())
+    assert b"|keops-mlir 0.1.0|" in key
+    path.write_bytes(_make_entry(key.replace(b"|keops-mlir 0.1.0|", b"|keops-mlir 0.0.9|"),
+                                 obj))
+
+
+@pytest.mark.parametrize("damage,message", [
+    (_swap_in_other, "compiled for another module, options or compiler version"),
+    (_forge_checksum, "cannot load cache file"),
+    (_other_version, "compiled for another module, options or compiler version")],
+    ids=["swapped", "forged-checksum", "other-version"])
+def test_cache_entry_of_another_key(tmp_path, damage, message):
+    """(e) An entry that passes its checksum but is not this module's (or
+    does not load): one warning, the right numbers, and the file replaced
+    so that the next process hits it."""
+    cache = tmp_path / "cache"
+    module, other = _cache_module("mine"), _cache_module("other")
+    expected = _expected_cache_output("mine")
+    _child(tmp_path, cache, other, "other")
+    (other_obj,) = _objects(cache)
+    _, good = _child(tmp_path, cache, module, "first")
+    (obj,) = [o for o in _objects(cache) if o != other_obj]
+    damage(cache / obj, cache / other_obj)
+    err, out = _child(tmp_path, cache, module, "second")
+    assert message in err and obj in err, err
+    assert err.count("warning") == 1, err
+    np.testing.assert_array_equal(out, good)
+    _check_output(out, expected)
+    err, out = _child(tmp_path, cache, module, "third")
+    assert "disk cache hit" in err and "warning" not in err, err
     np.testing.assert_array_equal(out, good)
 
 
