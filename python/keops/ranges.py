@@ -138,6 +138,10 @@ def as_ranges(ranges, fw=None, batch=()):
         return ranges
     batch = tuple(int(b) for b in batch)
     elements = int(np.prod(batch, dtype=np.int64)) if batch else 1
+    if isinstance(ranges, (tuple, list)) and len(ranges) == 0 and batch and elements == 0:
+        # No batch element: no tuple.
+        return _finish([np.zeros(batch + ((0,) if k % 3 == 1 else (0, 2)), np.int64)
+                        for k in range(6)], batch)
     if _per_element_list(ranges):
         if not batch:
             raise ValueError("ranges: a sequence of ranges tuples (one per batch element) "

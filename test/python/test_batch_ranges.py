@@ -235,3 +235,27 @@ def test_torch_second_order():
     hy, = torch.autograd.grad((gx ** 2).sum(), [y])
     wy, = torch.autograd.grad((wx ** 2).sum(), [y])
     assert torch.allclose(hy, wy, rtol=1e-9, atol=1e-11)
+
+
+def test_empty_batch():
+    tuples, _ = problem()
+    x = np.zeros((0, 3, M, 1, 2))
+    y = np.zeros((1, 3, 1, N, 2))
+    F = ((LazyTensor(x) - LazyTensor(y)) ** 2).sum(-1)
+    assert F.sum(axis=3, ranges=[]).shape == (0, 3, M, 1)
+    empty = tuple(np.zeros((0, 3) + a.shape, a.dtype) for a in tuples[0])
+    assert F.min(axis=3, ranges=empty).shape == (0, 3, M, 1)
+
+
+def test_genred_with_a_tuple_per_element():
+    from keops.numpy import Genred
+    tuples, mask = problem()
+    x, y, wj, _ = data("float64")
+    g = Genred("SqDist(X, Y) * V", ["X = Vi(2)", "Y = Vj(2)", "V = Vj(2)"],
+               reduction_op="Sum", axis=1)
+    xs = np.ascontiguousarray(x[:, :, :, 0])                   # (2, 3, M, 2)
+    ys = np.ascontiguousarray(np.broadcast_to(y[:, :, 0], BATCH + (N, 2)))
+    vs = np.ascontiguousarray(wj[:, :, 0])
+    got = g(xs, ys, vs, ranges=tuples)
+    D2 = ((xs[..., :, None, :] - ys[..., None, :, :]) ** 2).sum(-1) * mask
+    np.testing.assert_allclose(got, D2 @ vs, rtol=1e-12)
