@@ -1,5 +1,6 @@
 # -*- Python -*-
 import os
+import sys
 import shutil
 
 import lit.formats
@@ -20,6 +21,7 @@ for var in ["CUDA_HOME", "CUDA_PATH", "HOME", "KEOPS_CACHE_DIR", "TMPDIR"]:
 
 llvm_config.use_default_substitutions()
 config.substitutions.append(("%keops_src", config.keops_src_root))
+config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%keops_obj", config.keops_obj_root))
 # The build's own cmake, ninja and compilers (test/AOT builds a CMake project
 # against an installed keops-mlir); lit keeps PATH, so the C compiler that

@@ -18,6 +18,7 @@
 #include "CudaEmulator.h"
 #include "GpuModule.h"
 #include "ObjectCache.h"
+#include "keops/Support/SourceLimits.h"
 
 #include <dlfcn.h>
 #include <sys/stat.h>
@@ -218,6 +219,8 @@ struct Compiler::Impl {
         llvm::MemoryBuffer::getMemBufferCopy(source, sourceName),
         llvm::SMLoc());
     llvm::raw_string_ostream os(error);
+    if (!checkSourceNesting(sourceMgr, sourceMgr.getMainFileID(), os))
+      return nullptr;
     SourceMgrDiagnosticHandler handler(sourceMgr, context.get(), os);
     return parseSourceFile<ModuleOp>(sourceMgr, context.get());
   }

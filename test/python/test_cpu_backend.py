@@ -1664,6 +1664,18 @@ def test_malformed_module_error_has_location():
         _capi.CompiledModule("\x00\xff binary garbage")
 
 
+@pytest.mark.parametrize("deep", [
+    "func.func @f() -> " + "(" * 20000 + "f32" + ")" * 20000,
+    "func.func @f() attributes {a = " + "[" * 10000 + "1" + "]" * 10000 + "} { return }",
+    "module {" * 5000 + "}" * 5000], ids=["parens", "array", "modules"])
+def test_deep_nesting_is_an_error(deep):
+    """Nesting that would overflow the parser's stack is refused at the
+    first bracket past the limit, in this process (no crash)."""
+    with pytest.raises(KeopsError, match=r"<keops module>:1:\d+: error: brackets nested "
+                                         r"more than 512 levels deep"):
+        _capi.CompiledModule(deep)
+
+
 def test_verifier_error_has_location():
     module = reduce_module("sum", "j", ARITH_VARS, ARITH_BODY, [("%r", D)], [D])
     bad = module.replace("%r = arith.addf %m, %p : vector<3xf32>",

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "keops/Dialect/Keops.h"
+#include "keops/Support/SourceLimits.h"
 #include "keops/Transforms/Passes.h"
 #include "keops/Transforms/Pipelines.h"
 
@@ -19,8 +20,12 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
+
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
 
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
@@ -38,6 +43,37 @@ int main(int argc, char **argv) {
                   mlir::bufferization::BufferizationDialect,
                   mlir::gpu::GPUDialect>();
   mlir::keops::registerGpuPipelineDependencies(registry);
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "keops-opt: the keops-mlir compiler driver\n", registry));
+  auto [inputFile, outputFile] = mlir::registerAndParseCLIOptions(
+      argc, argv, "keops-opt: the keops-mlir compiler driver\n", registry);
+  mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
+  if (config.shouldShowDialects())
+    return mlir::asMainReturnCode(
+        mlir::MlirOptMain(argc, argv, inputFile, outputFile, registry));
+  // The input is read once (it may be stdin) and its nesting checked
+  // before MLIR's recursive parser sees it.
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> file = mlir::openInputFile(inputFile, &error);
+  if (!file) {
+    llvm::errs() << "keops-opt: " << error << "\n";
+    return 1;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBuffer(file->getMemBufferRef(),
+                                       /*RequiresNullTerminator=*/false),
+      llvm::SMLoc());
+  if (!mlir::keops::checkSourceNesting(sourceMgr, sourceMgr.getMainFileID(),
+                                       llvm::errs()))
+    return 1;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      mlir::openOutputFile(outputFile, &error);
+  if (!output) {
+    llvm::errs() << "keops-opt: " << error << "\n";
+    return 1;
+  }
+  if (mlir::failed(mlir::MlirOptMain(output->os(), std::move(file), registry,
+                                     config)))
+    return 1;
+  output->keep();
+  return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "keops/Interpreter/Interpreter.h"
 #include "keops/Runtime/Runtime.h"
+#include "keops/Support/SourceLimits.h"
 #include "keops/Transforms/Pipelines.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -493,6 +494,9 @@ int main(int argc, char **argv) {
   }
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  if (!keops::checkSourceNesting(sourceMgr, sourceMgr.getMainFileID(),
+                                 llvm::errs()))
+    return 1;
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
