@@ -11,6 +11,7 @@
 #include "llvm/Support/Format.h"
 
 #include <cmath>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace mlir::keops;
@@ -30,6 +31,32 @@ HostArray HostArray::zeros(std::vector<int64_t> shape, bool isIndex) {
   a.data.assign(a.numElements(), 0.0);
   a.isIndex = isIndex;
   return a;
+}
+
+std::string HostArray::sizeError(llvm::ArrayRef<int64_t> shape) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "(";
+  llvm::interleaveComma(shape, os);
+  os << (shape.size() == 1 ? ",)" : ")");
+  uint64_t elements = 1;
+  for (int64_t d : shape) {
+    if (d < 0)
+      return "an array of shape " + text + " has a negative extent";
+    if (d && elements > (uint64_t(1) << 60) / uint64_t(d))
+      return "an array of shape " + text + " has too many elements";
+    elements *= uint64_t(d);
+  }
+  static const uint64_t physical = [] {
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && size > 0 ? uint64_t(pages) * uint64_t(size) : 0;
+  }();
+  uint64_t bytes = elements * sizeof(double);
+  if (physical && bytes > physical)
+    return "an array of shape " + text + " would take " +
+           std::to_string(bytes >> 30) + " GiB, more than the " +
+           std::to_string(physical >> 30) + " GiB of memory of this machine";
+  return "";
 }
 
 void keops::roundToType(HostArray &array, Type type) {
@@ -239,6 +266,8 @@ keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
     std::vector<int64_t> shape(batch.begin(), batch.end());
     shape.push_back(numKept);
     shape.push_back(cast<ShapedType>(out.getType()).getShape().back());
+    if (std::string why = HostArray::sizeError(shape); !why.empty())
+      return op.emitError() << "output #" << index << ": " << why;
     outputs.push_back(HostArray::zeros(
         shape, ReduceOp::isIndexOutput(op.getKind(), index)));
   }
@@ -428,6 +457,8 @@ keops::interpretFunction(func::FuncOp fn, ArrayRef<HostArray> args,
               if (failed(shapeOf(empty, type, empty.getDynamicSizes(), shape)))
                 return empty.emitError() << "has a size the interpreter "
                                             "cannot evaluate";
+              if (std::string why = HostArray::sizeError(shape); !why.empty())
+                return empty.emitError() << why;
               arrays[empty] = HostArray::zeros(
                   shape, isa<IntegerType>(type.getElementType()));
               return success();
@@ -444,6 +475,8 @@ keops::interpretFunction(func::FuncOp fn, ArrayRef<HostArray> args,
               if (!value || failed(shapeOf(splat, splat.getType(),
                                            splat.getDynamicSizes(), shape)))
                 return splat.emitError() << "cannot be evaluated";
+              if (std::string why = HostArray::sizeError(shape); !why.empty())
+                return splat.emitError() << why;
               HostArray a = HostArray::zeros(shape);
               std::fill(a.data.begin(), a.data.end(), value->data[0]);
               arrays[splat] = a;

@@ -159,6 +159,11 @@ runCompiled(const runtime::Module &compiled,
     inPtrs.push_back(b.data());
   int64_t keptRows = rows[static_cast<int>(op.getKeptCategory())];
   for (auto [k, width] : llvm::enumerate(info.outputWidths)) {
+    std::vector<int64_t> shape(batch.begin(), batch.end());
+    shape.push_back(keptRows);
+    shape.push_back(width);
+    if (std::string why = HostArray::sizeError(shape); !why.empty())
+      return op.emitError() << "output #" << k << ": " << why;
     size_t bytes = info.outputIsIndex[k] ? idxBytes : eltBytes;
     outBuffers.emplace_back(
         std::max<size_t>(1, elements * keptRows * width * bytes));
@@ -399,6 +404,8 @@ static LogicalResult run(ModuleOp module) {
       if (failed(shape))
         return failure();
       bool isInteger = isa<IntegerType>(elt);
+      if (std::string why = HostArray::sizeError(*shape); !why.empty())
+        return fn.emitError() << "argument #" << index << ": " << why;
       args[index] = HostArray::zeros(*shape, isInteger);
       // Integers (index variables) are uniform in [0, max(M, N)), so that
       // they select some rows of either axis.

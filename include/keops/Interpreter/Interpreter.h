@@ -30,6 +30,11 @@ struct HostArray {
 
   int64_t numElements() const;
   static HostArray zeros(std::vector<int64_t> shape, bool isIndex = false);
+  /// Why an array of `shape` cannot be allocated (a negative extent, more
+  /// elements than int64 counts, or more bytes than the machine's physical
+  /// memory), or "" when it can: checked before zeros() where the shape
+  /// comes from the user, so that a huge one is an error, not an abort.
+  static std::string sizeError(llvm::ArrayRef<int64_t> shape);
 };
 
 /// Evaluates `op` on `inputs` (one per `ins` operand, same order) and returns
