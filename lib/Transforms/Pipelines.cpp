@@ -34,6 +34,17 @@
 using namespace mlir;
 using namespace mlir::keops;
 
+/// The canonicalizer of the pipelines, without upstream's
+/// RemoveDuplicateSuccessorInputUses: it compares the loop-carried values
+/// of a loop pairwise, and a K-min state carries 2K per row (K = 128 took
+/// 11 s in that one pattern; K = 1000 did not finish). LLVM removes the
+/// duplicates it would have.
+static std::unique_ptr<Pass> canonicalizer() {
+  static const std::string disabled[] = {
+      "(anonymous namespace)::RemoveDuplicateSuccessorInputUses"};
+  return createCanonicalizerPass(GreedyRewriteConfig(), disabled);
+}
+
 void mlir::keops::buildDifferentiationPipeline(OpPassManager &pm) {
   pm.addPass(createKeopsDifferentiate());
   pm.addPass(createKeopsExpandGrad());
@@ -61,7 +72,7 @@ static void buildHostLLVMLowering(OpPassManager &pm) {
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createCanonicalizerPass());
+  pm.addPass(canonicalizer());
 }
 
 /// What every backend starts from: the reductions differentiated, outlined
@@ -89,7 +100,7 @@ void mlir::keops::buildCpuPipeline(OpPassManager &pm,
   scf.splits = options.splits;
   scf.accumulation = options.accumulation;
   pm.addPass(createConvertKeopsToSCF(scf));
-  pm.addPass(createCanonicalizerPass());
+  pm.addPass(canonicalizer());
   pm.addPass(createCSEPass());
   if (options.approximateMath)
     pm.addPass(createKeopsApproximateMath());
@@ -105,7 +116,7 @@ static void buildGpuKernelPipeline(OpPassManager &pm,
   gpu.blockSize = options.blockSize;
   gpu.accumulation = options.accumulation;
   pm.addPass(createConvertKeopsToGPU(gpu));
-  pm.addPass(createCanonicalizerPass());
+  pm.addPass(canonicalizer());
   pm.addPass(createCSEPass());
   if (options.approximateMath) {
     KeopsApproximateMathOptions approximate;
@@ -131,7 +142,7 @@ void mlir::keops::buildGpuPipeline(OpPassManager &pm,
   // memory have become LLVM pointers of address space 3.
   kernels.addPass(createConvertVectorToLLVMPass());
   kernels.addPass(createReconcileUnrealizedCastsPass());
-  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(canonicalizer());
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = "isa";
   binary.toolkitPath = options.toolkit;
