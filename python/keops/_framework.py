@@ -2,12 +2,13 @@
 generic_* helpers restricted to one array framework, as in pykeops."""
 
 from . import genred as _g
+from .kernel_solve import KernelSolve as _KernelSolve
 from .lazy_tensor import LazyTensor as _LazyTensor, variables
 
 
 def make(framework):
     """(LazyTensor, Vi, Vj, Pm, Genred, generic_sum, generic_logsumexp,
-    generic_argmin, generic_argkmin) for "numpy" or "torch"."""
+    generic_argmin, generic_argkmin, KernelSolve) for "numpy" or "torch"."""
     arrays = "NumPy arrays" if framework == "numpy" else "torch tensors"
 
     class LazyTensor(_LazyTensor):
@@ -35,5 +36,13 @@ def make(framework):
         fn.__doc__ = getattr(_g, fn.__name__).__doc__
         return fn
 
+    class KernelSolve(_KernelSolve):
+        __doc__ = f"KernelSolve on {arrays} (see keops.kernel_solve)."
+        _framework = framework
+        _genred = Genred
+
+    KernelSolve.__module__ = f"keops.{framework}"
+    KernelSolve.__qualname__ = "KernelSolve"
+
     return (LazyTensor, Vi, Vj, Pm, Genred, generic("Sum"), generic("LogSumExp"),
-            generic("ArgMin"), generic("ArgKMin"))
+            generic("ArgMin"), generic("ArgKMin"), KernelSolve)

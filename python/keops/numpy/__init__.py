@@ -6,7 +6,7 @@
 from .._framework import make as _make
 
 (LazyTensor, Vi, Vj, Pm, Genred, generic_sum, generic_logsumexp, generic_argmin,
- generic_argkmin) = _make("numpy")
+ generic_argkmin, KernelSolve) = _make("numpy")
 
 __all__ = ["LazyTensor", "Vi", "Vj", "Pm", "Genred", "generic_sum", "generic_logsumexp",
-           "generic_argmin", "generic_argkmin"]
+           "generic_argmin", "generic_argkmin", "KernelSolve"]

@@ -12,7 +12,7 @@ import torch as _torch  # noqa: F401  (torch tensors are recognized once importe
 from .._framework import make as _make
 
 (LazyTensor, Vi, Vj, Pm, Genred, generic_sum, generic_logsumexp, generic_argmin,
- generic_argkmin) = _make("torch")
+ generic_argkmin, KernelSolve) = _make("torch")
 
 __all__ = ["LazyTensor", "Vi", "Vj", "Pm", "Genred", "generic_sum", "generic_logsumexp",
-           "generic_argmin", "generic_argkmin"]
+           "generic_argmin", "generic_argkmin", "KernelSolve"]
