@@ -333,8 +333,24 @@ OPS = {
     "kron": _kron,
 }
 for _name in ("exp", "log", "sin", "cos", "tan", "asin", "acos", "atan", "sinh",
-              "cosh", "tanh", "sqrt", "rsqrt", "floor", "ceil", "erf"):
+              "cosh", "tanh", "sqrt", "floor", "ceil", "erf"):
     OPS[_name] = _pointwise("math." + _name)
+
+
+def _rsqrt(em, node, operands):
+    """pykeops' Rsqrt: 1/sqrt(x), and 0 at x = 0 (Norm2 and distance
+    kernels depend on it). The rsqrt reads 1 there, so that no infinity
+    reaches its derivative."""
+    (x,) = _same(em, operands, node.ndim)
+    t = em.vt(node.ndim)
+    zero, one = em.const([0.0], node.ndim), em.const([1.0], node.ndim)
+    at0 = em.emit("arith.cmpf oeq, %s, %s : %s" % (x, zero, t))
+    safe = em.emit("arith.select %s, %s, %s : vector<%dxi1>, %s" % (at0, one, x, node.ndim, t))
+    r = em.emit("math.rsqrt %s : %s" % (safe, t))
+    return em.emit("arith.select %s, %s, %s : vector<%dxi1>, %s" % (at0, zero, r, node.ndim, t))
+
+
+OPS["rsqrt"] = _rsqrt
 for _name in ("sign", "step", "relu", "xlogx", "sinxdivx", "normalize"):
     OPS[_name] = _pointwise("keops." + _name)
 for _name in ("sum", "max", "min", "argmax", "argmin", "sqnorm2", "norm2"):

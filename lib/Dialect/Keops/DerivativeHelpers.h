@@ -70,6 +70,22 @@ struct Emitter {
     return x ? op<arith::DivFOp>(x, y) : Value();
   }
   Value scale(Value x, double c) { return x ? mul(x, cst(x.getType(), c)) : x; }
+  /// x / y, and 0 where y = 0: pykeops' convention for the derivatives of
+  /// sqrt and norm2 at 0 (its Rsqrt(0) = 0), on which clients' gradients
+  /// depend (a p = 1 transport cost on a point cloud against itself).
+  /// (x and y of one type.)
+  Value divOrZero(Value x, Value y) {
+    if (!x)
+      return x;
+    if (isScalar(y))
+      return lower(divOrZero(lift(x), lift(y)));
+    Value at0 = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, y,
+                                      cst(y.getType(), 0.0));
+    Value safe =
+        arith::SelectOp::create(b, loc, at0, cst(y.getType(), 1.0), y);
+    return arith::SelectOp::create(b, loc, at0, cst(x.getType(), 0.0),
+                                   div(x, safe));
+  }
   /// 1 - x.
   Value oneMinus(Value x) { return sub(cst(x.getType(), 1.0), x); }
   /// A vector<1 x T> (or a value of type `to` already) broadcast to `to`.

@@ -147,8 +147,9 @@ SmallVector<Value> SqNorm2Op::vjp(OpBuilder &b, ArrayRef<Value> cts) {
 KEOPS_SCALAR_JVP(SqNorm2Op)
 
 SmallVector<Value> Norm2Op::vjp(OpBuilder &b, ArrayRef<Value> cts) {
-  Emitter e{b, getLoc()}; // x e / |x|
-  return {e.mul(getX(), e.bcast(e.div(cts[0], getResult()), getX().getType()))};
+  Emitter e{b, getLoc()}; // x e / |x|, 0 at x = 0 (pykeops' convention)
+  return {e.mul(getX(),
+                e.bcast(e.divOrZero(cts[0], getResult()), getX().getType()))};
 }
 KEOPS_SCALAR_JVP(Norm2Op)
 

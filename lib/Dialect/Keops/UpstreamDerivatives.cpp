@@ -124,8 +124,8 @@ SmallVector<Value> dCosh(Emitter &e, Operation *op) {
 SmallVector<Value> dTanh(Emitter &e, Operation *op) {
   return {e.oneMinus(e.mul(res(op), res(op)))};
 }
-SmallVector<Value> dSqrt(Emitter &e, Operation *op) { // 0.5 / sqrt(x)
-  return {e.div(e.cst(res(op).getType(), 0.5), res(op))};
+SmallVector<Value> dSqrt(Emitter &e, Operation *op) { // 0.5 / sqrt(x), 0 at 0
+  return {e.divOrZero(e.cst(res(op).getType(), 0.5), res(op))};
 }
 SmallVector<Value> dRsqrt(Emitter &e, Operation *op) { // -0.5 rsqrt(x) / x
   return {e.scale(e.div(res(op), x0(op)), -0.5)};

@@ -1,0 +1,68 @@
+"""Run unmodified code written for pykeops on keops-mlir.
+
+Libraries built on pykeops (GeomLoss, GPyTorch, ...) import `pykeops` and
+cannot be edited by their users. One opt-in step makes those imports load
+keops-mlir instead, also when the real pykeops is installed:
+
+    import keops.compat
+    keops.compat.as_pykeops()          # before the client imports pykeops
+    import geomloss                    # its `import pykeops` is keops-mlir
+
+    python -m keops.compat script.py [args]     # the same for a script
+    python -m keops.compat -m module [args]     # or a module (pytest, ...)
+
+`pykeops`, `pykeops.torch`, `pykeops.numpy` and their `cluster` modules are
+then keops-mlir's, with pykeops' names (keops/compat/pykeops). A pykeops
+submodule that keops-mlir does not have raises an ImportError naming it;
+names it does not support raise NotImplementedError saying what is missing
+(docs/python.md lists them), never a wrong answer.
+"""
+
+import importlib
+import importlib.abc
+import sys
+
+__all__ = ["as_pykeops", "is_active"]
+
+# pykeops' module names -> the keops-mlir modules that stand for them.
+MODULES = {
+    "pykeops": "keops.compat.pykeops",
+    "pykeops.torch": "keops.compat.pykeops.torch",
+    "pykeops.numpy": "keops.compat.pykeops.numpy",
+    "pykeops.torch.cluster": "keops.torch.cluster",
+    "pykeops.numpy.cluster": "keops.numpy.cluster",
+}
+
+
+class _Missing(importlib.abc.MetaPathFinder):
+    """Any other pykeops submodule: a clear ImportError."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith("pykeops.") and name not in MODULES:
+            raise ImportError(f"keops-mlir's pykeops drop-in has no module {name!r} "
+                              f"(it provides {', '.join(sorted(MODULES))})", name=name)
+        return None
+
+
+def is_active():
+    """Whether `pykeops` is keops-mlir's in this process."""
+    module = sys.modules.get("pykeops")
+    return module is not None and getattr(module, "__keops_mlir__", False)
+
+
+def as_pykeops():
+    """Makes `import pykeops` (and its torch, numpy and cluster modules)
+    load keops-mlir in this process. Call it before anything imports
+    pykeops; if the real pykeops is already imported, a RuntimeError says
+    so (modules holding it would keep using it)."""
+    if is_active():
+        return
+    real = sorted(n for n in sys.modules if n == "pykeops" or n.startswith("pykeops."))
+    if real:
+        raise RuntimeError("the real pykeops is already imported (" + ", ".join(real[:3])
+                           + "): call keops.compat.as_pykeops() before anything imports "
+                             "pykeops, or run the program with python -m keops.compat")
+    for name, target in MODULES.items():
+        sys.modules[name] = importlib.import_module(target)
+    if not any(isinstance(f, _Missing) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Missing())
