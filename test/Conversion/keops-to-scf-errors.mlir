@@ -3,6 +3,14 @@
 
 // ACC: unknown accumulation 'pairwise'; expected plain, block, kahan or f64
 
+// Options beyond their bounds (gigabytes of generated code for no speed).
+// RUN: not keops-opt %s -split-input-file -convert-keops-to-scf="lanes=100000" 2>&1 | FileCheck %s --check-prefix=LANES
+// RUN: not keops-opt %s -split-input-file -convert-keops-to-scf="blocks=17" 2>&1 | FileCheck %s --check-prefix=BLOCKS
+// RUN: not keops-opt %s -split-input-file -convert-keops-to-scf="splits=5000" 2>&1 | FileCheck %s --check-prefix=SPLITS
+// LANES: error: lanes 100000 is not in [0, 256]
+// BLOCKS: error: blocks 17 is not in [0, 16]
+// SPLITS: error: splits 5000 is not in [0, 1024]
+
 func.func @tensor_form(%x: tensor<?x1xf32>, %y: tensor<?x1xf32>, %o: tensor<?x1xf32>) -> tensor<?x1xf32> {
   // expected-error @+1 {{has tensor operands; the CPU lowering takes memref-form reductions (run -keops-outline-kernels first)}}
   %r = keops.reduce sum over j ins(%x : i tensor<?x1xf32>, %y : j tensor<?x1xf32>) outs(%o : tensor<?x1xf32>) {

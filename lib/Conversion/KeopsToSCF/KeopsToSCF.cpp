@@ -587,6 +587,18 @@ struct ConvertKeopsToSCF
     FailureOr<SumMode> mode = parseSumMode(accumulation, getOperation());
     if (failed(mode))
       return signalPassFailure();
+    // Bounds that keep the generated code (lanes x blocks rows per
+    // iteration, splits ranges) and its compile time reasonable: beyond
+    // them, gigabytes of IR for no speed.
+    for (auto [name, value, limit] :
+         {std::tuple<const char *, int64_t, int64_t>{"lanes", lanes, 256},
+          {"blocks", blocks, 16},
+          {"splits", splits, 1024}})
+      if (value < 0 || value > limit) {
+        getOperation()->emitError()
+            << name << " " << value << " is not in [0, " << limit << "]";
+        return signalPassFailure();
+      }
     // Each reduction is rewritten on its own: no greedy fixpoint needed.
     SmallVector<ReduceOp> reduces;
     getOperation()->walk([&](ReduceOp op) { reduces.push_back(op); });
