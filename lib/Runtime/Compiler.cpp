@@ -45,7 +45,6 @@
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
-#include "llvm/Support/SHA256.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -86,16 +85,6 @@ private:
   const char *what;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
-
-std::string hex(llvm::ArrayRef<uint8_t> bytes) {
-  static const char digits[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t b : bytes) {
-    s += digits[b >> 4];
-    s += digits[b & 15];
-  }
-  return s;
-}
 
 /// Bytes of the accumulator state of one output row of `op` (the partial
 /// states of the GPU's 2-D scheme), and the number of state values.
@@ -530,11 +519,12 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
       chip += "-emulated";
   }
   std::string key = impl->cacheKey(*module, options) + "|chip=" + chip;
-  std::string name = ObjectCache::nameOf(key).substr(0, 16);
+  // (The file name's prefix, for the log only.)
+  auto name = [&] { return ObjectCache::nameOf(key).substr(0, 16); };
   auto hit = impl->memoryCache.find(key);
   if (hit != impl->memoryCache.end()) {
     if (verbose())
-      llvm::errs() << "keops: memory cache hit " << name << "\n";
+      llvm::errs() << "keops: memory cache hit " << name() << "\n";
     return hit->second;
   }
   auto compileNow = [&](std::string &object) {
@@ -561,7 +551,7 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
   std::shared_ptr<Module> loaded;
   if (impl->disk.read(key, object)) {
     if (verbose())
-      llvm::errs() << "keops: disk cache hit " << name << "\n";
+      llvm::errs() << "keops: disk cache hit " << name() << "\n";
     // A file that passed its checks but does not load (its checksum forged
     // over garbage) is replaced by a fresh compile.
     std::string why;

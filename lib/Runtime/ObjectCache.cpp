@@ -17,7 +17,6 @@
 using namespace mlir::keops::runtime;
 
 static const char kMagic[] = "KEOPS-MLIR OBJECT 2\n";
-static constexpr size_t kMagicSize = sizeof(kMagic) - 1;
 
 static std::string digest(llvm::StringRef key, llvm::StringRef object) {
   llvm::SHA256 hasher;
