@@ -105,6 +105,16 @@ def _check_tuple(ranges, where=""):
     return [_host_array(name, a) for name, a in zip(NAMES, ranges)]
 
 
+def _check_shape(name, a, lead, where="ranges: "):
+    """Array `name` is (n,) counts or (n, 2) pairs after `lead` batch axes."""
+    counts = name.startswith("slices")
+    if a.ndim != lead + (1 if counts else 2) or (not counts and a.shape[-1] != 2):
+        shape = "(n,)" if counts else "(n, 2)"
+        raise ValueError(f"{where}{name} must have shape "
+                         f"{('(*batch, ' + shape[1:]) if lead else shape}, "
+                         f"got {tuple(a.shape)}")
+
+
 def _stack(tuples):
     """One 6-tuple of arrays with a leading axis from per-element 6-tuples
     of 1-D / 2-D arrays, padded: empty blocks [0, 0) (their counts repeat
@@ -112,16 +122,13 @@ def _stack(tuples):
     out = []
     for k, name in enumerate(NAMES):
         parts = [t[k] for t in tuples]
-        want = 1 if name.startswith("slices") else 2
         for e, a in enumerate(parts):
-            if a.ndim != want or (want == 2 and a.shape[1] != 2):
-                raise ValueError(f"ranges of batch element {e}: {name} must have shape "
-                                 f"{'(n,)' if want == 1 else '(n, 2)'}, got {tuple(a.shape)}")
+            _check_shape(name, a, 0, f"ranges of batch element {e}: ")
         n = max(a.shape[0] for a in parts)
-        stacked = np.zeros((len(parts), n) + ((2,) if want == 2 else ()), np.int64)
+        stacked = np.zeros((len(parts), n) + parts[0].shape[1:], np.int64)
         for e, a in enumerate(parts):
             stacked[e, :a.shape[0]] = a
-            if want == 1 and a.shape[0]:
+            if a.ndim == 1 and a.shape[0]:
                 stacked[e, a.shape[0]:] = a[-1]
         out.append(stacked)
     return out
@@ -163,12 +170,7 @@ def as_ranges(ranges, fw=None, batch=()):
     else:
         per = batch
     for name, a in zip(NAMES, out):
-        want = (1 if name.startswith("slices") else 2) + lead
-        if a.ndim != want or (want == lead + 2 and a.shape[-1] != 2):
-            shape = "(n,)" if name.startswith("slices") else "(n, 2)"
-            raise ValueError(f"ranges: {name} must have shape "
-                             f"{('(*batch, ' + shape[1:]) if lead else shape}, "
-                             f"got {tuple(a.shape)}")
+        _check_shape(name, a, lead)
         for axis, (got, size) in enumerate(zip(a.shape[:lead], per)):
             if got not in (1, size):
                 raise ValueError(f"ranges: {name} has {got} elements on batch axis {axis} "

@@ -168,6 +168,17 @@ def test_a_list_needs_batch_dimensions():
 torch = pytest.importorskip("torch")
 
 
+def torch_problem(seed):
+    """problem()'s ranges as tensors, its mask, a generator and the points
+    x (batch, M, 1, 2), y (1, 3, 1, N, 2) that require gradients."""
+    tuples, mask = problem()
+    ranges = [tuple(torch.tensor(a) for a in t) for t in tuples]
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(BATCH + (M, 1, 2), generator=g, dtype=torch.float64, requires_grad=True)
+    y = torch.randn((1, 3, 1, N, 2), generator=g, dtype=torch.float64, requires_grad=True)
+    return ranges, torch.tensor(mask), g, x, y
+
+
 @pytest.mark.parametrize("kind,axis", [("sum", 0), ("sum", 1), ("logsumexp", 0),
                                        ("logsumexp", 1), ("min", 0), ("min", 1),
                                        ("sumsoftmaxweight", 1)])
@@ -175,12 +186,7 @@ def test_torch_autograd(kind, axis):
     # The gradients are block-sparse reductions with each element's ranges
     # (transposed for the other axis' variables).
     from keops.torch import LazyTensor as LT
-    tuples, mask = problem()
-    ranges = [tuple(torch.tensor(a) for a in t) for t in tuples]
-    mask = torch.tensor(mask)
-    g = torch.Generator().manual_seed(3)
-    x = torch.randn(BATCH + (M, 1, 2), generator=g, dtype=torch.float64, requires_grad=True)
-    y = torch.randn((1, 3, 1, N, 2), generator=g, dtype=torch.float64, requires_grad=True)
+    ranges, mask, g, x, y = torch_problem(3)
     v = torch.randn(BATCH + (1, N, 2), generator=g, dtype=torch.float64, requires_grad=True)
     d2 = ((x - y) ** 2).sum(-1)
 
@@ -221,12 +227,7 @@ def test_torch_autograd(kind, axis):
 
 def test_torch_second_order():
     from keops.torch import LazyTensor as LT
-    tuples, mask = problem()
-    ranges = [tuple(torch.tensor(a) for a in t) for t in tuples]
-    mask = torch.tensor(mask)
-    g = torch.Generator().manual_seed(4)
-    x = torch.randn(BATCH + (M, 1, 2), generator=g, dtype=torch.float64, requires_grad=True)
-    y = torch.randn((1, 3, 1, N, 2), generator=g, dtype=torch.float64, requires_grad=True)
+    ranges, mask, _, x, y = torch_problem(4)
     got = (-((LT(x) - LT(y)) ** 2).sum(-1)).exp().sum(axis=3, ranges=ranges)
     want = (torch.exp(-((x - y) ** 2).sum(-1)) * mask).sum(-1, keepdim=True)
     gx, = torch.autograd.grad(got.sum(), [x], create_graph=True)
