@@ -110,4 +110,13 @@ def Keops_CmpPredicateAttr :
 // The value of a formula for one (i, j) pair.
 def Keops_Formula : VectorOfRankAndType<[1], [F16, F32, F64]>;
 
+// A formula value holding complex numbers: D complex numbers as a
+// vector<2D x T> of interleaved (real, imaginary) pairs.
+def Keops_ComplexFormula : Type<
+    And<[Keops_Formula.predicate,
+         CPred<"::llvm::cast<::mlir::VectorType>($_self).getDimSize(0) % 2 == 0">]>,
+    "vector of (real, imaginary) pairs of 16-bit, 32-bit or 64-bit floats "
+    "(even length)",
+    "::mlir::VectorType">;
+
 #endif // KEOPS_DIALECT_TD

@@ -487,6 +487,73 @@ def Keops_SelectIndexOp : Keops_Op<"select_index", [Pure,
 }
 
 //===----------------------------------------------------------------------===//
+// Complex numbers. D complex numbers are a vector<2D x T> of interleaved
+// (real, imaginary) pairs: the memory layout of complex64 and complex128
+// arrays, so complex data reach kernels without a copy. Addition, subtraction
+// and scaling by a real are those of the pairs (arith ops); real and
+// imaginary parts, conversions from reals and broadcasts are vector.shuffle.
+// These ops are what pairs of reals cannot say alone; each acts pair by pair.
+//===----------------------------------------------------------------------===//
+
+class Keops_ComplexOp<string mnemonic, list<Trait> traits = []>
+    : Keops_Op<mnemonic, !listconcat(traits, [Pure,
+                                          DeclareOpInterfaceMethods<KeopsDifferentiable>])>;
+
+class Keops_ComplexBinaryOp<string mnemonic, string summ, string desc>
+    : Keops_ComplexOp<mnemonic, [SameOperandsAndResultType]> {
+  let summary = summ;
+  let description = desc;
+  let arguments = (ins Keops_ComplexFormula:$lhs, Keops_ComplexFormula:$rhs);
+  let results = (outs Keops_ComplexFormula:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Keops_ComplexMulOp : Keops_ComplexBinaryOp<"cmul", "Complex product",
+  "(a + ib)(c + id) = (ac - bd) + i(ad + bc), pair by pair.">;
+def Keops_ComplexDivOp : Keops_ComplexBinaryOp<"cdiv", "Complex quotient",
+  "(a + ib) / (c + id) = ((ac + bd) + i(bc - ad)) / (c^2 + d^2), pair by "
+  "pair; a zero divisor gives NaN or infinities as the real division does.">;
+
+class Keops_ComplexUnaryOp<string mnemonic, string summ, string desc>
+    : Keops_ComplexOp<mnemonic, [SameOperandsAndResultType]> {
+  let summary = summ;
+  let description = desc;
+  let arguments = (ins Keops_ComplexFormula:$x);
+  let results = (outs Keops_ComplexFormula:$result);
+  let assemblyFormat = "$x attr-dict `:` type($result)";
+}
+
+def Keops_ConjOp : Keops_ComplexUnaryOp<"conj", "Complex conjugate",
+  "a + ib -> a - ib (the imaginary part negated, so +0 becomes -0).">;
+def Keops_ComplexExpOp : Keops_ComplexUnaryOp<"cexp", "Complex exponential",
+  "a + ib -> exp(a) cos(b) + i exp(a) sin(b).">;
+
+class Keops_ComplexToRealOp<string mnemonic, string summ, string desc>
+    : Keops_ComplexOp<mnemonic, [InferTypeOpAdaptor]> {
+  let summary = summ;
+  let description = desc;
+  let arguments = (ins Keops_ComplexFormula:$x);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x)";
+}
+
+def Keops_ComplexAbsOp : Keops_ComplexToRealOp<"cabs", "Modulus",
+  "a + ib -> sqrt(a^2 + b^2): D complex numbers give D reals.">;
+def Keops_ComplexAngleOp : Keops_ComplexToRealOp<"cangle", "Argument",
+  "a + ib -> atan2(b, a), in [-pi, pi]: D complex numbers give D reals.">;
+
+def Keops_ComplexSumOp : Keops_ComplexOp<"csum", [InferTypeOpAdaptor]> {
+  let summary = "Sum of the complex components";
+  let description = [{
+    The D complex numbers of x summed into one: a vector<2 x T>. Real and
+    imaginary parts are summed like keops.sum, from +0 in order.
+  }];
+  let arguments = (ins Keops_ComplexFormula:$x);
+  let results = (outs Keops_ComplexFormula:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x)";
+}
+
+//===----------------------------------------------------------------------===//
 // Symbolic gradient.
 //===----------------------------------------------------------------------===//
 

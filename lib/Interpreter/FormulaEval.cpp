@@ -48,6 +48,25 @@ double sumOf(const Vec &x) {
   return s;
 }
 
+/// Complex components are (real, imaginary) pairs. `fn(a, b, c, d)` maps the
+/// pair (a, b) of x and (c, d) of y to the pair of the result.
+template <typename Fn> Vec mapComplex(const Vec &x, const Vec &y, Fn fn) {
+  Vec r(x.size());
+  for (size_t k = 0; k + 1 < x.size(); k += 2) {
+    std::pair<double, double> z = fn(x[k], x[k + 1], y[k], y[k + 1]);
+    r[k] = z.first;
+    r[k + 1] = z.second;
+  }
+  return r;
+}
+/// `fn(a, b)` of each pair (a, b) of x: one real per complex component.
+template <typename Fn> Vec mapComplexToReal(const Vec &x, Fn fn) {
+  Vec r;
+  for (size_t k = 0; k + 1 < x.size(); k += 2)
+    r.push_back(fn(x[k], x[k + 1]));
+  return r;
+}
+
 double dotOf(const Vec &x, const Vec &y) {
   double s = 0;
   for (size_t k = 0; k < x.size(); ++k)
@@ -449,6 +468,47 @@ static FailureOr<Vec> evaluateOp(Operation *op, ArrayRef<const Vec *> in,
       .Case([&](WeightedSqNormOp) -> R { return scalar(weightedSqNorm(x(0), x(1))); })
       .Case([&](WeightedSqDistOp) -> R {
         return scalar(weightedSqNorm(x(0), map2(x(1), x(2), std::minus<>())));
+      })
+      // complex numbers, as ExpandFormulas computes them
+      .Case([&](ComplexMulOp) -> R {
+        return mapComplex(x(0), x(1), [](double a, double b, double c, double d) {
+          return std::make_pair(a * c - b * d, a * d + b * c);
+        });
+      })
+      .Case([&](ComplexDivOp) -> R {
+        return mapComplex(x(0), x(1), [](double a, double b, double c, double d) {
+          double den = c * c + d * d;
+          return std::make_pair((a * c + b * d) / den, (b * c - a * d) / den);
+        });
+      })
+      .Case([&](ConjOp) -> R {
+        return mapComplex(x(0), x(0), [](double a, double b, double, double) {
+          return std::make_pair(a, -b);
+        });
+      })
+      .Case([&](ComplexExpOp) -> R {
+        return mapComplex(x(0), x(0), [](double a, double b, double, double) {
+          double e = std::exp(a);
+          return std::make_pair(e * std::cos(b), e * std::sin(b));
+        });
+      })
+      .Case([&](ComplexAbsOp) -> R {
+        return mapComplexToReal(x(0), [](double a, double b) {
+          return std::sqrt(a * a + b * b);
+        });
+      })
+      .Case([&](ComplexAngleOp) -> R {
+        return mapComplexToReal(x(0), [](double a, double b) {
+          return std::atan2(b, a);
+        });
+      })
+      .Case([&](ComplexSumOp) -> R {
+        Vec s{0.0, 0.0};
+        for (size_t k = 0; k + 1 < x(0).size(); k += 2) {
+          s[0] += x(0)[k];
+          s[1] += x(0)[k + 1];
+        }
+        return s;
       })
       // keops shape-changing ops
       .Case([&](OneHotOp o) -> R {

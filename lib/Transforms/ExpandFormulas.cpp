@@ -561,6 +561,74 @@ Value expand(KronOp op, Emitter &b) {
   return b.mul(l, r);
 }
 
+//===----------------------------------------------------------------------===//
+// Complex numbers: (real, imaginary) pairs split into the vectors of their
+// real and imaginary parts, computed on, and interleaved again.
+//===----------------------------------------------------------------------===//
+
+/// Components start, start + 2, start + 4, ... of v: the real parts for
+/// start 0, the imaginary parts for start 1.
+Value everyOther(Emitter &b, Value v, int64_t start) {
+  SmallVector<int64_t> mask;
+  for (int64_t k = start; k < Emitter::dimOf(v); k += 2)
+    mask.push_back(k);
+  return b.gather(v, mask);
+}
+Value realPart(Emitter &b, Value v) { return everyOther(b, v, 0); }
+Value imagPart(Emitter &b, Value v) { return everyOther(b, v, 1); }
+/// The complex vector (re[0], im[0], re[1], im[1], ...).
+Value interleave(Emitter &b, Value re, Value im) {
+  int64_t d = Emitter::dimOf(re);
+  SmallVector<int64_t> mask;
+  for (int64_t k = 0; k < d; ++k)
+    mask.append({k, d + k});
+  return vector::ShuffleOp::create(b.rw, b.loc, re, im, mask);
+}
+
+Value expand(ComplexMulOp op, Emitter &b) {
+  Value ar = realPart(b, op.getLhs()), ai = imagPart(b, op.getLhs());
+  Value br = realPart(b, op.getRhs()), bi = imagPart(b, op.getRhs());
+  return interleave(b, b.sub(b.mul(ar, br), b.mul(ai, bi)),
+                    b.add(b.mul(ar, bi), b.mul(ai, br)));
+}
+
+Value expand(ComplexDivOp op, Emitter &b) {
+  Value ar = realPart(b, op.getLhs()), ai = imagPart(b, op.getLhs());
+  Value br = realPart(b, op.getRhs()), bi = imagPart(b, op.getRhs());
+  Value den = b.add(b.mul(br, br), b.mul(bi, bi));
+  return interleave(b, b.div(b.add(b.mul(ar, br), b.mul(ai, bi)), den),
+                    b.div(b.sub(b.mul(ai, br), b.mul(ar, bi)), den));
+}
+
+Value expand(ConjOp op, Emitter &b) {
+  Value x = op.getX();
+  return interleave(b, realPart(b, x),
+                    arith::NegFOp::create(b.rw, b.loc, imagPart(b, x)));
+}
+
+Value expand(ComplexExpOp op, Emitter &b) {
+  Value re = realPart(b, op.getX()), im = imagPart(b, op.getX());
+  Value e = math::ExpOp::create(b.rw, b.loc, re);
+  return interleave(b, b.mul(e, math::CosOp::create(b.rw, b.loc, im)),
+                    b.mul(e, math::SinOp::create(b.rw, b.loc, im)));
+}
+
+Value expand(ComplexAbsOp op, Emitter &b) {
+  Value re = realPart(b, op.getX()), im = imagPart(b, op.getX());
+  return math::SqrtOp::create(b.rw, b.loc,
+                              b.add(b.mul(re, re), b.mul(im, im)));
+}
+
+Value expand(ComplexAngleOp op, Emitter &b) {
+  return math::Atan2Op::create(b.rw, b.loc, imagPart(b, op.getX()),
+                               realPart(b, op.getX()));
+}
+
+Value expand(ComplexSumOp op, Emitter &b) {
+  return interleave(b, b.sum(realPart(b, op.getX())),
+                    b.sum(imagPart(b, op.getX())));
+}
+
 template <typename OpTy>
 LogicalResult Expand<OpTy>::matchAndRewrite(OpTy op,
                                             PatternRewriter &rewriter) const {
@@ -614,6 +682,9 @@ void mlir::keops::populateExpandFormulaPatterns(RewritePatternSet &patterns) {
                Expand<DotOp>, Expand<SqDistOp>, Expand<WeightedSqNormOp>,
                Expand<WeightedSqDistOp>, Expand<OneHotOp>,
                Expand<MatVecMultOp>, Expand<VecMatMultOp>,
-               Expand<TensorProdOp>, Expand<TensorDotOp>, Expand<KronOp>>(
+               Expand<TensorProdOp>, Expand<TensorDotOp>, Expand<KronOp>,
+               Expand<ComplexMulOp>, Expand<ComplexDivOp>, Expand<ConjOp>,
+               Expand<ComplexExpOp>, Expand<ComplexAbsOp>,
+               Expand<ComplexAngleOp>, Expand<ComplexSumOp>>(
       patterns.getContext());
 }

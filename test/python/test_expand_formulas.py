@@ -563,6 +563,51 @@ def test_kron(case, dtype, rng):
 
 
 # ---------------------------------------------------------------------------
+# Complex numbers: (real, imaginary) pairs
+# ---------------------------------------------------------------------------
+
+def complex_rows(rng, d):
+    """Rows of d complex numbers (2d reals): every pair of S2 values in the
+    first pair, random pairs elsewhere."""
+    special = np.array(list(itertools.product(S2, repeat=2)))
+    rows = rng.normal(size=(len(special) + 8, 2 * d)) * 2
+    rows[:len(special), :2] = special
+    return rows
+
+
+# In f64 the expansion performs the interpreter's operations in its order:
+# equal bit for bit. (In f32 and f16 the interpreter rounds once per op, the
+# expansion once per step.)
+@pytest.mark.parametrize("d", [1, 3])
+@pytest.mark.parametrize("op", ["cmul", "cdiv"])
+def test_complex_binary(op, d, rng):
+    a = complex_rows(rng, d)
+    b = complex_rows(rng, d)[::-1]
+    check([("a", "i", a), ("b", "i", b)],
+          [f"%r = keops.{op} %a, %b : vector<{2 * d}x{{T}}>"], [2 * d], "f64")
+
+
+@pytest.mark.parametrize("d", [1, 3])
+@pytest.mark.parametrize("op,rdim", [("conj", 2), ("cexp", 2), ("cabs", 1),
+                                     ("cangle", 1), ("csum", None)])
+def test_complex_unary(op, rdim, d, rng):
+    a = complex_rows(rng, d)
+    out = check([("a", "i", a)], [f"%r = keops.{op} %a : vector<{2 * d}x{{T}}>"],
+                [2 if rdim is None else rdim * d], "f64")[0]
+    z = np.ascontiguousarray(a).view(np.complex128)  # keeps signed zeros
+    with np.errstate(all="ignore"):
+        ref = {"conj": np.conj(z), "cexp": None, "cabs": np.abs(z),
+               "cangle": np.angle(z), "csum": z.sum(axis=1, keepdims=True)}[op]
+    if ref is None:
+        return
+    finite = np.isfinite(a).all(axis=1) & (np.abs(a) < 1e300).all(axis=1)
+    got = out[finite]
+    if np.iscomplexobj(ref):
+        got = np.ascontiguousarray(got).view(np.complex128)
+    np.testing.assert_allclose(got, ref[finite], rtol=1e-12, atol=1e-300)
+
+
+# ---------------------------------------------------------------------------
 # Whole formulas and every reduction kind
 # ---------------------------------------------------------------------------
 

@@ -417,6 +417,35 @@ CASES.update({
                           " vector<2x{T}>"], 2),
 })
 
+# Complex ops: vectors of (real, imaginary) pairs; derivatives are those of
+# the map on the pairs of reals. The second-order case differentiates the
+# rules themselves.
+CASES.update({
+    "cmul": ([("a", 4, V3), ("b", 4, V3)],
+             ["%r = keops.cmul %a, %b : vector<4x{T}>"], 4),
+    "cdiv": ([("a", 4, V3), ("b", 4, ("pm", 0.5, 2.0))],
+             ["%r = keops.cdiv %a, %b : vector<4x{T}>"], 4),
+    "conj": ([("a", 4, V3)], ["%r = keops.conj %a : vector<4x{T}>"], 4),
+    "cexp": ([("a", 4, V3)], ["%r = keops.cexp %a : vector<4x{T}>"], 4),
+    "cabs": ([("a", 4, ("pm", 0.3, 2.0))],
+             ["%r = keops.cabs %a : vector<4x{T}>"], 2),
+    "cangle": ([("a", 4, ("pm", 0.3, 2.0))],
+               ["%r = keops.cangle %a : vector<4x{T}>"], 2),
+    "csum": ([("a", 6, V3)], ["%r = keops.csum %a : vector<6x{T}>"], 2),
+    "complex-second-order": (
+        [("a", 4, ("pm", 0.3, 2.0)), ("b", 4, V3), ("u", 1, V3)],
+        ["%p = keops.cmul %a, %b : vector<4x{T}>",
+         "%e = keops.cexp %p : vector<4x{T}>",
+         "%q = keops.cdiv %e, %a : vector<4x{T}>",
+         "%m = keops.cabs %q : vector<4x{T}>",
+         "%t = keops.cangle %q : vector<4x{T}>",
+         "%s = arith.addf %m, %t : vector<2x{T}>",
+         "%v = keops.sum %s : vector<2x{T}>",
+         "%g1 = keops.grad %v wrt %a, %u : vector<1x{T}>, vector<4x{T}>",
+         "%c = keops.conj %g1 : vector<4x{T}>",
+         "%r = keops.csum %c : vector<4x{T}>"], 2),
+})
+
 ZERO_CASES = {
     "sign": ([("x", 3, ("pm", 0.1, 2.0))], ["%r = keops.sign %x : vector<3x{T}>"], 3),
     "step": ([("x", 3, ("pm", 0.1, 2.0))], ["%r = keops.step %x : vector<3x{T}>"], 3),

@@ -89,6 +89,37 @@ WeightedSqDistOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
 }
 
 //===----------------------------------------------------------------------===//
+// Complex ops with a result of another dimension
+//===----------------------------------------------------------------------===//
+
+/// The number of complex components of `x` (pairs of reals).
+static FailureOr<int64_t> complexDim(std::optional<Location> loc,
+                                     StringRef name, Value x) {
+  int64_t d = formulaDim(x);
+  if (d % 2 != 0)
+    return emitOptionalError(loc, name, " takes (real, imaginary) pairs: a "
+                                        "vector of even dimension, got ",
+                             d);
+  return d / 2;
+}
+
+#define KEOPS_INFER_COMPLEX(OP, NAME, DIM)                                     \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc,              \
+                                     OP::Adaptor adaptor,                      \
+                                     SmallVectorImpl<Type> &types) {           \
+    FailureOr<int64_t> d = complexDim(loc, NAME, adaptor.getX());              \
+    if (failed(d))                                                             \
+      return failure();                                                        \
+    types.push_back(withDim(adaptor.getX(), DIM));                             \
+    return success();                                                          \
+  }
+KEOPS_INFER_COMPLEX(ComplexAbsOp, "cabs", *d)
+KEOPS_INFER_COMPLEX(ComplexAngleOp, "cangle", *d)
+KEOPS_INFER_COMPLEX(ComplexSumOp, "csum", 2)
+#undef KEOPS_INFER_COMPLEX
+
+//===----------------------------------------------------------------------===//
 // Shape-changing ops
 //===----------------------------------------------------------------------===//
 

@@ -1900,3 +1900,32 @@ func.func @ranges_batch_mixed(%x: tensor<4x?x3xf32>, %o: tensor<4x?x1xf32>, %a: 
   } -> tensor<4x?x1xf32>
   return %r : tensor<4x?x1xf32>
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Complex ops: vectors of (real, imaginary) pairs
+//===----------------------------------------------------------------------===//
+
+func.func @cmul_odd(%x: tensor<?x3xf32>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over j ins(%x : j tensor<?x3xf32>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%a: vector<3xf32>):
+    // expected-error @+1 {{operand #0 must be vector of (real, imaginary) pairs of 16-bit, 32-bit or 64-bit floats (even length), but got 'vector<3xf32>'}}
+    %m = keops.cmul %a, %a : vector<3xf32>
+    keops.yield %m : vector<3xf32>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @cabs_odd(%x: tensor<?x3xf32>, %o: tensor<?x1xf32>) -> tensor<?x1xf32> {
+  %r = keops.reduce sum over j ins(%x : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>) {
+  ^bb0(%a: vector<3xf32>):
+    // expected-error @+1 {{cabs takes (real, imaginary) pairs: a vector of even dimension, got 3}}
+    %m = keops.cabs %a : vector<3xf32>
+    %s = keops.sum %m : vector<1xf32>
+    keops.yield %s : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
