@@ -29,6 +29,19 @@ _NUMPY_NAMES = {np.dtype(n): n for n in ("float16", "float32", "float64")}
 _TORCH_NAMES = {}
 
 
+def is_complex(x):
+    """Whether x is complex data: a complex NumPy array or torch tensor, a
+    complex number, or a list holding one."""
+    if isinstance(x, complex):
+        return True
+    if isinstance(x, list):
+        return any(isinstance(v, complex) for v in x)
+    fw = framework(x)
+    if fw == "numpy":
+        return x.dtype.kind == "c"
+    return fw == "torch" and x.is_complex()
+
+
 def dtype_name(x, fw):
     """The dtype's name ("float32", ...); numpy's dtype.name is slow."""
     if fw == "numpy":

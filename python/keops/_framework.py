@@ -2,13 +2,15 @@
 generic_* helpers restricted to one array framework, as in pykeops."""
 
 from . import genred as _g
+from .complex_lazy_tensor import complex_class
 from .kernel_solve import KernelSolve as _KernelSolve
 from .lazy_tensor import LazyTensor as _LazyTensor, variables
 
 
 def make(framework):
-    """(LazyTensor, Vi, Vj, Pm, Genred, generic_sum, generic_logsumexp,
-    generic_argmin, generic_argkmin, KernelSolve) for "numpy" or "torch"."""
+    """(LazyTensor, ComplexLazyTensor, Vi, Vj, Pm, Genred, generic_sum,
+    generic_logsumexp, generic_argmin, generic_argkmin, KernelSolve) for
+    "numpy" or "torch"."""
     arrays = "NumPy arrays" if framework == "numpy" else "torch tensors"
 
     class LazyTensor(_LazyTensor):
@@ -18,6 +20,7 @@ def make(framework):
 
     LazyTensor.__module__ = f"keops.{framework}"
     LazyTensor.__qualname__ = "LazyTensor"
+    ComplexLazyTensor = complex_class(LazyTensor)
 
     Vi, Vj, Pm = variables(LazyTensor)
 
@@ -44,5 +47,5 @@ def make(framework):
     KernelSolve.__module__ = f"keops.{framework}"
     KernelSolve.__qualname__ = "KernelSolve"
 
-    return (LazyTensor, Vi, Vj, Pm, Genred, generic("Sum"), generic("LogSumExp"),
+    return (LazyTensor, ComplexLazyTensor, Vi, Vj, Pm, Genred, generic("Sum"), generic("LogSumExp"),
             generic("ArgMin"), generic("ArgKMin"), KernelSolve)

@@ -351,6 +351,34 @@ def _rsqrt(em, node, operands):
 
 
 OPS["rsqrt"] = _rsqrt
+
+
+# Complex values are vectors of (real, imaginary) pairs (see keops.complex).
+def _shuffle(em, node, operands):
+    """vector.shuffle of one or two operands with the mask node._attrs[0]."""
+    (a, da), (b, db) = operands[0], operands[-1]
+    return em.emit("vector.shuffle %s, %s [%s] : %s, %s"
+                   % (a, b, ", ".join(map(str, node._attrs[0])), em.vt(da), em.vt(db)))
+
+
+def _to_complex(part):
+    """real2complex (part 0) / imag2complex (part 1): x interleaved with 0."""
+    def emit(em, node, operands):
+        (x, d), = operands
+        zero = em.const([0.0], d)
+        mask = [k + (d if (p != part) else 0) for k in range(d) for p in (0, 1)]
+        return em.emit("vector.shuffle %s, %s [%s] : %s, %s"
+                       % (x, zero, ", ".join(map(str, mask)), em.vt(d), em.vt(d)))
+    return emit
+
+
+OPS["shuffle"] = _shuffle
+OPS["real2complex"] = _to_complex(0)
+OPS["imag2complex"] = _to_complex(1)
+for _name in ("cmul", "cdiv", "conj", "cexp"):
+    OPS[_name] = _pointwise("keops." + _name)
+for _name in ("cabs", "cangle", "csum"):
+    OPS[_name] = _feature("keops." + _name)
 for _name in ("sign", "step", "relu", "xlogx", "sinxdivx", "normalize"):
     OPS[_name] = _pointwise("keops." + _name)
 for _name in ("sum", "max", "min", "argmax", "argmin", "sqnorm2", "norm2"):

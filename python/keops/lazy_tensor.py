@@ -64,11 +64,19 @@ class LazyTensor:
     __slots__ = ("_op", "_args", "_attrs", "ndim", "_cat", "_data", "_sym", "_m",
                  "_hassym", "_cache", "ranges", "__weakref__")
     _framework = None        # keops.numpy / keops.torch subclasses fix it
+    _complex_cls = None      # the ComplexLazyTensor of the class (keops.complex)
+    _is_complex = False
     __array_ufunc__ = None   # NumPy defers to our reflected operators
     __array_priority__ = 1000
     __hash__ = object.__hash__
 
     # -- construction -------------------------------------------------------
+
+    def __new__(cls, x=None, axis=None):
+        # Complex data make a ComplexLazyTensor, as in pykeops.
+        if cls._complex_cls is not None and _arrays.is_complex(x):
+            cls = cls._complex_cls
+        return object.__new__(cls)
 
     def __init__(self, x=None, axis=None):
         # pykeops' block-sparse ranges (a 6-tuple), used by the reductions
@@ -175,9 +183,9 @@ class LazyTensor:
         self._m = (fw, dtype, "cpu" if fw == "numpy" else str(x.device),
                    rows if cat == 0 else None, rows if cat == 1 else None, batch)
 
-    def _node(self, op, args, ndim, attrs=()):
-        """A new op node of self's class over `args` (LazyTensors)."""
-        n = object.__new__(type(self))
+    def _node(self, op, args, ndim, attrs=(), cls=None):
+        """A new op node of self's class (or `cls`) over `args` (LazyTensors)."""
+        n = object.__new__(cls or type(self))
         n._op, n._args, n._attrs, n.ndim = op, args, attrs, ndim
         n._cat = n._data = n._sym = n._cache = None
         m = args[0]._m
@@ -687,9 +695,26 @@ class LazyTensor:
 
     for _name in ("difference_matrix", "bspline", "softdtw_sqdist", "diff",
                   "factorize", "auto_factorize", "grad_matrix", "trace_operator",
-                  "divergence", "laplacian", "real2complex", "imag2complex", "exp1j"):
+                  "divergence", "laplacian"):
         locals()[_name] = _missing(_name)
     del _name, _missing
+
+    # -- complex values (keops.complex) -------------------------------------
+
+    def real2complex(self):
+        """The complex LazyTensor x + 0i."""
+        return self._node("real2complex", (self,), 2 * self.ndim, cls=self._complex_cls)
+
+    def imag2complex(self):
+        """The complex LazyTensor 0 + xi."""
+        return self._node("imag2complex", (self,), 2 * self.ndim, cls=self._complex_cls)
+
+    def exp1j(self):
+        """The complex LazyTensor exp(i x) = cos x + i sin x."""
+        d = self.ndim
+        mask = tuple(k + p * d for k in range(d) for p in (0, 1))
+        return self._node("shuffle", (self.cos(), self.sin()), 2 * d, (mask,),
+                          cls=self._complex_cls)
 
     # -- reductions -----------------------------------------------------------
 

@@ -5,8 +5,8 @@
 
 from .._framework import make as _make
 
-(LazyTensor, Vi, Vj, Pm, Genred, generic_sum, generic_logsumexp, generic_argmin,
+(LazyTensor, ComplexLazyTensor, Vi, Vj, Pm, Genred, generic_sum, generic_logsumexp, generic_argmin,
  generic_argkmin, KernelSolve) = _make("numpy")
 
-__all__ = ["LazyTensor", "Vi", "Vj", "Pm", "Genred", "generic_sum", "generic_logsumexp",
+__all__ = ["LazyTensor", "ComplexLazyTensor", "Vi", "Vj", "Pm", "Genred", "generic_sum", "generic_logsumexp",
            "generic_argmin", "generic_argkmin", "KernelSolve"]

@@ -11,8 +11,8 @@ import torch as _torch  # noqa: F401  (torch tensors are recognized once importe
 
 from .._framework import make as _make
 
-(LazyTensor, Vi, Vj, Pm, Genred, generic_sum, generic_logsumexp, generic_argmin,
+(LazyTensor, ComplexLazyTensor, Vi, Vj, Pm, Genred, generic_sum, generic_logsumexp, generic_argmin,
  generic_argkmin, KernelSolve) = _make("torch")
 
-__all__ = ["LazyTensor", "Vi", "Vj", "Pm", "Genred", "generic_sum", "generic_logsumexp",
+__all__ = ["LazyTensor", "ComplexLazyTensor", "Vi", "Vj", "Pm", "Genred", "generic_sum", "generic_logsumexp",
            "generic_argmin", "generic_argkmin", "KernelSolve"]
