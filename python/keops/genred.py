@@ -118,6 +118,46 @@ FUNCTIONS = {
 }
 
 
+def _c(f):
+    """f, a vector of (real, imaginary) pairs in a formula string, as a
+    complex LazyTensor."""
+    f = _lt(f)
+    if f._is_complex:
+        return f
+    if f.ndim % 2:
+        raise ValueError(f"complex operations take vectors of (real, imaginary) pairs: "
+                         f"an even dimension, got {f.ndim}")
+    return f._node("as_complex", (f,), f.ndim, cls=f._complex_cls)
+
+
+# pykeops' complex operations, on vectors of (real, imaginary) pairs.
+FUNCTIONS.update({
+    "ComplexAdd": lambda f, g: _c(f) + _c(g),
+    "ComplexSubtract": lambda f, g: _c(f) - _c(g),
+    "ComplexMult": lambda f, g: _c(f) * _c(g),
+    "ComplexDivide": lambda f, g: _c(f) / _c(g),
+    "ComplexRealScal": lambda f, g: (_c(g) * _lt(f)) if _lt(f).ndim == 1 else _c(f) * _lt(g),
+    "ComplexReal": lambda f: _c(f).real, "ComplexImag": lambda f: _c(f).imag,
+    "ComplexAbs": lambda f: abs(_c(f)), "ComplexAngle": lambda f: _c(f).angle(),
+    "ComplexSquareAbs": lambda f: _c(f).real.square() + _c(f).imag.square(),
+    "Conj": lambda f: _c(f).conj(), "ComplexExp": lambda f: _c(f).exp(),
+    "ComplexExp1j": lambda f: _lt(f).exp1j(),
+    "Real2Complex": lambda f: _lt(f).real2complex(),
+    "Imag2Complex": lambda f: _lt(f).imag2complex(),
+    "ComplexSum": lambda f: _c(f).sum(-1),
+    "ComplexSumT": lambda f, d: _complex_sum_t(f, _int(d, "ComplexSumT's dimension")),
+})
+
+
+def _complex_sum_t(f, d):
+    """The adjoint of ComplexSum: one complex number repeated d / 2 times."""
+    f = _c(f)
+    if f.ndim != 2 or d % 2 or d < 2:
+        raise ValueError(f"ComplexSumT(f, d) takes one complex number f and an even d, got "
+                         f"dimensions {f.ndim} and {d}")
+    return f._spread(d // 2)
+
+
 def _zero(d):
     z = LazyTensor(0)
     z.ndim = d

@@ -48,6 +48,17 @@ def _merge_meta(ma, mb):
     return tuple(out)
 
 
+# real op complex: the complex operand's methods, which promote the real one.
+_COMPLEX_METHODS = {"add": ("__radd__", "__add__"), "sub": ("__rsub__", "__sub__"),
+                    "mul": ("__rmul__", "__mul__"), "div": ("__rtruediv__", "__truediv__")}
+
+
+def _complex_binary(real, z, op, name, reverse):
+    if op not in _COMPLEX_METHODS:
+        raise TypeError(f"{name} is not defined between a real and a complex LazyTensor")
+    return getattr(z, _COMPLEX_METHODS[op][reverse])(real)
+
+
 def _is_scalar(x, value):
     return isinstance(x, (int, float)) and not isinstance(x, bool) and x == value
 
@@ -236,6 +247,8 @@ class LazyTensor:
     def _binary(self, other, op, name, rule="sameor1", ndim=None, attrs=(), reverse=False):
         if not isinstance(other, LazyTensor):
             other = self._lt(other)
+        if other._is_complex and not self._is_complex:
+            return _complex_binary(self, other, op, name, reverse)
         if rule and self.ndim != other.ndim and (rule == "same" or (
                 self.ndim != 1 and other.ndim != 1)):
             self._check_dims(name, (self.ndim, other.ndim), rule)

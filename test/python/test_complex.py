@@ -347,3 +347,61 @@ def test_mlir_shows_complex_ops(rng):
     for op in ("keops.cdiv", "keops.cabs", "keops.cmul", "keops.cexp", "keops.conj",
                "keops.cangle"):
         assert op in text, op
+
+
+# ---------------------------------------------------------------------------
+# Formula strings (Genred): pykeops' complex operations on real vectors of
+# (real, imaginary) pairs, which the results are too.
+# ---------------------------------------------------------------------------
+
+GENRED = {
+    "ComplexMult(z, w)": lambda z, w, s: z * w,
+    "ComplexAdd(z, w)": lambda z, w, s: z + w,
+    "ComplexSubtract(z, w)": lambda z, w, s: z - w,
+    "ComplexDivide(z, w)": lambda z, w, s: z / w,
+    "ComplexRealScal(s, w)": lambda z, w, s: s * w,
+    "ComplexReal(ComplexMult(z, w))": lambda z, w, s: (z * w).real,
+    "ComplexImag(ComplexMult(z, w))": lambda z, w, s: (z * w).imag,
+    "ComplexAbs(ComplexSubtract(z, w))": lambda z, w, s: np.abs(z - w),
+    "ComplexSquareAbs(ComplexSubtract(z, w))": lambda z, w, s: np.abs(z - w) ** 2,
+    "ComplexAngle(ComplexMult(z, w))": lambda z, w, s: np.angle(z * w),
+    "ComplexMult(Conj(z), w)": lambda z, w, s: np.conj(z) * w,
+    "ComplexExp(ComplexMult(z, w))": lambda z, w, s: np.exp(z * w),
+    "ComplexMult(ComplexExp1j(s), w)": lambda z, w, s: np.exp(1j * s) * w,
+    "ComplexAdd(Real2Complex(s), Imag2Complex(s))": lambda z, w, s: s + 1j * s,
+    "ComplexSum(ComplexMult(z, w))": lambda z, w, s: (z * w).sum(-1, keepdims=True),
+    "ComplexSumT(ComplexSum(w), 6)": lambda z, w, s: np.repeat(w.sum(-1, keepdims=True), 3, -1),
+}
+
+
+@pytest.mark.parametrize("text", sorted(GENRED))
+def test_genred_complex(text, rng):
+    z, w = cplx(rng, M, D), cplx(rng, N, D)
+    s = rng.normal(size=(N, 1))
+    routine = kn.Genred(text, ["z = Vi(6)", "w = Vj(6)", "s = Vj(1)"], reduction_op="Sum",
+                        axis=1)
+    got = routine(z.view(np.float64), w.view(np.float64), s)
+    want = GENRED[text](z[:, None], w[None], s[None])
+    want = np.broadcast_to(want, (M, N, want.shape[-1])).sum(1)
+    if np.iscomplexobj(want):
+        assert got.shape == (M, 2 * want.shape[-1])
+        got = got.view(np.complex128)
+    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-11)
+
+
+def test_genred_complex_errors():
+    with pytest.raises(ValueError, match="an even dimension, got 3"):
+        kn.Genred("ComplexMult(x, x)", ["x = Vi(3)"], axis=1)
+    with pytest.raises(ValueError, match="ComplexSumT.f, d. takes one complex number"):
+        kn.Genred("ComplexSumT(x, 6)", ["x = Vi(4)"], axis=1)
+
+
+def test_real_lazytensor_times_complex_number(rng):
+    """pykeops' NUDFT test writes -2 pi 1j * p * f with real LazyTensors p, f."""
+    x = cplx(rng, 1, N, 1)
+    p, f = rng.random((1, N, 1)), rng.random((M, 1, 1))
+    X = kn.LazyTensor(x) * (-2 * np.pi * 1j * kn.LazyTensor(p) * kn.LazyTensor(f)).exp()
+    np.testing.assert_allclose(X.sum(dim=1), (x * np.exp(-2j * np.pi * p * f)).sum(1),
+                               rtol=1e-11)
+    with pytest.raises(TypeError, match="atan2 is not defined between a real and a complex"):
+        kn.LazyTensor(p).atan2(kn.LazyTensor(x))
