@@ -18,8 +18,8 @@ CASES = [
     # construction
     ("int dtype", lambda: Vi(np.ones((4, 3), dtype=np.int64)), TypeError,
      "dtype int64 is not supported; keops-mlir takes float16, float32 or float64 data"),
-    ("complex dtype", lambda: LazyTensor(np.ones((4, 1, 3), dtype=np.complex64)), TypeError,
-     "dtype complex64 is not supported"),
+    ("complex256 dtype", lambda: LazyTensor(np.ones((4, 1, 3), dtype=np.clongdouble)),
+     TypeError, "dtype complex256 is not supported; keops-mlir takes complex64 or complex128"),
     ("3D shape", lambda: LazyTensor(np.ones((4, 5, 3))), ValueError,
      r"the last three axes must be \(M, 1, D\)"),
     ("batch", lambda: LazyTensor(np.ones((2, 4, 1, 3))) - LazyTensor(np.ones((3, 1, 5, 3))),
