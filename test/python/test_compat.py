@@ -201,3 +201,25 @@ def test_gpytorch_keops_kernels():
     out = run(GPYTORCH).stdout
     for name in ["rbf", "matern0.5", "matern1.5", "matern2.5", "periodic"]:
         assert f"{name} ok" in out
+
+
+@pytest.mark.parametrize("name", ["test_complex.py", "test_complex_numpy.py"])
+def test_pykeops_complex_tests(name):
+    """pykeops' own complex tests (a NUDFT in torch, complex NumPy
+    formulas), read from the installed wheel and run unmodified."""
+    import importlib.util
+    spec = importlib.util.find_spec("pykeops")
+    if spec is None:
+        pytest.skip("pykeops is not installed")
+    path = Path(spec.submodule_search_locations[0]) / "test" / name
+    out = run(f"""
+        import runpy
+        import keops.compat
+        keops.compat.as_pykeops()
+        tests = runpy.run_path({str(path)!r})
+        for key, fn in sorted(tests.items()):
+            if key.startswith("test_"):
+                fn()
+                print("passed", key)
+    """).stdout
+    assert "passed test_complex" in out

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.usefixtures("keops_cache_dir")
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "python"
 SIZES = {"gaussian_kernel_sum.py": 500, "block_sparse_gaussian.py": 20000, "nearest_neighbours.py": 2000,
-         "kernel_ridge_regression.py": 300, "kmeans.py": 2000}
+         "kernel_ridge_regression.py": 300, "kmeans.py": 2000, "nudft.py": 4000}
 
 
 def test_every_example_is_listed():
