@@ -577,6 +577,26 @@ def Keops_GradOp : Keops_Op<"grad", [Pure, InferTypeOpAdaptor,
   let hasVerifier = 1;
 }
 
+def Keops_DiffOp : Keops_Op<"diff", [Pure, InferTypeOpAdaptor,
+                                     AllTypesMatch<["variable", "tangent"]>]> {
+  let summary = "Jacobian-vector product of a formula";
+  let description = [{
+    `keops.diff %f wrt %v, %t` is (dF/dv) t, the forward-mode derivative of
+    the computation of `%f` from the formula's variables in the direction
+    `%t` of the variable `%v` (a block argument of the enclosing
+    `keops.reduce`; `%t` has the type of `%v`). The result has the type of
+    `%f`. keops-expand-grad expands it with the ops' `jvp` rules.
+  }];
+  let arguments = (ins Keops_Formula:$value, Keops_Formula:$variable,
+                       Keops_Formula:$tangent);
+  let results = (outs Keops_Formula:$result);
+  let assemblyFormat = [{
+    $value `wrt` $variable `,` $tangent attr-dict
+    `:` type($value) `,` type($variable)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Gradient of a reduction
 //===----------------------------------------------------------------------===//

@@ -21,18 +21,21 @@ def KeopsExpandFormulas : Pass<"keops-expand-formulas"> {
 }
 
 def KeopsExpandGrad : Pass<"keops-expand-grad"> {
-  let summary = "Expands keops.grad into formula ops by reverse-mode accumulation";
+  let summary = "Expands keops.grad and keops.diff into formula ops (reverse and forward mode)";
   let description = [{
     Replaces every `keops.grad %f wrt %v, %e` inside keops.reduce regions by
     the vector-Jacobian product of the computation of `%f` from `%v`: the ops
     between `%v` and `%f` are walked backwards from `%f`, each op's
     KeopsDifferentiable `vjp` turns the adjoint of its result into adjoints
     of its operands, and adjoints of a value used several times are summed
-    with arith.addf. Ops that do not depend on `%v` are skipped; a `%f` that
-    does not depend on `%v` gives zeros. Grads are expanded in program order,
-    so a grad whose formula holds another grad (a second derivative) sees it
-    expanded first. An op on the path without a derivative rule is an error
-    naming the op. Dead ops left in the formula are erased.
+    with arith.addf. Every `keops.diff %f wrt %v, %t` becomes the
+    Jacobian-vector product: the same ops walked forwards from `%v`, each
+    op's `jvp` turning the tangents of its operands into that of its result.
+    Ops that do not depend on `%v` are skipped; a `%f` that does not depend
+    on `%v` gives zeros. Grads and diffs are expanded in program order, so
+    one whose formula holds another (a second derivative, in either mode)
+    sees it expanded first. An op on the path without a derivative rule is an
+    error naming the op. Dead ops left in the formula are erased.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",

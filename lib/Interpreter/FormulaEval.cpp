@@ -553,8 +553,8 @@ static FailureOr<Vec> evaluateOp(Operation *op, ArrayRef<const Vec *> in,
           return idx == current ? v : 0.0;
         });
       })
-      .Case([&](GradOp g) -> R {
-        return g.emitOpError()
+      .Case<GradOp, DiffOp>([&](Operation *g) -> R {
+        return g->emitOpError()
                << "must be expanded by the differentiation pass before the "
                   "formula can be interpreted";
       })

@@ -659,7 +659,7 @@ struct ExpandFormulasPass
     }
     WalkResult left = getOperation()->walk([](Operation *op) {
       if (isa<KeopsDialect>(op->getDialect()) &&
-          !isa<ReduceOp, YieldOp, GradOp, SelectIndexOp>(op)) {
+          !isa<ReduceOp, YieldOp, GradOp, DiffOp, SelectIndexOp>(op)) {
         op->emitError("keops formula op left unexpanded");
         return WalkResult::interrupt();
       }

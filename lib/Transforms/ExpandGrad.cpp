@@ -1,9 +1,11 @@
-//===- ExpandGrad.cpp - keops.grad to formula ops (reverse mode) ---------===//
+//===- ExpandGrad.cpp - keops.grad and keops.diff to formula ops ---------===//
 //
 // `keops.grad %f wrt %v, %e` becomes (dF/dv)^T e by reverse-mode
 // accumulation over the ops between %v and %f, using each op's
-// KeopsDifferentiable::vjp. Grads are expanded in program order: a grad that
-// another grad's formula uses comes first, so second derivatives work.
+// KeopsDifferentiable::vjp; `keops.diff %f wrt %v, %t` becomes (dF/dv) t by
+// forward-mode accumulation with each op's jvp. Both are expanded in program
+// order: one that another's formula uses comes first, so derivatives of
+// derivatives work, in any mix of the two modes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +44,49 @@ static Value add(OpBuilder &b, Location loc, Value x, Value y) {
   return vector::ExtractOp::create(b, loc, sum, ArrayRef<int64_t>{0});
 }
 
+/// The error of a derivative op `deriv` whose path holds `op`, which has no
+/// rule (or none for this form of it).
+static LogicalResult noRule(Operation *deriv, Operation *op, bool uncovered) {
+  InFlightDiagnostic diag = deriv->emitOpError()
+                            << "cannot differentiate through '" << op->getName()
+                            << (uncovered ? "': its derivative rule does not "
+                                            "cover this form of the op"
+                                          : "': the op has no derivative rule "
+                                            "(KeopsDifferentiable)");
+  diag.attachNote(op->getLoc()) << "the op is here";
+  return diag;
+}
+
+static LogicalResult expandDiff(DiffOp diff) {
+  Value f = diff.getValue(), v = diff.getVariable();
+  OpBuilder b(diff);
+  DenseMap<Value, Value> tangent{{v, diff.getTangent()}};
+  Operation *fDef = f.getDefiningOp();
+  if (fDef && fDef->getBlock() == diff->getBlock()) {
+    // The jvp rules insert before the diff, after fDef: not visited.
+    for (Operation &op : *diff->getBlock()) {
+      SmallVector<Value> ts;
+      for (Value x : op.getOperands())
+        ts.push_back(tangent.lookup(x));
+      if (llvm::any_of(ts, [](Value t) { return t; })) {
+        auto rule = dyn_cast<KeopsDifferentiable>(&op);
+        if (!rule || op.getNumResults() != 1)
+          return noRule(diff, &op, false);
+        if (Value t = rule.jvp(b, ts))
+          tangent[op.getResult(0)] = t;
+      }
+      if (&op == fDef)
+        break;
+    }
+  }
+  Value result = tangent.lookup(f);
+  if (!result)
+    result = zeros(b, diff.getLoc(), f.getType());
+  diff.replaceAllUsesWith(result);
+  diff.erase();
+  return success();
+}
+
 static LogicalResult expandGrad(GradOp grad) {
   Value f = grad.getValue(), v = grad.getVariable();
   Block *block = grad->getBlock();
@@ -72,25 +117,11 @@ static LogicalResult expandGrad(GradOp grad) {
     if (llvm::all_of(cts, [](Value c) { return !c; }))
       continue;
     auto rule = dyn_cast<KeopsDifferentiable>(op);
-    if (!rule) {
-      InFlightDiagnostic diag = grad.emitOpError()
-                                << "cannot differentiate through '"
-                                << op->getName()
-                                << "': the op has no derivative rule "
-                                   "(KeopsDifferentiable)";
-      diag.attachNote(op->getLoc()) << "the op is here";
-      return diag;
-    }
+    if (!rule)
+      return noRule(grad, op, false);
     SmallVector<Value> ins = rule.vjp(b, cts);
-    if (ins.size() != op->getNumOperands()) {
-      InFlightDiagnostic diag = grad.emitOpError()
-                                << "cannot differentiate through '"
-                                << op->getName()
-                                << "': its derivative rule does not cover "
-                                   "this form of the op";
-      diag.attachNote(op->getLoc()) << "the op is here";
-      return diag;
-    }
+    if (ins.size() != op->getNumOperands())
+      return noRule(grad, op, true);
     for (auto [operand, ct] : llvm::zip(op->getOperands(), ins)) {
       if (!ct || !depends.contains(operand))
         continue;
@@ -110,12 +141,17 @@ namespace {
 struct KeopsExpandGradPass
     : mlir::keops::impl::KeopsExpandGradBase<KeopsExpandGradPass> {
   void runOnOperation() override {
-    SmallVector<GradOp> grads;
-    getOperation()->walk([&](GradOp g) { grads.push_back(g); });
+    SmallVector<Operation *> derivatives;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<GradOp, DiffOp>(op))
+        derivatives.push_back(op);
+    });
     DenseSet<Region *> regions;
-    for (GradOp g : grads) {
-      regions.insert(g->getParentRegion());
-      if (failed(expandGrad(g)))
+    for (Operation *op : derivatives) {
+      regions.insert(op->getParentRegion());
+      LogicalResult done = isa<GradOp>(op) ? expandGrad(cast<GradOp>(op))
+                                           : expandDiff(cast<DiffOp>(op));
+      if (failed(done))
         return signalPassFailure();
     }
     // Erase what the rules computed for nothing (partials of operands that

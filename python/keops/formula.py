@@ -294,14 +294,18 @@ def _const(em, node, operands):
     return em.const(values, node.ndim)
 
 
-def _grad(em, node, operands):
-    (f, df), (v, dv), (e, de) = operands
-    return em.emit("keops.grad %s wrt %s, %s : %s, %s" % (f, v, e, em.vt(df), em.vt(dv)))
+def _derivative(opname):
+    """keops.grad / keops.diff of operands (formula, variable, direction)."""
+    def emit(em, node, operands):
+        (f, df), (v, dv), (e, de) = operands
+        return em.emit("%s %s wrt %s, %s : %s, %s" % (opname, f, v, e, em.vt(df), em.vt(dv)))
+    return emit
 
 
 # op name -> emitter(emitter, node, [(ssa value, dim) of operands]) -> ssa
 OPS = {
-    "grad": _grad,
+    "grad": _derivative("keops.grad"),
+    "diff": _derivative("keops.diff"),
     "const": _const,
     "add": _pointwise("arith.addf"),
     "sub": _pointwise("arith.subf"),

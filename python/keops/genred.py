@@ -115,6 +115,15 @@ FUNCTIONS = {
     "IntInv": lambda n: 1 / LazyTensor(_int(n, "IntInv's value")),
     "RatCst": lambda p, q: LazyTensor(_int(p, "RatCst")) / LazyTensor(_int(q, "RatCst")),
     "Zero": lambda d: _zero(_int(d, "Zero's dimension")),
+    # symbolic derivatives (keops.grad, keops.diff)
+    "Grad": lambda f, v, e: _lt(f).grad(v, e),
+    "Diff": lambda f, v, u: _lt(f).diff(v, u),
+    "GradMatrix": lambda f, v: _lt(f).grad_matrix(v),
+    "Divergence": lambda f, v: _lt(f).divergence(v),
+    "Laplacian": lambda f, v: _lt(f).laplacian(v),
+    "TraceOperator": lambda f, v: _lt(f).trace_operator(v),
+    "Factorize": lambda f, g: _lt(f).factorize(g),
+    "AutoFactorize": lambda f: _lt(f).auto_factorize(),
 }
 
 

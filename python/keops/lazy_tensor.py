@@ -16,6 +16,7 @@ import numpy as np
 from . import _arrays
 from . import formula as fm
 from . import reductions as rd
+from .derivatives import DerivativesMixin
 from .ranges import swap_ranges
 
 # meta: framework, dtype, device, ni, nj, batch shape (NumPy-broadcast over
@@ -63,7 +64,7 @@ def _is_scalar(x, value):
     return isinstance(x, (int, float)) and not isinstance(x, bool) and x == value
 
 
-class LazyTensor:
+class LazyTensor(DerivativesMixin):
     """Symbolic wrapper of NumPy arrays and torch tensors (pykeops' LazyTensor).
 
     LazyTensor(x) with x of shape (M, 1, D) is indexed by i, (1, N, D) by j,
@@ -692,23 +693,7 @@ class LazyTensor:
         method.__name__ = name
         return method
 
-    def grad(self, other, gradin):
-        """The symbolic gradient of this formula with respect to the variable
-        `other`, applied to `gradin` (a LazyTensor of this formula's
-        dimension): (dF/dv)^T gradin, of v's dimension. The compiler expands
-        it (keops.grad) with each op's derivative rule."""
-        if not isinstance(other, LazyTensor) or other._op != "var":
-            raise ValueError("grad: differentiate with respect to a variable (a LazyTensor "
-                             "made from an array, Vi, Vj or Pm), not a formula")
-        gradin = self._lt(gradin)
-        if gradin.ndim != self.ndim:
-            raise ValueError(f"grad: gradin has dimension {gradin.ndim} but the formula has "
-                             f"dimension {self.ndim}")
-        return self._node("grad", (self, other, gradin), other.ndim)
-
-    for _name in ("difference_matrix", "bspline", "softdtw_sqdist", "diff",
-                  "factorize", "auto_factorize", "grad_matrix", "trace_operator",
-                  "divergence", "laplacian"):
+    for _name in ("difference_matrix", "bspline", "softdtw_sqdist"):
         locals()[_name] = _missing(_name)
     del _name, _missing
 

@@ -17,3 +17,19 @@ func.func @reduction_mul_acc(%x: tensor<?x3xf32>, %y: tensor<?x1xf32>, %o: tenso
   } -> tensor<?x3xf32>
   return %r : tensor<?x3xf32>
 }
+
+// -----
+
+// keops.diff differentiates with respect to a variable of the reduction.
+func.func @diff_of_a_formula(%x: tensor<?x3xf32>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over j
+      ins(%x : j tensor<?x3xf32>)
+      outs(%o : tensor<?x3xf32>) {
+  ^bb0(%xj: vector<3xf32>):
+    %s = math.sin %xj : vector<3xf32>
+    // expected-error @below {{'keops.diff' op differentiates with respect to a value that is not a variable: the second operand must be a block argument of the enclosing keops.reduce}}
+    %g = keops.diff %s wrt %s, %xj : vector<3xf32>, vector<3xf32>
+    keops.yield %g : vector<3xf32>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}

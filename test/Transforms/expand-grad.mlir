@@ -119,3 +119,32 @@ func.func @select_index(%y: tensor<?x3xf32>, %k: tensor<?x3xi64>, %e: tensor<?x3
   } -> tensor<?x3xf32>
   return %r : tensor<?x3xf32>
 }
+
+// -----
+
+// keops.diff: forward mode. (d/dx exp(-|x - y|^2)) . t = -exp(-d) <2 (x - y), t>,
+// from the jvp rules of sqdist, negf and exp in order.
+// CHECK-LABEL: func.func @diff
+// CHECK: ^bb0([[X:%.+]]: vector<3xf64>, [[Y:%.+]]: vector<3xf64>, [[T:%.+]]: vector<3xf64>):
+// CHECK-NOT: keops.diff
+// CHECK: [[D:%.+]] = keops.sqdist [[X]], [[Y]] : vector<3xf64>
+// CHECK: [[N:%.+]] = arith.negf [[D]] : vector<1xf64>
+// CHECK: [[K:%.+]] = math.exp [[N]] : vector<1xf64>
+// CHECK: [[DT:%.+]] = keops.dot {{%.+}}, [[T]] : vector<3xf64>
+// CHECK: [[NT:%.+]] = arith.negf [[DT]] : vector<1xf64>
+// CHECK: [[R:%.+]] = arith.mulf [[K]], [[NT]] : vector<1xf64>
+// CHECK-NOT: keops.diff
+// CHECK: keops.yield [[R]] : vector<1xf64>
+func.func @diff(%x: tensor<?x3xf64>, %y: tensor<?x3xf64>, %t: tensor<?x3xf64>, %o: tensor<?x1xf64>) -> tensor<?x1xf64> {
+  %r = keops.reduce sum over j
+      ins(%x : i tensor<?x3xf64>, %y : j tensor<?x3xf64>, %t : i tensor<?x3xf64>)
+      outs(%o : tensor<?x1xf64>) {
+  ^bb0(%xi: vector<3xf64>, %yj: vector<3xf64>, %ti: vector<3xf64>):
+    %d = keops.sqdist %xi, %yj : vector<3xf64>
+    %n = arith.negf %d : vector<1xf64>
+    %k = math.exp %n : vector<1xf64>
+    %g = keops.diff %k wrt %xi, %ti : vector<1xf64>, vector<3xf64>
+    keops.yield %g : vector<1xf64>
+  } -> tensor<?x1xf64>
+  return %r : tensor<?x1xf64>
+}

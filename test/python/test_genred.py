@@ -129,6 +129,16 @@ FUNCTION_CASES = [
     ("IntInv(4) * s", lambda s, x, y, p: s / 4), ("RatCst(3, 4) * s", lambda s, x, y, p: 0.75 * s),
     ("Zero(2) + Elem(s, 0)", lambda s, x, y, p: np.broadcast_to(s[..., :1], (M, N, 2))),
     ("+s - -x", lambda s, x, y, p: s + x),
+    # symbolic derivatives
+    ("Grad(SqNorm2(s), x, IntCst(1))", lambda s, x, y, p: 2 * s),
+    ("Diff(SqNorm2(s), x, p)", lambda s, x, y, p: 2 * (s * p).sum(-1, keepdims=True)),
+    ("GradMatrix(s * s, x)", lambda s, x, y, p: np.einsum(
+        "...k,kl->...kl", 2 * s, np.eye(3)).reshape(M, N, 9)),
+    ("Divergence(s * s, x)", lambda s, x, y, p: 2 * s.sum(-1, keepdims=True)),
+    ("Laplacian(SqNorm2(s), x) * Elem(y, 0)", lambda s, x, y, p: 6 * y[..., :1]),
+    ("TraceOperator(MatVecMult(TensorProd(p, p), x), x) + Elem(s, 0)",
+     lambda s, x, y, p: (p * p).sum() + s[..., :1]),
+    ("Factorize(Exp(s), x) + AutoFactorize(s)", lambda s, x, y, p: np.exp(s) + s),
 ]
 
 

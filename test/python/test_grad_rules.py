@@ -417,6 +417,27 @@ CASES.update({
                           " vector<2x{T}>"], 2),
 })
 
+# keops.diff (forward mode) inside the formula: its value is checked by the
+# derivatives of the formula with respect to the tangent %u (linear), and it
+# is differentiated again in both modes.
+CASES.update({
+    "diff": ([("x", 3, V3), ("y", 3, V3), ("u", 3, V3)],
+             ["%d = keops.sqdist %x, %y : vector<3x{T}>",
+              "%n = arith.negf %d : vector<1x{T}>",
+              "%k = math.exp %n : vector<1x{T}>",
+              "%q = math.sin %x : vector<3x{T}>",
+              "%s = keops.dot %q, %y : vector<3x{T}>",
+              "%f = arith.mulf %k, %s : vector<1x{T}>",
+              "%r = keops.diff %f wrt %x, %u : vector<1x{T}>, vector<3x{T}>"], 1),
+    "diff-of-grad": ([("x", 2, V3), ("y", 2, V3), ("u", 2, V3), ("e", 1, V3)],
+                     ["%d = keops.sqdist %x, %y : vector<2x{T}>",
+                      "%n = arith.negf %d : vector<1x{T}>",
+                      "%k = math.exp %n : vector<1x{T}>",
+                      "%g1 = keops.grad %k wrt %x, %e : vector<1x{T}>, vector<2x{T}>",
+                      "%h = keops.diff %g1 wrt %y, %u : vector<2x{T}>, vector<2x{T}>",
+                      "%r = arith.mulf %h, %x : vector<2x{T}>"], 2),
+})
+
 # Complex ops: vectors of (real, imaginary) pairs; derivatives are those of
 # the map on the pairs of reals. The second-order case differentiates the
 # rules themselves.

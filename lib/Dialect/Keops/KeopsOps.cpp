@@ -303,16 +303,36 @@ LogicalResult GradOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
   return success();
 }
 
-LogicalResult GradOp::verify() {
-  auto arg = dyn_cast<BlockArgument>(getVariable());
+/// Shared by grad and diff: `variable` is a float variable of the
+/// enclosing reduction, of the element type of `value`.
+static LogicalResult verifyDerivative(Operation *op, Value value,
+                                      Value variable) {
+  auto arg = dyn_cast<BlockArgument>(variable);
   if (!arg || !isa_and_nonnull<ReduceOp>(arg.getOwner()->getParentOp()))
-    return emitOpError() << "differentiates with respect to a value that is "
-                            "not a variable: the second operand must be a "
-                            "block argument of the enclosing keops.reduce";
-  if (formulaType(getValue()).getElementType() !=
-      formulaType(getVariable()).getElementType())
-    return emitOpError() << "needs a variable of the formula's element type";
+    return op->emitOpError()
+           << "differentiates with respect to a value that is not a "
+              "variable: the second operand must be a block argument of the "
+              "enclosing keops.reduce";
+  if (formulaType(value).getElementType() !=
+      formulaType(variable).getElementType())
+    return op->emitOpError()
+           << "needs a variable of the formula's element type";
   return success();
+}
+
+LogicalResult GradOp::verify() {
+  return verifyDerivative(*this, getValue(), getVariable());
+}
+
+LogicalResult DiffOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  types.push_back(adaptor.getValue().getType());
+  return success();
+}
+
+LogicalResult DiffOp::verify() {
+  return verifyDerivative(*this, getValue(), getVariable());
 }
 
 //===----------------------------------------------------------------------===//
