@@ -13,11 +13,17 @@ then reduced into a callable keops.reductions.Reduction.
 import ast
 import re
 
+import numpy as np
+
+from . import _arrays
 from . import formula as fm
 from .lazy_tensor import LazyTensor
 from .reductions import PYKEOPS_KINDS, Reduction, compile_options
 
 _CATS = {"Vi": 0, "Vj": 1, "Pm": 2, "Vx": 0, "Vy": 1}
+# pykeops' raw log-sum-exp reductions: (m, s) with m = max f and
+# s = sum exp(f - m) (times formula2's weights for the Weight form).
+_SHIFT_EXP = ("Max_SumShiftExp", "MaxSumShiftExp", "Max_SumShiftExpWeight")
 
 
 def parse_alias(alias, position):
@@ -296,9 +302,18 @@ class Genred:
                  opt_arg=None, formula2=None, cuda_type=None, dtype_acc="auto",
                  use_double_acc=False, sum_scheme="auto", enable_chunks=True,
                  rec_multVar_highdim=False, use_fast_math=True):
+        raw = reduction_op in _SHIFT_EXP
+        if raw:    # the two reductions of pykeops' raw log-sum-exp state
+            reduction_op_given, reduction_op = reduction_op, "Max"
+            if (formula2 is not None) != (reduction_op_given == "Max_SumShiftExpWeight"):
+                raise ValueError(f"{reduction_op_given} takes the weights as formula2"
+                                 if formula2 is None else
+                                 f"{reduction_op_given} takes no formula2 (use "
+                                 "Max_SumShiftExpWeight)")
+            weights, formula2 = formula2, None
         if reduction_op not in PYKEOPS_KINDS:
             raise ValueError(f"unknown reduction {reduction_op!r} (one of "
-                             f"{', '.join(sorted(PYKEOPS_KINDS))})")
+                             f"{', '.join(sorted(set(PYKEOPS_KINDS) | set(_SHIFT_EXP)))})")
         if axis not in (0, 1):
             raise ValueError(f"axis={axis!r}: Genred reduces over axis 0 (i) or 1 (j)")
         kind = PYKEOPS_KINDS[reduction_op]
@@ -336,10 +351,24 @@ class Genred:
         options = compile_options(sum_scheme=sum_scheme, dtype_acc=dtype_acc,
                                   use_double_acc=use_double_acc, use_fast_math=use_fast_math)
         nargs = max(declared) + 1 if declared else 0
+        names = [labels.get(n, f"argument {n}") for n in range(nargs)]
         self._reduction = Reduction(
             tuple(roots), kind, axis, opt_arg if kind in fm.K_KINDS else None, options,
-            declared=declared, names=[labels.get(n, f"argument {n}") for n in range(nargs)],
-            framework=self._framework)
+            declared=declared, names=names, framework=self._framework)
+        self._shifted = None
+        if raw:
+            # s = sum exp(f - m) g, with m = max f an extra variable indexed
+            # like the output rows (position nargs).
+            self.reduction_op, self.formula2 = reduction_op_given, weights
+            m = LazyTensor((nargs, 1, 1 - axis))
+            s = (f - m).exp()
+            if weights is not None:
+                s = s * parser.parse(weights)
+            shifted = dict(declared)
+            shifted[nargs] = (1 - axis, 1)
+            self._shifted = Reduction((s,), "sum", axis, None, options, declared=shifted,
+                                      names=names + ["the row maxima"],
+                                      framework=self._framework)
 
     def mlir(self, dtype="float32"):
         """The keops-dialect module compiled for `dtype`."""
@@ -350,8 +379,17 @@ class Genred:
         if backend != "auto" or device_id != -1 or ranges is not None:
             kwargs = dict(backend=backend, device_id=device_id, ranges=ranges)
         if out is not None:
+            if self._shifted is not None:
+                raise ValueError(f"out= is not supported for {self.reduction_op}")
             kwargs["out"] = out
-        return self._reduction(*args, **kwargs)
+        res = self._reduction(*args, **kwargs)
+        if self._shifted is None:
+            return res
+        # pykeops' raw state (m, s): m = max_j f, s = sum_j exp(f - m) g.
+        if _arrays.framework(res) == "torch":
+            torch = _arrays.torch_module()
+            return torch.cat([res, self._shifted(*args, res, **kwargs)], -1)
+        return np.concatenate([res, self._shifted(*args, res, **kwargs)], -1)
 
 
 def _output_spec(output):

@@ -273,3 +273,34 @@ def test_lazytensor_and_genred_share_kernels():
     g = Genred("Exp(-SqDist(x, y)) * b", ["x = Vi(3)", "y = Vj(3)", "b = Vj(1)"], axis=1)
     lt = (-Vi(0, 3).sqdist(Vj(1, 3))).exp() * Vj(2, 1)
     assert g.mlir("float64") == lt.mlir(dtype="float64")
+
+
+@pytest.mark.parametrize("op", ["Max_SumShiftExp", "MaxSumShiftExp", "Max_SumShiftExpWeight"])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_raw_log_sum_exp_state(op, axis):
+    """pykeops' raw reductions: (m, s) with m = max f and s = sum exp(f - m)
+    (times formula2), over i or over j: a is indexed like the output rows,
+    b and w by the reduced axis."""
+    rng = np.random.default_rng(5)
+    a, b, w = rng.normal(size=(6, 3)), rng.normal(size=(9, 3)), rng.normal(size=(9, 2))
+    kept, reduced = ("Vi", "Vj") if axis == 1 else ("Vj", "Vi")
+    weighted = op.endswith("Weight")
+    aliases = [f"a = {kept}(3)", f"b = {reduced}(3)"] + ([f"w = {reduced}(2)"] if weighted else [])
+    g = Genred("-SqDist(a, b) * 3", aliases, reduction_op=op, axis=axis,
+               formula2="w" if weighted else None)
+    got = g(a, b, w) if weighted else g(a, b)
+    f = -3 * ((a[:, None] - b[None]) ** 2).sum(-1)
+    m = f.max(1, keepdims=True)
+    e = np.exp(f - m)
+    s = (e[..., None] * w[None]).sum(1) if weighted else e.sum(1, keepdims=True)
+    np.testing.assert_allclose(got, np.concatenate([m, s], -1), rtol=1e-12)
+
+
+def test_raw_log_sum_exp_errors():
+    with pytest.raises(ValueError, match="Max_SumShiftExpWeight takes the weights as formula2"):
+        Genred("x", ["x = Vi(1)"], reduction_op="Max_SumShiftExpWeight", axis=1)
+    with pytest.raises(ValueError, match="Max_SumShiftExp takes no formula2"):
+        Genred("x", ["x = Vi(1)"], reduction_op="Max_SumShiftExp", axis=1, formula2="x")
+    g = Genred("x", ["x = Vi(1)", "y = Vj(1)"], reduction_op="Max_SumShiftExp", axis=1)
+    with pytest.raises(ValueError, match="out= is not supported for Max_SumShiftExp"):
+        g(np.ones((2, 1)), np.ones((3, 1)), out=np.zeros((2, 2)))
