@@ -267,7 +267,7 @@ class ComplexMixin:
             return ComplexReduction(res)
         return as_complex_array(res)
 
-    def __matmul__(self, v):
+    def __matmul__(self, v, **kwargs):
         """K @ v: sum_j K_ij v_j for a complex K of dimension 1 and v (N,) or
         (N, E), complex or real."""
         if self.ndim != 2:
@@ -281,7 +281,7 @@ class ComplexMixin:
             vj = self._promote(v.reshape(1, v.shape[0], -1))
         else:
             vj = self._promote(v.reshape(*v.shape[:-2], 1, *v.shape[-2:]))
-        res = (self * vj)._reduce("sum", 1)
+        res = (self * vj)._reduce("sum", 1, **kwargs)
         return res.reshape(*res.shape[:-2], -1) if v.ndim == 1 else res
 
     # -- what pykeops reports ----------------------------------------------------

@@ -851,9 +851,11 @@ class LazyTensor(DerivativesMixin):
 
     # -- linear algebra -------------------------------------------------------
 
-    def __matmul__(self, v):
+    def __matmul__(self, v, **kwargs):
         """K @ v: sum_j K_ij v_j for a NumPy array or torch tensor v of shape
-        (N,) or (N, E) (K of dimension 1)."""
+        (N,) or (N, E) (K of dimension 1). `K.__matmul__(v, **options)`
+        takes the options of every reduction (backend=, sum_scheme=, out=,
+        ...), as in pykeops."""
         if self.ndim != 1:
             raise ValueError(f"K @ v needs a LazyTensor K of dimension 1; K.shape = {self.shape}")
         fw = _arrays.framework(v)
@@ -867,7 +869,12 @@ class LazyTensor(DerivativesMixin):
             vj = type(self)(v.reshape(1, n, -1))
         else:   # batched: (B..., N, E)
             vj = type(self)(v.reshape(*v.shape[:-2], 1, *v.shape[-2:]))
-        res = (self * vj)._reduce("sum", 1)
+        out = kwargs.get("out")
+        if out is not None and v.ndim == 1:   # the result's (M,) view
+            kwargs["out"] = out.reshape(*out.shape, 1)
+        res = (self * vj)._reduce("sum", 1, **kwargs)
+        if out is not None:
+            return out
         return res.reshape(*res.shape[:-2], -1) if v.ndim == 1 else res
 
     def t(self):

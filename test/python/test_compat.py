@@ -130,17 +130,20 @@ def test_geomloss_against_tensorized(tmp_path, kw):
                                atol=1e-6 * np.abs(dense[1:]).max())
 
 
-@pytest.mark.parametrize("name", ["sinkhorn_p1", "sinkhorn_p1_reach", "energy", "laplacian"])
+@pytest.mark.parametrize("name", ["sinkhorn_p1", "sinkhorn_p1_reach", "energy", "laplacian",
+                                  "sinkhorn_multiscale"])
 def test_geomloss_against_pykeops(tmp_path, name):
     """Costs |x - y| at x = y: pykeops' Norm2 gradient there is 0 (its
     Rsqrt(0) = 0), the drop-in's too; GeomLoss's tensorized backend clamps
-    instead, so the reference was recorded with pykeops
+    instead. The multiscale backend (clusters and block-sparse ranges) has no
+    dense equivalent. So the reference was recorded with pykeops
     (scripts/record_geomloss_reference.py)."""
     import numpy as np
     sys.path.insert(0, str(Path(__file__).parents[2] / "scripts"))
     from record_geomloss_reference import CASES
     want = np.load(DATA / "geomloss_pykeops.npz")[name]
-    (got,) = geomloss_run(tmp_path, dict(CASES[name], backends=["online"]))
+    kw = dict(CASES[name])
+    (got,) = geomloss_run(tmp_path, dict(kw, backends=[kw.pop("backend", "online")]))
     assert np.isfinite(got).all()
     np.testing.assert_allclose(got[0], want[0], rtol=1e-10)
     np.testing.assert_allclose(got[1:], want[1:], rtol=1e-8, atol=1e-10 * np.abs(want[1:]).max())

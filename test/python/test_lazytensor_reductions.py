@@ -186,6 +186,24 @@ def test_out_argument():
         F.sum(axis=1, out=np.empty((M, 3)))
 
 
+def test_matmul_takes_the_reduction_options():
+    """K.__matmul__(v, **options), as pykeops' test suite calls it: the same
+    options as every reduction, out= included (also for v of shape (N,))."""
+    x, y, p = _data("float64")
+    K = (-(Vi(x) - Vj(y)).sqnorm2()).exp()
+    v, v1 = np.linspace(0, 1, 2 * len(y)).reshape(-1, 2), np.linspace(1, 2, len(y))
+    kd = np.exp(-((x[:, None] - y[None]) ** 2).sum(-1))
+    for kwargs in ({"sum_scheme": "kahan_scheme"}, {"backend": "CPU", "device_id": -1},
+                   {"enable_chunks": False, "dtype_acc": "float64"}):
+        np.testing.assert_allclose(K.__matmul__(v, **kwargs), kd @ v, rtol=1e-12)
+    out, out1 = np.empty((len(x), 2)), np.empty(len(x))
+    assert K.__matmul__(v, out=out) is out and K.__matmul__(v1, out=out1) is out1
+    np.testing.assert_allclose(out, kd @ v, rtol=1e-12)
+    np.testing.assert_allclose(out1, kd @ v1, rtol=1e-12)
+    with pytest.raises(ValueError, match="sum_scheme"):
+        K.__matmul__(v, sum_scheme="no_such_scheme")
+
+
 def test_call_false_returns_a_callable():
     x, y, p = _data("float64")
     F = _formula(x, y, p)
