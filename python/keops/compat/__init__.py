@@ -20,6 +20,7 @@ names it does not support raise NotImplementedError saying what is missing
 
 import importlib
 import importlib.abc
+import importlib.machinery
 import sys
 
 __all__ = ["as_pykeops", "is_active"]
@@ -31,13 +32,23 @@ MODULES = {
     "pykeops.numpy": "keops.compat.pykeops.numpy",
     "pykeops.torch.cluster": "keops.torch.cluster",
     "pykeops.numpy.cluster": "keops.numpy.cluster",
+    "pykeops.config": "keops.compat.pykeops.config",
 }
 
 
 class _Missing(importlib.abc.MetaPathFinder):
-    """Any other pykeops submodule: a clear ImportError."""
+    """Any other pykeops submodule: a clear ImportError. pykeops' own test
+    files (`pykeops.test.*`, no API) are found in the installed pykeops, so
+    that its test suite runs against the drop-in."""
 
     def find_spec(self, name, path=None, target=None):
+        if name == "pykeops.test":
+            real = importlib.machinery.PathFinder.find_spec("pykeops")
+            if real is not None and real.submodule_search_locations:
+                return importlib.machinery.PathFinder.find_spec(
+                    name, list(real.submodule_search_locations))
+        if name.startswith("pykeops.test."):
+            return None     # found in pykeops.test's path by the usual finders
         if name.startswith("pykeops.") and name not in MODULES:
             raise ImportError(f"keops-mlir's pykeops drop-in has no module {name!r} "
                               f"(it provides {', '.join(sorted(MODULES))})", name=name)

@@ -85,11 +85,6 @@ def _found(name):
 
 numpy_found = _found("numpy")
 torch_found = _found("torch")
-# pykeops.config's flags and what users query from it.
-config = type("config", (), {
-    "__doc__": "What pykeops.config tells: the cache folder, the backends.",
-    "gpu_available": property(lambda self: _gpu_count() > 0),
-    "build_folder": property(lambda self: get_build_folder()),
-    "cpp_available": True, "use_cuda": property(lambda self: _gpu_count() > 0),
-})()
+# pykeops.config: the backends present and the cache folder.
+from . import config  # noqa: E402
 pykeopsconfig = config
