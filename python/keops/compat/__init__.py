@@ -33,6 +33,10 @@ MODULES = {
     "pykeops.torch.cluster": "keops.torch.cluster",
     "pykeops.numpy.cluster": "keops.numpy.cluster",
     "pykeops.config": "keops.compat.pykeops.config",
+    "pykeops.numpy.utils": "keops.compat.pykeops.numpy.utils",
+    "pykeops.torch.utils": "keops.compat.pykeops.torch.utils",
+    "pykeops.numpy.operations": "keops.compat.pykeops.numpy.operations",
+    "pykeops.torch.operations": "keops.compat.pykeops.torch.operations",
 }
 
 

@@ -1,0 +1,3 @@
+"""pykeops.numpy.operations: KernelSolve (keops.numpy's)."""
+
+from keops.numpy import KernelSolve  # noqa: F401
