@@ -41,23 +41,34 @@ _FIXED = 5
 
 
 class KeopsReduction(torch.autograd.Function):
-    """forward(ctx, plan, M, N, batch, ranges, *inputs) -> raw outputs of the
+    """forward(plan, M, N, batch, ranges, *inputs) -> raw outputs of the
     kernel, one (*batch, rows, width) tensor per output (pykeops' shapes are
-    made afterwards, as views, so gradients flow through them)."""
+    made afterwards, as views, so gradients flow through them). Written for
+    torch.func too: forward apart from setup_context, and a vmap rule (a
+    vmapped axis is one more batch axis of the reduction: one kernel)."""
 
     @staticmethod
-    def forward(ctx, plan, M, N, batch, ranges, *inputs):
-        outs = plan.run("torch", inputs, M, N, batch=batch, ranges=ranges)
+    def forward(plan, M, N, batch, ranges, *inputs):
+        return tuple(plan.run("torch", inputs, M, N, batch=batch, ranges=ranges))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        plan, M, N, batch, ranges, *args = inputs
         ctx.plan, ctx.M, ctx.N, ctx.batch = plan, M, N, tuple(batch)
         ctx.ranges = ranges
-        tensors = [a for a in inputs if isinstance(a, torch.Tensor)]
-        ctx.input_is_tensor = [isinstance(a, torch.Tensor) for a in inputs]
-        ctx.raw_inputs = [None if isinstance(a, torch.Tensor) else a for a in inputs]
-        ctx.save_for_backward(*tensors, *outs)
-        index_outs = [o for o, dt in zip(outs, plan.out_dtypes) if dt == "int64"]
+        tensors = [a for a in args if isinstance(a, torch.Tensor)]
+        ctx.input_is_tensor = [isinstance(a, torch.Tensor) for a in args]
+        ctx.raw_inputs = [None if isinstance(a, torch.Tensor) else a for a in args]
+        ctx.save_for_backward(*tensors, *output)
+        index_outs = [o for o, dt in zip(output, plan.out_dtypes) if dt == "int64"]
         if index_outs:
             ctx.mark_non_differentiable(*index_outs)
-        return tuple(outs)
+
+    @staticmethod
+    def vmap(info, in_dims, plan, M, N, batch, ranges, *inputs):
+        plan, args = _batched(plan, batch, inputs, in_dims[_FIXED:], info.batch_size, ranges)
+        outs = KeopsReduction.apply(plan, M, N, (info.batch_size, *batch), ranges, *args)
+        return outs, (0,) * len(outs)
 
     @staticmethod
     def backward(ctx, *grad_outputs):
@@ -198,17 +209,40 @@ class GradientSpec:
 
 
 class KeopsGradient(torch.autograd.Function):
-    """forward(ctx, spec, cotangent, *inputs) -> the gradients w.r.t.
-    spec.wrt. Differentiable once more (Hessian-vector products), through
-    keops.reduce_grad of the gradient reductions."""
+    """forward(spec, cotangent, *inputs) -> the gradients w.r.t. spec.wrt.
+    Differentiable once more (Hessian-vector products), through
+    keops.reduce_grad of the gradient reductions; with a vmap rule."""
 
     @staticmethod
-    def forward(ctx, spec, cotangent, *inputs):
+    def forward(spec, cotangent, *inputs):
+        return tuple(spec.run(inputs, [cotangent]))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        spec, cotangent, *args = inputs
         ctx.spec = spec
         ctx.set_materialize_grads(False)  # None, not zeros, for unused results
-        ctx.save_for_backward(cotangent, *[a for a in inputs if a is not None])
-        ctx.present = [a is not None for a in inputs]
-        return tuple(spec.run(inputs, [cotangent]))
+        ctx.save_for_backward(cotangent, *[a for a in args if a is not None])
+        ctx.present = [a is not None for a in args]
+
+    @staticmethod
+    def vmap(info, in_dims, spec, cotangent, *inputs):
+        size = info.batch_size
+        if all(d is None for d in in_dims[2:]):
+            # Only the cotangent is batched (jacrev): the gradient reduction
+            # has no batched input to give its results that axis, so one
+            # call per cotangent.
+            cots = cotangent.movedim(in_dims[1], 0)
+            parts = [KeopsGradient.apply(spec, c, *inputs) for c in cots.unbind(0)]
+            outs = tuple(torch.stack(p) for p in zip(*parts))
+            return outs, (0,) * len(outs)
+        plan, args = _batched(spec.plan, spec.batch, inputs, in_dims[2:], size, spec.ranges)
+        cot = cotangent.movedim(in_dims[1], 0) if in_dims[1] is not None else \
+            cotangent.expand(size, *cotangent.shape)
+        batched = GradientSpec(plan, spec.wrt, spec.M, spec.N, spec.raw_inputs,
+                               (size, *spec.batch), spec.ranges)
+        outs = KeopsGradient.apply(batched, cot.contiguous(), *args)
+        return outs, (0,) * len(outs)
 
     @staticmethod
     def backward(ctx, *grad_outputs):
@@ -268,9 +302,45 @@ def _softmax_parts(plan):
     return parts
 
 
+def _batched(plan, batch, inputs, dims, size, ranges):
+    """The plan and inputs of `plan` with one more batch axis in front, of
+    extent `size`: inputs batched at dims[n] (vmap's in_dims) are moved
+    there, the others get a broadcast 1 (and any batch axes they lack)."""
+    if ranges is not None and plan.ranged == "per_element":
+        raise NotImplementedError("vmap of a block-sparse reduction with ranges per batch "
+                                  "element is not supported")
+    from .reductions import get_plan
+    rank = len(batch)
+    old = plan.batch or ((),) * len(inputs)
+    pattern, args = [], []
+    for a, d, (cat, _), flags in zip(inputs, dims, plan.variables, old):
+        flags = tuple(flags) if flags else (True,) * rank
+        if not isinstance(a, torch.Tensor):       # a float parameter
+            args.append(a)
+            pattern.append((True,) + flags)
+            continue
+        if d is not None:
+            a = a.movedim(d, 0)
+        own = a.shape[1:] if d is not None else a.shape
+        pad = (1,) * (rank - (len(own) - (1 if cat == 2 else 2)))
+        args.append(a.reshape((size if d is not None else 1,) + pad + tuple(own)))
+        pattern.append((d is None,) + flags)
+    new = get_plan(plan.roots, plan.collected, plan.kind, plan.axis, plan.k, plan.dtype,
+                   plan.options, tuple(pattern), plan.ranged)
+    return new, args
+
+
+def _functorch(inputs):
+    """Whether some input is a torch.func transform's tensor (vmap's
+    batched tensors, grad's tracked ones): only the Function can take it."""
+    wrapped = torch._C._functorch.is_functorch_wrapped_tensor
+    return any(isinstance(a, torch.Tensor) and wrapped(a) for a in inputs)
+
+
 def run_torch(plan, inputs, M, N, out=None, batch=(), ranges=None):
-    if out is None and torch.is_grad_enabled() and any(
-            isinstance(a, torch.Tensor) and a.requires_grad for a in inputs):
+    if out is None and (torch.is_grad_enabled() and any(
+            isinstance(a, torch.Tensor) and a.requires_grad for a in inputs)
+            or _functorch(inputs)):
         if plan.kind == "sumsoftmaxweight":
             lse_plan, sum_plan = _softmax_parts(plan)
             lse, = KeopsReduction.apply(lse_plan, M, N, batch, ranges, *inputs)

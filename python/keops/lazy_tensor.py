@@ -829,7 +829,10 @@ class LazyTensor(DerivativesMixin):
     Kmin_argKmin_reduction = Kmin_argKmin
 
     def logsumexp(self, axis=None, dim=None, weight=None, **kwargs):
-        """log sum exp(F) over i or j; with weight=W, log sum exp(F) W."""
+        """log sum exp(F) over i or j; with weight=W (or other=W, the
+        keyword pykeops' reduction takes), log sum exp(F) W."""
+        if weight is None:
+            weight = kwargs.pop("other", None)
         return self._reduction("logsumexp", axis, dim, weight=weight, **kwargs)
 
     logsumexp_reduction = logsumexp
