@@ -60,9 +60,33 @@ class KeopsReduction(torch.autograd.Function):
         ctx.input_is_tensor = [isinstance(a, torch.Tensor) for a in args]
         ctx.raw_inputs = [None if isinstance(a, torch.Tensor) else a for a in args]
         ctx.save_for_backward(*tensors, *output)
+        ctx.save_for_forward(*tensors, *output)   # the jvp rule reads them too
         index_outs = [o for o, dt in zip(output, plan.out_dtypes) if dt == "int64"]
         if index_outs:
             ctx.mark_non_differentiable(*index_outs)
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        """Forward mode: the tangent of the outputs is one more reduction,
+        of the formula's keops.diff along the inputs' tangents."""
+        plan = ctx.plan
+        ts = tangents[_FIXED:]
+        saved = list(ctx.saved_tensors)
+        tensors = iter(saved[:sum(ctx.input_is_tensor)])
+        inputs = [next(tensors) if t else raw
+                  for t, raw in zip(ctx.input_is_tensor, ctx.raw_inputs)]
+        outs = saved[sum(ctx.input_is_tensor):]
+        has = tuple(t is not None for t in ts)
+        if plan.kind in ZERO_GRADIENT_KINDS or not any(has):
+            return tuple(None if dt == "int64" else torch.zeros_like(o)
+                         for o, dt in zip(outs, plan.out_dtypes))
+        tplan = _tangent_plan(plan, has)
+        extra = [t for t in ts if t is not None]
+        if plan.kind == "logsumexp":
+            extra.append(outs[0])
+        dout, = KeopsReduction.apply(tplan, ctx.M, ctx.N, ctx.batch, ctx.ranges, *inputs,
+                                     *extra)
+        return (dout,)
 
     @staticmethod
     def vmap(info, in_dims, plan, M, N, batch, ranges, *inputs):
@@ -223,6 +247,7 @@ class KeopsGradient(torch.autograd.Function):
         ctx.spec = spec
         ctx.set_materialize_grads(False)  # None, not zeros, for unused results
         ctx.save_for_backward(cotangent, *[a for a in args if a is not None])
+        ctx.save_for_forward(cotangent, *[a for a in args if a is not None])
         ctx.present = [a is not None for a in args]
 
     @staticmethod
@@ -256,20 +281,91 @@ class KeopsGradient(torch.autograd.Function):
         need = [k for k in range(n) if ctx.needs_input_grad[2 + k]]
         if ctx.needs_input_grad[1]:
             need.append(n)
-        wrt2 = [tuple(need) if g is not None else () for g in grad_outputs]
-        grads = [None] * (n + 1)
-        if need and any(wrt2):
-            extra = [cot] + [g for g in grad_outputs if g is not None]
-            results = iter(spec.run(inputs, extra, wrt2))
-            chain = spec.plan.kind == "logsumexp"
-            for pos in wrt2:
-                # The gradient's own terms, then (logsumexp) the chain
-                # through the forward result for the forward's inputs.
-                for p in list(pos) + ([p for p in pos if p < n] if chain else []):
-                    like = inputs[p] if p < n else cot
-                    r = next(results).reshape(like.shape)
-                    grads[p] = r if grads[p] is None else grads[p] + r
+        grads = _second_order(spec, inputs, cot, grad_outputs, need)
         return (None, grads[n], *grads[:n])
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        """Forward mode on a gradient g = J^T c of <c, F>: dg = J^T dc + H t,
+        H the Hessian of <c, F> in the inputs, which is symmetric: H t is
+        the vector-Jacobian product of the gradients w.r.t. the tangents'
+        inputs, with the tangents as cotangents (KeopsHessianVector)."""
+        spec = ctx.spec
+        saved = list(ctx.saved_tensors)
+        cot, rest = saved[0], iter(saved[1:])
+        inputs = [next(rest) if p else None for p in ctx.present]
+        dc, ts = tangents[1], tangents[2:]
+        outs = None
+        if dc is not None:
+            outs = list(KeopsGradient.apply(spec, dc, *inputs))
+        moved = tuple(k for k, t in enumerate(ts) if t is not None)
+        if moved:
+            along = GradientSpec(spec.plan, moved, spec.M, spec.N, spec.raw_inputs,
+                                 spec.batch, spec.ranges)
+            hv = KeopsHessianVector.apply(along, spec.wrt, cot, *inputs,
+                                          *[ts[k] for k in moved])
+            outs = list(hv) if outs is None else [a + b for a, b in zip(outs, hv)]
+        if outs is None:
+            return tuple(torch.zeros_like(inputs[k]) for k in spec.wrt)
+        return tuple(outs)
+
+
+def _second_order(spec, inputs, cot, grad_outputs, need):
+    """sum_n (dg_n / dx_p)^T v_n for the gradients g_n of `spec` (at the
+    cotangent `cot`), vectors v_n = grad_outputs[n] (None: zero), and the
+    positions p in `need` (the forward's inputs, then the cotangent at
+    position len(inputs)): one list entry per position, None where zero."""
+    n = len(inputs)
+    wrt2 = [tuple(need) if g is not None else () for g in grad_outputs]
+    grads = [None] * (n + 1)
+    if need and any(wrt2):
+        extra = [cot] + [g for g in grad_outputs if g is not None]
+        results = iter(spec.run(inputs, extra, wrt2))
+        chain = spec.plan.kind == "logsumexp"
+        for pos in wrt2:
+            # The gradient's own terms, then (logsumexp) the chain through
+            # the forward result for the forward's inputs.
+            for p in list(pos) + ([p for p in pos if p < n] if chain else []):
+                like = inputs[p] if p < n else cot
+                r = next(results).reshape(like.shape)
+                grads[p] = r if grads[p] is None else grads[p] + r
+    return grads
+
+
+class KeopsHessianVector(torch.autograd.Function):
+    """forward(spec, need, cotangent, *inputs, *vectors) -> for each
+    position p in `need`, sum_n (dg_n / dx_p)^T v_n over the gradients g_n
+    of spec (one vector per spec.wrt). The forward-mode rule of
+    KeopsGradient; not differentiable again (third derivatives)."""
+
+    @staticmethod
+    def forward(spec, need, cotangent, *args):
+        n = len(spec.plan.variables)
+        inputs, vectors = list(args[:n]), list(args[n:])
+        grads = _second_order(spec, inputs, cotangent, vectors, list(need))
+        return tuple(grads[p] if grads[p] is not None else torch.zeros_like(inputs[p])
+                     for p in need)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        pass
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("third derivatives of reductions are not supported")
+
+    @staticmethod
+    def vmap(info, in_dims, spec, need, cotangent, *args):
+        # One call per batch element: the vectors have their inputs'
+        # batch pattern, which a batched vector and a shared input cannot
+        # share in one kernel.
+        def element(a, d, b):
+            return a.select(d, b) if d is not None else a
+        parts = [KeopsHessianVector.apply(spec, need, element(cotangent, in_dims[2], b),
+                                          *[element(a, d, b) for a, d in zip(args, in_dims[3:])])
+                 for b in range(info.batch_size)]
+        outs = tuple(torch.stack(p) for p in zip(*parts))
+        return outs, (0,) * len(outs)
 
 
 _SOFTMAX_PARTS = {}
@@ -328,6 +424,61 @@ def _batched(plan, batch, inputs, dims, size, ranges):
     new = get_plan(plan.roots, plan.collected, plan.kind, plan.axis, plan.k, plan.dtype,
                    plan.options, tuple(pattern), plan.ranged)
     return new, args
+
+
+_TANGENT_PLANS = {}
+
+
+def _tangent_plan(plan, has):
+    """The reduction whose result is the tangent of `plan`'s, for tangents
+    of the inputs flagged in `has` (new variables after the inputs, shaped
+    like them): sum of sum_k diff(F, v_k, t_k) for a sum; for a logsumexp L
+    (weights W), sum of exp(F - L) (W dF + dW), L one more input indexed
+    like the output rows."""
+    key = (plan.key, has)
+    tplan = _TANGENT_PLANS.get(key)
+    if tplan is not None:
+        return tplan
+    if plan.kind not in ("sum", "logsumexp"):
+        raise NotImplementedError(f"forward-mode derivatives (torch.func.jvp, jacfwd, "
+                                  f"hessian) of the {plan.kind} reduction are not "
+                                  "supported; sum and logsumexp reductions have them")
+    from .reductions import Plan
+    variables = list(plan.collected[1])
+    pairs = [(v, fm.Node("var", (), (), v.ndim, v._cat)) for v, h in zip(variables, has) if h]
+
+    def diff(G):
+        acc = None
+        for v, t in pairs:
+            d = fm.Node("diff", (G, v, t), (), G.ndim)
+            acc = d if acc is None else fm.Node("add", (acc, d), (), G.ndim)
+        return acc
+
+    F = plan.roots[0]
+    batch = plan.batch + tuple(plan.batch[k] for k, h in enumerate(has) if h) \
+        if plan.batch else ()
+    extra = [t for _, t in pairs]
+    if plan.kind == "sum":
+        G = diff(F)
+    else:
+        W = plan.roots[1] if len(plan.roots) > 1 else None
+        E = W.ndim if W is not None else 1
+        L = fm.Node("var", (), (), E, 1 - plan.axis)
+        extra.append(L)
+        if plan.batch:   # L has the outputs' batch axes
+            batch += (tuple(all(a) for a in zip(*plan.batch)),)
+        dF = diff(F)
+        G = dF if W is None else fm.Node("mul", (W, dF), (), E)
+        if W is not None:
+            dW = diff(W)
+            G = fm.Node("add", (G, dW), (), E)
+        shift = fm.Node("exp", (fm.Node("sub", (F, L), (), E),), (), E)
+        G = fm.Node("mul", (shift, G), (), E)
+    nodes, _, key2 = fm.collect((G,))
+    tplan = _TANGENT_PLANS[key] = Plan(("jvp", plan.key, has), (G,),
+                                       (nodes, variables + extra, key2), "sum", plan.axis,
+                                       None, plan.dtype, plan.options, batch, plan.ranged)
+    return tplan
 
 
 def _functorch(inputs):
