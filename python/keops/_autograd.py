@@ -49,6 +49,7 @@ class KeopsReduction(torch.autograd.Function):
 
     @staticmethod
     def forward(plan, M, N, batch, ranges, *inputs):
+        inputs = [a.contiguous() if isinstance(a, torch.Tensor) else a for a in inputs]
         return tuple(plan.run("torch", inputs, M, N, batch=batch, ranges=ranges))
 
     @staticmethod
@@ -208,8 +209,10 @@ class GradientSpec:
         def rows_of(a, cat):
             return 1 if cat == 2 else a.shape[-2]
 
+        keep = []   # contiguous copies, alive until the run ends
         for k, (a, (cat, dim)) in enumerate(zip(inputs, variables)):
-            a = a if a is not None else self.raw_inputs[k]
+            a = a.contiguous() if a is not None else self.raw_inputs[k]
+            keep.append(a)
             args.append(_arrays.address(a))
             rows.append(rows_of(a, cat))
         for _ in self.plan.widths:  # the forward's outputs: their rows only
@@ -222,6 +225,7 @@ class GradientSpec:
                                       for n, pos in enumerate(wrt2) if pos]
         for c, cat in zip(extra, cats):
             c = c.contiguous()
+            keep.append(c)
             args.append(c.data_ptr())
             rows.append(rows_of(c, cat))
         like = next(a for a in inputs if a is not None)
@@ -419,7 +423,8 @@ def _batched(plan, batch, inputs, dims, size, ranges):
             a = a.movedim(d, 0)
         own = a.shape[1:] if d is not None else a.shape
         pad = (1,) * (rank - (len(own) - (1 if cat == 2 else 2)))
-        args.append(a.reshape((size if d is not None else 1,) + pad + tuple(own)))
+        # (contiguous: the vmapped axis may have been anywhere in memory)
+        args.append(a.reshape((size if d is not None else 1,) + pad + tuple(own)).contiguous())
         pattern.append((d is None,) + flags)
     new = get_plan(plan.roots, plan.collected, plan.kind, plan.axis, plan.k, plan.dtype,
                    plan.options, tuple(pattern), plan.ranged)
