@@ -1,8 +1,11 @@
 """Shared helpers of the benchmark scripts: machine facts, timing, kernels."""
 
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 
 
@@ -24,6 +27,17 @@ def machine():
     except OSError:
         pass
     return f"{cpu}, {os.cpu_count()} cores{', ' + flags if flags else ''}"
+
+
+def run_child(code, *args):
+    """Runs `code` in a fresh Python process (the pykeops drop-in and the
+    real pykeops cannot share one) with `args`: (the JSON object it printed
+    last, None), or (None, its last error line)."""
+    proc = subprocess.run([sys.executable, "-c", code, *map(str, args)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return None, (proc.stderr.strip().splitlines() or ["failed"])[-1]
+    return json.loads(proc.stdout.strip().splitlines()[-1]), None
 
 
 def best_of(fn, repeat=3, min_time=0.0):

@@ -12,14 +12,12 @@ the median of --repeat timed calls. Prints the times and the ratios.
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import textwrap
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import machine  # noqa: E402
+from common import machine, run_child  # noqa: E402
 
 CHILD = textwrap.dedent("""
     import json, statistics, sys, time
@@ -52,11 +50,7 @@ CHILD = textwrap.dedent("""
 
 
 def run(backend, n, repeat):
-    proc = subprocess.run([sys.executable, "-c", CHILD, backend, str(n), str(repeat)],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        return None, proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed"
-    return json.loads(proc.stdout.strip().splitlines()[-1]), None
+    return run_child(CHILD, backend, n, repeat)
 
 
 def main():

@@ -16,14 +16,12 @@ vectors from one seed, so the values agree to the solver's tolerance.
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import textwrap
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import machine  # noqa: E402
+from common import machine, run_child  # noqa: E402
 
 CHILD = textwrap.dedent("""
     import json, statistics, sys, time
@@ -74,11 +72,7 @@ CHILD = textwrap.dedent("""
 
 
 def run(backend, n, repeat):
-    proc = subprocess.run([sys.executable, "-c", CHILD, backend, str(n), str(repeat)],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        return None, (proc.stderr.strip().splitlines() or ["failed"])[-1]
-    return json.loads(proc.stdout.strip().splitlines()[-1]), None
+    return run_child(CHILD, backend, n, repeat)
 
 
 def main():

@@ -24,6 +24,14 @@ def _basis(like, dim, k):
     return e
 
 
+def _trace(columns):
+    """sum_k columns[k]_k: the trace of the matrix of the columns."""
+    res = columns[0] if len(columns) == 1 else columns[0].elem(0)
+    for k in range(1, len(columns)):
+        res = res + columns[k].elem(k)
+    return res
+
+
 class DerivativesMixin:
     __slots__ = ()
 
@@ -67,11 +75,7 @@ class DerivativesMixin:
             raise ValueError(f"divergence: the formula has dimension {self.ndim} and the "
                              f"variable {other.ndim}; they must be equal")
         d = self.ndim
-        terms = [self.diff(other, _basis(self, d, k)) for k in range(d)]
-        res = terms[0] if d == 1 else terms[0].elem(0)
-        for k in range(1, d):
-            res = res + terms[k].elem(k)
-        return res
+        return _trace([self.diff(other, _basis(self, d, k)) for k in range(d)])
 
     def laplacian(self, other):
         """sum_k d^2 F / dv_k^2, for F of dimension 1."""
@@ -90,11 +94,7 @@ class DerivativesMixin:
             raise ValueError(f"trace_operator: the formula has dimension {self.ndim} and "
                              f"the variable {other.ndim}; they must be equal")
         d = self.ndim
-        terms = [_substitute(self, other, _basis(self, d, k)) for k in range(d)]
-        res = terms[0] if d == 1 else terms[0].elem(0)
-        for k in range(1, d):
-            res = res + terms[k].elem(k)
-        return res
+        return _trace([_substitute(self, other, _basis(self, d, k)) for k in range(d)])
 
     def factorize(self, other):
         """pykeops' factorization hint: the compiler factorizes by itself

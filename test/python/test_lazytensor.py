@@ -124,6 +124,8 @@ POINTWISE = [
 
 SHAPES = [
     ("grad", lambda x, y, p: (x - y).sqnorm2().grad(x, p[0]), lambda X, Y, P: 2 * (X - Y) * P[0]),
+    ("diff", lambda x, y, p: (x - y).sqnorm2().diff(x, p),
+     lambda X, Y, P: 2 * ((X - Y) * P).sum(-1, keepdims=True)),
     ("sqnorm2", lambda x, y, p: (x - y).sqnorm2(), lambda X, Y, P: ((X - Y) ** 2).sum(-1, keepdims=True)),
     ("norm2", lambda x, y, p: (x - y).norm2(), lambda X, Y, P: np.linalg.norm(X - Y, axis=-1)[..., None]),
     ("norm", lambda x, y, p: (x - y).norm(-1), lambda X, Y, P: np.linalg.norm(X - Y, axis=-1)[..., None]),

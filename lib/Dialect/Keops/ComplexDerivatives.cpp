@@ -118,31 +118,23 @@ Value ComplexExpOp::jvp(OpBuilder &b, ArrayRef<Value> ts) {
   return cmul(e, getResult(), ts[0]);
 }
 
-SmallVector<Value> ComplexAbsOp::vjp(OpBuilder &b, ArrayRef<Value> cts) {
-  Emitter e{b, getLoc()};
-  if (!cts[0])
-    return {Value()};
-  return {toRealVjp(e, absGrad(e, *this), cts[0])};
-}
-Value ComplexAbsOp::jvp(OpBuilder &b, ArrayRef<Value> ts) {
-  Emitter e{b, getLoc()};
-  if (!ts[0])
-    return {};
-  return toRealJvp(e, absGrad(e, *this), ts[0]);
-}
-
-SmallVector<Value> ComplexAngleOp::vjp(OpBuilder &b, ArrayRef<Value> cts) {
-  Emitter e{b, getLoc()};
-  if (!cts[0])
-    return {Value()};
-  return {toRealVjp(e, angleGrad(e, *this), cts[0])};
-}
-Value ComplexAngleOp::jvp(OpBuilder &b, ArrayRef<Value> ts) {
-  Emitter e{b, getLoc()};
-  if (!ts[0])
-    return {};
-  return toRealJvp(e, angleGrad(e, *this), ts[0]);
-}
+// cabs and cangle: from their gradient pairs.
+#define KEOPS_COMPLEX_TO_REAL_RULES(OP, GRAD)                                  \
+  SmallVector<Value> OP::vjp(OpBuilder &b, ArrayRef<Value> cts) {              \
+    Emitter e{b, getLoc()};                                                    \
+    if (!cts[0])                                                               \
+      return {Value()};                                                        \
+    return {toRealVjp(e, GRAD(e, *this), cts[0])};                             \
+  }                                                                            \
+  Value OP::jvp(OpBuilder &b, ArrayRef<Value> ts) {                            \
+    Emitter e{b, getLoc()};                                                    \
+    if (!ts[0])                                                                \
+      return {};                                                               \
+    return toRealJvp(e, GRAD(e, *this), ts[0]);                                \
+  }
+KEOPS_COMPLEX_TO_REAL_RULES(ComplexAbsOp, absGrad)
+KEOPS_COMPLEX_TO_REAL_RULES(ComplexAngleOp, angleGrad)
+#undef KEOPS_COMPLEX_TO_REAL_RULES
 
 // Linear: the cotangent of every component is that of the sum.
 SmallVector<Value> ComplexSumOp::vjp(OpBuilder &b, ArrayRef<Value> cts) {
