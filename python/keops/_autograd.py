@@ -85,9 +85,21 @@ class KeopsReduction(torch.autograd.Function):
         extra = [t for t in ts if t is not None]
         if plan.kind == "logsumexp":
             extra.append(outs[0])
+        elif plan.kind in _SELECTED:
+            # The selected terms' indices: the outputs', or an arg-kind
+            # reduction's (ties: the first index, as the reverse mode).
+            arg = _SELECTED[plan.kind]
+            if arg is None:
+                extra.append(outs[1])
+            else:
+                from .reductions import get_plan
+                aplan = get_plan(plan.roots, plan.collected, arg, plan.axis, plan.k,
+                                 plan.dtype, plan.options, plan.batch, plan.ranged)
+                extra += KeopsReduction.apply(aplan, ctx.M, ctx.N, ctx.batch, ctx.ranges,
+                                              *inputs)
         dout, = KeopsReduction.apply(tplan, ctx.M, ctx.N, ctx.batch, ctx.ranges, *inputs,
                                      *extra)
-        return (dout,)
+        return (dout,) + (None,) * (len(outs) - 1)
 
     @staticmethod
     def vmap(info, in_dims, plan, M, N, batch, ranges, *inputs):
@@ -432,6 +444,10 @@ def _batched(plan, batch, inputs, dims, size, ranges):
 
 
 _TANGENT_PLANS = {}
+# Kinds whose values are selected terms -> the arg kind giving their indices
+# (None: the indices are the second output).
+_SELECTED = {"min": "argmin", "max": "argmax", "kmin": "argkmin", "min_argmin": None,
+             "max_argmax": None, "kmin_argkmin": None}
 
 
 def _tangent_plan(plan, has):
@@ -444,10 +460,10 @@ def _tangent_plan(plan, has):
     tplan = _TANGENT_PLANS.get(key)
     if tplan is not None:
         return tplan
-    if plan.kind not in ("sum", "logsumexp"):
+    if plan.kind not in ("sum", "logsumexp") and plan.kind not in _SELECTED:
         raise NotImplementedError(f"forward-mode derivatives (torch.func.jvp, jacfwd, "
                                   f"hessian) of the {plan.kind} reduction are not "
-                                  "supported; sum and logsumexp reductions have them")
+                                  "supported")
     from .reductions import Plan
     variables = list(plan.collected[1])
     pairs = [(v, fm.Node("var", (), (), v.ndim, v._cat)) for v, h in zip(variables, has) if h]
@@ -465,6 +481,18 @@ def _tangent_plan(plan, has):
     extra = [t for _, t in pairs]
     if plan.kind == "sum":
         G = diff(F)
+    elif plan.kind in _SELECTED:
+        # sum over the reduced axis of dF at the selected index, component
+        # by component (K blocks of D for the K-min kinds).
+        K, D = plan.k or 1, F.ndim
+        idx = fm.Node("var", (), ("index",), K * D, 1 - plan.axis)
+        extra.append(idx)
+        if plan.batch:   # the indices have the outputs' batch axes
+            batch += (tuple(all(a) for a in zip(*plan.batch)),)
+        dF = diff(F)
+        if K > 1:
+            dF = fm.Node("shuffle", (dF,), (tuple(range(D)) * K,), K * D)
+        G = fm.Node("select_index", (idx, dF), (), K * D)
     else:
         W = plan.roots[1] if len(plan.roots) > 1 else None
         E = W.ndim if W is not None else 1

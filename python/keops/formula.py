@@ -61,7 +61,7 @@ def _visit(node, index, nodes, parts, variables):
                for a in args]
         part = (node._op, node._attrs, *ids)
     elif node._op == "var":
-        part = (node._cat, node.ndim)
+        part = (node._cat, node.ndim, *node._attrs)   # ("index",): integers
         variables.append(node)
     else:
         part = (node._op, node._attrs)
@@ -377,6 +377,10 @@ def _to_complex(part):
 
 
 OPS["shuffle"] = _shuffle
+# v where the index variable idx equals the current reduced index, else 0.
+OPS["select_index"] = lambda em, node, operands: em.emit(
+    "keops.select_index %s, %s : vector<%dx%s>, %s"
+    % (operands[0][0], operands[1][0], node.ndim, INDEX_TYPE, em.vt(node.ndim)))
 # A real vector of pairs read as complex numbers (formula strings): no op.
 OPS["as_complex"] = lambda em, node, operands: operands[0][0]
 OPS["real2complex"] = _to_complex(0)
@@ -404,6 +408,13 @@ def batch_prefixes(batch, count):
     if not batch:
         return [""] * count, ""
     return [batch_prefix(b) for b in batch], batch_prefix([all(a) for a in zip(*batch)])
+
+
+def element_type(var, T):
+    """The element type of a variable: T, or INDEX_TYPE for an index
+    variable (a "var" node with the attribute "index": integers that only
+    keops.select_index reads)."""
+    return INDEX_TYPE if var._attrs == ("index",) else T
 
 
 def variable_type(cat, dim, T, prefix=""):
@@ -459,7 +470,7 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
     prefixes, out_prefix = batch_prefixes(batch, len(variables))
 
     def shaped(n, cat, d):
-        return variable_type(cat, d, T, prefixes[n])
+        return variable_type(cat, d, element_type(variables[n], T), prefixes[n])
 
     fdim = roots[0].ndim
     wdim = roots[1].ndim if len(roots) > 1 else None
@@ -478,7 +489,8 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
     ins = ", ".join("%%a%d : %s %s" % (n, CATEGORY_NAMES[v._cat], shaped(n, v._cat, v.ndim))
                     for n, v in enumerate(variables))
     outs = ", ".join("%%o%d : %s" % (n, t) for n, t in enumerate(out_types))
-    bbargs = ", ".join("%%v%d: %s" % (n, em.vt(v.ndim)) for n, v in enumerate(variables))
+    bbargs = ", ".join("%%v%d: vector<%dx%s>" % (n, v.ndim, element_type(v, T))
+                       for n, v in enumerate(variables))
     kk = " k = %d" % k if kind in K_KINDS else ""
     types = ", ".join(out_types)
     yields = ", ".join(values[id(r)] for r in roots)

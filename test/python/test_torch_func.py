@@ -138,14 +138,42 @@ def test_with_batch_dimensions_in_the_lazytensors():
           torch.float64)
 
 
-def test_forward_mode_of_min_is_refused():
+@pytest.mark.parametrize("kind", ["min", "max", "min_argmin", "max_argmax", "Kmin",
+                                  "Kmin_argKmin"])
+@pytest.mark.parametrize("dim", [0, 1])
+def test_selected_terms_in_forward_mode(kind, dim):
+    """min, max and K-min: the tangent of a selected value is the formula's
+    tangent at the selected index (a sum reduction of keops.select_index),
+    as torch's own on the dense matrix; second order too."""
+    x, y, _, _, _ = data(torch.float64, seed=4)
+
+    def f(x, lazy=True):
+        if lazy:
+            d = (LazyTensor(x[:, None, :]) - LazyTensor(y[None, :, :])).sqnorm2() \
+                * LazyTensor(x[:, None, :1]).exp()
+            red = getattr(d, kind)
+            out = red(3, dim=dim) if kind.startswith("Kmin") else red(dim)
+            return out[0] if isinstance(out, tuple) else out
+        d = ((x[:, None, :] - y[None]) ** 2).sum(-1) * x[:, None, 0].exp()
+        d = d if dim == 1 else d.T
+        if kind.startswith("Kmin"):
+            return d.sort(1).values[:, :3]
+        return (d.min(1) if kind.startswith("min") else d.max(1)).values[:, None]
+
+    t = torch.randn_like(x)
+    dense = lambda x: f(x, False)  # noqa: E731
+    a, b = jvp(f, (x,), (t,))[1], jvp(dense, (x,), (t,))[1]
+    close(a.reshape(b.shape), b, torch.float64)
+    close(jacfwd(f)(x).reshape(-1), jacfwd(dense)(x).reshape(-1), torch.float64)
+    close(hessian(lambda x: f(x).sum())(x), hessian(lambda x: dense(x).sum())(x),
+          torch.float64)
+
+
+def test_third_derivatives_are_refused():
     x, y, _, _, _ = data(torch.float64)
 
     def f(x):
-        return (LazyTensor(x[:, None, :]) - LazyTensor(y[None, :, :])).sqnorm2().min(1).sum()
-    with pytest.raises(NotImplementedError, match="forward-mode derivatives .* of the min "
-                                                  "reduction are not supported"):
-        jvp(f, (x,), (torch.ones_like(x),))
-    # Reverse mode works.
-    dense = lambda x: ((x[:, None, :] - y[None]) ** 2).sum(-1).min(1).values.sum()  # noqa: E731
-    close(grad(f)(x), grad(dense)(x), torch.float64)
+        return (-(LazyTensor(x[:, None, :]) - LazyTensor(y[None, :, :])).sqnorm2()).exp() \
+            .sum(1).sum()
+    with pytest.raises(NotImplementedError, match="third derivatives of reductions"):
+        jacrev(hessian(f))(x)
