@@ -72,11 +72,8 @@ class KeopsReduction(torch.autograd.Function):
         of the formula's keops.diff along the inputs' tangents."""
         plan = ctx.plan
         ts = tangents[_FIXED:]
-        saved = list(ctx.saved_tensors)
-        tensors = iter(saved[:sum(ctx.input_is_tensor)])
-        inputs = [next(tensors) if t else raw
-                  for t, raw in zip(ctx.input_is_tensor, ctx.raw_inputs)]
-        outs = saved[sum(ctx.input_is_tensor):]
+        inputs, outs = _saved_reduction(ctx)
+        inputs = [raw if a is None else a for a, raw in zip(inputs, ctx.raw_inputs)]
         has = tuple(t is not None for t in ts)
         if plan.kind in ZERO_GRADIENT_KINDS or not any(has):
             return tuple(None if dt == "int64" else torch.zeros_like(o)
@@ -116,9 +113,7 @@ class KeopsReduction(torch.autograd.Function):
         cot = grad_outputs[0]
         if not wrt or cot is None:
             return (None,) * _FIXED + tuple(grads)
-        saved = list(ctx.saved_tensors)
-        tensors = iter(saved[:sum(ctx.input_is_tensor)])
-        inputs = [next(tensors) if t else None for t in ctx.input_is_tensor]
+        inputs, _ = _saved_reduction(ctx)
         if plan.kind in ZERO_GRADIENT_KINDS:
             # Indices are piecewise constant.
             for k in wrt:
@@ -132,6 +127,23 @@ class KeopsReduction(torch.autograd.Function):
             # aligns them on the right) gets its gradient with 1s in front.
             grads[k] = g.reshape(inputs[k].shape)
         return (None,) * _FIXED + tuple(grads)
+
+
+def _saved_reduction(ctx):
+    """What KeopsReduction saved: its inputs (None for float parameters,
+    whose values are ctx.raw_inputs) and its outputs."""
+    saved = ctx.saved_tensors
+    tensors = iter(saved)
+    inputs = [next(tensors) if t else None for t in ctx.input_is_tensor]
+    return inputs, list(tensors)
+
+
+def _saved_gradient(ctx):
+    """What KeopsGradient saved: the cotangent and the inputs (None for
+    float parameters)."""
+    cot, *rest = ctx.saved_tensors
+    rest = iter(rest)
+    return cot, [next(rest) if p else None for p in ctx.present]
 
 
 # Kinds whose outputs are indices: zero gradients, no kernel.
@@ -288,9 +300,7 @@ class KeopsGradient(torch.autograd.Function):
     @staticmethod
     def backward(ctx, *grad_outputs):
         spec = ctx.spec
-        saved = list(ctx.saved_tensors)
-        cot, rest = saved[0], iter(saved[1:])
-        inputs = [next(rest) if p else None for p in ctx.present]
+        cot, inputs = _saved_gradient(ctx)
         n = len(inputs)
         # Positions of the gradient reduction's inputs: the forward's, then
         # the cotangent (position n).
@@ -307,9 +317,7 @@ class KeopsGradient(torch.autograd.Function):
         the vector-Jacobian product of the gradients w.r.t. the tangents'
         inputs, with the tangents as cotangents (KeopsHessianVector)."""
         spec = ctx.spec
-        saved = list(ctx.saved_tensors)
-        cot, rest = saved[0], iter(saved[1:])
-        inputs = [next(rest) if p else None for p in ctx.present]
+        cot, inputs = _saved_gradient(ctx)
         dc, ts = tangents[1], tangents[2:]
         outs = None
         if dc is not None:
@@ -405,8 +413,7 @@ def _softmax_parts(plan):
                           plan.batch, plan.ranged))
         nodes, _, key = fm.collect((G,))
         # L has the outputs' batch axes (a static 1 where every input has one).
-        lse_batch = (plan.batch + (tuple(all(a) for a in zip(*plan.batch)),)
-                     if plan.batch else ())
+        lse_batch = plan.batch + (fm.output_pattern(plan.batch),) if plan.batch else ()
         plans.append(Plan(("softmax-sum", plan.key), (G,), (nodes, variables + [L], key),
                           "sum", plan.axis, None, plan.dtype, plan.options, lse_batch,
                           plan.ranged))
@@ -487,8 +494,6 @@ def _tangent_plan(plan, has):
         K, D = plan.k or 1, F.ndim
         idx = fm.Node("var", (), ("index",), K * D, 1 - plan.axis)
         extra.append(idx)
-        if plan.batch:   # the indices have the outputs' batch axes
-            batch += (tuple(all(a) for a in zip(*plan.batch)),)
         dF = diff(F)
         if K > 1:
             dF = fm.Node("shuffle", (dF,), (tuple(range(D)) * K,), K * D)
@@ -498,8 +503,6 @@ def _tangent_plan(plan, has):
         E = W.ndim if W is not None else 1
         L = fm.Node("var", (), (), E, 1 - plan.axis)
         extra.append(L)
-        if plan.batch:   # L has the outputs' batch axes
-            batch += (tuple(all(a) for a in zip(*plan.batch)),)
         dF = diff(F)
         G = dF if W is None else fm.Node("mul", (W, dF), (), E)
         if W is not None:
@@ -507,6 +510,9 @@ def _tangent_plan(plan, has):
             G = fm.Node("add", (G, dW), (), E)
         shift = fm.Node("exp", (fm.Node("sub", (F, L), (), E),), (), E)
         G = fm.Node("mul", (shift, G), (), E)
+    if plan.batch and plan.kind != "sum":
+        # The indices or L: indexed like the output rows, with their axes.
+        batch += (fm.output_pattern(plan.batch),)
     nodes, _, key2 = fm.collect((G,))
     tplan = _TANGENT_PLANS[key] = Plan(("jvp", plan.key, has), (G,),
                                        (nodes, variables + extra, key2), "sum", plan.axis,

@@ -267,23 +267,6 @@ class ComplexMixin:
             return ComplexReduction(res)
         return as_complex_array(res)
 
-    def __matmul__(self, v, **kwargs):
-        """K @ v: sum_j K_ij v_j for a complex K of dimension 1 and v (N,) or
-        (N, E), complex or real."""
-        if self.ndim != 2:
-            raise ValueError("K @ v needs a complex LazyTensor K of dimension 1; "
-                             f"K.shape = {self.shape}")
-        fw = _arrays.framework(v)
-        if fw is None or v.ndim < 1:
-            raise TypeError("K @ v takes a NumPy array or a torch tensor v of shape "
-                            "(N,), (N, E) or (B..., N, E)")
-        if v.ndim <= 2:
-            vj = self._promote(v.reshape(1, v.shape[0], -1))
-        else:
-            vj = self._promote(v.reshape(*v.shape[:-2], 1, *v.shape[-2:]))
-        res = (self * vj)._reduce("sum", 1, **kwargs)
-        return res.reshape(*res.shape[:-2], -1) if v.ndim == 1 else res
-
     # -- what pykeops reports ----------------------------------------------------
 
     @property

@@ -407,7 +407,14 @@ def batch_prefixes(batch, count):
     static 1 where every variable has one."""
     if not batch:
         return [""] * count, ""
-    return [batch_prefix(b) for b in batch], batch_prefix([all(a) for a in zip(*batch)])
+    return [batch_prefix(b) for b in batch], batch_prefix(output_pattern(batch))
+
+
+def output_pattern(batch):
+    """The outputs' batch pattern, given the variables': broadcast (a static
+    1) along the axes where every variable is. A variable indexed like the
+    output rows (a logsumexp's result, argmin's indices) has this pattern."""
+    return tuple(all(a) for a in zip(*batch))
 
 
 def element_type(var, T):

@@ -78,6 +78,7 @@ class LazyTensor(TensorAlgebraMixin, DerivativesMixin):
                  "_hassym", "_cache", "ranges", "__weakref__")
     _framework = None        # keops.numpy / keops.torch subclasses fix it
     _complex_cls = None      # the ComplexLazyTensor of the class (keops.complex)
+    _real_cls = None         # and the real class (complex_class links both)
     _is_complex = False
     __array_ufunc__ = None   # NumPy defers to our reflected operators
     __array_priority__ = 1000
@@ -739,10 +740,10 @@ class LazyTensor(TensorAlgebraMixin, DerivativesMixin):
 
     def __matmul__(self, v, **kwargs):
         """K @ v: sum_j K_ij v_j for a NumPy array or torch tensor v of shape
-        (N,) or (N, E) (K of dimension 1). `K.__matmul__(v, **options)`
-        takes the options of every reduction (backend=, sum_scheme=, out=,
-        ...), as in pykeops."""
-        if self.ndim != 1:
+        (N,) or (N, E) (K of dimension 1, real or complex; v real or
+        complex). `K.__matmul__(v, **options)` takes the options of every
+        reduction (backend=, sum_scheme=, out=, ...), as in pykeops."""
+        if self._shape[-1] != 1:
             raise ValueError(f"K @ v needs a LazyTensor K of dimension 1; K.shape = {self.shape}")
         fw = _arrays.framework(v)
         if fw is None:
@@ -750,11 +751,13 @@ class LazyTensor(TensorAlgebraMixin, DerivativesMixin):
         if v.ndim < 1:
             raise ValueError(f"K @ v takes v of shape (N,), (N, E) or (B..., N, E), got "
                              f"{tuple(v.shape)}")
+        # A LazyTensor of v's kind (its class makes complex data complex).
+        make = self._real_cls or type(self)
         if v.ndim <= 2:
             n = v.shape[0]
-            vj = type(self)(v.reshape(1, n, -1))
+            vj = make(v.reshape(1, n, -1))
         else:   # batched: (B..., N, E)
-            vj = type(self)(v.reshape(*v.shape[:-2], 1, *v.shape[-2:]))
+            vj = make(v.reshape(*v.shape[:-2], 1, *v.shape[-2:]))
         out = kwargs.get("out")
         if out is not None and v.ndim == 1:   # the result's (M,) view
             kwargs["out"] = out.reshape(*out.shape, 1)
