@@ -85,9 +85,10 @@ def KeopsTestJvp : Pass<"keops-test-jvp"> {
   let description = [{
     Checks the `jvp` rules of KeopsDifferentiable. In every keops.reduce,
     block argument `variable` is the variable and the last block argument
-    its tangent (same type); the yielded value F is replaced by the
-    Jacobian-vector product dF/dv . t, propagated forward with `jvp`
-    (zeros when F does not depend on the variable).
+    its tangent (same type); each yielded value F is replaced by
+    `keops.diff F wrt v, t`, expanded as keops-expand-grad expands it: the
+    Jacobian-vector product dF/dv . t, propagated forward with `jvp` (zeros
+    when F does not depend on the variable).
   }];
   let options = [
     Option<"variable", "variable", "unsigned", /*default=*/"0",

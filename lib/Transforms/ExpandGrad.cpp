@@ -175,32 +175,21 @@ struct KeopsTestJvpPass : mlir::keops::impl::KeopsTestJvpBase<KeopsTestJvpPass> 
                              << " and tangent";
         return WalkResult::interrupt();
       }
-      DenseMap<Value, Value> tangent;
-      tangent[block.getArgument(variable)] = block.getArguments().back();
+      // Each yielded value becomes its keops.diff along the last argument,
+      // expanded as the pipelines expand every diff.
       YieldOp yield = reduce.getYield();
       OpBuilder b(yield);
-      SmallVector<Operation *> primal;
-      for (Operation &op : block.without_terminator())
-        primal.push_back(&op);
-      for (Operation *opp : primal) {
-        Operation &op = *opp;
-        SmallVector<Value> ts;
-        for (Value x : op.getOperands())
-          ts.push_back(tangent.lookup(x));
-        if (llvm::all_of(ts, [](Value t) { return !t; }))
-          continue;
-        auto rule = dyn_cast<KeopsDifferentiable>(&op);
-        if (!rule) {
-          op.emitOpError() << "has no derivative rule (KeopsDifferentiable)";
-          return WalkResult::interrupt();
-        }
-        if (Value t = rule.jvp(b, ts))
-          tangent[op.getResult(0)] = t;
-      }
+      SmallVector<DiffOp> diffs;
       for (OpOperand &y : yield->getOpOperands()) {
-        Value t = tangent.lookup(y.get());
-        y.set(t ? t : zeros(b, yield.getLoc(), y.get().getType()));
+        auto diff = DiffOp::create(b, yield.getLoc(), y.get(),
+                                   block.getArgument(variable),
+                                   block.getArguments().back());
+        y.set(diff);
+        diffs.push_back(diff);
       }
+      for (DiffOp diff : diffs)
+        if (failed(expandDiff(diff)))
+          return WalkResult::interrupt();
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())
