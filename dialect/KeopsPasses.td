@@ -244,19 +244,20 @@ def KeopsApproximateMath : Pass<"keops-approximate-math"> {
     vectorize, instead of calls to libm. Accuracy: MLIR's approximations,
     within a few ulp over their domains (measured against the interpreter
     in test/python/test_cpu_backend.py). f64 functions are left to LLVM.
+    f32 additions, subtractions, products and feature-axis sums
+    (vector.reduction <add>) get the `contract` fast-math flag, so that
+    they fuse into FMAs (the sums also get `nsz`).
 
     With `gpu` (the GPU pipeline), f32 exp(x) becomes exp2(x log2(e)), its
     product marked `reassoc` (as is the product computing x, when exp is
     its only use: LLVM then merges their constant factors), exp2 and log
     stay math ops with the `afn` fast-math flag, which the NVVM lowering
     maps to the GPU's approximate instructions (ex2.approx, lg2.approx:
-    within a few ulp), and f32 additions, subtractions, products and
-    feature-axis sums (vector.reduction <add>) get `contract`, so that
-    they fuse into FMAs; the sums also get `nsz`.
+    within a few ulp).
   }];
   let options = [
     Option<"gpu", "gpu", "bool", /*default=*/"false",
-           "the GPU's fast math: exp as exp2, exp2/log marked afn, add/sub/mul contract">
+           "the GPU's fast math: exp as exp2, exp2/log marked afn">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",

@@ -393,6 +393,8 @@ struct Compiler::Impl {
         !differentiate(*module, error))
       return nullptr;
     infos = collectKernels(*module, options.accumulation);
+    for (KernelInfo &info : infos)
+      info.flushSubnormals = options.approximateMath && options.gpuDevice < 0;
     if (infos.empty()) {
       error = "the module holds no keops.reduce";
       return nullptr;

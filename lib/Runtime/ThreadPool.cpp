@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "keops/Runtime/Runtime.h"
+#include "FloatEnvironment.h"
 #include "KernelRanges.h"
 
 #include <algorithm>
@@ -216,6 +217,7 @@ std::string Module::run(size_t index, const void *const *inputs,
   chunk = std::max<int64_t>(64, (chunk + 63) / 64 * 64);
   int64_t chunks = (rows + chunk - 1) / chunk;
   Pool::get().run(chunks, threads, [&](int64_t c) {
+    FlushSubnormals flush(info.flushSubnormals);
     int64_t begin = c * chunk, end = std::min(rows, begin + chunk);
     fn(inputs, outputs, m, n, begin, end);
   });

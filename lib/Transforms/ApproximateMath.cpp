@@ -31,7 +31,8 @@ struct KeopsApproximateMath
     if (!gpu) {
       populateMathPolynomialApproximationPatterns(patterns);
       if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-        signalPassFailure();
+        return signalPassFailure();
+      markFastMath(/*gpu=*/false);
       return;
     }
     auto others = [](StringRef name) {
@@ -66,17 +67,21 @@ struct KeopsApproximateMath
           b, op.getLoc(), scaled, arith::FastMathFlags::afn).getResult());
       op.erase();
     }
-    // exp2 and log keep their ops, marked `afn`: the GPU lowering turns them
-    // into its fast instructions (ex2.approx, lg2.approx), cheaper than any
-    // polynomial. Additions, subtractions and products (the polynomials'
-    // too) are marked `contract`, so that they fuse into FMAs. Only flags
-    // change, hence a walk.
-    getOperation()->walk([](Operation *op) {
+    markFastMath(/*gpu=*/true);
+  }
+
+  /// On the GPU, exp2 and log keep their ops, marked `afn`: the lowering
+  /// turns them into its fast instructions (ex2.approx, lg2.approx), cheaper
+  /// than any polynomial. On both targets, additions, subtractions and
+  /// products (the polynomials' too) are marked `contract`, so that they
+  /// fuse into FMAs. Only flags change, hence a walk.
+  void markFastMath(bool gpu) {
+    getOperation()->walk([gpu](Operation *op) {
       auto fm = dyn_cast<arith::ArithFastMathInterface>(op);
       if (!fm || !getElementTypeOrSelf(op->getResult(0).getType()).isF32())
         return;
       arith::FastMathFlags flag;
-      if (isa<math::Exp2Op, math::LogOp>(op))
+      if (gpu && isa<math::Exp2Op, math::LogOp>(op))
         flag = arith::FastMathFlags::afn;
       else if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp>(op))
         flag = arith::FastMathFlags::contract;

@@ -102,6 +102,9 @@ void mlir::keops::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertKeopsToSCF(scf));
   pm.addPass(canonicalizer());
   pm.addPass(createCSEPass());
+  // Feature-axis sums become element-wise additions before the fast-math
+  // flags are set, so that they fuse with their products into FMAs.
+  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
   if (options.approximateMath)
     pm.addPass(createKeopsApproximateMath());
   buildHostLLVMLowering(pm);

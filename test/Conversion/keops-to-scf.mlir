@@ -127,18 +127,33 @@ func.func @argkmin(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %o: memref<?x3xi32>
 
 // -----
 
-// logsumexp with a weight: a running maximum and one exponential per term,
-// exp(-|f - m|), rescaling either the term or the running sum.
+// logsumexp with a weight: a running maximum. While every lane's term is at
+// most its (finite) maximum, exp(f - m) is added; otherwise one exponential
+// per term, exp(-|f - m|), rescales either the term or the running sum.
 // CHECK-LABEL: func.func @lse(
 // CHECK:         %[[NEGINF:.*]] = arith.constant dense<0xFF800000> : vector<1x16xf32>
-// CHECK:         scf.for {{.*}} iter_args(%[[M:[^ ]*]] = %[[NEGINF]], %{{.*}}) -> (vector<1x16xf32>, vector<2x16xf32>, vector<1x16xf32>, vector<2x16xf32>)
-// CHECK:           %[[GT:.*]] = arith.cmpf ogt, %[[F:.*]], %[[M]]
-// CHECK:           %[[D:.*]] = arith.subf %[[F]], %[[M]]
-// CHECK:           %[[A:.*]] = math.absf %[[D]]
-// CHECK:           %[[NA:.*]] = arith.negf %[[A]]
-// CHECK:           math.exp %[[NA]]
-// CHECK:           arith.select %[[GT]], %[[F]], %[[M]]
-// CHECK:           vector.broadcast %{{.*}} : vector<1x16xf32> to vector<2x16xf32>
+// CHECK:         scf.for {{.*}} iter_args(%[[M:[^ ]*]] = %[[NEGINF]], %[[S:[^ ]*]] = %{{.*}}) -> (vector<1x16xf32>, vector<2x16xf32>, vector<1x16xf32>, vector<2x16xf32>)
+// CHECK-DAG:       %[[LE:.*]] = arith.cmpf ole, %[[F:.*]], %[[M]]
+// CHECK-DAG:       %[[ABS:.*]] = math.absf %[[M]]
+// CHECK-DAG:       %[[FIN:.*]] = arith.cmpf olt, %[[ABS]], %{{.*}}
+// CHECK:           %[[BELOW:.*]] = arith.andi %[[LE]], %[[FIN]]
+// CHECK:           %[[FLAT:.*]] = vector.shape_cast %[[BELOW]] : vector<1x16xi1> to vector<16xi1>
+// CHECK:           %[[ALL:.*]] = vector.reduction <and>, %[[FLAT]]
+// CHECK:           scf.if %[[ALL]]
+// CHECK:             %[[D0:.*]] = arith.subf %[[F]], %[[M]]
+// CHECK:             %[[E0:.*]] = math.exp %[[D0]]
+// CHECK:             %[[EW:.*]] = vector.broadcast %[[E0]] : vector<1x16xf32> to vector<2x16xf32>
+// CHECK:             %[[T:.*]] = arith.mulf %[[EW]], %{{.*}} : vector<2x16xf32>
+// CHECK:             %[[S1:.*]] = arith.addf %[[S]], %[[T]]
+// CHECK:             scf.yield %[[M]], %[[S1]]
+// CHECK:           } else {
+// CHECK:             %[[GT:.*]] = arith.cmpf ogt, %[[F]], %[[M]]
+// CHECK:             %[[D:.*]] = arith.subf %[[F]], %[[M]]
+// CHECK:             %[[A:.*]] = math.absf %[[D]]
+// CHECK:             %[[NA:.*]] = arith.negf %[[A]]
+// CHECK:             math.exp %[[NA]]
+// CHECK:             arith.select %[[GT]], %[[F]], %[[M]]
+// CHECK:             vector.broadcast %{{.*}} : vector<1x16xf32> to vector<2x16xf32>
 // CHECK:         math.log
 // CHECK:         vector.transfer_write {{.*}} : vector<2x16xf32>, memref<?x2xf32>
 func.func @lse(%x: memref<?x1xf32>, %y: memref<?x2xf32>, %o: memref<?x2xf32>) {

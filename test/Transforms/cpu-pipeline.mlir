@@ -2,8 +2,8 @@
 // RUN: keops-opt %s -keops-cpu-pipeline | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVM
 
 // The whole CPU pipeline: only LLVM dialect is left, one kernel per
-// reduction with the runtime's C signature, 16-lane f32 vectors, and exp as
-// a polynomial (no call).
+// reduction with the runtime's C signature, 16-lane f32 vectors, exp as
+// a polynomial (no call), and f32 arithmetic free to fuse into FMAs.
 
 // CHECK:     llvm.func @gaussian_kernel0(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64)
 // CHECK-NOT: {{ keops\.(reduce|sqdist|yield)}}
@@ -13,7 +13,7 @@
 // CHECK-NOT: llvm.call @expf
 
 // LLVM: define void @gaussian_kernel0(ptr %0, ptr %1, i64 %2, i64 %3, i64 %4, i64 %5)
-// LLVM: fmul <16 x float>
+// LLVM: fmul contract <16 x float>
 func.func @gaussian(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %b: tensor<?x1xf32>,
                     %o: tensor<?x1xf32>) -> tensor<?x1xf32> {
   %r = keops.reduce sum over j

@@ -248,9 +248,17 @@ static std::string makeWrappers(llvm::ArrayRef<KernelInfo> infos,
                                 llvm::StringRef header) {
   std::string text;
   llvm::raw_string_ostream os(text);
-  os << header << R"(
+  // Fast-math kernels run with subnormals flushed to zero, as in the
+  // runtime (lib/Runtime/FloatEnvironment.h); the caller's state is restored.
+  bool flush = !infos.empty() && infos.front().flushSubnormals;
+  os << header << "\n#define KEOPS_AOT_FLUSH_SUBNORMALS " << (flush ? 1 : 0)
+     << R"(
 #include <pthread.h>
 #include <stdlib.h>
+#if KEOPS_AOT_FLUSH_SUBNORMALS && (defined(__x86_64__) || defined(__i386__))
+#include <xmmintrin.h>
+#define KEOPS_AOT_MXCSR 1
+#endif
 
 typedef void (*keops_aot_kernel)(const void *const *, void *const *, int64_t,
                                  int64_t, int64_t, int64_t);
@@ -264,8 +272,15 @@ typedef struct {
 
 static void *keops_aot_work(void *arg) {
   keops_aot_task *t = (keops_aot_task *)arg;
+#ifdef KEOPS_AOT_MXCSR
+  unsigned csr = _mm_getcsr();
+  _mm_setcsr(csr | 0x8040u); /* FTZ | DAZ */
+#endif
   if (t->begin < t->end)
     t->kernel(t->inputs, t->outputs, t->M, t->N, t->begin, t->end);
+#ifdef KEOPS_AOT_MXCSR
+  _mm_setcsr(csr);
+#endif
   return NULL;
 }
 
@@ -284,8 +299,8 @@ static int keops_aot_parallel(keops_aot_kernel kernel,
   if (threads > blocks)
     threads = blocks > 0 ? (int)blocks : 1;
   if (threads == 1) {
-    if (rows > 0)
-      kernel(inputs, outputs, M, N, 0, rows);
+    keops_aot_task task = {kernel, inputs, outputs, M, N, 0, rows};
+    keops_aot_work(&task);
     return KEOPS_AOT_OK;
   }
   tasks = (keops_aot_task *)malloc(sizeof(keops_aot_task) * threads);
@@ -295,7 +310,10 @@ static int keops_aot_parallel(keops_aot_kernel kernel,
     free(tasks);
     free(ids);
     free(started);
-    kernel(inputs, outputs, M, N, 0, rows);
+    {
+      keops_aot_task task = {kernel, inputs, outputs, M, N, 0, rows};
+      keops_aot_work(&task);
+    }
     return KEOPS_AOT_OK;
   }
   per = (blocks + threads - 1) / threads * 64;

@@ -79,6 +79,8 @@ private:
                                   ValueRange second) const;
   SmallVector<Value> foldSoftmax(OpBuilder &b, Location loc, ValueRange state,
                                  Value f, Value w) const;
+  SmallVector<Value> rescaleSoftmax(OpBuilder &b, Location loc,
+                                    ValueRange state, Value f, Value w) const;
 
   ReductionKind kind;
   int64_t k;

@@ -43,6 +43,9 @@ struct KernelInfo {
   /// values (the partial states of the GPU's 2-D scheme).
   int64_t stateBytes = 0;
   int64_t stateCount = 0;
+  /// CPU kernels compiled with approximate math run with subnormal floats
+  /// flushed to zero (lib/Runtime/FloatEnvironment.h).
+  bool flushSubnormals = false;
 };
 
 /// The six ranges arrays of a block-sparse reduction, in host memory:

@@ -231,9 +231,9 @@ SmallVector<Value> Accumulator::foldKMin(OpBuilder &b, Location loc,
   return SmallVector<Value>(ifOp.getResults());
 }
 
-SmallVector<Value> Accumulator::foldSoftmax(OpBuilder &b, Location loc,
-                                            ValueRange state, Value f,
-                                            Value w) const {
+SmallVector<Value> Accumulator::rescaleSoftmax(OpBuilder &b, Location loc,
+                                               ValueRange state, Value f,
+                                               Value w) const {
   using P = arith::CmpFPredicate;
   // One exponential per term: e = exp(-|f - m|) rescales either the new
   // term (f <= m) or the running sums (f > m).
@@ -277,6 +277,49 @@ SmallVector<Value> Accumulator::foldSoftmax(OpBuilder &b, Location loc,
     next.push_back(weighted(state[2], w));
   }
   return next;
+}
+
+SmallVector<Value> Accumulator::foldSoftmax(OpBuilder &b, Location loc,
+                                            ValueRange state, Value f,
+                                            Value w) const {
+  using P = arith::CmpFPredicate;
+  // The running maximum changes rarely: in a random order of terms, the
+  // n-th is a new maximum with probability 1/n. While every lane's term is
+  // at most its maximum, and that maximum finite (exp(f - m) would be NaN
+  // for f = m = +-inf), the sums only add exp(f - m); the general update,
+  // which rescales, runs in the other branch.
+  Value m = state[0];
+  Value finite = arith::CmpFOp::create(b, loc, P::OLT,
+                                       math::AbsFOp::create(b, loc, m),
+                                       splat(b, loc, valueType, INFINITY));
+  Value below = arith::AndIOp::create(
+      b, loc, arith::CmpFOp::create(b, loc, P::OLE, f, m), finite);
+  auto flat = VectorType::get({valueType.getNumElements()}, b.getI1Type());
+  Value all = vector::ReductionOp::create(
+      b, loc, vector::CombiningKind::AND,
+      vector::ShapeCastOp::create(b, loc, flat, below));
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange(ValueRange(state)), all,
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  Value e = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, f, m));
+  auto weighted = [&](Value s, Value v) -> Value {
+    Value ew = vector::BroadcastOp::create(b, loc, v.getType(), e);
+    return arith::AddFOp::create(b, loc, s,
+                                 arith::MulFOp::create(b, loc, ew, v));
+  };
+  SmallVector<Value> next{m};
+  if (kind == ReductionKind::LogSumExp) {
+    next.push_back(w ? weighted(state[1], w)
+                     : arith::AddFOp::create(b, loc, state[1], e).getResult());
+  } else {
+    next.push_back(arith::AddFOp::create(b, loc, state[1], e));
+    next.push_back(weighted(state[2], w));
+  }
+  scf::YieldOp::create(b, loc, next);
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  scf::YieldOp::create(b, loc, rescaleSoftmax(b, loc, state, f, w));
+  return SmallVector<Value>(ifOp.getResults());
 }
 
 SmallVector<Value> Accumulator::fold(OpBuilder &b, Location loc,
