@@ -638,17 +638,27 @@ def Keops_ReduceGradOp : Keops_Op<"reduce_grad", [Pure]> {
     (the index outputs of the forward reduction); argmin, argmax and argkmin
     have a zero gradient.
 
+    `saved(...)` gives the values of all the forward reduction's results,
+    computed before (a backward pass that kept the forward's outputs): the
+    gradient reductions read them instead of the forward reduction's
+    results, which then needs no second run. Only for a `%r` that is the
+    forward's first result itself; for min, max and K-min without indices
+    the forward still runs once more, with indices.
+
     ```mlir
     %gx, %gb = keops.reduce_grad %out wrt [0, 2], %e
         : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x3xf32>, tensor<?x1xf32>
+    %gy = keops.reduce_grad %lse wrt [1], %e saved(%lse0 : tensor<?x1xf32>)
+        : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x3xf32>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$forward, DenseI64ArrayAttr:$wrt,
-                       AnyRankedTensor:$cotangent);
+                       AnyRankedTensor:$cotangent,
+                       Variadic<AnyRankedTensor>:$saved);
   let results = (outs Variadic<AnyRankedTensor>:$gradients);
   let assemblyFormat = [{
-    $forward `wrt` $wrt `,` $cotangent attr-dict `:` type($forward) `,`
-    type($cotangent) `->` type($gradients)
+    $forward `wrt` $wrt `,` $cotangent (`saved` `(` $saved^ `:` type($saved) `)`)?
+    attr-dict `:` type($forward) `,` type($cotangent) `->` type($gradients)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{

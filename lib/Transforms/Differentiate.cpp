@@ -166,8 +166,10 @@ Value buildLogSumExp(OpBuilder &b, ReduceOp forward) {
   return lse.getResult(0);
 }
 
+/// `results`: the values of the forward's results (its own, or saved ones).
 FailureOr<ReductionRule> ruleFor(OpBuilder &b, ReduceOp forward,
-                                 int64_t column, int64_t width) {
+                                 ValueRange results, int64_t column,
+                                 int64_t width) {
   ReductionRule rule;
   switch (forward.getKind()) {
   case ReductionKind::Sum:
@@ -181,7 +183,7 @@ FailureOr<ReductionRule> ruleFor(OpBuilder &b, ReduceOp forward,
   case ReductionKind::LogSumExp:
     // out = log sum_j exp(f) [w]: d out / d f = exp(f - out) [w],
     // d out / d w = exp(f - out). The forward result is reused.
-    rule.extraInputs.push_back(forward.getResult(0));
+    rule.extraInputs.push_back(results[0]);
     rule.cotangents = [](OpBuilder &b, Location loc, ArrayRef<Value> ys,
                          Value e, ArrayRef<Value> ex) -> SmallVector<Value> {
       Value out = ex[0];
@@ -199,7 +201,7 @@ FailureOr<ReductionRule> ruleFor(OpBuilder &b, ReduceOp forward,
   case ReductionKind::SumSoftmaxWeight: {
     // out = sum_j p_j v_j with p = softmax(f): d out = sum_j p_j (dv_j +
     // (v_j - out) df_j). p needs the normalizer, from one more reduction.
-    rule.extraInputs.push_back(forward.getResult(0));
+    rule.extraInputs.push_back(results[0]);
     rule.extraInputs.push_back(buildLogSumExp(b, forward));
     rule.cotangents = [](OpBuilder &b, Location loc, ArrayRef<Value> ys,
                          Value e, ArrayRef<Value> ex) -> SmallVector<Value> {
@@ -224,7 +226,7 @@ FailureOr<ReductionRule> ruleFor(OpBuilder &b, ReduceOp forward,
     // forward reduction says which; the reduced index is compared with it.
     Axis axis = forward.getAxis();
     int64_t k = forward.getK() ? static_cast<int64_t>(*forward.getK()) : 1;
-    rule.extraInputs.push_back(forward.getResult(1));
+    rule.extraInputs.push_back(results[1]);
     rule.cotangents = [=](OpBuilder &b, Location loc, ArrayRef<Value> ys,
                           Value e, ArrayRef<Value> ex) -> SmallVector<Value> {
       Value selected = SelectIndexOp::create(b, loc, ex[0], e,
@@ -493,10 +495,16 @@ struct Differentiator {
       op.erase();
       return success();
     }
-    forward = withIndices(forward);
-    FailureOr<ReductionRule> r =
-        ruleFor(b, forward, column,
-                cast<RankedTensorType>(op.getForward().getType()).getShape().back());
+    ReduceOp withIdx = withIndices(forward);
+    // Saved results stand for the forward's own, unless the forward had to
+    // be replaced by a variant with indices (which the saved ones lack).
+    ValueRange results = withIdx == forward && !op.getSaved().empty()
+                             ? ValueRange(op.getSaved())
+                             : ValueRange(withIdx.getResults());
+    forward = withIdx;
+    FailureOr<ReductionRule> r = ruleFor(
+        b, forward, results, column,
+        cast<RankedTensorType>(op.getForward().getType()).getShape().back());
     if (failed(r))
       return op.emitOpError() << "has no gradient rule for reduction '"
                               << stringifyReductionKind(forward.getKind())

@@ -113,15 +113,20 @@ class KeopsReduction(torch.autograd.Function):
         cot = grad_outputs[0]
         if not wrt or cot is None:
             return (None,) * _FIXED + tuple(grads)
-        inputs, _ = _saved_reduction(ctx)
         if plan.kind in ZERO_GRADIENT_KINDS:
+            inputs, _ = _saved_reduction(ctx)
             # Indices are piecewise constant.
             for k in wrt:
                 grads[k] = torch.zeros_like(inputs[k])
             return (None,) * _FIXED + tuple(grads)
+        inputs, outs = _saved_reduction(ctx)
+        # The forward's outputs, for gradients that read them: no second run
+        # of the forward reduction (detached: KeopsGradient's own backward
+        # chains through the forward by itself).
+        saved = [o.detach() for o in outs] if plan.kind in SAVED_RESULT_KINDS else []
         spec = GradientSpec(plan, tuple(wrt), ctx.M, ctx.N, ctx.raw_inputs, ctx.batch,
-                            ctx.ranges)
-        results = KeopsGradient.apply(spec, cot.contiguous(), *inputs)
+                            ctx.ranges, saved=bool(saved))
+        results = KeopsGradient.apply(spec, cot.contiguous(), *inputs, *saved)
         for k, g in zip(wrt, results):
             # An input with fewer batch axes than the reduction (NumPy
             # aligns them on the right) gets its gradient with 1s in front.
@@ -148,6 +153,10 @@ def _saved_gradient(ctx):
 
 # Kinds whose outputs are indices: zero gradients, no kernel.
 ZERO_GRADIENT_KINDS = ("argmin", "argmax", "argkmin")
+# Kinds whose gradient reads all the forward's outputs (keops.reduce_grad
+# `saved`): the backward passes the saved ones rather than computing them
+# again. (min, max, kmin save no indices: their gradient recomputes them.)
+SAVED_RESULT_KINDS = ("logsumexp", "min_argmin", "max_argmax", "kmin_argkmin")
 
 
 class GradientSpec:
@@ -156,8 +165,12 @@ class GradientSpec:
     differentiation builds the gradient reductions), and, for second order,
     keops.reduce_grad ops on those gradients w.r.t. `wrt2`."""
 
-    def __init__(self, plan, wrt, M, N, raw_inputs, batch=(), ranges=None):
+    def __init__(self, plan, wrt, M, N, raw_inputs, batch=(), ranges=None, saved=False):
         self.plan, self.wrt, self.M, self.N = plan, wrt, M, N
+        # Whether the first-order gradient takes the forward's outputs
+        # (`saved` of keops.reduce_grad, arguments after the cotangent)
+        # instead of running the forward reduction again.
+        self.saved = saved
         self.raw_inputs = raw_inputs  # non-tensor inputs (float parameters)
         self.batch = batch  # the batch extents (plan.batch: the pattern)
         # A block-sparse forward: its gradient reductions read the same
@@ -181,6 +194,13 @@ class GradientSpec:
         gtypes = [in_types[k] for k in self.wrt]
         extra = ["%%cot: %s" % cot_type] + ["%%c%d: %s" % (n, gtypes[n])
                                            for n, pos in enumerate(wrt2) if pos]
+        saved = ""
+        if self.saved and not wrt2:
+            stypes = ["tensor<%s?x%dx%s>" % (self.out_prefix, sw, fm.INDEX_TYPE if dt == "int64" else T)
+                      for sw, dt in zip(plan.widths, plan.out_dtypes)]
+            extra += ["%%s%d: %s" % (n, t) for n, t in enumerate(stypes)]
+            saved = " saved(%s : %s)" % (", ".join("%%s%d" % n for n in range(len(stypes))),
+                                         ", ".join(stypes))
         types2 = in_types + [cot_type]
 
         nv = len(plan.variables)
@@ -190,9 +210,9 @@ class GradientSpec:
         chain = plan.kind == "logsumexp"
 
         def epilogue(results, types):
-            lines = ["%%g:%d = keops.reduce_grad %s wrt [%s], %%cot : %s, %s -> %s"
-                     % (len(self.wrt), results[0], ", ".join(map(str, self.wrt)), types[0],
-                        cot_type, ", ".join(gtypes))]
+            lines = ["%%g:%d = keops.reduce_grad %s wrt [%s], %%cot%s : %s, %s -> %s"
+                     % (len(self.wrt), results[0], ", ".join(map(str, self.wrt)), saved,
+                        types[0], cot_type, ", ".join(gtypes))]
             returns = [("%%g#%d" % n, t) for n, t in enumerate(gtypes)]
             if wrt2:
                 returns = []
@@ -217,11 +237,12 @@ class GradientSpec:
         name = "grad2" if wrt2 else "grad"
         return name, self.plan.emit(name=name, extra_args=extra, epilogue=epilogue)
 
-    def run(self, inputs, extra, wrt2=()):
+    def run(self, inputs, extra, wrt2=(), saved=()):
         """Runs the gradient function on `inputs` (the forward's, tensors or
         None for float parameters) and `extra` (cotangents: that of the
         forward result, then those of the gradients w.r.t. the inputs
-        `wrt[n]` for which wrt2[n] is not empty); returns the results as
+        `wrt[n]` for which wrt2[n] is not empty), and at first order the
+        forward's outputs `saved` (with spec.saved); returns the results as
         tensors of the shapes the runtime gives (batch extents, 1 where an
         input is broadcast, then rows and columns)."""
         name, text = self.text(wrt2)
@@ -252,6 +273,12 @@ class GradientSpec:
             keep.append(c)
             args.append(c.data_ptr())
             rows.append(rows_of(c, cat))
+        if self.saved and not wrt2:
+            for o in saved:
+                o = o.contiguous()
+                keep.append(o)
+                args.append(o.data_ptr())
+                rows.append(self.rows)
         like = next(a for a in inputs if a is not None)
         results = [torch.empty(shape, dtype=like.dtype, device=like.device)
                    for shape, _, _ in fn.result_shapes(rows, self.batch)]
@@ -261,17 +288,21 @@ class GradientSpec:
 
 
 class KeopsGradient(torch.autograd.Function):
-    """forward(spec, cotangent, *inputs) -> the gradients w.r.t. spec.wrt.
-    Differentiable once more (Hessian-vector products), through
+    """forward(spec, cotangent, *inputs, *saved) -> the gradients w.r.t.
+    spec.wrt; `saved`: the forward's outputs, with spec.saved (constants
+    here: the second derivative chains through the forward reduction by
+    itself). Differentiable once more (Hessian-vector products), through
     keops.reduce_grad of the gradient reductions; with a vmap rule."""
 
     @staticmethod
-    def forward(spec, cotangent, *inputs):
-        return tuple(spec.run(inputs, [cotangent]))
+    def forward(spec, cotangent, *args):
+        n = len(spec.plan.variables)
+        return tuple(spec.run(args[:n], [cotangent], saved=args[n:]))
 
     @staticmethod
     def setup_context(ctx, inputs, output):
         spec, cotangent, *args = inputs
+        args = args[:len(spec.plan.variables)]
         ctx.spec = spec
         ctx.set_materialize_grads(False)  # None, not zeros, for unused results
         ctx.save_for_backward(cotangent, *[a for a in args if a is not None])
@@ -279,14 +310,16 @@ class KeopsGradient(torch.autograd.Function):
         ctx.present = [a is not None for a in args]
 
     @staticmethod
-    def vmap(info, in_dims, spec, cotangent, *inputs):
+    def vmap(info, in_dims, spec, cotangent, *args):
         size = info.batch_size
+        n = len(spec.plan.variables)
+        inputs, saved, in_dims = args[:n], args[n:], in_dims[:2 + n]
         if all(d is None for d in in_dims[2:]):
             # Only the cotangent is batched (jacrev): the gradient reduction
             # has no batched input to give its results that axis, so one
             # call per cotangent.
             cots = cotangent.movedim(in_dims[1], 0)
-            parts = [KeopsGradient.apply(spec, c, *inputs) for c in cots.unbind(0)]
+            parts = [KeopsGradient.apply(spec, c, *inputs, *saved) for c in cots.unbind(0)]
             outs = tuple(torch.stack(p) for p in zip(*parts))
             return outs, (0,) * len(outs)
         plan, args = _batched(spec.plan, spec.batch, inputs, in_dims[2:], size, spec.ranges)
@@ -308,7 +341,8 @@ class KeopsGradient(torch.autograd.Function):
         if ctx.needs_input_grad[1]:
             need.append(n)
         grads = _second_order(spec, inputs, cot, grad_outputs, need)
-        return (None, grads[n], *grads[:n])
+        saved = len(ctx.needs_input_grad) - 2 - n
+        return (None, grads[n], *grads[:n]) + (None,) * saved
 
     @staticmethod
     def jvp(ctx, *tangents):
@@ -318,10 +352,14 @@ class KeopsGradient(torch.autograd.Function):
         inputs, with the tangents as cotangents (KeopsHessianVector)."""
         spec = ctx.spec
         cot, inputs = _saved_gradient(ctx)
-        dc, ts = tangents[1], tangents[2:]
+        dc, ts = tangents[1], tangents[2:2 + len(inputs)]
         outs = None
         if dc is not None:
-            outs = list(KeopsGradient.apply(spec, dc, *inputs))
+            # (The gradient is linear in the cotangent; the forward's
+            # outputs are not saved here: recomputed.)
+            unsaved = GradientSpec(spec.plan, spec.wrt, spec.M, spec.N, spec.raw_inputs,
+                                   spec.batch, spec.ranges)
+            outs = list(KeopsGradient.apply(unsaved, dc, *inputs))
         moved = tuple(k for k, t in enumerate(ts) if t is not None)
         if moved:
             along = GradientSpec(spec.plan, moved, spec.M, spec.N, spec.raw_inputs,

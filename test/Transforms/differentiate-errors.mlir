@@ -126,3 +126,44 @@ func.func @rows_slice(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf
   %g = keops.reduce_grad %s wrt [0], %e : tensor<2x1xf32>, tensor<2x1xf32> -> tensor<?x3xf32>
   return %g : tensor<?x3xf32>
 }
+
+// -----
+
+func.func @saved_count(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>, %e: tensor<?x1xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce logsumexp over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>) {
+  ^bb0(%a: vector<3xf32>, %b: vector<3xf32>):
+    %d = keops.sqdist %a, %b : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xf32>
+  // expected-error @+1 {{has 2 saved forward results, but the reduction has 1}}
+  %g = keops.reduce_grad %r wrt [0], %e saved(%o, %o : tensor<?x1xf32>, tensor<?x1xf32>) : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x3xf32>
+  return %g : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @saved_type(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>, %e: tensor<?x1xf32>, %s: tensor<?x2xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce logsumexp over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>) {
+  ^bb0(%a: vector<3xf32>, %b: vector<3xf32>):
+    %d = keops.sqdist %a, %b : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xf32>
+  // expected-error @+1 {{saved forward result #0 has type 'tensor<?x2xf32>', the reduction's is 'tensor<?x1xf32>'}}
+  %g = keops.reduce_grad %r wrt [0], %e saved(%s : tensor<?x2xf32>) : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x3xf32>
+  return %g : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @saved_of_slice(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x3xf32>, %e: tensor<?x1xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%a: vector<3xf32>, %b: vector<3xf32>):
+    keops.yield %b : vector<3xf32>
+  } -> tensor<?x3xf32>
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %r, %c0 : tensor<?x3xf32>
+  %s = tensor.extract_slice %r[0, 1] [%n, 1] [1, 1] : tensor<?x3xf32> to tensor<?x1xf32>
+  // expected-error @+1 {{has saved forward results, but differentiates a slice of a reduction's result}}
+  %g = keops.reduce_grad %s wrt [0], %e saved(%r : tensor<?x3xf32>) : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x3xf32>
+  return %g : tensor<?x3xf32>
+}

@@ -1,4 +1,5 @@
 // RUN: keops-opt %s -keops-differentiate -split-input-file | FileCheck %s
+// RUN: keops-opt %s -keops-differentiate -canonicalize -split-input-file | FileCheck %s --check-prefix=CANON
 
 // keops.reduce_grad becomes gradient reductions holding keops.grad ops.
 // Values are checked against finite differences by
@@ -81,6 +82,31 @@ func.func @lse(%x: tensor<?x2xf64>, %y: tensor<?x2xf64>, %o: tensor<?x1xf64>, %e
   } -> tensor<?x1xf64>
   %gx = keops.reduce_grad %r wrt [0], %e : tensor<?x1xf64>, tensor<?x1xf64> -> tensor<?x2xf64>
   return %gx : tensor<?x2xf64>
+}
+
+// -----
+
+// With the forward's result saved (a backward pass that kept it), the
+// gradient reduction reads the saved value: the forward reduction is left
+// without uses, for canonicalization to remove.
+// CHECK-LABEL: func.func @lse_saved
+// CHECK-SAME: (%[[X:.+]]: tensor<?x2xf32>, %[[Y:.+]]: tensor<?x2xf32>, %[[O:.+]]: tensor<?x1xf32>, %[[E:.+]]: tensor<?x1xf32>, %[[S:.+]]: tensor<?x1xf32>)
+// CHECK: keops.reduce sum over i ins(%[[X]] : i tensor<?x2xf32>, %[[Y]] : j tensor<?x2xf32>, %[[E]] : i tensor<?x1xf32>, %[[S]] : i tensor<?x1xf32>)
+// CANON-LABEL: func.func @lse_saved
+// CANON-NOT: keops.reduce logsumexp
+// CANON: keops.reduce sum over i
+// CANON-NOT: keops.reduce
+// CANON: return
+func.func @lse_saved(%x: tensor<?x2xf32>, %y: tensor<?x2xf32>, %o: tensor<?x1xf32>, %e: tensor<?x1xf32>, %saved: tensor<?x1xf32>) -> tensor<?x2xf32> {
+  %r = keops.reduce logsumexp over j
+      ins(%x : i tensor<?x2xf32>, %y : j tensor<?x2xf32>)
+      outs(%o : tensor<?x1xf32>) {
+  ^bb0(%xi: vector<2xf32>, %yj: vector<2xf32>):
+    %d = keops.dot %xi, %yj : vector<2xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xf32>
+  %gy = keops.reduce_grad %r wrt [1], %e saved(%saved : tensor<?x1xf32>) : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x2xf32>
+  return %gy : tensor<?x2xf32>
 }
 
 // -----

@@ -131,6 +131,22 @@ LogicalResult ReduceGradOp::verify() {
                          << stringifyReductionKind(reduce.getKind())
                          << "' reduction; slices are supported for sum only";
 
+  if (!getSaved().empty()) {
+    if (getForward() != reduce.getResult(0))
+      return emitOpError() << "has saved forward results, but differentiates "
+                              "a slice of a reduction's result";
+    if (getSaved().size() != reduce.getNumResults())
+      return emitOpError() << "has " << getSaved().size()
+                           << " saved forward results, but the reduction has "
+                           << reduce.getNumResults();
+    for (auto [k, saved, result] :
+         llvm::enumerate(getSaved(), reduce.getResults()))
+      if (saved.getType() != result.getType())
+        return emitOpError() << "saved forward result #" << k << " has type "
+                             << saved.getType() << ", the reduction's is "
+                             << result.getType();
+  }
+
   Type floatType =
       getElementTypeOrSelf(reduce.getYield().getValues()[0].getType());
   auto forwardType = cast<RankedTensorType>(getForward().getType());
