@@ -127,6 +127,36 @@ func.func @argkmin(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %o: memref<?x3xi32>
 
 // -----
 
+// K above 32: the sorted lists live in memory, memref<K x D x lanes>, and
+// only their last entries (the bar to pass) in registers; a term that
+// passes is inserted by a loop that shifts the worse entries down, and the
+// outputs are written from the lists. Nothing grows with K but constants.
+// CHECK-LABEL: func.func @argkmin_lists(
+// CHECK:         %[[VALS:.*]] = memref.alloc() : memref<100x1x16xf32>
+// CHECK:         %[[IDXS:.*]] = memref.alloc() : memref<100x1x16xi32>
+// CHECK:         %[[SCRATCH:.*]] = memref.alloc() : memref<1x16xf32>
+// CHECK:         scf.for {{.*}} -> (vector<1x16xf32>, vector<1x16xi32>, memref<100x1x16xf32>, memref<100x1x16xi32>, memref<1x16xf32>
+// CHECK:           %[[ANY:.*]] = vector.reduction <or>, %{{.*}} : vector<16xi1> into i1
+// CHECK:           scf.if %[[ANY]] -> (vector<1x16xf32>, vector<1x16xi32>)
+// CHECK:             vector.transfer_write %{{.*}}, %{{.*}} : vector<1x16xf32>, memref<1x16xf32>
+// CHECK:             scf.while
+// CHECK:               scf.condition
+// CHECK:             vector.transfer_read %{{.*}}[%c99{{.*}}, %{{.*}}, %{{.*}}]
+// CHECK:           } else {
+// CHECK:         memref.store %{{.*}}, %{{.*}} : memref<?x100xi32>
+// CHECK:         memref.dealloc
+// CHECK-NOT:     vector<100
+func.func @argkmin_lists(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %o: memref<?x100xi32>) {
+  keops.reduce argkmin k = 100 over j ins(%x : i memref<?x1xf32>, %y : j memref<?x1xf32>) outs(%o : memref<?x100xi32>) {
+  ^bb0(%xi: vector<1xf32>, %yj: vector<1xf32>):
+    %d = arith.subf %xi, %yj : vector<1xf32>
+    keops.yield %d : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
 // logsumexp with a weight: a running maximum. While every lane's term is at
 // most its (finite) maximum, exp(f - m) is added; otherwise one exponential
 // per term, exp(-|f - m|), rescales either the term or the running sum.

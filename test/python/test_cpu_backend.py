@@ -193,6 +193,72 @@ def test_kind_f64_real_inputs_bitwise(rng, kk, axis, size):
             np.testing.assert_array_equal(c, r)
 
 
+# K-lists in memory (K > 32, lib/Conversion/KeopsToSCF/KMinList.cpp): the
+# same order, ties and padding as the lists in registers.
+LIST_KS = [33, 64, 100, 1000]
+
+
+@pytest.mark.parametrize("k", LIST_KS)
+@pytest.mark.parametrize("axis", ["j", "i"])
+@pytest.mark.parametrize("kind", ["kmin", "argkmin", "kmin_argkmin"])
+def test_kmin_lists_in_memory_integer_inputs(rng, kind, axis, k):
+    """Integer inputs (many ties), D = 3 components with a list each, a
+    partial tile of rows, fewer reduced rows than K for K = 1000 (padding)."""
+    M, N = 37, 700
+    kept = M if axis == "j" else N
+    widths = [D * k] * _nout(kind)
+    for dtype in ("f32", "f64"):
+        cpu, ref = _compare_both(kind, axis, ARITH_VARS, _integer_inputs(rng, M, N),
+                                 ARITH_BODY, [("%r", D)], widths, k, dtype, kept)
+        for c, r in zip(cpu, ref):
+            np.testing.assert_array_equal(c, r, err_msg=dtype)
+
+
+def test_kmin_lists_in_memory_real_inputs_and_splits(rng, tmp_path):
+    """Real inputs in f64 (bitwise equal to the interpreter), and keops-run
+    --splits=3: ranges of the reduced axis reduced apart, their lists
+    merged (Accumulator::merge, as the GPU's 2-D scheme does)."""
+    M, N, k = 45, 1500, 100
+    arrays = [rng.standard_normal((M, D)), rng.standard_normal((N, D)),
+              rng.standard_normal(D)]
+    widths = [D * k] * 2
+    cpu, ref = _compare_both("kmin_argkmin", "j", ARITH_VARS, arrays, ARITH_BODY,
+                             [("%r", D)], widths, k, "f64", M)
+    np.testing.assert_array_equal(cpu[1], ref[1])
+    np.testing.assert_array_equal(cpu[0], ref[0])
+    src = tmp_path / "kmin.mlir"
+    src.write_text(reduce_module("kmin_argkmin", "j", ARITH_VARS, ARITH_BODY,
+                                 [("%r", D)], widths, k=k, dtype="f64"))
+    outs = {}
+    for backend in ("cpu", "interp"):
+        d = tmp_path / backend
+        d.mkdir()
+        proc = subprocess.run(
+            [KEOPS_RUN, str(src), "--entry", "f", f"--backend={backend}", "--splits=3",
+             "-M", "37", "-N", "700", "--seed", "5", "--quiet", "--output-dir", str(d)],
+            capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        outs[backend] = [np.load(p) for p in sorted(d.glob("out*.npy"))]
+    assert len(outs["cpu"]) == 2
+    for c, r in zip(outs["cpu"], outs["interp"]):
+        np.testing.assert_array_equal(c, r)
+
+
+@pytest.mark.parametrize("dtype, axis", [(d, a) for d in ("f32", "f64") for a in "ji"])
+def test_kmin_lists_in_memory_special_values(dtype, axis):
+    """NaN, infinities, ties, empty reductions and padding, K = 40."""
+    kw = dict(axis=axis, dtype=dtype)
+    k = 40
+    pad = [INF] * (k - 8), [-1] * (k - 8)
+    _both("kmin_argkmin", SPECIAL,
+          [[-INF, -0.5, 1.0, 2.0, INF, NAN, NAN, INF] + pad[0],
+           [2, 6, 5, 1, 3, 0, 4, -1] + pad[1]], k=k, **kw)
+    _both("kmin_argkmin", [], [[INF] * k, [-1] * k], k=k, **kw)
+    ties = [3, 1, 2, 1, 3, 0, 1, 0, 3] * 6
+    order = sorted(range(len(ties)), key=lambda n: (ties[n], n))
+    _both("argkmin", ties, [order[:k]], k=k, **kw)
+
+
 # A formula with exp (approximated in f32) and real inputs.
 def _exp_case(axis):
     red = "j" if axis == "j" else "i"

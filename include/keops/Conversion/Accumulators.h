@@ -60,6 +60,17 @@ public:
 
   /// The types of the state values.
   SmallVector<Type> stateTypes() const;
+
+  /// K-min kinds with K above this, folded by CPU lanes, keep their sorted
+  /// K-lists in memory (KMinList.cpp): code whose size does not depend on K.
+  static constexpr int64_t kListInMemoryAbove = 32;
+  /// Whether the state holds K-lists in memory; its outputs are then
+  /// written by writeListRows, not returned by finalize.
+  bool keepsListInMemory() const { return listInMemory; }
+  /// K-lists in memory: writes the outputs of rows [row, row + lanes) that
+  /// lie below the outputs' row count into `outs`, then frees the lists.
+  void writeListRows(OpBuilder &b, Location loc, ValueRange state,
+                     ValueRange outs, Value row) const;
   bool usesBlocks() const {
     return kind == ReductionKind::Sum && sumMode == SumMode::Block;
   }
@@ -67,6 +78,7 @@ public:
 private:
   Value splat(OpBuilder &b, Location loc, VectorType type, double v) const;
   Value splatIndex(OpBuilder &b, Location loc, int64_t v) const;
+  /// Also on scalars (an element of the value and index types).
   Value better(OpBuilder &b, Location loc, Value f, Value fIdx, Value cur,
                Value curIdx, bool isMin) const;
   SmallVector<Value> foldExtremum(OpBuilder &b, Location loc, ValueRange state,
@@ -82,10 +94,22 @@ private:
   SmallVector<Value> rescaleSoftmax(OpBuilder &b, Location loc,
                                     ValueRange state, Value f, Value w) const;
 
+  // K-lists in memory (KMinList.cpp).
+  SmallVector<Value> initList(OpBuilder &b, Location loc) const;
+  SmallVector<Value> foldList(OpBuilder &b, Location loc, ValueRange state,
+                              Value f, Value j) const;
+  SmallVector<Value> mergeList(OpBuilder &b, Location loc, ValueRange first,
+                               ValueRange second) const;
+  void insertIntoList(OpBuilder &b, Location loc, ValueRange state, Value f,
+                      Value fIdx, Value d, Value l) const;
+  SmallVector<Value> reloadBar(OpBuilder &b, Location loc,
+                               ValueRange state) const;
+
   ReductionKind kind;
   int64_t k;
   VectorType valueType, weightType, idxType;
   SumMode sumMode;
+  bool listInMemory = false;
 };
 
 } // namespace mlir::keops

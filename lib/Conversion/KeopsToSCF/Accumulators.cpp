@@ -17,6 +17,8 @@ Accumulator::Accumulator(ReductionKind kind, int64_t k, VectorType valueType,
       idxType(VectorType::get(valueType.getShape(), indexType)),
       sumMode(sumMode) {}
 
+static bool isKKind(ReductionKind kind) { return ReduceOp::needsK(kind); }
+
 /// The type of `v` for `lanes` rows side by side (unchanged for 0).
 static VectorType withLanes(Value v, int64_t lanes) {
   auto type = cast<VectorType>(v.getType());
@@ -43,7 +45,9 @@ Accumulator::Accumulator(ReduceOp op, SumMode sumMode, int64_t lanes)
           indexTypeOf(op),
           sumMode == SumMode::F64 && op.getElementType().isF64()
               ? SumMode::Block
-              : sumMode) {}
+              : sumMode) {
+  listInMemory = lanes > 0 && isKKind(kind) && k > kListInMemoryAbove;
+}
 
 FailureOr<SumMode> mlir::keops::parseSumMode(StringRef name) {
   return llvm::StringSwitch<FailureOr<SumMode>>(name)
@@ -66,10 +70,6 @@ static bool isMinKind(ReductionKind kind) {
   return kind == ReductionKind::Min || kind == ReductionKind::ArgMin ||
          kind == ReductionKind::MinArgMin || kind == ReductionKind::KMin ||
          kind == ReductionKind::ArgKMin || kind == ReductionKind::KMinArgKMin;
-}
-
-static bool isKKind(ReductionKind kind) {
-  return ReduceOp::needsK(kind);
 }
 
 Value Accumulator::splat(OpBuilder &b, Location loc, VectorType type,
@@ -101,6 +101,15 @@ SmallVector<Type> Accumulator::stateTypes() const {
   default:
     break;
   }
+  if (listInMemory) {
+    // The K-th best value and index, then the lists and a scratch row.
+    int64_t d = valueType.getDimSize(0), lanes = valueType.getDimSize(1);
+    Type elt = valueType.getElementType();
+    return {valueType, idxType,
+            MemRefType::get({k, d, lanes}, elt),
+            MemRefType::get({k, d, lanes}, idxType.getElementType()),
+            MemRefType::get({d, lanes}, elt)};
+  }
   int64_t slots = isKKind(kind) ? k : 1;
   SmallVector<Type> types(slots, valueType);
   types.append(slots, idxType);
@@ -125,6 +134,8 @@ SmallVector<Value> Accumulator::init(OpBuilder &b, Location loc) const {
   default:
     break;
   }
+  if (listInMemory)
+    return initList(b, loc);
   // Min/max kinds: every slot empty (value NaN, index -1).
   int64_t slots = isKKind(kind) ? k : 1;
   for (int64_t s = 0; s < slots; ++s)
@@ -144,8 +155,13 @@ Value Accumulator::better(OpBuilder &b, Location loc, Value f, Value fIdx,
   Value strict = arith::CmpFOp::create(b, loc, isMin ? P::OLT : P::OGT, f, cur);
   Value curNan = arith::CmpFOp::create(b, loc, P::UNO, cur, cur);
   Value fNum = arith::CmpFOp::create(b, loc, P::ORD, f, f);
+  Value none =
+      isa<VectorType>(curIdx.getType())
+          ? splatIndex(b, loc, -1)
+          : Value(arith::ConstantOp::create(
+                b, loc, b.getIntegerAttr(curIdx.getType(), -1)));
   Value empty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, curIdx,
-                                      splatIndex(b, loc, -1));
+                                      none);
   Value r = arith::OrIOp::create(
       b, loc, strict,
       arith::AndIOp::create(b, loc, curNan,
@@ -358,6 +374,8 @@ SmallVector<Value> Accumulator::fold(OpBuilder &b, Location loc,
   case ReductionKind::KMin:
   case ReductionKind::ArgKMin:
   case ReductionKind::KMinArgKMin:
+    if (listInMemory)
+      return foldList(b, loc, state, f, j);
     return foldKMin(b, loc, state, f, j);
   default:
     break;
@@ -423,6 +441,8 @@ SmallVector<Value> Accumulator::merge(OpBuilder &b, Location loc,
   case ReductionKind::KMin:
   case ReductionKind::ArgKMin:
   case ReductionKind::KMinArgKMin: {
+    if (listInMemory)
+      return mergeList(b, loc, first, second);
     SmallVector<Value> state(first);
     for (int64_t s = 0; s < k; ++s)
       state = insertKMin(b, loc, state, second[s], second[k + s], true);
@@ -477,6 +497,7 @@ SmallVector<Value> Accumulator::finalize(OpBuilder &b, Location loc,
   default:
     break;
   }
+  assert(!listInMemory && "K-lists in memory are written by writeListRows");
   // Min/max kinds: empty slots hold +inf (-inf for max) and index -1.
   int64_t slots = isKKind(kind) ? k : 1;
   double emptyValue = isMinKind(kind) ? INFINITY : -INFINITY;

@@ -448,8 +448,13 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
     if (failed(state))
       return failure();
     for (int64_t u = 0; u < U; ++u) {
-      SmallVector<Value> values = acc.finalize(
-          b, loc, ArrayRef<Value>(*state).slice(u * stateSize, stateSize));
+      ArrayRef<Value> final =
+          ArrayRef<Value>(*state).slice(u * stateSize, stateSize);
+      if (acc.keepsListInMemory()) {
+        acc.writeListRows(b, loc, final, outs, rowStart[u]);
+        continue;
+      }
+      SmallVector<Value> values = acc.finalize(b, loc, final);
       for (auto [value, mem] : llvm::zip(values, outs))
         writeRows(b, loc, value, mem, rowStart[u]);
     }
@@ -476,9 +481,16 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
           return arith::DivSIOp::create(
               b, loc, scaled, arith::ConstantIndexOp::create(b, loc, parts));
         };
+        // Lists in memory are not values: each range gets its own.
+        SmallVector<Value> start(init);
+        if (s > 0 && acc.keepsListInMemory()) {
+          start.clear();
+          for (int64_t u = 0; u < U; ++u)
+            llvm::append_range(start, acc.init(b, loc));
+        }
         FailureOr<SmallVector<Value>> range =
-            parts > 1 ? reduceRange(bound(s), bound(s + 1), init)
-                      : reduceRange(c0, cols, init);
+            parts > 1 ? reduceRange(bound(s), bound(s + 1), start)
+                      : reduceRange(c0, cols, start);
         if (failed(range))
           return failure();
         if (s == 0) {
