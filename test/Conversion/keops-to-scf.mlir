@@ -127,10 +127,12 @@ func.func @argkmin(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %o: memref<?x3xi32>
 
 // -----
 
-// K above 32: the sorted lists live in memory, memref<K x D x lanes>, and
-// only their last entries (the bar to pass) in registers; a term that
-// passes is inserted by a loop that shifts the worse entries down, and the
-// outputs are written from the lists. Nothing grows with K but constants.
+// K above 16: the K best of each lane live in memory, memref<K x D x lanes>,
+// as heaps whose roots (the worst kept, the bar to pass) are also kept in
+// registers. The lanes whose term passes are visited through the bits of
+// the comparison (count trailing zeros, clear the lowest bit); each term
+// replaces its heap's root and sifts down. The outputs are the heaps,
+// heap-sorted and written from memory. Nothing grows with K but constants.
 // CHECK-LABEL: func.func @argkmin_lists(
 // CHECK:         %[[VALS:.*]] = memref.alloc() : memref<100x1x16xf32>
 // CHECK:         %[[IDXS:.*]] = memref.alloc() : memref<100x1x16xi32>
@@ -139,10 +141,14 @@ func.func @argkmin(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %o: memref<?x3xi32>
 // CHECK:           %[[ANY:.*]] = vector.reduction <or>, %{{.*}} : vector<16xi1> into i1
 // CHECK:           scf.if %[[ANY]] -> (vector<1x16xf32>, vector<1x16xi32>)
 // CHECK:             vector.transfer_write %{{.*}}, %{{.*}} : vector<1x16xf32>, memref<1x16xf32>
+// CHECK:             %[[BITS:.*]] = vector.bitcast %{{.*}} : vector<16xi1> to vector<1xi16>
 // CHECK:             scf.while
-// CHECK:               scf.condition
-// CHECK:             vector.transfer_read %{{.*}}[%c99{{.*}}, %{{.*}}, %{{.*}}]
+// CHECK:               math.cttz %{{.*}} : i16
+// CHECK:               scf.while
+// CHECK:                 scf.condition
+// CHECK:             vector.transfer_read %{{.*}}[%c0{{.*}}, %{{.*}}, %{{.*}}]
 // CHECK:           } else {
+// CHECK:         scf.while
 // CHECK:         memref.store %{{.*}}, %{{.*}} : memref<?x100xi32>
 // CHECK:         memref.dealloc
 // CHECK-NOT:     vector<100

@@ -61,9 +61,10 @@ public:
   /// The types of the state values.
   SmallVector<Type> stateTypes() const;
 
-  /// K-min kinds with K above this, folded by CPU lanes, keep their sorted
-  /// K-lists in memory (KMinList.cpp): code whose size does not depend on K.
-  static constexpr int64_t kListInMemoryAbove = 32;
+  /// K-min kinds with K above this, folded by CPU lanes, keep their K-lists
+  /// in memory, as heaps (KMinList.cpp): code whose size does not depend on
+  /// K, and log2(K) steps per insertion.
+  static constexpr int64_t kListInMemoryAbove = 16;
   /// Whether the state holds K-lists in memory; its outputs are then
   /// written by writeListRows, not returned by finalize.
   bool keepsListInMemory() const { return listInMemory; }
@@ -100,8 +101,10 @@ private:
                               Value f, Value j) const;
   SmallVector<Value> mergeList(OpBuilder &b, Location loc, ValueRange first,
                                ValueRange second) const;
-  void insertIntoList(OpBuilder &b, Location loc, ValueRange state, Value f,
-                      Value fIdx, Value d, Value l) const;
+  void siftDown(OpBuilder &b, Location loc, ValueRange state, Value f,
+                Value fIdx, Value d, Value l, Value size) const;
+  Value ranksBefore(OpBuilder &b, Location loc, Value a, Value ai, Value c,
+                    Value ci) const;
   SmallVector<Value> reloadBar(OpBuilder &b, Location loc,
                                ValueRange state) const;
 

@@ -1,20 +1,22 @@
 //===- KMinList.cpp - K-min lists in memory, for large K -----------------===//
 //
-// The K-min kinds keep, per output row and formula component, the sorted
-// list of the K best (value, index) pairs. In registers (Accumulators.cpp)
-// every term that enters costs a chain of K compare-and-selects, and the
-// code, its register pressure and the compile time grow with K. Above
-// Accumulator::kListInMemoryAbove, CPU kernels keep the lists in memory,
-// memref<K x D x lanes>, and in registers only each list's last entry: the
-// K-th best, the bar a new term must pass. A term that passes (rare once K
-// terms are in, for terms in random order) is inserted by a scalar loop
-// that shifts the worse entries down. The code no longer depends on K.
+// The K-min kinds keep, per output row and formula component, the K best
+// (value, index) pairs. In registers (Accumulators.cpp) they are a sorted
+// list, and every term that enters costs a chain of K compare-and-selects:
+// the code, its register pressure and the compile time grow with K. Above
+// Accumulator::kListInMemoryAbove, CPU kernels keep them in memory,
+// memref<K x D x lanes>, as binary heaps whose root is the worst of the K
+// (the order of Accumulator::better), and in registers only the roots: the
+// bar a new term must pass. The lanes whose term passes (rare once K terms
+// are in, for terms in random order) are visited through the bits of the
+// vector comparison; each term replaces its heap's root and sifts down,
+// log2(K) steps. The outputs are the heaps sorted in place (heapsort). The
+// code does not depend on K.
 //
-// State: [bar values (vector<D x lanes>), bar indices, values
+// State: [root values (vector<D x lanes>), root indices, values
 // (memref<K x D x lanes>), indices (same shape), scratch (memref<D x lanes>:
 // the terms of one fold, read back lane by lane)]. Empty entries have
-// index -1 (and value NaN), as in registers; the order is that of
-// Accumulator::better.
+// index -1 (and value NaN), as in registers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -57,6 +59,12 @@ Value readVector(OpBuilder &b, Location loc, VectorType type, Value mem,
                                         ArrayRef<bool>{true, true});
 }
 
+/// -1 of the (scalar) index type of `like`.
+Value noIndex(OpBuilder &b, Location loc, Value like) {
+  return arith::ConstantOp::create(b, loc,
+                                   b.getIntegerAttr(like.getType(), -1));
+}
+
 /// for d in [0, D), l in [0, lanes): body(d, l).
 void forEachLane(OpBuilder &b, Location loc, int64_t dims, int64_t lanes,
                  function_ref<void(OpBuilder &, Value, Value)> body) {
@@ -94,41 +102,71 @@ SmallVector<Value> Accumulator::initList(OpBuilder &b, Location loc) const {
 
 SmallVector<Value> Accumulator::reloadBar(OpBuilder &b, Location loc,
                                           ValueRange state) const {
-  Value last = cIndex(b, loc, k - 1);
-  return {readVector(b, loc, valueType, state[2], last),
-          readVector(b, loc, idxType, state[3], last)};
+  Value root = cIndex(b, loc, 0);
+  return {readVector(b, loc, valueType, state[2], root),
+          readVector(b, loc, idxType, state[3], root)};
 }
 
-/// Inserts (f, fIdx), scalars known to beat the list's last entry, into
-/// the list of component d and lane l: worse entries shift down one slot.
-void Accumulator::insertIntoList(OpBuilder &b, Location loc, ValueRange state,
-                                 Value f, Value fIdx, Value d, Value l) const {
+/// Whether entry (a, ai) ranks before (c, ci) in a heap: the order of
+/// `better` between filled entries, and empty ones (index -1) last. (Two
+/// entries of a heap may both be empty, which `better` does not order.)
+Value Accumulator::ranksBefore(OpBuilder &b, Location loc, Value a, Value ai,
+                               Value c, Value ci) const {
+  using P = arith::CmpIPredicate;
+  Value none = noIndex(b, loc, ai);
+  return arith::AndIOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, P::ne, ai, none),
+      arith::OrIOp::create(b, loc, arith::CmpIOp::create(b, loc, P::eq, ci, none),
+                           better(b, loc, a, ai, c, ci, /*isMin=*/true)));
+}
+
+/// Puts (f, fIdx) at the root of the heap of component d and lane l, made
+/// of its first `size` entries, and sifts it down: while its worse child
+/// ranks after it, that child moves up.
+void Accumulator::siftDown(OpBuilder &b, Location loc, ValueRange state,
+                           Value f, Value fIdx, Value d, Value l,
+                           Value size) const {
   Value vals = state[2], idxs = state[3];
-  Value c0 = cIndex(b, loc, 0), c1 = cIndex(b, loc, 1);
+  Value c0 = cIndex(b, loc, 0), c1 = cIndex(b, loc, 1), c2 = cIndex(b, loc, 2);
+  Type index = b.getIndexType();
   auto loop = scf::WhileOp::create(
-      b, loc, TypeRange{b.getIndexType()}, ValueRange{cIndex(b, loc, k - 1)},
+      b, loc, TypeRange{index, index}, ValueRange{c0, c0},
       [&](OpBuilder &wb, Location wl, ValueRange args) {
-        // Does (f, fIdx) beat the entry above slot p (p > 0)?
         Value p = args[0];
-        Value above = arith::MaxSIOp::create(
-            wb, wl, arith::SubIOp::create(wb, wl, p, c1), c0);
-        Value v = memref::LoadOp::create(wb, wl, vals, ValueRange{above, d, l});
-        Value i = memref::LoadOp::create(wb, wl, idxs, ValueRange{above, d, l});
-        Value go = arith::AndIOp::create(
+        Value first = arith::AddIOp::create(
+            wb, wl, arith::MulIOp::create(wb, wl, p, c2), c1);
+        Value second = arith::AddIOp::create(wb, wl, first, c1);
+        Value inside = arith::CmpIOp::create(wb, wl, arith::CmpIPredicate::slt,
+                                             first, size);
+        // Clamped, so that the loads stay in the heap; a missing second
+        // child is the first one again.
+        Value last = arith::MaxSIOp::create(
+            wb, wl, arith::SubIOp::create(wb, wl, size, c1), c0);
+        Value a = arith::MinSIOp::create(wb, wl, first, last);
+        Value c = arith::SelectOp::create(
             wb, wl,
-            arith::CmpIOp::create(wb, wl, arith::CmpIPredicate::sgt, p, c0),
-            better(wb, wl, f, fIdx, v, i, /*isMin=*/true));
-        scf::ConditionOp::create(wb, wl, go, ValueRange{p});
+            arith::CmpIOp::create(wb, wl, arith::CmpIPredicate::slt, second, size),
+            second, a);
+        auto load = [&](Value mem, Value at) -> Value {
+          return memref::LoadOp::create(wb, wl, mem, ValueRange{at, d, l});
+        };
+        Value va = load(vals, a), ia = load(idxs, a);
+        Value vc = load(vals, c), ic = load(idxs, c);
+        Value aFirst = ranksBefore(wb, wl, va, ia, vc, ic);
+        Value worse = arith::SelectOp::create(wb, wl, aFirst, c, a);
+        Value vw = arith::SelectOp::create(wb, wl, aFirst, vc, va);
+        Value iw = arith::SelectOp::create(wb, wl, aFirst, ic, ia);
+        Value go = arith::AndIOp::create(
+            wb, wl, inside, ranksBefore(wb, wl, f, fIdx, vw, iw));
+        scf::ConditionOp::create(wb, wl, go, ValueRange{p, worse});
       },
       [&](OpBuilder &wb, Location wl, ValueRange args) {
-        Value p = args[0];
-        Value above = arith::SubIOp::create(wb, wl, p, c1);
+        Value p = args[0], child = args[1];
         for (Value mem : {vals, idxs})
           memref::StoreOp::create(
-              wb, wl,
-              memref::LoadOp::create(wb, wl, mem, ValueRange{above, d, l}),
+              wb, wl, memref::LoadOp::create(wb, wl, mem, ValueRange{child, d, l}),
               mem, ValueRange{p, d, l});
-        scf::YieldOp::create(wb, wl, ValueRange{above});
+        scf::YieldOp::create(wb, wl, ValueRange{child, child});
       });
   Value at = loop.getResult(0);
   memref::StoreOp::create(b, loc, f, vals, ValueRange{at, d, l});
@@ -138,10 +176,11 @@ void Accumulator::insertIntoList(OpBuilder &b, Location loc, ValueRange state,
 SmallVector<Value> Accumulator::foldList(OpBuilder &b, Location loc,
                                          ValueRange state, Value f,
                                          Value j) const {
-  // Most terms do not pass the bar: one vector test, and the rare lanes
-  // that pass are inserted one by one.
+  // Most terms do not pass the bar: one vector test; the lanes whose term
+  // passes are then visited through the bits of the test, one heap each.
   Value enters = better(b, loc, f, Value(), state[0], state[1], /*isMin=*/true);
-  auto flat = VectorType::get({valueType.getNumElements()}, b.getI1Type());
+  int64_t dims = valueType.getDimSize(0), lanes = valueType.getDimSize(1);
+  auto flat = VectorType::get({dims * lanes}, b.getI1Type());
   Value any = vector::ReductionOp::create(
       b, loc, vector::CombiningKind::OR,
       vector::ShapeCastOp::create(b, loc, flat, enters));
@@ -153,23 +192,37 @@ SmallVector<Value> Accumulator::foldList(OpBuilder &b, Location loc,
     Value scratch = state[4];
     writeVector(b, loc, f, scratch, ValueRange{});
     Value jIdx = arith::IndexCastOp::create(b, loc, idxType.getElementType(), j);
-    Value last = cIndex(b, loc, k - 1);
-    forEachLane(b, loc, valueType.getDimSize(0), valueType.getDimSize(1),
-                [&](OpBuilder &lb, Value d, Value l) {
-                  Location ll = loc;
-                  Value v = memref::LoadOp::create(lb, ll, scratch,
-                                                   ValueRange{d, l});
-                  Value bar = memref::LoadOp::create(lb, ll, state[2],
-                                                     ValueRange{last, d, l});
-                  Value barIdx = memref::LoadOp::create(
-                      lb, ll, state[3], ValueRange{last, d, l});
-                  Value passes = better(lb, ll, v, Value(), bar, barIdx,
-                                        /*isMin=*/true);
-                  auto inner = scf::IfOp::create(lb, ll, passes,
-                                                 /*withElseRegion=*/false);
-                  OpBuilder tb = inner.getThenBodyBuilder();
-                  insertIntoList(tb, ll, state, v, jIdx, d, l);
-                });
+    Type bitsType = b.getIntegerType(lanes);
+    Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 0));
+    Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 1));
+    Value size = cIndex(b, loc, k);
+    for (int64_t dim = 0; dim < dims; ++dim) {
+      Value d = cIndex(b, loc, dim);
+      Value row = vector::ExtractOp::create(b, loc, enters, ArrayRef<int64_t>{dim});
+      Value bits = vector::ExtractOp::create(
+          b, loc,
+          vector::BitCastOp::create(b, loc, VectorType::get({1}, bitsType), row),
+          ArrayRef<int64_t>{0});
+      scf::WhileOp::create(
+          b, loc, TypeRange{bitsType}, ValueRange{bits},
+          [&](OpBuilder &wb, Location wl, ValueRange args) {
+            Value more = arith::CmpIOp::create(wb, wl, arith::CmpIPredicate::ne,
+                                               args[0], zero);
+            scf::ConditionOp::create(wb, wl, more, args);
+          },
+          [&](OpBuilder &wb, Location wl, ValueRange args) {
+            Value m = args[0];
+            Value l = arith::IndexCastUIOp::create(
+                wb, wl, wb.getIndexType(),
+                math::CountTrailingZerosOp::create(wb, wl, m));
+            Value v = memref::LoadOp::create(wb, wl, scratch, ValueRange{d, l});
+            siftDown(wb, wl, state, v, jIdx, d, l, size);
+            // The lowest set bit cleared.
+            Value rest = arith::AndIOp::create(
+                wb, wl, m, arith::SubIOp::create(wb, wl, m, one));
+            scf::YieldOp::create(wb, wl, ValueRange{rest});
+          });
+    }
     scf::YieldOp::create(b, loc, reloadBar(b, loc, state));
     b.setInsertionPointToStart(ifOp.elseBlock());
     scf::YieldOp::create(b, loc, ValueRange{state[0], state[1]});
@@ -182,11 +235,11 @@ SmallVector<Value> Accumulator::foldList(OpBuilder &b, Location loc,
 SmallVector<Value> Accumulator::mergeList(OpBuilder &b, Location loc,
                                           ValueRange first,
                                           ValueRange second) const {
-  // Every entry of the second lists that beats the first lists' last is
-  // inserted (ties by index: the second range's indices are not known to
-  // be the larger ones here); the second lists are freed.
+  // Every entry of the second heaps that beats the first heaps' root
+  // replaces it (ties by index: the second range's indices are not known to
+  // be the larger ones here); the second heaps are freed.
   Value c0 = cIndex(b, loc, 0), c1 = cIndex(b, loc, 1);
-  Value last = cIndex(b, loc, k - 1);
+  Value size = cIndex(b, loc, k);
   scf::ForOp::create(
       b, loc, c0, cIndex(b, loc, k), c1, ValueRange{},
       [&](OpBuilder &sb, Location sl, Value s, ValueRange) {
@@ -197,9 +250,9 @@ SmallVector<Value> Accumulator::mergeList(OpBuilder &b, Location loc,
                       Value i = memref::LoadOp::create(lb, sl, second[3],
                                                        ValueRange{s, d, l});
                       Value bar = memref::LoadOp::create(
-                          lb, sl, first[2], ValueRange{last, d, l});
+                          lb, sl, first[2], ValueRange{c0, d, l});
                       Value barIdx = memref::LoadOp::create(
-                          lb, sl, first[3], ValueRange{last, d, l});
+                          lb, sl, first[3], ValueRange{c0, d, l});
                       Value filled = arith::CmpIOp::create(
                           lb, sl, arith::CmpIPredicate::ne, i,
                           arith::ConstantOp::create(
@@ -210,7 +263,7 @@ SmallVector<Value> Accumulator::mergeList(OpBuilder &b, Location loc,
                       auto inner = scf::IfOp::create(lb, sl, passes,
                                                      /*withElseRegion=*/false);
                       OpBuilder tb = inner.getThenBodyBuilder();
-                      insertIntoList(tb, sl, first, v, i, d, l);
+                      siftDown(tb, sl, first, v, i, d, l, size);
                     });
         scf::YieldOp::create(sb, sl);
       });
@@ -223,8 +276,8 @@ SmallVector<Value> Accumulator::mergeList(OpBuilder &b, Location loc,
 
 void Accumulator::writeListRows(OpBuilder &b, Location loc, ValueRange state,
                                 ValueRange outs, Value row) const {
-  // Output row row + l, column s * D + d: entry s of the list (d, l); an
-  // empty entry is +inf with index -1.
+  // Output row row + l, column s * D + d: entry s of the sorted heap (d, l);
+  // an empty entry is +inf with index -1.
   int64_t dims = valueType.getDimSize(0), lanes = valueType.getDimSize(1);
   Value c1 = cIndex(b, loc, 1);
   Value rows = memref::DimOp::create(b, loc, outs[0], 0);
@@ -240,6 +293,22 @@ void Accumulator::writeListRows(OpBuilder &b, Location loc, ValueRange state,
         lb, loc, arith::CmpIOp::create(lb, loc, arith::CmpIPredicate::slt, r, rows),
         /*withElseRegion=*/false);
     OpBuilder ib = inside.getThenBodyBuilder();
+    // Heapsort: the root (the worst) swaps with the heap's last entry, which
+    // sifts down the heap left; the entries end sorted, best first.
+    scf::ForOp::create(
+        ib, loc, c1, cIndex(ib, loc, k), c1, ValueRange{},
+        [&](OpBuilder &hb, Location hl, Value n, ValueRange) {
+          Value end = arith::SubIOp::create(hb, hl, cIndex(hb, hl, k), n);
+          Value c0 = cIndex(hb, hl, 0);
+          Value v = memref::LoadOp::create(hb, hl, state[2], ValueRange{end, d, l});
+          Value i = memref::LoadOp::create(hb, hl, state[3], ValueRange{end, d, l});
+          for (Value mem : {state[2], state[3]})
+            memref::StoreOp::create(
+                hb, hl, memref::LoadOp::create(hb, hl, mem, ValueRange{c0, d, l}),
+                mem, ValueRange{end, d, l});
+          siftDown(hb, hl, state, v, i, d, l, end);
+          scf::YieldOp::create(hb, hl);
+        });
     scf::ForOp::create(
         ib, loc, cIndex(ib, loc, 0), cIndex(ib, loc, k), c1, ValueRange{},
         [&](OpBuilder &sb, Location sl, Value s, ValueRange) {
