@@ -17,3 +17,18 @@ func.func @unexpanded(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf
   } -> tensor<?x1xf32>
   return %r : tensor<?x1xf32>
 }
+
+// -----
+
+// K-lists are unrolled in a GPU thread's registers: K is bounded.
+func.func @large_k(%x: tensor<?x1xf32>, %y: tensor<?x1xf32>, %o: tensor<?x200xi32>) -> tensor<?x200xi32> {
+  // expected-error @+1 {{keeps K = 200 values per output row in registers on the GPU; K above 128 is not supported there (the CPU backend keeps large K-lists in memory)}}
+  %r = keops.reduce argkmin k = 200 over j
+      ins(%x : i tensor<?x1xf32>, %y : j tensor<?x1xf32>)
+      outs(%o : tensor<?x200xi32>) {
+  ^bb0(%xi: vector<1xf32>, %yj: vector<1xf32>):
+    %d = arith.subf %xi, %yj : vector<1xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x200xi32>
+  return %r : tensor<?x200xi32>
+}

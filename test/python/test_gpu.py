@@ -164,6 +164,26 @@ def test_empty_reduced_axis():
     assert torch.isinf(m).all()
 
 
+@pytest.mark.parametrize("k", [1, 10, 64])
+def test_kmin_k_against_the_cpu_backend(k):
+    """K-min with K up to 64 (registers on the GPU; K > 16 is a heap in
+    memory on the CPU): values and indices, integer data with many ties."""
+    g = torch.Generator().manual_seed(k)
+    x = torch.randint(-4, 5, (M, D), generator=g).double()
+    y = torch.randint(-4, 5, (N, D), generator=g).double()
+    F = ((Vi(_on_gpu(x)) - Vj(_on_gpu(y))) ** 2).sum(-1)
+    Fc = ((Vi(x) - Vj(y)) ** 2).sum(-1)
+    gv, gi = F.Kmin_argKmin(k, axis=1, **GPU)
+    cv, ci = Fc.Kmin_argKmin(k, axis=1)
+    assert torch.equal(gv.cpu(), cv) and torch.equal(gi.cpu(), ci)
+
+
+def test_kmin_large_k_is_refused_clearly():
+    x = _on_gpu(torch.randn(M, D))
+    with pytest.raises(keops.KeopsError, match="K above 128 is not supported there"):
+        (Vi(x) - Vj(x)).sum(-1).argKmin(200, axis=1, **GPU)
+
+
 def test_numpy_arrays_with_backend_gpu():
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(M, D)), rng.normal(size=(N, D))

@@ -54,6 +54,9 @@ using namespace mlir::keops;
 
 namespace {
 
+/// The largest K of a K-min kind on the GPU.
+constexpr int64_t kMaxGpuK = 128;
+
 /// Shared memory every CUDA device gives a block without opting in.
 constexpr int64_t kSharedBytes = 48 * 1024;
 
@@ -580,6 +583,18 @@ struct ConvertKeopsToGPU
         op.emitOpError() << "is not a memref-form reduction in the body of a "
                             "gpu.func kernel (run "
                             "-keops-outline-kernels=gpu=true first)";
+        return signalPassFailure();
+      }
+      // A GPU thread keeps its K-list unrolled in registers: the code, and
+      // the compile time, grow as K^2 (K = 128 takes seconds).
+      if (ReduceOp::needsK(op.getKind()) && op.getK() &&
+          int64_t(*op.getK()) > kMaxGpuK) {
+        op.emitOpError() << "keeps K = " << int64_t(*op.getK())
+                         << " values per output row in registers on the GPU; "
+                            "K above "
+                         << kMaxGpuK
+                         << " is not supported there (the CPU backend keeps "
+                            "large K-lists in memory)";
         return signalPassFailure();
       }
       auto scheme = fn->getAttrOfType<StringAttr>("keops.scheme");
