@@ -301,15 +301,13 @@ SmallVector<Value> Accumulator::foldSoftmax(OpBuilder &b, Location loc,
   using P = arith::CmpFPredicate;
   // The running maximum changes rarely: in a random order of terms, the
   // n-th is a new maximum with probability 1/n. While every lane's term is
-  // at most its maximum, and that maximum finite (exp(f - m) would be NaN
-  // for f = m = +-inf), the sums only add exp(f - m); the general update,
-  // which rescales, runs in the other branch.
+  // at most its maximum, f - m <= 0, the sums only add exp(f - m); the
+  // general update, which rescales, runs in the other branch. (f - m is NaN
+  // for f = m = +-inf and for a NaN term: those take the general update.)
   Value m = state[0];
-  Value finite = arith::CmpFOp::create(b, loc, P::OLT,
-                                       math::AbsFOp::create(b, loc, m),
-                                       splat(b, loc, valueType, INFINITY));
-  Value below = arith::AndIOp::create(
-      b, loc, arith::CmpFOp::create(b, loc, P::OLE, f, m), finite);
+  Value d = arith::SubFOp::create(b, loc, f, m);
+  Value below = arith::CmpFOp::create(b, loc, P::OLE, d,
+                                      splat(b, loc, valueType, 0.0));
   auto flat = VectorType::get({valueType.getNumElements()}, b.getI1Type());
   Value all = vector::ReductionOp::create(
       b, loc, vector::CombiningKind::AND,
@@ -318,7 +316,7 @@ SmallVector<Value> Accumulator::foldSoftmax(OpBuilder &b, Location loc,
                                 /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
-  Value e = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, f, m));
+  Value e = math::ExpOp::create(b, loc, d);
   auto weighted = [&](Value s, Value v) -> Value {
     Value ew = vector::BroadcastOp::create(b, loc, v.getType(), e);
     return arith::AddFOp::create(b, loc, s,
