@@ -246,7 +246,11 @@ def KeopsApproximateMath : Pass<"keops-approximate-math"> {
     in test/python/test_cpu_backend.py). f64 functions are left to LLVM.
     f32 additions, subtractions, products and feature-axis sums
     (vector.reduction <add>) get the `contract` fast-math flag, so that
-    they fuse into FMAs (the sums also get `nsz`).
+    they fuse into FMAs (the sums also get `nsz`). An f32 exp marked
+    `keops.nonpositive` (its argument is <= 0: the log-sum-exp
+    accumulator's exp(f - max)) gets a shorter approximation without the
+    overflow path: Cody-Waite reduction, a degree-7 polynomial, 2^k from
+    the exponent bits, exactly 0 below -88.
 
     With `gpu` (the GPU pipeline), f32 exp(x) becomes exp2(x log2(e)), its
     product marked `reassoc` (as is the product computing x, when exp is

@@ -22,6 +22,65 @@ namespace mlir::keops {
 using namespace mlir;
 
 namespace {
+
+/// f32 exp(x) of an argument known to be <= 0 (the `keops.nonpositive`
+/// attribute, set by the log-sum-exp accumulator on exp(f - max)): without
+/// the clamps and the overflow path of the general approximation. k =
+/// round(x log2 e), r = x - k ln 2 in two parts (Cody-Waite: exact), e^r by
+/// its Taylor polynomial of degree 7 (|r| <= ln2 / 2: 7e-9 relative), times
+/// 2^k from k's exponent bits. x is first raised to -88, where k = -127
+/// gives 2^k bits of 0, so exp(-inf) and every underflow are exactly 0 (no
+/// subnormals). 16 vector operations instead of 19.
+struct NonPositiveExp : OpRewritePattern<math::ExpOp> {
+  NonPositiveExp(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+
+  LogicalResult matchAndRewrite(math::ExpOp op,
+                                PatternRewriter &rw) const override {
+    Type type = op.getType();
+    if (!op->hasAttr("keops.nonpositive") ||
+        !getElementTypeOrSelf(type).isF32())
+      return failure();
+    Location loc = op.getLoc();
+    Type intType = IntegerType::get(rw.getContext(), 32);
+    if (auto vt = dyn_cast<VectorType>(type))
+      intType = VectorType::get(vt.getShape(), intType);
+    auto f = [&](double v) -> Value {
+      Attribute a = rw.getF32FloatAttr(static_cast<float>(v));
+      if (auto vt = dyn_cast<VectorType>(type))
+        a = DenseElementsAttr::get(vt, a);
+      return arith::ConstantOp::create(rw, loc, type, cast<TypedAttr>(a));
+    };
+    auto i = [&](int32_t v) -> Value {
+      Attribute a = rw.getI32IntegerAttr(v);
+      if (auto vt = dyn_cast<VectorType>(intType))
+        a = DenseElementsAttr::get(vt, a);
+      return arith::ConstantOp::create(rw, loc, intType, cast<TypedAttr>(a));
+    };
+    Value x = op.getOperand();
+    Value low = f(-88.0);
+    x = arith::SelectOp::create(
+        rw, loc,
+        arith::CmpFOp::create(rw, loc, arith::CmpFPredicate::OLT, x, low), low,
+        x);
+    Value k = math::RoundEvenOp::create(
+        rw, loc, arith::MulFOp::create(rw, loc, x, f(1.4426950408889634)));
+    Value r = math::FmaOp::create(rw, loc, k, f(-0.693359375), x);
+    r = math::FmaOp::create(rw, loc, k, f(2.12194440e-4), r);
+    Value p = f(1.0 / 5040);
+    for (double c : {1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1.0, 1.0})
+      p = math::FmaOp::create(rw, loc, p, r, f(c));
+    Value bits = arith::ShLIOp::create(
+        rw, loc,
+        arith::AddIOp::create(rw, loc,
+                              arith::FPToSIOp::create(rw, loc, intType, k),
+                              i(127)),
+        i(23));
+    Value scale = arith::BitcastOp::create(rw, loc, type, bits);
+    rw.replaceOpWithNewOp<arith::MulFOp>(op, p, scale);
+    return success();
+  }
+};
+
 struct KeopsApproximateMath
     : mlir::keops::impl::KeopsApproximateMathBase<KeopsApproximateMath> {
   using KeopsApproximateMathBase::KeopsApproximateMathBase;
@@ -29,6 +88,7 @@ struct KeopsApproximateMath
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     if (!gpu) {
+      patterns.add<NonPositiveExp>(&getContext());
       populateMathPolynomialApproximationPatterns(patterns);
       if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
         return signalPassFailure();

@@ -90,3 +90,30 @@ func.func @scaled_exp(%d: vector<1xf32>, %g: vector<1xf32>) -> vector<1xf32> {
   %t = arith.addf %b, %s : vector<1xf32>
   return %t : vector<1xf32>
 }
+
+// exp of an argument known to be <= 0 (keops.nonpositive, from the
+// log-sum-exp accumulator): raised to -88, k = roundeven(x log2 e), r = x - k
+// ln 2 in two FMAs, a degree-7 polynomial (7 FMAs, the last two with 1),
+// times 2^k built from k's bits. No overflow path. The GPU keeps exp2.
+// CHECK-LABEL: func.func @nonpositive(
+// CHECK:         %[[LOW:.*]] = arith.constant dense<-8.800000e+01> : vector<16xf32>
+// CHECK:         %[[LT:.*]] = arith.cmpf olt, %[[X:.*]], %[[LOW]]
+// CHECK:         %[[C:.*]] = arith.select %[[LT]], %[[LOW]], %[[X]]
+// CHECK:         %[[T:.*]] = arith.mulf %[[C]], %{{.*}}
+// CHECK:         %[[K:.*]] = math.roundeven %[[T]]
+// CHECK:         %[[R0:.*]] = math.fma %[[K]], %{{.*}}, %[[C]]
+// CHECK:         %[[R:.*]] = math.fma %[[K]], %{{.*}}, %[[R0]]
+// CHECK-COUNT-7: math.fma %{{.*}}, %[[R]], %{{.*}}
+// CHECK:         %[[KI:.*]] = arith.fptosi %[[K]] : vector<16xf32> to vector<16xi32>
+// CHECK:         %[[E:.*]] = arith.addi %[[KI]], %{{.*}} : vector<16xi32>
+// CHECK:         %[[B:.*]] = arith.shli %[[E]], %{{.*}} : vector<16xi32>
+// CHECK:         %[[S:.*]] = arith.bitcast %[[B]] : vector<16xi32> to vector<16xf32>
+// CHECK:         arith.mulf %{{.*}}, %[[S]]
+// CHECK-NOT:     math.exp
+// CHECK:         return
+// FAST-LABEL: func.func @nonpositive(
+// FAST:         math.exp2
+func.func @nonpositive(%x: vector<16xf32>) -> vector<16xf32> {
+  %e = math.exp %x {keops.nonpositive} : vector<16xf32>
+  return %e : vector<16xf32>
+}

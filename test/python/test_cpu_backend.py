@@ -614,6 +614,25 @@ def test_empty_reductions(dtype, axis):
           k=4, **kw)
 
 
+def test_logsumexp_exponential_of_nonpositive_arguments():
+    """The log-sum-exp fold's exp(f - max) (f32, an approximation for
+    arguments <= 0): with weights (0, 1) on the terms (0, d), the result is
+    log(exp(d)) = d, so its error is that of exp(d). Within 2 ulp of exp
+    from -87 to 0; below, exactly 0 (log: -inf)."""
+    ds = np.concatenate([-np.geomspace(1e-6, 87.0, 400), [-0.0]])
+    worst = 0.0
+    for d in ds:
+        d32 = float(np.float32(d))
+        (out,) = _column("logsumexp", [0.0, d32], w=np.array([[0.0], [1.0]]))
+        # |log(e (1 + eps)) - log(e)| = |eps|: in units of f32's epsilon.
+        worst = max(worst, abs(out[0] - d32) / np.finfo(np.float32).eps)
+    assert worst <= 2.0, worst
+    (out,) = _column("logsumexp", [0.0, -88.5], w=np.array([[0.0], [1.0]]))
+    assert out[0] == -INF
+    (out,) = _column("logsumexp", [0.0, -INF], w=np.array([[1.0], [1.0]]))
+    assert out[0] == 0.0
+
+
 @pytest.mark.parametrize("dtype, axis", DT_AXES)
 def test_logsumexp_special_values(dtype, axis):
     kw = dict(axis=axis, dtype=dtype)

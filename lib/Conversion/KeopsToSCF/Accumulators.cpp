@@ -316,7 +316,10 @@ SmallVector<Value> Accumulator::foldSoftmax(OpBuilder &b, Location loc,
                                 /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
-  Value e = math::ExpOp::create(b, loc, d);
+  // d <= 0 here: the CPU's approximation can skip its overflow path.
+  auto exp = math::ExpOp::create(b, loc, d);
+  exp->setAttr("keops.nonpositive", b.getUnitAttr());
+  Value e = exp;
   auto weighted = [&](Value s, Value v) -> Value {
     Value ew = vector::BroadcastOp::create(b, loc, v.getType(), e);
     return arith::AddFOp::create(b, loc, s,
