@@ -25,6 +25,11 @@ FailureOr<SumMode> parseSumMode(StringRef name);
 /// parseSumMode, with an error on `op` naming the choices when it fails.
 FailureOr<SumMode> parseSumMode(StringRef name, Operation *op);
 
+/// The OR (`kind`: any lane) or AND (every lane) of an i1 vector of any
+/// shape, as an i1: the condition of the accumulators' rare branches.
+Value reduceLanes(OpBuilder &b, Location loc, Value mask,
+                  vector::CombiningKind kind);
+
 class Accumulator {
 public:
   /// `valueType`: type of a formula value (f); `weightType`: of the second

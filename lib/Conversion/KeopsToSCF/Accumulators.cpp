@@ -66,6 +66,14 @@ FailureOr<SumMode> mlir::keops::parseSumMode(StringRef name, Operation *op) {
   return mode;
 }
 
+Value mlir::keops::reduceLanes(OpBuilder &b, Location loc, Value mask,
+                               vector::CombiningKind kind) {
+  auto type = cast<VectorType>(mask.getType());
+  auto flat = VectorType::get({type.getNumElements()}, b.getI1Type());
+  return vector::ReductionOp::create(
+      b, loc, kind, vector::ShapeCastOp::create(b, loc, flat, mask));
+}
+
 static bool isMinKind(ReductionKind kind) {
   return kind == ReductionKind::Min || kind == ReductionKind::ArgMin ||
          kind == ReductionKind::MinArgMin || kind == ReductionKind::KMin ||
@@ -230,11 +238,7 @@ SmallVector<Value> Accumulator::foldKMin(OpBuilder &b, Location loc,
   // Most values do not enter the K best: test against the last slot first.
   Value enters = better(b, loc, f, Value(), state[k - 1], state[2 * k - 1],
                         /*isMin=*/true);
-  int64_t lanes = idxType.getNumElements();
-  auto flat = VectorType::get({lanes}, b.getI1Type());
-  Value any = vector::ReductionOp::create(
-      b, loc, vector::CombiningKind::OR,
-      vector::ShapeCastOp::create(b, loc, flat, enters));
+  Value any = reduceLanes(b, loc, enters, vector::CombiningKind::OR);
   auto ifOp = scf::IfOp::create(b, loc, TypeRange(ValueRange(state)), any,
                                 /*withElseRegion=*/true);
   {
@@ -308,10 +312,7 @@ SmallVector<Value> Accumulator::foldSoftmax(OpBuilder &b, Location loc,
   Value d = arith::SubFOp::create(b, loc, f, m);
   Value below = arith::CmpFOp::create(b, loc, P::OLE, d,
                                       splat(b, loc, valueType, 0.0));
-  auto flat = VectorType::get({valueType.getNumElements()}, b.getI1Type());
-  Value all = vector::ReductionOp::create(
-      b, loc, vector::CombiningKind::AND,
-      vector::ShapeCastOp::create(b, loc, flat, below));
+  Value all = reduceLanes(b, loc, below, vector::CombiningKind::AND);
   auto ifOp = scf::IfOp::create(b, loc, TypeRange(ValueRange(state)), all,
                                 /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);

@@ -180,10 +180,7 @@ SmallVector<Value> Accumulator::foldList(OpBuilder &b, Location loc,
   // passes are then visited through the bits of the test, one heap each.
   Value enters = better(b, loc, f, Value(), state[0], state[1], /*isMin=*/true);
   int64_t dims = valueType.getDimSize(0), lanes = valueType.getDimSize(1);
-  auto flat = VectorType::get({dims * lanes}, b.getI1Type());
-  Value any = vector::ReductionOp::create(
-      b, loc, vector::CombiningKind::OR,
-      vector::ShapeCastOp::create(b, loc, flat, enters));
+  Value any = reduceLanes(b, loc, enters, vector::CombiningKind::OR);
   auto ifOp = scf::IfOp::create(b, loc, TypeRange{valueType, idxType}, any,
                                 /*withElseRegion=*/true);
   {
