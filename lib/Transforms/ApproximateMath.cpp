@@ -30,7 +30,8 @@ namespace {
 /// its Taylor polynomial of degree 7 (|r| <= ln2 / 2: 7e-9 relative), times
 /// 2^k from k's exponent bits. x is first raised to -88, where k = -127
 /// gives 2^k bits of 0, so exp(-inf) and every underflow are exactly 0 (no
-/// subnormals). 16 vector operations instead of 19.
+/// subnormals). In the CPU kernels' machine code: 16 instructions instead of
+/// 22 (constant loads included).
 struct NonPositiveExp : OpRewritePattern<math::ExpOp> {
   NonPositiveExp(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
 

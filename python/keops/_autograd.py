@@ -196,8 +196,7 @@ class GradientSpec:
                                            for n, pos in enumerate(wrt2) if pos]
         saved = ""
         if self.saved and not wrt2:
-            stypes = ["tensor<%s?x%dx%s>" % (self.out_prefix, sw, fm.INDEX_TYPE if dt == "int64" else T)
-                      for sw, dt in zip(plan.widths, plan.out_dtypes)]
+            stypes = fm.output_types(plan.kind, plan.widths, T, self.out_prefix)
             extra += ["%%s%d: %s" % (n, t) for n, t in enumerate(stypes)]
             saved = " saved(%s : %s)" % (", ".join("%%s%d" % n for n in range(len(stypes))),
                                          ", ".join(stypes))

@@ -431,6 +431,13 @@ def variable_type(cat, dim, T, prefix=""):
             else "tensor<%s?x%dx%s>" % (prefix, dim, T))
 
 
+def output_types(kind, widths, T, prefix=""):
+    """The tensor types of a reduction's outputs (values T, indices
+    INDEX_TYPE) after their batch prefix."""
+    return ["tensor<%s?x%dx%s>" % (prefix, w, INDEX_TYPE if idx else T)
+            for w, idx in zip(widths, KINDS[kind])]
+
+
 RANGES_TYPES = ("tensor<%s?x2xi64>", "tensor<%s?xi64>", "tensor<%s?x2xi64>") * 2
 
 
@@ -482,8 +489,7 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
     fdim = roots[0].ndim
     wdim = roots[1].ndim if len(roots) > 1 else None
     widths = output_widths(kind, fdim, k, wdim)
-    out_types = ["tensor<%s?x%dx%s>" % (out_prefix, w, INDEX_TYPE if idx else T)
-                 for w, idx in zip(widths, KINDS[kind])]
+    out_types = output_types(kind, widths, T, out_prefix)
     fargs = ["%%a%d: %s" % (n, shaped(n, v._cat, v.ndim)) for n, v in enumerate(variables)]
     fargs += ["%%o%d: %s" % (n, t) for n, t in enumerate(out_types)]
     rclause = ""

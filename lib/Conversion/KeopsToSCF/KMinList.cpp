@@ -232,7 +232,7 @@ SmallVector<Value> Accumulator::foldList(OpBuilder &b, Location loc,
 SmallVector<Value> Accumulator::mergeList(OpBuilder &b, Location loc,
                                           ValueRange first,
                                           ValueRange second) const {
-  // Every entry of the second heaps that beats the first heaps' root
+  // Every filled entry of the second heaps that beats the first heaps' root
   // replaces it (ties by index: the second range's indices are not known to
   // be the larger ones here); the second heaps are freed.
   Value c0 = cIndex(b, loc, 0), c1 = cIndex(b, loc, 1);
@@ -250,13 +250,7 @@ SmallVector<Value> Accumulator::mergeList(OpBuilder &b, Location loc,
                           lb, sl, first[2], ValueRange{c0, d, l});
                       Value barIdx = memref::LoadOp::create(
                           lb, sl, first[3], ValueRange{c0, d, l});
-                      Value filled = arith::CmpIOp::create(
-                          lb, sl, arith::CmpIPredicate::ne, i,
-                          arith::ConstantOp::create(
-                              lb, sl, lb.getIntegerAttr(i.getType(), -1)));
-                      Value passes = arith::AndIOp::create(
-                          lb, sl, filled,
-                          better(lb, sl, v, i, bar, barIdx, /*isMin=*/true));
+                      Value passes = ranksBefore(lb, sl, v, i, bar, barIdx);
                       auto inner = scf::IfOp::create(lb, sl, passes,
                                                      /*withElseRegion=*/false);
                       OpBuilder tb = inner.getThenBodyBuilder();
