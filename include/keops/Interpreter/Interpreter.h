@@ -72,6 +72,18 @@ FailureOr<std::vector<HostArray>>
 interpretFunction(func::FuncOp fn, llvm::ArrayRef<HostArray> args,
                   const ReduceEvaluator &evaluator = nullptr);
 
+/// Fills the arguments of `fn` that are not `given` (`args` holds one array
+/// per argument; given ones are read for their rows): shapes from the
+/// argument types, dynamic extents from the argument's first use in a
+/// reduction (M rows for i variables, N for j variables, `batchExtents` for
+/// batch axes; rows of given arrays win over M and N), values from `seed`:
+/// uniform in [-1, 1), or integers uniform in [0, max(M, N)) for index
+/// variables. Every argument is then rounded to its element type.
+LogicalResult generateArguments(func::FuncOp fn, std::vector<HostArray> &args,
+                                llvm::ArrayRef<bool> given, int64_t m, int64_t n,
+                                llvm::ArrayRef<int64_t> batchExtents,
+                                uint64_t seed);
+
 /// Evaluates the formula of `op` for the pair (i, j): `vars` holds the value
 /// of each variable (block argument), index variables as integral doubles;
 /// returns the yielded values.
