@@ -22,6 +22,10 @@ import struct
 
 ELEMENT_TYPES = {"float16": "f16", "float32": "f32", "float64": "f64"}
 INDEX_TYPE = "i64"
+# The largest dimension of a formula value and of a variable, and the largest
+# variable position: the IR's limit (kMaxFormulaDim), checked where nodes are
+# made so that a huge one is a ValueError before anything of its size exists.
+MAX_DIM = 1 << 16
 
 # Reduction kinds of keops.reduce: (outputs are indices?, yields a weight?)
 KINDS = {

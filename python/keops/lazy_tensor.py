@@ -114,9 +114,11 @@ class LazyTensor(TensorAlgebraMixin, DerivativesMixin):
             if axis is not None:
                 raise ValueError("axis must not be given with LazyTensor((index, dim, cat))")
             index, dim, cat = x
-            if cat not in (0, 1, 2) or dim < 1 or index < 0:
-                raise ValueError(f"invalid symbolic variable {x}: index >= 0, dim >= 1, "
-                                 "cat 0 (i), 1 (j) or 2 (parameter)")
+            if cat not in (0, 1, 2) or not 1 <= dim <= fm.MAX_DIM or \
+                    not 0 <= index < fm.MAX_DIM:
+                raise ValueError(f"invalid symbolic variable {x}: index in [0, {fm.MAX_DIM}), "
+                                 f"dim in [1, {fm.MAX_DIM}], cat 0 (i), 1 (j) or 2 "
+                                 "(parameter)")
             self._op, self.ndim, self._cat, self._sym, self._hassym = "var", dim, cat, index, True
         elif isinstance(x, bool):
             raise TypeError("LazyTensor of a bool is not supported")
@@ -199,6 +201,9 @@ class LazyTensor(TensorAlgebraMixin, DerivativesMixin):
 
     def _node(self, op, args, ndim, attrs=(), cls=None):
         """A new op node of self's class (or `cls`) over `args` (LazyTensors)."""
+        if not 1 <= ndim <= fm.MAX_DIM:
+            raise ValueError(f"{op}: a result of dimension {ndim} (formula values have "
+                             f"1 to {fm.MAX_DIM} components)")
         n = object.__new__(cls or type(self))
         n._op, n._args, n._attrs, n.ndim = op, args, attrs, ndim
         n._cat = n._data = n._sym = n._cache = None
