@@ -91,8 +91,7 @@ private:
 void stateSize(ReduceOp op, StringRef accumulation, KernelInfo &info) {
   FailureOr<SumMode> mode = parseSumMode(accumulation);
   Accumulator acc(op, succeeded(mode) ? *mode : SumMode::Block);
-  for (Type t : acc.stateTypes()) {
-    auto vt = cast<VectorType>(t);
+  for (VectorType vt : acc.storedStateTypes()) {
     info.stateBytes +=
         vt.getNumElements() * (vt.getElementType().getIntOrFloatBitWidth() / 8);
     ++info.stateCount;

@@ -21,14 +21,14 @@ func.func @unexpanded(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf
 // -----
 
 // K-lists are unrolled in a GPU thread's registers: K is bounded.
-func.func @large_k(%x: tensor<?x1xf32>, %y: tensor<?x1xf32>, %o: tensor<?x200xi32>) -> tensor<?x200xi32> {
-  // expected-error @+1 {{keeps K = 200 values per output row in registers on the GPU; K above 128 is not supported there (the CPU backend keeps large K-lists in memory)}}
-  %r = keops.reduce argkmin k = 200 over j
-      ins(%x : i tensor<?x1xf32>, %y : j tensor<?x1xf32>)
-      outs(%o : tensor<?x200xi32>) {
-  ^bb0(%xi: vector<1xf32>, %yj: vector<1xf32>):
-    %d = arith.subf %xi, %yj : vector<1xf32>
-    keops.yield %d : vector<1xf32>
-  } -> tensor<?x200xi32>
-  return %r : tensor<?x200xi32>
+func.func @large_k(%x: tensor<?x2xf32>, %y: tensor<?x2xf32>, %o: tensor<?x10000xi32>) -> tensor<?x10000xi32> {
+  // expected-error @+1 {{keeps K x D = 5000 x 2 values and indices per output row (80000 bytes) in a GPU thread's memory; more than 65536 bytes is not supported there (the CPU backend keeps lists of any size)}}
+  %r = keops.reduce argkmin k = 5000 over j
+      ins(%x : i tensor<?x2xf32>, %y : j tensor<?x2xf32>)
+      outs(%o : tensor<?x10000xi32>) {
+  ^bb0(%xi: vector<2xf32>, %yj: vector<2xf32>):
+    %d = arith.subf %xi, %yj : vector<2xf32>
+    keops.yield %d : vector<2xf32>
+  } -> tensor<?x10000xi32>
+  return %r : tensor<?x10000xi32>
 }

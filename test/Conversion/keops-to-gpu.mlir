@@ -287,3 +287,34 @@ func.func @bsum(%x: tensor<?x?x3xf32>, %y: tensor<?x?x3xf32>, %o: tensor<?x?x1xf
   } -> tensor<?x?x1xf32>
   return %r : tensor<?x?x1xf32>
 }
+
+// -----
+
+// K above 32: a thread keeps its K-lists in memory, as heaps memref<K x D>
+// allocated once at the kernel's entry (local memory), and its bars in
+// registers; a component whose term passes its bar sifts it in. The 2-D
+// scheme stores the heaps whole; the combine kernel reloads each chunk's
+// into a second pair of heaps and merges it.
+// CHECK-LABEL: gpu.func @klist_kernel0(
+// CHECK-NEXT:    %[[V:.*]] = memref.alloca() : memref<40x2xf32>
+// CHECK-NEXT:    %[[I:.*]] = memref.alloca() : memref<40x2xi32>
+// CHECK:         scf.for {{.*}} iter_args({{.*}} = %[[V]], {{.*}} = %[[I]]) -> (vector<2xf32>, vector<2xi32>, memref<40x2xf32>, memref<40x2xi32>)
+// CHECK:           vector.reduction <or>
+// CHECK:           scf.while
+// CHECK-NOT:     memref.dealloc
+// CHECK:         gpu.return
+// CHECK-LABEL: gpu.func @klist_kernel0_part(
+// CHECK:         memref.store {{.*}} : memref<?x80xf32>
+// CHECK:         memref.store {{.*}} : memref<?x80xi32>
+// CHECK-LABEL: gpu.func @klist_kernel0_combine(
+// CHECK-COUNT-4: memref.alloca()
+// CHECK-NOT:     memref.dealloc
+// CHECK:         gpu.return
+func.func @klist(%x: tensor<?x2xf32>, %y: tensor<?x2xf32>, %o: tensor<?x80xf32>, %oi: tensor<?x80xi32>) -> (tensor<?x80xf32>, tensor<?x80xi32>) {
+  %r:2 = keops.reduce kmin_argkmin k = 40 over j ins(%x : i tensor<?x2xf32>, %y : j tensor<?x2xf32>) outs(%o : tensor<?x80xf32>, %oi : tensor<?x80xi32>) {
+  ^bb0(%a: vector<2xf32>, %b: vector<2xf32>):
+    %d = arith.subf %a, %b : vector<2xf32>
+    keops.yield %d : vector<2xf32>
+  } -> tensor<?x80xf32>, tensor<?x80xi32>
+  return %r#0, %r#1 : tensor<?x80xf32>, tensor<?x80xi32>
+}

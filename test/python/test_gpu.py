@@ -164,24 +164,48 @@ def test_empty_reduced_axis():
     assert torch.isinf(m).all()
 
 
-@pytest.mark.parametrize("k", [1, 10, 64])
-def test_kmin_k_against_the_cpu_backend(k):
-    """K-min with K up to 64 (registers on the GPU; K > 16 is a heap in
-    memory on the CPU): values and indices, integer data with many ties."""
+def _dense_kmin(F, k):
+    """The K smallest of each row of F (M, N, C) and their indices, per
+    component, ties to the smaller index, padded with (inf, -1) past N: the
+    outputs' layout, column s * C + c."""
+    M, N, C = F.shape
+    order = np.argsort(F, axis=1, kind="stable")[:, :k]
+    vals = np.take_along_axis(F, order, axis=1)
+    pad = k - order.shape[1]
+    order = np.concatenate([order, np.full((M, pad, C), -1)], axis=1)
+    vals = np.concatenate([vals, np.full((M, pad, C), np.inf)], axis=1)
+    return vals.reshape(M, k * C), order.reshape(M, k * C)
+
+
+@pytest.mark.parametrize("scheme", ["1d", "2d"])
+@pytest.mark.parametrize("k", [1, 10, 64, 100, 1000])
+def test_kmin_k_against_a_dense_sort(k, scheme, monkeypatch):
+    """K-min of integer data (many ties) against a stable sort of the dense
+    matrix, values and indices: K-lists in registers (K <= 32) and in a
+    thread's memory, one component and three (a list each), more than the
+    N = 517 reduced rows for K = 1000 (padding), both GPU schemes."""
+    monkeypatch.setenv("KEOPS_GPU_SCHEME", scheme)
     g = torch.Generator().manual_seed(k)
     x = torch.randint(-4, 5, (M, D), generator=g).double()
     y = torch.randint(-4, 5, (N, D), generator=g).double()
-    F = ((Vi(_on_gpu(x)) - Vj(_on_gpu(y))) ** 2).sum(-1)
-    Fc = ((Vi(x) - Vj(y)) ** 2).sum(-1)
-    gv, gi = F.Kmin_argKmin(k, axis=1, **GPU)
-    cv, ci = Fc.Kmin_argKmin(k, axis=1)
-    assert torch.equal(gv.cpu(), cv) and torch.equal(gi.cpu(), ci)
+    diff = (x[:, None, :] - y[None, :, :]).numpy()
+    for F, dense in [(((Vi(_on_gpu(x)) - Vj(_on_gpu(y))) ** 2).sum(-1),
+                      (diff ** 2).sum(-1, keepdims=True)),
+                     ((Vi(_on_gpu(x)) - Vj(_on_gpu(y))).abs(), np.abs(diff))]:
+        gv, gi = F.Kmin_argKmin(k, axis=1, **GPU)
+        rv, ri = _dense_kmin(dense, k)
+        # (M, K) for one component, (M, K, C) for more.
+        np.testing.assert_array_equal(gi.cpu().numpy().reshape(M, -1), ri)
+        np.testing.assert_array_equal(gv.cpu().numpy().reshape(M, -1), rv)
+        gi = F.argKmin(k, axis=1, **GPU)
+        np.testing.assert_array_equal(gi.cpu().numpy().reshape(M, -1), ri)
 
 
-def test_kmin_large_k_is_refused_clearly():
+def test_kmin_lists_beyond_a_threads_memory_are_refused_clearly():
     x = _on_gpu(torch.randn(M, D))
-    with pytest.raises(keops.KeopsError, match="K above 128 is not supported there"):
-        (Vi(x) - Vj(x)).sum(-1).argKmin(200, axis=1, **GPU)
+    with pytest.raises(keops.KeopsError, match="120000 bytes.*more than 65536 bytes "
+                                               "is not supported there"):
+        (Vi(x) - Vj(x)).sum(-1).argKmin(10000, axis=1, **GPU)
 
 
 def test_numpy_arrays_with_backend_gpu():

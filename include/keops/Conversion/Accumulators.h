@@ -66,10 +66,25 @@ public:
   /// The types of the state values.
   SmallVector<Type> stateTypes() const;
 
+  /// How the GPU's 2-D scheme stores a state between its kernels: one row
+  /// of each of these vector types per output row (the state types, or a
+  /// K-list in memory's K x D values and indices).
+  SmallVector<VectorType> storedStateTypes() const;
+  /// Stores `state` at row `at` of `mems` (memref<rows x width>, one per
+  /// storedStateTypes entry).
+  void storeState(OpBuilder &b, Location loc, ValueRange state,
+                  ValueRange mems, Value at) const;
+  /// The state stored at row `at` of `mems`.
+  SmallVector<Value> loadState(OpBuilder &b, Location loc, ValueRange mems,
+                               Value at) const;
+
   /// K-min kinds with K above this, folded by CPU lanes, keep their K-lists
   /// in memory, as heaps (KMinList.cpp): code whose size does not depend on
   /// K, and log2(K) steps per insertion.
   static constexpr int64_t kListInMemoryAbove = 16;
+  /// The same for a GPU thread (one row, vector<D> states), whose lists in
+  /// registers cost 2 K D registers: above 32 they would spill anyway.
+  static constexpr int64_t kGpuListInMemoryAbove = 32;
   /// Whether the state holds K-lists in memory; its outputs are then
   /// written by writeListRows, not returned by finalize.
   bool keepsListInMemory() const { return listInMemory; }
@@ -101,7 +116,17 @@ private:
                                     ValueRange state, Value f, Value w) const;
 
   // K-lists in memory (KMinList.cpp).
+  /// Lanes of a CPU state, 0 for a GPU thread's.
+  int64_t listLanes() const;
+  SmallVector<Value> allocList(OpBuilder &b, Location loc) const;
+  void freeList(OpBuilder &b, Location loc, ValueRange state) const;
   SmallVector<Value> initList(OpBuilder &b, Location loc) const;
+  void foldLanes(OpBuilder &b, Location loc, ValueRange state, Value f,
+                 Value passes, Value jIdx, Value d, Value size) const;
+  void storeList(OpBuilder &b, Location loc, ValueRange state, ValueRange mems,
+                 Value at) const;
+  SmallVector<Value> loadList(OpBuilder &b, Location loc, ValueRange mems,
+                              Value at) const;
   SmallVector<Value> foldList(OpBuilder &b, Location loc, ValueRange state,
                               Value f, Value j) const;
   SmallVector<Value> mergeList(OpBuilder &b, Location loc, ValueRange first,

@@ -54,8 +54,9 @@ using namespace mlir::keops;
 
 namespace {
 
-/// The largest K of a K-min kind on the GPU.
-constexpr int64_t kMaxGpuK = 128;
+/// The most bytes of K-lists a GPU thread keeps in memory (local memory
+/// on the device, the fiber's stack in the emulator).
+constexpr int64_t kMaxGpuListBytes = 64 * 1024;
 
 /// Shared memory every CUDA device gives a block without opting in.
 constexpr int64_t kSharedBytes = 48 * 1024;
@@ -140,7 +141,7 @@ Value loadTileRow(OpBuilder &b, Location loc, Value tile, Value row,
 /// value (of type vector<W x T>), a `count` x W array, the arrays one after
 /// the other, each starting at a multiple of 16 bytes.
 SmallVector<Value> stateArrays(OpBuilder &b, Location loc, Value ptr,
-                               Value count, TypeRange stateTypes) {
+                               Value count, ArrayRef<VectorType> stateTypes) {
   Type i64 = b.getI64Type();
   Type i8 = b.getI8Type();
   auto cst = [&](int64_t v) {
@@ -149,8 +150,7 @@ SmallVector<Value> stateArrays(OpBuilder &b, Location loc, Value ptr,
   };
   SmallVector<Value> arrays;
   Value offset = cst(0);
-  for (Type t : stateTypes) {
-    auto vt = cast<VectorType>(t);
+  for (VectorType vt : stateTypes) {
     int64_t width = vt.getNumElements();
     int64_t bytes = width * (vt.getElementType().getIntOrFloatBitWidth() / 8);
     Value at = LLVM::GEPOp::create(b, loc, ptr.getType(), i8, ptr,
@@ -305,7 +305,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     Value total = arith::IndexCastOp::create(
         b, loc, b.getI64Type(), arith::MulIOp::create(b, loc, slots, rows));
     partials = stateArrays(b, loc, fn.getArgument(operands + 2), total,
-                           acc.stateTypes());
+                           acc.storedStateTypes());
   }
   // The partial state row of chunk `c` for row `r`.
   auto partialRow = [&](Value c, Value r) -> Value {
@@ -320,6 +320,13 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
                                  arith::MulIOp::create(b, loc, slot, rows), r);
   };
   auto writeOutputs = [&](ValueRange state) {
+    if (acc.keepsListInMemory()) {
+      auto write = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(write.thenBlock());
+      acc.writeListRows(b, loc, state, op.getOuts(), row);
+      return;
+    }
     SmallVector<Value> outs = acc.finalize(b, loc, state);
     auto write = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
@@ -331,11 +338,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   if (combine) {
     // One thread per row merges its chunks' states in order.
     auto loadState = [&](Value at) {
-      SmallVector<Value> state;
-      for (auto [mem, t] : llvm::zip(partials, acc.stateTypes()))
-        state.push_back(vector::LoadOp::create(b, loc, cast<VectorType>(t), mem,
-                                               ValueRange{at, c0}));
-      return state;
+      return acc.loadState(b, loc, partials, at);
     };
     SmallVector<Value> first = loadState(partialRow(c0, keptRow));
     auto merged = scf::ForOp::create(b, loc, c1, countArg, c1, first);
@@ -547,8 +550,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
                           row);
     auto write = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
     b.setInsertionPointToStart(write.thenBlock());
-    for (auto [value, mem] : llvm::zip(result, partials))
-      vector::StoreOp::create(b, loc, value, mem, ValueRange{at, c0});
+    acc.storeState(b, loc, result, partials, at);
   } else {
     writeOutputs(result);
   }
@@ -585,17 +587,25 @@ struct ConvertKeopsToGPU
                             "-keops-outline-kernels=gpu=true first)";
         return signalPassFailure();
       }
-      // A GPU thread keeps its K-list unrolled in registers: the code, and
-      // the compile time, grow as K^2 (K = 128 takes seconds).
-      if (ReduceOp::needsK(op.getKind()) && op.getK() &&
-          int64_t(*op.getK()) > kMaxGpuK) {
-        op.emitOpError() << "keeps K = " << int64_t(*op.getK())
-                         << " values per output row in registers on the GPU; "
-                            "K above "
-                         << kMaxGpuK
-                         << " is not supported there (the CPU backend keeps "
-                            "large K-lists in memory)";
-        return signalPassFailure();
+      // A GPU thread keeps large K-lists in thread-local memory: K x D
+      // values and indices.
+      if (ReduceOp::needsK(op.getKind()) && op.getK()) {
+        Accumulator acc(op, *mode);
+        int64_t bytes = 0;
+        for (VectorType t : acc.storedStateTypes())
+          bytes += t.getNumElements() * t.getElementTypeBitWidth() / 8;
+        if (acc.keepsListInMemory() && bytes > kMaxGpuListBytes) {
+          op.emitOpError() << "keeps K x D = " << int64_t(*op.getK()) << " x "
+                           << cast<VectorType>(
+                                  op.getYield().getValues()[0].getType())
+                                  .getDimSize(0)
+                           << " values and indices per output row (" << bytes
+                           << " bytes) in a GPU thread's memory; more than "
+                           << kMaxGpuListBytes
+                           << " bytes is not supported there (the CPU "
+                              "backend keeps lists of any size)";
+          return signalPassFailure();
+        }
       }
       auto scheme = fn->getAttrOfType<StringAttr>("keops.scheme");
       if (failed(lowerReduce(op, fn, scheme ? scheme.getValue() : "1d",

@@ -46,7 +46,9 @@ Accumulator::Accumulator(ReduceOp op, SumMode sumMode, int64_t lanes)
           sumMode == SumMode::F64 && op.getElementType().isF64()
               ? SumMode::Block
               : sumMode) {
-  listInMemory = lanes > 0 && isKKind(kind) && k > kListInMemoryAbove;
+  listInMemory =
+      isKKind(kind) &&
+      k > (lanes > 0 ? kListInMemoryAbove : kGpuListInMemoryAbove);
 }
 
 FailureOr<SumMode> mlir::keops::parseSumMode(StringRef name) {
@@ -110,9 +112,13 @@ SmallVector<Type> Accumulator::stateTypes() const {
     break;
   }
   if (listInMemory) {
-    // The K-th best value and index, then the lists and a scratch row.
-    int64_t d = valueType.getDimSize(0), lanes = valueType.getDimSize(1);
+    // The K-th best value and index, then the lists and (CPU) a scratch
+    // row.
+    int64_t d = valueType.getDimSize(0), lanes = listLanes();
     Type elt = valueType.getElementType();
+    if (!lanes)
+      return {valueType, idxType, MemRefType::get({k, d}, elt),
+              MemRefType::get({k, d}, idxType.getElementType())};
     return {valueType, idxType,
             MemRefType::get({k, d, lanes}, elt),
             MemRefType::get({k, d, lanes}, idxType.getElementType()),
@@ -122,6 +128,39 @@ SmallVector<Type> Accumulator::stateTypes() const {
   SmallVector<Type> types(slots, valueType);
   types.append(slots, idxType);
   return types;
+}
+
+SmallVector<VectorType> Accumulator::storedStateTypes() const {
+  if (listInMemory) {
+    int64_t entries = k * valueType.getNumElements();
+    return {VectorType::get({entries}, valueType.getElementType()),
+            VectorType::get({entries}, idxType.getElementType())};
+  }
+  SmallVector<VectorType> types;
+  for (Type t : stateTypes())
+    types.push_back(cast<VectorType>(t));
+  return types;
+}
+
+void Accumulator::storeState(OpBuilder &b, Location loc, ValueRange state,
+                             ValueRange mems, Value at) const {
+  if (listInMemory)
+    return storeList(b, loc, state, mems, at);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  for (auto [value, mem] : llvm::zip(state, mems))
+    vector::StoreOp::create(b, loc, value, mem, ValueRange{at, c0});
+}
+
+SmallVector<Value> Accumulator::loadState(OpBuilder &b, Location loc,
+                                          ValueRange mems, Value at) const {
+  if (listInMemory)
+    return loadList(b, loc, mems, at);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  SmallVector<Value> state;
+  for (auto [mem, t] : llvm::zip(mems, stateTypes()))
+    state.push_back(vector::LoadOp::create(b, loc, cast<VectorType>(t), mem,
+                                           ValueRange{at, c0}));
+  return state;
 }
 
 SmallVector<Value> Accumulator::init(OpBuilder &b, Location loc) const {

@@ -18,12 +18,19 @@
 // the terms of one fold, read back lane by lane)]. Empty entries have
 // index -1 (and value NaN), as in registers.
 //
+// A GPU thread folds one row (vector<D> values): its heaps are
+// memref<K x D>, thread-private (allocas at the kernel's entry, local memory
+// on the device), without a scratch row; a component whose term passes its
+// bar sifts it in. The 2-D scheme stores and reloads the heaps whole
+// (storeState, loadState).
+//
 //===----------------------------------------------------------------------===//
 
 #include "keops/Conversion/Accumulators.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 #include <cmath>
 
@@ -36,27 +43,37 @@ Value cIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
-/// Writes vector<D x lanes> `v` into `mem` at [prefix..., 0, 0].
-void writeVector(OpBuilder &b, Location loc, Value v, Value mem,
-                 ValueRange prefix) {
-  SmallVector<Value> at(prefix);
-  at.append(2, cIndex(b, loc, 0));
-  vector::TransferWriteOp::create(b, loc, v, mem, at,
-                                  ArrayRef<bool>{true, true});
+/// Entry `s` of the heap of component `d` and lane `l` (none on the GPU).
+SmallVector<Value, 3> entry(Value s, Value d, Value l) {
+  SmallVector<Value, 3> at{s, d};
+  if (l)
+    at.push_back(l);
+  return at;
 }
 
-/// Reads vector<D x lanes> from `mem` at [prefix..., 0, 0].
+/// Writes `v` (vector<D x lanes> or vector<D>) into `mem` at [prefix..., 0,
+/// ...].
+void writeVector(OpBuilder &b, Location loc, Value v, Value mem,
+                 ValueRange prefix) {
+  int64_t rank = cast<VectorType>(v.getType()).getRank();
+  SmallVector<Value> at(prefix);
+  at.append(rank, cIndex(b, loc, 0));
+  vector::TransferWriteOp::create(b, loc, v, mem, at,
+                                  SmallVector<bool>(rank, true));
+}
+
+/// Reads a vector of `type` from `mem` at [prefix..., 0, ...].
 Value readVector(OpBuilder &b, Location loc, VectorType type, Value mem,
                  ValueRange prefix) {
   SmallVector<Value> at(prefix);
-  at.append(2, cIndex(b, loc, 0));
+  at.append(type.getRank(), cIndex(b, loc, 0));
   Type elt = type.getElementType();
   Value pad = isa<FloatType>(elt)
                   ? Value(arith::ConstantOp::create(b, loc, b.getFloatAttr(elt, 0)))
                   : Value(arith::ConstantOp::create(b, loc,
                                                     b.getIntegerAttr(elt, 0)));
   return vector::TransferReadOp::create(b, loc, type, mem, at, pad,
-                                        ArrayRef<bool>{true, true});
+                                        SmallVector<bool>(type.getRank(), true));
 }
 
 /// -1 of the (scalar) index type of `like`.
@@ -65,13 +82,19 @@ Value noIndex(OpBuilder &b, Location loc, Value like) {
                                    b.getIntegerAttr(like.getType(), -1));
 }
 
-/// for d in [0, D), l in [0, lanes): body(d, l).
+/// for d in [0, D), l in [0, lanes): body(d, l); body(d, null) without
+/// lanes (the GPU).
 void forEachLane(OpBuilder &b, Location loc, int64_t dims, int64_t lanes,
                  function_ref<void(OpBuilder &, Value, Value)> body) {
   Value c0 = cIndex(b, loc, 0), c1 = cIndex(b, loc, 1);
   scf::ForOp::create(
       b, loc, c0, cIndex(b, loc, dims), c1, ValueRange{},
       [&](OpBuilder &ob, Location l, Value d, ValueRange) {
+        if (!lanes) {
+          body(ob, d, Value());
+          scf::YieldOp::create(ob, l);
+          return;
+        }
         scf::ForOp::create(ob, l, c0, cIndex(ob, l, lanes), c1, ValueRange{},
                            [&](OpBuilder &ib, Location il, Value lane,
                                ValueRange) {
@@ -84,12 +107,34 @@ void forEachLane(OpBuilder &b, Location loc, int64_t dims, int64_t lanes,
 
 } // namespace
 
-SmallVector<Value> Accumulator::initList(OpBuilder &b, Location loc) const {
+int64_t Accumulator::listLanes() const {
+  return valueType.getRank() == 2 ? valueType.getDimSize(1) : 0;
+}
+
+SmallVector<Value> Accumulator::allocList(OpBuilder &b, Location loc) const {
   SmallVector<Type> types = stateTypes();
+  SmallVector<Value> lists;
+  if (listLanes()) {
+    for (Type t : ArrayRef<Type>(types).drop_front(2))
+      lists.push_back(memref::AllocOp::create(b, loc, cast<MemRefType>(t)));
+    return lists;
+  }
+  // A GPU thread's heaps: allocas at the kernel's entry, so that a list
+  // made in a loop (block-sparse tiles of rows, chunks merged) reuses them.
+  Operation *fn = b.getInsertionBlock()->getParentOp();
+  while (!isa<FunctionOpInterface>(fn))
+    fn = fn->getParentOp();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&fn->getRegion(0).front());
+  for (Type t : ArrayRef<Type>(types).drop_front(2))
+    lists.push_back(memref::AllocaOp::create(b, loc, cast<MemRefType>(t)));
+  return lists;
+}
+
+SmallVector<Value> Accumulator::initList(OpBuilder &b, Location loc) const {
   SmallVector<Value> state{splat(b, loc, valueType, NAN),
                            splatIndex(b, loc, -1)};
-  for (Type t : ArrayRef<Type>(types).drop_front(2))
-    state.push_back(memref::AllocOp::create(b, loc, cast<MemRefType>(t)));
+  llvm::append_range(state, allocList(b, loc));
   Value c0 = cIndex(b, loc, 0), c1 = cIndex(b, loc, 1);
   scf::ForOp::create(b, loc, c0, cIndex(b, loc, k), c1, ValueRange{},
                      [&](OpBuilder &fb, Location l, Value s, ValueRange) {
@@ -105,6 +150,56 @@ SmallVector<Value> Accumulator::reloadBar(OpBuilder &b, Location loc,
   Value root = cIndex(b, loc, 0);
   return {readVector(b, loc, valueType, state[2], root),
           readVector(b, loc, idxType, state[3], root)};
+}
+
+/// for s in [0, K), d in [0, D): body(s, d, column s * D + d). (GPU lists.)
+static void forEachEntry(OpBuilder &b, Location loc, int64_t k, int64_t dims,
+                         function_ref<void(OpBuilder &, Value, Value, Value)> body) {
+  Value c1 = cIndex(b, loc, 1), cDims = cIndex(b, loc, dims);
+  scf::ForOp::create(
+      b, loc, cIndex(b, loc, 0), cIndex(b, loc, k), c1, ValueRange{},
+      [&](OpBuilder &sb, Location sl, Value s, ValueRange) {
+        forEachLane(sb, sl, dims, 0, [&](OpBuilder &db, Value d, Value) {
+          Value col = arith::AddIOp::create(
+              db, sl, arith::MulIOp::create(db, sl, s, cDims), d);
+          body(db, s, d, col);
+        });
+        scf::YieldOp::create(sb, sl);
+      });
+}
+
+void Accumulator::storeList(OpBuilder &b, Location loc, ValueRange state,
+                            ValueRange mems, Value at) const {
+  // The heaps as they are: entry (s, d) at column s * D + d.
+  forEachEntry(b, loc, k, valueType.getDimSize(0),
+               [&](OpBuilder &eb, Value s, Value d, Value col) {
+                 for (int n = 0; n < 2; ++n)
+                   memref::StoreOp::create(
+                       eb, loc,
+                       memref::LoadOp::create(eb, loc, state[2 + n],
+                                              entry(s, d, Value())),
+                       mems[n], ValueRange{at, col});
+               });
+}
+
+SmallVector<Value> Accumulator::loadList(OpBuilder &b, Location loc,
+                                         ValueRange mems, Value at) const {
+  SmallVector<Value> lists = allocList(b, loc);
+  forEachEntry(b, loc, k, valueType.getDimSize(0),
+               [&](OpBuilder &eb, Value s, Value d, Value col) {
+                 for (int n = 0; n < 2; ++n)
+                   memref::StoreOp::create(
+                       eb, loc,
+                       memref::LoadOp::create(eb, loc, mems[n],
+                                              ValueRange{at, col}),
+                       lists[n], entry(s, d, Value()));
+               });
+  SmallVector<Value> state{Value(), Value()};
+  llvm::append_range(state, lists);
+  SmallVector<Value> bar = reloadBar(b, loc, state);
+  state[0] = bar[0];
+  state[1] = bar[1];
+  return state;
 }
 
 /// Whether entry (a, ai) ranks before (c, ci) in a heap: the order of
@@ -126,6 +221,7 @@ Value Accumulator::ranksBefore(OpBuilder &b, Location loc, Value a, Value ai,
 void Accumulator::siftDown(OpBuilder &b, Location loc, ValueRange state,
                            Value f, Value fIdx, Value d, Value l,
                            Value size) const {
+  // (l is null on the GPU: heaps memref<K x D>.)
   Value vals = state[2], idxs = state[3];
   Value c0 = cIndex(b, loc, 0), c1 = cIndex(b, loc, 1), c2 = cIndex(b, loc, 2);
   Type index = b.getIndexType();
@@ -148,7 +244,7 @@ void Accumulator::siftDown(OpBuilder &b, Location loc, ValueRange state,
             arith::CmpIOp::create(wb, wl, arith::CmpIPredicate::slt, second, size),
             second, a);
         auto load = [&](Value mem, Value at) -> Value {
-          return memref::LoadOp::create(wb, wl, mem, ValueRange{at, d, l});
+          return memref::LoadOp::create(wb, wl, mem, entry(at, d, l));
         };
         Value va = load(vals, a), ia = load(idxs, a);
         Value vc = load(vals, c), ic = load(idxs, c);
@@ -164,13 +260,50 @@ void Accumulator::siftDown(OpBuilder &b, Location loc, ValueRange state,
         Value p = args[0], child = args[1];
         for (Value mem : {vals, idxs})
           memref::StoreOp::create(
-              wb, wl, memref::LoadOp::create(wb, wl, mem, ValueRange{child, d, l}),
-              mem, ValueRange{p, d, l});
+              wb, wl, memref::LoadOp::create(wb, wl, mem, entry(child, d, l)),
+              mem, entry(p, d, l));
         scf::YieldOp::create(wb, wl, ValueRange{child, child});
       });
   Value at = loop.getResult(0);
-  memref::StoreOp::create(b, loc, f, vals, ValueRange{at, d, l});
-  memref::StoreOp::create(b, loc, fIdx, idxs, ValueRange{at, d, l});
+  memref::StoreOp::create(b, loc, f, vals, entry(at, d, l));
+  memref::StoreOp::create(b, loc, fIdx, idxs, entry(at, d, l));
+}
+
+/// The lanes of component `d` whose term passes (`passes`: their i1
+/// vector), visited through the bits of the test; their terms are read back
+/// from the scratch row.
+void Accumulator::foldLanes(OpBuilder &b, Location loc, ValueRange state,
+                            Value f, Value passes, Value jIdx, Value d,
+                            Value size) const {
+  int64_t lanes = listLanes();
+  Value scratch = state[4];
+  writeVector(b, loc, f, scratch, ValueRange{});
+  Type bitsType = b.getIntegerType(lanes);
+  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 0));
+  Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 1));
+  Value bits = vector::ExtractOp::create(
+      b, loc,
+      vector::BitCastOp::create(b, loc, VectorType::get({1}, bitsType), passes),
+      ArrayRef<int64_t>{0});
+  scf::WhileOp::create(
+      b, loc, TypeRange{bitsType}, ValueRange{bits},
+      [&](OpBuilder &wb, Location wl, ValueRange args) {
+        Value more = arith::CmpIOp::create(wb, wl, arith::CmpIPredicate::ne,
+                                           args[0], zero);
+        scf::ConditionOp::create(wb, wl, more, args);
+      },
+      [&](OpBuilder &wb, Location wl, ValueRange args) {
+        Value m = args[0];
+        Value l = arith::IndexCastUIOp::create(
+            wb, wl, wb.getIndexType(),
+            math::CountTrailingZerosOp::create(wb, wl, m));
+        Value v = memref::LoadOp::create(wb, wl, scratch, ValueRange{d, l});
+        siftDown(wb, wl, state, v, jIdx, d, l, size);
+        // The lowest set bit cleared.
+        Value rest = arith::AndIOp::create(
+            wb, wl, m, arith::SubIOp::create(wb, wl, m, one));
+        scf::YieldOp::create(wb, wl, ValueRange{rest});
+      });
 }
 
 SmallVector<Value> Accumulator::foldList(OpBuilder &b, Location loc,
@@ -179,46 +312,27 @@ SmallVector<Value> Accumulator::foldList(OpBuilder &b, Location loc,
   // Most terms do not pass the bar: one vector test; the lanes whose term
   // passes are then visited through the bits of the test, one heap each.
   Value enters = better(b, loc, f, Value(), state[0], state[1], /*isMin=*/true);
-  int64_t dims = valueType.getDimSize(0), lanes = valueType.getDimSize(1);
+  int64_t dims = valueType.getDimSize(0), lanes = listLanes();
   Value any = reduceLanes(b, loc, enters, vector::CombiningKind::OR);
   auto ifOp = scf::IfOp::create(b, loc, TypeRange{valueType, idxType}, any,
                                 /*withElseRegion=*/true);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    Value scratch = state[4];
-    writeVector(b, loc, f, scratch, ValueRange{});
     Value jIdx = arith::IndexCastOp::create(b, loc, idxType.getElementType(), j);
-    Type bitsType = b.getIntegerType(lanes);
-    Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 0));
-    Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 1));
     Value size = cIndex(b, loc, k);
     for (int64_t dim = 0; dim < dims; ++dim) {
       Value d = cIndex(b, loc, dim);
       Value row = vector::ExtractOp::create(b, loc, enters, ArrayRef<int64_t>{dim});
-      Value bits = vector::ExtractOp::create(
-          b, loc,
-          vector::BitCastOp::create(b, loc, VectorType::get({1}, bitsType), row),
-          ArrayRef<int64_t>{0});
-      scf::WhileOp::create(
-          b, loc, TypeRange{bitsType}, ValueRange{bits},
-          [&](OpBuilder &wb, Location wl, ValueRange args) {
-            Value more = arith::CmpIOp::create(wb, wl, arith::CmpIPredicate::ne,
-                                               args[0], zero);
-            scf::ConditionOp::create(wb, wl, more, args);
-          },
-          [&](OpBuilder &wb, Location wl, ValueRange args) {
-            Value m = args[0];
-            Value l = arith::IndexCastUIOp::create(
-                wb, wl, wb.getIndexType(),
-                math::CountTrailingZerosOp::create(wb, wl, m));
-            Value v = memref::LoadOp::create(wb, wl, scratch, ValueRange{d, l});
-            siftDown(wb, wl, state, v, jIdx, d, l, size);
-            // The lowest set bit cleared.
-            Value rest = arith::AndIOp::create(
-                wb, wl, m, arith::SubIOp::create(wb, wl, m, one));
-            scf::YieldOp::create(wb, wl, ValueRange{rest});
-          });
+      if (!lanes) {
+        // A GPU thread: component d's term, if it passes.
+        auto passes = scf::IfOp::create(b, loc, row, /*withElseRegion=*/false);
+        OpBuilder tb = passes.getThenBodyBuilder();
+        Value v = vector::ExtractOp::create(tb, loc, f, ArrayRef<int64_t>{dim});
+        siftDown(tb, loc, state, v, jIdx, d, Value(), size);
+        continue;
+      }
+      foldLanes(b, loc, state, f, row, jIdx, d, size);
     }
     scf::YieldOp::create(b, loc, reloadBar(b, loc, state));
     b.setInsertionPointToStart(ifOp.elseBlock());
@@ -240,16 +354,16 @@ SmallVector<Value> Accumulator::mergeList(OpBuilder &b, Location loc,
   scf::ForOp::create(
       b, loc, c0, cIndex(b, loc, k), c1, ValueRange{},
       [&](OpBuilder &sb, Location sl, Value s, ValueRange) {
-        forEachLane(sb, sl, valueType.getDimSize(0), valueType.getDimSize(1),
+        forEachLane(sb, sl, valueType.getDimSize(0), listLanes(),
                     [&](OpBuilder &lb, Value d, Value l) {
                       Value v = memref::LoadOp::create(lb, sl, second[2],
-                                                       ValueRange{s, d, l});
+                                                       entry(s, d, l));
                       Value i = memref::LoadOp::create(lb, sl, second[3],
-                                                       ValueRange{s, d, l});
+                                                       entry(s, d, l));
                       Value bar = memref::LoadOp::create(
-                          lb, sl, first[2], ValueRange{c0, d, l});
+                          lb, sl, first[2], entry(c0, d, l));
                       Value barIdx = memref::LoadOp::create(
-                          lb, sl, first[3], ValueRange{c0, d, l});
+                          lb, sl, first[3], entry(c0, d, l));
                       Value passes = ranksBefore(lb, sl, v, i, bar, barIdx);
                       auto inner = scf::IfOp::create(lb, sl, passes,
                                                      /*withElseRegion=*/false);
@@ -258,8 +372,7 @@ SmallVector<Value> Accumulator::mergeList(OpBuilder &b, Location loc,
                     });
         scf::YieldOp::create(sb, sl);
       });
-  for (Value mem : second.drop_front(2))
-    memref::DeallocOp::create(b, loc, mem);
+  freeList(b, loc, second);
   SmallVector<Value> merged = reloadBar(b, loc, first);
   merged.append(first.begin() + 2, first.end());
   return merged;
@@ -269,7 +382,7 @@ void Accumulator::writeListRows(OpBuilder &b, Location loc, ValueRange state,
                                 ValueRange outs, Value row) const {
   // Output row row + l, column s * D + d: entry s of the sorted heap (d, l);
   // an empty entry is +inf with index -1.
-  int64_t dims = valueType.getDimSize(0), lanes = valueType.getDimSize(1);
+  int64_t dims = valueType.getDimSize(0), lanes = listLanes();
   Value c1 = cIndex(b, loc, 1);
   Value rows = memref::DimOp::create(b, loc, outs[0], 0);
   Value inf = arith::ConstantOp::create(
@@ -279,7 +392,7 @@ void Accumulator::writeListRows(OpBuilder &b, Location loc, ValueRange state,
   bool values = kind != ReductionKind::ArgKMin;
   bool indices = kind != ReductionKind::KMin;
   forEachLane(b, loc, dims, lanes, [&](OpBuilder &lb, Value d, Value l) {
-    Value r = arith::AddIOp::create(lb, loc, row, l);
+    Value r = l ? arith::AddIOp::create(lb, loc, row, l).getResult() : row;
     auto inside = scf::IfOp::create(
         lb, loc, arith::CmpIOp::create(lb, loc, arith::CmpIPredicate::slt, r, rows),
         /*withElseRegion=*/false);
@@ -291,12 +404,12 @@ void Accumulator::writeListRows(OpBuilder &b, Location loc, ValueRange state,
         [&](OpBuilder &hb, Location hl, Value n, ValueRange) {
           Value end = arith::SubIOp::create(hb, hl, cIndex(hb, hl, k), n);
           Value c0 = cIndex(hb, hl, 0);
-          Value v = memref::LoadOp::create(hb, hl, state[2], ValueRange{end, d, l});
-          Value i = memref::LoadOp::create(hb, hl, state[3], ValueRange{end, d, l});
+          Value v = memref::LoadOp::create(hb, hl, state[2], entry(end, d, l));
+          Value i = memref::LoadOp::create(hb, hl, state[3], entry(end, d, l));
           for (Value mem : {state[2], state[3]})
             memref::StoreOp::create(
-                hb, hl, memref::LoadOp::create(hb, hl, mem, ValueRange{c0, d, l}),
-                mem, ValueRange{end, d, l});
+                hb, hl, memref::LoadOp::create(hb, hl, mem, entry(c0, d, l)),
+                mem, entry(end, d, l));
           siftDown(hb, hl, state, v, i, d, l, end);
           scf::YieldOp::create(hb, hl);
         });
@@ -305,10 +418,10 @@ void Accumulator::writeListRows(OpBuilder &b, Location loc, ValueRange state,
         [&](OpBuilder &sb, Location sl, Value s, ValueRange) {
           Value col = arith::AddIOp::create(
               sb, sl, arith::MulIOp::create(sb, sl, s, cIndex(sb, sl, dims)), d);
-          Value i = memref::LoadOp::create(sb, sl, state[3], ValueRange{s, d, l});
+          Value i = memref::LoadOp::create(sb, sl, state[3], entry(s, d, l));
           unsigned out = 0;
           if (values) {
-            Value v = memref::LoadOp::create(sb, sl, state[2], ValueRange{s, d, l});
+            Value v = memref::LoadOp::create(sb, sl, state[2], entry(s, d, l));
             Value empty = arith::CmpIOp::create(sb, sl, arith::CmpIPredicate::eq,
                                                 i, none);
             v = arith::SelectOp::create(sb, sl, empty, inf, v);
@@ -319,6 +432,12 @@ void Accumulator::writeListRows(OpBuilder &b, Location loc, ValueRange state,
           scf::YieldOp::create(sb, sl);
         });
   });
-  for (Value mem : state.drop_front(2))
-    memref::DeallocOp::create(b, loc, mem);
+  freeList(b, loc, state);
+}
+
+void Accumulator::freeList(OpBuilder &b, Location loc, ValueRange state) const {
+  // (A GPU thread's allocas need no freeing.)
+  if (listLanes())
+    for (Value mem : state.drop_front(2))
+      memref::DeallocOp::create(b, loc, mem);
 }
