@@ -4,7 +4,7 @@
 # Both start with `make setup`, which installs what is missing and rebuilds
 # incrementally.
 
-.PHONY: setup build demo test test-lit test-python test-gpu-emulator docs clean
+.PHONY: setup build demo test test-lit test-python test-gpu-emulator fuzz test-asan docs clean
 
 setup:
 	bash scripts/setup.sh
@@ -26,8 +26,19 @@ test-python:
 test-gpu-emulator:
 	KEOPS_CUDA_DRIVER=emulator .venv/bin/python -m pytest -q test/python/test_gpu.py
 
+# Ten minutes per fuzz target (make test runs one), corpora kept in
+# build-sanitize/fuzz/.
+fuzz: setup
+	bash scripts/fuzz.sh 600
+
+# The tools, libkeops and keops._keops built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (build-sanitize/), and the tests that exercise
+# them: lit, and the Python tests of the runtime. About an hour on 2 cores.
+test-asan: setup
+	bash scripts/test-asan.sh
+
 docs:
 	cmake --build build --target keops-doc
 
 clean:
-	rm -rf build
+	rm -rf build build-sanitize

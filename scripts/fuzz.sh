@@ -1,35 +1,33 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer): keops-ir-fuzzer (keops IR through the
 # parser, verifiers, differentiation, interpreter and lowerings; C++, built
-# with clang, AddressSanitizer and UndefinedBehaviorSanitizer in build-fuzz/)
-# and genred_fuzzer.py (Genred formula strings through the Python frontend
-# and the CPU backend; atheris).
+# with clang, AddressSanitizer and UndefinedBehaviorSanitizer in
+# build-sanitize/, scripts/sanitize-build.sh) and genred_fuzzer.py (Genred
+# formula strings through the Python frontend and the CPU backend; atheris).
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET]   TARGET: ir, genred or all (default)
 #
-# SECONDS per target (default 60, what `make test` runs). A long run:
-#   scripts/fuzz.sh 3600
+# SECONDS per target (default 60, what `make test` runs; `make fuzz`: 600).
 # Seeds come from test/ and examples/ (IR) and genred_fuzzer.py's list; the
-# corpora grown by earlier runs are kept under build-fuzz/fuzz/. A finding
-# is written to build-fuzz/fuzz/artifacts/ and fails the run; reproduce it
-# with `build-fuzz/bin/keops-ir-fuzzer FILE` (or genred_fuzzer.py FILE).
+# corpora grown by earlier runs are kept in build-sanitize/fuzz/. A finding
+# is written to build-sanitize/fuzz/artifacts/ and fails the run; reproduce
+# it with `build-sanitize/bin/keops-ir-fuzzer FILE` (or genred_fuzzer.py
+# FILE), with the ASAN_OPTIONS below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 SECONDS_PER_TARGET=${1:-60}
 TARGET=${2:-all}
-OUT=$ROOT/build-fuzz/fuzz
+OUT=$ROOT/build-sanitize/fuzz
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
+source scripts/sanitize-build.sh
+# LLVM's headers poison the unused part of an allocator's slab in
+# instrumented code (ours), which Debian's uninstrumented libMLIR then
+# writes: the sanitizer must ignore user poisoning, or it reports that.
+export ASAN_OPTIONS=allow_user_poisoning=0:detect_leaks=1:allocator_may_return_null=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 say() { echo "[fuzz] $*"; }
-
-if ! command -v clang++-22 >/dev/null ||
-   [[ ! -f /usr/lib/llvm-22/lib/clang/22/lib/linux/libclang_rt.fuzzer-x86_64.a &&
-      ! -f /usr/lib/llvm-22/lib/clang/22/lib/x86_64-pc-linux-gnu/libclang_rt.fuzzer.a ]]; then
-  echo "[fuzz] needs clang-22 and libclang-rt-22-dev (scripts/setup.sh installs them)" >&2
-  exit 1
-fi
-
 mkdir -p "$OUT/artifacts"
 status=0
 
@@ -43,22 +41,14 @@ run_fuzzer() {
     say "$name: clean ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$log" |
                        grep -o '[0-9]*$') inputs; log: ${log#$ROOT/})"
   else
-    tail -n 40 "$log" >&2
+    tail -n 60 "$log" >&2
     say "$name: FINDING (log: ${log#$ROOT/}, inputs in ${OUT#$ROOT/}/artifacts/)" >&2
     status=1
   fi
 }
 
 if [[ $TARGET == all || $TARGET == ir ]]; then
-  if [[ ! -f build-fuzz/build.ninja ]]; then
-    say "configuring build-fuzz/ (clang-22, libFuzzer, ASan + UBSan)"
-    cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release \
-      -DCMAKE_CXX_COMPILER=clang++-22 -DCMAKE_C_COMPILER=clang-22 \
-      "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -gline-tables-only -DNDEBUG" \
-      -DKEOPS_FUZZ=ON -DKEOPS_SANITIZE=address,undefined \
-      -DKEOPS_PYTHON_MODULE=OFF >/dev/null
-  fi
-  cmake --build build-fuzz --target keops-ir-fuzzer
+  cmake --build build-sanitize --target keops-ir-fuzzer
   # Seeds: every module of the lit tests and examples, split where the
   # tests split them, without the RUN and CHECK lines.
   rm -rf "$OUT/seeds-ir" && mkdir -p "$OUT/seeds-ir" "$OUT/corpus-ir"
@@ -73,10 +63,8 @@ for path in sorted(pathlib.Path("test").rglob("*.mlir")) + sorted(pathlib.Path("
         if part.strip() and len(part) <= 8192:
             (out / f"{path.stem}-{n}.mlir").write_text(part)
 EOF
-  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
-  UBSAN_OPTIONS=print_stacktrace=1 \
-    run_fuzzer ir build-fuzz/bin/keops-ir-fuzzer -timeout=20 -rss_limit_mb=4096 \
-      -max_len=8192 "$OUT/corpus-ir" "$OUT/seeds-ir"
+  run_fuzzer ir build-sanitize/bin/keops-ir-fuzzer -timeout=20 -rss_limit_mb=4096 \
+    -max_len=8192 "$OUT/corpus-ir" "$OUT/seeds-ir"
 fi
 
 if [[ $TARGET == all || $TARGET == genred ]]; then

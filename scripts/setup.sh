@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs and builds it. Idempotent: a second run
 # only rebuilds what changed.
-#   - Debian packages: LLVM/MLIR 22, ninja, ccache, lld, Python venv support
+#   - Debian packages: LLVM/MLIR 22, ninja, ccache, lld, Python venv support,
+#     clang 22 with its runtimes (the fuzzers and the sanitizer build)
 #   - .venv/ at the repository root with requirements.txt from PyPI
 #   - the keops package, installed in editable mode by scikit-build-core,
 #     whose CMake build directory is build/ (shared with plain CMake work)
@@ -14,7 +15,7 @@ say() { echo "[setup] $*"; }
 
 # --- Debian packages ---------------------------------------------------------
 PKGS=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools ninja-build ccache lld
-      cmake python3 python3-venv python3-dev)
+      clang-22 libclang-rt-22-dev cmake python3 python3-venv python3-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -304,3 +304,19 @@ def test_raw_log_sum_exp_errors():
     g = Genred("x", ["x = Vi(1)", "y = Vj(1)"], reduction_op="Max_SumShiftExp", axis=1)
     with pytest.raises(ValueError, match="out= is not supported for Max_SumShiftExp"):
         g(np.ones((2, 1)), np.ones((3, 1)), out=np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("formula, aliases, message", [
+    # Found by genred_fuzzer.py: a huge alias dimension overflowed while the
+    # formula was built.
+    ("ComplexMult(x, y)", ["x = Vi(4888888888888888888888888888888)", "y = Vj(2)"],
+     r"invalid symbolic variable .* dim in \[1, 65536\]"),
+    ("x", ["x = Vi(65537)"], r"dim in \[1, 65536\]"),
+    ("x", ["x = Vi(70000, 3)"], r"index in \[0, 65536\)"),
+    ("Vi(1, 100000) * x", ["x = Vi(1)"], r"dim in \[1, 65536\]"),
+    ("OneHot(x, 100000)", ["x = Vi(1)"], r"one_hot: a result of dimension 100000"),
+    ("Concat(x, x)", ["x = Vi(40000)"], r"a result of dimension 80000"),
+])
+def test_sizes_past_the_limits_are_clear_errors(formula, aliases, message):
+    with pytest.raises(ValueError, match=message):
+        Genred(formula, aliases, axis=1)
