@@ -15,9 +15,15 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.keops_obj_root, "test")
 
 # lit clears the environment; pass through what the tools need.
-for var in ["CUDA_HOME", "CUDA_PATH", "HOME", "KEOPS_CACHE_DIR", "TMPDIR"]:
+for var in ["CUDA_HOME", "CUDA_PATH", "HOME", "KEOPS_CACHE_DIR", "TMPDIR",
+            "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"]:
     if var in os.environ:
         config.environment[var] = os.environ[var]
+
+# A build with AddressSanitizer (make test-asan) reserves terabytes of
+# address space: tests that cap it with `ulimit -v` cannot run there.
+if "address" in getattr(config, "keops_sanitize", ""):
+    config.available_features.add("asan")
 
 llvm_config.use_default_substitutions()
 config.substitutions.append(("%keops_src", config.keops_src_root))

@@ -135,8 +135,11 @@ Value anySelected(OpBuilder &b, Location loc, Value idx, Axis axis,
   auto type = VectorType::get({dimOf(idx)}, elt);
   Value hits = SelectIndexOp::create(b, loc, idx, splat(b, loc, type, 1.0),
                                      AxisAttr::get(b.getContext(), axis));
-  return arith::SubFOp::create(b, loc, SumOp::create(b, loc, hits),
-                               splat(b, loc, VectorType::get({1}, elt), 0.5));
+  // (Operands made in statements: their order in the IR does not depend on
+  // the C++ compiler's order of evaluating arguments.)
+  Value half = splat(b, loc, VectorType::get({1}, elt), 0.5);
+  Value count = SumOp::create(b, loc, hits);
+  return arith::SubFOp::create(b, loc, count, half);
 }
 
 /// A logsumexp reduction over the forward's formula, yielding its first value

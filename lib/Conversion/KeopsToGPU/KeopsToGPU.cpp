@@ -248,11 +248,13 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     // The 2-D scheme's chunks of the block's intervals are over blockIdx.y:
     // there, the block of threads takes the tiles of rows one after the
     // other.
-    auto rowTiles = scf::ForOp::create(
-        b, loc,
-        part ? c0 : gpu::BlockIdOp::create(b, loc, gpu::Dimension::y).getResult(),
-        count,
-        part ? c1 : gpu::GridDimOp::create(b, loc, gpu::Dimension::y).getResult());
+    // (Bounds made in statements: their order in the IR does not depend on
+    // the C++ compiler's order of evaluating arguments.)
+    Value step =
+        part ? c1 : gpu::GridDimOp::create(b, loc, gpu::Dimension::y).getResult();
+    Value start =
+        part ? c0 : gpu::BlockIdOp::create(b, loc, gpu::Dimension::y).getResult();
+    auto rowTiles = scf::ForOp::create(b, loc, start, count, step);
     b.setInsertionPointToStart(rowTiles.getBody());
     first = arith::AddIOp::create(
         b, loc, r0,
@@ -483,10 +485,12 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(each.getBody());
       Value s = each.getInductionVar();
-      FailureOr<scf::ForOp> tiles = reduceRange(
-          toIndex(memref::LoadOp::create(b, loc, intervals, ValueRange{s, c0})),
-          toIndex(memref::LoadOp::create(b, loc, intervals, ValueRange{s, c1})),
-          each.getRegionIterArgs());
+      Value end =
+          toIndex(memref::LoadOp::create(b, loc, intervals, ValueRange{s, c1}));
+      Value begin =
+          toIndex(memref::LoadOp::create(b, loc, intervals, ValueRange{s, c0}));
+      FailureOr<scf::ForOp> tiles =
+          reduceRange(begin, end, each.getRegionIterArgs());
       if (failed(tiles))
         return failure();
       scf::YieldOp::create(b, loc, tiles->getResults());

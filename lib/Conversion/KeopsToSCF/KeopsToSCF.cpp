@@ -576,10 +576,12 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(each.getBody());
     Value s = each.getInductionVar();
-    FailureOr<SmallVector<Value>> state = reduceRange(
-        loadIndex(b, loc, intervals, ValueRange{s, c0}),
-        loadIndex(b, loc, intervals, ValueRange{s, c1}),
-        each.getRegionIterArgs());
+    // (Loads made in statements: their order in the IR does not depend on
+    // the C++ compiler's order of evaluating arguments.)
+    Value end = loadIndex(b, loc, intervals, ValueRange{s, c1});
+    Value begin = loadIndex(b, loc, intervals, ValueRange{s, c0});
+    FailureOr<SmallVector<Value>> state =
+        reduceRange(begin, end, each.getRegionIterArgs());
     if (failed(state))
       return failure();
     scf::YieldOp::create(b, loc, *state);

@@ -181,9 +181,10 @@ SmallVector<Value> SqDistOp::vjp(OpBuilder &b, ArrayRef<Value> cts) {
   Emitter e{b, getLoc()}; // +-2 (a - b) e
   if (!cts[0])
     return {Value(), Value()};
-  Value g = e.scale(e.mul(e.sub(getLhs(), getRhs()),
-                          e.bcast(cts[0], getLhs().getType())),
-                    2.0);
+  // (Operands made in statements: the IR's order does not depend on the
+  // C++ compiler's order of evaluating arguments.)
+  Value c = e.bcast(cts[0], getLhs().getType());
+  Value g = e.scale(e.mul(e.sub(getLhs(), getRhs()), c), 2.0);
   return {g, e.neg(g)};
 }
 KEOPS_SCALAR_JVP(SqDistOp)
