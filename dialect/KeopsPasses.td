@@ -257,15 +257,27 @@ def KeopsApproximateMath : Pass<"keops-approximate-math"> {
     its only use: LLVM then merges their constant factors), exp2 and log
     stay math ops with the `afn` fast-math flag, which the NVVM lowering
     maps to the GPU's approximate instructions (ex2.approx, lg2.approx:
-    within a few ulp).
+    within a few ulp). Kernels (gpu.func) then flush f32 subnormals to zero,
+    as CPU kernels under approximate math do: they get the
+    `denormal_fp_math_f32 = "preserve-sign"` attribute, and the NVPTX
+    backend the .ftz forms of f32 instructions.
+
+    With `nvvm` (device code only, after the GPU emulator's pipeline has
+    parted), the f32 exp2 ops marked `afn` become calls of
+    `llvm.nvvm.ex2.approx.ftz.f32`, one per component: the instruction
+    without the range fix-up ptxas wraps around the non-ftz form (a compare
+    and two predicated products).
   }];
   let options = [
     Option<"gpu", "gpu", "bool", /*default=*/"false",
-           "the GPU's fast math: exp as exp2, exp2/log marked afn">
+           "the GPU's fast math: exp as exp2, exp2/log marked afn">,
+    Option<"nvvm", "nvvm", "bool", /*default=*/"false",
+           "only: f32 exp2 (afn) as NVVM's ex2.approx.ftz intrinsic">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
-                           "::mlir::vector::VectorDialect"];
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 #endif // KEOPS_PASSES_TD

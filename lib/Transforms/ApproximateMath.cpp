@@ -8,6 +8,9 @@
 
 #include "keops/Transforms/Passes.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
@@ -87,6 +90,8 @@ struct KeopsApproximateMath
   using KeopsApproximateMathBase::KeopsApproximateMathBase;
 
   void runOnOperation() override {
+    if (nvvm)
+      return useNvvmExp2();
     RewritePatternSet patterns(&getContext());
     if (!gpu) {
       patterns.add<NonPositiveExp>(&getContext());
@@ -129,6 +134,50 @@ struct KeopsApproximateMath
       op.erase();
     }
     markFastMath(/*gpu=*/true);
+    // Subnormal f32 values flush to zero, as CPU kernels under approximate
+    // math do (FTZ/DAZ): the kernels' f32 instructions take their .ftz forms
+    // (ex2.approx.ftz needs no range fix-up around it). The lowering to
+    // NVVM carries the attribute to the llvm.func.
+    getOperation()->walk([](gpu::GPUFuncOp fn) {
+      fn->setAttr("denormal_fp_math_f32",
+                  StringAttr::get(fn.getContext(), "preserve-sign"));
+    });
+  }
+
+  /// f32 exp2 (afn) as llvm.nvvm.ex2.approx.ftz.f32, one call per
+  /// component of a vector.
+  void useNvvmExp2() {
+    SmallVector<math::Exp2Op> exp2s;
+    getOperation()->walk([&](math::Exp2Op op) {
+      if (getElementTypeOrSelf(op.getType()).isF32() &&
+          bitEnumContainsAll(op.getFastmath(), arith::FastMathFlags::afn))
+        exp2s.push_back(op);
+    });
+    for (math::Exp2Op op : exp2s) {
+      OpBuilder b(op);
+      Location loc = op.getLoc();
+      auto ex2 = [&](Value x) -> Value {
+        return LLVM::CallIntrinsicOp::create(
+                   b, loc, b.getF32Type(),
+                   b.getStringAttr("llvm.nvvm.ex2.approx.ftz.f32"),
+                   ValueRange{x})
+            .getResult(0);
+      };
+      auto type = dyn_cast<VectorType>(op.getType());
+      if (!type) {
+        op.replaceAllUsesWith(ex2(op.getOperand()));
+      } else {
+        if (type.getRank() != 1 || type.isScalable())
+          continue;
+        SmallVector<Value> parts;
+        for (int64_t k = 0; k < type.getDimSize(0); ++k)
+          parts.push_back(ex2(vector::ExtractOp::create(
+              b, loc, op.getOperand(), ArrayRef<int64_t>{k})));
+        op.replaceAllUsesWith(
+            vector::FromElementsOp::create(b, loc, type, parts).getResult());
+      }
+      op.erase();
+    }
   }
 
   /// On the GPU, exp2 and log keep their ops, marked `afn`: the lowering

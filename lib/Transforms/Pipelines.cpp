@@ -136,6 +136,11 @@ void mlir::keops::buildGpuPipeline(OpPassManager &pm,
   target.optLevel = 3;
   pm.addPass(createGpuNVVMAttachTarget(target));
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  if (options.approximateMath) {
+    KeopsApproximateMathOptions device;
+    device.nvvm = true;
+    kernels.addPass(createKeopsApproximateMath(device));
+  }
   kernels.addPass(createLowerAffinePass());
   kernels.addPass(createSCFToControlFlowPass());
   // Also lowers the arith, math (libdevice calls), memref and vector ops.

@@ -1,5 +1,6 @@
 // RUN: keops-opt %s -keops-approximate-math | FileCheck %s
 // RUN: keops-opt %s -keops-approximate-math=gpu=true | FileCheck %s --check-prefix=FAST
+// RUN: keops-opt %s -keops-approximate-math=nvvm=true | FileCheck %s --check-prefix=NVVM
 
 // f32 elementary functions become polynomials in arith ops (no libm call);
 // f64 ones are left to LLVM.
@@ -116,4 +117,29 @@ func.func @scaled_exp(%d: vector<1xf32>, %g: vector<1xf32>) -> vector<1xf32> {
 func.func @nonpositive(%x: vector<16xf32>) -> vector<16xf32> {
   %e = math.exp %x {keops.nonpositive} : vector<16xf32>
   return %e : vector<16xf32>
+}
+
+// GPU kernels flush f32 subnormals to zero under approximate math (the
+// attribute the NVPTX backend reads); on the device, exp2 marked afn is
+// NVVM's ex2.approx.ftz, one call per component; f64, and exp2 without afn,
+// are left alone.
+// FAST-LABEL: gpu.func @kernel(
+// FAST-SAME:    denormal_fp_math_f32 = "preserve-sign"
+// NVVM-LABEL: gpu.func @kernel(
+// NVVM:         %[[A:.*]] = vector.extract %[[X:.*]][0] : f32 from vector<2xf32>
+// NVVM:         %[[EA:.*]] = llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"(%[[A]]) : (f32) -> f32
+// NVVM:         %[[B:.*]] = vector.extract %[[X]][1] : f32 from vector<2xf32>
+// NVVM:         %[[EB:.*]] = llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"(%[[B]]) : (f32) -> f32
+// NVVM:         vector.from_elements %[[EA]], %[[EB]] : vector<2xf32>
+// NVVM:         math.exp2 %{{.*}} : vector<2xf32>
+// NVVM:         math.exp2 %{{.*}} fastmath<afn> : vector<2xf64>
+// NVVM-NOT:     llvm.call_intrinsic
+// NVVM:         gpu.return
+gpu.module @kernels {
+  gpu.func @kernel(%x: vector<2xf32>, %y: vector<2xf64>) kernel {
+    %a = math.exp2 %x fastmath<afn> : vector<2xf32>
+    %b = math.exp2 %a : vector<2xf32>
+    %c = math.exp2 %y fastmath<afn> : vector<2xf64>
+    gpu.return
+  }
 }
