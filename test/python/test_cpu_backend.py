@@ -1427,9 +1427,15 @@ def _child(tmp_path, cache_dir, module, name, times=1, wait=True):
     """Runs CHILD in a new process (in tmp_path, KEOPS_VERBOSE=1); returns
     (stderr, output), or (Popen, output path) with wait=False."""
     src = tmp_path / "module.mlir"
-    src.write_text(module)
     script = tmp_path / "child.py"
-    script.write_text(CHILD)
+    # Rewritten only when they change, and atomically: children started
+    # earlier may be reading them (a child that read a truncated script
+    # ran nothing and exited 0).
+    for path, text in ((src, module), (script, CHILD)):
+        if not path.exists() or path.read_text() != text:
+            tmp = path.with_suffix(".new")
+            tmp.write_text(text)
+            os.replace(tmp, path)
     out = tmp_path / f"{name}.npy"
     env = dict(os.environ, KEOPS_CACHE_DIR=str(cache_dir), KEOPS_VERBOSE="1")
     cmd = [sys.executable, str(script), str(src), str(out), str(times)]
