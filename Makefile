@@ -33,7 +33,8 @@ fuzz: setup
 
 # The tools, libkeops and keops._keops built with AddressSanitizer and
 # UndefinedBehaviorSanitizer (build-sanitize/), and the tests that exercise
-# them: lit, and the Python tests of the runtime. About an hour on 2 cores.
+# them: lit, and the Python tests of the runtime. About half an hour on 2
+# cores; the last result is in docs/testing-log.md.
 test-asan: setup
 	bash scripts/test-asan.sh
 
