@@ -91,11 +91,8 @@ private:
 void stateSize(ReduceOp op, StringRef accumulation, KernelInfo &info) {
   FailureOr<SumMode> mode = parseSumMode(accumulation);
   Accumulator acc(op, succeeded(mode) ? *mode : SumMode::Block);
-  for (VectorType vt : acc.storedStateTypes()) {
-    info.stateBytes +=
-        vt.getNumElements() * (vt.getElementType().getIntOrFloatBitWidth() / 8);
-    ++info.stateCount;
-  }
+  info.stateBytes = acc.storedStateBytes();
+  info.stateCount = acc.storedStateTypes().size();
 }
 
 /// The kernels of `module`, in the order keops-outline-kernels creates them.

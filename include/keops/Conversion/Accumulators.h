@@ -70,6 +70,8 @@ public:
   /// of each of these vector types per output row (the state types, or a
   /// K-list in memory's K x D values and indices).
   SmallVector<VectorType> storedStateTypes() const;
+  /// Their bytes per output row.
+  int64_t storedStateBytes() const;
   /// Stores `state` at row `at` of `mems` (memref<rows x width>, one per
   /// storedStateTypes entry).
   void storeState(OpBuilder &b, Location loc, ValueRange state,
@@ -121,8 +123,8 @@ private:
   SmallVector<Value> allocList(OpBuilder &b, Location loc) const;
   void freeList(OpBuilder &b, Location loc, ValueRange state) const;
   SmallVector<Value> initList(OpBuilder &b, Location loc) const;
-  void foldLanes(OpBuilder &b, Location loc, ValueRange state, Value f,
-                 Value passes, Value jIdx, Value d, Value size) const;
+  void foldLanes(OpBuilder &b, Location loc, ValueRange state, Value passes,
+                 Value jIdx, Value d, Value size) const;
   void storeList(OpBuilder &b, Location loc, ValueRange state, ValueRange mems,
                  Value at) const;
   SmallVector<Value> loadList(OpBuilder &b, Location loc, ValueRange mems,

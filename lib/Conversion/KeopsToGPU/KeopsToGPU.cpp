@@ -322,17 +322,16 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
                                  arith::MulIOp::create(b, loc, slot, rows), r);
   };
   auto writeOutputs = [&](ValueRange state) {
-    if (acc.keepsListInMemory()) {
-      auto write = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(write.thenBlock());
-      acc.writeListRows(b, loc, state, op.getOuts(), row);
-      return;
-    }
-    SmallVector<Value> outs = acc.finalize(b, loc, state);
+    // K-lists in memory are written from memory, other states finalized.
+    bool fromMemory = acc.keepsListInMemory();
+    SmallVector<Value> outs;
+    if (!fromMemory)
+      outs = acc.finalize(b, loc, state);
     auto write = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(write.thenBlock());
+    if (fromMemory)
+      return acc.writeListRows(b, loc, state, op.getOuts(), row);
     for (auto [value, mem] : llvm::zip(outs, op.getOuts()))
       vector::StoreOp::create(b, loc, value, mem, ValueRange{row, c0});
   };
@@ -595,9 +594,7 @@ struct ConvertKeopsToGPU
       // values and indices.
       if (ReduceOp::needsK(op.getKind()) && op.getK()) {
         Accumulator acc(op, *mode);
-        int64_t bytes = 0;
-        for (VectorType t : acc.storedStateTypes())
-          bytes += t.getNumElements() * t.getElementTypeBitWidth() / 8;
+        int64_t bytes = acc.storedStateBytes();
         if (acc.keepsListInMemory() && bytes > kMaxGpuListBytes) {
           op.emitOpError() << "keeps K x D = " << int64_t(*op.getK()) << " x "
                            << cast<VectorType>(

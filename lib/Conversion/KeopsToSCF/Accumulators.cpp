@@ -142,6 +142,13 @@ SmallVector<VectorType> Accumulator::storedStateTypes() const {
   return types;
 }
 
+int64_t Accumulator::storedStateBytes() const {
+  int64_t bytes = 0;
+  for (VectorType t : storedStateTypes())
+    bytes += t.getNumElements() * (t.getElementTypeBitWidth() / 8);
+  return bytes;
+}
+
 void Accumulator::storeState(OpBuilder &b, Location loc, ValueRange state,
                              ValueRange mems, Value at) const {
   if (listInMemory)

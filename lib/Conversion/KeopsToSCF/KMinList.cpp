@@ -271,13 +271,12 @@ void Accumulator::siftDown(OpBuilder &b, Location loc, ValueRange state,
 
 /// The lanes of component `d` whose term passes (`passes`: their i1
 /// vector), visited through the bits of the test; their terms are read back
-/// from the scratch row.
+/// from the scratch row, which holds the fold's terms.
 void Accumulator::foldLanes(OpBuilder &b, Location loc, ValueRange state,
-                            Value f, Value passes, Value jIdx, Value d,
+                            Value passes, Value jIdx, Value d,
                             Value size) const {
   int64_t lanes = listLanes();
   Value scratch = state[4];
-  writeVector(b, loc, f, scratch, ValueRange{});
   Type bitsType = b.getIntegerType(lanes);
   Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 0));
   Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(bitsType, 1));
@@ -321,6 +320,8 @@ SmallVector<Value> Accumulator::foldList(OpBuilder &b, Location loc,
     b.setInsertionPointToStart(ifOp.thenBlock());
     Value jIdx = arith::IndexCastOp::create(b, loc, idxType.getElementType(), j);
     Value size = cIndex(b, loc, k);
+    if (lanes) // The terms, read back lane by lane (foldLanes).
+      writeVector(b, loc, f, state[4], ValueRange{});
     for (int64_t dim = 0; dim < dims; ++dim) {
       Value d = cIndex(b, loc, dim);
       Value row = vector::ExtractOp::create(b, loc, enters, ArrayRef<int64_t>{dim});
@@ -332,7 +333,7 @@ SmallVector<Value> Accumulator::foldList(OpBuilder &b, Location loc,
         siftDown(tb, loc, state, v, jIdx, d, Value(), size);
         continue;
       }
-      foldLanes(b, loc, state, f, row, jIdx, d, size);
+      foldLanes(b, loc, state, row, jIdx, d, size);
     }
     scf::YieldOp::create(b, loc, reloadBar(b, loc, state));
     b.setInsertionPointToStart(ifOp.elseBlock());
