@@ -182,6 +182,13 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
     enum class Invariance { Reduction, Row, Pair };
     /// The invariance of every op of the formula, in order.
     ::llvm::DenseMap<::mlir::Operation *, Invariance> getInvariance();
+    /// The sides of the pair a formula value depends on, as a bit set: the
+    /// kept side (kept variables, the kept index), the reduced side (reduced
+    /// variables, the reduced index), both, or neither (parameters and
+    /// constants only).
+    enum Side : unsigned { NoSide = 0, KeptSide = 1, ReducedSide = 2 };
+    /// The sides of every block argument and every formula op's results.
+    ::llvm::DenseMap<::mlir::Value, unsigned> getSides();
     ::mlir::MutableOperandRange getDpsInitsMutable() {
       return getOutsMutable();
     }
@@ -332,6 +339,17 @@ class Keops_BinaryToScalarOp<string mnemonic, string summ, string desc>
 
 def Keops_DotOp : Keops_BinaryToScalarOp<"dot", "Scalar product",
   "sum_k a_k b_k.">;
+def Keops_GramOp : Keops_BinaryToScalarOp<"gram", "An entry of the Gram matrix of the kept and reduced rows",
+  [{
+    sum_k a_k b_k, as keops.dot, where `lhs` depends on no reduced variable
+    and `rhs` on no kept variable (the reduce op's verifier checks it): for
+    a reduction over j, the entry (i, j) of the product A B^T of the matrix
+    of all rows' `lhs` and that of all columns' `rhs`. The CPU backend
+    computes these entries by tiles of rows and columns, the feature axis
+    innermost (docs/architecture.md, "Long vectors"); other backends expand
+    it as keops.dot. keops-recognize-gram forms it from the inner products
+    of long vectors.
+  }]>;
 def Keops_SqDistOp : Keops_BinaryToScalarOp<"sqdist", "Squared Euclidean distance",
   "sum_k (a_k - b_k)^2. Not folded to 0 for equal operands: inf - inf is NaN.">;
 

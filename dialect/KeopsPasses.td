@@ -13,8 +13,13 @@ def KeopsExpandFormulas : Pass<"keops-expand-formulas"> {
     arith, math and vector ops with exactly the op's semantics, NaN, infinities and signed
     zeros included. Target independent: the CPU and GPU lowerings both start
     from expanded formulas. The interpreter evaluates formulas before and
-    after expansion to the same values.
+    after expansion to the same values. With `keep-gram`, keops.gram stays
+    for a backend that computes it by tiles (the CPU's).
   }];
+  let options = [
+    Option<"keepGram", "keep-gram", "bool", /*default=*/"false",
+           "leave keops.gram to the backend instead of expanding it as keops.dot">
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::vector::VectorDialect"];
@@ -78,6 +83,34 @@ def KeopsFactorize : Pass<"keops-factorize"> {
     over the reduced index (the CPU lowering does). Target independent, for
     forward and gradient formulas alike.
   }];
+}
+
+def KeopsRecognizeGram : Pass<"keops-recognize-gram"> {
+  let summary = "Turns inner products of long kept and reduced vectors into Gram entries";
+  let description = [{
+    In every keops.reduce formula, the inner products over a feature axis of
+    at least `min-dim` components between a value of the kept side (x_i in
+    a reduction over j) and one of the reduced side (y_j) become keops.gram
+    entries, which a backend computes as matrix-product tiles:
+
+    - dot(a, b) -> gram(a, b);
+    - sqdist(a, b) and sqnorm2(a - b) -> relu(|a|^2 + |b|^2 - 2 gram(a, b));
+    - weightedsqdist(w, a, b) and weightedsqnorm(w, a - b), for a weight w of
+      dimension 1 or D that depends on parameters only ->
+      relu(<w, a^2> + <w, b^2> - 2 gram(w a, b)).
+
+    The squared norms depend on one side only: backends evaluate them once
+    per row and once per column. The expanded squared distance loses
+    accuracy when a and b are close relative to their norms (absolute error
+    of order D eps (|a|^2 + |b|^2), against D eps |a - b|^2 for the precise
+    form; docs/architecture.md, "Long vectors"); relu keeps it non-negative
+    and NaN where the precise form is NaN. Target independent.
+  }];
+  let options = [
+    Option<"minDim", "min-dim", "int64_t", /*default=*/"32",
+           "the shortest feature axis whose inner products become Gram entries">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
 def KeopsTestJvp : Pass<"keops-test-jvp"> {
@@ -169,7 +202,10 @@ def ConvertKeopsToSCF : Pass<"convert-keops-to-scf"> {
            "reduce the reduced axis in this many consecutive ranges and "
            "merge their states (as the GPU's 2-D scheme does; for tests)">,
     Option<"accumulation", "accumulation", "std::string", /*default=*/"\"block\"",
-           "sums: plain, block (partial sums of 256 terms), kahan, or f64">
+           "sums: plain, block (partial sums of 256 terms), kahan, or f64">,
+    Option<"gramColumns", "gram-columns", "int64_t", /*default=*/"8",
+           "reduced indices per tile of keops.gram entries (0: no tiles, "
+           "the entries lowered as dot products)">
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",

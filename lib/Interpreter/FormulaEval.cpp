@@ -460,7 +460,8 @@ static FailureOr<Vec> evaluateOp(Operation *op, ArrayRef<const Vec *> in,
           v /= n;
         return r;
       })
-      .Case([&](DotOp) -> R { return scalar(dotOf(x(0), x(1))); })
+      .Case<DotOp, GramOp>(
+          [&](Operation *) -> R { return scalar(dotOf(x(0), x(1))); })
       .Case([&](SqDistOp) -> R {
         Vec d = map2(x(0), x(1), std::minus<>());
         return scalar(dotOf(d, d));

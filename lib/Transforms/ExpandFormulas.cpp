@@ -343,6 +343,10 @@ Value expand(ArgMinOp op, Emitter &b) {
 Value expand(DotOp op, Emitter &b) {
   return b.sum(b.mul(op.getLhs(), op.getRhs()));
 }
+/// dot(lhs, rhs), for the backends without Gram tiles.
+Value expand(GramOp op, Emitter &b) {
+  return DotOp::create(b.rw, b.loc, op.getLhs(), op.getRhs());
+}
 /// dot(x, x).
 Value expand(SqNorm2Op op, Emitter &b) {
   return DotOp::create(b.rw, b.loc, op.getX(), op.getX());
@@ -644,9 +648,13 @@ LogicalResult Expand<OpTy>::matchAndRewrite(OpTy op,
 
 struct ExpandFormulasPass
     : keops::impl::KeopsExpandFormulasBase<ExpandFormulasPass> {
+  using KeopsExpandFormulasBase::KeopsExpandFormulasBase;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateExpandFormulaPatterns(patterns);
+    if (!keepGram)
+      patterns.add<Expand<GramOp>>(&getContext());
     // No folding: keops folds are exact but not always the reference's
     // evaluation (sum of one component is 0 + x there, x when folded), and
     // the expansion alone should decide what the formula computes.
@@ -657,9 +665,10 @@ struct ExpandFormulasPass
       getOperation()->emitError("keops-expand-formulas did not converge");
       return signalPassFailure();
     }
-    WalkResult left = getOperation()->walk([](Operation *op) {
+    WalkResult left = getOperation()->walk([&](Operation *op) {
       if (isa<KeopsDialect>(op->getDialect()) &&
-          !isa<ReduceOp, YieldOp, GradOp, DiffOp, SelectIndexOp>(op)) {
+          !isa<ReduceOp, YieldOp, GradOp, DiffOp, SelectIndexOp>(op) &&
+          !(keepGram && isa<GramOp>(op))) {
         op->emitError("keops formula op left unexpanded");
         return WalkResult::interrupt();
       }

@@ -77,8 +77,10 @@ static void buildHostLLVMLowering(OpPassManager &pm) {
 
 /// What every backend starts from: the reductions differentiated, outlined
 /// into kernels (gpu.funcs with `gpu`), their formulas factorized and
-/// expanded.
-static void buildKernelPreparation(OpPassManager &pm, bool gpu) {
+/// expanded; with `gramMinDim` > 0, inner products of long vectors kept as
+/// keops.gram entries (for the CPU's tiles).
+static void buildKernelPreparation(OpPassManager &pm, bool gpu,
+                                   int64_t gramMinDim = 0) {
   buildDifferentiationPipeline(pm);
   // Kernel k is the k-th keops.reduce of a function as written: nothing may
   // merge or drop reductions before they are outlined.
@@ -87,13 +89,21 @@ static void buildKernelPreparation(OpPassManager &pm, bool gpu) {
   pm.addPass(createKeopsOutlineKernels(outline));
   // Gradient formulas repeat the forward's computations.
   pm.addPass(createCSEPass());
+  if (gramMinDim > 0) {
+    KeopsRecognizeGramOptions gram;
+    gram.minDim = gramMinDim;
+    pm.addPass(createKeopsRecognizeGram(gram));
+    pm.addPass(createCSEPass());
+  }
   pm.addPass(createKeopsFactorize());
-  pm.addPass(createKeopsExpandFormulas());
+  KeopsExpandFormulasOptions expand;
+  expand.keepGram = gramMinDim > 0;
+  pm.addPass(createKeopsExpandFormulas(expand));
 }
 
 void mlir::keops::buildCpuPipeline(OpPassManager &pm,
                                    const CpuPipelineOptions &options) {
-  buildKernelPreparation(pm, /*gpu=*/false);
+  buildKernelPreparation(pm, /*gpu=*/false, options.gramMinDim);
   ConvertKeopsToSCFOptions scf;
   scf.lanes = options.lanes;
   scf.blocks = options.blocks;

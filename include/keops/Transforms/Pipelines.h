@@ -28,6 +28,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       *this, "approximate-math",
       llvm::cl::desc("polynomial f32 elementary functions"),
       llvm::cl::init(true)};
+  Option<int64_t> gramMinDim{
+      *this, "gram-min-dim",
+      llvm::cl::desc("inner products over this many components or more "
+                     "computed by matrix-multiply tiles (0: never)"),
+      llvm::cl::init(32)};
 };
 
 struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {

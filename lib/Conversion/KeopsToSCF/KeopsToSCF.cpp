@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "keops/Conversion/Accumulators.h"
+#include "keops/Conversion/GramTiles.h"
 #include "keops/Conversion/KernelABI.h"
 #include "keops/Transforms/Passes.h"
 
@@ -168,6 +169,19 @@ LogicalResult widenOp(OpBuilder &b, Operation *op, IRMapping &map,
   if (auto sel = dyn_cast<SelectIndexOp>(op))
     return result(lowerSelectIndex(b, sel, mapped(sel.getIdx()),
                                    mapped(sel.getV()), at, lanes));
+  if (auto gram = dyn_cast<GramOp>(op)) {
+    // An entry left out of the tiles (GramTiles): the dot product of the
+    // widened operands.
+    Value product = arith::MulFOp::create(b, loc, mapped(gram.getLhs()),
+                                          mapped(gram.getRhs()));
+    auto laneType = VectorType::get({lanes}, gram.getType().getElementType());
+    Value zero = arith::ConstantOp::create(b, loc, laneType,
+                                           b.getZeroAttr(laneType));
+    Value sum = vector::MultiDimReductionOp::create(
+        b, loc, product, zero, ArrayRef<bool>{true, false},
+        vector::CombiningKind::ADD);
+    return result(vector::ShapeCastOp::create(b, loc, wideType, sum));
+  }
   if (auto bc = dyn_cast<vector::BroadcastOp>(op))
     return result(vector::BroadcastOp::create(b, loc, wideType,
                                               mapped(bc.getSource())));
@@ -228,24 +242,81 @@ LogicalResult hoistFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
   return success();
 }
 
+/// The formula values of one reduced index that depend on no kept variable
+/// (y_j, |y_j|^2, exp(b_j)...): computed once per index at their own width,
+/// and broadcast to the lanes only where a pair's op reads them.
+struct ColumnValues {
+  IRMapping narrow;
+  llvm::DenseMap<Value, Value> wide;
+
+  /// `v` (a formula value with a narrow value) broadcast to `lanes`.
+  Value wideOf(OpBuilder &b, Location loc, Value v, int64_t lanes) {
+    Value &w = wide[v];
+    if (w)
+      return w;
+    Value n = narrow.lookup(v);
+    auto type = dyn_cast<VectorType>(n.getType());
+    if (!type)
+      return w = vector::BroadcastOp::create(b, loc, widen(n.getType(), lanes),
+                                             n);
+    Value column = vector::ShapeCastOp::create(
+        b, loc, VectorType::get({type.getDimSize(0), 1}, type.getElementType()),
+        n);
+    return w = vector::BroadcastOp::create(b, loc, widen(type, lanes), column);
+  }
+};
+
+/// Clones, into `column.narrow`, the formula ops whose `sides` are
+/// `wanted` (the reduced side for the column values; none for the values
+/// of parameters and constants they read). Their feature-axis sums may be
+/// reassociated: summed as a tree rather than in the interpreter's order,
+/// they are no latency chain of D additions for every reduced index, and
+/// their rounding error grows as log D instead of D.
+void cloneNarrow(OpBuilder &b, ReduceOp reduce,
+                 const llvm::DenseMap<Value, unsigned> &sides, unsigned wanted,
+                 IRMapping &narrow) {
+  for (Operation &op : reduce.getFormula().front().without_terminator()) {
+    if (!op.getNumResults() || sides.lookup(op.getResult(0)) != wanted ||
+        narrow.contains(op.getResult(0)))
+      continue;
+    Operation *clone = b.clone(op, narrow);
+    if (auto sum = dyn_cast<vector::ReductionOp>(clone);
+        sum && sum.getKind() == vector::CombiningKind::ADD)
+      sum.setFastmathAttr(arith::FastMathFlagsAttr::get(
+          b.getContext(), sum.getFastmath() | arith::FastMathFlags::reassoc));
+  }
+}
+
 /// Widens the rest of the formula for one pair, on top of the `hoisted`
-/// values; returns the yielded values.
+/// values and of the column's values; returns the yielded values.
 FailureOr<SmallVector<Value>> widenFormula(OpBuilder &b, ReduceOp reduce,
                                            ArrayRef<Value> vars,
                                            int64_t lanes,
                                            const PairIndices &at,
-                                           const IRMapping &hoisted) {
+                                           const IRMapping &hoisted,
+                                           ColumnValues &column) {
   Block &body = reduce.getFormula().front();
   IRMapping map = hoisted;
   for (auto [arg, v] : llvm::zip(body.getArguments(), vars))
-    map.map(arg, v);
-  for (Operation &op : body.without_terminator())
-    if (!map.contains(op.getResult(0)) &&
-        failed(widenOp(b, &op, map, lanes, at)))
+    if (v)
+      map.map(arg, v);
+  auto get = [&](Value v) {
+    if (!map.contains(v) && column.narrow.contains(v))
+      map.map(v, column.wideOf(b, v.getLoc(), v, lanes));
+  };
+  for (Operation &op : body.without_terminator()) {
+    if (map.contains(op.getResult(0)) || column.narrow.contains(op.getResult(0)))
+      continue;
+    for (Value x : op.getOperands())
+      get(x);
+    if (failed(widenOp(b, &op, map, lanes, at)))
       return failure();
+  }
   SmallVector<Value> out;
-  for (Value v : reduce.getYield().getValues())
+  for (Value v : reduce.getYield().getValues()) {
+    get(v);
     out.push_back(map.lookup(v));
+  }
   return out;
 }
 
@@ -296,7 +367,7 @@ Value loadIndex(OpBuilder &b, Location loc, Value mem, ValueRange index) {
 
 /// Replaces the memref-form reduction `op` by loops.
 LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
-                          int64_t splits, SumMode mode) {
+                          int64_t splits, int64_t gramColumns, SumMode mode) {
   Location loc = op.getLoc();
   OpBuilder b(op);
   Type elt = op.getElementType();
@@ -324,11 +395,26 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
     needsKeptIndex |= sel.getComparedAxis() != op.getAxis();
   });
 
-  // Formula ops of parameters and constants only: once per reduction.
-  IRMapping perReduction;
+  // Formula ops of parameters and constants only: once per reduction,
+  // widened, and at their width for the column values that read them.
+  IRMapping perReduction, narrowPerReduction;
   if (failed(hoistFormula(b, op, vars, L, Invariance::Reduction,
                           perReduction)))
     return failure();
+  llvm::DenseMap<Value, unsigned> sides = op.getSides();
+  Block &body = op.getFormula().front();
+  for (auto [index, in] : llvm::enumerate(op.getIns()))
+    if (op.getCategory(index) == Category::P)
+      narrowPerReduction.map(
+          body.getArgument(index),
+          vector::LoadOp::create(b, loc, cast<VectorType>(
+                                             body.getArgument(index).getType()),
+                                 in, ValueRange{c0}));
+  cloneNarrow(b, op, sides, ReduceOp::NoSide, narrowPerReduction);
+
+  GramTiles tiles(op, L, U, gramColumns);
+  if (!tiles.empty())
+    tiles.allocate();
 
   // The states of a whole row tile, from the initial ones `init` (one set
   // per block of lanes): the dense reduction, or its intervals.
@@ -379,34 +465,43 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       if (failed(hoistFormula(b, op, blockVars[u], L, Invariance::Row,
                               perRow[u])))
         return failure();
+    if (!tiles.empty())
+      tiles.pack(b, loc, keptIns, rowStart, perRow);
 
     SmallVector<Value> init;
     for (int64_t u = 0; u < U; ++u)
       llvm::append_range(init, acc.init(b, loc));
     size_t stateSize = init.size() / U;
 
-    // The loop over the reduced index: fold every block's formula value.
-    auto buildInner = [&](OpBuilder &ib, Location l, Value lb, Value ub,
+    // The loop over the reduced indices [lb, ub): fold every block's
+    // formula value. With Gram tiles, index j is column j - tileStart of
+    // the current tile.
+    auto buildPairs = [&](OpBuilder &ib, Location l, Value lb, Value ub,
+                          Value tileStart,
                           ValueRange state) -> FailureOr<SmallVector<Value>> {
       auto inner = scf::ForOp::create(ib, l, lb, ub, c1, state);
       OpBuilder::InsertionGuard guard(ib);
       ib.setInsertionPointToStart(inner.getBody());
       Value j = inner.getInductionVar();
-      SmallVector<Value> reducedVars(op.getIns().size());
+      ColumnValues column{narrowPerReduction, {}};
       for (auto [index, in] : llvm::enumerate(op.getIns()))
         if (op.getCategory(index) == op.getReducedCategory())
-          reducedVars[index] = broadcastRow(
-              ib, l, in, ValueRange{j, c0},
-              cast<MemRefType>(in.getType()).getDimSize(1), L);
+          column.narrow.map(
+              body.getArgument(index),
+              vector::LoadOp::create(
+                  ib, l, cast<VectorType>(body.getArgument(index).getType()),
+                  in, ValueRange{j, c0}));
+      cloneNarrow(ib, op, sides, ReduceOp::ReducedSide, column.narrow);
+      Value tileColumn =
+          tileStart ? arith::SubIOp::create(ib, l, j, tileStart) : Value();
       SmallVector<Value> next;
       for (int64_t u = 0; u < U; ++u) {
-        SmallVector<Value> args = blockVars[u];
-        for (auto [index, v] : llvm::enumerate(reducedVars))
-          if (v)
-            args[index] = v;
+        IRMapping hoisted = perRow[u];
+        if (tileStart)
+          tiles.lookup(ib, l, tileColumn, u, hoisted);
         PairIndices at{j, keptStart[u]};
         FailureOr<SmallVector<Value>> f =
-            widenFormula(ib, op, args, L, at, perRow[u]);
+            widenFormula(ib, op, blockVars[u], L, at, hoisted, column);
         if (failed(f))
           return failure();
         ValueRange s = inner.getRegionIterArgs().slice(u * stateSize, stateSize);
@@ -415,6 +510,26 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       }
       scf::YieldOp::create(ib, l, next);
       return SmallVector<Value>(inner.getResults());
+    };
+    auto buildInner = [&](OpBuilder &ib, Location l, Value lb, Value ub,
+                          ValueRange state) -> FailureOr<SmallVector<Value>> {
+      if (tiles.empty())
+        return buildPairs(ib, l, lb, ub, Value(), state);
+      // Tiles of columns: the Gram entries of the tile, then its pairs.
+      Value width = arith::ConstantIndexOp::create(ib, l, tiles.columns());
+      auto each = scf::ForOp::create(ib, l, lb, ub, width, state);
+      OpBuilder::InsertionGuard guard(ib);
+      ib.setInsertionPointToStart(each.getBody());
+      Value j0 = each.getInductionVar();
+      tiles.compute(ib, l, j0, arith::SubIOp::create(ib, l, ub, c1));
+      Value end = arith::MinSIOp::create(
+          ib, l, arith::AddIOp::create(ib, l, j0, width), ub);
+      FailureOr<SmallVector<Value>> folded =
+          buildPairs(ib, l, j0, end, j0, each.getRegionIterArgs());
+      if (failed(folded))
+        return failure();
+      scf::YieldOp::create(ib, l, *folded);
+      return SmallVector<Value>(each.getResults());
     };
 
     // The states after the reduced range [lb, ub), from `start`.
@@ -623,7 +738,7 @@ struct ConvertKeopsToSCF
                             "-keops-outline-kernels first)";
         return signalPassFailure();
       }
-      if (failed(lowerReduce(op, lanes, blocks, splits, *mode)))
+      if (failed(lowerReduce(op, lanes, blocks, splits, gramColumns, *mode)))
         return signalPassFailure();
     }
   }

@@ -177,6 +177,15 @@ SmallVector<Value> DotOp::vjp(OpBuilder &b, ArrayRef<Value> cts) {
 }
 KEOPS_SCALAR_JVP(DotOp)
 
+// A Gram entry is a dot product whose operands keep to their sides; its
+// derivatives are products with the other side's operand.
+SmallVector<Value> GramOp::vjp(OpBuilder &b, ArrayRef<Value> cts) {
+  Emitter e{b, getLoc()};
+  Value c = e.bcast(cts[0], getLhs().getType());
+  return {e.mul(getRhs(), c), e.mul(getLhs(), c)};
+}
+KEOPS_SCALAR_JVP(GramOp)
+
 SmallVector<Value> SqDistOp::vjp(OpBuilder &b, ArrayRef<Value> cts) {
   Emitter e{b, getLoc()}; // +-2 (a - b) e
   if (!cts[0])

@@ -73,31 +73,45 @@ YieldOp ReduceOp::getYield() {
   return cast<YieldOp>(getFormula().front().getTerminator());
 }
 
-/// Formula ops whose value depends on the current index of the reduced axis,
-/// not only on their operands.
-static bool readsReducedIndex(Operation *op) { return isa<SelectIndexOp>(op); }
+/// Formula ops whose value depends on the indices of the pair, not only on
+/// their operands.
+static bool readsLoopIndices(Operation *op) { return isa<SelectIndexOp>(op); }
 
-llvm::DenseMap<Operation *, ReduceOp::Invariance> ReduceOp::getInvariance() {
+llvm::DenseMap<Value, unsigned> ReduceOp::getSides() {
   Block &body = getFormula().front();
-  llvm::DenseMap<Value, Invariance> of;
+  llvm::DenseMap<Value, unsigned> sides;
   for (BlockArgument arg : body.getArguments()) {
     Category c = getCategory(arg.getArgNumber());
-    of[arg] = c == Category::P                 ? Invariance::Reduction
-              : c == getKeptCategory()         ? Invariance::Row
-                                               : Invariance::Pair;
+    sides[arg] = c == Category::P           ? NoSide
+                 : c == getKeptCategory()   ? KeptSide
+                                            : ReducedSide;
   }
-  llvm::DenseMap<Operation *, Invariance> result;
   for (Operation &op : body.without_terminator()) {
-    // The most variable operand decides; ops that read the reduced index
-    // vary with every pair whatever their operands.
-    Invariance level = Invariance::Reduction;
-    if (op.getNumRegions() || !isPure(&op) || readsReducedIndex(&op))
-      level = Invariance::Pair;
+    unsigned side = NoSide;
+    // Ops with regions or effects, and index comparisons (which the
+    // backends evaluate with the loop indices of a pair), are taken to
+    // depend on both sides.
+    if (op.getNumRegions() || !isPure(&op) || readsLoopIndices(&op))
+      side = KeptSide | ReducedSide;
     for (Value x : op.getOperands())
-      level = std::max(level, of.lookup(x));
-    result[&op] = level;
+      side |= sides.lookup(x);
     for (Value r : op.getResults())
-      of[r] = level;
+      sides[r] = side;
+  }
+  return sides;
+}
+
+llvm::DenseMap<Operation *, ReduceOp::Invariance> ReduceOp::getInvariance() {
+  llvm::DenseMap<Value, unsigned> sides = getSides();
+  llvm::DenseMap<Operation *, Invariance> result;
+  for (Operation &op : getFormula().front().without_terminator()) {
+    // The most variable operand decides; ops that read the indices vary
+    // with every pair whatever their operands.
+    unsigned side = op.getNumResults() ? sides.lookup(op.getResult(0))
+                                       : unsigned(KeptSide | ReducedSide);
+    result[&op] = side & ReducedSide ? Invariance::Pair
+                  : side & KeptSide  ? Invariance::Row
+                                     : Invariance::Reduction;
   }
   return result;
 }
@@ -633,6 +647,21 @@ LogicalResult ReduceOp::verifyRegions() {
                                 << formulaTypeName(elementType);
     }
   }
+
+  // A Gram entry pairs a kept-side row with a reduced-side column.
+  llvm::DenseMap<Value, unsigned> sides = getSides();
+  WalkResult sided = body.walk([&](GramOp gram) {
+    if (sides.lookup(gram.getLhs()) & ReducedSide ||
+        sides.lookup(gram.getRhs()) & KeptSide) {
+      gram.emitOpError() << "needs a left operand that depends on no "
+                            "reduced variable and a right operand that "
+                            "depends on no kept variable";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (sided.wasInterrupted())
+    return failure();
 
   ReductionKind kind = getKind();
   StringRef kindName = stringifyReductionKind(kind);
