@@ -93,8 +93,9 @@ def KeopsRecognizeGram : Pass<"keops-recognize-gram"> {
     a reduction over j) and one of the reduced side (y_j) become keops.gram
     entries, which a backend computes as matrix-product tiles:
 
-    - dot(a, b) -> gram(a, b);
-    - sqdist(a, b) and sqnorm2(a - b) -> relu(|a|^2 + |b|^2 - 2 gram(a, b));
+    - dot(a, b) and sum(a * b) -> gram(a, b);
+    - sqdist(a, b), sqnorm2(a - b) and sum((a - b) * (a - b)) ->
+      relu(|a|^2 + |b|^2 - 2 gram(a, b));
     - weightedsqdist(w, a, b) and weightedsqnorm(w, a - b), for a weight w of
       dimension 1 or D that depends on parameters only ->
       relu(<w, a^2> + <w, b^2> - 2 gram(w a, b)).

@@ -33,6 +33,9 @@ typedef struct {
   const char *accumulation; /* "plain", "block" (default), "kahan", "f64" */
   int approximate_math;  /* polynomial f32 exp/log/sin/... (default 1) */
   int opt_level;         /* LLVM optimization level, 0-3 (default 3) */
+  int64_t gram_min_dim;  /* CPU: inner products of kept and reduced vectors
+                            of at least this many components by matrix-
+                            multiply tiles (default 32; 0: never) */
 } keops_options;
 
 void keops_default_options(keops_options *options);

@@ -30,6 +30,7 @@ void keops_default_options(keops_options *options) {
   options->accumulation = "block";
   options->approximate_math = d.approximateMath;
   options->opt_level = d.optLevel;
+  options->gram_min_dim = d.gramMinDim;
 }
 
 static keops_status compileFor(const char *mlir, size_t length,
@@ -47,6 +48,9 @@ static keops_status compileFor(const char *mlir, size_t length,
       opts.accumulation = options->accumulation;
     opts.approximateMath = options->approximate_math != 0;
     opts.optLevel = options->opt_level;
+    opts.gramMinDim = options->gram_min_dim;
+    if (opts.gramMinDim < 0)
+      return fail("keops_compile: gram_min_dim must be 0 (never) or more");
     if (opts.optLevel < 0 || opts.optLevel > 3)
       return fail("keops_compile: opt_level must be 0 to 3");
     if (opts.lanes < 0 || opts.lanes > 256 || opts.blocks < 1 ||

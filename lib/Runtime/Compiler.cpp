@@ -254,6 +254,7 @@ struct Compiler::Impl {
        << "|blocks=" << options.blocks << "|splits=" << options.splits
        << "|acc=" << options.accumulation
        << "|approx=" << options.approximateMath << "|O" << options.optLevel
+       << "|gram=" << options.gramMinDim
        << "|gpu=" << options.gpuDevice << "," << options.gpuBlockSize
        << "|keops-mlir 0.1.0|" << buildId() << "|LLVM " << LLVM_VERSION_STRING;
     return text;
@@ -263,6 +264,13 @@ struct Compiler::Impl {
   /// parser prints them: FILE:LINE:COL: error: message.
   static auto diagnosticsTo(llvm::raw_ostream &os) {
     return [&os](Diagnostic &d) -> LogicalResult {
+      // Remarks say what the compiler chose (KEOPS_VERBOSE shows them); they
+      // are no part of an error message.
+      if (d.getSeverity() == DiagnosticSeverity::Remark) {
+        if (verbose())
+          llvm::errs() << "keops: " << d << "\n";
+        return success();
+      }
       if (auto loc = d.getLocation()->findInstanceOf<FileLineColLoc>())
         os << loc.getFilename().getValue() << ":" << loc.getLine() << ":"
            << loc.getColumn();
@@ -327,6 +335,7 @@ struct Compiler::Impl {
         pipeline.splits = options.splits;
         pipeline.accumulation = options.accumulation;
         pipeline.approximateMath = options.approximateMath;
+        pipeline.gramMinDim = options.gramMinDim;
         buildCpuPipeline(pm, pipeline);
       }
       if (failed(pm.run(module))) {

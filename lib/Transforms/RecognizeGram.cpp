@@ -48,6 +48,17 @@ public:
                 return diff ? sqdist(b, diff.getLhs(), diff.getRhs(), Value())
                             : Value();
               })
+              .Case([&](SumOp s) -> Value {
+                // sum(a * b) and sum((a - b) * (a - b)), as written by
+                // (x * y).sum(-1) and ((x - y) ** 2).sum(-1).
+                auto product = s.getX().getDefiningOp<arith::MulFOp>();
+                if (!product)
+                  return Value();
+                auto diff = product.getLhs().getDefiningOp<arith::SubFOp>();
+                if (diff && product.getLhs() == product.getRhs())
+                  return sqdist(b, diff.getLhs(), diff.getRhs(), Value());
+                return dot(b, product.getLhs(), product.getRhs());
+              })
               .Case([&](WeightedSqDistOp d) {
                 return sqdist(b, d.getX(), d.getY(), d.getWeight());
               })
@@ -62,11 +73,15 @@ public:
         continue;
       sides[replacement] = sides.lookup(op->getResult(0));
       op->getResult(0).replaceAllUsesWith(replacement);
-      // The difference a - b of sqnorm2(a - b), when nothing else reads it.
-      Operation *diff = op->getOperand(op->getNumOperands() - 1).getDefiningOp();
+      // The products and differences it read, when nothing else reads them.
+      Operation *operand = op->getOperand(op->getNumOperands() - 1).getDefiningOp();
       op->erase();
-      if (isa_and_nonnull<arith::SubFOp>(diff) && diff->use_empty())
-        diff->erase();
+      while (isa_and_nonnull<arith::MulFOp, arith::SubFOp>(operand) &&
+             operand->use_empty()) {
+        Operation *next = operand->getOperand(0).getDefiningOp();
+        operand->erase();
+        operand = next;
+      }
     }
   }
 

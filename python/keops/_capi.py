@@ -73,7 +73,7 @@ class KeopsError(RuntimeError):
 class _Options(ctypes.Structure):
     _fields_ = [("lanes", ctypes.c_int64), ("blocks", ctypes.c_int64),
                 ("accumulation", ctypes.c_char_p), ("approximate_math", ctypes.c_int),
-                ("opt_level", ctypes.c_int)]
+                ("opt_level", ctypes.c_int), ("gram_min_dim", ctypes.c_int64)]
 
 
 def set_num_threads(n):
@@ -239,10 +239,11 @@ class CompiledModule:
     """A module of keops reductions compiled for the host CPU."""
 
     def __init__(self, mlir, lanes=0, blocks=2, accumulation="block",
-                 approximate_math=True, opt_level=3):
+                 approximate_math=True, opt_level=3, gram_min_dim=32):
         lib = _load()
         text = mlir.encode()
-        opts = _Options(lanes, blocks, accumulation.encode(), int(approximate_math), opt_level)
+        opts = _Options(lanes, blocks, accumulation.encode(), int(approximate_math), opt_level,
+                        gram_min_dim)
         handle = ctypes.c_void_p()
         if lib.keops_compile(text, len(text), ctypes.byref(opts), ctypes.byref(handle)) != 0:
             raise KeopsError(lib.keops_last_error().decode())

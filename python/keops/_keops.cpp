@@ -45,7 +45,7 @@ struct Module {
 std::shared_ptr<Module> compile(const std::string &mlir, int64_t lanes,
                                 int64_t blocks, const std::string &accumulation,
                                 bool approximateMath, int optLevel,
-                                int device) {
+                                int device, int64_t gramMinDim) {
   keops_options options;
   keops_default_options(&options);
   options.lanes = lanes;
@@ -53,6 +53,7 @@ std::shared_ptr<Module> compile(const std::string &mlir, int64_t lanes,
   options.accumulation = accumulation.c_str();
   options.approximate_math = approximateMath ? 1 : 0;
   options.opt_level = optLevel;
+  options.gram_min_dim = gramMinDim;
   auto module = std::make_shared<Module>();
   keops_status status;
   {
@@ -274,7 +275,7 @@ PYBIND11_MODULE(_keops, m) {
   m.def("compile", &compile, py::arg("mlir"), py::arg("lanes") = 0,
         py::arg("blocks") = 2, py::arg("accumulation") = "block",
         py::arg("approximate_math") = true, py::arg("opt_level") = 3,
-        py::arg("device") = -1,
+        py::arg("device") = -1, py::arg("gram_min_dim") = 32,
         "Compiles MLIR text for the host CPU (device -1) or for a CUDA "
         "device, through the caches (GIL released).");
   m.def(

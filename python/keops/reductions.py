@@ -38,9 +38,13 @@ _IGNORED = ("enable_chunks", "optional_flags", "rec_multVar_highdim", "dtype",
 
 
 def compile_options(sum_scheme="auto", dtype_acc="auto", use_double_acc=False,
-                    use_fast_math=True, backend="auto", device_id=-1, **ignored):
+                    use_fast_math=True, backend="auto", device_id=-1,
+                    gram_min_dim=None, **ignored):
     """pykeops' reduction options as keops_compile options (a sorted tuple of
-    items, part of the plan key). Raises for what the CPU backend cannot do."""
+    items, part of the plan key). Raises for what the CPU backend cannot do.
+    `gram_min_dim` (ours): the CPU computes inner products of at least this
+    many components by matrix-multiply tiles (default 32; 0: never, 1:
+    always)."""
     for key in ignored:
         if key not in _IGNORED:
             raise TypeError(f"unexpected keyword argument {key!r}")
@@ -75,6 +79,11 @@ def compile_options(sum_scheme="auto", dtype_acc="auto", use_double_acc=False,
         options["accumulation"] = acc
     if not use_fast_math:
         options["approximate_math"] = False
+    if gram_min_dim is not None:
+        if isinstance(gram_min_dim, bool) or not isinstance(gram_min_dim, int) \
+                or gram_min_dim < 0:
+            raise ValueError(f"gram_min_dim must be an integer >= 0, got {gram_min_dim!r}")
+        options["gram_min_dim"] = gram_min_dim
     return tuple(sorted(options.items()))
 
 

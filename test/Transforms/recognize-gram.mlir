@@ -114,3 +114,32 @@ func.func @left_alone(%x: tensor<?x32xf32>, %y: tensor<?x32xf32>, %w: tensor<?x3
   } -> tensor<?x1xf32>
   return %r : tensor<?x1xf32>
 }
+
+// -----
+
+// The forms LazyTensor writes: ((x - y) ** 2).sum(-1) and (x * y).sum(-1);
+// the products and differences they read go when nothing else reads them.
+// CHECK-LABEL: func.func @lazy_forms
+// CHECK: ^bb0(%[[X:.+]]: vector<48xf32>, %[[Y:.+]]: vector<48xf32>):
+// CHECK-NOT: arith.subf %[[X]]
+// CHECK-NOT: arith.mulf %[[X]]
+// CHECK: keops.gram %[[X]], %[[Y]]
+// CHECK: keops.relu
+// CHECK: keops.gram %[[X]], %[[Y]]
+// CHECK-NOT: keops.sum
+// CHECK: keops.yield
+func.func @lazy_forms(%x: tensor<?x48xf32>, %y: tensor<?x48xf32>, %o: tensor<?x1xf32>) -> tensor<?x1xf32> {
+  %r = keops.reduce sum over j
+      ins(%x : i tensor<?x48xf32>, %y : j tensor<?x48xf32>)
+      outs(%o : tensor<?x1xf32>) {
+  ^bb0(%xi: vector<48xf32>, %yj: vector<48xf32>):
+    %d = arith.subf %xi, %yj : vector<48xf32>
+    %d2 = arith.mulf %d, %d : vector<48xf32>
+    %s = keops.sum %d2 : vector<48xf32>
+    %p = arith.mulf %xi, %yj : vector<48xf32>
+    %t = keops.sum %p : vector<48xf32>
+    %v = arith.addf %s, %t : vector<1xf32>
+    keops.yield %v : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}

@@ -70,6 +70,9 @@ struct CompileOptions {
   std::string accumulation = "block";
   bool approximateMath = true;
   int optLevel = 3;
+  /// CPU: inner products of at least this many components become
+  /// keops.gram entries computed by tiles (keops-recognize-gram); 0: never.
+  int64_t gramMinDim = 32;
   /// Prepended to the name of every function, hence of every kernel
   /// (ahead-of-time libraries: keeps the symbols of two libraries apart).
   std::string symbolPrefix;

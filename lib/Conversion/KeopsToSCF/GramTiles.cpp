@@ -35,6 +35,9 @@ GramTiles::GramTiles(ReduceOp op, int64_t lanes, int64_t blocks,
 }
 
 void GramTiles::allocate() {
+  op.emitRemark() << entries.size() << " keops.gram entr"
+                  << (entries.size() == 1 ? "y" : "ies") << " by tiles of "
+                  << lanes * blocks << " rows x " << cols << " columns";
   auto func = op->getParentOfType<func::FuncOp>();
   OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
   Type elt = op.getElementType();

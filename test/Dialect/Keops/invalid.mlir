@@ -1929,3 +1929,17 @@ func.func @cabs_odd(%x: tensor<?x3xf32>, %o: tensor<?x1xf32>) -> tensor<?x1xf32>
   } -> tensor<?x1xf32>
   return %r : tensor<?x1xf32>
 }
+
+// -----
+
+func.func @gram_sides(%x: tensor<?x32xf32>, %y: tensor<?x32xf32>, %o: tensor<?x1xf32>) -> tensor<?x1xf32> {
+  %r = keops.reduce sum over j
+      ins(%x : i tensor<?x32xf32>, %y : j tensor<?x32xf32>)
+      outs(%o : tensor<?x1xf32>) {
+  ^bb0(%xi: vector<32xf32>, %yj: vector<32xf32>):
+    // expected-error @+1 {{needs a left operand that depends on no reduced variable and a right operand that depends on no kept variable}}
+    %g = keops.gram %yj, %xi : vector<32xf32>
+    keops.yield %g : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
