@@ -64,3 +64,35 @@ func.func @untiled(%x: memref<?x32xf32>, %y: memref<?x32xf32>, %o: memref<?x1xf3
   }
   return
 }
+
+// -----
+
+// |x_i|^2, a feature sum of the kept side: computed row by row (one load of
+// the row, a tree sum), stored in a buffer and read as lanes; x is never
+// read as a 32 x 8 vector.
+// CHECK-LABEL: func.func @row_values
+// CHECK: %[[BUF:.+]] = memref.alloca() : memref<16xf32>
+// CHECK-NOT: vector<32x8xf32>
+// CHECK: scf.for %[[R:.+]] = %c0 to %c16 step %c1
+// CHECK: %[[X:.+]] = vector.load %arg0[%{{.+}}, %c0] : memref<?x32xf32>, vector<32xf32>
+// CHECK: %[[XX:.+]] = arith.mulf %[[X]], %[[X]] : vector<32xf32>
+// CHECK: vector.reduction <add>, %[[XX]] fastmath<reassoc>
+// CHECK: vector.store %{{.+}}, %[[BUF]][%[[R]]]
+// CHECK: vector.load %[[BUF]][%c0] : memref<16xf32>, vector<8xf32>
+// CHECK: vector.load %[[BUF]][%c8] : memref<16xf32>, vector<8xf32>
+// CHECK-NOT: vector<32x8xf32>
+// CHECK: return
+func.func @row_values(%x: memref<?x32xf32>, %y: memref<?x32xf32>, %o: memref<?x1xf32>) {
+  keops.reduce sum over j
+      ins(%x : i memref<?x32xf32>, %y : j memref<?x32xf32>)
+      outs(%o : memref<?x1xf32>) {
+  ^bb0(%xi: vector<32xf32>, %yj: vector<32xf32>):
+    %xx = arith.mulf %xi, %xi : vector<32xf32>
+    %s = vector.reduction <add>, %xx : vector<32xf32> into f32
+    %n = vector.broadcast %s : f32 to vector<1xf32>
+    %g = keops.gram %xi, %yj : vector<32xf32>
+    %r = arith.addf %n, %g : vector<1xf32>
+    keops.yield %r : vector<1xf32>
+  }
+  return
+}

@@ -31,6 +31,8 @@ public:
   GramTiles(ReduceOp op, int64_t lanes, int64_t blocks, int64_t columns);
 
   bool empty() const { return entries.empty(); }
+  /// The Gram entries computed by tiles.
+  llvm::DenseSet<Operation *> tiled();
   int64_t columns() const { return cols; }
 
   /// Allocates the scratch memory, at the entry of the enclosing function

@@ -34,6 +34,13 @@ GramTiles::GramTiles(ReduceOp op, int64_t lanes, int64_t blocks,
   });
 }
 
+llvm::DenseSet<Operation *> GramTiles::tiled() {
+  llvm::DenseSet<Operation *> ops;
+  for (Entry &e : entries)
+    ops.insert(e.gram.getOperation());
+  return ops;
+}
+
 void GramTiles::allocate() {
   op.emitRemark() << entries.size() << " keops.gram entr"
                   << (entries.size() == 1 ? "y" : "ies") << " by tiles of "

@@ -18,6 +18,7 @@
 
 #include "keops/Conversion/Accumulators.h"
 #include "keops/Conversion/GramTiles.h"
+#include "RowValues.h"
 #include "WidenFormula.h"
 #include "keops/Conversion/KernelABI.h"
 #include "keops/Transforms/Passes.h"
@@ -131,6 +132,8 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
   GramTiles tiles(op, L, U, gramColumns);
   if (!tiles.empty())
     tiles.allocate();
+  RowValues rowValues(op, sides, tiles.tiled(), L, U);
+  rowValues.allocate();
 
   // The states of a whole row tile, from the initial ones `init` (one set
   // per block of lanes): the dense reduction, or its intervals.
@@ -170,16 +173,21 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
           needsKeptIndex ? arith::AddIOp::create(b, loc, keptBase, rowStart[u])
                          : rowStart[u]);
       for (auto [index, in] : llvm::enumerate(keptIns))
-        if (in)
+        if (in && rowValues.needsWide(body.getArgument(index)))
           blockVars[u][index] = readRows(b, loc, in, rowStart[u], L);
     }
 
     // Formula ops that do not depend on the reduced variables: once per
-    // block of rows, outside the loop over the reduced index.
+    // block of rows, outside the loop over the reduced index; the feature
+    // sums of the kept side row by row, the others widened.
     SmallVector<IRMapping> perRow(U, perReduction);
+    rowValues.compute(b, loc, keptIns, i0, rows, narrowPerReduction, perRow);
     for (int64_t u = 0; u < U; ++u)
-      if (failed(hoistFormula(b, op, blockVars[u], L, ReduceOp::Invariance::Row,
-                              perRow[u])))
+      if (failed(hoistFormula(
+              b, op, blockVars[u], L, ReduceOp::Invariance::Row, perRow[u],
+              [&](Operation *o) {
+                return rowValues.needsWide(o->getResult(0));
+              })))
         return failure();
     if (!tiles.empty())
       tiles.pack(b, loc, keptIns, rowStart, perRow);

@@ -186,7 +186,8 @@ LogicalResult mlir::keops::widenOp(OpBuilder &b, Operation *op, IRMapping &map,
 LogicalResult mlir::keops::hoistFormula(OpBuilder &b, ReduceOp reduce,
                                        ArrayRef<Value> vars, int64_t lanes,
                                        ReduceOp::Invariance level,
-                                       IRMapping &map) {
+                                       IRMapping &map,
+                                       llvm::function_ref<bool(Operation *)> wanted) {
   Block &body = reduce.getFormula().front();
   for (auto [arg, v] : llvm::zip(body.getArguments(), vars))
     if (v)
@@ -194,6 +195,7 @@ LogicalResult mlir::keops::hoistFormula(OpBuilder &b, ReduceOp reduce,
   auto invariance = reduce.getInvariance();
   for (Operation &op : body.without_terminator())
     if (invariance.lookup(&op) <= level && !map.contains(op.getResult(0)) &&
+        (!wanted || wanted(&op)) &&
         failed(widenOp(b, &op, map, lanes, PairIndices{})))
       return failure();
   return success();
@@ -219,19 +221,22 @@ Value ColumnValues::wideOf(OpBuilder &b, Location loc, Value v,
 // their feature-axis sums may be reassociated: summed as a tree rather than in the interpreter's order,
 /// they are no latency chain of D additions for every reduced index, and
 /// their rounding error grows as log D instead of D.
+void mlir::keops::cloneAtWidth(OpBuilder &b, Operation &op,
+                               IRMapping &narrow) {
+  Operation *clone = b.clone(op, narrow);
+  if (auto sum = dyn_cast<vector::ReductionOp>(clone);
+      sum && sum.getKind() == vector::CombiningKind::ADD)
+    sum.setFastmathAttr(arith::FastMathFlagsAttr::get(
+        b.getContext(), sum.getFastmath() | arith::FastMathFlags::reassoc));
+}
+
 void mlir::keops::cloneNarrow(OpBuilder &b, ReduceOp reduce,
                               const llvm::DenseMap<Value, unsigned> &sides,
                               unsigned wanted, IRMapping &narrow) {
-  for (Operation &op : reduce.getFormula().front().without_terminator()) {
-    if (!op.getNumResults() || sides.lookup(op.getResult(0)) != wanted ||
-        narrow.contains(op.getResult(0)))
-      continue;
-    Operation *clone = b.clone(op, narrow);
-    if (auto sum = dyn_cast<vector::ReductionOp>(clone);
-        sum && sum.getKind() == vector::CombiningKind::ADD)
-      sum.setFastmathAttr(arith::FastMathFlagsAttr::get(
-          b.getContext(), sum.getFastmath() | arith::FastMathFlags::reassoc));
-  }
+  for (Operation &op : reduce.getFormula().front().without_terminator())
+    if (op.getNumResults() && sides.lookup(op.getResult(0)) == wanted &&
+        !narrow.contains(op.getResult(0)))
+      cloneAtWidth(b, op, narrow);
 }
 
 FailureOr<SmallVector<Value>>
@@ -247,8 +252,13 @@ mlir::keops::widenFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
     if (!map.contains(v) && column.narrow.contains(v))
       map.map(v, column.wideOf(b, v.getLoc(), v, lanes));
   };
+  llvm::DenseMap<Value, unsigned> sides = reduce.getSides();
   for (Operation &op : body.without_terminator()) {
-    if (map.contains(op.getResult(0)) || column.narrow.contains(op.getResult(0)))
+    // Ops of one side only are the hoisted and column values (or feed only
+    // the row values).
+    if (map.contains(op.getResult(0)) ||
+        sides.lookup(op.getResult(0)) !=
+            (ReduceOp::KeptSide | ReduceOp::ReducedSide))
       continue;
     for (Value x : op.getOperands())
       get(x);

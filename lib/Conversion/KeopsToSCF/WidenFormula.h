@@ -35,10 +35,12 @@ LogicalResult widenOp(OpBuilder &b, Operation *op, IRMapping &map,
 
 /// Widens, into `map`, the formula ops that need evaluating only once per
 /// `level` (once per reduction or once per block of rows), given the
-/// variables available there (`vars`, null where not).
-LogicalResult hoistFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
-                           int64_t lanes, ReduceOp::Invariance level,
-                           IRMapping &map);
+/// variables available there (`vars`, null where not); with `wanted`, only
+/// the ops it accepts.
+LogicalResult
+hoistFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
+             int64_t lanes, ReduceOp::Invariance level, IRMapping &map,
+             llvm::function_ref<bool(Operation *)> wanted = nullptr);
 
 /// The formula values of one reduced index that depend on no kept variable
 /// (y_j, |y_j|^2, exp(b_j)...): computed once per index at their own width,
@@ -50,6 +52,10 @@ struct ColumnValues {
   /// `v` (a formula value with a narrow value) broadcast to `lanes`.
   Value wideOf(OpBuilder &b, Location loc, Value v, int64_t lanes);
 };
+
+/// Clones one formula op at its own width (a narrow value: one row or one
+/// column), its feature-axis sums reassociated into trees.
+void cloneAtWidth(OpBuilder &b, Operation &op, IRMapping &narrow);
 
 /// Clones, into `narrow`, the formula ops whose `sides` are `wanted`, at
 /// their own width: the reduced side for the column values, none for the
