@@ -96,3 +96,40 @@ func.func @row_values(%x: memref<?x32xf32>, %y: memref<?x32xf32>, %o: memref<?x1
   }
   return
 }
+
+// -----
+
+// A sum of s_ij v_j with v a reduced variable of width 12: the tile's pairs
+// store s, then a second product adds the tile's terms, 8 rows of the
+// accumulators (and the last 4) in registers across the tile's columns.
+// CHECK-LABEL: func.func @right_product
+// CHECK: memref.alloca() : memref<4x16xf32>
+// CHECK: %[[W:.+]] = memref.alloca() : memref<4x16xf32>
+// CHECK: scf.for %[[J0:.+]] = %{{.+}} step %c4 iter_args(%[[A0:.+]] = %{{.+}}, %[[A1:.+]] = %{{.+}}) -> (vector<12x8xf32>, vector<12x8xf32>)
+// CHECK: scf.for %[[J:.+]] = %[[J0]] to %{{.+}} step %c1 {
+// CHECK: math.exp
+// CHECK: vector.store %{{.+}}, %[[W]][%{{.+}}, %c0]
+// CHECK: vector.store %{{.+}}, %[[W]][%{{.+}}, %c8]
+// CHECK: vector.extract %[[A0]][0] : vector<8xf32> from vector<12x8xf32>
+// CHECK: %[[R:.+]]:16 = scf.for %[[C:.+]] = %c0 to %{{.+}} step %c1
+// CHECK: vector.load %[[W]][%[[C]], %c0]
+// CHECK: vector.load %[[W]][%[[C]], %c8]
+// CHECK-COUNT-16: vector.fma
+// CHECK: %[[R2:.+]]:8 = scf.for
+// CHECK-COUNT-8: vector.fma
+// The 12 rows back into the state (inserts, folded by the canonicalizer).
+// CHECK: vector.to_elements %[[R2]]#7
+// CHECK: vector.from_elements {{.*}} : vector<12x8xf32>
+func.func @right_product(%x: memref<?x32xf32>, %y: memref<?x32xf32>, %v: memref<?x12xf32>, %o: memref<?x12xf32>) {
+  keops.reduce sum over j
+      ins(%x : i memref<?x32xf32>, %y : j memref<?x32xf32>, %v : j memref<?x12xf32>)
+      outs(%o : memref<?x12xf32>) {
+  ^bb0(%xi: vector<32xf32>, %yj: vector<32xf32>, %vj: vector<12xf32>):
+    %g = keops.gram %xi, %yj : vector<32xf32>
+    %e = math.exp %g : vector<1xf32>
+    %s = vector.broadcast %e : vector<1xf32> to vector<12xf32>
+    %r = arith.mulf %s, %vj : vector<12xf32>
+    keops.yield %r : vector<12xf32>
+  }
+  return
+}

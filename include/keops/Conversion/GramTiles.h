@@ -51,6 +51,28 @@ public:
   void lookup(OpBuilder &b, Location loc, Value c, int64_t group,
               IRMapping &map);
 
+  /// The second product. A sum whose formula is s_ij v_j, with v a reduced
+  /// variable of width E (exp(-|x_i - y_j|^2) v_j, attention-like layers),
+  /// folded term by term, adds E products into E x lanes accumulators for
+  /// every j: more than the registers hold from E = 16 on, so each product
+  /// loads and stores its accumulator. Instead, the pairs of a tile store
+  /// their s, and the tile's terms are added as a matrix product, E in
+  /// chunks of 8 rows whose accumulators stay in registers across the
+  /// tile's columns. `accumulator`: the position, in a group's state, of
+  /// the sum the terms go to. Returns false when the formula has not that
+  /// form (or there are no tiles).
+  bool planRightProduct(unsigned accumulator);
+  /// The scalar s of the second product (null without one).
+  Value weight() const { return rightWeight; }
+  /// Stores s for reduced index j0 + c and group `group` (a vector<1 x lanes>).
+  void storeWeight(OpBuilder &b, Location loc, Value c, int64_t group,
+                   Value s);
+  /// Adds the terms of the reduced indices j0 + [0, count) to `state` (the
+  /// states of all groups, `stateSize` values each); returns the new states.
+  SmallVector<Value> multiplyRight(OpBuilder &b, Location loc, Value j0,
+                                   Value count, ValueRange state,
+                                   size_t stateSize);
+
 private:
   struct Entry {
     GramOp gram;
@@ -61,6 +83,8 @@ private:
   ReduceOp op;
   int64_t lanes, blocks, cols;
   SmallVector<Entry> entries;
+  Value rightWeight, rightColumns, weights; // s, v's memref, columns x rows
+  unsigned accumulator = 0;
 };
 
 } // namespace mlir::keops

@@ -41,6 +41,31 @@ llvm::DenseSet<Operation *> GramTiles::tiled() {
   return ops;
 }
 
+bool GramTiles::planRightProduct(unsigned acc) {
+  if (entries.empty() || op.getKind() != ReductionKind::Sum ||
+      op.getYield().getValues().size() != 1)
+    return false;
+  auto product = op.getYield().getValues()[0].getDefiningOp<arith::MulFOp>();
+  if (!product)
+    return false;
+  for (auto [s, v] : {std::pair(product.getLhs(), product.getRhs()),
+                      std::pair(product.getRhs(), product.getLhs())}) {
+    auto spread = s.getDefiningOp<vector::BroadcastOp>();
+    auto arg = dyn_cast<BlockArgument>(v);
+    auto scalarType = spread ? dyn_cast<VectorType>(spread.getSourceType())
+                             : VectorType();
+    if (!spread || !arg || !scalarType || scalarType.getDimSize(0) != 1 ||
+        op.getCategory(arg.getArgNumber()) != op.getReducedCategory() ||
+        cast<VectorType>(v.getType()).getDimSize(0) < 8)
+      continue;
+    rightWeight = spread.getSource();
+    rightColumns = op.getIns()[arg.getArgNumber()];
+    accumulator = acc;
+    return true;
+  }
+  return false;
+}
+
 void GramTiles::allocate() {
   op.emitRemark() << entries.size() << " keops.gram entr"
                   << (entries.size() == 1 ? "y" : "ies") << " by tiles of "
@@ -55,6 +80,9 @@ void GramTiles::allocate() {
     e.tile = memref::AllocaOp::create(
         b, op.getLoc(), MemRefType::get({cols, lanes * blocks}, elt));
   }
+  if (rightWeight)
+    weights = memref::AllocaOp::create(
+        b, op.getLoc(), MemRefType::get({cols, lanes * blocks}, elt));
 }
 
 void GramTiles::pack(OpBuilder &b, Location loc, ArrayRef<Value> keptIns,
@@ -155,4 +183,70 @@ void GramTiles::lookup(OpBuilder &b, Location loc, Value c, int64_t group,
             vector::ShapeCastOp::create(
                 b, loc, VectorType::get({1, lanes}, elt), v));
   }
+}
+
+void GramTiles::storeWeight(OpBuilder &b, Location loc, Value c, int64_t group,
+                            Value s) {
+  Type elt = op.getElementType();
+  Value lane = vector::ShapeCastOp::create(
+      b, loc, VectorType::get({lanes}, elt), s);
+  vector::StoreOp::create(
+      b, loc, lane, weights,
+      ValueRange{c, arith::ConstantIndexOp::create(b, loc, group * lanes)});
+}
+
+SmallVector<Value> GramTiles::multiplyRight(OpBuilder &b, Location loc,
+                                            Value j0, Value count,
+                                            ValueRange state,
+                                            size_t stateSize) {
+  Type elt = op.getElementType();
+  auto laneType = VectorType::get({lanes}, elt);
+  int64_t width = cast<MemRefType>(rightColumns.getType()).getDimSize(1);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  SmallVector<Value> next(state);
+  SmallVector<Value> groupCols;
+  for (int64_t u = 0; u < blocks; ++u)
+    groupCols.push_back(arith::ConstantIndexOp::create(b, loc, u * lanes));
+  // Rows e0 + [0, 8) of every group's accumulator in registers, for all the
+  // tile's columns: per column, one load of s per group, one broadcast of
+  // v[j][e] per row and a multiply-add per row and group.
+  constexpr int64_t chunk = 8;
+  for (int64_t e0 = 0; e0 < width; e0 += chunk) {
+    int64_t rows = std::min(chunk, width - e0);
+    SmallVector<Value> init;
+    for (int64_t e = e0; e < e0 + rows; ++e)
+      for (int64_t u = 0; u < blocks; ++u)
+        init.push_back(vector::ExtractOp::create(
+            b, loc, next[u * stateSize + accumulator], ArrayRef<int64_t>{e}));
+    auto loop = scf::ForOp::create(b, loc, c0, count, c1, init);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value c = loop.getInductionVar();
+      Value j = arith::AddIOp::create(b, loc, j0, c);
+      SmallVector<Value> s;
+      for (int64_t u = 0; u < blocks; ++u)
+        s.push_back(vector::LoadOp::create(b, loc, laneType, weights,
+                                           ValueRange{c, groupCols[u]}));
+      SmallVector<Value> sums;
+      for (int64_t e = 0; e < rows; ++e) {
+        Value v = memref::LoadOp::create(
+            b, loc, rightColumns,
+            ValueRange{j, arith::ConstantIndexOp::create(b, loc, e0 + e)});
+        Value spread = vector::BroadcastOp::create(b, loc, laneType, v);
+        for (int64_t u = 0; u < blocks; ++u)
+          sums.push_back(vector::FMAOp::create(
+              b, loc, s[u], spread, loop.getRegionIterArgs()[e * blocks + u]));
+      }
+      scf::YieldOp::create(b, loc, sums);
+    }
+    for (int64_t e = 0; e < rows; ++e)
+      for (int64_t u = 0; u < blocks; ++u) {
+        Value &acc = next[u * stateSize + accumulator];
+        acc = vector::InsertOp::create(b, loc, loop.getResult(e * blocks + u),
+                                       acc, ArrayRef<int64_t>{e0 + e});
+      }
+  }
+  return next;
 }

@@ -130,6 +130,9 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
   cloneNarrow(b, op, sides, ReduceOp::NoSide, narrowPerReduction);
 
   GramTiles tiles(op, L, U, gramColumns);
+  bool rightProduct =
+      (mode == SumMode::Plain || mode == SumMode::Block) &&
+      tiles.planRightProduct(/*accumulator=*/mode == SumMode::Block ? 1 : 0);
   if (!tiles.empty())
     tiles.allocate();
   RowValues rowValues(op, sides, tiles.tiled(), L, U);
@@ -224,11 +227,20 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
         if (tileStart)
           tiles.lookup(ib, l, tileColumn, u, hoisted);
         PairIndices at{j, keptStart[u]};
-        FailureOr<SmallVector<Value>> f =
-            widenFormula(ib, op, blockVars[u], L, at, hoisted, column);
+        SmallVector<Value> also;
+        if (tileStart && rightProduct)
+          also.push_back(tiles.weight());
+        FailureOr<SmallVector<Value>> f = widenFormula(
+            ib, op, blockVars[u], L, at, hoisted, column, also);
         if (failed(f))
           return failure();
         ValueRange s = inner.getRegionIterArgs().slice(u * stateSize, stateSize);
+        if (!also.empty()) {
+          // The tile's second product adds the terms (GramTiles).
+          tiles.storeWeight(ib, l, tileColumn, u, f->back());
+          llvm::append_range(next, s);
+          continue;
+        }
         llvm::append_range(next, acc.fold(ib, l, s, (*f)[0],
                                           f->size() == 2 ? (*f)[1] : Value(), j));
       }
@@ -252,6 +264,10 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
           buildPairs(ib, l, j0, end, j0, each.getRegionIterArgs());
       if (failed(folded))
         return failure();
+      if (rightProduct)
+        folded = tiles.multiplyRight(ib, l, j0,
+                                     arith::SubIOp::create(ib, l, end, j0),
+                                     *folded, stateSize);
       scf::YieldOp::create(ib, l, *folded);
       return SmallVector<Value>(each.getResults());
     };

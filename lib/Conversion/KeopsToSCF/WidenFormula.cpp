@@ -242,7 +242,8 @@ void mlir::keops::cloneNarrow(OpBuilder &b, ReduceOp reduce,
 FailureOr<SmallVector<Value>>
 mlir::keops::widenFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
                           int64_t lanes, const PairIndices &at,
-                          const IRMapping &hoisted, ColumnValues &column) {
+                          const IRMapping &hoisted, ColumnValues &column,
+                          ArrayRef<Value> also) {
   Block &body = reduce.getFormula().front();
   IRMapping map = hoisted;
   for (auto [arg, v] : llvm::zip(body.getArguments(), vars))
@@ -266,7 +267,7 @@ mlir::keops::widenFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
       return failure();
   }
   SmallVector<Value> out;
-  for (Value v : reduce.getYield().getValues()) {
+  for (Value v : llvm::concat<Value>(reduce.getYield().getValues(), also)) {
     get(v);
     out.push_back(map.lookup(v));
   }
