@@ -146,6 +146,7 @@ struct Compiler::Impl {
   std::unique_ptr<llvm::TargetMachine> targetMachine;
   std::unique_ptr<llvm::orc::LLJIT> jit;
   std::string targetKey;
+  int64_t gramColumns = 8;
   std::unordered_map<std::string, std::shared_ptr<Module>> memoryCache;
   ObjectCache disk;
   int64_t dylibs = 0;
@@ -184,6 +185,12 @@ struct Compiler::Impl {
     targetKey = targetMachine->getTargetTriple().str() + "|" +
                 targetMachine->getTargetCPU().str() + "|" +
                 targetMachine->getTargetFeatureString().str();
+    // A Gram tile's accumulators (2 x 8 vectors of 512 bits) fill 32
+    // vector registers; with 16 (AVX2 and older), half as many columns.
+    gramColumns = llvm::StringRef(targetMachine->getTargetFeatureString())
+                          .contains("+avx512f")
+                      ? 8
+                      : 4;
     auto jitOr = llvm::orc::LLJITBuilder().create();
     if (!jitOr) {
       initError = llvm::toString(jitOr.takeError());
@@ -336,6 +343,7 @@ struct Compiler::Impl {
         pipeline.accumulation = options.accumulation;
         pipeline.approximateMath = options.approximateMath;
         pipeline.gramMinDim = options.gramMinDim;
+        pipeline.gramColumns = gramColumns;
         buildCpuPipeline(pm, pipeline);
       }
       if (failed(pm.run(module))) {

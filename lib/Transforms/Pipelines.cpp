@@ -109,6 +109,7 @@ void mlir::keops::buildCpuPipeline(OpPassManager &pm,
   scf.blocks = options.blocks;
   scf.splits = options.splits;
   scf.accumulation = options.accumulation;
+  scf.gramColumns = options.gramColumns;
   pm.addPass(createConvertKeopsToSCF(scf));
   pm.addPass(canonicalizer());
   pm.addPass(createCSEPass());

@@ -176,7 +176,7 @@ def test_batches_and_ranges():
     d = 40
     xb = rng.standard_normal((2, M, d)) / np.sqrt(d)
     yb = rng.standard_normal((2, N, d)) / np.sqrt(d)
-    bb = rng.standard_normal((2, N, 2))
+    bb = rng.standard_normal((2, N, 16))  # a second product (E >= 8)
     K = (-LazyTensor(xb[:, :, None]).sqdist(LazyTensor(yb[:, None]))).exp()
     got = K @ bb
     want = np.stack([np.exp(-sqdist(xb[k], yb[k])) @ bb[k] for k in range(2)])

@@ -33,6 +33,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("inner products over this many components or more "
                      "computed by matrix-multiply tiles (0: never)"),
       llvm::cl::init(32)};
+  Option<int64_t> gramColumns{
+      *this, "gram-columns",
+      llvm::cl::desc("reduced indices per tile of keops.gram entries (8 "
+                     "for 32 vector registers, 4 for 16)"),
+      llvm::cl::init(8)};
 };
 
 struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
