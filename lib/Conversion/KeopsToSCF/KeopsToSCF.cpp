@@ -210,7 +210,8 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       OpBuilder::InsertionGuard guard(ib);
       ib.setInsertionPointToStart(inner.getBody());
       Value j = inner.getInductionVar();
-      ColumnValues column{narrowPerReduction, {}};
+      ColumnValues column;
+      column.narrow = narrowPerReduction;
       for (auto [index, in] : llvm::enumerate(op.getIns()))
         if (op.getCategory(index) == op.getReducedCategory())
           column.narrow.map(
