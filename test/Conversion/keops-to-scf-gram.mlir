@@ -133,3 +133,35 @@ func.func @right_product(%x: memref<?x32xf32>, %y: memref<?x32xf32>, %v: memref<
   }
   return
 }
+
+// -----
+
+// The gradients' form 2 s_ij (x_i - y_j): the weights -2 s stored, their
+// sum over the tile, x_i times minus it added to the accumulators, then
+// the second product with y; no x_i - y_j is formed.
+// CHECK-LABEL: func.func @gradient_form
+// CHECK: %[[M2:.+]] = arith.constant dense<-2.000000e+00> : vector<8xf32>
+// CHECK-NOT: arith.subf %{{.+}} : vector<32x8xf32>
+// CHECK: arith.mulf %{{.+}}, %[[M2]] : vector<8xf32>
+// CHECK: %[[S:.+]]:2 = scf.for
+// CHECK: %[[N:.+]] = arith.negf %[[S]]#0 : vector<8xf32>
+// CHECK: vector.fma %{{.+}}, %[[N]], %{{.+}} : vector<8xf32>
+// CHECK: scf.for
+// CHECK-COUNT-16: vector.fma
+// CHECK-NOT: arith.subf %{{.+}} : vector<32x8xf32>
+// CHECK: return
+func.func @gradient_form(%x: memref<?x32xf32>, %y: memref<?x32xf32>, %o: memref<?x32xf32>) {
+  keops.reduce sum over j
+      ins(%x : i memref<?x32xf32>, %y : j memref<?x32xf32>)
+      outs(%o : memref<?x32xf32>) {
+  ^bb0(%xi: vector<32xf32>, %yj: vector<32xf32>):
+    %g = keops.gram %xi, %yj : vector<32xf32>
+    %e = math.exp %g : vector<1xf32>
+    %d = arith.subf %xi, %yj : vector<32xf32>
+    %s = vector.broadcast %e : vector<1xf32> to vector<32xf32>
+    %t = arith.mulf %d, %s : vector<32xf32>
+    %r = arith.addf %t, %t : vector<32xf32>
+    keops.yield %r : vector<32xf32>
+  }
+  return
+}

@@ -58,7 +58,11 @@ public:
   /// loads and stores its accumulator. Instead, the pairs of a tile store
   /// their s, and the tile's terms are added as a matrix product, E in
   /// chunks of 8 rows whose accumulators stay in registers across the
-  /// tile's columns. `accumulator`: the position, in a group's state, of
+  /// tile's columns. The term may also be s_ij (a_i - v_j) (times 2, as
+  /// gradients of distances write it), added as a_i sum_j s_ij - sum_j
+  /// s_ij v_j: with the accuracy of the expanded squared distance (a
+  /// cancellation when a_i is far from the origin relative to a_i - v_j).
+  /// `accumulator`: the position, in a group's state, of
   /// the sum the terms go to. Returns false when the formula has not that
   /// form (or there are no tiles).
   bool planRightProduct(unsigned accumulator);
@@ -68,10 +72,11 @@ public:
   void storeWeight(OpBuilder &b, Location loc, Value c, int64_t group,
                    Value s);
   /// Adds the terms of the reduced indices j0 + [0, count) to `state` (the
-  /// states of all groups, `stateSize` values each); returns the new states.
+  /// states of all groups, `stateSize` values each), reading a kept value
+  /// in `perRow` for the form s (a_i - v_j); returns the new states.
   SmallVector<Value> multiplyRight(OpBuilder &b, Location loc, Value j0,
                                    Value count, ValueRange state,
-                                   size_t stateSize);
+                                   size_t stateSize, ArrayRef<IRMapping> perRow);
 
 private:
   struct Entry {
@@ -84,6 +89,8 @@ private:
   int64_t lanes, blocks, cols;
   SmallVector<Entry> entries;
   Value rightWeight, rightColumns, weights; // s, v's memref, columns x rows
+  Value rightRow;            // a of s (a_i - v_j), null for s v_j
+  double weightScale = 1.0;  // what the stored weights are of s: 1, -1, 2, -2
   unsigned accumulator = 0;
 };
 

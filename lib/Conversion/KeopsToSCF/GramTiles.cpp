@@ -45,24 +45,55 @@ bool GramTiles::planRightProduct(unsigned acc) {
   if (entries.empty() || op.getKind() != ReductionKind::Sum ||
       op.getYield().getValues().size() != 1)
     return false;
-  auto product = op.getYield().getValues()[0].getDefiningOp<arith::MulFOp>();
+  Value term = op.getYield().getValues()[0];
+  // t + t, as differentiation writes 2 t: the weights are doubled.
+  if (auto twice = term.getDefiningOp<arith::AddFOp>();
+      twice && twice.getLhs() == twice.getRhs()) {
+    term = twice.getLhs();
+    weightScale = 2.0;
+  }
+  auto product = term.getDefiningOp<arith::MulFOp>();
   if (!product)
     return false;
-  for (auto [s, v] : {std::pair(product.getLhs(), product.getRhs()),
+  auto isColumn = [&](Value v) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    return arg && op.getCategory(arg.getArgNumber()) == op.getReducedCategory();
+  };
+  llvm::DenseMap<Value, unsigned> sides = op.getSides();
+  for (auto [s, w] : {std::pair(product.getLhs(), product.getRhs()),
                       std::pair(product.getRhs(), product.getLhs())}) {
     auto spread = s.getDefiningOp<vector::BroadcastOp>();
-    auto arg = dyn_cast<BlockArgument>(v);
     auto scalarType = spread ? dyn_cast<VectorType>(spread.getSourceType())
                              : VectorType();
-    if (!spread || !arg || !scalarType || scalarType.getDimSize(0) != 1 ||
-        op.getCategory(arg.getArgNumber()) != op.getReducedCategory() ||
-        cast<VectorType>(v.getType()).getDimSize(0) < 8)
+    if (!spread || !scalarType || scalarType.getDimSize(0) != 1 ||
+        cast<VectorType>(w.getType()).getDimSize(0) < 8)
       continue;
+    // s v_j, or s (a_i - v_j) = a_i s - s v_j (a of the kept side), as the
+    // gradients of distance-based kernels write: the second product of the
+    // weights -s, plus a_i times their sum.
+    Value v = w;
+    if (auto diff = w.getDefiningOp<arith::SubFOp>()) {
+      bool keptFirst = isColumn(diff.getRhs()) &&
+                       sides.lookup(diff.getLhs()) == ReduceOp::KeptSide;
+      bool keptSecond = isColumn(diff.getLhs()) &&
+                        sides.lookup(diff.getRhs()) == ReduceOp::KeptSide;
+      if (!keptFirst && !keptSecond)
+        continue;
+      v = keptFirst ? diff.getRhs() : diff.getLhs();
+      rightRow = keptFirst ? diff.getLhs() : diff.getRhs();
+      if (keptFirst)
+        weightScale = -weightScale;
+    }
+    if (!isColumn(v)) {
+      rightRow = Value();
+      continue;
+    }
     rightWeight = spread.getSource();
-    rightColumns = op.getIns()[arg.getArgNumber()];
+    rightColumns = op.getIns()[cast<BlockArgument>(v).getArgNumber()];
     accumulator = acc;
     return true;
   }
+  weightScale = 1.0;
   return false;
 }
 
@@ -188,8 +219,16 @@ void GramTiles::lookup(OpBuilder &b, Location loc, Value c, int64_t group,
 void GramTiles::storeWeight(OpBuilder &b, Location loc, Value c, int64_t group,
                             Value s) {
   Type elt = op.getElementType();
-  Value lane = vector::ShapeCastOp::create(
-      b, loc, VectorType::get({lanes}, elt), s);
+  auto laneType = VectorType::get({lanes}, elt);
+  Value lane = vector::ShapeCastOp::create(b, loc, laneType, s);
+  // Scaling by -1 and 2 is exact.
+  if (weightScale != 1.0)
+    lane = arith::MulFOp::create(
+        b, loc, lane,
+        arith::ConstantOp::create(
+            b, loc, laneType,
+            DenseElementsAttr::get(laneType,
+                                   b.getFloatAttr(elt, weightScale))));
   vector::StoreOp::create(
       b, loc, lane, weights,
       ValueRange{c, arith::ConstantIndexOp::create(b, loc, group * lanes)});
@@ -197,8 +236,8 @@ void GramTiles::storeWeight(OpBuilder &b, Location loc, Value c, int64_t group,
 
 SmallVector<Value> GramTiles::multiplyRight(OpBuilder &b, Location loc,
                                             Value j0, Value count,
-                                            ValueRange state,
-                                            size_t stateSize) {
+                                            ValueRange state, size_t stateSize,
+                                            ArrayRef<IRMapping> perRow) {
   Type elt = op.getElementType();
   auto laneType = VectorType::get({lanes}, elt);
   int64_t width = cast<MemRefType>(rightColumns.getType()).getDimSize(1);
@@ -208,6 +247,38 @@ SmallVector<Value> GramTiles::multiplyRight(OpBuilder &b, Location loc,
   SmallVector<Value> groupCols;
   for (int64_t u = 0; u < blocks; ++u)
     groupCols.push_back(arith::ConstantIndexOp::create(b, loc, u * lanes));
+  // s (a_i - v_j): the sum of the (negated) weights of the tile, then
+  // a_i times it goes to the accumulators first.
+  if (rightRow) {
+    Value zeros = arith::ConstantOp::create(
+        b, loc, laneType, DenseElementsAttr::get(laneType, b.getFloatAttr(elt, 0.0)));
+    auto loop = scf::ForOp::create(b, loc, c0, count, c1,
+                                   SmallVector<Value>(blocks, zeros));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> sums;
+      for (int64_t u = 0; u < blocks; ++u)
+        sums.push_back(arith::AddFOp::create(
+            b, loc, loop.getRegionIterArgs()[u],
+            vector::LoadOp::create(b, loc, laneType, weights,
+                                   ValueRange{loop.getInductionVar(),
+                                              groupCols[u]})));
+      scf::YieldOp::create(b, loc, sums);
+    }
+    for (int64_t u = 0; u < blocks; ++u) {
+      Value &acc = next[u * stateSize + accumulator];
+      Value minus = arith::NegFOp::create(b, loc, loop.getResult(u));
+      Value row = perRow[u].lookup(rightRow);
+      for (int64_t e = 0; e < width; ++e)
+        acc = vector::InsertOp::create(
+            b, loc,
+            vector::FMAOp::create(
+                b, loc, vector::ExtractOp::create(b, loc, row, ArrayRef<int64_t>{e}),
+                minus, vector::ExtractOp::create(b, loc, acc, ArrayRef<int64_t>{e})),
+            acc, ArrayRef<int64_t>{e});
+    }
+  }
   // Rows e0 + [0, 8) of every group's accumulator in registers, for all the
   // tile's columns: per column, one load of s per group, one broadcast of
   // v[j][e] per row and a multiply-add per row and group.

@@ -268,7 +268,7 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       if (rightProduct)
         folded = tiles.multiplyRight(ib, l, j0,
                                      arith::SubIOp::create(ib, l, end, j0),
-                                     *folded, stateSize);
+                                     *folded, stateSize, perRow);
       scf::YieldOp::create(ib, l, *folded);
       return SmallVector<Value>(each.getResults());
     };
