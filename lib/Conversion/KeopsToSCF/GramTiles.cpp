@@ -14,6 +14,30 @@ using namespace mlir::keops;
 /// 2048 within the budget); longer feature axes keep the formula's lowering.
 static constexpr int64_t kScratchBudget = 256 * 1024;
 
+/// `value` in every lane of `type`.
+static Value splat(OpBuilder &b, Location loc, VectorType type, double value) {
+  return arith::ConstantOp::create(
+      b, loc, type,
+      DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), value)));
+}
+
+/// The step of both tile products: for each of `count` scalars s_k (read
+/// by `scalar(k)`), broadcast once, acc[k * groups + u] += groups[u] s_k.
+static SmallVector<Value>
+rankOneUpdate(OpBuilder &b, Location loc, ArrayRef<Value> groups,
+              int64_t count, llvm::function_ref<Value(int64_t)> scalar,
+              ValueRange acc) {
+  auto laneType = cast<VectorType>(groups[0].getType());
+  SmallVector<Value> next;
+  for (int64_t k = 0; k < count; ++k) {
+    Value spread = vector::BroadcastOp::create(b, loc, laneType, scalar(k));
+    for (auto [u, g] : llvm::enumerate(groups))
+      next.push_back(vector::FMAOp::create(b, loc, g, spread,
+                                           acc[k * groups.size() + u]));
+  }
+  return next;
+}
+
 GramTiles::GramTiles(ReduceOp op, int64_t lanes, int64_t blocks,
                      int64_t columns)
     : op(op), lanes(lanes), blocks(blocks), cols(columns) {
@@ -168,9 +192,7 @@ void GramTiles::compute(OpBuilder &b, Location loc, Value j0, Value last) {
         last));
   for (int64_t u = 0; u < blocks; ++u)
     groupCols.push_back(arith::ConstantIndexOp::create(b, loc, u * lanes));
-  Value zeros = arith::ConstantOp::create(
-      b, loc, laneType,
-      DenseElementsAttr::get(laneType, b.getFloatAttr(elt, 0.0)));
+  Value zeros = splat(b, loc, laneType, 0.0);
   for (Entry &e : entries) {
     int64_t d = cast<VectorType>(e.gram.getLhs().getType()).getDimSize(0);
     SmallVector<Value> init(cols * blocks, zeros);
@@ -184,16 +206,13 @@ void GramTiles::compute(OpBuilder &b, Location loc, Value j0, Value last) {
       for (int64_t u = 0; u < blocks; ++u)
         rows.push_back(vector::LoadOp::create(b, loc, laneType, e.packed,
                                               ValueRange{k, groupCols[u]}));
-      SmallVector<Value> next;
-      for (int64_t c = 0; c < cols; ++c) {
-        Value y = memref::LoadOp::create(b, loc, e.columnsMem,
-                                         ValueRange{columnRows[c], k});
-        Value spread = vector::BroadcastOp::create(b, loc, laneType, y);
-        for (int64_t u = 0; u < blocks; ++u)
-          next.push_back(vector::FMAOp::create(
-              b, loc, rows[u], spread, loop.getRegionIterArgs()[c * blocks + u]));
-      }
-      scf::YieldOp::create(b, loc, next);
+      auto y = [&](int64_t c) -> Value {
+        return memref::LoadOp::create(b, loc, e.columnsMem,
+                                      ValueRange{columnRows[c], k});
+      };
+      scf::YieldOp::create(b, loc,
+                           rankOneUpdate(b, loc, rows, cols, y,
+                                         loop.getRegionIterArgs()));
     }
     for (int64_t c = 0; c < cols; ++c)
       for (int64_t u = 0; u < blocks; ++u)
@@ -223,12 +242,8 @@ void GramTiles::storeWeight(OpBuilder &b, Location loc, Value c, int64_t group,
   Value lane = vector::ShapeCastOp::create(b, loc, laneType, s);
   // Scaling by -1 and 2 is exact.
   if (weightScale != 1.0)
-    lane = arith::MulFOp::create(
-        b, loc, lane,
-        arith::ConstantOp::create(
-            b, loc, laneType,
-            DenseElementsAttr::get(laneType,
-                                   b.getFloatAttr(elt, weightScale))));
+    lane = arith::MulFOp::create(b, loc, lane,
+                                 splat(b, loc, laneType, weightScale));
   vector::StoreOp::create(
       b, loc, lane, weights,
       ValueRange{c, arith::ConstantIndexOp::create(b, loc, group * lanes)});
@@ -250,10 +265,9 @@ SmallVector<Value> GramTiles::multiplyRight(OpBuilder &b, Location loc,
   // s (a_i - v_j): the sum of the (negated) weights of the tile, then
   // a_i times it goes to the accumulators first.
   if (rightRow) {
-    Value zeros = arith::ConstantOp::create(
-        b, loc, laneType, DenseElementsAttr::get(laneType, b.getFloatAttr(elt, 0.0)));
-    auto loop = scf::ForOp::create(b, loc, c0, count, c1,
-                                   SmallVector<Value>(blocks, zeros));
+    auto loop = scf::ForOp::create(
+        b, loc, c0, count, c1,
+        SmallVector<Value>(blocks, splat(b, loc, laneType, 0.0)));
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
@@ -300,17 +314,14 @@ SmallVector<Value> GramTiles::multiplyRight(OpBuilder &b, Location loc,
       for (int64_t u = 0; u < blocks; ++u)
         s.push_back(vector::LoadOp::create(b, loc, laneType, weights,
                                            ValueRange{c, groupCols[u]}));
-      SmallVector<Value> sums;
-      for (int64_t e = 0; e < rows; ++e) {
-        Value v = memref::LoadOp::create(
+      auto v = [&](int64_t e) -> Value {
+        return memref::LoadOp::create(
             b, loc, rightColumns,
             ValueRange{j, arith::ConstantIndexOp::create(b, loc, e0 + e)});
-        Value spread = vector::BroadcastOp::create(b, loc, laneType, v);
-        for (int64_t u = 0; u < blocks; ++u)
-          sums.push_back(vector::FMAOp::create(
-              b, loc, s[u], spread, loop.getRegionIterArgs()[e * blocks + u]));
-      }
-      scf::YieldOp::create(b, loc, sums);
+      };
+      scf::YieldOp::create(b, loc,
+                           rankOneUpdate(b, loc, s, rows, v,
+                                         loop.getRegionIterArgs()));
     }
     for (int64_t e = 0; e < rows; ++e)
       for (int64_t u = 0; u < blocks; ++u) {

@@ -232,7 +232,7 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
         if (tileStart && rightProduct)
           also.push_back(tiles.weight());
         FailureOr<SmallVector<Value>> f = widenFormula(
-            ib, op, blockVars[u], L, at, hoisted, column, also);
+            ib, op, blockVars[u], L, at, hoisted, column, sides, also);
         if (failed(f))
           return failure();
         ValueRange s = inner.getRegionIterArgs().slice(u * stateSize, stateSize);

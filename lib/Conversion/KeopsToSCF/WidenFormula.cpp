@@ -243,6 +243,7 @@ FailureOr<SmallVector<Value>>
 mlir::keops::widenFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
                           int64_t lanes, const PairIndices &at,
                           const IRMapping &hoisted, ColumnValues &column,
+                          const llvm::DenseMap<Value, unsigned> &sides,
                           ArrayRef<Value> also) {
   Block &body = reduce.getFormula().front();
   IRMapping map = hoisted;
@@ -253,7 +254,6 @@ mlir::keops::widenFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
     if (!map.contains(v) && column.narrow.contains(v))
       map.map(v, column.wideOf(b, v.getLoc(), v, lanes));
   };
-  llvm::DenseMap<Value, unsigned> sides = reduce.getSides();
   for (Operation &op : body.without_terminator()) {
     // Ops of one side only are the hoisted and column values (or feed only
     // the row values).

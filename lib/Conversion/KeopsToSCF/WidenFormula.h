@@ -65,12 +65,13 @@ void cloneNarrow(OpBuilder &b, ReduceOp reduce,
                  IRMapping &narrow);
 
 /// Widens the rest of the formula for one pair, on top of the `hoisted`
-/// values and of the column's values; returns the yielded values, then the
-/// widened values of `also`.
+/// values and of the column's values (`sides`: ReduceOp::getSides); returns
+/// the yielded values, then the widened values of `also`.
 FailureOr<SmallVector<Value>>
 widenFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
              int64_t lanes, const PairIndices &at, const IRMapping &hoisted,
-             ColumnValues &column, ArrayRef<Value> also = {});
+             ColumnValues &column, const llvm::DenseMap<Value, unsigned> &sides,
+             ArrayRef<Value> also = {});
 
 } // namespace mlir::keops
 
