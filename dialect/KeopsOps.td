@@ -81,6 +81,16 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
     | logsumexp | f (dim 1) [, w (dim E)] | 1 value, or E values log(sum exp(f) w) |
     | sumsoftmaxweight | f (dim 1), v (dim E) | E values sum(exp(f) v) / sum(exp(f)) |
 
+    **Partial reductions.** With `partial`, the outputs are the reduction's
+    unfinalized state per kept row, in the arrays of its kind's state
+    layout (ReduceOp::getStateLayout, docs/architecture.md): the state of
+    the reduction over the reduced rows the op sees, whose index `r` is the
+    reduced index `first + r` (`from %first`, an index; 0 without it).
+    States of consecutive or disjoint ranges combine with
+    `keops.merge_states` and end as the outputs with
+    `keops.finalize_states`, the one protocol of every backend, so that a
+    reduction splits over threads, devices and machines.
+
     Min, max and their indices are taken component by component; on ties the
     smallest index wins; NaN compares as larger than every number for min
     kinds (smaller for max kinds), so a NaN is selected only when nothing else
@@ -104,10 +114,12 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
   let arguments = (ins Variadic<AnyShaped>:$ins,
                        Variadic<AnyShaped>:$outs,
                        Variadic<AnyShaped>:$ranges,
+                       Optional<Index>:$first,
                        Keops_ReductionKindAttr:$kind,
                        Keops_AxisAttr:$axis,
                        Keops_CategoryArrayAttr:$categories,
-                       OptionalAttr<I64Attr>:$k);
+                       OptionalAttr<I64Attr>:$k,
+                       UnitAttr:$partial);
   let results = (outs Variadic<AnyRankedTensor>:$results);
   let regions = (region SizedRegion<1>:$formula);
   let hasCustomAssemblyFormat = 1;
@@ -120,7 +132,9 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
                    "::llvm::ArrayRef<Category>":$categories,
                    "::mlir::ValueRange":$outs,
                    CArg<"std::optional<int64_t>", "std::nullopt">:$k,
-                   CArg<"::mlir::ValueRange", "{}">:$ranges)>
+                   CArg<"::mlir::ValueRange", "{}">:$ranges,
+                   CArg<"bool", "false">:$partial,
+                   CArg<"::mlir::Value", "{}">:$first)>
   ];
   let extraClassDeclaration = [{
     /// The category of the variable bound to block argument `index`.
@@ -145,6 +159,20 @@ def Keops_ReduceOp : Keops_Op<"reduce", [
     static bool isIndexOutput(ReductionKind kind, unsigned index);
     /// Whether `kind` needs the attribute K.
     static bool needsK(ReductionKind kind);
+    /// The arrays a reduction of `kind` writes per kept row (getPartial():
+    /// its state's), for a formula of dimension `dim` (the first yielded
+    /// value's) and `weightDim` (the second's; 0 without one).
+    static ::llvm::SmallVector<OutputArray>
+    getOutputLayout(ReductionKind kind, int64_t k, int64_t dim,
+                    int64_t weightDim, bool partial);
+    /// The layout of a partial reduction's state (getOutputLayout).
+    static ::llvm::SmallVector<OutputArray>
+    getStateLayout(ReductionKind kind, int64_t k, int64_t dim,
+                   int64_t weightDim) {
+      return getOutputLayout(kind, k, dim, weightDim, /*partial=*/true);
+    }
+    /// The arrays this op writes per kept row.
+    ::llvm::SmallVector<OutputArray> getOutputLayout();
     /// The number of batch axes: every operand's leading axes (those of
     /// the outputs give the extents; an input with a static 1 there is
     /// broadcast along the axis).
@@ -695,6 +723,76 @@ def Keops_ReduceGradOp : Keops_Op<"reduce_grad", [Pure]> {
 //===----------------------------------------------------------------------===//
 // Sum over broadcast batch axes
 //===----------------------------------------------------------------------===//
+
+//===----------------------------------------------------------------------===//
+// States of partial reductions
+//===----------------------------------------------------------------------===//
+
+class Keops_StatesOp<string mnemonic, list<Trait> traits = []> :
+    Keops_Op<mnemonic, traits # [AttrSizedOperandSegments]> {
+  let hasVerifier = 1;
+  code commonDeclarations = [{
+    /// The formula's dimension D and its weight's E (0 without one), from
+    /// the widths of the state arrays `states`.
+    static ::mlir::FailureOr<std::pair<int64_t, int64_t>>
+    stateDims(::mlir::Operation *op, ReductionKind kind, int64_t k,
+              ::mlir::ValueRange states);
+  }];
+}
+
+def Keops_MergeStatesOp : Keops_StatesOp<"merge_states"> {
+  let summary = "The state of a reduction over the union of two ranges";
+  let description = [{
+    Row by row, writes into `outs` the state of the reduction `kind` over
+    the reduced indices of both `first` and `second`, states of a
+    `partial` keops.reduce (of that kind, with the layout of
+    ReduceOp::getStateLayout) over disjoint sets of reduced indices. The
+    merge is exact and commutative for the min, max and K-min kinds (ties
+    go to the smaller index), and adds one rounding per value for sums,
+    logsumexp and softmax (the sums of the two states, rescaled to their
+    larger running maximum). Memref operands of equal row counts:
+    `keops-outline-kernels{partial-states}` builds the kernels that run it.
+
+    ```mlir
+    keops.merge_states logsumexp ins(%m1, %s1 : memref<?x1xf32>, memref<?x1xf32>)
+        and(%m2, %s2 : memref<?x1xf32>, memref<?x1xf32>)
+        outs(%m, %s : memref<?x1xf32>, memref<?x1xf32>)
+    ```
+  }];
+  let arguments = (ins Keops_ReductionKindAttr:$kind,
+                       OptionalAttr<I64Attr>:$k,
+                       Variadic<AnyMemRef>:$first,
+                       Variadic<AnyMemRef>:$second,
+                       Variadic<AnyMemRef>:$outs);
+  let assemblyFormat = [{$kind (`k` `=` $k^)? `ins` `(` $first `:` type($first) `)`
+    `and` `(` $second `:` type($second) `)`
+    `outs` `(` $outs `:` type($outs) `)` attr-dict
+  }];
+  let extraClassDeclaration = commonDeclarations;
+}
+
+def Keops_FinalizeStatesOp : Keops_StatesOp<"finalize_states"> {
+  let summary = "The outputs of a reduction from its states";
+  let description = [{
+    Row by row, writes into `outs` (the outputs of a keops.reduce of kind
+    `kind`) the reduction's result from its state `ins` (the layout of
+    ReduceOp::getStateLayout): a row whose state is empty gets the empty
+    reduction (0 for a sum, +inf and index -1 for a min, ...).
+
+    ```mlir
+    keops.finalize_states argkmin k = 4 ins(%v, %i : memref<?x12xf32>, memref<?x12xi64>)
+        outs(%out : memref<?x12xi64>)
+    ```
+  }];
+  let arguments = (ins Keops_ReductionKindAttr:$kind,
+                       OptionalAttr<I64Attr>:$k,
+                       Variadic<AnyMemRef>:$ins,
+                       Variadic<AnyMemRef>:$outs);
+  let assemblyFormat = [{$kind (`k` `=` $k^)? `ins` `(` $ins `:` type($ins) `)`
+    `outs` `(` $outs `:` type($outs) `)` attr-dict
+  }];
+  let extraClassDeclaration = commonDeclarations;
+}
 
 def Keops_UnbroadcastOp : Keops_Op<"unbroadcast", [Pure]> {
   let summary = "Sum of a batched array over the axes its result has of extent 1";

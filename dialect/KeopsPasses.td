@@ -168,10 +168,21 @@ def KeopsOutlineKernels : Pass<"keops-outline-kernels", "::mlir::ModuleOp"> {
     parameters: the partial states (`!llvm.ptr`) and the chunk length
     (`_part`) or the number of chunks (`_combine`), as i64. Each kernel has
     a `keops.scheme` attribute: "1d", "part" or "combine".
+
+    With `partial-states` (CPU), each reduction also gets three kernels of
+    the same signature: `F_kernelK_partial` runs the `partial` reduction
+    (outputs: its state's arrays, ReduceOp::getStateLayout) and reads the
+    first reduced index, an int64, through the last pointer of `inputs`
+    (after the batch extents and ranges); `F_kernelK_merge` merges two
+    states (inputs: the first state's arrays, then the second's; outputs:
+    the merged state's) and `F_kernelK_finalize` makes the outputs of a
+    state, both over M rows (batch elements laid end to end).
   }];
   let options = [
     Option<"gpu", "gpu", "bool", /*default=*/"false",
-           "build gpu.func kernels with the GPU runtime's calling convention">
+           "build gpu.func kernels with the GPU runtime's calling convention">,
+    Option<"partialStates", "partial-states", "bool", /*default=*/"false",
+           "also build each reduction's partial, merge and finalize kernels">
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
                            "::mlir::gpu::GPUDialect",

@@ -667,7 +667,8 @@ struct ExpandFormulasPass
     }
     WalkResult left = getOperation()->walk([&](Operation *op) {
       if (isa<KeopsDialect>(op->getDialect()) &&
-          !isa<ReduceOp, YieldOp, GradOp, DiffOp, SelectIndexOp>(op) &&
+          !isa<ReduceOp, YieldOp, GradOp, DiffOp, SelectIndexOp, MergeStatesOp,
+               FinalizeStatesOp>(op) &&
           !(keepGram && isa<GramOp>(op))) {
         op->emitError("keops formula op left unexpanded");
         return WalkResult::interrupt();

@@ -42,7 +42,7 @@ namespace {
 /// Clones `reduce` as a memref-form reduction on `ins` and `outs` (and
 /// `ranges`) at `b`.
 void cloneReduce(OpBuilder &b, ReduceOp reduce, ValueRange ins,
-                 ValueRange outs, ValueRange ranges = {}) {
+                 ValueRange outs, ValueRange ranges = {}, Value first = {}) {
   SmallVector<Category> categories;
   for (size_t index = 0; index < reduce.getIns().size(); ++index)
     categories.push_back(reduce.getCategory(index));
@@ -51,17 +51,51 @@ void cloneReduce(OpBuilder &b, ReduceOp reduce, ValueRange ins,
     k = static_cast<int64_t>(*reduce.getK());
   auto copy = ReduceOp::create(b, reduce.getLoc(), reduce.getKind(),
                                reduce.getAxis(), ins, categories, outs, k,
-                               ranges);
+                               ranges, /*partial=*/bool(first), first);
   Region &formula = copy.getFormula();
   formula.getBlocks().clear();
   IRMapping map;
   reduce.getFormula().cloneInto(&formula, map);
 }
 
+/// The width and element type of each array a kernel of `reduce` writes
+/// per kept row: its outputs, or with `partial` its state's arrays
+/// (ReduceOp::getStateLayout; indices of the index outputs' type, i32
+/// without one).
+SmallVector<std::pair<int64_t, Type>> outputArrays(ReduceOp reduce,
+                                                   bool partial) {
+  SmallVector<std::pair<int64_t, Type>> arrays;
+  Type indexType = IntegerType::get(reduce.getContext(), 32);
+  SmallVector<OutputArray> own = reduce.getOutputLayout();
+  for (auto [index, out] : llvm::enumerate(reduce.getOuts())) {
+    auto type = cast<ShapedType>(out.getType());
+    arrays.push_back({type.getShape().back(), type.getElementType()});
+    if (own[index].isIndex)
+      indexType = type.getElementType();
+  }
+  if (!partial)
+    return arrays;
+  arrays.clear();
+  ReduceOp::Properties &props = reduce.getProperties();
+  OpBuilder b(reduce);
+  YieldOp yield = reduce.getYield();
+  int64_t weightDim =
+      yield.getValues().size() == 2 ? formulaDim(yield.getValues()[1]) : 0;
+  for (OutputArray array : ReduceOp::getStateLayout(
+           reduce.getKind(), props.k ? props.k.getInt() : 1,
+           formulaDim(yield.getValues()[0]), weightDim))
+    arrays.push_back(
+        {array.width, array.isIndex ? indexType : reduce.getElementType()});
+  return arrays;
+}
+
 /// The data pointer, rows and dimension of each operand of `reduce`, as
-/// memrefs on `ptrs` (inputs, then outputs); rows are M or N.
-void operandMemrefs(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> ptrs,
-                    Value m, Value n, SmallVectorImpl<Value> &ins,
+/// memrefs on `ptrs` (inputs, then the arrays `outArrays` it writes); rows
+/// are M or N.
+void operandMemrefs(OpBuilder &b, ReduceOp reduce,
+                    ArrayRef<std::pair<int64_t, Type>> outArrays,
+                    ArrayRef<Value> ptrs, Value m, Value n,
+                    SmallVectorImpl<Value> &ins,
                     SmallVectorImpl<Value> &outs) {
   Location loc = reduce.getLoc();
   Value keptRows = reduce.getKeptCategory() == Category::I ? m : n;
@@ -73,12 +107,9 @@ void operandMemrefs(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> ptrs,
                                   type.getShape().back(),
                                   type.getElementType()));
   }
-  for (auto [index, value] : llvm::enumerate(reduce.getOuts())) {
-    auto type = cast<ShapedType>(value.getType());
+  for (auto [index, array] : llvm::enumerate(outArrays))
     outs.push_back(memrefOnPointer(b, loc, ptrs[ins.size() + index], keptRows,
-                                   type.getShape().back(),
-                                   type.getElementType()));
-  }
+                                   array.first, array.second));
 }
 
 /// The ranges operands of a block-sparse kernel's memref-form reduction:
@@ -149,34 +180,44 @@ Value batchElement(OpBuilder &b, Location loc, ArrayRef<Value> extents,
 /// The pointers of batch element `batch`: each operand's pointer advanced by
 /// its element's position times the size of one element (rows x D, or D).
 SmallVector<Value> batchPointers(OpBuilder &b, ReduceOp reduce,
+                                 ArrayRef<std::pair<int64_t, Type>> outArrays,
                                  ArrayRef<Value> ptrs, ArrayRef<Value> extents,
                                  Value m, Value n, Value batch) {
   Location loc = reduce.getLoc();
   Type i64 = b.getI64Type();
   Type ptrType = LLVM::LLVMPointerType::get(b.getContext());
+  // (The arrays written have the outputs' batch axes.)
   SmallVector<Value> operands(reduce.getIns());
-  llvm::append_range(operands, reduce.getOuts());
+  operands.append(outArrays.size(), reduce.getOuts()[0]);
   SmallVector<Value> result;
   for (auto [index, value] : llvm::enumerate(operands)) {
     auto type = cast<ShapedType>(value.getType());
-    Value element = batchElement(b, loc, extents, type, batch);
-    Value size = arith::ConstantIndexOp::create(b, loc, type.getShape().back());
     bool isInput = index < reduce.getIns().size();
+    Value element = batchElement(b, loc, extents, type, batch);
+    Value size = arith::ConstantIndexOp::create(
+        b, loc,
+        isInput ? type.getShape().back()
+                : outArrays[index - reduce.getIns().size()].first);
+    Type elt = isInput ? type.getElementType()
+                       : outArrays[index - reduce.getIns().size()].second;
     Category rowsOf =
         isInput ? reduce.getCategory(index) : reduce.getKeptCategory();
     if (rowsOf != Category::P)
       size = arith::MulIOp::create(b, loc, size, rowsOf == Category::I ? m : n);
     Value offset = arith::IndexCastOp::create(
         b, loc, i64, arith::MulIOp::create(b, loc, element, size));
-    result.push_back(LLVM::GEPOp::create(b, loc, ptrType, type.getElementType(),
-                                         ptrs[index],
+    result.push_back(LLVM::GEPOp::create(b, loc, ptrType, elt, ptrs[index],
                                          ArrayRef<LLVM::GEPArg>{offset}));
   }
   return result;
 }
 
-/// Builds the host kernel of `reduce` at the end of `module`.
-void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
+/// Builds the host kernel of `reduce` at the end of `module`; with
+/// `partial`, the kernel of its partial reduction, which writes the states
+/// and reads the first reduced index (an int64) through the last input
+/// pointer.
+void outline(ModuleOp module, ReduceOp reduce, StringRef name,
+             bool partial = false) {
   Location loc = reduce.getLoc();
   MLIRContext *ctx = module.getContext();
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
@@ -200,12 +241,21 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
                                      ArrayRef<LLVM::GEPArg>{int32_t(index)});
     return LLVM::LoadOp::create(b, loc, ptr, slot);
   };
+  SmallVector<std::pair<int64_t, Type>> outArrays =
+      outputArrays(reduce, partial);
   SmallVector<Value> ptrs;
   for (size_t index = 0; index < reduce.getIns().size(); ++index)
     ptrs.push_back(loadPointer(insPtr, index));
-  for (size_t index = 0; index < reduce.getOuts().size(); ++index)
+  for (size_t index = 0; index < outArrays.size(); ++index)
     ptrs.push_back(loadPointer(outsPtr, index));
   int64_t batchRank = reduce.getBatchRank();
+  Value first;
+  if (partial) {
+    int64_t at = reduce.getIns().size() + (batchRank ? 1 : 0) +
+                 (reduce.hasRanges() ? 4 : 0) +
+                 (reduce.hasBatchedRanges() ? 1 : 0);
+    first = toIndex(LLVM::LoadOp::create(b, loc, i64, loadPointer(insPtr, at)));
+  }
   // A block-sparse kernel reads the runtime's checked and completed copy of
   // its axis' triple (keops/Dialect/Ranges.h), as int64, after the
   // variables (and the batch extents): {blocks, intervals}, the blocks
@@ -233,15 +283,15 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
   }
   // This call's rows only: rows [begin, end) of the kept variables and of
   // the outputs.
-  auto reduceRows = [&](ArrayRef<Value> pointers, Value first, Value last) {
+  auto reduceRows = [&](ArrayRef<Value> pointers, Value begin, Value end) {
     SmallVector<Value> ins, outs;
-    operandMemrefs(b, reduce, pointers, m, n, ins, outs);
+    operandMemrefs(b, reduce, outArrays, pointers, m, n, ins, outs);
     for (size_t index = 0; index < ins.size(); ++index)
       if (reduce.getCategory(index) == reduce.getKeptCategory())
-        ins[index] = takeRows(b, loc, ins[index], first, last);
+        ins[index] = takeRows(b, loc, ins[index], begin, end);
     for (Value &mem : outs)
-      mem = takeRows(b, loc, mem, first, last);
-    cloneReduce(b, reduce, ins, outs, ranges);
+      mem = takeRows(b, loc, mem, begin, end);
+    cloneReduce(b, reduce, ins, outs, ranges, first);
   };
   if (batchRank == 0) {
     reduceRows(ptrs, begin, end);
@@ -269,19 +319,75 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name) {
   b.setInsertionPointToStart(loop.getBody());
   Value element = loop.getInductionVar();
   Value base = arith::MulIOp::create(b, loc, element, rows);
-  Value first = arith::SubIOp::create(
+  Value firstRow = arith::SubIOp::create(
       b, loc, arith::MaxUIOp::create(b, loc, begin, base), base);
-  Value last = arith::SubIOp::create(
+  Value lastRow = arith::SubIOp::create(
       b, loc,
       arith::MinUIOp::create(b, loc, end,
                              arith::AddIOp::create(b, loc, base, rows)),
       base);
   if (reduce.hasBatchedRanges())
     ranges = elementRangeOperands(b, loc, rangeArrays, element);
-  reduceRows(batchPointers(b, reduce, ptrs, extents, mIndex, nIndex, element),
-             first, last);
+  reduceRows(batchPointers(b, reduce, outArrays, ptrs, extents, mIndex, nIndex,
+                           element),
+             firstRow, lastRow);
   b.setInsertionPointAfter(loop);
   func::ReturnOp::create(b, loc);
+}
+
+/// Builds the kernels that merge two states of `reduce`'s partial reduction
+/// (NAME_merge: inputs the first state's arrays then the second's, outputs
+/// the merged state's) and finalize one (NAME_finalize: inputs a state's
+/// arrays, outputs the reduction's), at the end of `module`, with the
+/// runtime's calling convention: M is the number of rows (batch elements
+/// laid end to end), N unused, [begin, end) the rows to compute.
+void outlineStateKernels(ModuleOp module, ReduceOp reduce, StringRef name) {
+  Location loc = reduce.getLoc();
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Type ptr = LLVM::LLVMPointerType::get(ctx);
+  Type i64 = b.getI64Type();
+  SmallVector<std::pair<int64_t, Type>> states = outputArrays(reduce, true);
+  SmallVector<std::pair<int64_t, Type>> outputs = outputArrays(reduce, false);
+  auto kind = ReductionKindAttr::get(ctx, reduce.getKind());
+  for (bool merge : {true, false}) {
+    auto fn = func::FuncOp::create(
+        b, loc, (name + (merge ? "_merge" : "_finalize")).str(),
+        b.getFunctionType({ptr, ptr, i64, i64, i64, i64}, {}));
+    fn->setAttr("keops.kernel", b.getUnitAttr());
+    Block *entry = fn.addEntryBlock();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(entry);
+    Value rows = entry->getArgument(2);
+    Value begin = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                             entry->getArgument(4));
+    Value end = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                           entry->getArgument(5));
+    auto arrays = [&](Value list, ArrayRef<std::pair<int64_t, Type>> specs,
+                      int64_t from) {
+      SmallVector<Value> mems;
+      for (auto [index, spec] : llvm::enumerate(specs)) {
+        Value slot = LLVM::GEPOp::create(
+            b, loc, ptr, ptr, list,
+            ArrayRef<LLVM::GEPArg>{int32_t(from + index)});
+        Value data = LLVM::LoadOp::create(b, loc, ptr, slot);
+        mems.push_back(takeRows(
+            b, loc, memrefOnPointer(b, loc, data, rows, spec.first, spec.second),
+            begin, end));
+      }
+      return mems;
+    };
+    Value insPtr = entry->getArgument(0), outsPtr = entry->getArgument(1);
+    SmallVector<Value> first = arrays(insPtr, states, 0);
+    if (merge)
+      MergeStatesOp::create(b, loc, kind, reduce.getKAttr(), first,
+                            arrays(insPtr, states, states.size()),
+                            arrays(outsPtr, states, 0));
+    else
+      FinalizeStatesOp::create(b, loc, kind, reduce.getKAttr(), first,
+                               arrays(outsPtr, outputs, 0));
+    func::ReturnOp::create(b, loc);
+  }
 }
 
 /// Builds the GPU kernels of `reduce` in `kernels`: gpu.funcs taking one
@@ -349,7 +455,7 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
           b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::z), total,
           gpu::GridDimOp::create(b, loc, gpu::Dimension::z));
       b.setInsertionPointToStart(loop.getBody());
-      ptrs = batchPointers(b, reduce, ptrs, extents, toIndex(m), toIndex(n),
+      ptrs = batchPointers(b, reduce, outputArrays(reduce, false), ptrs, extents, toIndex(m), toIndex(n),
                            loop.getInductionVar());
       if (reduce.hasBatchedRanges())
         ranges = elementRangeOperands(
@@ -358,7 +464,7 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
             loop.getInductionVar());
     }
     SmallVector<Value> ins, outs;
-    operandMemrefs(b, reduce, ptrs, m, n, ins, outs);
+    operandMemrefs(b, reduce, outputArrays(reduce, false), ptrs, m, n, ins, outs);
     cloneReduce(b, reduce, ins, outs, ranges);
     b.setInsertionPointToEnd(entry);
     gpu::ReturnOp::create(b, loc);
@@ -371,6 +477,12 @@ struct KeopsOutlineKernels
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (gpu && partialStates) {
+      module.emitError() << "partial-states kernels are built for the CPU "
+                            "only; GPU modules merge states in their 2-D "
+                            "scheme";
+      return signalPassFailure();
+    }
     gpu::GPUModuleOp kernels;
     if (gpu) {
       OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
@@ -389,10 +501,15 @@ struct KeopsOutlineKernels
       sources.push_back(fn);
       for (auto [k, op] : llvm::enumerate(reduces)) {
         std::string name = (fn.getSymName() + "_kernel" + Twine(k)).str();
-        if (gpu)
+        if (gpu) {
           outlineGpu(kernels, op, name);
-        else
-          outline(module, op, name);
+          continue;
+        }
+        outline(module, op, name);
+        if (partialStates) {
+          outline(module, op, name + "_partial", /*partial=*/true);
+          outlineStateKernels(module, op, name);
+        }
       }
     }
     for (func::FuncOp fn : sources)

@@ -80,12 +80,14 @@ static void buildHostLLVMLowering(OpPassManager &pm) {
 /// expanded; with `gramMinDim` > 0, inner products of long vectors kept as
 /// keops.gram entries (for the CPU's tiles).
 static void buildKernelPreparation(OpPassManager &pm, bool gpu,
-                                   int64_t gramMinDim = 0) {
+                                   int64_t gramMinDim = 0,
+                                   bool partialStates = false) {
   buildDifferentiationPipeline(pm);
   // Kernel k is the k-th keops.reduce of a function as written: nothing may
   // merge or drop reductions before they are outlined.
   KeopsOutlineKernelsOptions outline;
   outline.gpu = gpu;
+  outline.partialStates = partialStates;
   pm.addPass(createKeopsOutlineKernels(outline));
   // Gradient formulas repeat the forward's computations.
   pm.addPass(createCSEPass());
@@ -103,7 +105,8 @@ static void buildKernelPreparation(OpPassManager &pm, bool gpu,
 
 void mlir::keops::buildCpuPipeline(OpPassManager &pm,
                                    const CpuPipelineOptions &options) {
-  buildKernelPreparation(pm, /*gpu=*/false, options.gramMinDim);
+  buildKernelPreparation(pm, /*gpu=*/false, options.gramMinDim,
+                         options.partialStates);
   ConvertKeopsToSCFOptions scf;
   scf.lanes = options.lanes;
   scf.blocks = options.blocks;

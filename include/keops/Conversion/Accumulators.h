@@ -34,7 +34,9 @@ class Accumulator {
 public:
   /// `valueType`: type of a formula value (f); `weightType`: of the second
   /// yielded value (null when there is none); `indexType`: integer element
-  /// type of indices.
+  /// type of indices. K-lists are in memory above kListInMemoryAbove for
+  /// CPU lanes (vector<D x lanes> values), kGpuListInMemoryAbove for one
+  /// row (vector<D>).
   Accumulator(ReductionKind kind, int64_t k, VectorType valueType,
               VectorType weightType, Type indexType, SumMode sumMode);
   /// The accumulator of `op`: states shaped like its formula's values
@@ -65,6 +67,20 @@ public:
 
   /// The types of the state values.
   SmallVector<Type> stateTypes() const;
+
+  // Partial reductions: states as the arrays of ReduceOp::getStateLayout.
+  /// The values of those arrays (shaped like the outputs' rows) for
+  /// `state`, which must not keep K-lists in memory (stateAccumulator()'s
+  /// writeListRows writes those).
+  SmallVector<Value> exportState(OpBuilder &b, Location loc,
+                                 ValueRange state) const;
+  /// The state whose arrays hold rows `at` of `mems` (memref<rows x width>,
+  /// one per array of the layout).
+  SmallVector<Value> importState(OpBuilder &b, Location loc, ValueRange mems,
+                                 Value at) const;
+  /// This accumulator for the kind whose outputs are the state's arrays:
+  /// min_argmin for min and argmin, kmin_argkmin for the K-min kinds, ...
+  Accumulator stateAccumulator() const;
 
   /// How the GPU's 2-D scheme stores a state between its kernels: one row
   /// of each of these vector types per output row (the state types, or a
@@ -127,8 +143,10 @@ private:
                  Value jIdx, Value d, Value size) const;
   void storeList(OpBuilder &b, Location loc, ValueRange state, ValueRange mems,
                  Value at) const;
+  /// `sorted`: the stored lists are sorted, best first (a state's arrays),
+  /// not heaps.
   SmallVector<Value> loadList(OpBuilder &b, Location loc, ValueRange mems,
-                              Value at) const;
+                              Value at, bool sorted = false) const;
   SmallVector<Value> foldList(OpBuilder &b, Location loc, ValueRange state,
                               Value f, Value j) const;
   SmallVector<Value> mergeList(OpBuilder &b, Location loc, ValueRange first,
@@ -146,6 +164,11 @@ private:
   SumMode sumMode;
   bool listInMemory = false;
 };
+
+/// Replaces every keops.merge_states and keops.finalize_states under `root`
+/// by a loop over their rows, each row's states imported, merged or
+/// finalized and exported by the Accumulator of their kind (StateOps.cpp).
+LogicalResult lowerStateOps(Operation *root);
 
 } // namespace mlir::keops
 

@@ -28,6 +28,16 @@
 #define GET_ATTRDEF_CLASSES
 #include "KeopsAttrs.h.inc"
 
+namespace mlir::keops {
+/// One array a reduction writes per kept row (an output, or part of a
+/// partial reduction's state): `width` columns of values of the formula's
+/// type, or of indices.
+struct OutputArray {
+  int64_t width;
+  bool isIndex;
+};
+} // namespace mlir::keops
+
 #define GET_OP_CLASSES
 #include "KeopsOps.h.inc"
 

@@ -38,6 +38,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("reduced indices per tile of keops.gram entries (8 "
                      "for 32 vector registers, 4 for 16)"),
       llvm::cl::init(8)};
+  Option<bool> partialStates{
+      *this, "partial-states",
+      llvm::cl::desc("also build each reduction's partial, merge and "
+                     "finalize kernels (keops-outline-kernels)"),
+      llvm::cl::init(false)};
 };
 
 struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {

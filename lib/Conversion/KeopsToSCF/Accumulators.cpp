@@ -10,14 +10,18 @@
 using namespace mlir;
 using namespace mlir::keops;
 
+static bool isKKind(ReductionKind kind) { return ReduceOp::needsK(kind); }
+
 Accumulator::Accumulator(ReductionKind kind, int64_t k, VectorType valueType,
                          VectorType weightType, Type indexType,
                          SumMode sumMode)
     : kind(kind), k(k), valueType(valueType), weightType(weightType),
       idxType(VectorType::get(valueType.getShape(), indexType)),
-      sumMode(sumMode) {}
-
-static bool isKKind(ReductionKind kind) { return ReduceOp::needsK(kind); }
+      sumMode(sumMode) {
+  listInMemory = isKKind(kind) && k > (valueType.getRank() == 2
+                                           ? kListInMemoryAbove
+                                           : kGpuListInMemoryAbove);
+}
 
 /// The type of `v` for `lanes` rows side by side (unchanged for 0).
 static VectorType withLanes(Value v, int64_t lanes) {
@@ -27,10 +31,12 @@ static VectorType withLanes(Value v, int64_t lanes) {
                : type;
 }
 
-/// The element type of `op`'s index outputs, i32 without one.
+/// The element type of `op`'s index outputs (or state arrays), i32 without
+/// one.
 static Type indexTypeOf(ReduceOp op) {
+  SmallVector<OutputArray> layout = op.getOutputLayout();
   for (auto [index, out] : llvm::enumerate(op.getOuts()))
-    if (ReduceOp::isIndexOutput(op.getKind(), index))
+    if (layout[index].isIndex)
       return cast<ShapedType>(out.getType()).getElementType();
   return IntegerType::get(op.getContext(), 32);
 }
@@ -45,11 +51,7 @@ Accumulator::Accumulator(ReduceOp op, SumMode sumMode, int64_t lanes)
           indexTypeOf(op),
           sumMode == SumMode::F64 && op.getElementType().isF64()
               ? SumMode::Block
-              : sumMode) {
-  listInMemory =
-      isKKind(kind) &&
-      k > (lanes > 0 ? kListInMemoryAbove : kGpuListInMemoryAbove);
-}
+              : sumMode) {}
 
 FailureOr<SumMode> mlir::keops::parseSumMode(StringRef name) {
   return llvm::StringSwitch<FailureOr<SumMode>>(name)
@@ -499,14 +501,15 @@ SmallVector<Value> Accumulator::merge(OpBuilder &b, Location loc,
   default:
     break;
   }
-  // One slot: the second range's pick wins only if strictly better (its
-  // indices are all larger); an empty slot (index -1) never wins over a
-  // filled one.
+  // One slot: the second range's pick wins if better, ties to the smaller
+  // index (the ranges may come in any order: partial states); an empty
+  // slot (index -1) never wins over a filled one.
   Value filled = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
                                        second[1], splatIndex(b, loc, -1));
   Value take = arith::AndIOp::create(
       b, loc, filled,
-      better(b, loc, second[0], Value(), first[0], first[1], isMinKind(kind)));
+      better(b, loc, second[0], second[1], first[0], first[1],
+             isMinKind(kind)));
   return {arith::SelectOp::create(b, loc, take, second[0], first[0]),
           arith::SelectOp::create(b, loc, take, second[1], first[1])};
 }
@@ -588,4 +591,85 @@ SmallVector<Value> Accumulator::finalize(OpBuilder &b, Location loc,
   default:
     return {values, indices};
   }
+}
+
+Accumulator Accumulator::stateAccumulator() const {
+  Accumulator a = *this;
+  switch (kind) {
+  case ReductionKind::Min:
+  case ReductionKind::ArgMin:
+    a.kind = ReductionKind::MinArgMin;
+    break;
+  case ReductionKind::Max:
+  case ReductionKind::ArgMax:
+    a.kind = ReductionKind::MaxArgMax;
+    break;
+  case ReductionKind::KMin:
+  case ReductionKind::ArgKMin:
+    a.kind = ReductionKind::KMinArgKMin;
+    break;
+  default:
+    break;
+  }
+  return a;
+}
+
+SmallVector<Value> Accumulator::exportState(OpBuilder &b, Location loc,
+                                            ValueRange state) const {
+  switch (kind) {
+  case ReductionKind::Sum:
+    return finalize(b, loc, state);
+  case ReductionKind::LogSumExp:
+  case ReductionKind::SumSoftmaxWeight:
+    return SmallVector<Value>(state);
+  default:
+    // The selected values (+-inf where empty) and their indices.
+    return stateAccumulator().finalize(b, loc, state);
+  }
+}
+
+SmallVector<Value> Accumulator::importState(OpBuilder &b, Location loc,
+                                            ValueRange mems, Value at) const {
+  if (listInMemory)
+    return loadList(b, loc, mems, at, /*sorted=*/true);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  SmallVector<Value> arrays;
+  for (Value mem : mems) {
+    auto type = cast<MemRefType>(mem.getType());
+    arrays.push_back(vector::LoadOp::create(
+        b, loc, VectorType::get({type.getDimSize(1)}, type.getElementType()),
+        mem, ValueRange{at, c0}));
+  }
+  switch (kind) {
+  case ReductionKind::Sum:
+    switch (sumMode) {
+    case SumMode::Plain:
+      return arrays;
+    case SumMode::Block:
+    case SumMode::Kahan:
+      return {arrays[0], splat(b, loc, valueType, 0.0)};
+    case SumMode::F64:
+      return {arith::ExtFOp::create(
+          b, loc, cast<VectorType>(stateTypes()[0]), arrays[0])};
+    }
+    break;
+  case ReductionKind::LogSumExp:
+  case ReductionKind::SumSoftmaxWeight:
+    return arrays;
+  default:
+    break;
+  }
+  // Slot s of the K-lists: components [s D, (s + 1) D) of both arrays.
+  int64_t slots = isKKind(kind) ? k : 1, dims = valueType.getDimSize(0);
+  SmallVector<Value> values, indices;
+  for (int64_t s = 0; s < slots; ++s)
+    for (auto [array, into] : {std::pair{arrays[0], &values},
+                               std::pair{arrays[1], &indices}})
+      into->push_back(slots == 1 ? array
+                                 : vector::ExtractStridedSliceOp::create(
+                                       b, loc, array, ArrayRef<int64_t>{s * dims},
+                                       ArrayRef<int64_t>{dims},
+                                       ArrayRef<int64_t>{1}));
+  llvm::append_range(values, indices);
+  return values;
 }

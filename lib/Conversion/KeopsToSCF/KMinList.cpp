@@ -183,16 +183,23 @@ void Accumulator::storeList(OpBuilder &b, Location loc, ValueRange state,
 }
 
 SmallVector<Value> Accumulator::loadList(OpBuilder &b, Location loc,
-                                         ValueRange mems, Value at) const {
+                                         ValueRange mems, Value at,
+                                         bool sorted) const {
+  // A list sorted best first, reversed, is a heap whose root is the worst.
   SmallVector<Value> lists = allocList(b, loc);
   forEachEntry(b, loc, k, valueType.getDimSize(0),
                [&](OpBuilder &eb, Value s, Value d, Value col) {
+                 Value slot =
+                     sorted ? arith::SubIOp::create(eb, loc,
+                                                    cIndex(eb, loc, k - 1), s)
+                                  .getResult()
+                            : s;
                  for (int n = 0; n < 2; ++n)
                    memref::StoreOp::create(
                        eb, loc,
                        memref::LoadOp::create(eb, loc, mems[n],
                                               ValueRange{at, col}),
-                       lists[n], entry(s, d, Value()));
+                       lists[n], entry(slot, d, Value()));
                });
   SmallVector<Value> state{Value(), Value()};
   llvm::append_range(state, lists);

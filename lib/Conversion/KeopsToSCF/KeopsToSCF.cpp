@@ -210,6 +210,10 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       OpBuilder::InsertionGuard guard(ib);
       ib.setInsertionPointToStart(inner.getBody());
       Value j = inner.getInductionVar();
+      // The reduced index the formula and the accumulator see: that of the
+      // whole axis when a partial reduction reads a range of it.
+      Value jAxis =
+          op.getFirst() ? arith::AddIOp::create(ib, l, j, op.getFirst()) : j;
       ColumnValues column;
       column.narrow = narrowPerReduction;
       for (auto [index, in] : llvm::enumerate(op.getIns()))
@@ -227,7 +231,7 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
         IRMapping hoisted = perRow[u];
         if (tileStart)
           tiles.lookup(ib, l, tileColumn, u, hoisted);
-        PairIndices at{j, keptStart[u]};
+        PairIndices at{jAxis, keptStart[u]};
         SmallVector<Value> also;
         if (tileStart && rightProduct)
           also.push_back(tiles.weight());
@@ -242,8 +246,9 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
           llvm::append_range(next, s);
           continue;
         }
-        llvm::append_range(next, acc.fold(ib, l, s, (*f)[0],
-                                          f->size() == 2 ? (*f)[1] : Value(), j));
+        llvm::append_range(next,
+                           acc.fold(ib, l, s, (*f)[0],
+                                    f->size() == 2 ? (*f)[1] : Value(), jAxis));
       }
       scf::YieldOp::create(ib, l, next);
       return SmallVector<Value>(inner.getResults());
@@ -306,11 +311,15 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
     for (int64_t u = 0; u < U; ++u) {
       ArrayRef<Value> final =
           ArrayRef<Value>(*state).slice(u * stateSize, stateSize);
+      // A partial reduction writes its states instead (exportState).
+      bool partial = op.getPartial();
       if (acc.keepsListInMemory()) {
-        acc.writeListRows(b, loc, final, outs, rowStart[u]);
+        (partial ? acc.stateAccumulator() : acc)
+            .writeListRows(b, loc, final, outs, rowStart[u]);
         continue;
       }
-      SmallVector<Value> values = acc.finalize(b, loc, final);
+      SmallVector<Value> values = partial ? acc.exportState(b, loc, final)
+                                          : acc.finalize(b, loc, final);
       for (auto [value, mem] : llvm::zip(values, outs))
         writeRows(b, loc, value, mem, rowStart[u]);
     }
@@ -469,6 +478,8 @@ struct ConvertKeopsToSCF
             << name << " " << value << " is not in [0, " << limit << "]";
         return signalPassFailure();
       }
+    if (failed(lowerStateOps(getOperation())))
+      return signalPassFailure();
     // Each reduction is rewritten on its own: no greedy fixpoint needed.
     SmallVector<ReduceOp> reduces;
     getOperation()->walk([&](ReduceOp op) { reduces.push_back(op); });

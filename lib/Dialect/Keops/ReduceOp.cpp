@@ -168,15 +168,21 @@ static VectorType variableType(Type inputType) {
 void ReduceOp::build(OpBuilder &builder, OperationState &state,
                      ReductionKind kind, Axis axis, ValueRange ins,
                      ArrayRef<Category> categories, ValueRange outs,
-                     std::optional<int64_t> k, ValueRange ranges) {
+                     std::optional<int64_t> k, ValueRange ranges,
+                     bool partial, Value first) {
   MLIRContext *ctx = builder.getContext();
   state.addOperands(ins);
   state.addOperands(outs);
   state.addOperands(ranges);
+  if (first)
+    state.addOperands(first);
   Properties &props = state.getOrAddProperties<Properties>();
   props.operandSegmentSizes = {static_cast<int32_t>(ins.size()),
                                static_cast<int32_t>(outs.size()),
-                               static_cast<int32_t>(ranges.size())};
+                               static_cast<int32_t>(ranges.size()),
+                               first ? 1 : 0};
+  if (partial)
+    props.partial = builder.getUnitAttr();
   props.kind = ReductionKindAttr::get(ctx, kind);
   props.axis = AxisAttr::get(ctx, axis);
   props.categories = builder.getArrayAttr(llvm::to_vector(
@@ -199,7 +205,7 @@ void ReduceOp::build(OpBuilder &builder, OperationState &state,
 
 //===----------------------------------------------------------------------===//
 // Syntax:
-//   keops.reduce <kind> [k = <K>] over <axis>
+//   keops.reduce <kind> [k = <K>] over <axis> [partial [from %first]]
 //       ins(%a : <category> <type>, ...) outs(%o : <type>, ...)
 //       [ranges(%ri, %si, %rj, %rj2, %sj, %ri2 : <6 types>)]
 //       [attributes {...}] <region> [-> <result types>]
@@ -239,6 +245,14 @@ ParseResult ReduceOp::parse(OpAsmParser &parser, OperationState &result) {
     return parser.emitError(loc, "unknown reduction axis '")
            << word << "'; expected i or j";
   props.axis = AxisAttr::get(ctx, *axis);
+
+  std::optional<OpAsmParser::UnresolvedOperand> first;
+  if (succeeded(parser.parseOptionalKeyword("partial"))) {
+    props.partial = UnitAttr::get(ctx);
+    if (succeeded(parser.parseOptionalKeyword("from")) &&
+        parser.parseOperand(first.emplace()))
+      return failure();
+  }
 
   SmallVector<OpAsmParser::UnresolvedOperand> ins, outs;
   SmallVector<Type> inTypes, outTypes;
@@ -281,16 +295,19 @@ ParseResult ReduceOp::parse(OpAsmParser &parser, OperationState &result) {
   props.categories = ArrayAttr::get(ctx, categories);
   props.operandSegmentSizes = {static_cast<int32_t>(ins.size()),
                                static_cast<int32_t>(outs.size()),
-                               static_cast<int32_t>(ranges.size())};
+                               static_cast<int32_t>(ranges.size()),
+                               first ? 1 : 0};
   if (parser.resolveOperands(ins, inTypes, insLoc, result.operands) ||
       parser.resolveOperands(outs, outTypes, outsLoc, result.operands) ||
-      parser.resolveOperands(ranges, rangeTypes, rangesLoc, result.operands))
+      parser.resolveOperands(ranges, rangeTypes, rangesLoc, result.operands) ||
+      (first && parser.resolveOperand(*first, IndexType::get(ctx),
+                                      result.operands)))
     return failure();
 
   SMLoc attrLoc = parser.getCurrentLocation();
   if (parser.parseOptionalAttrDictWithKeyword(result.attributes))
     return failure();
-  for (StringRef name : {"kind", "axis", "categories", "k",
+  for (StringRef name : {"kind", "axis", "categories", "k", "partial",
                          "operandSegmentSizes"})
     if (result.attributes.get(name))
       return parser.emitError(attrLoc, "attribute '")
@@ -312,7 +329,13 @@ void ReduceOp::print(OpAsmPrinter &p) {
   p << ' ' << stringifyReductionKind(getKind());
   if (std::optional<uint64_t> k = getK())
     p << " k = " << static_cast<int64_t>(*k);
-  p << " over " << stringifyAxis(getAxis()) << " ins(";
+  p << " over " << stringifyAxis(getAxis());
+  if (getPartial()) {
+    p << " partial";
+    if (Value first = getFirst())
+      p << " from " << first;
+  }
+  p << " ins(";
   llvm::interleaveComma(llvm::enumerate(getIns()), p, [&](auto it) {
     p << it.value() << " : " << stringifyCategory(getCategory(it.index()))
       << ' ' << it.value().getType();
@@ -328,7 +351,7 @@ void ReduceOp::print(OpAsmPrinter &p) {
     p << ")";
   }
   p.printOptionalAttrDictWithKeyword(
-      (*this)->getAttrs(), {"kind", "axis", "categories", "k",
+      (*this)->getAttrs(), {"kind", "axis", "categories", "k", "partial",
                             "operandSegmentSizes"});
   p << ' ';
   p.printRegion(getFormula(), /*printEntryBlockArgs=*/true,
@@ -531,11 +554,16 @@ LogicalResult ReduceOp::verify() {
     return emitOpError() << "reduction '" << kindName << "' takes no k";
   }
 
-  // Outputs.
-  unsigned numOutputs = getNumOutputs(kind);
+  // Outputs: those of the kind, or its state's arrays.
+  if (getFirst() && !getPartial())
+    return emitOpError() << "takes a first reduced index only when partial";
+  bool partial = getPartial();
+  SmallVector<OutputArray> layout = getOutputLayout(kind, 1, 1, 1, partial);
+  unsigned numOutputs = layout.size();
   if (getOuts().size() != numOutputs)
-    return emitOpError() << "reduction '" << kindName << "' writes "
-                         << numOutputs << " output"
+    return emitOpError() << (partial ? "partial reduction '" : "reduction '")
+                         << kindName << "' writes " << numOutputs
+                         << (partial ? " state array" : " output")
                          << (numOutputs == 1 ? "" : "s") << ", got "
                          << getOuts().size();
   bool tensors = isa<RankedTensorType>(getOuts()[0].getType());
@@ -552,7 +580,7 @@ LogicalResult ReduceOp::verify() {
     if (isa<RankedTensorType>(type) != tensors)
       return emitOpError() << "outputs must be all tensors or all memrefs";
     Type elt = type.getElementType();
-    if (isIndexOutput(kind, index)) {
+    if (layout[index].isIndex) {
       if (!elt.isSignlessInteger(32) && !elt.isSignlessInteger(64))
         return emitOpError() << "output #" << index << " of '" << kindName
                              << "' holds indices and must have element type "
@@ -689,19 +717,60 @@ LogicalResult ReduceOp::verifyRegions() {
                                << yield.getValues()[0].getType();
 
   // Width of each output row.
-  int64_t width = numYield == 2 ? formulaDim(yield.getValues()[1]) : dim;
-  if (needsK(kind))
-    width = dim * static_cast<int64_t>(*getK());
+  SmallVector<OutputArray> layout = getOutputLayout();
   for (auto [index, value] : llvm::enumerate(getOuts())) {
     auto outType = cast<ShapedType>(value.getType());
     int64_t cols = outType.getDimSize(outType.getRank() - 1);
+    int64_t width = layout[index].width;
     if (cols != width)
       return emitOpError() << "output #" << index << " must have " << width
-                           << " columns for reduction '" << kindName
+                           << " columns for "
+                           << (getPartial() ? "the state of " : "")
+                           << "reduction '" << kindName
                            << "' of this formula, got "
                            << (ShapedType::isDynamic(cols)
                                    ? std::string("?")
                                    : std::to_string(cols));
   }
   return success();
+}
+
+SmallVector<OutputArray> ReduceOp::getOutputLayout(ReductionKind kind,
+                                                   int64_t k, int64_t dim,
+                                                   int64_t weightDim,
+                                                   bool partial) {
+  int64_t width = needsK(kind) ? k * dim : dim;
+  switch (kind) {
+  case ReductionKind::Sum:
+    return {{dim, false}};
+  case ReductionKind::LogSumExp:
+    // The running maximum and the sum (of weights) scaled by exp(-maximum).
+    if (partial)
+      return {{1, false}, {weightDim ? weightDim : 1, false}};
+    return {{weightDim ? weightDim : 1, false}};
+  case ReductionKind::SumSoftmaxWeight:
+    // The running maximum, the scaled denominator and numerator.
+    if (partial)
+      return {{1, false}, {1, false}, {weightDim, false}};
+    return {{weightDim, false}};
+  default:
+    break;
+  }
+  // Min, max and K-min kinds: the values and indices of the selected terms
+  // (those of min_argmin, max_argmax and kmin_argkmin).
+  if (partial)
+    return {{width, false}, {width, true}};
+  SmallVector<OutputArray> layout;
+  for (unsigned index = 0; index < getNumOutputs(kind); ++index)
+    layout.push_back({width, isIndexOutput(kind, index)});
+  return layout;
+}
+
+SmallVector<OutputArray> ReduceOp::getOutputLayout() {
+  YieldOp yield = getYield();
+  int64_t dim = formulaDim(yield.getValues()[0]);
+  int64_t weightDim =
+      yield.getValues().size() == 2 ? formulaDim(yield.getValues()[1]) : 0;
+  return getOutputLayout(getKind(), getK() ? int64_t(*getK()) : 1, dim,
+                         weightDim, getPartial());
 }
