@@ -36,6 +36,9 @@ typedef struct {
   int64_t gram_min_dim;  /* CPU: inner products of kept and reduced vectors
                             of at least this many components by matrix-
                             multiply tiles (default 32; 0: never) */
+  int partial_states;    /* CPU: also compile the kernels of
+                            keops_run_partial, keops_merge_states and
+                            keops_finalize_states (default 0) */
 } keops_options;
 
 void keops_default_options(keops_options *options);
@@ -150,6 +153,44 @@ keops_status keops_run_ranged(keops_module module, int64_t kernel,
                               int64_t M, int64_t N, int64_t rank,
                               const int64_t *batch,
                               const keops_ranges *ranges, void *stream);
+
+/* Partial reductions (modules compiled with options.partial_states = 1, CPU
+ * only). A state holds, per kept row, the unfinalized reduction over some
+ * reduced indices, in `count` row-major arrays (rows x widths[k], values of
+ * the kernel's float type or, where is_index[k], integers of index_bits):
+ *   sum: the sum (D);
+ *   min, max, argmin, argmax, min_argmin, max_argmax: the selected values
+ *     and their indices (D and D; +-inf and -1 where nothing was reduced);
+ *   kmin, argkmin, kmin_argkmin: the K best values and indices, sorted as
+ *     the kmin_argkmin outputs (K*D and K*D);
+ *   logsumexp: the running maximum m (1) and sum(exp(f - m) w) (E, or 1);
+ *   sumsoftmaxweight: m (1), sum(exp(f - m)) (1), sum(exp(f - m) v) (E).
+ * Rows of batch elements lie end to end (batch elements x kept rows). */
+keops_status keops_kernel_state(keops_module module, int64_t kernel,
+                                int64_t *count, int64_t *widths,
+                                int *is_index, int *index_bits);
+/* The state of kernel `kernel` over the N (over j; M over i) reduced rows
+ * given, the first of which has reduced index `first` in the whole axis
+ * (so that argmin and K-min indices are the whole axis'): arguments as for
+ * keops_run_ranged (ranges may be NULL for a kernel that is not
+ * block-sparse; their reduced intervals then index the rows given). */
+keops_status keops_run_partial(keops_module module, int64_t kernel,
+                               const void *const *inputs, void *const *states,
+                               int64_t M, int64_t N, int64_t first,
+                               int64_t rank, const int64_t *batch,
+                               const keops_ranges *ranges);
+/* Row by row, the state over the reduced indices of both `first` and
+ * `second` (disjoint sets, in any order: ties go to the smaller index) into
+ * `merged`, which may be either: exact for min, max and K-min kinds, one
+ * rounding per value for the others. */
+keops_status keops_merge_states(keops_module module, int64_t kernel,
+                                const void *const *first,
+                                const void *const *second,
+                                void *const *merged, int64_t rows);
+/* The kernel's outputs (as keops_run writes them) from `rows` states. */
+keops_status keops_finalize_states(keops_module module, int64_t kernel,
+                                   const void *const *states,
+                                   void *const *outputs, int64_t rows);
 
 /* Whole functions: each function of the module with its reductions run in
  * order (a function holding keops.reduce_grad runs its gradient

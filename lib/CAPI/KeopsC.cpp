@@ -31,6 +31,7 @@ void keops_default_options(keops_options *options) {
   options->approximate_math = d.approximateMath;
   options->opt_level = d.optLevel;
   options->gram_min_dim = d.gramMinDim;
+  options->partial_states = d.partialStates;
 }
 
 static keops_status compileFor(const char *mlir, size_t length,
@@ -49,6 +50,7 @@ static keops_status compileFor(const char *mlir, size_t length,
     opts.approximateMath = options->approximate_math != 0;
     opts.optLevel = options->opt_level;
     opts.gramMinDim = options->gram_min_dim;
+    opts.partialStates = options->partial_states != 0;
     if (opts.gramMinDim < 0)
       return fail("keops_compile: gram_min_dim must be 0 (never) or more");
     if (opts.optLevel < 0 || opts.optLevel > 3)
@@ -167,6 +169,17 @@ keops_status keops_run(keops_module module, int64_t kernel,
   return keops_run_on_stream(module, kernel, inputs, outputs, M, N, nullptr);
 }
 
+static runtime::RangesArg rangesArg(const keops_ranges *ranges) {
+  runtime::RangesArg arg;
+  if (ranges) {
+    std::copy(ranges->arrays, ranges->arrays + 6, arg.arrays);
+    std::copy(ranges->lengths, ranges->lengths + 6, arg.lengths);
+    arg.bits = ranges->bits;
+    arg.elements = ranges->elements;
+  }
+  return arg;
+}
+
 /// keops_run* on one kernel; `name` prefixes the messages.
 static keops_status runKernel(const char *name, keops_module module,
                               int64_t kernel, const void *const *inputs,
@@ -177,13 +190,7 @@ static keops_status runKernel(const char *name, keops_module module,
     return fail(std::string(name) + ": null module");
   if (kernel < 0)
     return fail(std::string(name) + ": negative kernel index");
-  runtime::RangesArg arg;
-  if (ranges) {
-    std::copy(ranges->arrays, ranges->arrays + 6, arg.arrays);
-    std::copy(ranges->lengths, ranges->lengths + 6, arg.lengths);
-    arg.bits = ranges->bits;
-    arg.elements = ranges->elements;
-  }
+  runtime::RangesArg arg = rangesArg(ranges);
   std::string error =
       module->module->run(static_cast<size_t>(kernel), inputs, outputs, M, N,
                           stream, batch, ranges ? &arg : nullptr);
@@ -241,6 +248,71 @@ keops_status keops_run_ranged(keops_module module, int64_t kernel,
   return runKernel("keops_run_ranged", module, kernel, inputs, outputs, M, N,
                    llvm::ArrayRef<int64_t>(batch, static_cast<size_t>(rank)),
                    stream, ranges);
+}
+
+keops_status keops_kernel_state(keops_module module, int64_t kernel,
+                                int64_t *count, int64_t *widths,
+                                int *is_index, int *index_bits) {
+  if (!module || kernel < 0 || kernel >= keops_num_kernels(module))
+    return fail("keops_kernel_state: no such kernel");
+  const KernelInfo &info = module->module->kernels()[kernel];
+  if (count)
+    *count = info.stateLayout.size();
+  for (size_t k = 0; k < info.stateLayout.size(); ++k) {
+    if (widths)
+      widths[k] = info.stateLayout[k].width;
+    if (is_index)
+      is_index[k] = info.stateLayout[k].isIndex;
+  }
+  if (index_bits)
+    *index_bits = info.stateIndexBits;
+  return KEOPS_OK;
+}
+
+/// The result of a state call: its error prefixed by `name`.
+static keops_status stateResult(const char *name, std::string error) {
+  if (!error.empty())
+    return fail(std::string(name) + ": " + error);
+  return KEOPS_OK;
+}
+
+keops_status keops_run_partial(keops_module module, int64_t kernel,
+                               const void *const *inputs, void *const *states,
+                               int64_t M, int64_t N, int64_t first,
+                               int64_t rank, const int64_t *batch,
+                               const keops_ranges *ranges) {
+  if (!module || kernel < 0)
+    return fail("keops_run_partial: null module or negative kernel index");
+  if (rank < 0 || (rank > 0 && !batch))
+    return fail("keops_run_partial: rank < 0, or null batch extents");
+  runtime::RangesArg arg = rangesArg(ranges);
+  return stateResult(
+      "keops_run_partial",
+      module->module->runPartial(
+          size_t(kernel), inputs, states, M, N, first,
+          llvm::ArrayRef<int64_t>(batch, static_cast<size_t>(rank)),
+          ranges ? &arg : nullptr));
+}
+
+keops_status keops_merge_states(keops_module module, int64_t kernel,
+                                const void *const *first,
+                                const void *const *second,
+                                void *const *merged, int64_t rows) {
+  if (!module || kernel < 0)
+    return fail("keops_merge_states: null module or negative kernel index");
+  return stateResult("keops_merge_states",
+                     module->module->mergeStates(size_t(kernel), first, second,
+                                                 merged, rows));
+}
+
+keops_status keops_finalize_states(keops_module module, int64_t kernel,
+                                   const void *const *states,
+                                   void *const *outputs, int64_t rows) {
+  if (!module || kernel < 0)
+    return fail("keops_finalize_states: null module or negative kernel index");
+  return stateResult("keops_finalize_states",
+                     module->module->finalizeStates(size_t(kernel), states,
+                                                    outputs, rows));
 }
 
 int keops_kernel_is_block_sparse(keops_module module, int64_t kernel) {

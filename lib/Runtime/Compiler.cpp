@@ -122,14 +122,23 @@ std::vector<KernelInfo> collectKernels(ModuleOp module,
         info.inputBroadcast.emplace_back(axes.begin(), axes.end());
       }
       info.elementBits = op.getElementType().getWidth();
+      SmallVector<OutputArray> layout = op.getOutputLayout();
       for (auto [index, out] : llvm::enumerate(op.getOuts())) {
         auto type = cast<ShapedType>(out.getType());
         info.outputWidths.push_back(type.getShape().back());
-        bool isIndex = ReduceOp::isIndexOutput(op.getKind(), index);
+        bool isIndex = layout[index].isIndex;
         info.outputIsIndex.push_back(isIndex);
         if (isIndex)
-          info.indexBits = type.getElementType().getIntOrFloatBitWidth();
+          info.indexBits = info.stateIndexBits =
+              type.getElementType().getIntOrFloatBitWidth();
       }
+      YieldOp yield = op.getYield();
+      SmallVector<OutputArray> state = ReduceOp::getStateLayout(
+          op.getKind(), std::max<int64_t>(info.k, 1),
+          formulaDim(yield.getValues()[0]),
+          yield.getValues().size() == 2 ? formulaDim(yield.getValues()[1])
+                                        : 0);
+      info.stateLayout.assign(state.begin(), state.end());
       stateSize(op, accumulation, info);
       infos.push_back(std::move(info));
     });
@@ -262,6 +271,7 @@ struct Compiler::Impl {
        << "|acc=" << options.accumulation
        << "|approx=" << options.approximateMath << "|O" << options.optLevel
        << "|gram=" << options.gramMinDim
+       << "|partial=" << options.partialStates
        << "|gpu=" << options.gpuDevice << "," << options.gpuBlockSize
        << "|keops-mlir 0.1.0|" << buildId() << "|LLVM " << LLVM_VERSION_STRING;
     return text;
@@ -344,6 +354,7 @@ struct Compiler::Impl {
         pipeline.approximateMath = options.approximateMath;
         pipeline.gramMinDim = options.gramMinDim;
         pipeline.gramColumns = gramColumns;
+        pipeline.partialStates = options.partialStates;
         buildCpuPipeline(pm, pipeline);
       }
       if (failed(pm.run(module))) {
@@ -406,8 +417,15 @@ struct Compiler::Impl {
         !differentiate(*module, error))
       return nullptr;
     infos = collectKernels(*module, options.accumulation);
-    for (KernelInfo &info : infos)
+    for (KernelInfo &info : infos) {
       info.flushSubnormals = options.approximateMath && options.gpuDevice < 0;
+      info.partialStates = options.partialStates;
+    }
+    if (options.partialStates && options.gpuDevice >= 0) {
+      error = "partial states are compiled for the CPU only (a GPU module "
+              "merges its blocks' states in its 2-D scheme)";
+      return nullptr;
+    }
     if (infos.empty()) {
       error = "the module holds no keops.reduce";
       return nullptr;
@@ -475,6 +493,21 @@ struct Compiler::Impl {
         return nullptr;
       }
       module->kernelFns.push_back(address->toPtr<Module::KernelFn>());
+      if (!info.partialStates)
+        continue;
+      std::array<Module::KernelFn, 3> fns;
+      const char *suffixes[] = {"_partial", "_merge", "_finalize"};
+      for (auto [k, suffix] : llvm::enumerate(suffixes)) {
+        auto state = jit->lookup(jd, info.name + suffix);
+        if (!state) {
+          error = "kernel " + info.name + suffix + " not found: " +
+                  llvm::toString(state.takeError());
+          return nullptr;
+        }
+        fns[k] = state->template toPtr<Module::KernelFn>();
+      }
+      module->stateFns.resize(module->kernelFns.size());
+      module->stateFns.back() = fns;
     }
     module->infos = std::move(infos);
     return module;

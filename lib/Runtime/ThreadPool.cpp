@@ -134,10 +134,20 @@ std::string Module::run(size_t index, const void *const *inputs,
                         void *const *outputs, int64_t m, int64_t n,
                         void *stream, llvm::ArrayRef<int64_t> batch,
                         const RangesArg *ranges) const {
+  return launch(index, inputs, outputs, m, n, stream, batch, ranges, nullptr);
+}
+
+std::string Module::launch(size_t index, const void *const *inputs,
+                           void *const *outputs, int64_t m, int64_t n,
+                           void *stream, llvm::ArrayRef<int64_t> batch,
+                           const RangesArg *ranges,
+                           const int64_t *first) const {
   if (index >= infos.size())
     return "kernel index " + std::to_string(index) + " out of range (" +
            std::to_string(infos.size()) + " kernels)";
   const KernelInfo &info = infos[index];
+  size_t numOutputs =
+      first ? info.stateLayout.size() : info.outputWidths.size();
   if (m < 0 || n < 0)
     return "M and N must be >= 0";
   if (!inputs || !outputs)
@@ -165,15 +175,17 @@ std::string Module::run(size_t index, const void *const *inputs,
       return "input #" + std::to_string(k) + " is a null pointer";
   }
   bool noRows = (info.axis == Axis::J ? m : n) == 0;
-  for (size_t k = 0; k < info.outputWidths.size(); ++k)
+  for (size_t k = 0; k < numOutputs; ++k)
     if (!outputs[k] && !noRows)
-      return "output #" + std::to_string(k) + " is a null pointer";
+      return (first ? "state array #" : "output #") + std::to_string(k) +
+             " is a null pointer";
   if (info.hasRanges != (ranges != nullptr))
     return "kernel " + info.name +
            (info.hasRanges ? " is block-sparse: it needs its ranges"
                            : " is not block-sparse: it takes no ranges");
   if (gpu)
     return runOnGpu(index, inputs, outputs, m, n, stream, batch, ranges);
+  KernelFn fn = first ? stateFns[index][0] : kernelFns[index];
   int64_t rows = info.axis == Axis::J ? m : n;
   int64_t cols = info.axis == Axis::J ? n : m;
   if (rows == 0)
@@ -195,7 +207,8 @@ std::string Module::run(size_t index, const void *const *inputs,
     sizes[0] = table.numBlocks();
     sizes[1] = table.numIntervals();
   }
-  if (!batch.empty() || ranges) {
+  // (A partial reduction's first reduced index comes last.)
+  if (!batch.empty() || ranges || first) {
     extra.assign(inputs, inputs + info.categories.size());
     if (!batch.empty())
       extra.push_back(batch.data());
@@ -204,9 +217,84 @@ std::string Module::run(size_t index, const void *const *inputs,
                                  table.counts.data(), table.intervals.data()});
     if (info.batchedRanges)
       extra.push_back(table.offsets.data());
+    if (first)
+      extra.push_back(first);
     inputs = extra.data();
   }
-  KernelFn fn = kernelFns[index];
+  splitRows(info, fn, inputs, outputs, m, n, rows, cols);
+  return "";
+}
+
+std::string Module::runPartial(size_t index, const void *const *inputs,
+                               void *const *states, int64_t m, int64_t n,
+                               int64_t first, llvm::ArrayRef<int64_t> batch,
+                               const RangesArg *ranges) const {
+  if (std::string error = checkStateKernel(index); !error.empty())
+    return error;
+  if (first < 0)
+    return "the first reduced index must be >= 0, got " +
+           std::to_string(first);
+  return launch(index, inputs, states, m, n, nullptr, batch, ranges, &first);
+}
+
+std::string Module::mergeStates(size_t index, const void *const *first,
+                                const void *const *second,
+                                void *const *merged, int64_t rows) const {
+  if (std::string error = checkStateKernel(index); !error.empty())
+    return error;
+  const KernelInfo &info = infos[index];
+  size_t count = info.stateLayout.size();
+  if (rows < 0)
+    return "the number of rows must be >= 0";
+  if (rows == 0)
+    return "";
+  if (!first || !second || !merged)
+    return "null array of states";
+  std::vector<const void *> ins(first, first + count);
+  ins.insert(ins.end(), second, second + count);
+  for (size_t k = 0; k < count; ++k)
+    if (!ins[k] || !ins[count + k] || !merged[k])
+      return "state array #" + std::to_string(k) + " is a null pointer";
+  splitRows(info, stateFns[index][1], ins.data(), merged, rows, 0, rows, 1);
+  return "";
+}
+
+std::string Module::finalizeStates(size_t index, const void *const *states,
+                                   void *const *outputs, int64_t rows) const {
+  if (std::string error = checkStateKernel(index); !error.empty())
+    return error;
+  const KernelInfo &info = infos[index];
+  if (rows < 0)
+    return "the number of rows must be >= 0";
+  if (rows == 0)
+    return "";
+  if (!states || !outputs)
+    return "null array of states or outputs";
+  for (size_t k = 0; k < info.stateLayout.size(); ++k)
+    if (!states[k])
+      return "state array #" + std::to_string(k) + " is a null pointer";
+  for (size_t k = 0; k < info.outputWidths.size(); ++k)
+    if (!outputs[k])
+      return "output #" + std::to_string(k) + " is a null pointer";
+  splitRows(info, stateFns[index][2], states, outputs, rows, 0, rows, 1);
+  return "";
+}
+
+std::string Module::checkStateKernel(size_t index) const {
+  if (index >= infos.size())
+    return "kernel index " + std::to_string(index) + " out of range (" +
+           std::to_string(infos.size()) + " kernels)";
+  if (!infos[index].partialStates || index >= stateFns.size())
+    return "kernel " + infos[index].name +
+           " has no partial-state kernels: compile the module with partial "
+           "states (keops_options.partial_states = 1, CPU only)";
+  return "";
+}
+
+void Module::splitRows(const KernelInfo &info, KernelFn fn,
+                       const void *const *inputs, void *const *outputs,
+                       int64_t m, int64_t n, int64_t rows,
+                       int64_t cols) const {
   // Chunks of whole register blocks, about 4 per thread, and enough work per
   // chunk (pairs) to pay for waking a thread.
   int threads = numThreads();
@@ -221,5 +309,4 @@ std::string Module::run(size_t index, const void *const *inputs,
     int64_t begin = c * chunk, end = std::min(rows, begin + chunk);
     fn(inputs, outputs, m, n, begin, end);
   });
-  return "";
 }

@@ -45,7 +45,8 @@ struct Module {
 std::shared_ptr<Module> compile(const std::string &mlir, int64_t lanes,
                                 int64_t blocks, const std::string &accumulation,
                                 bool approximateMath, int optLevel,
-                                int device, int64_t gramMinDim) {
+                                int device, int64_t gramMinDim,
+                                bool partialStates) {
   keops_options options;
   keops_default_options(&options);
   options.lanes = lanes;
@@ -54,6 +55,7 @@ std::shared_ptr<Module> compile(const std::string &mlir, int64_t lanes,
   options.approximate_math = approximateMath ? 1 : 0;
   options.opt_level = optLevel;
   options.gram_min_dim = gramMinDim;
+  options.partial_states = partialStates ? 1 : 0;
   auto module = std::make_shared<Module>();
   keops_status status;
   {
@@ -112,6 +114,21 @@ py::dict kernelInfo(const Module &m, int64_t k) {
     perInput.emplace_back(broadcast.begin() + in * batchRank,
                           broadcast.begin() + (in + 1) * batchRank);
   info["input_broadcast"] = perInput;
+  // The arrays of its partial state (keops_kernel_state).
+  int64_t stateCount = 0;
+  int stateIndexBits = 0;
+  if (keops_kernel_state(m.handle, k, &stateCount, nullptr, nullptr,
+                         nullptr) != KEOPS_OK)
+    fail();
+  std::vector<int64_t> stateWidths(stateCount);
+  std::vector<int> stateIsIndex(stateCount);
+  if (keops_kernel_state(m.handle, k, nullptr, stateWidths.data(),
+                         stateIsIndex.data(), &stateIndexBits) != KEOPS_OK)
+    fail();
+  info["state_widths"] = stateWidths;
+  info["state_is_index"] =
+      std::vector<bool>(stateIsIndex.begin(), stateIsIndex.end());
+  info["state_index_bits"] = stateIndexBits;
   return info;
 }
 
@@ -136,6 +153,30 @@ void addresses(const py::sequence &items, std::vector<uintptr_t> &out,
   }
 }
 
+// The keops_ranges of (six arrays or addresses, six lengths, bits[, batch
+// elements]); zeros for None.
+keops_ranges rangesOf(const py::object &ranges) {
+  keops_ranges r{};
+  if (ranges.is_none())
+    return r;
+  auto parts = ranges.cast<py::tuple>();
+  if (parts.size() != 3 && parts.size() != 4)
+    throw py::value_error(
+        "ranges: (six arrays, six lengths, bits[, batch elements])");
+  std::vector<uintptr_t> arrays;
+  addresses(parts[0].cast<py::sequence>(), arrays, false);
+  auto lengths = parts[1].cast<std::vector<int64_t>>();
+  if (arrays.size() != 6 || lengths.size() != 6)
+    throw py::value_error("ranges: six arrays and six lengths are needed");
+  for (int a = 0; a < 6; ++a) {
+    r.arrays[a] = reinterpret_cast<const void *>(arrays[a]);
+    r.lengths[a] = lengths[a];
+  }
+  r.bits = parts[2].cast<int>();
+  r.elements = parts.size() == 4 ? parts[3].cast<int64_t>() : 0;
+  return r;
+}
+
 // Runs kernel `k` on host data: NumPy arrays or data addresses; `stream` is
 // a CUstream address (0: the default stream).
 // `batch`: the batch extents of a kernel with batch axes. `ranges`, for a
@@ -148,25 +189,8 @@ void run(const Module &m, int64_t k, const py::sequence &inputs,
   addresses(outputs, outs, true);
   if (ins.empty())
     ins.push_back(0);
-  keops_ranges r{};
+  keops_ranges r = rangesOf(ranges);
   bool ranged = !ranges.is_none();
-  if (ranged) {
-    auto parts = ranges.cast<py::tuple>();
-    if (parts.size() != 3 && parts.size() != 4)
-      throw py::value_error(
-          "ranges: (six arrays, six lengths, bits[, batch elements])");
-    std::vector<uintptr_t> arrays;
-    addresses(parts[0].cast<py::sequence>(), arrays, false);
-    auto lengths = parts[1].cast<std::vector<int64_t>>();
-    if (arrays.size() != 6 || lengths.size() != 6)
-      throw py::value_error("ranges: six arrays and six lengths are needed");
-    for (int a = 0; a < 6; ++a) {
-      r.arrays[a] = reinterpret_cast<const void *>(arrays[a]);
-      r.lengths[a] = lengths[a];
-    }
-    r.bits = parts[2].cast<int>();
-    r.elements = parts.size() == 4 ? parts[3].cast<int64_t>() : 0;
-  }
   keops_status status;
   {
     py::gil_scoped_release release;
@@ -179,6 +203,57 @@ void run(const Module &m, int64_t k, const py::sequence &inputs,
                     : keops_run_batched(m.handle, k, in, out, M, N, rank,
                                         batch.data(),
                                         reinterpret_cast<void *>(stream));
+  }
+  if (status != KEOPS_OK)
+    fail();
+}
+
+// The partial state of kernel `k` over the reduced rows given, the first of
+// which has reduced index `first` (keops_run_partial).
+void runPartial(const Module &m, int64_t k, const py::sequence &inputs,
+                const py::sequence &states, int64_t M, int64_t N,
+                int64_t first, const std::vector<int64_t> &batch,
+                const py::object &ranges) {
+  std::vector<uintptr_t> ins, outs;
+  addresses(inputs, ins, false);
+  addresses(states, outs, true);
+  ins.push_back(0);
+  keops_ranges r = rangesOf(ranges);
+  keops_status status;
+  {
+    py::gil_scoped_release release;
+    status = keops_run_partial(
+        m.handle, k, reinterpret_cast<const void *const *>(ins.data()),
+        reinterpret_cast<void *const *>(outs.data()), M, N, first,
+        static_cast<int64_t>(batch.size()), batch.data(),
+        ranges.is_none() ? nullptr : &r);
+  }
+  if (status != KEOPS_OK)
+    fail();
+}
+
+// keops_merge_states (`merged` may be `first` or `second`) and, with
+// `second` empty, keops_finalize_states.
+void combineStates(const Module &m, int64_t k, const py::sequence &first,
+                   const py::sequence &second, const py::sequence &outs,
+                   int64_t rows) {
+  std::vector<uintptr_t> a, b, out;
+  addresses(first, a, false);
+  addresses(second, b, false);
+  addresses(outs, out, true);
+  a.push_back(0);
+  b.push_back(0);
+  out.push_back(0);
+  keops_status status;
+  {
+    py::gil_scoped_release release;
+    auto in = [](std::vector<uintptr_t> &v) {
+      return reinterpret_cast<const void *const *>(v.data());
+    };
+    auto o = reinterpret_cast<void *const *>(out.data());
+    status = second.size() ? keops_merge_states(m.handle, k, in(a), in(b), o,
+                                                rows)
+                           : keops_finalize_states(m.handle, k, in(a), o, rows);
   }
   if (status != KEOPS_OK)
     fail();
@@ -261,6 +336,25 @@ PYBIND11_MODULE(_keops, m) {
            "(an address, 0: the default one) for GPU modules, with the batch "
            "extents of a kernel with batch axes and the ranges (six arrays, "
            "six lengths, bits) of a block-sparse one (GIL released).")
+      .def("run_partial", &runPartial, py::arg("kernel"), py::arg("inputs"),
+           py::arg("states"), py::arg("M"), py::arg("N"), py::arg("first"),
+           py::arg("batch") = std::vector<int64_t>{},
+           py::arg("ranges") = py::none(),
+           "The partial state of a kernel over the reduced rows given, the "
+           "first of which has reduced index `first` (modules compiled with "
+           "partial_states; GIL released).")
+      .def("merge_states", &combineStates, py::arg("kernel"), py::arg("first"),
+           py::arg("second"), py::arg("merged"), py::arg("rows"),
+           "Merges two states of a kernel row by row (GIL released).")
+      .def(
+          "finalize_states",
+          [](const Module &self, int64_t k, const py::sequence &states,
+             const py::sequence &outputs, int64_t rows) {
+            combineStates(self, k, states, py::list(), outputs, rows);
+          },
+          py::arg("kernel"), py::arg("states"), py::arg("outputs"),
+          py::arg("rows"),
+          "The outputs of a kernel from its states (GIL released).")
       .def("functions", &functions,
            "{name: (index, number of arguments, number of results)}")
       .def("function_result", &functionResult, py::arg("function"),
@@ -276,6 +370,7 @@ PYBIND11_MODULE(_keops, m) {
         py::arg("blocks") = 2, py::arg("accumulation") = "block",
         py::arg("approximate_math") = true, py::arg("opt_level") = 3,
         py::arg("device") = -1, py::arg("gram_min_dim") = 32,
+        py::arg("partial_states") = false,
         "Compiles MLIR text for the host CPU (device -1) or for a CUDA "
         "device, through the caches (GIL released).");
   m.def(

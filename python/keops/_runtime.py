@@ -62,7 +62,8 @@ class Kernel:
 
     __slots__ = ("module", "index", "name", "axis", "categories", "input_dims",
                  "output_widths", "output_is_index", "float_bits", "index_bits",
-                 "batch_rank", "input_broadcast", "block_sparse", "batched_ranges", "_run")
+                 "batch_rank", "input_broadcast", "block_sparse", "batched_ranges",
+                 "state_widths", "state_is_index", "state_index_bits", "_run")
 
     def __init__(self, module, index):
         info = module._handle.kernel_info(index)
@@ -80,6 +81,9 @@ class Kernel:
         self.input_broadcast = [list(b) for b in info["input_broadcast"]]
         self.block_sparse = info["block_sparse"]
         self.batched_ranges = info["batched_ranges"]
+        self.state_widths = list(info["state_widths"])
+        self.state_is_index = list(info["state_is_index"])
+        self.state_index_bits = info["state_index_bits"]
         self._run = module._handle.run
 
     def run(self, inputs, outputs, M, N, stream=0, batch=(), ranges=None):
@@ -91,6 +95,32 @@ class Kernel:
         `keops.ranges.Ranges.kernel_arg`)."""
         try:
             self._run(self.index, inputs, outputs, M, N, stream, list(batch), ranges)
+        except _ext.KeopsError as e:
+            raise KeopsError(str(e)) from None
+
+
+    def run_partial(self, inputs, states, M, N, first, batch=(), ranges=None):
+        """The partial state over the reduced rows given, the first of which
+        has reduced index `first`, into `states` (arrays or addresses of the
+        layout state_widths / state_is_index); the module must be compiled
+        with partial_states=True."""
+        try:
+            self.module._handle.run_partial(self.index, inputs, states, M, N, first,
+                                            list(batch), ranges)
+        except _ext.KeopsError as e:
+            raise KeopsError(str(e)) from None
+
+    def merge_states(self, first, second, merged, rows):
+        """Merges two states row by row into `merged` (may be either)."""
+        try:
+            self.module._handle.merge_states(self.index, first, second, merged, rows)
+        except _ext.KeopsError as e:
+            raise KeopsError(str(e)) from None
+
+    def finalize_states(self, states, outputs, rows):
+        """The outputs (as run() writes them) from `rows` states."""
+        try:
+            self.module._handle.finalize_states(self.index, states, outputs, rows)
         except _ext.KeopsError as e:
             raise KeopsError(str(e)) from None
 

@@ -393,6 +393,17 @@ class Genred:
         return np.concatenate([res, self._shifted(*args, res, **kwargs)], -1)
 
 
+    def partial(self, *args, first=0, ranges=None):
+        """The state of this reduction over the reduced rows given, the first
+        of which has index `first` in the whole reduced axis
+        (keops.distributed.ReductionState: merge the states of all the rows,
+        then finalize)."""
+        if self._shifted is not None:
+            raise ValueError(f"{self.reduction_op} has no partial states (use LogSumExp "
+                             "or its reduction kinds)")
+        return self._reduction.partial(*args, first=first, ranges=ranges)
+
+
 def _output_spec(output):
     name, cat, dim, _ = parse_alias(output, 0)
     if cat == 2:

@@ -39,12 +39,13 @@ _IGNORED = ("enable_chunks", "optional_flags", "rec_multVar_highdim", "dtype",
 
 def compile_options(sum_scheme="auto", dtype_acc="auto", use_double_acc=False,
                     use_fast_math=True, backend="auto", device_id=-1,
-                    gram_min_dim=None, **ignored):
+                    gram_min_dim=None, partial_states=False, **ignored):
     """pykeops' reduction options as keops_compile options (a sorted tuple of
     items, part of the plan key). Raises for what the CPU backend cannot do.
     `gram_min_dim` (ours): the CPU computes inner products of at least this
     many components by matrix-multiply tiles (default 32; 0: never, 1:
-    always)."""
+    always). `partial_states`: also compile the kernels of partial states
+    (keops.distributed), CPU only."""
     for key in ignored:
         if key not in _IGNORED:
             raise TypeError(f"unexpected keyword argument {key!r}")
@@ -84,6 +85,11 @@ def compile_options(sum_scheme="auto", dtype_acc="auto", use_double_acc=False,
                 or gram_min_dim < 0:
             raise ValueError(f"gram_min_dim must be an integer >= 0, got {gram_min_dim!r}")
         options["gram_min_dim"] = gram_min_dim
+    if partial_states:
+        if options.get("device", -1) >= 0:
+            raise ValueError("partial states are computed on the CPU only "
+                             "(backend='CPU')")
+        options["partial_states"] = True
     return tuple(sorted(options.items()))
 
 
@@ -168,6 +174,26 @@ class Plan:
                 raise ValueError(message.partition("bad ranges: ")[2]) from None
             raise
         return outs
+
+    def run_partial(self, fw, inputs, M, N, first, batch=(), ranges=None):
+        """The state arrays ((*batch, rows, width), kernel.state_widths) of the
+        partial reduction of `inputs`, the first reduced row being index
+        `first` of the whole axis (a plan compiled with partial_states)."""
+        rows = M if self.axis == 1 else N
+        index = "int64" if self.kernel.state_index_bits == 64 else "int32"
+        states = [_arrays.empty(fw, (*batch, rows, w), index if idx else self.dtype, -1)
+                  for w, idx in zip(self.kernel.state_widths, self.kernel.state_is_index)]
+        arg = ranges.kernel_arg() if ranges is not None else None
+        try:
+            self.kernel.run_partial([_arrays.address(a) for a in inputs],
+                                    [_arrays.address(a) for a in states], M, N, first,
+                                    batch, arg)
+        except KeopsError as e:
+            message = str(e)
+            if "bad ranges: " in message:
+                raise ValueError(message.partition("bad ranges: ")[2]) from None
+            raise
+        return states
 
     def finish(self, outs):
         """pykeops' output shapes from the raw outputs."""
@@ -439,6 +465,32 @@ class Reduction:
         return f"{self.names[n]} ({'Vi Vj Pm'.split()[cat]}({dim}))"
 
     def __call__(self, *args, **kwargs):
+        return execute_as(*self._bind(args, kwargs))
+
+    def partial(self, *args, first=0, **kwargs):
+        """The unfinalized state of this reduction over the reduced rows given
+        (the j arrays of a reduction over j hold rows first, first + 1, ...
+        of the whole axis, whose indices argmin and K-min report), for every
+        output row: a keops.distributed.ReductionState, which merges with
+        the states of other rows of the reduced axis and finalizes into the
+        reduction's result. Arguments as for a call; CPU only."""
+        from .distributed.states import ReductionState
+        if isinstance(first, bool) or not isinstance(first, (int, np.integer)) or first < 0:
+            raise ValueError(f"first must be an integer >= 0, got {first!r}")
+        if kwargs.get("out") is not None:
+            raise ValueError("out= is not supported for partial states")
+        dtype, plan, fw, inputs, M, N, _, batch, ranges = self._bind(
+            args, dict(kwargs, partial_states=True))
+        if fw == "torch" and _arrays.cuda_device(inputs) >= 0:
+            raise ValueError("partial states are computed on the CPU only: move the "
+                             "tensors with .cpu()")
+        if plan.dtype != dtype:
+            inputs = [_arrays.cast(a, plan.dtype, fw) for a in inputs]
+        arrays = plan.run_partial(fw, inputs, M, N, int(first), batch, ranges)
+        return ReductionState(plan, arrays, fw, tuple(batch))
+
+    def _bind(self, args, kwargs):
+        """The arguments of execute_as() for a call on `args`."""
         if len(args) != self.nargs:
             raise ValueError(f"this reduction takes {self.nargs} arguments "
                              f"({', '.join(self._describe(n) for n in range(self.nargs))}), "
@@ -537,5 +589,5 @@ class Reduction:
                             compute, options, pattern, ranged)
         inputs = [arrays[src] if how == "arg" else _data_of(src, compute, fw)
                   for how, src in self._sources]
-        return execute_as(dtype, plan, fw, inputs, M if M is not None else 1,
-                          N if N is not None else 1, out, batch, ranges)
+        return (dtype, plan, fw, inputs, M if M is not None else 1,
+                N if N is not None else 1, out, batch, ranges)

@@ -11,6 +11,7 @@
 
 #include "keops/Dialect/Keops.h"
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,13 @@ struct KernelInfo {
   /// CPU kernels compiled with approximate math run with subnormal floats
   /// flushed to zero (lib/Runtime/FloatEnvironment.h).
   bool flushSubnormals = false;
+  /// The arrays of the kernel's partial state per kept row
+  /// (ReduceOp::getStateLayout): values of the float type, indices of
+  /// `stateIndexBits` bits. Runnable when the module was compiled with
+  /// CompileOptions::partialStates.
+  std::vector<OutputArray> stateLayout;
+  int stateIndexBits = 32;
+  bool partialStates = false;
 };
 
 /// The six ranges arrays of a block-sparse reduction, in host memory:
@@ -80,6 +88,9 @@ struct CompileOptions {
   int gpuDevice = -1;
   /// GPU kernels: threads per block (one output row each).
   int64_t gpuBlockSize = 128;
+  /// CPU: also compile each reduction's partial, merge and finalize kernels
+  /// (Module::runPartial, mergeStates, finalizeStates).
+  bool partialStates = false;
 };
 
 /// How to run a whole function of a module: its reductions' kernels in
@@ -179,6 +190,25 @@ public:
                   llvm::ArrayRef<int64_t> batch = {},
                   const RangesArg *ranges = nullptr) const;
 
+  /// Partial reductions (modules compiled with partialStates): the state of
+  /// kernel `index` over the reduced rows given (N of them for a reduction
+  /// over j), whose first has reduced index `first`, written into `states`
+  /// (KernelInfo::stateLayout's arrays, one row per kept row and batch
+  /// element). Otherwise as run().
+  std::string runPartial(size_t index, const void *const *inputs,
+                         void *const *states, int64_t m, int64_t n,
+                         int64_t first, llvm::ArrayRef<int64_t> batch = {},
+                         const RangesArg *ranges = nullptr) const;
+  /// Merges, row by row, two states of kernel `index` over disjoint sets of
+  /// reduced indices (`rows` rows: kept rows times batch elements) into
+  /// `merged` (which may be `first` or `second`).
+  std::string mergeStates(size_t index, const void *const *first,
+                          const void *const *second, void *const *merged,
+                          int64_t rows) const;
+  /// The outputs of kernel `index` (as run() writes them) from its states.
+  std::string finalizeStates(size_t index, const void *const *states,
+                             void *const *outputs, int64_t rows) const;
+
   const std::vector<FunctionPlan> &functions() const { return plans; }
   /// Shape of result `result` of function `function` for arguments with
   /// `argRows` rows each (ignored for 1-D arguments) and batch extents
@@ -210,6 +240,22 @@ private:
                             int64_t, int64_t, int64_t);
   std::vector<KernelInfo> infos;
   std::vector<KernelFn> kernelFns;
+  /// Per kernel with partial states: its partial, merge and finalize
+  /// kernels.
+  std::vector<std::array<KernelFn, 3>> stateFns;
+  /// Runs `fn` over `rows` kept rows (of all batch elements) split over
+  /// the thread pool, `cols` reduced indices each (to size the chunks).
+  void splitRows(const KernelInfo &info, KernelFn fn,
+                 const void *const *inputs, void *const *outputs, int64_t m,
+                 int64_t n, int64_t rows, int64_t cols) const;
+  /// run()'s checks and launch, for the kernel or (`first` not null) its
+  /// partial reduction.
+  std::string launch(size_t index, const void *const *inputs,
+                     void *const *outputs, int64_t m, int64_t n, void *stream,
+                     llvm::ArrayRef<int64_t> batch, const RangesArg *ranges,
+                     const int64_t *first) const;
+  /// An error unless kernel `index` has partial-state kernels.
+  std::string checkStateKernel(size_t index) const;
   std::shared_ptr<void> owner; ///< keeps the JIT'd code alive
   std::shared_ptr<GpuModule> gpu; ///< set for GPU modules (GpuModule.cpp)
   std::string runOnGpu(size_t index, const void *const *inputs,

@@ -590,6 +590,12 @@ struct ConvertKeopsToGPU
                             "-keops-outline-kernels=gpu=true first)";
         return signalPassFailure();
       }
+      if (op.getPartial()) {
+        op.emitOpError() << "is partial: partial reductions (and their "
+                            "keops.merge_states) are lowered for the CPU "
+                            "only";
+        return signalPassFailure();
+      }
       // A GPU thread keeps large K-lists in thread-local memory: K x D
       // values and indices.
       if (ReduceOp::needsK(op.getKind()) && op.getK()) {

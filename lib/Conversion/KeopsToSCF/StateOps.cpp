@@ -55,11 +55,11 @@ void replaceByRowLoop(Operation *op, Value rowsOf,
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
   Value rows = memref::DimOp::create(b, loc, rowsOf, 0);
-  scf::ForOp::create(b, loc, c0, rows, c1, ValueRange{},
-                     [&](OpBuilder &rb, Location rl, Value row, ValueRange) {
-                       body(rb, rl, row);
-                       scf::YieldOp::create(rb, rl);
-                     });
+  // (The body is built once the loop is in the function: K-lists in memory
+  // put their buffers at the function's entry.)
+  auto loop = scf::ForOp::create(b, loc, c0, rows, c1);
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  body(b, loc, loop.getInductionVar());
   op->erase();
 }
 
