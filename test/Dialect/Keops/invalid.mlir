@@ -125,7 +125,7 @@ func.func @attributes_operand_segment_sizes(%x: tensor<?x3xf32>, %o: tensor<?x3x
 
 func.func @categories_count(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
   // expected-error @+1 {{'keops.reduce' op expects one category per input, got 1 categories for 2 inputs}}
-  %r = "keops.reduce"(%x, %y, %o) <{axis = #keops<axis j>, categories = [#keops<category j>], kind = #keops<kind sum>, operandSegmentSizes = array<i32: 2, 1, 0>}> ({
+  %r = "keops.reduce"(%x, %y, %o) <{axis = #keops<axis j>, categories = [#keops<category j>], kind = #keops<kind sum>, operandSegmentSizes = array<i32: 2, 1, 0, 0>}> ({
   ^bb0(%a: vector<3xf32>, %b: vector<3xf32>):
     "keops.yield"(%a) : (vector<3xf32>) -> ()
   }) : (tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x3xf32>
@@ -1942,4 +1942,89 @@ func.func @gram_sides(%x: tensor<?x32xf32>, %y: tensor<?x32xf32>, %o: tensor<?x1
     keops.yield %g : vector<1xf32>
   } -> tensor<?x1xf32>
   return %r : tensor<?x1xf32>
+}
+
+// -----
+
+func.func @partial_state_count(%x: tensor<?x3xf32>, %o: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{partial reduction 'argmin' writes 2 state arrays, got 1}}
+  %r = keops.reduce argmin over j partial ins(%x : j tensor<?x3xf32>) outs(%o : tensor<?x3xf32>) {
+  ^bb0(%a: vector<3xf32>):
+    keops.yield %a : vector<3xf32>
+  } -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @partial_state_width(%x: tensor<?x3xf32>, %m: tensor<?x1xf32>, %s: tensor<?x3xf32>) -> (tensor<?x1xf32>, tensor<?x3xf32>) {
+  // expected-error @+1 {{output #1 must have 1 columns for the state of reduction 'logsumexp' of this formula, got 3}}
+  %r:2 = keops.reduce logsumexp over j partial ins(%x : j tensor<?x3xf32>) outs(%m : tensor<?x1xf32>, %s : tensor<?x3xf32>) {
+  ^bb0(%a: vector<3xf32>):
+    %n = keops.sqnorm2 %a : vector<3xf32>
+    keops.yield %n : vector<1xf32>
+  } -> tensor<?x1xf32>, tensor<?x3xf32>
+  return %r#0, %r#1 : tensor<?x1xf32>, tensor<?x3xf32>
+}
+
+// -----
+
+func.func @partial_state_index(%x: tensor<?x3xf32>, %v: tensor<?x3xf32>, %i: tensor<?x3xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>) {
+  // expected-error @+1 {{output #1 of 'min' holds indices and must have element type i32 or i64, got 'f32'}}
+  %r:2 = keops.reduce min over j partial ins(%x : j tensor<?x3xf32>) outs(%v : tensor<?x3xf32>, %i : tensor<?x3xf32>) {
+  ^bb0(%a: vector<3xf32>):
+    keops.yield %a : vector<3xf32>
+  } -> tensor<?x3xf32>, tensor<?x3xf32>
+  return %r#0, %r#1 : tensor<?x3xf32>, tensor<?x3xf32>
+}
+
+// -----
+
+func.func @first_not_partial(%x: tensor<?x3xf32>, %o: tensor<?x3xf32>, %f: index) -> tensor<?x3xf32> {
+  // expected-error @+1 {{takes a first reduced index only when partial}}
+  %r = "keops.reduce"(%x, %o, %f) <{kind = #keops<kind sum>, axis = #keops<axis j>, categories = [#keops<category j>], operandSegmentSizes = array<i32: 1, 1, 0, 1>}> ({
+  ^bb0(%a: vector<3xf32>):
+    keops.yield %a : vector<3xf32>
+  }) : (tensor<?x3xf32>, tensor<?x3xf32>, index) -> tensor<?x3xf32>
+  return %r : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @merge_count(%m: memref<?x1xf32>) {
+  // expected-error @+1 {{needs 2 state arrays for reduction 'logsumexp', got 1}}
+  keops.merge_states logsumexp ins(%m : memref<?x1xf32>) and(%m : memref<?x1xf32>) outs(%m : memref<?x1xf32>)
+  return
+}
+
+// -----
+
+func.func @merge_kd(%v: memref<?x7xf32>, %i: memref<?x7xi32>) {
+  // expected-error @+1 {{needs state arrays of K x D columns (K = 2), got 7}}
+  keops.merge_states kmin k = 2 ins(%v, %i : memref<?x7xf32>, memref<?x7xi32>) and(%v, %i : memref<?x7xf32>, memref<?x7xi32>) outs(%v, %i : memref<?x7xf32>, memref<?x7xi32>)
+  return
+}
+
+// -----
+
+func.func @merge_mixed(%v: memref<?x3xf32>, %i: memref<?x3xi32>, %w: memref<?x3xf64>) {
+  // expected-error @+1 {{second state array #0 must hold the same values (f16, f32 or f64) as the other arrays, got 'f64'}}
+  keops.merge_states min ins(%v, %i : memref<?x3xf32>, memref<?x3xi32>) and(%w, %i : memref<?x3xf64>, memref<?x3xi32>) outs(%v, %i : memref<?x3xf32>, memref<?x3xi32>)
+  return
+}
+
+// -----
+
+func.func @merge_no_k(%v: memref<?x3xf32>, %i: memref<?x3xi32>) {
+  // expected-error @+1 {{reduction 'argkmin' needs the attribute k}}
+  keops.merge_states argkmin ins(%v, %i : memref<?x3xf32>, memref<?x3xi32>) and(%v, %i : memref<?x3xf32>, memref<?x3xi32>) outs(%v, %i : memref<?x3xf32>, memref<?x3xi32>)
+  return
+}
+
+// -----
+
+func.func @finalize_outputs(%v: memref<?x3xf32>, %i: memref<?x3xi64>, %o: memref<?x3xf32>) {
+  // expected-error @+1 {{output array #0 must hold the same indices (i32 or i64) as the other arrays, got 'f32'}}
+  keops.finalize_states argmin ins(%v, %i : memref<?x3xf32>, memref<?x3xi64>) outs(%o : memref<?x3xf32>)
+  return
 }

@@ -267,9 +267,9 @@ func.func @upstream(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %s: tensor<1xf32>,
 // CHECK: keops.reduce max over i ins(%{{.*}} : i memref<11x4xf64>) outs(%{{.*}} : memref<4x4xf64>) {
 // CHECK: keops.yield %{{.*}} : vector<4xf64>
 // GENERIC-LABEL: sym_name = "static_rows_and_attributes"
-// GENERIC: "keops.reduce"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{axis = #keops<axis j>, categories = [#keops<category i>, #keops<category j>, #keops<category p>], kind = #keops<kind sum>, operandSegmentSizes = array<i32: 3, 1, 0>}> ({
+// GENERIC: "keops.reduce"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{axis = #keops<axis j>, categories = [#keops<category i>, #keops<category j>, #keops<category p>], kind = #keops<kind sum>, operandSegmentSizes = array<i32: 3, 1, 0, 0>}> ({
 // GENERIC: }) {keops.note = "static"} : (tensor<7x2xf32>, tensor<11x2xf32>, tensor<2xf32>, tensor<7x2xf32>) -> tensor<7x2xf32>
-// GENERIC: "keops.reduce"(%{{.*}}, %{{.*}}) <{axis = #keops<axis i>, categories = [#keops<category i>], kind = #keops<kind max>, operandSegmentSizes = array<i32: 1, 1, 0>}> ({
+// GENERIC: "keops.reduce"(%{{.*}}, %{{.*}}) <{axis = #keops<axis i>, categories = [#keops<category i>], kind = #keops<kind max>, operandSegmentSizes = array<i32: 1, 1, 0, 0>}> ({
 // GENERIC: }) : (memref<11x4xf64>, memref<4x4xf64>) -> ()
 func.func @static_rows_and_attributes(%x: tensor<7x2xf32>, %y: tensor<11x2xf32>, %p: tensor<2xf32>, %init: tensor<7x2xf32>, %m: memref<11x4xf64>, %o: memref<4x4xf64>) -> tensor<7x2xf32> {
   %out = keops.reduce sum over j ins(%x : i tensor<7x2xf32>, %y : j tensor<11x2xf32>, %p : p tensor<2xf32>) outs(%init : tensor<7x2xf32>) attributes {keops.note = "static"} {
@@ -797,7 +797,7 @@ func.func @unbroadcast(%g: tensor<?x4x?x3xf32>) -> tensor<1x4x?x3xf32> {
 // CHECK-LABEL: func.func @ranges(
 // CHECK: keops.reduce sum over j ins(%{{.*}} : i tensor<?x3xf32>, %{{.*}} : j tensor<?x3xf32>) outs(%{{.*}} : tensor<?x1xf32>) ranges(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x2xi32>, tensor<?xi32>, tensor<?x2xi32>, tensor<?x2xi32>, tensor<?xi32>, tensor<?x2xi32>) {
 // GENERIC: sym_name = "ranges"
-// GENERIC: operandSegmentSizes = array<i32: 2, 1, 6>
+// GENERIC: operandSegmentSizes = array<i32: 2, 1, 6, 0>
 func.func @ranges(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>,
                   %a: tensor<?x2xi32>, %b: tensor<?xi32>, %c: tensor<?x2xi32>) -> tensor<?x1xf32> {
   %r = keops.reduce sum over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>)
