@@ -51,7 +51,7 @@ void cloneReduce(OpBuilder &b, ReduceOp reduce, ValueRange ins,
     k = static_cast<int64_t>(*reduce.getK());
   auto copy = ReduceOp::create(b, reduce.getLoc(), reduce.getKind(),
                                reduce.getAxis(), ins, categories, outs, k,
-                               ranges, /*partial=*/bool(first), first);
+                               ranges, reduce.getPartial() || first, first);
   Region &formula = copy.getFormula();
   formula.getBlocks().clear();
   IRMapping map;
@@ -495,7 +495,18 @@ struct KeopsOutlineKernels
       if (fn->hasAttr("keops.kernel"))
         continue;
       SmallVector<ReduceOp> reduces;
-      fn.walk([&](ReduceOp op) { reduces.push_back(op); });
+      WalkResult walk = fn.walk([&](ReduceOp op) {
+        if (op.getFirst()) {
+          op.emitOpError() << "reads its first reduced index from the "
+                              "function; a kernel's comes from the runtime "
+                              "(outline the reduction, partial-states=true)";
+          return WalkResult::interrupt();
+        }
+        reduces.push_back(op);
+        return WalkResult::advance();
+      });
+      if (walk.wasInterrupted())
+        return signalPassFailure();
       if (reduces.empty())
         continue;
       sources.push_back(fn);
