@@ -14,10 +14,15 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+import threading
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 _ext = None
+# Threads (a Dask worker's, a thread pool's) may make their first call at
+# once: the extension is loaded by one of them only, and others wait for it
+# (a second load of a module that is still initializing comes out empty).
+_ext_lock = threading.Lock()
 
 
 def _candidates():
@@ -35,6 +40,13 @@ def extension():
     global _ext
     if _ext is not None:
         return _ext
+    with _ext_lock:
+        if _ext is None:
+            _ext = _load_extension()
+    return _ext
+
+
+def _load_extension():
     mod = sys.modules.get("keops._keops")
     if mod is None:
         for path in _candidates():
@@ -49,7 +61,6 @@ def extension():
                 "the extension module keops._keops was not found (looked in: "
                 + ", ".join(sorted({str(p.parent) for p in _candidates()}))
                 + "); build the project with `make setup`")
-    _ext = mod
     return mod
 
 
