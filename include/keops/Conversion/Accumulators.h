@@ -75,7 +75,7 @@ public:
   SmallVector<Value> exportState(OpBuilder &b, Location loc,
                                  ValueRange state) const;
   /// The state whose arrays hold rows `at` of `mems` (memref<rows x width>,
-  /// one per array of the layout).
+  /// one per array of the layout); with lanes, rows [at, at + lanes).
   SmallVector<Value> importState(OpBuilder &b, Location loc, ValueRange mems,
                                  Value at) const;
   /// This accumulator for the kind whose outputs are the state's arrays:
@@ -110,6 +110,10 @@ public:
   /// lie below the outputs' row count into `outs`, then frees the lists.
   void writeListRows(OpBuilder &b, Location loc, ValueRange state,
                      ValueRange outs, Value row) const;
+  /// Rows side by side in the state's vectors (0: one row, vector<D>).
+  int64_t lanes() const {
+    return valueType.getRank() == 2 ? valueType.getDimSize(1) : 0;
+  }
   bool usesBlocks() const {
     return kind == ReductionKind::Sum && sumMode == SumMode::Block;
   }
@@ -165,10 +169,19 @@ private:
   bool listInMemory = false;
 };
 
+/// Reads rows [row, row + lanes) of a rows x W memref as vector<W x lanes>
+/// (one row per lane; lanes past the end read 0).
+Value readRows(OpBuilder &b, Location loc, Value mem, Value row,
+               int64_t lanes);
+/// Writes vector<W x lanes> into rows [row, row + lanes) of a rows x W
+/// memref; rows past the end are not written.
+void writeRows(OpBuilder &b, Location loc, Value value, Value mem, Value row);
+
 /// Replaces every keops.merge_states and keops.finalize_states under `root`
-/// by a loop over their rows, each row's states imported, merged or
-/// finalized and exported by the Accumulator of their kind (StateOps.cpp).
-LogicalResult lowerStateOps(Operation *root);
+/// by a loop over their rows, `lanes` rows at a time (0: as many as fill
+/// 512 bits), each row's states imported, merged or finalized and exported
+/// by the Accumulator of their kind (StateOps.cpp).
+LogicalResult lowerStateOps(Operation *root, int64_t lanes);
 
 } // namespace mlir::keops
 

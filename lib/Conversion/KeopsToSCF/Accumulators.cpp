@@ -10,6 +10,33 @@
 using namespace mlir;
 using namespace mlir::keops;
 
+/// Reads rows [row, row + lanes) of a rows x D memref as vector<D x lanes>.
+Value mlir::keops::readRows(OpBuilder &b, Location loc, Value mem, Value row,
+               int64_t lanes) {
+  auto type = cast<MemRefType>(mem.getType());
+  int64_t d = type.getDimSize(1);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Type elt = type.getElementType();
+  Value pad = isa<FloatType>(elt)
+                  ? Value(arith::ConstantOp::create(b, loc, b.getFloatAttr(elt, 0)))
+                  : Value(arith::ConstantOp::create(b, loc, b.getIntegerAttr(elt, 0)));
+  AffineMap transpose = AffineMap::getPermutationMap(
+      ArrayRef<unsigned>{1, 0}, b.getContext());
+  return vector::TransferReadOp::create(
+      b, loc, VectorType::get({d, lanes}, elt), mem, ValueRange{row, c0}, pad,
+      transpose, ArrayRef<bool>{true, false});
+}
+
+/// Writes vector<W x lanes> into rows [row, row + lanes) of a rows x W
+/// memref; rows past the end are not written.
+void mlir::keops::writeRows(OpBuilder &b, Location loc, Value value, Value mem, Value row) {
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  AffineMap transpose = AffineMap::getPermutationMap(
+      ArrayRef<unsigned>{1, 0}, b.getContext());
+  vector::TransferWriteOp::create(b, loc, value, mem, ValueRange{row, c0},
+                                  transpose, ArrayRef<bool>{true, false});
+}
+
 static bool isKKind(ReductionKind kind) { return ReduceOp::needsK(kind); }
 
 Accumulator::Accumulator(ReductionKind kind, int64_t k, VectorType valueType,
@@ -633,12 +660,16 @@ SmallVector<Value> Accumulator::importState(OpBuilder &b, Location loc,
   if (listInMemory)
     return loadList(b, loc, mems, at, /*sorted=*/true);
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  int64_t lanes = valueType.getRank() == 2 ? valueType.getDimSize(1) : 0;
   SmallVector<Value> arrays;
   for (Value mem : mems) {
     auto type = cast<MemRefType>(mem.getType());
-    arrays.push_back(vector::LoadOp::create(
-        b, loc, VectorType::get({type.getDimSize(1)}, type.getElementType()),
-        mem, ValueRange{at, c0}));
+    arrays.push_back(
+        lanes ? readRows(b, loc, mem, at, lanes)
+              : vector::LoadOp::create(
+                    b, loc,
+                    VectorType::get({type.getDimSize(1)}, type.getElementType()),
+                    mem, ValueRange{at, c0}));
   }
   switch (kind) {
   case ReductionKind::Sum:
@@ -664,12 +695,20 @@ SmallVector<Value> Accumulator::importState(OpBuilder &b, Location loc,
   SmallVector<Value> values, indices;
   for (int64_t s = 0; s < slots; ++s)
     for (auto [array, into] : {std::pair{arrays[0], &values},
-                               std::pair{arrays[1], &indices}})
-      into->push_back(slots == 1 ? array
-                                 : vector::ExtractStridedSliceOp::create(
-                                       b, loc, array, ArrayRef<int64_t>{s * dims},
-                                       ArrayRef<int64_t>{dims},
-                                       ArrayRef<int64_t>{1}));
+                               std::pair{arrays[1], &indices}}) {
+      if (slots == 1) {
+        into->push_back(array);
+        continue;
+      }
+      SmallVector<int64_t> offsets{s * dims}, sizes{dims}, strides{1};
+      if (lanes) {
+        offsets.push_back(0);
+        sizes.push_back(lanes);
+        strides.push_back(1);
+      }
+      into->push_back(vector::ExtractStridedSliceOp::create(
+          b, loc, array, offsets, sizes, strides));
+    }
   llvm::append_range(values, indices);
   return values;
 }

@@ -37,33 +37,6 @@ using namespace mlir::keops;
 
 namespace {
 
-/// Reads rows [row, row + lanes) of a rows x D memref as vector<D x lanes>.
-Value readRows(OpBuilder &b, Location loc, Value mem, Value row,
-               int64_t lanes) {
-  auto type = cast<MemRefType>(mem.getType());
-  int64_t d = type.getDimSize(1);
-  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  Type elt = type.getElementType();
-  Value pad = isa<FloatType>(elt)
-                  ? Value(arith::ConstantOp::create(b, loc, b.getFloatAttr(elt, 0)))
-                  : Value(arith::ConstantOp::create(b, loc, b.getIntegerAttr(elt, 0)));
-  AffineMap transpose = AffineMap::getPermutationMap(
-      ArrayRef<unsigned>{1, 0}, b.getContext());
-  return vector::TransferReadOp::create(
-      b, loc, VectorType::get({d, lanes}, elt), mem, ValueRange{row, c0}, pad,
-      transpose, ArrayRef<bool>{true, false});
-}
-
-/// Writes vector<W x lanes> into rows [row, row + lanes) of a rows x W
-/// memref; rows past the end are not written.
-void writeRows(OpBuilder &b, Location loc, Value value, Value mem, Value row) {
-  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  AffineMap transpose = AffineMap::getPermutationMap(
-      ArrayRef<unsigned>{1, 0}, b.getContext());
-  vector::TransferWriteOp::create(b, loc, value, mem, ValueRange{row, c0},
-                                  transpose, ArrayRef<bool>{true, false});
-}
-
 /// One row of a reduced (or parameter) variable, broadcast to all lanes.
 Value broadcastRow(OpBuilder &b, Location loc, Value mem, ValueRange index,
                    int64_t dim, int64_t lanes) {
@@ -478,7 +451,7 @@ struct ConvertKeopsToSCF
             << name << " " << value << " is not in [0, " << limit << "]";
         return signalPassFailure();
       }
-    if (failed(lowerStateOps(getOperation())))
+    if (failed(lowerStateOps(getOperation(), lanes)))
       return signalPassFailure();
     // Each reduction is rewritten on its own: no greedy fixpoint needed.
     SmallVector<ReduceOp> reduces;

@@ -2,8 +2,9 @@
 //
 // The states of partial reductions are arrays (ReduceOp::getStateLayout);
 // merging two and finalizing one are row-by-row maps over them, which the
-// Accumulator of the reduction's kind does one row at a time: import the
-// row's state, merge or finalize, export. Rows are independent, so a
+// Accumulator of the reduction's kind does on rows side by side in vector
+// lanes (one row at a time where its K-lists are in memory): import the
+// rows' states, merge or finalize, export. Rows are independent, so a
 // kernel's caller splits them over threads as it splits a reduction's.
 // Sums merge in plain arithmetic: two partial sums, one addition.
 //
@@ -19,9 +20,11 @@ using namespace mlir::keops;
 
 namespace {
 
-/// The accumulator of states `states` of reduction `kind` (one row).
+/// The accumulator of states `states` of reduction `kind`: `lanes` rows
+/// side by side (vector<D x lanes>), or one row for lanes = 0.
 Accumulator rowAccumulator(Operation *op, ReductionKind kind,
-                           std::optional<uint64_t> k, ValueRange states) {
+                           std::optional<uint64_t> k, ValueRange states,
+                           int64_t lanes) {
   int64_t kk = k ? int64_t(*k) : 1;
   auto dims = *MergeStatesOp::stateDims(op, kind, kk, states);
   SmallVector<OutputArray> layout =
@@ -31,33 +34,57 @@ Accumulator rowAccumulator(Operation *op, ReductionKind kind,
     Type elt = cast<MemRefType>(state.getType()).getElementType();
     (array.isIndex ? indexElt : valueElt) = elt;
   }
-  VectorType weight = dims.second
-                          ? VectorType::get({dims.second}, valueElt)
-                          : VectorType();
-  return Accumulator(kind, kk, VectorType::get({dims.first}, valueElt),
-                     weight, indexElt, SumMode::Plain);
+  auto shape = [&](int64_t width) {
+    return lanes ? VectorType::get({width, lanes}, valueElt)
+                 : VectorType::get({width}, valueElt);
+  };
+  VectorType weight = dims.second ? shape(dims.second) : VectorType();
+  return Accumulator(kind, kk, shape(dims.first), weight, indexElt,
+                     SumMode::Plain);
 }
 
-/// Stores `values` (vector<width>) at row `at` of `mems`.
-void storeRow(OpBuilder &b, Location loc, ValueRange values, ValueRange mems,
-              Value at) {
+/// The accumulator of `op`'s states: rows side by side in `lanes` vector
+/// lanes (0: as many as 512 bits hold) unless its K-lists would be in
+/// memory, where one row at a time.
+Accumulator stateAccumulator(Operation *op, ReductionKind kind,
+                             std::optional<uint64_t> k, ValueRange states,
+                             int64_t lanes) {
+  Type elt;
+  for (Value state : states)
+    if (auto t = cast<MemRefType>(state.getType()).getElementType();
+        isa<FloatType>(t))
+      elt = t;
+  Accumulator acc = rowAccumulator(
+      op, kind, k, states,
+      lanes > 0 ? lanes : 512 / elt.getIntOrFloatBitWidth());
+  return acc.keepsListInMemory() ? rowAccumulator(op, kind, k, states, 0) : acc;
+}
+
+/// Stores `values` (vector<width>, or vector<width x lanes> for rows
+/// [at, at + lanes)) at row `at` of `mems`.
+void storeRows(OpBuilder &b, Location loc, ValueRange values, ValueRange mems,
+               Value at) {
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  for (auto [value, mem] : llvm::zip(values, mems))
-    vector::StoreOp::create(b, loc, value, mem, ValueRange{at, c0});
+  for (auto [value, mem] : llvm::zip(values, mems)) {
+    if (cast<VectorType>(value.getType()).getRank() == 2)
+      writeRows(b, loc, value, mem, at);
+    else
+      vector::StoreOp::create(b, loc, value, mem, ValueRange{at, c0});
+  }
 }
 
-/// A loop over the rows of `rowsOf` whose body `body(b, row)` builds; then
-/// `op` is erased.
-void replaceByRowLoop(Operation *op, Value rowsOf,
+/// A loop over the rows of `rowsOf`, `step` at a time, whose body
+/// `body(b, row)` builds; then `op` is erased.
+void replaceByRowLoop(Operation *op, Value rowsOf, int64_t step,
                       function_ref<void(OpBuilder &, Location, Value)> body) {
   OpBuilder b(op);
   Location loc = op->getLoc();
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value by = arith::ConstantIndexOp::create(b, loc, std::max<int64_t>(step, 1));
   Value rows = memref::DimOp::create(b, loc, rowsOf, 0);
   // (The body is built once the loop is in the function: K-lists in memory
   // put their buffers at the function's entry.)
-  auto loop = scf::ForOp::create(b, loc, c0, rows, c1);
+  auto loop = scf::ForOp::create(b, loc, c0, rows, by);
   b.setInsertionPoint(loop.getBody()->getTerminator());
   body(b, loc, loop.getInductionVar());
   op->erase();
@@ -65,7 +92,7 @@ void replaceByRowLoop(Operation *op, Value rowsOf,
 
 } // namespace
 
-LogicalResult mlir::keops::lowerStateOps(Operation *root) {
+LogicalResult mlir::keops::lowerStateOps(Operation *root, int64_t lanes) {
   SmallVector<Operation *> ops;
   root->walk([&](Operation *op) {
     if (isa<MergeStatesOp, FinalizeStatesOp>(op))
@@ -73,30 +100,32 @@ LogicalResult mlir::keops::lowerStateOps(Operation *root) {
   });
   for (Operation *op : ops) {
     if (auto merge = dyn_cast<MergeStatesOp>(op)) {
-      Accumulator acc =
-          rowAccumulator(op, merge.getKind(), merge.getK(), merge.getFirst());
+      Accumulator acc = stateAccumulator(op, merge.getKind(), merge.getK(),
+                                         merge.getFirst(), lanes);
       SmallVector<Value> outs(merge.getOuts());
       SmallVector<Value> first(merge.getFirst()), second(merge.getSecond());
-      replaceByRowLoop(op, outs[0], [&](OpBuilder &b, Location loc, Value r) {
+      replaceByRowLoop(op, outs[0], acc.lanes(),
+                       [&](OpBuilder &b, Location loc, Value r) {
         SmallVector<Value> merged =
             acc.merge(b, loc, acc.importState(b, loc, first, r),
                       acc.importState(b, loc, second, r));
         if (acc.keepsListInMemory())
           return acc.stateAccumulator().writeListRows(b, loc, merged, outs, r);
-        storeRow(b, loc, acc.exportState(b, loc, merged), outs, r);
+        storeRows(b, loc, acc.exportState(b, loc, merged), outs, r);
       });
       continue;
     }
     auto finalize = cast<FinalizeStatesOp>(op);
-    Accumulator acc = rowAccumulator(op, finalize.getKind(), finalize.getK(),
-                                     finalize.getIns());
+    Accumulator acc = stateAccumulator(op, finalize.getKind(),
+                                       finalize.getK(), finalize.getIns(),
+                                       lanes);
     SmallVector<Value> outs(finalize.getOuts()), ins(finalize.getIns());
-    replaceByRowLoop(op, outs[0], [&](OpBuilder &b, Location loc, Value r) {
+    replaceByRowLoop(op, outs[0], acc.lanes(),
+                     [&](OpBuilder &b, Location loc, Value r) {
       SmallVector<Value> state = acc.importState(b, loc, ins, r);
       if (acc.keepsListInMemory())
         return acc.writeListRows(b, loc, state, outs, r);
-      SmallVector<Value> values = acc.finalize(b, loc, state);
-      storeRow(b, loc, values, outs, r);
+      storeRows(b, loc, acc.finalize(b, loc, state), outs, r);
     });
   }
   return success();
