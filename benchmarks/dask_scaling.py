@@ -37,6 +37,8 @@ def main():
     parser.add_argument("--n", type=int, default=200_000, help="M = N")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--chunks-per-worker", type=int, default=16,
+                        help="row chunks of x per worker (small tasks balance the load)")
     args = parser.parse_args()
     n = args.n
     rng = np.random.default_rng(0)
@@ -55,9 +57,9 @@ def main():
 
     times = {}
     for workers in args.workers:
-        # Rows of x in 4 chunks per worker, y in 2: every worker busy, few
-        # merges.
-        xs = da.from_array(x, chunks=(-(-n // (4 * workers)), 3))
+        # Rows of x in many chunks per worker, y in 2: tasks small enough for
+        # the scheduler to balance them, few merges.
+        xs = da.from_array(x, chunks=(-(-n // (args.chunks_per_worker * workers)), 3))
         ys = da.from_array(y, chunks=(-(-n // 2), 3))
         bs = da.from_array(b, chunks=(-(-n // 2), 1))
         with distributed.LocalCluster(n_workers=workers, threads_per_worker=1,

@@ -202,3 +202,25 @@ def test_runtime_errors_of_state_kernels():
     with pytest.raises(KeopsError, match="keops_finalize_states: the number of rows must be "
                                          ">= 0"):
         kernel.finalize_states(list(state), [np.zeros((M, 1), dtype=np.int64)], -1)
+
+
+def test_block_sparse_ranges_index_the_rows_given():
+    g = genred("Min_ArgMin", "SqDist(x, y)", None, None)
+    i32 = lambda a: np.array(a, dtype=np.int32)  # noqa: E731
+    # Rows [0, 20) of x read y[0:50), rows [20, 37) read y[30:101).
+    ranges = (i32([[0, 20], [20, M]]), i32([1, 2]), i32([[0, 50], [30, N]]),
+              i32([[0, 50], [30, N]]), i32([1, 2]), i32([[0, 20], [20, M]]))
+    want = g(X, Y, B, ranges=ranges)
+    whole = g.partial(X, Y, B, ranges=ranges).finalize()
+    for got, w in zip(whole, want):
+        np.testing.assert_array_equal(got, w)
+    # The same pairs in two calls on y[:60] and y[60:], their intervals in
+    # the rows each call is given.
+    first = (i32([[0, 20], [20, M]]), i32([1, 2]), i32([[0, 50], [30, 60]]),
+             i32([[0, 60]]), i32([2]), i32([[0, 20], [20, M]]))
+    second = (i32([[0, 20], [20, M]]), i32([1, 2]), i32([[0, 0], [0, N - 60]]),
+              i32([[0, N - 60]]), i32([2]), i32([[0, 20], [20, M]]))
+    merged = g.partial(X, Y[:60], B[:60], ranges=first).merge(
+        g.partial(X, Y[60:], B[60:], first=60, ranges=second)).finalize()
+    for got, w in zip(merged, want):
+        np.testing.assert_array_equal(got, w)
