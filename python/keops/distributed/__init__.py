@@ -2,7 +2,10 @@
 reduction's own rule.
 
 `states`: partial states (Reduction.partial, ReductionState.merge and
-finalize), the protocol every transport uses.
+finalize), the protocol every transport uses; `dask`: reductions of Dask
+arrays; `torch`: reductions over shards held by the ranks of a
+torch.distributed group, with autograd. The last two import their engine
+on first use (import keops.distributed.dask or .torch).
 """
 
 from .states import ReductionState, layout, merge_all
