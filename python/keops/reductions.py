@@ -12,6 +12,8 @@ hold their data; `Reduction` is the callable form (`call=False`, symbolic
 variables, Genred), which takes its data as call arguments.
 """
 
+import contextlib
+
 import numpy as np
 
 from . import _arrays
@@ -159,7 +161,7 @@ class Plan:
         if out is not None:
             outs = _use_out(out, outs, fw)
         arg = ranges.kernel_arg() if ranges is not None else None
-        try:
+        with _ranges_errors():
             if fw == "torch":
                 # On torch's current stream: after the work producing the inputs.
                 self._run([_arrays.address(a) for a in inputs],
@@ -167,12 +169,6 @@ class Plan:
                           batch, arg)
             else:
                 self._run(inputs, outs, M, N, 0, batch, arg)
-        except KeopsError as e:
-            # Values of the ranges are checked by the runtime: bad input.
-            message = str(e)
-            if "bad ranges: " in message:
-                raise ValueError(message.partition("bad ranges: ")[2]) from None
-            raise
         return outs
 
     def run_partial(self, fw, inputs, M, N, first, batch=(), ranges=None):
@@ -184,15 +180,10 @@ class Plan:
         states = [_arrays.empty(fw, (*batch, rows, w), index if idx else self.dtype, -1)
                   for w, idx in zip(self.kernel.state_widths, self.kernel.state_is_index)]
         arg = ranges.kernel_arg() if ranges is not None else None
-        try:
+        with _ranges_errors():
             self.kernel.run_partial([_arrays.address(a) for a in inputs],
                                     [_arrays.address(a) for a in states], M, N, first,
                                     batch, arg)
-        except KeopsError as e:
-            message = str(e)
-            if "bad ranges: " in message:
-                raise ValueError(message.partition("bad ranges: ")[2]) from None
-            raise
         return states
 
     def finish(self, outs):
@@ -202,6 +193,19 @@ class Plan:
             k, d = self.k, self.fdim
             outs = [o.reshape(*o.shape[:-1], k, d) if d > 1 else o for o in outs]
         return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+@contextlib.contextmanager
+def _ranges_errors():
+    """The runtime's checks of the values of ranges (bad input) as
+    ValueError."""
+    try:
+        yield
+    except KeopsError as e:
+        message = str(e)
+        if "bad ranges: " in message:
+            raise ValueError(message.partition("bad ranges: ")[2]) from None
+        raise
 
 
 def _use_out(out, outs, fw):

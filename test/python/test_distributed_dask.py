@@ -90,7 +90,7 @@ def test_bad_arguments():
         reduce(g, x, y.astype("float32"))
     with pytest.raises(ValueError, match="split_every must be an integer >= 2"):
         reduce(g, x, y, split_every=1)
-    with pytest.raises(TypeError, match="takes a keops Genred or a Reduction"):
+    with pytest.raises(TypeError, match="expected a keops Genred or a Reduction"):
         reduce(lambda a, b: a, x, y)
 
 

@@ -25,20 +25,7 @@ result does not change (merges are in a fixed tree order).
 import numpy as np
 
 from .. import formula as fm
-from ..genred import Genred
-from ..reductions import Reduction
-from .states import merge_all
-
-
-def _reduction_of(reduction):
-    if isinstance(reduction, Genred):
-        if reduction._shifted is not None:
-            raise ValueError(f"{reduction.reduction_op} has no partial states")
-        return reduction._reduction
-    if isinstance(reduction, Reduction):
-        return reduction
-    raise TypeError("reduce() takes a keops Genred or a Reduction (a LazyTensor reduction "
-                    f"with call=False), got {type(reduction).__name__}")
+from .states import merge_all, reduction_of
 
 
 def _partial(reduction, first, *args):
@@ -84,7 +71,7 @@ def reduce(reduction, *args, split_every=4):
     from dask.base import tokenize
     from dask.highlevelgraph import HighLevelGraph
 
-    red = _reduction_of(reduction)
+    red = reduction_of(reduction)
     if len(args) != red.nargs:
         raise ValueError(f"this reduction takes {red.nargs} arguments, got {len(args)}")
     if not isinstance(split_every, int) or split_every < 2:
@@ -174,7 +161,7 @@ def _pick(parts, n):
 def state_bytes(reduction, rows, dtype="float32"):
     """Bytes of the partial state of `rows` output rows: what a merge task
     receives from each of its inputs."""
-    red = _reduction_of(reduction)
+    red = reduction_of(reduction)
     item = np.dtype(dtype).itemsize
     fdim = red.roots[0].ndim
     wdim = red.roots[1].ndim if len(red.roots) > 1 else 1

@@ -30,6 +30,21 @@ _LAYOUTS = {
 }
 
 
+def reduction_of(reduction):
+    """The Reduction of a Genred or of a Reduction (a LazyTensor reduction
+    with call=False): what the distributed modules split."""
+    from ..genred import Genred
+    from ..reductions import Reduction
+    if isinstance(reduction, Genred):
+        if reduction._shifted is not None:
+            raise ValueError(f"{reduction.reduction_op} has no partial states")
+        return reduction._reduction
+    if isinstance(reduction, Reduction):
+        return reduction
+    raise TypeError("expected a keops Genred or a Reduction (a LazyTensor reduction with "
+                    f"call=False), got {type(reduction).__name__}")
+
+
 def layout(kind):
     """The names of the arrays of a state of reduction `kind`."""
     if kind in _LAYOUTS:

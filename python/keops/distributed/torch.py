@@ -27,20 +27,7 @@ the backward pass is again one distributed reduction per input.
 import torch
 import torch.distributed as dist
 
-from ..genred import Genred
-from ..reductions import Reduction
-from .states import ReductionState
-
-
-def _reduction_of(reduction):
-    if isinstance(reduction, Genred):
-        if reduction._shifted is not None:
-            raise ValueError(f"{reduction.reduction_op} has no partial states")
-        return reduction._reduction
-    if isinstance(reduction, Reduction):
-        return reduction
-    raise TypeError("reduce() takes a keops Genred or a Reduction (a LazyTensor reduction "
-                    f"with call=False), got {type(reduction).__name__}")
+from .states import ReductionState, reduction_of
 
 
 class _SumOverRanks(torch.autograd.Function):
@@ -89,7 +76,7 @@ def reduce(reduction, *args, group=None):
     its shard (any number of rows, possibly none), kept variables and
     parameters the same on every rank. Returns the whole result on every
     rank; differentiable for sum and logsumexp."""
-    red = _reduction_of(reduction)
+    red = reduction_of(reduction)
     if len(args) != red.nargs:
         raise ValueError(f"this reduction takes {red.nargs} arguments, got {len(args)}")
     if not dist.is_available() or not dist.is_initialized():
