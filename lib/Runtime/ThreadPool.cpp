@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include <cstdint>
 #include "keops/Runtime/Runtime.h"
 #include "FloatEnvironment.h"
 #include "KernelRanges.h"
@@ -234,6 +235,14 @@ std::string Module::runPartial(size_t index, const void *const *inputs,
   if (first < 0)
     return "the first reduced index must be >= 0, got " +
            std::to_string(first);
+  // Indices past the state's integers would wrap: refuse them.
+  const KernelInfo &info = infos[index];
+  int64_t reduced = info.axis == Axis::J ? n : m;
+  int64_t limit = info.stateIndexBits == 32 ? INT32_MAX : INT64_MAX;
+  if (reduced > 0 && first > limit - (reduced - 1))
+    return "reduced indices up to first + " + std::to_string(reduced - 1) +
+           " (first = " + std::to_string(first) + ") do not fit the state's " +
+           std::to_string(info.stateIndexBits) + "-bit indices";
   return launch(index, inputs, states, m, n, nullptr, batch, ranges, &first);
 }
 

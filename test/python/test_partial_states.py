@@ -224,3 +224,14 @@ def test_block_sparse_ranges_index_the_rows_given():
         g.partial(X, Y[60:], B[60:], first=60, ranges=second)).finalize()
     for got, w in zip(merged, want):
         np.testing.assert_array_equal(got, w)
+
+
+def test_indices_past_the_state_integers_are_refused():
+    g = genred("Min", "SqDist(x, y)", None, None)      # no index output: int32 indices
+    state = g.partial(X, Y[:10], B[:10], first=2**31 - 10)
+    assert state.arrays[1].dtype == np.int32 and state.arrays[1].min() >= 2**31 - 10
+    from keops._runtime import KeopsError
+    with pytest.raises(KeopsError, match=r"do not fit the state's 32-bit indices"):
+        g.partial(X, Y[:10], B[:10], first=2**31 - 9)
+    h = genred("ArgMin", "SqDist(x, y)", None, None)   # int64 indices
+    assert h.partial(X, Y[:10], B[:10], first=2**40).finalize().min() >= 2**40
