@@ -342,6 +342,7 @@ struct Compiler::Impl {
       if (gpuEmulation) {
         GpuPipelineOptions pipeline;
         pipeline.blockSize = options.gpuBlockSize;
+        pipeline.partialStates = options.partialStates;
         pipeline.accumulation = options.accumulation;
         pipeline.approximateMath = options.approximateMath;
         buildGpuEmulationPipeline(pm, pipeline);
@@ -421,11 +422,6 @@ struct Compiler::Impl {
       info.flushSubnormals = options.approximateMath && options.gpuDevice < 0;
       info.partialStates = options.partialStates;
     }
-    if (options.partialStates && options.gpuDevice >= 0) {
-      error = "partial states are compiled for the CPU only (a GPU module "
-              "merges its blocks' states in its 2-D scheme)";
-      return nullptr;
-    }
     if (infos.empty()) {
       error = "the module holds no keops.reduce";
       return nullptr;
@@ -445,6 +441,7 @@ struct Compiler::Impl {
     GpuPipelineOptions pipeline;
     pipeline.chip = chip.str();
     pipeline.blockSize = options.gpuBlockSize;
+    pipeline.partialStates = options.partialStates;
     pipeline.accumulation = options.accumulation;
     pipeline.approximateMath = options.approximateMath;
     pipeline.toolkit = cudaToolkit();

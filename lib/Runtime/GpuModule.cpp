@@ -70,6 +70,16 @@ std::shared_ptr<Module> GpuModule::load(const std::string &ptx,
                                   (info.name + "_combine").c_str(), k.combine,
                                   error))
       return nullptr;
+    if (info.partialStates &&
+        (!gpu->driver->getFunction(gpu->module,
+                                   (info.name + "_partial").c_str(), k.partial,
+                                   error) ||
+         !gpu->driver->getFunction(gpu->module, (info.name + "_merge").c_str(),
+                                   k.merge, error) ||
+         !gpu->driver->getFunction(gpu->module,
+                                   (info.name + "_finalize").c_str(),
+                                   k.finalize, error)))
+      return nullptr;
     gpu->functions.push_back(k);
   }
   auto module = std::shared_ptr<Module>(new Module());
@@ -145,7 +155,8 @@ struct Staging {
 std::string Module::runOnGpu(size_t index, const void *const *inputs,
                              void *const *outputs, int64_t m, int64_t n,
                              void *stream, llvm::ArrayRef<int64_t> batch,
-                             const RangesArg *ranges) const {
+                             const RangesArg *ranges,
+                             const int64_t *first) const {
   const KernelInfo &info = infos[index];
   cuda::Driver &driver = *gpu->driver;
   std::string error;
@@ -195,10 +206,18 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
       return error;
     addresses.push_back(device);
   }
+  // The outputs, or a partial reduction's state arrays.
+  std::vector<OutputArray> outArrays = info.stateLayout;
+  int outIndexBits = first ? info.stateIndexBits : info.indexBits;
+  if (!first) {
+    outArrays.clear();
+    for (size_t k = 0; k < info.outputWidths.size(); ++k)
+      outArrays.push_back({info.outputWidths[k], bool(info.outputIsIndex[k])});
+  }
   std::vector<size_t> outBytes;
-  for (size_t k = 0; k < info.outputWidths.size(); ++k) {
-    int bits = info.outputIsIndex[k] ? info.indexBits : info.elementBits;
-    outBytes.push_back(size_t(rows) * elements * info.outputWidths[k] *
+  for (size_t k = 0; k < outArrays.size(); ++k) {
+    int bits = outArrays[k].isIndex ? outIndexBits : info.elementBits;
+    outBytes.push_back(size_t(rows) * elements * outArrays[k].width *
                        (bits / 8));
     void *device;
     if (!onDevice(outputs[k], outBytes.back(), false, device))
@@ -206,11 +225,14 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
     addresses.push_back(device);
   }
   int64_t sizes[2] = {m, n};
+  int64_t firstIndex = first ? *first : 0;
   std::vector<void *> params;
   for (void *&a : addresses)
     params.push_back(&a);
   params.push_back(&sizes[0]);
   params.push_back(&sizes[1]);
+  if (first)
+    params.push_back(&firstIndex);
   std::vector<int64_t> extents(batch.begin(), batch.end());
   for (int64_t &extent : extents)
     params.push_back(&extent);
@@ -265,11 +287,13 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   // as row blocks when it decides. A block-sparse reduction decides by its
   // tiles of rows and its longest block (in reduced indices).
   unsigned gridZ = unsigned(std::min<int64_t>(elements, 65535));
+  // (A partial reduction has the 1-D scheme's kernel only.)
   int64_t chunk =
-      ranges ? chooseChunk(info.batchedRanges ? tiles : tiles * gridZ, longest,
-                           block, gpu->multiprocessors)
-             : chooseChunk(rowBlocks * gridZ, cols, block,
-                           gpu->multiprocessors);
+      first    ? 0
+      : ranges ? chooseChunk(info.batchedRanges ? tiles : tiles * gridZ,
+                             longest, block, gpu->multiprocessors)
+               : chooseChunk(rowBlocks * gridZ, cols, block,
+                             gpu->multiprocessors);
   if (chunk == 0) {
     // Block-sparse: the tiles of the blocks' rows over y.
     unsigned grid[3] = {unsigned(ranges ? gridBlocks : rowBlocks),
@@ -277,8 +301,8 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
                                                               65535))
                                : 1u,
                         gridZ};
-    if (!driver.launch(kernels.oneD, grid, threads, 0, stream, params.data(),
-                       error))
+    if (!driver.launch(first ? kernels.partial : kernels.oneD, grid, threads,
+                       0, stream, params.data(), error))
       return error;
   } else {
     // The 2-D scheme: chunks of the reduced axis (of each block's
@@ -306,7 +330,7 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
       return error;
   }
   bool toHost = false;
-  for (size_t k = 0; k < info.outputWidths.size(); ++k) {
+  for (size_t k = 0; k < outArrays.size(); ++k) {
     void *device = addresses[info.categories.size() + k];
     if (device == outputs[k])
       continue;
@@ -317,6 +341,75 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   // Without a stream, everything is done on return; with one, host outputs
   // must have arrived.
   if ((!stream || toHost) && !driver.synchronize(stream, error))
+    return error;
+  return "";
+}
+
+std::string Module::combineStatesOnGpu(size_t index, bool merge,
+                                       const void *const *ins,
+                                       void *const *outs, int64_t rows) const {
+  // One thread per row: the first state's arrays (and the second's), then
+  // the merged state's (the outputs), then the rows.
+  const KernelInfo &info = infos[index];
+  cuda::Driver &driver = *gpu->driver;
+  std::string error;
+  if (!driver.makeCurrent(gpu->device, error))
+    return error;
+  Staging staging{&driver, nullptr, {}};
+  auto bytesOf = [&](int64_t width, bool isIndex) {
+    return size_t(rows) * width *
+           ((isIndex ? info.stateIndexBits : info.elementBits) / 8);
+  };
+  std::vector<void *> addresses;
+  std::vector<size_t> sizes;
+  auto onDevice = [&](const void *p, size_t bytes, bool copyIn) {
+    if (driver.isDevicePointer(p)) {
+      addresses.push_back(const_cast<void *>(p));
+      return true;
+    }
+    void *device;
+    if (!driver.alloc(bytes, device, nullptr, error))
+      return false;
+    staging.buffers.push_back(device);
+    addresses.push_back(device);
+    return !copyIn || driver.copyToDevice(device, p, bytes, nullptr, error);
+  };
+  size_t count = info.stateLayout.size();
+  for (size_t k = 0; k < count * (merge ? 2 : 1); ++k) {
+    const OutputArray &a = info.stateLayout[k % count];
+    if (!onDevice(ins[k], bytesOf(a.width, a.isIndex), true))
+      return error;
+  }
+  size_t firstOut = addresses.size();
+  std::vector<OutputArray> outArrays = info.stateLayout;
+  if (!merge) {
+    outArrays.clear();
+    for (size_t k = 0; k < info.outputWidths.size(); ++k)
+      outArrays.push_back({info.outputWidths[k], bool(info.outputIsIndex[k])});
+  }
+  for (size_t k = 0; k < outArrays.size(); ++k) {
+    // (Output indices have the kernel's index type, as the state's.)
+    sizes.push_back(bytesOf(outArrays[k].width, outArrays[k].isIndex));
+    if (!onDevice(outs[k], sizes.back(), false))
+      return error;
+  }
+  std::vector<void *> params;
+  for (void *&a : addresses)
+    params.push_back(&a);
+  params.push_back(&rows);
+  int64_t block = gpu->blockSize;
+  unsigned grid[3] = {unsigned((rows + block - 1) / block), 1, 1};
+  unsigned threads[3] = {unsigned(block), 1, 1};
+  const GpuModule::Kernels &kernels = gpu->functions[index];
+  if (!driver.launch(merge ? kernels.merge : kernels.finalize, grid, threads,
+                     0, nullptr, params.data(), error))
+    return error;
+  for (size_t k = 0; k < outArrays.size(); ++k)
+    if (addresses[firstOut + k] != outs[k] &&
+        !driver.copyToHost(outs[k], addresses[firstOut + k], sizes[k], nullptr,
+                           error))
+      return error;
+  if (!driver.synchronize(nullptr, error))
     return error;
   return "";
 }

@@ -185,7 +185,8 @@ std::string Module::launch(size_t index, const void *const *inputs,
            (info.hasRanges ? " is block-sparse: it needs its ranges"
                            : " is not block-sparse: it takes no ranges");
   if (gpu)
-    return runOnGpu(index, inputs, outputs, m, n, stream, batch, ranges);
+    return runOnGpu(index, inputs, outputs, m, n, stream, batch, ranges,
+                    first);
   KernelFn fn = first ? stateFns[index][0] : kernelFns[index];
   int64_t rows = info.axis == Axis::J ? m : n;
   int64_t cols = info.axis == Axis::J ? n : m;
@@ -264,6 +265,8 @@ std::string Module::mergeStates(size_t index, const void *const *first,
   for (size_t k = 0; k < count; ++k)
     if (!ins[k] || !ins[count + k] || !merged[k])
       return "state array #" + std::to_string(k) + " is a null pointer";
+  if (gpu)
+    return combineStatesOnGpu(index, true, ins.data(), merged, rows);
   splitRows(info, stateFns[index][1], ins.data(), merged, rows, 0, rows, 1);
   return "";
 }
@@ -285,6 +288,8 @@ std::string Module::finalizeStates(size_t index, const void *const *states,
   for (size_t k = 0; k < info.outputWidths.size(); ++k)
     if (!outputs[k])
       return "output #" + std::to_string(k) + " is a null pointer";
+  if (gpu)
+    return combineStatesOnGpu(index, false, states, outputs, rows);
   splitRows(info, stateFns[index][2], states, outputs, rows, 0, rows, 1);
   return "";
 }
@@ -293,10 +298,11 @@ std::string Module::checkStateKernel(size_t index) const {
   if (index >= infos.size())
     return "kernel index " + std::to_string(index) + " out of range (" +
            std::to_string(infos.size()) + " kernels)";
-  if (!infos[index].partialStates || index >= stateFns.size())
+  if (!infos[index].partialStates ||
+      (!gpu && index >= stateFns.size()))
     return "kernel " + infos[index].name +
            " has no partial-state kernels: compile the module with partial "
-           "states (keops_options.partial_states = 1, CPU only)";
+           "states (keops_options.partial_states = 1)";
   return "";
 }
 

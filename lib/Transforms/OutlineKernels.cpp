@@ -341,52 +341,83 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name,
 /// arrays, outputs the reduction's), at the end of `module`, with the
 /// runtime's calling convention: M is the number of rows (batch elements
 /// laid end to end), N unused, [begin, end) the rows to compute.
-void outlineStateKernels(ModuleOp module, ReduceOp reduce, StringRef name) {
+void outlineStateKernels(OpBuilder &b, ReduceOp reduce, StringRef name,
+                         bool gpu) {
   Location loc = reduce.getLoc();
-  MLIRContext *ctx = module.getContext();
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  MLIRContext *ctx = reduce.getContext();
   Type ptr = LLVM::LLVMPointerType::get(ctx);
   Type i64 = b.getI64Type();
   SmallVector<std::pair<int64_t, Type>> states = outputArrays(reduce, true);
   SmallVector<std::pair<int64_t, Type>> outputs = outputArrays(reduce, false);
   auto kind = ReductionKindAttr::get(ctx, reduce.getKind());
   for (bool merge : {true, false}) {
-    auto fn = func::FuncOp::create(
-        b, loc, (name + (merge ? "_merge" : "_finalize")).str(),
-        b.getFunctionType({ptr, ptr, i64, i64, i64, i64}, {}));
-    fn->setAttr("keops.kernel", b.getUnitAttr());
-    Block *entry = fn.addEntryBlock();
+    std::string kernel = (name + (merge ? "_merge" : "_finalize")).str();
+    size_t numIns = states.size() * (merge ? 2 : 1);
+    size_t numOuts = merge ? states.size() : outputs.size();
+    // The host kernel: the runtime's calling convention, rows [begin, end)
+    // of M. The GPU kernel: one pointer per array, then the rows, one
+    // thread per row (convert-keops-to-gpu).
+    Block *entry;
+    if (gpu) {
+      SmallVector<Type> params(numIns + numOuts, ptr);
+      params.push_back(i64);
+      auto gfn = gpu::GPUFuncOp::create(b, loc, kernel,
+                                        b.getFunctionType(params, {}));
+      gfn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+      gfn->setAttr("keops.scheme", b.getStringAttr("states"));
+      entry = &gfn.getBody().front();
+    } else {
+      auto ffn = func::FuncOp::create(
+          b, loc, kernel,
+          b.getFunctionType({ptr, ptr, i64, i64, i64, i64}, {}));
+      ffn->setAttr("keops.kernel", b.getUnitAttr());
+      entry = ffn.addEntryBlock();
+    }
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(entry);
-    Value rows = entry->getArgument(2);
-    Value begin = arith::IndexCastOp::create(b, loc, b.getIndexType(),
-                                             entry->getArgument(4));
-    Value end = arith::IndexCastOp::create(b, loc, b.getIndexType(),
-                                           entry->getArgument(5));
+    Value rows = entry->getArgument(gpu ? numIns + numOuts : 2);
+    Value begin, end;
+    if (!gpu) {
+      begin = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                         entry->getArgument(4));
+      end = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                       entry->getArgument(5));
+    }
+    // Array `index` of `specs`, from pointer number `at` (an entry of the
+    // pointer array `list` on the host, a parameter on the GPU).
     auto arrays = [&](Value list, ArrayRef<std::pair<int64_t, Type>> specs,
-                      int64_t from) {
+                      int64_t at) {
       SmallVector<Value> mems;
       for (auto [index, spec] : llvm::enumerate(specs)) {
-        Value slot = LLVM::GEPOp::create(
-            b, loc, ptr, ptr, list,
-            ArrayRef<LLVM::GEPArg>{int32_t(from + index)});
-        Value data = LLVM::LoadOp::create(b, loc, ptr, slot);
-        mems.push_back(takeRows(
-            b, loc, memrefOnPointer(b, loc, data, rows, spec.first, spec.second),
-            begin, end));
+        Value data;
+        if (gpu) {
+          data = entry->getArgument(at + index);
+        } else {
+          Value slot = LLVM::GEPOp::create(
+              b, loc, ptr, ptr, list,
+              ArrayRef<LLVM::GEPArg>{int32_t(at + index)});
+          data = LLVM::LoadOp::create(b, loc, ptr, slot);
+        }
+        Value mem = memrefOnPointer(b, loc, data, rows, spec.first, spec.second);
+        mems.push_back(gpu ? mem : takeRows(b, loc, mem, begin, end));
       }
       return mems;
     };
-    Value insPtr = entry->getArgument(0), outsPtr = entry->getArgument(1);
+    Value insPtr = gpu ? Value() : entry->getArgument(0);
+    Value outsPtr = gpu ? Value() : entry->getArgument(1);
+    int64_t outsAt = gpu ? numIns : 0;
     SmallVector<Value> first = arrays(insPtr, states, 0);
     if (merge)
       MergeStatesOp::create(b, loc, kind, reduce.getKAttr(), first,
                             arrays(insPtr, states, states.size()),
-                            arrays(outsPtr, states, 0));
+                            arrays(outsPtr, states, outsAt));
     else
       FinalizeStatesOp::create(b, loc, kind, reduce.getKAttr(), first,
-                               arrays(outsPtr, outputs, 0));
-    func::ReturnOp::create(b, loc);
+                               arrays(outsPtr, outputs, outsAt));
+    if (gpu)
+      gpu::ReturnOp::create(b, loc);
+    else
+      func::ReturnOp::create(b, loc);
   }
 }
 
@@ -395,19 +426,31 @@ void outlineStateKernels(ModuleOp module, ReduceOp reduce, StringRef name) {
 /// scheme also take the partial states (a pointer) and a count (the chunk
 /// length for `_part`, the number of chunks for `_combine`). Each is marked
 /// with its scheme (keops.scheme: "1d", "part", "combine").
-void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
+void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name,
+                bool partialStates) {
   Location loc = reduce.getLoc();
   OpBuilder b = OpBuilder::atBlockEnd(kernels.getBody());
   Type ptr = LLVM::LLVMPointerType::get(b.getContext());
   Type i64 = b.getI64Type();
-  size_t count = reduce.getIns().size() + reduce.getOuts().size();
   int64_t batchRank = reduce.getBatchRank();
   bool ranged = reduce.hasRanges();
-  for (StringRef scheme : {"1d", "part", "combine"}) {
+  SmallVector<StringRef> schemes{"1d", "part", "combine"};
+  if (partialStates)
+    schemes.push_back("partial");
+  for (StringRef scheme : schemes) {
+    // The partial kernel (1-D scheme) writes the state's arrays and takes
+    // its first reduced index after M and N.
+    bool partial = scheme == "partial";
+    SmallVector<std::pair<int64_t, Type>> outArrays =
+        outputArrays(reduce, partial);
+    size_t count = reduce.getIns().size() + outArrays.size();
+    unsigned extra = partial ? 1 : scheme != "1d" ? 2 : 0;
     // Batch elements go over z in every scheme.
     SmallVector<Type> params(count, ptr);
     params.append(2, i64);
-    if (scheme != "1d")
+    if (partial)
+      params.push_back(i64);
+    else if (scheme != "1d")
       params.append({ptr, i64});
     params.append(batchRank, i64);
     // Block-sparse: the runtime's completed ranges (the CPU kernels'), as
@@ -430,7 +473,7 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
     SmallVector<Value> ptrs(entry->getArguments().take_front(count));
     Value m = entry->getArgument(count), n = entry->getArgument(count + 1);
     SmallVector<Value> ranges;
-    unsigned rangesAt = count + 2 + (scheme != "1d" ? 2 : 0) + batchRank;
+    unsigned rangesAt = count + 2 + extra + batchRank;
     if (ranged && !reduce.hasBatchedRanges())
       ranges = rangeOperands(b, loc, entry->getArgument(rangesAt),
                              entry->getArgument(rangesAt + 1),
@@ -445,7 +488,7 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
         return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
       };
       SmallVector<Value> extents;
-      unsigned firstExtent = count + 2 + (scheme != "1d" ? 2 : 0);
+      unsigned firstExtent = count + 2 + extra;
       Value total = arith::ConstantIndexOp::create(b, loc, 1);
       for (int64_t a = 0; a < batchRank; ++a) {
         extents.push_back(toIndex(entry->getArgument(firstExtent + a)));
@@ -455,8 +498,8 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
           b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::z), total,
           gpu::GridDimOp::create(b, loc, gpu::Dimension::z));
       b.setInsertionPointToStart(loop.getBody());
-      ptrs = batchPointers(b, reduce, outputArrays(reduce, false), ptrs, extents, toIndex(m), toIndex(n),
-                           loop.getInductionVar());
+      ptrs = batchPointers(b, reduce, outArrays, ptrs, extents, toIndex(m),
+                           toIndex(n), loop.getInductionVar());
       if (reduce.hasBatchedRanges())
         ranges = elementRangeOperands(
             b, loc,
@@ -464,11 +507,17 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name) {
             loop.getInductionVar());
     }
     SmallVector<Value> ins, outs;
-    operandMemrefs(b, reduce, outputArrays(reduce, false), ptrs, m, n, ins, outs);
-    cloneReduce(b, reduce, ins, outs, ranges);
+    operandMemrefs(b, reduce, outArrays, ptrs, m, n, ins, outs);
+    Value first;
+    if (partial)
+      first = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                         entry->getArgument(count + 2));
+    cloneReduce(b, reduce, ins, outs, ranges, first);
     b.setInsertionPointToEnd(entry);
     gpu::ReturnOp::create(b, loc);
   }
+  if (partialStates)
+    outlineStateKernels(b, reduce, name, /*gpu=*/true);
 }
 
 struct KeopsOutlineKernels
@@ -477,12 +526,6 @@ struct KeopsOutlineKernels
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (gpu && partialStates) {
-      module.emitError() << "partial-states kernels are built for the CPU "
-                            "only; GPU modules merge states in their 2-D "
-                            "scheme";
-      return signalPassFailure();
-    }
     gpu::GPUModuleOp kernels;
     if (gpu) {
       OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
@@ -513,13 +556,14 @@ struct KeopsOutlineKernels
       for (auto [k, op] : llvm::enumerate(reduces)) {
         std::string name = (fn.getSymName() + "_kernel" + Twine(k)).str();
         if (gpu) {
-          outlineGpu(kernels, op, name);
+          outlineGpu(kernels, op, name, partialStates);
           continue;
         }
         outline(module, op, name);
         if (partialStates) {
           outline(module, op, name + "_partial", /*partial=*/true);
-          outlineStateKernels(module, op, name);
+          OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+          outlineStateKernels(b, op, name, /*gpu=*/false);
         }
       }
     }

@@ -128,7 +128,8 @@ void mlir::keops::buildCpuPipeline(OpPassManager &pm,
 /// lowering to NVVM: what the GPU and its emulator both run.
 static void buildGpuKernelPipeline(OpPassManager &pm,
                                    const GpuPipelineOptions &options) {
-  buildKernelPreparation(pm, /*gpu=*/true);
+  buildKernelPreparation(pm, /*gpu=*/true, /*gramMinDim=*/0,
+                         options.partialStates);
   ConvertKeopsToGPUOptions gpu;
   gpu.blockSize = options.blockSize;
   gpu.accumulation = options.accumulation;

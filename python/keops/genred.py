@@ -393,7 +393,7 @@ class Genred:
         return np.concatenate([res, self._shifted(*args, res, **kwargs)], -1)
 
 
-    def partial(self, *args, first=0, ranges=None):
+    def partial(self, *args, first=0, backend="auto", device_id=-1, ranges=None):
         """The state of this reduction over the reduced rows given, the first
         of which has index `first` in the whole reduced axis
         (keops.distributed.ReductionState: merge the states of all the rows,
@@ -401,7 +401,10 @@ class Genred:
         if self._shifted is not None:
             raise ValueError(f"{self.reduction_op} has no partial states (use LogSumExp "
                              "or its reduction kinds)")
-        return self._reduction.partial(*args, first=first, ranges=ranges)
+        kwargs = {}
+        if backend != "auto" or device_id != -1:
+            kwargs = dict(backend=backend, device_id=device_id)
+        return self._reduction.partial(*args, first=first, ranges=ranges, **kwargs)
 
 
 def _output_spec(output):

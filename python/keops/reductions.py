@@ -47,7 +47,7 @@ def compile_options(sum_scheme="auto", dtype_acc="auto", use_double_acc=False,
     `gram_min_dim` (ours): the CPU computes inner products of at least this
     many components by matrix-multiply tiles (default 32; 0: never, 1:
     always). `partial_states`: also compile the kernels of partial states
-    (keops.distributed), CPU only."""
+    (keops.distributed)."""
     for key in ignored:
         if key not in _IGNORED:
             raise TypeError(f"unexpected keyword argument {key!r}")
@@ -88,9 +88,6 @@ def compile_options(sum_scheme="auto", dtype_acc="auto", use_double_acc=False,
             raise ValueError(f"gram_min_dim must be an integer >= 0, got {gram_min_dim!r}")
         options["gram_min_dim"] = gram_min_dim
     if partial_states:
-        if options.get("device", -1) >= 0:
-            raise ValueError("partial states are computed on the CPU only "
-                             "(backend='CPU')")
         options["partial_states"] = True
     return tuple(sorted(options.items()))
 
@@ -177,7 +174,8 @@ class Plan:
         `first` of the whole axis (a plan compiled with partial_states)."""
         rows = M if self.axis == 1 else N
         index = "int64" if self.kernel.state_index_bits == 64 else "int32"
-        states = [_arrays.empty(fw, (*batch, rows, w), index if idx else self.dtype, -1)
+        device = _arrays.cuda_device(inputs) if fw == "torch" else -1
+        states = [_arrays.empty(fw, (*batch, rows, w), index if idx else self.dtype, device)
                   for w, idx in zip(self.kernel.state_widths, self.kernel.state_is_index)]
         arg = ranges.kernel_arg() if ranges is not None else None
         with _ranges_errors():
@@ -477,7 +475,8 @@ class Reduction:
         of the whole axis, whose indices argmin and K-min report), for every
         output row: a keops.distributed.ReductionState, which merges with
         the states of other rows of the reduced axis and finalizes into the
-        reduction's result. Arguments as for a call; CPU only."""
+        reduction's result. Arguments as for a call (CUDA tensors, or
+        backend="GPU", on the GPU backend: states stay where the data are)."""
         from .distributed.states import ReductionState
         if isinstance(first, bool) or not isinstance(first, (int, np.integer)) or first < 0:
             raise ValueError(f"first must be an integer >= 0, got {first!r}")
@@ -485,9 +484,6 @@ class Reduction:
             raise ValueError("out= is not supported for partial states")
         dtype, plan, fw, inputs, M, N, _, batch, ranges = self._bind(
             args, dict(kwargs, partial_states=True))
-        if fw == "torch" and _arrays.cuda_device(inputs) >= 0:
-            raise ValueError("partial states are computed on the CPU only: move the "
-                             "tensors with .cpu()")
         if plan.dtype != dtype:
             inputs = [_arrays.cast(a, plan.dtype, fw) for a in inputs]
         arrays = plan.run_partial(fw, inputs, M, N, int(first), batch, ranges)

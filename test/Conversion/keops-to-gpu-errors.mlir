@@ -33,17 +33,3 @@ func.func @large_k(%x: tensor<?x2xf32>, %y: tensor<?x2xf32>, %o: tensor<?x10000x
   return %r : tensor<?x10000xi32>
 }
 
-// -----
-
-// Partial reductions are lowered for the CPU only.
-func.func @partial(%x: tensor<?x2xf32>, %y: tensor<?x2xf32>, %v: tensor<?x2xf32>, %i: tensor<?x2xi32>) -> (tensor<?x2xf32>, tensor<?x2xi32>) {
-  // expected-error @+1 {{is partial: partial reductions (and their keops.merge_states) are lowered for the CPU only}}
-  %r:2 = keops.reduce min over j partial
-      ins(%x : i tensor<?x2xf32>, %y : j tensor<?x2xf32>)
-      outs(%v : tensor<?x2xf32>, %i : tensor<?x2xi32>) {
-  ^bb0(%xi: vector<2xf32>, %yj: vector<2xf32>):
-    %d = arith.subf %xi, %yj : vector<2xf32>
-    keops.yield %d : vector<2xf32>
-  } -> tensor<?x2xf32>, tensor<?x2xi32>
-  return %r#0, %r#1 : tensor<?x2xf32>, tensor<?x2xi32>
-}

@@ -1,5 +1,6 @@
 // RUN: keops-opt %s -keops-outline-kernels=partial-states=true | FileCheck %s
-// RUN: not keops-opt %s -keops-outline-kernels="gpu=true partial-states=true" 2>&1 | FileCheck %s --check-prefix=GPU
+// RUN: keops-opt %s -keops-outline-kernels="gpu=true partial-states=true" | FileCheck %s --check-prefix=GPU
+// RUN: keops-opt %s -keops-outline-kernels="gpu=true partial-states=true" -keops-expand-formulas -convert-keops-to-gpu | FileCheck %s --check-prefix=THREADS
 
 // With partial-states, a reduction also gets the kernels of its partial
 // states: F_kernelK_partial writes the state's arrays (here the running
@@ -25,7 +26,29 @@
 // CHECK-LABEL: func.func @lse_kernel0_finalize(
 // CHECK: keops.finalize_states logsumexp ins(%{{.*}}, %{{.*}} : memref<?x1xf32, {{.*}}>, memref<?x2xf32, {{.*}}>) outs(%{{.*}} : memref<?x2xf32, {{.*}}>)
 
-// GPU: error: partial-states kernels are built for the CPU only
+// On the GPU, the partial kernel (the 1-D scheme) takes the first reduced
+// index after M and N; the merge and finalize kernels take one pointer per
+// array and the rows, and run one row per thread.
+// GPU-LABEL: gpu.func @lse_kernel0_partial(
+// GPU-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64, %[[FIRST:.+]]: i64) kernel attributes {keops.scheme = "partial"}
+// GPU: %[[F:.+]] = arith.index_cast %[[FIRST]] : i64 to index
+// GPU: keops.reduce logsumexp over j partial from %[[F]]
+// GPU-LABEL: gpu.func @lse_kernel0_merge(
+// GPU-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64) kernel attributes {keops.scheme = "states"}
+// GPU: keops.merge_states logsumexp
+// GPU-LABEL: gpu.func @lse_kernel0_finalize(
+// GPU: keops.finalize_states logsumexp
+
+// THREADS-LABEL: gpu.func @lse_kernel0_merge(
+// THREADS: %[[B:.+]] = gpu.block_id x
+// THREADS: %[[D:.+]] = gpu.block_dim x
+// THREADS: %[[P:.+]] = arith.muli %[[B]], %[[D]] : index
+// THREADS: %[[T:.+]] = gpu.thread_id x
+// THREADS: %[[ROW:.+]] = arith.addi %[[P]], %[[T]] : index
+// THREADS: %[[IN:.+]] = arith.cmpi ult, %[[ROW]], %{{.*}} : index
+// THREADS: scf.if %[[IN]] {
+// THREADS: arith.maximumf %{{.*}}, %{{.*}} : vector<1xf32>
+// THREADS: vector.store %{{.*}}, %{{.*}}[%[[ROW]], %{{.*}}] : memref<?x1xf32>, vector<1xf32>
 
 func.func @lse(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %b: tensor<?x2xf32>, %o: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %r = keops.reduce logsumexp over j ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>, %b : j tensor<?x2xf32>) outs(%o : tensor<?x2xf32>) {

@@ -491,3 +491,32 @@ def test_ranges_few_rows_long_intervals(name):
     for gv, cv in zip(gpu if isinstance(gpu, tuple) else (gpu,),
                       cpu if isinstance(cpu, tuple) else (cpu,)):
         torch.testing.assert_close(gv.cpu(), cv, rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("op,k", [("Sum", None), ("ArgMin", None), ("KMin_ArgKMin", 4),
+                                  ("ArgKMin", 40), ("LogSumExp", None),
+                                  ("SumSoftMaxWeight", None)])
+def test_partial_states_on_the_gpu(op, k):
+    """Partial states computed, merged and finalized by the GPU kernels
+    (keops.distributed), against the CPU backend's whole reduction."""
+    from keops import Genred
+    from keops.distributed import merge_all
+    formula = "-SqDist(x, y)" if op in ("LogSumExp", "SumSoftMaxWeight") else \
+        "Exp(-SqDist(x, y)) * b" if op == "Sum" else "SqDist(x, y)"
+    g = Genred(formula, ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)"], reduction_op=op, axis=1,
+               opt_arg=k, formula2="b" if op == "SumSoftMaxWeight" else None)
+    rng = np.random.default_rng(4)
+    x, y, b = (torch.tensor(rng.standard_normal(s), dtype=torch.float32)
+               for s in ((M, 3), (N, 3), (N, 2)))
+    want = g(x, y, b, backend="CPU")
+    cuts = [0, 100, 100, 333, N]
+    states = [g.partial(_on_gpu(x), _on_gpu(y[a:c]), _on_gpu(b[a:c]), first=a, **GPU)
+              for a, c in zip(cuts[:-1], cuts[1:])]
+    assert states[0].arrays[0].device.type == DEVICE
+    got = merge_all(states[::-1]).finalize()
+    for u, v in zip(got if isinstance(got, tuple) else (got,),
+                    want if isinstance(want, tuple) else (want,)):
+        if not v.is_floating_point():     # indices: the same
+            assert torch.equal(u.cpu(), v)
+        else:
+            torch.testing.assert_close(u.cpu(), v, rtol=1e-5, atol=1e-5)

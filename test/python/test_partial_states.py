@@ -172,8 +172,6 @@ def test_bad_partial_calls():
     g = genred("Sum", "x * y", None, None)
     with pytest.raises(ValueError, match="first must be an integer >= 0, got -1"):
         g.partial(X, Y, B, first=-1)
-    with pytest.raises(ValueError, match="partial states are computed on the CPU only"):
-        g._reduction.partial(X, Y, B, backend="GPU")
     raw = Genred("SqDist(x, y)", ALIASES, reduction_op="Max_SumShiftExp", axis=1)
     with pytest.raises(ValueError, match="has no partial states"):
         raw.partial(X, Y, B)
@@ -190,8 +188,6 @@ def test_runtime_errors_of_state_kernels():
     with pytest.raises(KeopsError, match="has no partial-state kernels: compile the module "
                                          "with partial states"):
         kernel.merge_states(list(state), list(state), list(state), M)
-    with pytest.raises(KeopsError, match="partial states are compiled for the CPU only"):
-        compile_mlir(mlir, device=0, partial_states=True)
     kernel = compile_mlir(mlir, partial_states=True).kernels[0]
     assert kernel.state_widths == [1, 1] and kernel.state_is_index == [False, True]
     with pytest.raises(KeopsError, match="keops_merge_states: state array #1 is a null pointer"):

@@ -89,6 +89,11 @@ static cl::opt<std::string>
 static cl::opt<std::string> chip("chip", cl::value_desc("sm_XY"),
                                  cl::desc("NVIDIA architecture of a .ptx output"),
                                  cl::init(""), cl::cat(category));
+static cl::opt<bool> partialStates(
+    "partial-states",
+    cl::desc("also the kernels of partial states (F_kernelK_partial, _merge, "
+             "_finalize)"),
+    cl::init(false), cl::cat(category));
 static cl::opt<int64_t> blockSize("block-size",
                                   cl::desc("GPU threads per block (.ptx)"),
                                   cl::init(128), cl::cat(category));
@@ -526,6 +531,7 @@ static int writePtx() {
   options.approximateMath = approximateMath;
   options.symbolPrefix = prefix;
   options.gpuBlockSize = blockSize;
+  options.partialStates = partialStates;
   std::string ptx;
   std::vector<KernelInfo> infos;
   if (!Compiler::global().compileToPtx(input->getBuffer(), options, chip, ptx,
@@ -598,6 +604,7 @@ int main(int argc, char **argv) {
   options.approximateMath = approximateMath;
   options.optLevel = optLevel;
   options.symbolPrefix = prefix;
+  options.partialStates = partialStates;
   std::string object, error;
   std::vector<KernelInfo> infos;
   std::string sourceName =

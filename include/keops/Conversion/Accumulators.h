@@ -180,8 +180,10 @@ void writeRows(OpBuilder &b, Location loc, Value value, Value mem, Value row);
 /// Replaces every keops.merge_states and keops.finalize_states under `root`
 /// by a loop over their rows, `lanes` rows at a time (0: as many as fill
 /// 512 bits), each row's states imported, merged or finalized and exported
-/// by the Accumulator of their kind (StateOps.cpp).
-LogicalResult lowerStateOps(Operation *root, int64_t lanes);
+/// by the Accumulator of their kind (StateOps.cpp). With `gpuThreads`, one
+/// row per GPU thread (global x index) instead of the loop.
+LogicalResult lowerStateOps(Operation *root, int64_t lanes,
+                            bool gpuThreads = false);
 
 } // namespace mlir::keops
 

@@ -88,7 +88,7 @@ struct CompileOptions {
   int gpuDevice = -1;
   /// GPU kernels: threads per block (one output row each).
   int64_t gpuBlockSize = 128;
-  /// CPU: also compile each reduction's partial, merge and finalize kernels
+  /// Also compile each reduction's partial, merge and finalize kernels
   /// (Module::runPartial, mergeStates, finalizeStates).
   bool partialStates = false;
 };
@@ -258,10 +258,16 @@ private:
   std::string checkStateKernel(size_t index) const;
   std::shared_ptr<void> owner; ///< keeps the JIT'd code alive
   std::shared_ptr<GpuModule> gpu; ///< set for GPU modules (GpuModule.cpp)
+  /// run() on a GPU module; with `first`, the partial reduction's kernel.
   std::string runOnGpu(size_t index, const void *const *inputs,
                        void *const *outputs, int64_t m, int64_t n,
                        void *stream, llvm::ArrayRef<int64_t> batch,
-                       const RangesArg *ranges) const;
+                       const RangesArg *ranges,
+                       const int64_t *first = nullptr) const;
+  /// mergeStates (`merge`) or finalizeStates on a GPU module.
+  std::string combineStatesOnGpu(size_t index, bool merge,
+                                 const void *const *ins, void *const *outs,
+                                 int64_t rows) const;
   std::string runFunctionThroughHost(size_t function, const void *const *args,
                                      const int64_t *argRows,
                                      void *const *results, void *stream,

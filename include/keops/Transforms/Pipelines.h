@@ -64,6 +64,11 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
       *this, "toolkit",
       llvm::cl::desc("CUDA toolkit holding nvvm/libdevice (empty: none)"),
       llvm::cl::init("")};
+  Option<bool> partialStates{
+      *this, "partial-states",
+      llvm::cl::desc("also build each reduction's partial, merge and "
+                     "finalize kernels (keops-outline-kernels)"),
+      llvm::cl::init(false)};
 };
 
 /// Target independent: keops.reduce_grad into gradient reductions, keops.grad

@@ -180,7 +180,8 @@ int64_t unrollFactor(scf::ForOp pairs) {
 }
 
 /// Lowers `op`, the reduction of kernel `fn` of scheme `scheme` ("1d",
-/// "part" or "combine").
+/// "partial": the 1-D scheme of its partial reduction, "part" or
+/// "combine").
 LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
                           int64_t blockSize, SumMode mode, int64_t unroll) {
   Location loc = op.getLoc();
@@ -289,7 +290,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   // chunks (_combine) or the chunk length (_part, at least 1).
   unsigned operands = op.getIns().size() + op.getOuts().size();
   Value countArg, chunk, chunks;
-  if (scheme != "1d") {
+  if (scheme == "part" || scheme == "combine") {
     countArg = toIndex(fn.getArgument(operands + 3));
     chunks = countArg;
     if (!combine) {
@@ -322,16 +323,20 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
                                  arith::MulIOp::create(b, loc, slot, rows), r);
   };
   auto writeOutputs = [&](ValueRange state) {
-    // K-lists in memory are written from memory, other states finalized.
+    // K-lists in memory are written from memory, other states finalized (a
+    // partial reduction's exported).
     bool fromMemory = acc.keepsListInMemory();
+    bool partial = op.getPartial();
     SmallVector<Value> outs;
     if (!fromMemory)
-      outs = acc.finalize(b, loc, state);
+      outs = partial ? acc.exportState(b, loc, state)
+                     : acc.finalize(b, loc, state);
     auto write = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(write.thenBlock());
     if (fromMemory)
-      return acc.writeListRows(b, loc, state, op.getOuts(), row);
+      return (partial ? acc.stateAccumulator() : acc)
+          .writeListRows(b, loc, state, op.getOuts(), row);
     for (auto [value, mem] : llvm::zip(outs, op.getOuts()))
       vector::StoreOp::create(b, loc, value, mem, ValueRange{row, c0});
   };
@@ -434,6 +439,10 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
       b.setInsertionPointToStart(pairs.getBody());
       Value j = pairs.getInductionVar();
       Value local = arith::SubIOp::create(b, loc, j, t);
+      // The reduced index of the whole axis (a partial reduction's rows
+      // start at its first index).
+      Value jAxis =
+          op.getFirst() ? arith::AddIOp::create(b, loc, j, op.getFirst()) : j;
       IRMapping pair = map;
       for (auto [index, mem] : llvm::enumerate(shared))
         if (mem)
@@ -441,15 +450,15 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
                    loadTileRow(b, loc, mem, local,
                                cast<VectorType>(body.getArgument(index).getType())
                                    .getDimSize(0)));
-      if (failed(emitFormula(b, op, ReduceOp::Invariance::Pair, invariance, j,
-                             row, pair)))
+      if (failed(emitFormula(b, op, ReduceOp::Invariance::Pair, invariance,
+                             jAxis, row, pair)))
         return failure();
       Value f = pair.lookup(yield.getValues()[0]);
       Value w = yield.getValues().size() == 2
                     ? pair.lookup(yield.getValues()[1])
                     : Value();
       scf::YieldOp::create(
-          b, loc, acc.fold(b, loc, pairs.getRegionIterArgs(), f, w, j));
+          b, loc, acc.fold(b, loc, pairs.getRegionIterArgs(), f, w, jAxis));
     }
     // Several reduced indices per iteration (a remainder loop after them):
     // the loop's counting and branching are shared, and the tile's rows
@@ -579,6 +588,9 @@ struct ConvertKeopsToGPU
           << "unroll " << int64_t(unroll) << " is not in [0, 64]";
       return signalPassFailure();
     }
+    // States of partial reductions: one thread per row.
+    if (failed(lowerStateOps(getOperation(), 0, /*gpuThreads=*/true)))
+      return signalPassFailure();
     SmallVector<ReduceOp> reduces;
     getOperation()->walk([&](ReduceOp op) { reduces.push_back(op); });
     for (ReduceOp op : reduces) {
@@ -588,12 +600,6 @@ struct ConvertKeopsToGPU
         op.emitOpError() << "is not a memref-form reduction in the body of a "
                             "gpu.func kernel (run "
                             "-keops-outline-kernels=gpu=true first)";
-        return signalPassFailure();
-      }
-      if (op.getPartial()) {
-        op.emitOpError() << "is partial: partial reductions (and their "
-                            "keops.merge_states) are lowered for the CPU "
-                            "only";
         return signalPassFailure();
       }
       // A GPU thread keeps large K-lists in thread-local memory: K x D

@@ -12,6 +12,7 @@
 
 #include "keops/Conversion/Accumulators.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -74,13 +75,31 @@ void storeRows(OpBuilder &b, Location loc, ValueRange values, ValueRange mems,
 }
 
 /// A loop over the rows of `rowsOf`, `step` at a time, whose body
-/// `body(b, row)` builds; then `op` is erased.
+/// `body(b, row)` builds (step 0, on a GPU: the row of this thread, if
+/// there is one); then `op` is erased.
 void replaceByRowLoop(Operation *op, Value rowsOf, int64_t step,
                       function_ref<void(OpBuilder &, Location, Value)> body) {
   OpBuilder b(op);
   Location loc = op->getLoc();
+  if (step == 0) {
+    // (One statement each: the IR comes out in this order.)
+    Value blockId = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+    Value blockDim = gpu::BlockDimOp::create(b, loc, gpu::Dimension::x);
+    Value start = arith::MulIOp::create(b, loc, blockId, blockDim);
+    Value thread = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+    Value row = arith::AddIOp::create(b, loc, start, thread);
+    Value rows = memref::DimOp::create(b, loc, rowsOf, 0);
+    auto inside = scf::IfOp::create(
+        b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
+                                      rows),
+        /*withElseRegion=*/false);
+    b.setInsertionPoint(inside.thenBlock()->getTerminator());
+    body(b, loc, row);
+    op->erase();
+    return;
+  }
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  Value by = arith::ConstantIndexOp::create(b, loc, std::max<int64_t>(step, 1));
+  Value by = arith::ConstantIndexOp::create(b, loc, step);
   Value rows = memref::DimOp::create(b, loc, rowsOf, 0);
   // (The body is built once the loop is in the function: K-lists in memory
   // put their buffers at the function's entry.)
@@ -92,7 +111,8 @@ void replaceByRowLoop(Operation *op, Value rowsOf, int64_t step,
 
 } // namespace
 
-LogicalResult mlir::keops::lowerStateOps(Operation *root, int64_t lanes) {
+LogicalResult mlir::keops::lowerStateOps(Operation *root, int64_t lanes,
+                                         bool gpuThreads) {
   SmallVector<Operation *> ops;
   root->walk([&](Operation *op) {
     if (isa<MergeStatesOp, FinalizeStatesOp>(op))
@@ -100,11 +120,15 @@ LogicalResult mlir::keops::lowerStateOps(Operation *root, int64_t lanes) {
   });
   for (Operation *op : ops) {
     if (auto merge = dyn_cast<MergeStatesOp>(op)) {
-      Accumulator acc = stateAccumulator(op, merge.getKind(), merge.getK(),
-                                         merge.getFirst(), lanes);
+      Accumulator acc =
+          gpuThreads ? rowAccumulator(op, merge.getKind(), merge.getK(),
+                                      merge.getFirst(), 0)
+                     : stateAccumulator(op, merge.getKind(), merge.getK(),
+                                        merge.getFirst(), lanes);
       SmallVector<Value> outs(merge.getOuts());
       SmallVector<Value> first(merge.getFirst()), second(merge.getSecond());
-      replaceByRowLoop(op, outs[0], acc.lanes(),
+      replaceByRowLoop(op, outs[0],
+                       gpuThreads ? 0 : std::max<int64_t>(acc.lanes(), 1),
                        [&](OpBuilder &b, Location loc, Value r) {
         SmallVector<Value> merged =
             acc.merge(b, loc, acc.importState(b, loc, first, r),
@@ -116,11 +140,14 @@ LogicalResult mlir::keops::lowerStateOps(Operation *root, int64_t lanes) {
       continue;
     }
     auto finalize = cast<FinalizeStatesOp>(op);
-    Accumulator acc = stateAccumulator(op, finalize.getKind(),
-                                       finalize.getK(), finalize.getIns(),
-                                       lanes);
+    Accumulator acc =
+        gpuThreads ? rowAccumulator(op, finalize.getKind(), finalize.getK(),
+                                    finalize.getIns(), 0)
+                   : stateAccumulator(op, finalize.getKind(), finalize.getK(),
+                                      finalize.getIns(), lanes);
     SmallVector<Value> outs(finalize.getOuts()), ins(finalize.getIns());
-    replaceByRowLoop(op, outs[0], acc.lanes(),
+    replaceByRowLoop(op, outs[0],
+                       gpuThreads ? 0 : std::max<int64_t>(acc.lanes(), 1),
                      [&](OpBuilder &b, Location loc, Value r) {
       SmallVector<Value> state = acc.importState(b, loc, ins, r);
       if (acc.keepsListInMemory())

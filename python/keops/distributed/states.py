@@ -58,8 +58,9 @@ class ReductionState:
     """The unfinalized state of a reduction over some rows of its reduced
     axis, for each output row (and batch element).
 
-    `arrays`: NumPy arrays or CPU torch tensors of shape (*batch, rows,
-    width), in the order of `layout(kind)`. States are picklable: their
+    `arrays`: NumPy arrays or torch tensors (on the CPU, or on the CUDA
+    device of a GPU reduction) of shape (*batch, rows, width), in the order
+    of `layout(kind)`. States are picklable: their
     reduction is named by its MLIR text and options, compiled again (once
     per process) where they are merged or finalized."""
 
@@ -122,7 +123,7 @@ class ReductionState:
         the reduced axis, in either order): exact for the min, max and K-min
         kinds, one rounding per value for the others."""
         self._check(other)
-        merged = [_arrays.empty(self.fw, tuple(a.shape), _dtype_name(a, self.fw))
+        merged = [np.empty_like(a) if self.fw == "numpy" else a.new_empty(a.shape)
                   for a in self.arrays]
         self.kernel().merge_states([_arrays.address(a) for a in _contiguous(self.arrays)],
                                    [_arrays.address(a) for a in _contiguous(other.arrays)],
@@ -135,7 +136,9 @@ class ReductionState:
         kernel = self.kernel()
         index = "int64" if kernel.index_bits == 64 else "int32"
         rows = self.rows
-        outs = [_arrays.empty(self.fw, (*self.batch, rows, w), index if idx else self.dtype)
+        device = _arrays.cuda_device(self.arrays) if self.fw == "torch" else -1
+        outs = [_arrays.empty(self.fw, (*self.batch, rows, w), index if idx else self.dtype,
+                              device)
                 for w, idx in zip(kernel.output_widths, kernel.output_is_index)]
         kernel.finalize_states([_arrays.address(a) for a in _contiguous(self.arrays)],
                                [_arrays.address(a) for a in outs], self._count())
@@ -155,17 +158,6 @@ def merge_all(states):
     return states[0]
 
 
-def _dtype_name(a, fw):
-    return str(a.dtype).replace("torch.", "")
-
-
 def _contiguous(arrays):
-    out = []
-    for a in arrays:
-        if isinstance(a, np.ndarray):
-            out.append(np.ascontiguousarray(a))
-        else:
-            if a.is_cuda:
-                raise ValueError("reduction states are merged on the CPU: move them with .cpu()")
-            out.append(a.contiguous())
-    return out
+    return [np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a.contiguous()
+            for a in arrays]
