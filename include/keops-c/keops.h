@@ -36,9 +36,9 @@ typedef struct {
   int64_t gram_min_dim;  /* CPU: inner products of kept and reduced vectors
                             of at least this many components by matrix-
                             multiply tiles (default 32; 0: never) */
-  int partial_states;    /* CPU: also compile the kernels of
-                            keops_run_partial, keops_merge_states and
-                            keops_finalize_states (default 0) */
+  int partial_states;    /* also compile the kernels of keops_run_partial,
+                            keops_merge_states and keops_finalize_states
+                            (default 0) */
 } keops_options;
 
 void keops_default_options(keops_options *options);
@@ -154,8 +154,9 @@ keops_status keops_run_ranged(keops_module module, int64_t kernel,
                               const int64_t *batch,
                               const keops_ranges *ranges, void *stream);
 
-/* Partial reductions (modules compiled with options.partial_states = 1, CPU
- * only). A state holds, per kept row, the unfinalized reduction over some
+/* Partial reductions (modules compiled with options.partial_states = 1; on a
+ * GPU module, arrays in host or device memory as for keops_run). A state
+ * holds, per kept row, the unfinalized reduction over some
  * reduced indices, in `count` row-major arrays (rows x widths[k], values of
  * the kernel's float type or, where is_index[k], integers of index_bits):
  *   sum: the sum (D);

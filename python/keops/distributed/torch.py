@@ -72,7 +72,7 @@ def _offset(rows, group):
 def reduce(reduction, *args, group=None):
     """`reduction` (a Genred, or a Reduction from a LazyTensor reduction with
     call=False) over the union of the ranks' shards of its reduced axis: the
-    arguments are this rank's torch tensors (CPU), reduced variables being
+    arguments are this rank's torch tensors (CPU or CUDA), reduced variables being
     its shard (any number of rows, possibly none), kept variables and
     parameters the same on every rank. Returns the whole result on every
     rank; differentiable for sum and logsumexp."""
