@@ -70,8 +70,12 @@ Driver *Driver::get(std::string &error) {
   static const Loaded loaded = []() -> Loaded {
     const char *env = std::getenv("KEOPS_CUDA_DRIVER");
     std::string path = env && *env ? env : "libcuda.so.1";
-    if (path == kEmulatorName)
-      return {new Driver(emulatorApi(), 1, /*emulated=*/true), ""};
+    if (path == kEmulatorName) {
+      const Api &emulator = emulatorApi();
+      int count = 1;
+      emulator.cuDeviceGetCount(&count);
+      return {new Driver(emulator, count, /*emulated=*/true), ""};
+    }
     void *lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!lib)
       return {nullptr, "keops: no CUDA driver: " + path +

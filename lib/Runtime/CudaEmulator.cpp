@@ -1,7 +1,10 @@
 //===- CudaEmulator.cpp - a CUDA device emulated on the host --------------===//
 //
 // One device, "keops GPU emulator", compute capability 9.0, four
-// multiprocessors (so that small launches already take the 2-D scheme).
+// multiprocessors (so that small launches already take the 2-D scheme);
+// $KEOPS_EMULATOR_DEVICES (1 to 16) devices of that kind, for tests of
+// several devices in one process. The devices share one memory: a pointer
+// of one is valid on the others (as with peer access on a GPU).
 //
 // Kernels: a module image is an object file of host functions (see
 // convert-gpu-kernels-to-host), loaded into the emulator's own ORC JIT, one
@@ -310,7 +313,19 @@ private:
 
 thread_local std::string lastLaunchError;
 
-int context; // the one context's handle
+/// The emulated devices' primary contexts (their handles).
+constexpr int kMaxDevices = 16;
+int contexts[kMaxDevices];
+thread_local void *currentContext = &contexts[0];
+
+int deviceCount() {
+  static const int count = [] {
+    const char *v = std::getenv("KEOPS_EMULATOR_DEVICES");
+    int n = v ? std::atoi(v) : 1;
+    return n < 1 ? 1 : n > kMaxDevices ? kMaxDevices : n;
+  }();
+  return count;
+}
 
 // The driver's entry points, by their names (without version suffixes).
 namespace entry {
@@ -345,10 +360,14 @@ CUresult cuGetErrorString(CUresult r, const char **s) {
 }
 
 CUresult cuInit(unsigned) { return CUDA_SUCCESS; }
-CUresult cuDeviceGetCount(int *n) { *n = 1; return CUDA_SUCCESS; }
+CUresult cuDeviceGetCount(int *n) {
+  *n = deviceCount();
+  return CUDA_SUCCESS;
+}
 CUresult cuDeviceGet(CUdevice *d, int ordinal) {
   *d = ordinal;
-  return ordinal == 0 ? CUresult(CUDA_SUCCESS) : CUDA_ERROR_INVALID_DEVICE;
+  return ordinal >= 0 && ordinal < deviceCount() ? CUresult(CUDA_SUCCESS)
+                                                 : CUDA_ERROR_INVALID_DEVICE;
 }
 CUresult cuDeviceGetName(char *name, int length, CUdevice) {
   std::snprintf(name, length, "keops GPU emulator");
@@ -372,12 +391,20 @@ CUresult cuDeviceTotalMem(size_t *bytes, CUdevice) {
   *bytes = size_t(1) << 32;
   return CUDA_SUCCESS;
 }
-CUresult cuDevicePrimaryCtxRetain(void **c, CUdevice) {
-  *c = &context;
+CUresult cuDevicePrimaryCtxRetain(void **c, CUdevice d) {
+  if (d < 0 || d >= deviceCount())
+    return CUDA_ERROR_INVALID_DEVICE;
+  *c = &contexts[d];
   return CUDA_SUCCESS;
 }
-CUresult cuCtxGetCurrent(void **c) { *c = &context; return CUDA_SUCCESS; }
-CUresult cuCtxSetCurrent(void *) { return CUDA_SUCCESS; }
+CUresult cuCtxGetCurrent(void **c) {
+  *c = currentContext;
+  return CUDA_SUCCESS;
+}
+CUresult cuCtxSetCurrent(void *c) {
+  currentContext = c;
+  return CUDA_SUCCESS;
+}
 CUresult cuCtxSynchronize() { return CUDA_SUCCESS; }
 CUresult cuMemAlloc(CUdeviceptr *p, size_t bytes) {
   return Emulator::get().alloc(p, bytes);

@@ -467,6 +467,16 @@ class Reduction:
         return f"{self.names[n]} ({'Vi Vj Pm'.split()[cat]}({dim}))"
 
     def __call__(self, *args, **kwargs):
+        if isinstance(kwargs.get("device_id"), (list, tuple)):
+            # Several GPUs: keops.distributed.devices splits the work.
+            from .distributed.devices import reduce as on_devices
+            ids = kwargs.pop("device_id")
+            others = {key for key, value in kwargs.items()
+                      if value is not None and key != "backend"}
+            if others:
+                raise ValueError("device_id=[...] takes no other option than backend, got "
+                                 f"{sorted(others)}")
+            return on_devices(self, *args, device_ids=ids)
         return execute_as(*self._bind(args, kwargs))
 
     def partial(self, *args, first=0, **kwargs):

@@ -94,6 +94,26 @@ class ReductionState:
             self._kernel = compile_mlir(self.mlir, **dict(self.options)).kernels[0]
         return self._kernel
 
+    def moved(self, device):
+        """This state for the kernels of CUDA device `device` (-1: the CPU):
+        its CUDA tensors moved there (host arrays stay on the host, which
+        every device's kernels read)."""
+        options = dict(self.options)
+        if device >= 0:
+            options["device"] = int(device)
+        else:
+            options.pop("device", None)
+        options = tuple(sorted(options.items()))
+        if options == self.options:
+            return self
+        arrays = self.arrays
+        if self.fw == "torch":
+            arrays = [a.to("cpu" if device < 0 else f"cuda:{device}") if a.is_cuda else a
+                      for a in arrays]
+        state = self._like(arrays)
+        state.options, state._kernel = options, None
+        return state
+
     def _check(self, other):
         if not isinstance(other, ReductionState):
             raise TypeError(f"cannot merge a reduction state with {type(other).__name__}")

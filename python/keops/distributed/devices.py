@@ -1,0 +1,101 @@
+"""One reduction over several GPUs of this process.
+
+    out = g(x, y, b, device_id=[0, 1, 2, 3])      # a Genred or a Reduction
+    out = reduce(g, x, y, b, device_ids=[0, 1])    # the same
+
+Large M: the kept rows are split into one block per device, each device
+reduces its block over all of the reduced axis, and the blocks of the result
+are concatenated. Large N: the reduced axis is split instead, each device
+computes the partial state of its rows (keops.distributed.states), and the
+states are merged and finalized on the first device. The devices work at
+once (one host thread each; kernels run without the GIL). Results are where
+a one-device call puts them: on the first device for CUDA tensors, on the
+host for NumPy arrays.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .. import _arrays
+from .states import merge_all, reduction_of
+
+
+def _check_devices(device_ids):
+    ids = list(device_ids)
+    if not ids or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0
+                      for d in ids) or len(set(ids)) != len(ids):
+        raise ValueError(f"device_ids must be distinct CUDA device numbers (0, 1, ...), got "
+                         f"{device_ids!r}")
+    return [int(d) for d in ids]
+
+
+def _bounds(n, parts):
+    cuts = np.linspace(0, n, parts + 1).astype(np.int64)
+    return list(zip(cuts[:-1].tolist(), cuts[1:].tolist()))
+
+
+def _to(a, device):
+    """`a` on CUDA device `device` (torch tensors; NumPy arrays stay)."""
+    if isinstance(a, np.ndarray) or not getattr(a, "is_cuda", False):
+        return a
+    return a.to(f"cuda:{device}")
+
+
+def reduce(reduction, *args, device_ids, split="auto"):
+    """`reduction` (a Genred, or a Reduction from a LazyTensor reduction with
+    call=False) on `args` over the CUDA devices `device_ids`: split = "rows"
+    (blocks of the kept rows), "reduced" (blocks of the reduced axis, states
+    merged on the first device) or "auto" (rows when there are at least as
+    many kept rows as reduced ones)."""
+    red = reduction_of(reduction)
+    ids = _check_devices(device_ids)
+    if split not in ("auto", "rows", "reduced"):
+        raise ValueError(f"split must be 'auto', 'rows' or 'reduced', got {split!r}")
+    if len(args) != red.nargs:
+        raise ValueError(f"this reduction takes {red.nargs} arguments, got {len(args)}")
+    kept_cat, reduced_cat = (0, 1) if red.axis == 1 else (1, 0)
+
+    def rows_of(cat):
+        for a, (c, _) in zip(args, red.declared):
+            if c == cat:
+                if len(a.shape) != 2:
+                    raise ValueError("several devices: arguments without batch axes, got "
+                                     f"shape {tuple(a.shape)}")
+                return a.shape[0]
+        raise ValueError("the reduction needs variables of both axes")
+
+    m, n = rows_of(kept_cat), rows_of(reduced_cat)
+    if split == "auto":
+        split = "rows" if m >= n else "reduced"
+    cat = kept_cat if split == "rows" else reduced_cat
+    parts = _bounds(m if split == "rows" else n, len(ids))
+
+    def sliced(lo, hi, device):
+        return [_to(a[lo:hi] if c == cat else a, device)
+                for a, (c, _) in zip(args, red.declared)]
+
+    def work(task):
+        device, (lo, hi) = task
+        if split == "rows":
+            return red(*sliced(lo, hi, device), backend="GPU", device_id=device)
+        return red.partial(*sliced(lo, hi, device), first=lo, backend="GPU",
+                           device_id=device)
+
+    with ThreadPoolExecutor(len(ids)) as pool:
+        results = list(pool.map(work, zip(ids, parts)))
+    first = ids[0]
+    if split == "reduced":
+        return merge_all([s.moved(first) for s in results]).finalize()
+    pieces = [r if isinstance(r, tuple) else (r,) for r in results]
+    joined = []
+    for k in range(len(pieces[0])):
+        blocks = [_to(p[k], first) for p in pieces]
+        if isinstance(blocks[0], np.ndarray):
+            joined.append(np.concatenate(blocks, axis=0))
+        else:
+            joined.append(_arrays.torch_module().cat(blocks, dim=0))
+    return joined[0] if len(joined) == 1 else tuple(joined)
+
+
+__all__ = ["reduce"]

@@ -1,0 +1,67 @@
+"""The checks of test_distributed_devices.py, in a process whose CUDA driver
+is the emulator with several devices (KEOPS_CUDA_DRIVER=emulator,
+KEOPS_EMULATOR_DEVICES set by the test): every reduction kind split over
+2 and 3 emulated devices, by kept rows and by the reduced axis, against the
+CPU backend. Prints {"errors": [...]} as JSON."""
+
+import json
+import traceback
+
+import numpy as np
+import torch
+
+from keops import Genred
+from keops.distributed.devices import reduce
+
+rng = np.random.default_rng(8)
+M, N = 130, 257
+X = rng.standard_normal((M, 3)).astype("float32")
+Y = rng.standard_normal((N, 3)).astype("float32")
+B = rng.standard_normal((N, 2)).astype("float32")
+Y[250] = Y[3]            # a tie across devices: the smaller index wins
+ALIASES = ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)"]
+CASES = [
+    ("Sum", "Exp(-SqDist(x, y)) * b", None, None),
+    ("Min_ArgMin", "SqDist(x, y)", None, None),
+    ("ArgMax", "x - y", None, None),
+    ("KMin_ArgKMin", "SqDist(x, y)", None, 4),
+    ("ArgKMin", "SqDist(x, y)", None, 40),
+    ("LogSumExp", "-SqDist(x, y)", None, None),
+    ("SumSoftMaxWeight", "-SqDist(x, y)", "b", None),
+]
+errors = []
+
+
+def parts(r):
+    return r if isinstance(r, tuple) else (r,)
+
+
+try:
+    for op, formula, formula2, k in CASES:
+        g = Genred(formula, ALIASES, reduction_op=op, axis=1, opt_arg=k, formula2=formula2)
+        want = parts(g(X, Y, B, backend="CPU"))
+        for ids in ([0, 1], [2, 0, 1]):
+            for split in ("rows", "reduced"):
+                got = parts(reduce(g, X, Y, B, device_ids=ids, split=split))
+                for u, v in zip(got, want):
+                    if u.shape != v.shape or (
+                            not np.array_equal(u, v) if v.dtype.kind == "i" else
+                            not np.allclose(u, v, rtol=1e-5, atol=1e-5)):
+                        errors.append(f"{op} on {ids} by {split}: differs")
+    # The call syntax, torch tensors, and a reduction over i.
+    g = Genred("SqDist(x, y)", ["x = Vj(3)", "y = Vi(3)"], reduction_op="ArgMin", axis=0)
+    got = g(torch.tensor(X), torch.tensor(Y), device_id=[1, 2])
+    if not torch.equal(got, g(torch.tensor(X), torch.tensor(Y), backend="CPU")):
+        errors.append("over i with device_id=[1, 2]: differs")
+    for bad, message in (([0, 0], "distinct CUDA device numbers"),
+                         ([], "distinct CUDA device numbers"),
+                         ([0, 7], "no CUDA device 7")):
+        try:
+            reduce(g, X, Y, device_ids=bad)
+            errors.append(f"device_ids={bad}: no error")
+        except Exception as e:  # noqa: BLE001 (the message is what is checked)
+            if message not in str(e):
+                errors.append(f"device_ids={bad}: {e}")
+except Exception:
+    errors.append(traceback.format_exc())
+print(json.dumps({"errors": errors}))
