@@ -222,6 +222,13 @@ static FailureOr<RangeTable> rangeTableOf(ReduceOp op,
 FailureOr<std::vector<HostArray>>
 keops::interpretReduce(ReduceOp op, ArrayRef<HostArray> inputs,
                        ArrayRef<int64_t> outShape) {
+  // A state's layout is the compiler's protocol (Accumulator), which the
+  // reference does not model: it checks the finalized results instead.
+  if (op.getPartial())
+    return op.emitError() << "is a partial reduction: the reference "
+                             "interpreter evaluates whole reductions only "
+                             "(finalize the merged states with a compiled "
+                             "backend to compare)";
   size_t numIns = op.getIns().size();
   if (inputs.size() != numIns + op.getRanges().size())
     return op.emitError() << "expects " << numIns << " input arrays"

@@ -167,3 +167,16 @@ func.func @saved_of_slice(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?
   %g = keops.reduce_grad %s wrt [0], %e saved(%r : tensor<?x3xf32>) : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x3xf32>
   return %g : tensor<?x3xf32>
 }
+
+// -----
+
+func.func @partial(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %o: tensor<?x1xf32>, %e: tensor<?x1xf32>) -> tensor<?x3xf32> {
+  %r = keops.reduce sum over j partial ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>) outs(%o : tensor<?x1xf32>) {
+  ^bb0(%a: vector<3xf32>, %b: vector<3xf32>):
+    %d = keops.sqdist %a, %b : vector<3xf32>
+    keops.yield %d : vector<1xf32>
+  } -> tensor<?x1xf32>
+  // expected-error @+1 {{differentiates a partial reduction, whose results are states; differentiate the whole reduction}}
+  %g = keops.reduce_grad %r wrt [0], %e : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x3xf32>
+  return %g : tensor<?x3xf32>
+}

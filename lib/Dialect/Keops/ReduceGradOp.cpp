@@ -125,6 +125,10 @@ LogicalResult ReduceGradOp::verify() {
            << "differentiates a value that is not the first result of a "
               "keops.reduce (or a slice of whole rows and fixed columns of "
               "one)";
+  if (reduce.getPartial())
+    return emitOpError() << "differentiates a partial reduction, whose "
+                            "results are states; differentiate the whole "
+                            "reduction";
   if (getForward() != reduce.getResult(0) &&
       reduce.getKind() != ReductionKind::Sum)
     return emitOpError() << "differentiates a column slice of a '"
