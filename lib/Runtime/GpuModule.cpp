@@ -70,16 +70,17 @@ std::shared_ptr<Module> GpuModule::load(const std::string &ptx,
                                   (info.name + "_combine").c_str(), k.combine,
                                   error))
       return nullptr;
-    if (info.partialStates &&
-        (!gpu->driver->getFunction(gpu->module,
-                                   (info.name + "_partial").c_str(), k.partial,
-                                   error) ||
-         !gpu->driver->getFunction(gpu->module, (info.name + "_merge").c_str(),
-                                   k.merge, error) ||
-         !gpu->driver->getFunction(gpu->module,
-                                   (info.name + "_finalize").c_str(),
-                                   k.finalize, error)))
-      return nullptr;
+    if (info.partialStates)
+      for (auto [suffix, function] :
+           {std::pair{"_partial", &k.partial},
+            {"_partial_part", &k.partialPart},
+            {"_partial_combine", &k.partialCombine},
+            {"_merge", &k.merge},
+            {"_finalize", &k.finalize}})
+        if (!gpu->driver->getFunction(gpu->module,
+                                      (info.name + suffix).c_str(), *function,
+                                      error))
+          return nullptr;
     gpu->functions.push_back(k);
   }
   auto module = std::shared_ptr<Module>(new Module());
@@ -287,13 +288,11 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   // as row blocks when it decides. A block-sparse reduction decides by its
   // tiles of rows and its longest block (in reduced indices).
   unsigned gridZ = unsigned(std::min<int64_t>(elements, 65535));
-  // (A partial reduction has the 1-D scheme's kernel only.)
   int64_t chunk =
-      first    ? 0
-      : ranges ? chooseChunk(info.batchedRanges ? tiles : tiles * gridZ,
-                             longest, block, gpu->multiprocessors)
-               : chooseChunk(rowBlocks * gridZ, cols, block,
-                             gpu->multiprocessors);
+      ranges ? chooseChunk(info.batchedRanges ? tiles : tiles * gridZ, longest,
+                           block, gpu->multiprocessors)
+             : chooseChunk(rowBlocks * gridZ, cols, block,
+                           gpu->multiprocessors);
   if (chunk == 0) {
     // Block-sparse: the tiles of the blocks' rows over y.
     unsigned grid[3] = {unsigned(ranges ? gridBlocks : rowBlocks),
@@ -316,17 +315,18 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
     if (!driver.alloc(bytes, states, stream, error))
       return error;
     staging.buffers.push_back(states);
-    size_t at = addresses.size() + 2;
+    // (After a partial reduction's first index.)
+    size_t at = addresses.size() + (first ? 3 : 2);
     params.insert(params.begin() + at, {&states, &chunk});
     unsigned grid[3] = {unsigned(ranges ? gridBlocks : rowBlocks),
                         unsigned(chunks), gridZ};
-    if (!driver.launch(kernels.part, grid, threads, 0, stream, params.data(),
-                       error))
+    if (!driver.launch(first ? kernels.partialPart : kernels.part, grid,
+                       threads, 0, stream, params.data(), error))
       return error;
     params[at + 1] = &chunks;
     unsigned combineGrid[3] = {unsigned(rowBlocks), 1, gridZ};
-    if (!driver.launch(kernels.combine, combineGrid, threads, 0, stream,
-                       params.data(), error))
+    if (!driver.launch(first ? kernels.partialCombine : kernels.combine,
+                       combineGrid, threads, 0, stream, params.data(), error))
       return error;
   }
   bool toHost = false;

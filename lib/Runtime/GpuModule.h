@@ -21,11 +21,12 @@ struct GpuModule {
   cuda::Driver::Module module = nullptr;
   int multiprocessors = 1;
   /// Per kernel: the 1-D scheme's kernel and the 2-D scheme's two; with
-  /// partial states, the partial reduction's (1-D) and the states' merge
-  /// and finalization.
+  /// partial states, the same three of the partial reduction and the
+  /// states' merge and finalization.
   struct Kernels {
     cuda::Driver::Function oneD = nullptr, part = nullptr, combine = nullptr;
-    cuda::Driver::Function partial = nullptr, merge = nullptr,
+    cuda::Driver::Function partial = nullptr, partialPart = nullptr,
+                           partialCombine = nullptr, merge = nullptr,
                            finalize = nullptr;
   };
   std::vector<Kernels> functions;

@@ -434,23 +434,24 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name,
   Type i64 = b.getI64Type();
   int64_t batchRank = reduce.getBatchRank();
   bool ranged = reduce.hasRanges();
-  SmallVector<StringRef> schemes{"1d", "part", "combine"};
+  // The kernels of the partial reduction (its three schemes, named
+  // NAME_partial, NAME_partial_part, NAME_partial_combine) write the state's
+  // arrays and take the first reduced index after M and N.
+  SmallVector<std::pair<StringRef, bool>> kernelsToBuild{
+      {"1d", false}, {"part", false}, {"combine", false}};
   if (partialStates)
-    schemes.push_back("partial");
-  for (StringRef scheme : schemes) {
-    // The partial kernel (1-D scheme) writes the state's arrays and takes
-    // its first reduced index after M and N.
-    bool partial = scheme == "partial";
+    kernelsToBuild.append({{"1d", true}, {"part", true}, {"combine", true}});
+  for (auto [scheme, partial] : kernelsToBuild) {
     SmallVector<std::pair<int64_t, Type>> outArrays =
         outputArrays(reduce, partial);
     size_t count = reduce.getIns().size() + outArrays.size();
-    unsigned extra = partial ? 1 : scheme != "1d" ? 2 : 0;
+    unsigned extra = (partial ? 1 : 0) + (scheme != "1d" ? 2 : 0);
     // Batch elements go over z in every scheme.
     SmallVector<Type> params(count, ptr);
     params.append(2, i64);
     if (partial)
       params.push_back(i64);
-    else if (scheme != "1d")
+    if (scheme != "1d")
       params.append({ptr, i64});
     params.append(batchRank, i64);
     // Block-sparse: the runtime's completed ranges (the CPU kernels'), as
@@ -461,6 +462,8 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name,
     if (reduce.hasBatchedRanges())
       params.push_back(ptr);
     std::string kernel = name.str();
+    if (partial)
+      kernel += "_partial";
     if (scheme != "1d")
       kernel += "_" + scheme.str();
     auto fn = gpu::GPUFuncOp::create(b, loc, kernel,

@@ -26,13 +26,20 @@
 // CHECK-LABEL: func.func @lse_kernel0_finalize(
 // CHECK: keops.finalize_states logsumexp ins(%{{.*}}, %{{.*}} : memref<?x1xf32, {{.*}}>, memref<?x2xf32, {{.*}}>) outs(%{{.*}} : memref<?x2xf32, {{.*}}>)
 
-// On the GPU, the partial kernel (the 1-D scheme) takes the first reduced
-// index after M and N; the merge and finalize kernels take one pointer per
-// array and the rows, and run one row per thread.
+// On the GPU, the partial reduction has the three kernels of the schemes,
+// which take the first reduced index after M and N (the 2-D scheme's
+// states and count after it); the merge and finalize kernels take one
+// pointer per array and the rows, and run one row per thread.
 // GPU-LABEL: gpu.func @lse_kernel0_partial(
-// GPU-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64, %[[FIRST:.+]]: i64) kernel attributes {keops.scheme = "partial"}
+// GPU-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64, %[[FIRST:.+]]: i64) kernel attributes {keops.scheme = "1d"}
 // GPU: %[[F:.+]] = arith.index_cast %[[FIRST]] : i64 to index
 // GPU: keops.reduce logsumexp over j partial from %[[F]]
+// GPU-LABEL: gpu.func @lse_kernel0_partial_part(
+// GPU-SAME: %{{.*}}: i64, %{{.*}}: i64, %[[FIRST2:[a-z0-9]+]]: i64, %{{.*}}: !llvm.ptr, %{{.*}}: i64) kernel attributes {keops.scheme = "part"}
+// GPU: %[[F2:.+]] = arith.index_cast %[[FIRST2]] : i64 to index
+// GPU: keops.reduce logsumexp over j partial from %[[F2]]
+// GPU-LABEL: gpu.func @lse_kernel0_partial_combine(
+// GPU-SAME: kernel attributes {keops.scheme = "combine"}
 // GPU-LABEL: gpu.func @lse_kernel0_merge(
 // GPU-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64) kernel attributes {keops.scheme = "states"}
 // GPU: keops.merge_states logsumexp

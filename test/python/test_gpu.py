@@ -493,12 +493,16 @@ def test_ranges_few_rows_long_intervals(name):
         torch.testing.assert_close(gv.cpu(), cv, rtol=1e-11, atol=1e-11)
 
 
+@pytest.mark.parametrize("scheme", ["1d", "2d"])
 @pytest.mark.parametrize("op,k", [("Sum", None), ("ArgMin", None), ("KMin_ArgKMin", 4),
                                   ("ArgKMin", 40), ("LogSumExp", None),
                                   ("SumSoftMaxWeight", None)])
-def test_partial_states_on_the_gpu(op, k):
-    """Partial states computed, merged and finalized by the GPU kernels
-    (keops.distributed), against the CPU backend's whole reduction."""
+def test_partial_states_on_the_gpu(op, k, scheme, monkeypatch):
+    """Partial states computed (by either scheme: the 2-D one merges its
+    chunks' states and exports the result), merged and finalized by the GPU
+    kernels (keops.distributed), against the CPU backend's whole
+    reduction."""
+    monkeypatch.setenv("KEOPS_GPU_SCHEME", scheme)
     from keops import Genred
     from keops.distributed import merge_all
     formula = "-SqDist(x, y)" if op in ("LogSumExp", "SumSoftMaxWeight") else \

@@ -180,8 +180,8 @@ int64_t unrollFactor(scf::ForOp pairs) {
 }
 
 /// Lowers `op`, the reduction of kernel `fn` of scheme `scheme` ("1d",
-/// "partial": the 1-D scheme of its partial reduction, "part" or
-/// "combine").
+/// "part" or "combine"; a partial reduction's kernels have the same
+/// schemes).
 LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
                           int64_t blockSize, SumMode mode, int64_t unroll) {
   Location loc = op.getLoc();
@@ -286,9 +286,11 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     }
   }
   SmallVector<Value> partials;
-  // After the operands, M and N: the partial states and the number of
-  // chunks (_combine) or the chunk length (_part, at least 1).
-  unsigned operands = op.getIns().size() + op.getOuts().size();
+  // After the operands, M and N (and a partial reduction's first index):
+  // the partial states and the number of chunks (_combine) or the chunk
+  // length (_part, at least 1).
+  unsigned operands =
+      op.getIns().size() + op.getOuts().size() + (op.getPartial() ? 1 : 0);
   Value countArg, chunk, chunks;
   if (scheme == "part" || scheme == "combine") {
     countArg = toIndex(fn.getArgument(operands + 3));
