@@ -148,3 +148,15 @@ def test_local_cluster_and_a_killed_worker(cluster):
     np.testing.assert_array_equal(got, want)
     # The worker is gone (its nanny started another one, at another address).
     assert victim not in client.scheduler_info()["workers"]
+
+
+def test_parameters_and_float32():
+    g = Genred("Exp(-s * SqDist(x, y)) * b", ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)", "s = Pm(1)"],
+               reduction_op="Sum", axis=1)
+    x, y, b = (a.astype("float32") for a in (X, Y, B))
+    s = np.array([0.5], dtype="float32")
+    out = reduce(g, da.from_array(x, chunks=(70, 3)), da.from_array(y, chunks=(100, 3)),
+                 da.from_array(b, chunks=(100, 2)), s)
+    assert out.dtype == np.float32
+    with dask.config.set(scheduler="threads"):
+        np.testing.assert_allclose(out.compute(), g(x, y, b, s), rtol=2e-5, atol=2e-6)
