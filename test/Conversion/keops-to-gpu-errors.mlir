@@ -33,3 +33,13 @@ func.func @large_k(%x: tensor<?x2xf32>, %y: tensor<?x2xf32>, %o: tensor<?x10000x
   return %r : tensor<?x10000xi32>
 }
 
+// -----
+
+// States merged outside a kernel: the GPU lowering says where they belong.
+func.func @merge(%m: memref<?x1xf32>, %s: memref<?x1xf32>) {
+  // expected-error @+1 {{'keops.merge_states' op is not in the body of a gpu.func kernel (run -keops-outline-kernels="gpu=true partial-states=true" first)}}
+  keops.merge_states logsumexp ins(%m, %s : memref<?x1xf32>, memref<?x1xf32>)
+      and(%m, %s : memref<?x1xf32>, memref<?x1xf32>)
+      outs(%m, %s : memref<?x1xf32>, memref<?x1xf32>)
+  return
+}

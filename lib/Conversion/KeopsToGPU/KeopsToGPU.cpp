@@ -286,11 +286,12 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     }
   }
   SmallVector<Value> partials;
-  // After the operands, M and N (and a partial reduction's first index):
-  // the partial states and the number of chunks (_combine) or the chunk
-  // length (_part, at least 1).
+  // After the operands, M and N (and the first reduced index of a partial
+  // reduction that has one: a kernel of keops-outline-kernels'
+  // partial-states): the partial states and the number of chunks
+  // (_combine) or the chunk length (_part, at least 1).
   unsigned operands =
-      op.getIns().size() + op.getOuts().size() + (op.getPartial() ? 1 : 0);
+      op.getIns().size() + op.getOuts().size() + (op.getFirst() ? 1 : 0);
   Value countArg, chunk, chunks;
   if (scheme == "part" || scheme == "combine") {
     countArg = toIndex(fn.getArgument(operands + 3));

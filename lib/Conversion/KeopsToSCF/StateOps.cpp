@@ -119,6 +119,12 @@ LogicalResult mlir::keops::lowerStateOps(Operation *root, int64_t lanes,
       ops.push_back(op);
   });
   for (Operation *op : ops) {
+    // A GPU thread's row: only inside a kernel.
+    if (gpuThreads && !op->getParentOfType<gpu::GPUFuncOp>())
+      return op->emitOpError()
+             << "is not in the body of a gpu.func kernel (run "
+                "-keops-outline-kernels=\"gpu=true partial-states=true\" "
+                "first)";
     if (auto merge = dyn_cast<MergeStatesOp>(op)) {
       Accumulator acc =
           gpuThreads ? rowAccumulator(op, merge.getKind(), merge.getK(),
