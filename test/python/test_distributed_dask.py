@@ -100,6 +100,9 @@ def test_state_bytes():
     g = Genred("-SqDist(x, y)", ALIASES, reduction_op="SumSoftMaxWeight", axis=1,
                formula2="b")
     assert state_bytes(g, 1000, "float64") == 1000 * 4 * 8
+    # A min has no index output: its state keeps int32 indices (for ties).
+    g = Genred("SqDist(x, y)", ALIASES[:2], reduction_op="Min", axis=1)
+    assert state_bytes(g, 1000) == 1000 * (4 + 4)
 
 
 def _slow(block):

@@ -25,6 +25,7 @@ result does not change (merges are in a fixed tree order).
 import numpy as np
 
 from .. import formula as fm
+from .._runtime import compile_mlir
 from .states import merge_all, reduction_of
 
 
@@ -160,21 +161,12 @@ def _pick(parts, n):
 
 def state_bytes(reduction, rows, dtype="float32"):
     """Bytes of the partial state of `rows` output rows: what a merge task
-    receives from each of its inputs."""
-    red = reduction_of(reduction)
-    item = np.dtype(dtype).itemsize
-    fdim = red.roots[0].ndim
-    wdim = red.roots[1].ndim if len(red.roots) > 1 else 1
-    if red.kind == "sum":
-        per_row = fdim * item
-    elif red.kind == "logsumexp":
-        per_row = (1 + wdim) * item
-    elif red.kind == "sumsoftmaxweight":
-        per_row = (2 + wdim) * item
-    else:
-        k = red.k if red.kind in fm.K_KINDS else 1
-        per_row = k * fdim * (item + 8)
-    return int(rows) * per_row
+    receives from each of its inputs (the layout of the compiled kernel's
+    state, keops_kernel_state)."""
+    kernel = compile_mlir(reduction_of(reduction).mlir(dtype), partial_states=True).kernels[0]
+    item, index = np.dtype(dtype).itemsize, kernel.state_index_bits // 8
+    return int(rows) * sum(w * (index if idx else item)
+                           for w, idx in zip(kernel.state_widths, kernel.state_is_index))
 
 
 __all__ = ["reduce", "state_bytes"]
