@@ -40,6 +40,13 @@ def run_child(code, *args):
     return json.loads(proc.stdout.strip().splitlines()[-1]), None
 
 
+def timed(fn):
+    """The wall time of one call of `fn`."""
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
 def best_of(fn, repeat=3, min_time=0.0):
     """The best wall time of `repeat` calls (after one warm-up call)."""
     fn()

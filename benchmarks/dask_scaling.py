@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import machine  # noqa: E402
+from common import machine, timed  # noqa: E402
 
 # Workers inherit the environment: one keops thread each, one compile cache.
 os.environ["KEOPS_NUM_THREADS"] = "1"
@@ -51,7 +51,7 @@ def main():
 
     set_num_threads(1)
     g(x[:1000], y[:1000], b[:1000])        # compiled once
-    direct = min(_timed(lambda: g(x, y, b)) for _ in range(args.repeat))
+    direct = min(timed(lambda: g(x, y, b)) for _ in range(args.repeat))
     want = g(x, y, b)
     print(f"direct call, 1 thread      {direct:8.3f} s  {n * n / direct:.3e} pairs/s")
 
@@ -87,12 +87,6 @@ def main():
     if 1 in times:
         print(f"overhead of the Dask path on 1 worker vs the direct call: "
               f"{(times[1] / direct - 1) * 100:+.1f}%")
-
-
-def _timed(fn):
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
 
 
 if __name__ == "__main__":

@@ -12,12 +12,11 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import machine  # noqa: E402
+from common import machine, timed  # noqa: E402
 
 os.environ.setdefault("KEOPS_CACHE_DIR", tempfile.mkdtemp(prefix="keops-bench-"))
 
@@ -50,16 +49,10 @@ def main():
         a = g.partial(x, y[:32], b[:32])
         c = g.partial(x, y[32:], b[32:], first=32)
         merged = a.merge(c)
-        merge = min(_timed(lambda: a.merge(c)) for _ in range(args.repeat))
-        final = min(_timed(merged.finalize) for _ in range(args.repeat))
+        merge = min(timed(lambda: a.merge(c)) for _ in range(args.repeat))
+        final = min(timed(merged.finalize) for _ in range(args.repeat))
         nbytes = sum(arr.nbytes for arr in a.arrays) / m
         print(f"{name:16} {nbytes:8.0f} B {merge * 1e9 / m:7.2f} ns {final * 1e9 / m:10.2f} ns")
-
-
-def _timed(fn):
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
 
 
 if __name__ == "__main__":

@@ -138,6 +138,17 @@ int64_t chooseChunk(int64_t rowBlocks, int64_t cols, int64_t block,
   return (chunk + block - 1) / block * block;
 }
 
+/// The arrays a kernel writes per kept row: its state's (`states`) or its
+/// outputs.
+std::vector<OutputArray> writtenArrays(const KernelInfo &info, bool states) {
+  if (states)
+    return info.stateLayout;
+  std::vector<OutputArray> arrays;
+  for (size_t k = 0; k < info.outputWidths.size(); ++k)
+    arrays.push_back({info.outputWidths[k], bool(info.outputIsIndex[k])});
+  return arrays;
+}
+
 /// Device buffers of one launch, freed on every path out (after the work
 /// queued on `stream`, when there is one).
 struct Staging {
@@ -208,13 +219,8 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
     addresses.push_back(device);
   }
   // The outputs, or a partial reduction's state arrays.
-  std::vector<OutputArray> outArrays = info.stateLayout;
+  std::vector<OutputArray> outArrays = writtenArrays(info, first != nullptr);
   int outIndexBits = first ? info.stateIndexBits : info.indexBits;
-  if (!first) {
-    outArrays.clear();
-    for (size_t k = 0; k < info.outputWidths.size(); ++k)
-      outArrays.push_back({info.outputWidths[k], bool(info.outputIsIndex[k])});
-  }
   std::vector<size_t> outBytes;
   for (size_t k = 0; k < outArrays.size(); ++k) {
     int bits = outArrays[k].isIndex ? outIndexBits : info.elementBits;
@@ -381,12 +387,7 @@ std::string Module::combineStatesOnGpu(size_t index, bool merge,
       return error;
   }
   size_t firstOut = addresses.size();
-  std::vector<OutputArray> outArrays = info.stateLayout;
-  if (!merge) {
-    outArrays.clear();
-    for (size_t k = 0; k < info.outputWidths.size(); ++k)
-      outArrays.push_back({info.outputWidths[k], bool(info.outputIsIndex[k])});
-  }
+  std::vector<OutputArray> outArrays = writtenArrays(info, merge);
   for (size_t k = 0; k < outArrays.size(); ++k) {
     // (Output indices have the kernel's index type, as the state's.)
     sizes.push_back(bytesOf(outArrays[k].width, outArrays[k].isIndex));

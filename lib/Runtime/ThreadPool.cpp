@@ -7,7 +7,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include <cstdint>
 #include "keops/Runtime/Runtime.h"
 #include "FloatEnvironment.h"
 #include "KernelRanges.h"
@@ -15,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <functional>
 #include <mutex>

@@ -59,31 +59,23 @@ void cloneReduce(OpBuilder &b, ReduceOp reduce, ValueRange ins,
 }
 
 /// The width and element type of each array a kernel of `reduce` writes
-/// per kept row: its outputs, or with `partial` its state's arrays
-/// (ReduceOp::getStateLayout; indices of the index outputs' type, i32
-/// without one).
+/// per kept row: with `partial` its state's arrays (ReduceOp::getStateLayout),
+/// else its kind's outputs; indices of the type of the op's own index
+/// arrays (i32 without one).
 SmallVector<std::pair<int64_t, Type>> outputArrays(ReduceOp reduce,
                                                    bool partial) {
-  SmallVector<std::pair<int64_t, Type>> arrays;
   Type indexType = IntegerType::get(reduce.getContext(), 32);
-  SmallVector<OutputArray> own = reduce.getOutputLayout();
-  for (auto [index, out] : llvm::enumerate(reduce.getOuts())) {
-    auto type = cast<ShapedType>(out.getType());
-    arrays.push_back({type.getShape().back(), type.getElementType()});
-    if (own[index].isIndex)
-      indexType = type.getElementType();
-  }
-  if (!partial)
-    return arrays;
-  arrays.clear();
-  ReduceOp::Properties &props = reduce.getProperties();
-  OpBuilder b(reduce);
+  for (auto [array, out] :
+       llvm::zip(reduce.getOutputLayout(), reduce.getOuts()))
+    if (array.isIndex)
+      indexType = cast<ShapedType>(out.getType()).getElementType();
   YieldOp yield = reduce.getYield();
   int64_t weightDim =
       yield.getValues().size() == 2 ? formulaDim(yield.getValues()[1]) : 0;
-  for (OutputArray array : ReduceOp::getStateLayout(
-           reduce.getKind(), props.k ? props.k.getInt() : 1,
-           formulaDim(yield.getValues()[0]), weightDim))
+  SmallVector<std::pair<int64_t, Type>> arrays;
+  for (OutputArray array : ReduceOp::getOutputLayout(
+           reduce.getKind(), reduce.getK() ? int64_t(*reduce.getK()) : 1,
+           formulaDim(yield.getValues()[0]), weightDim, partial))
     arrays.push_back(
         {array.width, array.isIndex ? indexType : reduce.getElementType()});
   return arrays;
@@ -242,7 +234,7 @@ void outline(ModuleOp module, ReduceOp reduce, StringRef name,
     return LLVM::LoadOp::create(b, loc, ptr, slot);
   };
   SmallVector<std::pair<int64_t, Type>> outArrays =
-      outputArrays(reduce, partial);
+      outputArrays(reduce, partial || reduce.getPartial());
   SmallVector<Value> ptrs;
   for (size_t index = 0; index < reduce.getIns().size(); ++index)
     ptrs.push_back(loadPointer(insPtr, index));
@@ -443,7 +435,7 @@ void outlineGpu(gpu::GPUModuleOp kernels, ReduceOp reduce, StringRef name,
     kernelsToBuild.append({{"1d", true}, {"part", true}, {"combine", true}});
   for (auto [scheme, partial] : kernelsToBuild) {
     SmallVector<std::pair<int64_t, Type>> outArrays =
-        outputArrays(reduce, partial);
+        outputArrays(reduce, partial || reduce.getPartial());
     size_t count = reduce.getIns().size() + outArrays.size();
     unsigned extra = (partial ? 1 : 0) + (scheme != "1d" ? 2 : 0);
     // Batch elements go over z in every scheme.

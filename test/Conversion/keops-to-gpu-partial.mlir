@@ -1,11 +1,14 @@
 // RUN: keops-opt %s -keops-outline-kernels=gpu=true -keops-expand-formulas -convert-keops-to-gpu | FileCheck %s
 // RUN: keops-opt %s -keops-gpu-pipeline -o /dev/null
+// RUN: keops-opt %s -keops-gpu-pipeline=partial-states=true -o /dev/null
+// RUN: keops-opt %s -keops-cpu-pipeline=partial-states=true -o /dev/null
 
 // A partial reduction written by hand (no first index: its reduced rows are
 // indices 0, 1, ...) outlined without partial-states: its kernels have no
 // first-index parameter, and the 2-D scheme's states and count follow M and
 // N as for any reduction (a fuzzer found the lowering reading a parameter
-// past the last).
+// past the last). With partial-states, its state kernels finalize into the
+// outputs of its kind (a min's values), not into its own state arrays.
 // CHECK-LABEL: gpu.func @min_state_kernel0_part(
 // CHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64, %[[STATES:.+]]: !llvm.ptr, %[[CHUNK:.+]]: i64)
 // CHECK: arith.index_cast %[[CHUNK]] : i64 to index

@@ -44,12 +44,15 @@ Accumulator rowAccumulator(Operation *op, ReductionKind kind,
                      SumMode::Plain);
 }
 
-/// The accumulator of `op`'s states: rows side by side in `lanes` vector
-/// lanes (0: as many as 512 bits hold) unless its K-lists would be in
-/// memory, where one row at a time.
-Accumulator stateAccumulator(Operation *op, ReductionKind kind,
-                             std::optional<uint64_t> k, ValueRange states,
-                             int64_t lanes) {
+/// The accumulator of `op`'s states: one row (a GPU thread's, with
+/// `gpuThreads`), or rows side by side in `lanes` vector lanes (0: as many
+/// as 512 bits hold) unless its K-lists would be in memory, where one row at
+/// a time.
+Accumulator accumulatorFor(Operation *op, ReductionKind kind,
+                           std::optional<uint64_t> k, ValueRange states,
+                           int64_t lanes, bool gpuThreads) {
+  if (gpuThreads)
+    return rowAccumulator(op, kind, k, states, 0);
   Type elt;
   for (Value state : states)
     if (auto t = cast<MemRefType>(state.getType()).getElementType();
@@ -126,11 +129,8 @@ LogicalResult mlir::keops::lowerStateOps(Operation *root, int64_t lanes,
                 "-keops-outline-kernels=\"gpu=true partial-states=true\" "
                 "first)";
     if (auto merge = dyn_cast<MergeStatesOp>(op)) {
-      Accumulator acc =
-          gpuThreads ? rowAccumulator(op, merge.getKind(), merge.getK(),
-                                      merge.getFirst(), 0)
-                     : stateAccumulator(op, merge.getKind(), merge.getK(),
-                                        merge.getFirst(), lanes);
+      Accumulator acc = accumulatorFor(op, merge.getKind(), merge.getK(),
+                                       merge.getFirst(), lanes, gpuThreads);
       SmallVector<Value> outs(merge.getOuts());
       SmallVector<Value> first(merge.getFirst()), second(merge.getSecond());
       replaceByRowLoop(op, outs[0],
@@ -146,14 +146,11 @@ LogicalResult mlir::keops::lowerStateOps(Operation *root, int64_t lanes,
       continue;
     }
     auto finalize = cast<FinalizeStatesOp>(op);
-    Accumulator acc =
-        gpuThreads ? rowAccumulator(op, finalize.getKind(), finalize.getK(),
-                                    finalize.getIns(), 0)
-                   : stateAccumulator(op, finalize.getKind(), finalize.getK(),
-                                      finalize.getIns(), lanes);
+    Accumulator acc = accumulatorFor(op, finalize.getKind(), finalize.getK(),
+                                     finalize.getIns(), lanes, gpuThreads);
     SmallVector<Value> outs(finalize.getOuts()), ins(finalize.getIns());
     replaceByRowLoop(op, outs[0],
-                       gpuThreads ? 0 : std::max<int64_t>(acc.lanes(), 1),
+                     gpuThreads ? 0 : std::max<int64_t>(acc.lanes(), 1),
                      [&](OpBuilder &b, Location loc, Value r) {
       SmallVector<Value> state = acc.importState(b, loc, ins, r);
       if (acc.keepsListInMemory())
