@@ -4,7 +4,7 @@
 # Both start with `make setup`, which installs what is missing and rebuilds
 # incrementally.
 
-.PHONY: setup build demo test test-lit test-python test-gpu-emulator fuzz test-asan docs clean
+.PHONY: setup build demo test test-lit test-python test-gpu-emulator fuzz test-asan sass-bench docs clean
 
 setup:
 	bash scripts/setup.sh
@@ -37,6 +37,12 @@ fuzz: setup
 # cores; the last result is in docs/testing-log.md.
 test-asan: setup
 	bash scripts/test-asan.sh
+
+# The SASS of the GPU kernels against KeOps', counted per pair without a
+# GPU (benchmarks/sass_bench.py; ptxas, nvdisasm and nvrtc from PyPI).
+sass-bench: setup
+	.venv/bin/pip install -q -r benchmarks/requirements-sass.txt
+	.venv/bin/python benchmarks/sass_bench.py
 
 docs:
 	cmake --build build --target keops-doc
