@@ -4,8 +4,9 @@ pair, by class, with shared-memory bank conflicts counted.
 
 Definitions (docs/benchmarks.md repeats them):
 
-- the hot loop is the innermost loop that reads shared memory (LDS): no
-  loop nested in it does. Its cost is its shortest path from the loop head
+- the hot loop is the first innermost loop, in code order, that reads
+  shared memory (LDS): no loop nested in it does, and a main loop comes
+  before its remainder loop. Its cost is its shortest path from the loop head
   to its back edge, counting each instruction once (predicated ones too:
   they are issued): the common case where no rare branch is taken (a K-min
   insertion, a new running maximum).
@@ -125,12 +126,15 @@ class Function:
         return any(self.instrs[k].opcode.startswith("LDS") for k in range(loop[0], loop[1] + 1))
 
     def hot_loop(self):
-        """The innermost loop that reads shared memory (the longest if several)."""
+        """The first innermost loop, in code order, that reads shared memory:
+        an unrolled main loop comes before its remainder loop (which ptxas
+        may unroll further, into a longer body that runs on the last tile
+        only)."""
         cands = [l for l in self.loops if self.reads_shared(l)]
         inner = [l for l in cands if not any(self.contains(l, o) for o in cands)]
         if not inner:
             return None
-        return max(inner, key=lambda l: l[1] - l[0])
+        return min(inner)
 
     def enclosing(self, loop):
         """The innermost loop around `loop` (the loop over tiles), or None."""

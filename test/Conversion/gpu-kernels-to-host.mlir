@@ -9,22 +9,19 @@
 // CHECK-NOT:   gpu.module
 // CHECK-LABEL: func.func private @gauss_kernel0.body(
 // CHECK-SAME:    %{{.*}}: i64, %{{.*}}: i64, %[[CTX:.*]]: !llvm.ptr)
-// The block's shared memory: the tile of y at offset 0, that of b after
-// its 128 x 4 x 4 bytes (rows of 3 floats padded to 16 bytes).
+// The block's shared memory: the tile of y and b, packed in rows of one
+// 16-byte word, at offset 0.
 // CHECK:         %[[SW:.*]] = llvm.getelementptr %[[CTX]][6] : (!llvm.ptr) -> !llvm.ptr, i64
 // CHECK:         %[[SH:.*]] = llvm.load %[[SW]] : !llvm.ptr -> !llvm.ptr
 // CHECK:         llvm.getelementptr %[[SH]][0] : (!llvm.ptr) -> !llvm.ptr, i8
 // CHECK:         %[[TY:.*]] = memref.cast %{{.*}} : memref<?x4xf32> to memref<128x4xf32>
-// CHECK:         llvm.getelementptr %[[SH]][2048] : (!llvm.ptr) -> !llvm.ptr, i8
-// CHECK:         %[[TB:.*]] = memref.cast %{{.*}} : memref<?x1xf32> to memref<128x1xf32>
 // thread_id x and block_id x: words 0 and 1.
 // CHECK:         llvm.getelementptr %[[CTX]][0] : (!llvm.ptr) -> !llvm.ptr, i64
 // CHECK:         %[[T:.*]] = llvm.load %{{.*}} : !llvm.ptr -> i64
 // CHECK:         %[[TID:.*]] = arith.index_cast %[[T]] : i64 to index
 // CHECK:         llvm.getelementptr %[[CTX]][1] : (!llvm.ptr) -> !llvm.ptr, i64
 // CHECK:         scf.for
-// CHECK:           vector.store %{{.*}}, %[[TY]][%[[TID]], %{{.*}}] : memref<128x4xf32>
-// CHECK:           vector.store %{{.*}}, %[[TB]][%[[TID]], %{{.*}}] : memref<128x1xf32>
+// CHECK:           vector.store %{{.*}}, %[[TY]][%[[TID]], %{{.*}}] {alignment = 16 : i64} : memref<128x4xf32>, vector<4xf32>
 // gpu.barrier: the function of word 7 called on word 8.
 // CHECK:         %[[FW:.*]] = llvm.getelementptr %[[CTX]][7] : (!llvm.ptr) -> !llvm.ptr, i64
 // CHECK:         %[[FN:.*]] = llvm.load %[[FW]] : !llvm.ptr -> !llvm.ptr
@@ -45,14 +42,14 @@
 // CHECK:         %[[M:.*]] = llvm.load %{{.*}} : !llvm.ptr -> i64
 // CHECK:         %[[N:.*]] = llvm.load %{{.*}} : !llvm.ptr -> i64
 // CHECK:         call @gauss_kernel0.body(%[[V0]], {{.*}}, %[[M]], %[[N]], %[[C]])
-// CHECK:       llvm.mlir.global external constant @gauss_kernel0.shared_bytes(2560 : i64)
+// CHECK:       llvm.mlir.global external constant @gauss_kernel0.shared_bytes(2048 : i64)
 
 // The 2-D scheme's kernels too; _combine has no shared memory. block_id y
 // is word 2.
 // CHECK-LABEL: func.func private @gauss_kernel0_part.body(
 // CHECK:         llvm.getelementptr %{{.*}}[2] : (!llvm.ptr) -> !llvm.ptr, i64
 // CHECK:       func.func @gauss_kernel0_part(
-// CHECK:       llvm.mlir.global external constant @gauss_kernel0_part.shared_bytes(2560 : i64)
+// CHECK:       llvm.mlir.global external constant @gauss_kernel0_part.shared_bytes(2048 : i64)
 // CHECK-LABEL: func.func private @gauss_kernel0_combine.body(
 // CHECK-NOT:     llvm.call
 // CHECK:       func.func @gauss_kernel0_combine(

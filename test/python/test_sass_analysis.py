@@ -177,3 +177,30 @@ EXIT ;
 ])
 def test_classify(opcode, cls):
     assert sa.classify(opcode) == cls
+
+
+def test_the_main_loop_comes_before_its_remainder():
+    # An unrolled main loop (2 pairs) and its remainder loop, which ptxas
+    # unrolled further (4 pairs): the main loop is the hot one.
+    text = sass("""
+.L_x_0:
+LDS.128 R4, [UR7] ;
+LDS.128 R8, [UR7+0x10] ;
+FADD R1, R1, R4 ;
+FADD R1, R1, R8 ;
+@P0 BRA `(.L_x_0) ;
+.L_x_1:
+LDS.128 R4, [R3] ;
+LDS.128 R8, [R3+0x10] ;
+LDS.128 R12, [R3+0x20] ;
+LDS.128 R16, [R3+0x30] ;
+FADD R1, R1, R4 ;
+FADD R1, R1, R8 ;
+FADD R1, R1, R12 ;
+FADD R1, R1, R16 ;
+@P1 BRA `(.L_x_1) ;
+EXIT ;
+""")
+    fn = kernel(text)
+    assert fn.hot_loop() == (0, 4)
+    assert sa.analyse(fn, tile_pairs=128).pairs_per_iter == 2

@@ -7,7 +7,8 @@
 //   kept variables of row min(row, rows - 1)         -> registers, vector<D>
 //   formula ops of parameters and kept variables     -> once, before the loop
 //   for t in [0, cols) step T:                       tiles of the reduced axis
-//     thread k < T copies row t + k of each reduced variable to shared memory
+//     thread k < T copies row t + k of the reduced variables to shared
+//     memory, packed in one row (SharedTile.h)
 //     barrier
 //     for j in [t, min(t + T, cols)): F(...) folded into the accumulator
 //     barrier
@@ -35,6 +36,8 @@
 // CPU backend (keops/Conversion/Accumulators.h) on vector<D> values.
 //
 //===----------------------------------------------------------------------===//
+
+#include "SharedTile.h"
 
 #include "keops/Conversion/Accumulators.h"
 #include "keops/Conversion/KernelABI.h"
@@ -106,37 +109,6 @@ LogicalResult emitFormula(OpBuilder &b, ReduceOp reduce,
   return success();
 }
 
-/// vector<D x T> of row `row` of a rows x D memref (or of a D memref).
-Value loadRow(OpBuilder &b, Location loc, Value mem, Value row) {
-  auto type = cast<MemRefType>(mem.getType());
-  auto vt = VectorType::get({type.getShape().back()}, type.getElementType());
-  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  SmallVector<Value> index =
-      type.getRank() == 1 ? SmallVector<Value>{c0} : SmallVector<Value>{row, c0};
-  return vector::LoadOp::create(b, loc, vt, mem, index);
-}
-
-/// The row length of a variable of dimension `dim` in a shared-memory tile:
-/// 3 (mod 4) values are padded by one, so that every row starts at a
-/// multiple of 16 bytes (for f32: a row of 3 is then one 8-byte and one
-/// 4-byte load, where rows of 12 bytes take up to three loads).
-int64_t tileRowLength(int64_t dim) { return dim % 4 == 3 ? dim + 1 : dim; }
-
-/// The first `dim` values of row `row` of the tile `tile`, with the
-/// alignment of the row (16 bytes when rows are multiples of 16 bytes).
-Value loadTileRow(OpBuilder &b, Location loc, Value tile, Value row,
-                  int64_t dim) {
-  auto type = cast<MemRefType>(tile.getType());
-  Type elt = type.getElementType();
-  llvm::MaybeAlign align;
-  if (type.getShape().back() * elt.getIntOrFloatBitWidth() % 128 == 0)
-    align = llvm::Align(16);
-  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  return vector::LoadOp::create(b, loc, VectorType::get({dim}, elt), tile,
-                                ValueRange{row, c0}, /*nontemporal=*/false,
-                                align);
-}
-
 /// Memrefs on the partial states of the 2-D scheme at `ptr`: for each state
 /// value (of type vector<W x T>), a `count` x W array, the arrays one after
 /// the other, each starting at a multiple of 16 bytes.
@@ -170,12 +142,31 @@ SmallVector<Value> stateArrays(OpBuilder &b, Location loc, Value ptr,
   return arrays;
 }
 
-/// Reduced indices per iteration of the loop over a tile: 4 for small
-/// formulas (the Gaussian sum's is about 15 ops), 2 up to 120 ops, else 1,
-/// so that the unrolled loop stays small in registers and code.
-int64_t unrollFactor(scf::ForOp pairs) {
+/// Ops on the common path of `block`: of an scf.if, the cheaper branch (a
+/// K-min insertion, a softmax's rescaling are the rare ones).
+int64_t commonPathOps(Block &block) {
   int64_t ops = 0;
-  pairs.getBody()->walk([&](Operation *) { ++ops; });
+  for (Operation &op : block) {
+    ++ops;
+    if (auto ifOp = dyn_cast<scf::IfOp>(op)) {
+      int64_t then = commonPathOps(*ifOp.thenBlock());
+      ops += ifOp.elseBlock() ? std::min(then, commonPathOps(*ifOp.elseBlock()))
+                              : 0;
+      continue;
+    }
+    for (Region &region : op.getRegions())
+      for (Block &inner : region)
+        ops += commonPathOps(inner);
+  }
+  return ops;
+}
+
+/// Reduced indices per iteration of the loop over a tile: 4 for small
+/// formulas (the Gaussian sum's is about 15 ops on its common path), 2 up
+/// to 120 ops, else 1, so that the unrolled loop stays small in registers
+/// and code.
+int64_t unrollFactor(scf::ForOp pairs) {
+  int64_t ops = commonPathOps(*pairs.getBody());
   return ops <= 40 ? 4 : ops <= 120 ? 2 : 1;
 }
 
@@ -365,36 +356,12 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   }
 
   // The tile of the reduced axis that fits in shared memory.
-  int64_t rowBytes = 0;
-  for (auto [index, in] : llvm::enumerate(op.getIns()))
-    if (op.getCategory(index) == op.getReducedCategory()) {
-      auto type = cast<MemRefType>(in.getType());
-      rowBytes += tileRowLength(type.getDimSize(1)) *
-                  (type.getElementType().getIntOrFloatBitWidth() / 8);
-    }
-  int64_t tile = rowBytes ? std::min(blockSize, kSharedBytes / rowBytes)
-                          : blockSize;
-  if (tile < 1)
-    return op.emitOpError() << "has reduced variables of " << rowBytes
-                            << " bytes per row, more than the "
-                            << kSharedBytes << " bytes of shared memory";
+  FailureOr<SharedTile> shared =
+      SharedTile::create(op, fn, blockSize, kSharedBytes);
+  if (failed(shared))
+    return failure();
+  int64_t tile = shared->size();
   Value cTile = indexOf(tile);
-  auto addressSpace = gpu::AddressSpaceAttr::get(
-      ctx, gpu::GPUDialect::getWorkgroupAddressSpace());
-  SmallVector<Value> shared(op.getIns().size());
-  for (auto [index, in] : llvm::enumerate(op.getIns()))
-    if (op.getCategory(index) == op.getReducedCategory()) {
-      auto type = cast<MemRefType>(in.getType());
-      shared[index] = fn.addWorkgroupAttribution(
-          MemRefType::get({tile, tileRowLength(type.getDimSize(1))},
-                          type.getElementType(), MemRefLayoutAttrInterface(),
-                          addressSpace),
-          loc);
-      // 16-byte aligned, for the vector loads of loadTileRow.
-      fn.setWorkgroupAttributionAttr(fn.getNumWorkgroupAttributions() - 1,
-                                     LLVM::LLVMDialect::getAlignAttrName(),
-                                     b.getI64IntegerAttr(16));
-    }
 
   Block &body = op.getFormula().front();
   IRMapping map;
@@ -427,10 +394,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     {
       OpBuilder::InsertionGuard inner(b);
       b.setInsertionPointToStart(copy.thenBlock());
-      for (auto [index, in] : llvm::enumerate(op.getIns()))
-        if (shared[index])
-          vector::StoreOp::create(b, loc, loadRow(b, loc, in, src),
-                                  shared[index], ValueRange{tid, c0});
+      shared->store(b, loc, src, tid);
     }
     gpu::BarrierOp::create(b, loc);
     Value end = arith::MinSIOp::create(
@@ -447,12 +411,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
       Value jAxis =
           op.getFirst() ? arith::AddIOp::create(b, loc, j, op.getFirst()) : j;
       IRMapping pair = map;
-      for (auto [index, mem] : llvm::enumerate(shared))
-        if (mem)
-          pair.map(body.getArgument(index),
-                   loadTileRow(b, loc, mem, local,
-                               cast<VectorType>(body.getArgument(index).getType())
-                                   .getDimSize(0)));
+      shared->load(b, loc, local, pair);
       if (failed(emitFormula(b, op, ReduceOp::Invariance::Pair, invariance,
                              jAxis, row, pair)))
         return failure();

@@ -310,10 +310,13 @@ SmallVector<Value> Accumulator::foldKMin(OpBuilder &b, Location loc,
                                          ValueRange state, Value f,
                                          Value j) const {
   Value jv = indexVector(b, loc, j, idxType);
-  // Most values do not enter the K best: test against the last slot first.
-  Value enters = better(b, loc, f, Value(), state[k - 1], state[2 * k - 1],
-                        /*isMin=*/true);
-  Value any = reduceLanes(b, loc, enters, vector::CombiningKind::OR);
+  // Most values do not enter the K best: a value at least the last slot's
+  // (both numbers) does not. Anything else (smaller, a NaN on either side:
+  // an empty slot, a NaN value) takes the insertion, whose comparisons
+  // (better) decide; one comparison a pair on the common path.
+  Value maybe = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ULT, f,
+                                      state[k - 1]);
+  Value any = reduceLanes(b, loc, maybe, vector::CombiningKind::OR);
   auto ifOp = scf::IfOp::create(b, loc, TypeRange(ValueRange(state)), any,
                                 /*withElseRegion=*/true);
   {

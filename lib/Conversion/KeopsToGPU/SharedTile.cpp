@@ -1,0 +1,114 @@
+//===- SharedTile.cpp - the reduced rows a block of threads shares --------===//
+
+#include "SharedTile.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::keops;
+
+Value mlir::keops::loadRow(OpBuilder &b, Location loc, Value mem, Value row) {
+  auto type = cast<MemRefType>(mem.getType());
+  Type elt = type.getElementType();
+  auto vt = VectorType::get({type.getShape().back()}, elt);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  SmallVector<Value> index =
+      type.getRank() == 1 ? SmallVector<Value>{c0} : SmallVector<Value>{row, c0};
+  // Without an alignment, wide vectors are read byte by byte.
+  return vector::LoadOp::create(b, loc, vt, mem, index, /*nontemporal=*/false,
+                                llvm::Align(elt.getIntOrFloatBitWidth() / 8));
+}
+
+FailureOr<SharedTile> SharedTile::create(ReduceOp op, gpu::GPUFuncOp fn,
+                                         int64_t blockSize,
+                                         int64_t sharedBytes) {
+  SharedTile tile;
+  tile.op = op;
+  // Rows per element type, in operand order.
+  SmallVector<std::pair<Type, int64_t>> lengths;
+  for (auto [index, in] : llvm::enumerate(op.getIns())) {
+    if (op.getCategory(index) != op.getReducedCategory())
+      continue;
+    auto type = cast<MemRefType>(in.getType());
+    Type elt = type.getElementType();
+    auto *it = llvm::find_if(lengths, [&](auto &l) { return l.first == elt; });
+    if (it == lengths.end()) {
+      lengths.push_back({elt, 0});
+      tile.arrays.push_back({});
+      it = lengths.end() - 1;
+    }
+    Array &array = tile.arrays[it - lengths.begin()];
+    array.vars.push_back({unsigned(index), it->second});
+    it->second += type.getDimSize(1);
+  }
+  SmallVector<int64_t> rowLengths;
+  for (auto [elt, used] : lengths) {
+    int64_t perWord = std::max<int64_t>(1, 128 / elt.getIntOrFloatBitWidth());
+    int64_t words = (used + perWord - 1) / perWord;
+    tile.arrays[rowLengths.size()].loaded = words * perWord;
+    words += words % 2 == 0 ? 1 : 0; // an odd number of 16-byte words
+    rowLengths.push_back(words * perWord);
+    tile.bytes += words * 16;
+  }
+  tile.rows = tile.bytes ? std::min(blockSize, sharedBytes / tile.bytes)
+                         : blockSize;
+  if (tile.rows < 1)
+    return op.emitOpError()
+           << "has reduced variables of " << tile.bytes
+           << " bytes per row in shared memory, more than the " << sharedBytes
+           << " bytes a block of threads has";
+  MLIRContext *ctx = op.getContext();
+  auto addressSpace = gpu::AddressSpaceAttr::get(
+      ctx, gpu::GPUDialect::getWorkgroupAddressSpace());
+  for (auto [k, length] : llvm::enumerate(lengths)) {
+    tile.arrays[k].mem = fn.addWorkgroupAttribution(
+        MemRefType::get({tile.rows, rowLengths[k]}, length.first,
+                        MemRefLayoutAttrInterface(), addressSpace),
+        op.getLoc());
+    // 16-byte aligned rows, for 16-byte loads and stores.
+    fn.setWorkgroupAttributionAttr(fn.getNumWorkgroupAttributions() - 1,
+                                   LLVM::LLVMDialect::getAlignAttrName(),
+                                   IntegerAttr::get(IntegerType::get(ctx, 64),
+                                                    16));
+  }
+  return tile;
+}
+
+void SharedTile::store(OpBuilder &b, Location loc, Value src, Value at) const {
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  for (const Array &array : arrays) {
+    auto type = cast<MemRefType>(array.mem.getType());
+    auto rowType = VectorType::get({type.getDimSize(1)}, type.getElementType());
+    // The row, its padding zero, stored in 16-byte words.
+    Value row = arith::ConstantOp::create(b, loc, rowType,
+                                          b.getZeroAttr(rowType));
+    for (auto [index, offset] : array.vars)
+      row = vector::InsertStridedSliceOp::create(
+          b, loc, loadRow(b, loc, op.getIns()[index], src), row,
+          ArrayRef<int64_t>{offset}, ArrayRef<int64_t>{1});
+    vector::StoreOp::create(b, loc, row, array.mem, ValueRange{at, c0},
+                            /*nontemporal=*/false, llvm::Align(16));
+  }
+}
+
+void SharedTile::load(OpBuilder &b, Location loc, Value at,
+                      IRMapping &map) const {
+  Block &body = op.getFormula().front();
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  for (const Array &array : arrays) {
+    auto type = cast<MemRefType>(array.mem.getType());
+    Value row = vector::LoadOp::create(
+        b, loc, VectorType::get({array.loaded}, type.getElementType()),
+        array.mem, ValueRange{at, c0}, /*nontemporal=*/false, llvm::Align(16));
+    for (auto [index, offset] : array.vars) {
+      Value arg = body.getArgument(index);
+      int64_t dim = cast<VectorType>(arg.getType()).getDimSize(0);
+      map.map(arg, vector::ExtractStridedSliceOp::create(
+                       b, loc, row, ArrayRef<int64_t>{offset},
+                       ArrayRef<int64_t>{dim}, ArrayRef<int64_t>{1}));
+    }
+  }
+}

@@ -1,0 +1,62 @@
+//===- SharedTile.h - the reduced rows a block of threads shares -*- C++ -*-===//
+//
+// The tile of the reduced variables in shared memory: one workgroup array per
+// element type, `size` rows, each row holding the reduced variables of one
+// index one after the other. A row is padded to an odd number of 16-byte
+// words: a pair reads its row with 16-byte loads (every thread of a warp
+// reads the same row, a broadcast), and a warp's 16-byte stores of
+// consecutive rows, 16 m bytes apart with m odd, fall in distinct banks.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KEOPS_CONVERSION_KEOPSTOGPU_SHAREDTILE_H
+#define KEOPS_CONVERSION_KEOPSTOGPU_SHAREDTILE_H
+
+#include "keops/Dialect/Keops.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mlir::keops {
+
+/// vector<D x T> of row `row` of a rows x D memref (or of a D memref), read
+/// with the alignment of T.
+Value loadRow(OpBuilder &b, Location loc, Value mem, Value row);
+
+class SharedTile {
+public:
+  /// Adds the workgroup arrays of `op`'s reduced variables to `fn`: at most
+  /// `blockSize` rows, fewer when they would not fit in `sharedBytes`.
+  static FailureOr<SharedTile> create(ReduceOp op, gpu::GPUFuncOp fn,
+                                      int64_t blockSize, int64_t sharedBytes);
+
+  /// Rows in the tile.
+  int64_t size() const { return rows; }
+  /// Bytes of shared memory a row takes.
+  int64_t rowBytes() const { return bytes; }
+
+  /// Copies row `src` of every reduced variable into row `at` of the tile.
+  void store(OpBuilder &b, Location loc, Value src, Value at) const;
+
+  /// Maps the formula's reduced arguments to their values in row `at`.
+  void load(OpBuilder &b, Location loc, Value at, IRMapping &map) const;
+
+private:
+  struct Array {
+    Value mem;
+    /// Values of a row the variables fill, rounded up to 16 bytes: what a
+    /// pair loads.
+    int64_t loaded;
+    /// (operand index of a reduced variable, its offset in the row).
+    SmallVector<std::pair<unsigned, int64_t>> vars;
+  };
+
+  mutable ReduceOp op;  // an op handle: its accessors are not const
+  int64_t rows = 0;
+  int64_t bytes = 0;
+  SmallVector<Array> arrays;
+};
+
+} // namespace mlir::keops
+
+#endif // KEOPS_CONVERSION_KEOPSTOGPU_SHAREDTILE_H
