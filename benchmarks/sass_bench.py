@@ -220,7 +220,15 @@ def ours(case, arch, workdir):
     main = [k for k in kernels if re.search(r"_kernel\d+$", k)][0]
     m = re.search(r"\.entry " + main + r"\([^{]*\.maxntid (\d+)", ptx, re.S)
     tile = int(m.group(1)) if m else 128
-    return compile_and_count(ptx, main, arch, tile, 0, workdir, f"{case}.keops-mlir")
+    # Rows a thread computes (register blocking): the kernel's attribute
+    # after convert-keops-to-gpu.
+    gpu_ir = run([os.path.join(ROOT, "build", "bin", "keops-opt"), mlir,
+                  "-keops-expand-grad", "-keops-outline-kernels=gpu=true",
+                  "-keops-expand-formulas",
+                  "-convert-keops-to-gpu"])
+    m = re.search(r"gpu\.func @" + main + r"\(.*?keops\.rows_per_thread = (\d+)", gpu_ir)
+    rows = int(m.group(1)) if m else 1
+    return compile_and_count(ptx, main, arch, tile * rows, 0, workdir, f"{case}.keops-mlir")
 
 
 def keops23(case, arch, workdir):

@@ -13,6 +13,7 @@
 
 #include "keops/Runtime/Runtime.h"
 #include "keops/Conversion/Accumulators.h"
+#include "keops/Conversion/GpuKernelShape.h"
 #include "keops/Transforms/Pipelines.h"
 #include "FunctionPlan.h"
 #include "CudaEmulator.h"
@@ -139,6 +140,7 @@ std::vector<KernelInfo> collectKernels(ModuleOp module,
           yield.getValues().size() == 2 ? formulaDim(yield.getValues()[1])
                                         : 0);
       info.stateLayout.assign(state.begin(), state.end());
+      info.gpuRowsPerThread = gpuRowsPerThread(op);
       stateSize(op, accumulation, info);
       infos.push_back(std::move(info));
     });

@@ -249,6 +249,9 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   // rows and the reduced indices of its intervals decide the scheme.
   void *rangeArrays[4] = {};
   int64_t block = gpu->blockSize;
+  // Rows a block of the 1-D and _part kernels computes (gpuRowsPerThread);
+  // the combine kernel merges one row a thread.
+  int64_t blockRows = block * info.gpuRowsPerThread;
   int64_t rowTiles = 0, gridBlocks = rangeSizes[0], tiles = 0, longest = 0;
   if (ranges) {
     const std::vector<int64_t> *arrays[4] = {&table.blocks, &table.counts,
@@ -271,8 +274,9 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
       if (info.batchedRanges)
         gridBlocks = std::max(gridBlocks, one.numBlocks());
       for (int64_t k = 0; k < one.numBlocks(); ++k) {
-        int64_t t = (one.blocks[2 * k + 1] - one.blocks[2 * k] + block - 1) /
-                    block;
+        int64_t t =
+            (one.blocks[2 * k + 1] - one.blocks[2 * k] + blockRows - 1) /
+            blockRows;
         rowTiles = std::max(rowTiles, t);
         tiles += t;
         int64_t length = 0;
@@ -285,7 +289,7 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
       return "bad ranges: more than 2^31 - 1 blocks";
   }
   int64_t cols = info.axis == Axis::J ? n : m;
-  int64_t rowBlocks = (rows + block - 1) / block;
+  int64_t rowBlocks = (rows + blockRows - 1) / blockRows;
   const GpuModule::Kernels &kernels = gpu->functions[index];
   unsigned threads[3] = {unsigned(block), 1, 1};
   // Batch elements over blockIdx.z in every scheme (gridDim.z is at most
@@ -330,7 +334,7 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
                        threads, 0, stream, params.data(), error))
       return error;
     params[at + 1] = &chunks;
-    unsigned combineGrid[3] = {unsigned(rowBlocks), 1, gridZ};
+    unsigned combineGrid[3] = {unsigned((rows + block - 1) / block), 1, gridZ};
     if (!driver.launch(first ? kernels.partialCombine : kernels.combine,
                        combineGrid, threads, 0, stream, params.data(), error))
       return error;

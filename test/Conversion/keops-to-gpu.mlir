@@ -4,26 +4,31 @@
 // RUN: not keops-opt %s -split-input-file -keops-outline-kernels=gpu=true -keops-expand-formulas -convert-keops-to-gpu=unroll=65 2>&1 | FileCheck %s --check-prefix=BADUNROLL
 // RUN: keops-opt %s -split-input-file -keops-gpu-pipeline="chip=sm_90" -o /dev/null
 
-// The 1-D scheme: one thread per output row; tiles of y and b copied to
-// shared memory by the block between two barriers, packed in one row of
-// 16 bytes (y_j, then b_j), stored and read with that alignment; the
-// thread's x row and
+// The 1-D scheme, two output rows a thread (gpuRowsPerThread: a sum of
+// narrow rows): rows b * 256 + tid and b * 256 + tid + 128; tiles of y and b
+// copied to shared memory by the block between two barriers, packed in one
+// row of 16 bytes (y_j, then b_j), stored and read with that alignment; a
+// row of the tile read once for both rows' pairs; each thread's x rows and
 // the parameter read once; rows past the end computed but not written.
 
 // CHECK-LABEL: gpu.module @keops_kernels
 // CHECK:       gpu.func @gauss_kernel0(%[[X:.*]]: !llvm.ptr, %[[Y:.*]]: !llvm.ptr, %[[B:.*]]: !llvm.ptr, %[[S:.*]]: !llvm.ptr, %[[O:.*]]: !llvm.ptr, %[[M:.*]]: i64, %[[N:.*]]: i64)
 // CHECK-SAME:    workgroup(%[[SY:.*]] : memref<128x4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
-// CHECK-SAME:    kernel attributes {keops.scheme = "1d", known_block_size = array<i32: 128, 1, 1>}
+// CHECK-SAME:    kernel attributes {keops.rows_per_thread = 2 : i64, keops.scheme = "1d", known_block_size = array<i32: 128, 1, 1>}
 // CHECK:         %[[TID:.*]] = gpu.thread_id x
 // CHECK:         %[[BID:.*]] = gpu.block_id x
-// CHECK:         %[[BASE:.*]] = arith.muli %[[BID]], %c128
-// CHECK:         %[[ROW:.*]] = arith.addi %[[BASE]], %[[TID]]
+// CHECK:         %[[BASE:.*]] = arith.muli %[[BID]], %c256
 // CHECK:         %[[LAST:.*]] = arith.maxsi
+// CHECK:         %[[ROW:.*]] = arith.addi %[[BASE]], %[[TID]]
 // CHECK:         %[[KEPT:.*]] = arith.minsi %[[ROW]], %[[LAST]]
 // CHECK:         %[[INSIDE:.*]] = arith.cmpi slt, %[[ROW]], %{{.*}}
+// CHECK:         %[[ROW2:.*]] = arith.addi %[[ROW]], %c128
+// CHECK:         %[[KEPT2:.*]] = arith.minsi %[[ROW2]], %[[LAST]]
+// CHECK:         %[[INSIDE2:.*]] = arith.cmpi slt, %[[ROW2]], %{{.*}}
 // CHECK:         %[[XI:.*]] = vector.load %{{.*}}[%[[KEPT]], %{{.*}}] {alignment = 4 : i64} : memref<?x3xf32>, vector<3xf32>
 // CHECK:         %[[SP:.*]] = vector.load %{{.*}}[%{{.*}}] {alignment = 4 : i64} : memref<1xf32>, vector<1xf32>
-// CHECK:         %[[ACC:.*]] = scf.for %[[T:.*]] = %{{.*}} to %[[COLS:.*]] step %c128{{[_0-9]*}} iter_args(
+// CHECK:         %[[XI2:.*]] = vector.load %{{.*}}[%[[KEPT2]], %{{.*}}] {alignment = 4 : i64} : memref<?x3xf32>, vector<3xf32>
+// CHECK:         %[[ACC:.*]]:4 = scf.for %[[T:.*]] = %{{.*}} to %[[COLS:.*]] step %c128{{[_0-9]*}} iter_args(
 // CHECK:           %[[SRC:.*]] = arith.addi %[[T]], %[[TID]]
 // CHECK:           %[[IN:.*]] = arith.cmpi slt, %[[SRC]], %[[COLS]]
 // CHECK:           scf.if %[[IN]] {
@@ -34,7 +39,7 @@
 // CHECK:             vector.store %[[R2]], %[[SY]][%[[TID]], %{{.*}}] {alignment = 16 : i64} : memref<128x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK:           }
 // CHECK:           gpu.barrier
-// CHECK:           scf.for %[[J:.*]] = %[[T]] to %{{.*}} step %c1 iter_args(
+// CHECK:           scf.for %[[J:.*]] = %[[T]] to %{{.*}} step %c1 iter_args(%{{.*}} = %{{.*}}, %[[S1:.*]] = %{{.*}}, %{{.*}} = %{{.*}}, %[[S2:.*]] = %{{.*}})
 // CHECK:             %[[L:.*]] = arith.subi %[[J]], %[[T]]
 // CHECK:             %[[ROWJ:.*]] = vector.load %[[SY]][%[[L]], %{{.*}}] {alignment = 16 : i64} : memref<128x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK:             %[[YJ:.*]] = vector.extract_strided_slice %[[ROWJ]] {offsets = [0], sizes = [3], strides = [1]}
@@ -43,23 +48,34 @@
 // CHECK:             vector.reduction <add>
 // CHECK:             arith.mulf %{{.*}}, %[[SP]]
 // CHECK:             math.exp
-// CHECK:             scf.yield
+// CHECK:             %[[F1:.*]] = arith.mulf %{{.*}}, %[[BJ]]
+// CHECK:             %[[A1:.*]] = arith.addf %[[S1]], %[[F1]]
+// CHECK-NOT:         vector.load
+// CHECK:             arith.subf %[[XI2]], %[[YJ]]
+// CHECK:             math.exp
+// CHECK:             %[[F2:.*]] = arith.mulf %{{.*}}, %[[BJ]]
+// CHECK:             %[[A2:.*]] = arith.addf %[[S2]], %[[F2]]
+// CHECK:             scf.yield %{{.*}}, %[[A1]], %{{.*}}, %[[A2]]
 // CHECK:           gpu.barrier
 // CHECK:           scf.yield
 // CHECK:         scf.if %[[INSIDE]] {
 // CHECK:           vector.store %{{.*}}, %{{.*}}[%[[ROW]], %{{.*}}] : memref<?x1xf32>, vector<1xf32>
+// CHECK:         scf.if %[[INSIDE2]] {
+// CHECK:           vector.store %{{.*}}, %{{.*}}[%[[ROW2]], %{{.*}}] : memref<?x1xf32>, vector<1xf32>
 // CHECK:         gpu.return
 
 // The 2-D scheme. _part: the same tiles over chunk block_id.y of the reduced
-// axis, [y * chunk, min(y * chunk + chunk, N)); the state, unfinalized, is
-// stored at row y * M + row of the partial states (after the sum's block
-// flush, its two values).
+// axis, [y * chunk, min(y * chunk + chunk, N)), two rows a thread; each
+// row's state, unfinalized, is stored at row y * M + row of the partial
+// states (after the sum's block flush, its two values).
 // CHECK-LABEL: gpu.func @gauss_kernel0_part(
 // CHECK-SAME:    %[[STATES:[^:]*]]: !llvm.ptr, %[[CHUNK:[^:]*]]: i64) workgroup(
 // CHECK-SAME:    keops.scheme = "part"
 // CHECK:         %[[TID:.*]] = gpu.thread_id x
 // CHECK:         %[[ROW:.*]] = arith.addi %{{.*}}, %[[TID]]
 // CHECK:         %[[INSIDE:.*]] = arith.cmpi slt, %[[ROW]], %[[ROWS:[^ ]*]] :
+// CHECK:         %[[ROW2:.*]] = arith.addi %[[ROW]], %c128
+// CHECK:         %[[INSIDE2:.*]] = arith.cmpi slt, %[[ROW2]], %[[ROWS]] :
 // CHECK:         %[[C:.*]] = arith.index_cast %[[CHUNK]] : i64 to index
 // CHECK:         %[[CH:.*]] = arith.maxsi %[[C]], %c1
 // CHECK:         %[[NCH:.*]] = arith.ceildivsi %{{.*}}, %[[CH]]
@@ -71,7 +87,7 @@
 // CHECK:         %[[LO:.*]] = arith.muli %[[Y]], %[[CH]]
 // CHECK:         %[[END:.*]] = arith.addi %[[LO]], %[[CH]]
 // CHECK:         %[[HI:.*]] = arith.minsi %[[END]], %{{.*}}
-// CHECK:         %[[ST:.*]]:2 = scf.for %{{.*}} = %[[LO]] to %[[HI]] step %c128{{[_0-9]*}}
+// CHECK:         %[[ST:.*]]:4 = scf.for %{{.*}} = %[[LO]] to %[[HI]] step %c128{{[_0-9]*}}
 // CHECK:           gpu.barrier
 // CHECK:           gpu.barrier
 // CHECK:         %[[Y2:.*]] = gpu.block_id y
@@ -80,6 +96,12 @@
 // CHECK:         scf.if %[[INSIDE]] {
 // CHECK:           vector.store %[[ST]]#0, %[[S0]][%[[AT]], %{{.*}}]
 // CHECK:           vector.store %[[ST]]#1, %[[S1]][%[[AT]], %{{.*}}]
+// CHECK:         %[[Y3:.*]] = gpu.block_id y
+// CHECK:         %[[BASE2:.*]] = arith.muli %[[Y3]], %[[ROWS]]
+// CHECK:         %[[AT2:.*]] = arith.addi %[[BASE2]], %[[ROW2]]
+// CHECK:         scf.if %[[INSIDE2]] {
+// CHECK:           vector.store %[[ST]]#2, %[[S0]][%[[AT2]], %{{.*}}]
+// CHECK:           vector.store %[[ST]]#3, %[[S1]][%[[AT2]], %{{.*}}]
 
 // _combine: one thread per row merges the chunks' states in order, then
 // finalizes and writes the row.
@@ -103,22 +125,31 @@
 // CHECK:           vector.store %[[OUT]]
 
 // By default a small formula's loop over a tile takes 4 reduced indices
-// per iteration, each folded in turn into the accumulator, and a remainder
-// loop the others.
+// per iteration, each folded in turn into the accumulators of the thread's
+// two rows, and a remainder loop the others.
 // UNROLL-LABEL: gpu.func @gauss_kernel0(
 // UNROLL:         gpu.barrier
-// UNROLL:         %[[MAIN:.*]] = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c4{{[_0-9]*}} iter_args(%[[A:[^ ]*]] = %{{.*}})
+// UNROLL:         %[[MAIN:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c4{{[_0-9]*}} iter_args(%[[A:[^ ]*]] = %{{.*}}, %[[B:[^ ]*]] = %{{.*}})
 // UNROLL:           math.exp
 // UNROLL:           %[[A1:.*]] = arith.addf %[[A]], %{{.*}}
 // UNROLL:           math.exp
+// UNROLL:           %[[B1:.*]] = arith.addf %[[B]], %{{.*}}
+// UNROLL:           math.exp
 // UNROLL:           %[[A2:.*]] = arith.addf %[[A1]], %{{.*}}
+// UNROLL:           math.exp
+// UNROLL:           %[[B2:.*]] = arith.addf %[[B1]], %{{.*}}
 // UNROLL:           math.exp
 // UNROLL:           %[[A3:.*]] = arith.addf %[[A2]], %{{.*}}
 // UNROLL:           math.exp
+// UNROLL:           %[[B3:.*]] = arith.addf %[[B2]], %{{.*}}
+// UNROLL:           math.exp
 // UNROLL:           %[[A4:.*]] = arith.addf %[[A3]], %{{.*}}
+// UNROLL:           math.exp
+// UNROLL:           %[[B4:.*]] = arith.addf %[[B3]], %{{.*}}
 // UNROLL-NOT:       math.exp
-// UNROLL:           scf.yield %[[A4]]
-// UNROLL:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1{{[_0-9]*}} iter_args(%{{.*}} = %[[MAIN]])
+// UNROLL:           scf.yield %[[A4]], %[[B4]]
+// UNROLL:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1{{[_0-9]*}} iter_args(%{{.*}} = %[[MAIN]]#0, %{{.*}} = %[[MAIN]]#1)
+// UNROLL:           math.exp
 // UNROLL:           math.exp
 // UNROLL-NOT:       math.exp
 // UNROLL:         gpu.barrier
@@ -128,7 +159,7 @@
 // B64-LABEL: gpu.func @gauss_kernel0(
 // B64-SAME:    workgroup(%{{.*}} : memref<64x4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // B64-SAME:    known_block_size = array<i32: 64, 1, 1>
-// B64:         scf.for {{.*}} step %c64{{[_0-9]*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<1xf32>)
+// B64:         scf.for {{.*}} step %c64{{[_0-9]*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<1xf32>, vector<1xf32>)
 
 func.func @gauss(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %b: tensor<?x1xf32>, %s: tensor<1xf32>, %o: tensor<?x1xf32>) -> tensor<?x1xf32> {
   %r = keops.reduce sum over j

@@ -54,6 +54,10 @@ struct KernelInfo {
   std::vector<OutputArray> stateLayout;
   int stateIndexBits = 32;
   bool partialStates = false;
+  /// Output rows a thread of the GPU's 1-D and _part kernels computes
+  /// (mlir::keops::gpuRowsPerThread): a block of B threads covers B times
+  /// that.
+  int64_t gpuRowsPerThread = 1;
 };
 
 /// The six ranges arrays of a block-sparse reduction, in host memory:

@@ -40,6 +40,7 @@
 #include "SharedTile.h"
 
 #include "keops/Conversion/Accumulators.h"
+#include "keops/Conversion/GpuKernelShape.h"
 #include "keops/Conversion/KernelABI.h"
 #include "keops/Transforms/Passes.h"
 
@@ -185,6 +186,12 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     return arith::IndexCastOp::create(b, loc, b.getIndexType(), v).getResult();
   };
   bool combine = scheme == "combine";
+  // Rows a thread computes: tid + r * blockSize, r < perThread, of the
+  // block's blockRows (the combine kernel merges one row a thread).
+  int64_t perThread = combine ? 1 : gpuRowsPerThread(op);
+  int64_t blockRows = blockSize * perThread;
+  if (perThread > 1)
+    fn->setAttr("keops.rows_per_thread", b.getI64IntegerAttr(perThread));
   fn.setKnownBlockSizeAttr(
       b.getDenseI32ArrayAttr({int32_t(blockSize), 1, 1}));
 
@@ -235,7 +242,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
         b, loc, valid,
         arith::CeilDivSIOp::create(
             b, loc, arith::SubIOp::create(b, loc, rowsEnd, r0),
-            indexOf(blockSize)),
+            indexOf(blockRows)),
         c0);
     // The 2-D scheme's chunks of the block's intervals are over blockIdx.y:
     // there, the block of threads takes the tiles of rows one after the
@@ -251,19 +258,27 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     first = arith::AddIOp::create(
         b, loc, r0,
         arith::MulIOp::create(b, loc, rowTiles.getInductionVar(),
-                              indexOf(blockSize)));
+                              indexOf(blockRows)));
   } else {
     first = arith::MulIOp::create(
         b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
-        indexOf(blockSize));
+        indexOf(blockRows));
   }
-  Value row = arith::AddIOp::create(b, loc, first, tid);
   // Threads past the last row compute on the last row and do not write.
-  Value keptRow = arith::MinSIOp::create(
-      b, loc, row, arith::MaxSIOp::create(
-                       b, loc, arith::SubIOp::create(b, loc, rowsEnd, c1), c0));
-  Value inside =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, row, rowsEnd);
+  Value lastRow = arith::MaxSIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, rowsEnd, c1), c0);
+  SmallVector<Value> rowOf, keptOf, insideOf;
+  for (int64_t r = 0; r < perThread; ++r) {
+    Value rowR =
+        r ? arith::AddIOp::create(b, loc, rowOf[0], indexOf(r * blockSize))
+                .getResult()
+          : arith::AddIOp::create(b, loc, first, tid).getResult();
+    rowOf.push_back(rowR);
+    keptOf.push_back(arith::MinSIOp::create(b, loc, rowR, lastRow));
+    insideOf.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                             rowR, rowsEnd));
+  }
+  Value row = rowOf[0], keptRow = keptOf[0], inside = insideOf[0];
   // The 2-D scheme's partial states: (batch element e, chunk c, row r) at
   // row (e * chunks + c) * rows + r. The batch element is the induction
   // variable of the loop over elements that keops-outline-kernels puts
@@ -316,7 +331,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     return arith::AddIOp::create(b, loc,
                                  arith::MulIOp::create(b, loc, slot, rows), r);
   };
-  auto writeOutputs = [&](ValueRange state) {
+  auto writeOutputs = [&](ValueRange state, Value row, Value inside) {
     // K-lists in memory are written from memory, other states finalized (a
     // partial reduction's exported).
     bool fromMemory = acc.keepsListInMemory();
@@ -350,7 +365,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
                            acc.merge(b, loc, merged.getRegionIterArgs(),
                                      loadState(at)));
     }
-    writeOutputs(merged.getResults());
+    writeOutputs(merged.getResults(), row, inside);
     op.erase();
     return success();
   }
@@ -363,16 +378,30 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   int64_t tile = shared->size();
   Value cTile = indexOf(tile);
 
+  // Each row's kept variables and the formula ops that depend on them only.
   Block &body = op.getFormula().front();
-  IRMapping map;
-  for (auto [index, in] : llvm::enumerate(op.getIns()))
-    if (op.getCategory(index) != op.getReducedCategory())
-      map.map(body.getArgument(index), loadRow(b, loc, in, keptRow));
   llvm::DenseMap<Operation *, ReduceOp::Invariance> invariance =
       op.getInvariance();
-  if (failed(emitFormula(b, op, ReduceOp::Invariance::Row, invariance, Value(),
-                         row, map)))
-    return failure();
+  SmallVector<IRMapping> maps(perThread);
+  for (int64_t r = 0; r < perThread; ++r) {
+    for (auto [index, in] : llvm::enumerate(op.getIns()))
+      if (op.getCategory(index) != op.getReducedCategory())
+        maps[r].map(body.getArgument(index), loadRow(b, loc, in, keptOf[r]));
+    if (failed(emitFormula(b, op, ReduceOp::Invariance::Row, invariance,
+                           Value(), rowOf[r], maps[r])))
+      return failure();
+  }
+  // The states of a thread's rows, one after the other.
+  int64_t stateSize = acc.stateTypes().size();
+  auto initAll = [&] {
+    SmallVector<Value> all;
+    for (int64_t r = 0; r < perThread; ++r)
+      llvm::append_range(all, acc.init(b, loc));
+    return all;
+  };
+  auto stateOf = [&](ValueRange all, int64_t r) {
+    return all.slice(r * stateSize, stateSize);
+  };
 
   // The states after the reduced range [lo, hi), from `start`: its tiles
   // through shared memory.
@@ -410,17 +439,28 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
       // start at its first index).
       Value jAxis =
           op.getFirst() ? arith::AddIOp::create(b, loc, j, op.getFirst()) : j;
-      IRMapping pair = map;
-      shared->load(b, loc, local, pair);
-      if (failed(emitFormula(b, op, ReduceOp::Invariance::Pair, invariance,
-                             jAxis, row, pair)))
-        return failure();
-      Value f = pair.lookup(yield.getValues()[0]);
-      Value w = yield.getValues().size() == 2
-                    ? pair.lookup(yield.getValues()[1])
-                    : Value();
-      scf::YieldOp::create(
-          b, loc, acc.fold(b, loc, pairs.getRegionIterArgs(), f, w, jAxis));
+      // The tile's row, loaded once for the thread's rows.
+      IRMapping loaded;
+      shared->load(b, loc, local, loaded);
+      SmallVector<Value> next;
+      for (int64_t r = 0; r < perThread; ++r) {
+        IRMapping pair = maps[r];
+        for (auto [index, in] : llvm::enumerate(op.getIns()))
+          if (op.getCategory(index) == op.getReducedCategory())
+            pair.map(body.getArgument(index),
+                     loaded.lookup(body.getArgument(index)));
+        if (failed(emitFormula(b, op, ReduceOp::Invariance::Pair, invariance,
+                               jAxis, rowOf[r], pair)))
+          return failure();
+        Value f = pair.lookup(yield.getValues()[0]);
+        Value w = yield.getValues().size() == 2
+                      ? pair.lookup(yield.getValues()[1])
+                      : Value();
+        llvm::append_range(
+            next, acc.fold(b, loc, stateOf(pairs.getRegionIterArgs(), r), f,
+                           w, jAxis));
+      }
+      scf::YieldOp::create(b, loc, next);
     }
     // Several reduced indices per iteration (a remainder loop after them):
     // the loop's counting and branching are shared, and the tile's rows
@@ -441,8 +481,12 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     }
     // The next tile overwrites shared memory: everyone must be done.
     gpu::BarrierOp::create(b, loc);
-    if (acc.usesBlocks())
-      state = acc.flushBlock(b, loc, state);
+    if (acc.usesBlocks()) {
+      SmallVector<Value> flushed;
+      for (int64_t r = 0; r < perThread; ++r)
+        llvm::append_range(flushed, acc.flushBlock(b, loc, stateOf(state, r)));
+      state = flushed;
+    }
     scf::YieldOp::create(b, loc, state);
     return tiles;
   };
@@ -450,7 +494,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   SmallVector<Value> result;
   if (intervals && !part) {
     // Block-sparse: the block's intervals one after the other.
-    auto each = scf::ForOp::create(b, loc, from, to, c1, acc.init(b, loc));
+    auto each = scf::ForOp::create(b, loc, from, to, c1, initAll());
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(each.getBody());
@@ -473,7 +517,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     Value lo = arith::MulIOp::create(
         b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::y), chunk);
     Value hi = arith::AddIOp::create(b, loc, lo, chunk);
-    SmallVector<Value> start = acc.init(b, loc);
+    SmallVector<Value> start = initAll();
     start.push_back(c0);
     auto each = scf::ForOp::create(b, loc, from, to, c1, start);
     {
@@ -512,21 +556,24 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
       hi = arith::MinSIOp::create(
           b, loc, arith::AddIOp::create(b, loc, lo, chunk), cols);
     }
-    FailureOr<scf::ForOp> tiles = reduceRange(lo, hi, acc.init(b, loc));
+    FailureOr<scf::ForOp> tiles = reduceRange(lo, hi, initAll());
     if (failed(tiles))
       return failure();
     result.assign(tiles->getResults().begin(), tiles->getResults().end());
   }
 
-  if (scheme == "part") {
+  for (int64_t r = 0; r < perThread; ++r) {
+    OpBuilder::InsertionGuard guard(b);
+    if (scheme != "part") {
+      writeOutputs(stateOf(result, r), rowOf[r], insideOf[r]);
+      continue;
+    }
     // The chunk's state, unfinalized, for the combine kernel.
     Value at = partialRow(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y),
-                          row);
-    auto write = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
+                          rowOf[r]);
+    auto write = scf::IfOp::create(b, loc, insideOf[r], /*withElse=*/false);
     b.setInsertionPointToStart(write.thenBlock());
-    acc.storeState(b, loc, result, partials, at);
-  } else {
-    writeOutputs(result);
+    acc.storeState(b, loc, stateOf(result, r), partials, at);
   }
   op.erase();
   return success();
