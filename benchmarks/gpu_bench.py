@@ -6,6 +6,10 @@ same device, in one process.
   version where it fits in memory (else "OOM").
 - logsumexp_j -|x_i - y_j|^2 at the same sizes, as a ratio to the sum.
 - argKmin, K = 10, of 1e4 queries against 1e6 points: queries per second.
+- the gradient of the Gaussian sum with respect to x (torch autograd), at
+  N = M = 1e5: seconds and pairs per second.
+- pykeops on the same device and the same sums, where it can compile there
+  (it needs the CUDA toolkit's headers; else the line says why not).
 
 Prints the device and the date; run on a machine with a CUDA GPU:
     python benchmarks/gpu_bench.py [--sizes 1e4,1e5]
@@ -62,11 +66,45 @@ def main():
         torch.cuda.empty_cache()
         print(f"{n:>8} {t_sum:9.4f} s {n * n / t_sum:9.2e} {dense:>12} {ratio:>7} "
               f"{t_lse:8.4f} s {t_lse / t_sum:7.2f}x")
+    n = 10 ** 5
+    x = torch.rand(n, 3, device=dev, generator=g, requires_grad=True)
+    y = torch.rand(n, 3, device=dev, generator=g)
+    b = torch.rand(n, 1, device=dev, generator=g)
+
+    def grad():
+        s = ((-Vi(x).sqdist(Vj(y))).exp() * Vj(b)).sum(axis=1)
+        return torch.autograd.grad(s.sum(), x)[0]
+    t = best_time(grad, 5)
+    print(f"gradient wrt x, N = M = {n}: {t:.4f} s (forward and backward), "
+          f"{n * n / t:.2e} pairs/s")
+    pykeops_sums(dev, g, sizes)
     q, n, k = 10 ** 4, 10 ** 6, 10
     x = torch.rand(q, 3, device=dev, generator=g)
     y = torch.rand(n, 3, device=dev, generator=g)
     t = best_time(lambda: Vi(x).sqdist(Vj(y)).argKmin(k, axis=1), 3)
     print(f"argKmin K={k}, {q} queries x {n} points: {t:.4f} s, {q / t:.3g} queries/s")
+
+
+def pykeops_sums(dev, g, sizes):
+    """The same Gaussian sums through pykeops on the same device, if it can
+    compile there."""
+    try:
+        from pykeops.torch import LazyTensor
+        z = torch.rand(10, 3, device=dev, generator=g)
+        LazyTensor(z[:, None, :]).sqdist(LazyTensor(z[None, :, :])).sum(dim=1)
+    except Exception as e:  # a missing toolkit, no nvrtc: say so and go on
+        print(f"pykeops: not run on this device ({type(e).__name__}: {str(e)[:120]})")
+        return
+    for n in sizes:
+        x = torch.rand(n, 3, device=dev, generator=g)
+        y = torch.rand(n, 3, device=dev, generator=g)
+        b = torch.rand(n, 1, device=dev, generator=g)
+        reps = 3 if n >= 10 ** 6 else 10
+        t_ours = best_time(lambda: ((-Vi(x).sqdist(Vj(y))).exp() * Vj(b)).sum(axis=1), reps)
+        t_pk = best_time(lambda: ((-LazyTensor(x[:, None, :]).sqdist(LazyTensor(y[None, :, :])))
+                                  .exp() * LazyTensor(b[None, :, :])).sum(dim=1), reps)
+        print(f"pykeops Gaussian sum N = M = {n}: {t_pk:.4f} s; keops-mlir {t_ours:.4f} s, "
+              f"{t_pk / t_ours:.2f}x faster")
 
 
 if __name__ == "__main__":

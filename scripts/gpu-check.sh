@@ -107,6 +107,9 @@ EOF
   (cd test/python && KEOPS_CUDA_DRIVER=emulator "$py" -m pytest -q -rs -p no:cacheprovider \
      test_gpu.py) 2>&1 | tee results/tests-emulator.txt || true
   "$py" benchmarks/gpu_bench.py 2>&1 | tee results/bench.txt
+  # One file with everything, for docs/benchmarks.md.
+  cat results/devices.txt results/tests.txt results/tests-emulator.txt \
+    results/bench.txt > results/all.txt
 }
 
 case "${1:-}" in
