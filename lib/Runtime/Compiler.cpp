@@ -347,6 +347,7 @@ struct Compiler::Impl {
         pipeline.partialStates = options.partialStates;
         pipeline.accumulation = options.accumulation;
         pipeline.approximateMath = options.approximateMath;
+        pipeline.gramMinDim = options.gramMinDim;
         buildGpuEmulationPipeline(pm, pipeline);
       } else {
         CpuPipelineOptions pipeline;
@@ -447,6 +448,7 @@ struct Compiler::Impl {
     pipeline.accumulation = options.accumulation;
     pipeline.approximateMath = options.approximateMath;
     pipeline.toolkit = cudaToolkit();
+    pipeline.gramMinDim = options.gramMinDim;
     buildGpuPipeline(pm, pipeline);
     if (failed(pm.run(module))) {
       if (error.empty())

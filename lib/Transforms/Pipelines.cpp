@@ -77,11 +77,13 @@ static void buildHostLLVMLowering(OpPassManager &pm) {
 
 /// What every backend starts from: the reductions differentiated, outlined
 /// into kernels (gpu.funcs with `gpu`), their formulas factorized and
-/// expanded; with `gramMinDim` > 0, inner products of long vectors kept as
-/// keops.gram entries (for the CPU's tiles).
+/// expanded; with `gramMinDim` > 0, inner products of long vectors made
+/// keops.gram entries, kept for the CPU's tiles (`keepGram`) or expanded
+/// into dot products (the GPU's, whose row norms SharedTile computes once a
+/// tile row).
 static void buildKernelPreparation(OpPassManager &pm, bool gpu,
-                                   int64_t gramMinDim = 0,
-                                   bool partialStates = false) {
+                                   int64_t gramMinDim, bool keepGram,
+                                   bool partialStates) {
   buildDifferentiationPipeline(pm);
   // Kernel k is the k-th keops.reduce of a function as written: nothing may
   // merge or drop reductions before they are outlined.
@@ -99,14 +101,14 @@ static void buildKernelPreparation(OpPassManager &pm, bool gpu,
   }
   pm.addPass(createKeopsFactorize());
   KeopsExpandFormulasOptions expand;
-  expand.keepGram = gramMinDim > 0;
+  expand.keepGram = keepGram && gramMinDim > 0;
   pm.addPass(createKeopsExpandFormulas(expand));
 }
 
 void mlir::keops::buildCpuPipeline(OpPassManager &pm,
                                    const CpuPipelineOptions &options) {
   buildKernelPreparation(pm, /*gpu=*/false, options.gramMinDim,
-                         options.partialStates);
+                         /*keepGram=*/true, options.partialStates);
   ConvertKeopsToSCFOptions scf;
   scf.lanes = options.lanes;
   scf.blocks = options.blocks;
@@ -128,8 +130,8 @@ void mlir::keops::buildCpuPipeline(OpPassManager &pm,
 /// lowering to NVVM: what the GPU and its emulator both run.
 static void buildGpuKernelPipeline(OpPassManager &pm,
                                    const GpuPipelineOptions &options) {
-  buildKernelPreparation(pm, /*gpu=*/true, /*gramMinDim=*/0,
-                         options.partialStates);
+  buildKernelPreparation(pm, /*gpu=*/true, options.gramMinDim,
+                         /*keepGram=*/false, options.partialStates);
   ConvertKeopsToGPUOptions gpu;
   gpu.blockSize = options.blockSize;
   gpu.accumulation = options.accumulation;

@@ -33,8 +33,8 @@
 // CHECK:           %[[IN:.*]] = arith.cmpi slt, %[[SRC]], %[[COLS]]
 // CHECK:           scf.if %[[IN]] {
 // CHECK:             %[[YG:.*]] = vector.load %{{.*}}[%[[SRC]], %{{.*}}] {alignment = 4 : i64} : memref<?x3xf32>, vector<3xf32>
-// CHECK:             %[[R1:.*]] = vector.insert_strided_slice %[[YG]], %{{.*}} {offsets = [0], strides = [1]} : vector<3xf32> into vector<4xf32>
 // CHECK:             %[[BG:.*]] = vector.load %{{.*}}[%[[SRC]], %{{.*}}] {alignment = 4 : i64} : memref<?x1xf32>, vector<1xf32>
+// CHECK:             %[[R1:.*]] = vector.insert_strided_slice %[[YG]], %{{.*}} {offsets = [0], strides = [1]} : vector<3xf32> into vector<4xf32>
 // CHECK:             %[[R2:.*]] = vector.insert_strided_slice %[[BG]], %[[R1]] {offsets = [3], strides = [1]} : vector<1xf32> into vector<4xf32>
 // CHECK:             vector.store %[[R2]], %[[SY]][%[[TID]], %{{.*}}] {alignment = 16 : i64} : memref<128x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK:           }
@@ -353,4 +353,49 @@ func.func @klist(%x: tensor<?x2xf32>, %y: tensor<?x2xf32>, %o: tensor<?x80xf32>,
     keops.yield %d : vector<2xf32>
   } -> tensor<?x80xf32>, tensor<?x80xi32>
   return %r#0, %r#1 : tensor<?x80xf32>, tensor<?x80xi32>
+}
+
+// -----
+
+// Values of the reduced side only (here |y_j|^2 and exp(g_j)) are computed
+// by the thread that copies the row and stored after the variables: y, g,
+// then the two values, 6 floats; a pair loads 2 16-byte words, a row takes
+// 3 (an odd number). The pair loop reads them from the tile and computes
+// neither (the canonicalizer removes the copies left dead).
+
+// CHECK-LABEL: gpu.func @derived_kernel0(
+// CHECK-SAME:    workgroup(%[[T:.*]] : memref<128x12xf32, #gpu.address_space<workgroup>>
+// CHECK:         scf.if
+// CHECK:           %[[Y:.*]] = vector.load {{.*}} : memref<?x3xf32>, vector<3xf32>
+// CHECK:           %[[G:.*]] = vector.load {{.*}} : memref<?x1xf32>, vector<1xf32>
+// CHECK:           %[[E:.*]] = math.exp %[[G]]
+// CHECK:           %[[YY:.*]] = arith.mulf %[[Y]], %[[Y]]
+// CHECK:           %[[N:.*]] = vector.reduction <add>, %[[YY]]
+// CHECK:           %[[NB:.*]] = vector.broadcast %[[N]]
+// CHECK:           vector.insert_strided_slice %[[Y]], %{{.*}} {offsets = [0], strides = [1]} : vector<3xf32> into vector<12xf32>
+// CHECK:           vector.insert_strided_slice %[[G]], %{{.*}} {offsets = [3], strides = [1]}
+// CHECK:           vector.insert_strided_slice %[[NB]], %{{.*}} {offsets = [4], strides = [1]}
+// CHECK:           vector.insert_strided_slice %[[E]], %{{.*}} {offsets = [5], strides = [1]}
+// CHECK:           vector.store %{{.*}}, %[[T]]
+// CHECK:         gpu.barrier
+// CHECK:         scf.for
+// CHECK:           %[[ROW:.*]] = vector.load %[[T]]{{.*}} : memref<128x12xf32, #gpu.address_space<workgroup>>, vector<8xf32>
+// CHECK-DAG:       vector.extract_strided_slice %[[ROW]] {offsets = [4], sizes = [1], strides = [1]}
+// CHECK-DAG:       vector.extract_strided_slice %[[ROW]] {offsets = [5], sizes = [1], strides = [1]}
+// CHECK-NOT:       math.exp
+// CHECK:           scf.yield
+
+func.func @derived(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %g: tensor<?x1xf32>, %o: tensor<?x1xf32>) -> tensor<?x1xf32> {
+  %r = keops.reduce max over j
+      ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>, %g : j tensor<?x1xf32>)
+      outs(%o : tensor<?x1xf32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>, %gj: vector<1xf32>):
+    %e = math.exp %gj : vector<1xf32>
+    %n = keops.sqnorm2 %yj : vector<3xf32>
+    %d = keops.dot %xi, %yj : vector<3xf32>
+    %s = arith.addf %d, %n : vector<1xf32>
+    %f = arith.mulf %s, %e : vector<1xf32>
+    keops.yield %f : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
 }

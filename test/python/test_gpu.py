@@ -135,6 +135,40 @@ def test_gaussian_sum_against_dense_torch():
     torch.testing.assert_close(out, ref)
 
 
+@pytest.mark.parametrize("scheme", ["1d", "2d"])
+@pytest.mark.parametrize("d", [32, 64, 100, 257])
+def test_long_vectors_against_float64_torch(d, scheme, monkeypatch):
+    """D >= 32: squared distances become norms and an inner product, the
+    reduced side's norm computed once per row of the shared tile
+    (docs/gpu.md); float32 results against float64 torch, over j and over
+    i, for a sum with a wide right-hand side, logsumexp, argKmin (by the
+    distances it picks) and the gradient."""
+    monkeypatch.setenv("KEOPS_GPU_SCHEME", scheme)
+    g = torch.Generator().manual_seed(d)
+    x = torch.randn(150, d, generator=g) / d ** 0.5
+    y = torch.randn(301, d, generator=g) / d ** 0.5
+    b = torch.randn(301, 7, generator=g)
+    xc, yc, bc = _on_gpu(x), _on_gpu(y), _on_gpu(b)
+    d2 = torch.cdist(x.double(), y.double()) ** 2
+    close = lambda got, want: torch.testing.assert_close(
+        got.cpu().double(), want, rtol=2e-4, atol=2e-4)
+    close(((-Vi(xc).sqdist(Vj(yc))).exp() * Vj(bc)).sum(axis=1, **GPU),
+          torch.exp(-d2) @ b.double())
+    close((-Vi(xc).sqdist(Vj(yc))).exp().sum(axis=0, **GPU),
+          torch.exp(-d2).sum(0)[:, None])
+    close((-Vi(xc).sqdist(Vj(yc))).logsumexp(axis=1, **GPU),
+          torch.logsumexp(-d2, 1, keepdim=True))
+    idx = Vi(xc).sqdist(Vj(yc)).argKmin(5, axis=1, **GPU).cpu()
+    close(torch.gather(d2, 1, idx), torch.topk(d2, 5, largest=False).values)
+    xg = xc.clone().requires_grad_()
+    s = ((-Vi(xg).sqdist(Vj(yc))).exp() * Vj(bc)).sum(axis=1, **GPU)
+    got = torch.autograd.grad(s.sum(), xg)[0]
+    xd = x.double().requires_grad_()
+    want = torch.autograd.grad(
+        (torch.exp(-torch.cdist(xd, y.double()) ** 2) @ b.double()).sum(), xd)[0]
+    close(got, want)
+
+
 @pytest.mark.parametrize("rows", [1, 127, 128, 129])
 def test_sizes_around_the_block_size(rows):
     x = torch.randn(rows, D, dtype=torch.float64)

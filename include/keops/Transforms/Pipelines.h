@@ -69,6 +69,12 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
       llvm::cl::desc("also build each reduction's partial, merge and "
                      "finalize kernels (keops-outline-kernels)"),
       llvm::cl::init(false)};
+  Option<int64_t> gramMinDim{
+      *this, "gram-min-dim",
+      llvm::cl::desc("squared distances over this many components or more "
+                     "expanded into norms and an inner product, the reduced "
+                     "side's norms computed once per tile row (0: never)"),
+      llvm::cl::init(32)};
 };
 
 /// Target independent: keops.reduce_grad into gradient reductions, keops.grad

@@ -439,16 +439,15 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
       // start at its first index).
       Value jAxis =
           op.getFirst() ? arith::AddIOp::create(b, loc, j, op.getFirst()) : j;
-      // The tile's row, loaded once for the thread's rows.
+      // The tile's row (variables and derived values), loaded once for the
+      // thread's rows.
       IRMapping loaded;
       shared->load(b, loc, local, loaded);
       SmallVector<Value> next;
       for (int64_t r = 0; r < perThread; ++r) {
         IRMapping pair = maps[r];
-        for (auto [index, in] : llvm::enumerate(op.getIns()))
-          if (op.getCategory(index) == op.getReducedCategory())
-            pair.map(body.getArgument(index),
-                     loaded.lookup(body.getArgument(index)));
+        for (auto [from, to] : loaded.getValueMap())
+          pair.map(from, to);
         if (failed(emitFormula(b, op, ReduceOp::Invariance::Pair, invariance,
                                jAxis, rowOf[r], pair)))
           return failure();

@@ -7,6 +7,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include "llvm/ADT/SetVector.h"
+
 using namespace mlir;
 using namespace mlir::keops;
 
@@ -44,6 +46,42 @@ FailureOr<SharedTile> SharedTile::create(ReduceOp op, gpu::GPUFuncOp fn,
     array.vars.push_back({unsigned(index), it->second});
     it->second += type.getDimSize(1);
   }
+  // Reduced-side values that an op of the other sides (or the yield) reads,
+  // in a row of their element type, and the ops that compute them.
+  Block &body = op.getFormula().front();
+  llvm::DenseMap<Value, unsigned> sides = op.getSides();
+  llvm::SetVector<Value> derived;
+  for (Operation &o : body) {
+    bool reducedOnly = o.getNumResults() &&
+                       sides.lookup(o.getResult(0)) == ReduceOp::ReducedSide;
+    if (reducedOnly)
+      continue;
+    for (Value v : o.getOperands()) {
+      auto vt = dyn_cast<VectorType>(v.getType());
+      if (isa<BlockArgument>(v) || !vt || vt.getRank() != 1 ||
+          sides.lookup(v) != ReduceOp::ReducedSide)
+        continue;
+      auto *it = llvm::find_if(
+          lengths, [&](auto &l) { return l.first == vt.getElementType(); });
+      if (it == lengths.end())
+        continue;
+      if (derived.insert(v))
+        tile.arrays[it - lengths.begin()].derived.push_back(
+            {v, std::exchange(it->second, it->second + vt.getDimSize(0))});
+    }
+  }
+  // Their cones, in formula order (operands before users).
+  llvm::SetVector<Operation *> cone;
+  SmallVector<Value> work(derived.begin(), derived.end());
+  while (!work.empty()) {
+    Operation *def = work.pop_back_val().getDefiningOp();
+    if (def && cone.insert(def))
+      llvm::append_range(work, def->getOperands());
+  }
+  for (Operation &o : body)
+    if (cone.contains(&o))
+      tile.copyOps.push_back(&o);
+
   SmallVector<int64_t> rowLengths;
   for (auto [elt, used] : lengths) {
     int64_t perWord = std::max<int64_t>(1, 128 / elt.getIntOrFloatBitWidth());
@@ -79,6 +117,14 @@ FailureOr<SharedTile> SharedTile::create(ReduceOp op, gpu::GPUFuncOp fn,
 
 void SharedTile::store(OpBuilder &b, Location loc, Value src, Value at) const {
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  // The row's variables, and the derived values computed from them.
+  Block &body = op.getFormula().front();
+  IRMapping map;
+  for (const Array &array : arrays)
+    for (auto [index, offset] : array.vars)
+      map.map(body.getArgument(index), loadRow(b, loc, op.getIns()[index], src));
+  for (Operation *o : copyOps)
+    b.clone(*o, map);
   for (const Array &array : arrays) {
     auto type = cast<MemRefType>(array.mem.getType());
     auto rowType = VectorType::get({type.getDimSize(1)}, type.getElementType());
@@ -87,8 +133,12 @@ void SharedTile::store(OpBuilder &b, Location loc, Value src, Value at) const {
                                           b.getZeroAttr(rowType));
     for (auto [index, offset] : array.vars)
       row = vector::InsertStridedSliceOp::create(
-          b, loc, loadRow(b, loc, op.getIns()[index], src), row,
+          b, loc, map.lookup(body.getArgument(index)), row,
           ArrayRef<int64_t>{offset}, ArrayRef<int64_t>{1});
+    for (auto [value, offset] : array.derived)
+      row = vector::InsertStridedSliceOp::create(
+          b, loc, map.lookup(value), row, ArrayRef<int64_t>{offset},
+          ArrayRef<int64_t>{1});
     vector::StoreOp::create(b, loc, row, array.mem, ValueRange{at, c0},
                             /*nontemporal=*/false, llvm::Align(16));
   }
@@ -103,12 +153,15 @@ void SharedTile::load(OpBuilder &b, Location loc, Value at,
     Value row = vector::LoadOp::create(
         b, loc, VectorType::get({array.loaded}, type.getElementType()),
         array.mem, ValueRange{at, c0}, /*nontemporal=*/false, llvm::Align(16));
-    for (auto [index, offset] : array.vars) {
-      Value arg = body.getArgument(index);
-      int64_t dim = cast<VectorType>(arg.getType()).getDimSize(0);
-      map.map(arg, vector::ExtractStridedSliceOp::create(
-                       b, loc, row, ArrayRef<int64_t>{offset},
-                       ArrayRef<int64_t>{dim}, ArrayRef<int64_t>{1}));
-    }
+    auto slice = [&](Value v, int64_t offset) {
+      int64_t dim = cast<VectorType>(v.getType()).getDimSize(0);
+      map.map(v, vector::ExtractStridedSliceOp::create(
+                     b, loc, row, ArrayRef<int64_t>{offset},
+                     ArrayRef<int64_t>{dim}, ArrayRef<int64_t>{1}));
+    };
+    for (auto [index, offset] : array.vars)
+      slice(body.getArgument(index), offset);
+    for (auto [value, offset] : array.derived)
+      slice(value, offset);
   }
 }

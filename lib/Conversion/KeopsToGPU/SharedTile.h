@@ -7,6 +7,11 @@
 // reads the same row, a broadcast), and a warp's 16-byte stores of
 // consecutive rows, 16 m bytes apart with m odd, fall in distinct banks.
 //
+// The formula's values of the reduced side only (|y_j|^2 of an expanded
+// squared distance, exp(g_j), ...) that pair ops read are computed by the
+// thread that copies the row and stored after the variables: once per index
+// and block instead of once per pair.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef KEOPS_CONVERSION_KEOPSTOGPU_SHAREDTILE_H
@@ -49,7 +54,11 @@ private:
     int64_t loaded;
     /// (operand index of a reduced variable, its offset in the row).
     SmallVector<std::pair<unsigned, int64_t>> vars;
+    /// (a reduced-side formula value, its offset in the row).
+    SmallVector<std::pair<Value, int64_t>> derived;
   };
+  /// The formula ops the copy evaluates for the derived values, in order.
+  SmallVector<Operation *> copyOps;
 
   mutable ReduceOp op;  // an op handle: its accessors are not const
   int64_t rows = 0;
