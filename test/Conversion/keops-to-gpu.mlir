@@ -399,3 +399,35 @@ func.func @derived(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %g: tensor<?x1xf32>
   } -> tensor<?x1xf32>
   return %r : tensor<?x1xf32>
 }
+
+// -----
+
+// A derived value that reads a parameter (exp(g_j s^2)): the copy uses the
+// value of s^2 the kernel computed before its loops.
+
+// CHECK-LABEL: gpu.func @derivedp_kernel0(
+// CHECK:         %[[S:.*]] = vector.load %{{.*}} : memref<1xf32>, vector<1xf32>
+// CHECK:         %[[S2:.*]] = arith.mulf %[[S]], %[[S]]
+// CHECK:         scf.if
+// CHECK:           %[[G:.*]] = vector.load {{.*}} : memref<?x1xf32>, vector<1xf32>
+// CHECK:           %[[GS:.*]] = arith.mulf %[[G]], %[[S2]]
+// CHECK:           %[[E:.*]] = math.exp %[[GS]]
+// CHECK:           vector.insert_strided_slice %[[E]], %{{.*}} {offsets = [4], strides = [1]}
+// CHECK:         gpu.barrier
+// CHECK-NOT:     math.exp
+// CHECK:         gpu.barrier
+
+func.func @derivedp(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %g: tensor<?x1xf32>, %s: tensor<1xf32>, %o: tensor<?x1xf32>) -> tensor<?x1xf32> {
+  %r = keops.reduce sum over j
+      ins(%x : i tensor<?x3xf32>, %y : j tensor<?x3xf32>, %g : j tensor<?x1xf32>, %s : p tensor<1xf32>)
+      outs(%o : tensor<?x1xf32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>, %gj: vector<1xf32>, %sp: vector<1xf32>):
+    %s2 = arith.mulf %sp, %sp : vector<1xf32>
+    %gs = arith.mulf %gj, %s2 : vector<1xf32>
+    %e = math.exp %gs : vector<1xf32>
+    %d = keops.dot %xi, %yj : vector<3xf32>
+    %f = arith.mulf %d, %e : vector<1xf32>
+    keops.yield %f : vector<1xf32>
+  } -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}

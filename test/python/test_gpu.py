@@ -169,6 +169,28 @@ def test_long_vectors_against_float64_torch(d, scheme, monkeypatch):
     close(got, want)
 
 
+@pytest.mark.parametrize("axis", [0, 1])
+def test_reduced_side_values_computed_in_the_copy(axis):
+    """exp(g_j p) and |y_j|^2 depend on the reduced side and a parameter
+    only: the GPU computes them once per tile row (docs/gpu.md)."""
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(M, D, generator=gen, dtype=torch.float64)
+    y = torch.randn(N, D, generator=gen, dtype=torch.float64)
+    gv = torch.randn(N, 1, generator=gen, dtype=torch.float64)
+    p = torch.tensor([0.7], dtype=torch.float64)
+    if axis == 0:
+        x, y, gv = y, x, torch.randn(M, 1, generator=gen, dtype=torch.float64)
+
+    def f(x, y, gv, p, **kw):
+        xi, yj = (Vi(x), Vj(y)) if axis == 1 else (Vj(x), Vi(y))
+        gj = Vj(gv) if axis == 1 else Vi(gv)
+        F = (gj * LazyTensor(p)).exp() * ((xi | yj) + (yj ** 2).sum())
+        return F.sum(axis=axis, **kw)
+    want = f(x, y, gv, p)
+    got = f(_on_gpu(x), _on_gpu(y), _on_gpu(gv), _on_gpu(p), **GPU)
+    torch.testing.assert_close(got.cpu(), want)
+
+
 @pytest.mark.parametrize("rows", [1, 127, 128, 129])
 def test_sizes_around_the_block_size(rows):
     x = torch.randn(rows, D, dtype=torch.float64)

@@ -423,7 +423,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     {
       OpBuilder::InsertionGuard inner(b);
       b.setInsertionPointToStart(copy.thenBlock());
-      shared->store(b, loc, src, tid);
+      shared->store(b, loc, src, tid, maps[0]);
     }
     gpu::BarrierOp::create(b, loc);
     Value end = arith::MinSIOp::create(

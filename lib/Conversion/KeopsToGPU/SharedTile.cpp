@@ -115,16 +115,19 @@ FailureOr<SharedTile> SharedTile::create(ReduceOp op, gpu::GPUFuncOp fn,
   return tile;
 }
 
-void SharedTile::store(OpBuilder &b, Location loc, Value src, Value at) const {
+void SharedTile::store(OpBuilder &b, Location loc, Value src, Value at,
+                       const IRMapping &outer) const {
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  // The row's variables, and the derived values computed from them.
+  // The row's variables, and the derived values computed from them (and
+  // from parameters, already in `outer`).
   Block &body = op.getFormula().front();
-  IRMapping map;
+  IRMapping map = outer;
   for (const Array &array : arrays)
     for (auto [index, offset] : array.vars)
       map.map(body.getArgument(index), loadRow(b, loc, op.getIns()[index], src));
   for (Operation *o : copyOps)
-    b.clone(*o, map);
+    if (!map.contains(o->getResult(0)))
+      b.clone(*o, map);
   for (const Array &array : arrays) {
     auto type = cast<MemRefType>(array.mem.getType());
     auto rowType = VectorType::get({type.getDimSize(1)}, type.getElementType());

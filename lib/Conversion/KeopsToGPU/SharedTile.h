@@ -40,8 +40,11 @@ public:
   /// Bytes of shared memory a row takes.
   int64_t rowBytes() const { return bytes; }
 
-  /// Copies row `src` of every reduced variable into row `at` of the tile.
-  void store(OpBuilder &b, Location loc, Value src, Value at) const;
+  /// Copies row `src` of every reduced variable into row `at` of the tile,
+  /// with the derived values; `outer` maps the parameters (and the formula
+  /// values of parameters alone) to their values in the kernel.
+  void store(OpBuilder &b, Location loc, Value src, Value at,
+             const IRMapping &outer) const;
 
   /// Maps the formula's reduced arguments to their values in row `at`.
   void load(OpBuilder &b, Location loc, Value at, IRMapping &map) const;
