@@ -39,8 +39,10 @@
 // CHECK:             vector.store %[[R2]], %[[SY]][%[[TID]], %{{.*}}] {alignment = 16 : i64} : memref<128x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK:           }
 // CHECK:           gpu.barrier
-// CHECK:           scf.for %[[J:.*]] = %[[T]] to %{{.*}} step %c1 iter_args(%{{.*}} = %{{.*}}, %[[S1:.*]] = %{{.*}}, %{{.*}} = %{{.*}}, %[[S2:.*]] = %{{.*}})
-// CHECK:             %[[L:.*]] = arith.subi %[[J]], %[[T]]
+// The loop over the tile counts in 32 bits and carries the tile's row as
+// an index (from 0, one a pair).
+// CHECK:           %[[CNT:.*]] = arith.index_cast %{{.*}} : index to i32
+// CHECK:           scf.for %{{.*}} = %c0_i32 to %[[CNT]] step %c1_i32 iter_args(%{{.*}} = %{{.*}}, %[[S1:.*]] = %{{.*}}, %{{.*}} = %{{.*}}, %[[S2:.*]] = %{{.*}}, %[[L:.*]] = %c0{{[_0-9]*}}) -> ({{.*}}, index) : i32
 // CHECK:             %[[ROWJ:.*]] = vector.load %[[SY]][%[[L]], %{{.*}}] {alignment = 16 : i64} : memref<128x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK:             %[[YJ:.*]] = vector.extract_strided_slice %[[ROWJ]] {offsets = [0], sizes = [3], strides = [1]}
 // CHECK:             %[[BJ:.*]] = vector.extract_strided_slice %[[ROWJ]] {offsets = [3], sizes = [1], strides = [1]}
@@ -55,7 +57,8 @@
 // CHECK:             math.exp
 // CHECK:             %[[F2:.*]] = arith.mulf %{{.*}}, %[[BJ]]
 // CHECK:             %[[A2:.*]] = arith.addf %[[S2]], %[[F2]]
-// CHECK:             scf.yield %{{.*}}, %[[A1]], %{{.*}}, %[[A2]]
+// CHECK:             %[[NEXT:.*]] = arith.addi %[[L]], %c1
+// CHECK:             scf.yield %{{.*}}, %[[A1]], %{{.*}}, %[[A2]], %[[NEXT]]
 // CHECK:           gpu.barrier
 // CHECK:           scf.yield
 // CHECK:         scf.if %[[INSIDE]] {
@@ -129,7 +132,7 @@
 // two rows, and a remainder loop the others.
 // UNROLL-LABEL: gpu.func @gauss_kernel0(
 // UNROLL:         gpu.barrier
-// UNROLL:         %[[MAIN:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c4{{[_0-9]*}} iter_args(%[[A:[^ ]*]] = %{{.*}}, %[[B:[^ ]*]] = %{{.*}})
+// UNROLL:         %[[MAIN:.*]]:3 = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c4_i32 iter_args(%[[A:[^ ]*]] = %{{.*}}, %[[B:[^ ]*]] = %{{.*}}, %{{.*}} = %{{.*}})
 // UNROLL:           math.exp
 // UNROLL:           %[[A1:.*]] = arith.addf %[[A]], %{{.*}}
 // UNROLL:           math.exp
@@ -147,8 +150,8 @@
 // UNROLL:           math.exp
 // UNROLL:           %[[B4:.*]] = arith.addf %[[B3]], %{{.*}}
 // UNROLL-NOT:       math.exp
-// UNROLL:           scf.yield %[[A4]], %[[B4]]
-// UNROLL:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1{{[_0-9]*}} iter_args(%{{.*}} = %[[MAIN]]#0, %{{.*}} = %[[MAIN]]#1)
+// UNROLL:           scf.yield %[[A4]], %[[B4]], %{{.*}}
+// UNROLL:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1_i32 iter_args(%{{.*}} = %[[MAIN]]#0, %{{.*}} = %[[MAIN]]#1, %{{.*}} = %[[MAIN]]#2)
 // UNROLL:           math.exp
 // UNROLL:           math.exp
 // UNROLL-NOT:       math.exp
@@ -185,7 +188,8 @@ func.func @gauss(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %b: tensor<?x1xf32>, 
 // CHECK-LABEL: gpu.func @argmin_i_kernel0(
 // CHECK:         %[[ROW:.*]] = arith.addi
 // CHECK:         scf.for %[[T:.*]] = {{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<2xf64>, vector<2xi64>)
-// CHECK:           scf.for %[[I:.*]] = %[[T]] to
+// CHECK:           scf.for %{{.*}} = %c0_i32 to %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %[[L:.*]] = %c0{{[_0-9]*}})
+// CHECK:             %[[I:.*]] = arith.addi %[[T]], %[[L]]
 // CHECK:             %[[II:.*]] = arith.index_cast %[[I]] : index to i64
 // CHECK:             %[[IB:.*]] = vector.broadcast %[[II]] : i64 to vector<2xi64>
 // CHECK:             arith.cmpi eq, %{{.*}}, %[[IB]] : vector<2xi64>

@@ -428,13 +428,28 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     gpu::BarrierOp::create(b, loc);
     Value end = arith::MinSIOp::create(
         b, loc, arith::AddIOp::create(b, loc, t, cTile), hi);
+    // The loop counts the tile's rows in 32 bits (at most the tile size)
+    // and carries the row as an index, incremented by one a row: the
+    // unrolled copies read it at constant offsets, and the 64-bit index
+    // of the axis is formed only where an index reduction or a formula
+    // reads it.
+    Type i32 = b.getI32Type();
+    auto cst32 = [&](int32_t v) {
+      return arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v))
+          .getResult();
+    };
+    Value count = arith::IndexCastOp::create(
+        b, loc, i32, arith::SubIOp::create(b, loc, end, t));
+    SmallVector<Value> carried(tiles.getRegionIterArgs());
+    carried.push_back(c0);
     auto pairs =
-        scf::ForOp::create(b, loc, t, end, c1, tiles.getRegionIterArgs());
+        scf::ForOp::create(b, loc, cst32(0), count, cst32(1), carried);
     {
       OpBuilder::InsertionGuard inner(b);
       b.setInsertionPointToStart(pairs.getBody());
-      Value j = pairs.getInductionVar();
-      Value local = arith::SubIOp::create(b, loc, j, t);
+      ValueRange args = pairs.getRegionIterArgs();
+      Value local = args.back();
+      Value j = arith::AddIOp::create(b, loc, t, local);
       // The reduced index of the whole axis (a partial reduction's rows
       // start at its first index).
       Value jAxis =
@@ -455,17 +470,16 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
         Value w = yield.getValues().size() == 2
                       ? pair.lookup(yield.getValues()[1])
                       : Value();
-        llvm::append_range(
-            next, acc.fold(b, loc, stateOf(pairs.getRegionIterArgs(), r), f,
-                           w, jAxis));
+        llvm::append_range(next, acc.fold(b, loc, stateOf(args, r), f, w, jAxis));
       }
+      next.push_back(arith::AddIOp::create(b, loc, local, c1));
       scf::YieldOp::create(b, loc, next);
     }
     // Several reduced indices per iteration (a remainder loop after them):
     // the loop's counting and branching are shared, and the tile's rows
     // are read at constant offsets. The state is that of the last loop,
     // the remainder's if there is one.
-    SmallVector<Value> state(pairs.getResults());
+    SmallVector<Value> state(pairs.getResults().drop_back());
     if (int64_t factor = unroll ? unroll : unrollFactor(pairs); factor > 1) {
       FailureOr<UnrolledLoopInfo> unrolled = loopUnrollByFactor(pairs, factor);
       if (failed(unrolled)) {
@@ -475,7 +489,8 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
       scf::ForOp last = unrolled->epilogueLoopOp ? *unrolled->epilogueLoopOp
                         : unrolled->mainLoopOp   ? *unrolled->mainLoopOp
                                                  : pairs;
-      state.assign(last.getResults().begin(), last.getResults().end());
+      ValueRange results = last.getResults().drop_back();
+      state.assign(results.begin(), results.end());
       b.setInsertionPointAfter(last);
     }
     // The next tile overwrites shared memory: everyone must be done.
