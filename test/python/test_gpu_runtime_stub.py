@@ -76,11 +76,13 @@ def test_schemes_chosen_from_the_sizes(stub, tmp_path):
     assert "devices 1" in stdout
     assert stdout.count("shape") == 2 and "shape (300, 1)" in stdout
     got = [_launch(w) for w in launches]
-    # 300 rows are 3 blocks of 128 threads, fewer than two per multiprocessor
-    # of the stub (4): the 2-D scheme, with 8 chunks of 128 of the 1000
-    # columns (about 8 blocks per multiprocessor, chunks of whole blocks).
-    # Parameters: x, y, the output, M, N, the states and the count.
-    assert got[0] == ("reduction_kernel0_part", 3, 8, 128, 7, [300, 1000, 128])
+    # 300 rows of a sum are 2 blocks of 128 threads computing 2 rows each
+    # (gpuRowsPerThread), fewer than two per multiprocessor of the stub (4):
+    # the 2-D scheme, with 8 chunks of 128 of the 1000 columns (about 8
+    # blocks per multiprocessor, chunks of whole blocks). The combine kernel
+    # merges one row a thread: 3 blocks. Parameters: x, y, the output, M, N,
+    # the states and the count.
+    assert got[0] == ("reduction_kernel0_part", 2, 8, 128, 7, [300, 1000, 128])
     assert got[1] == ("reduction_kernel0_combine", 3, 1, 128, 7, [300, 1000, 8])
     # argKmin over i of 5000 rows of x for 1000 rows of y: 8 blocks of rows,
     # as many as two per multiprocessor: the 1-D scheme. Parameters: x, y,
