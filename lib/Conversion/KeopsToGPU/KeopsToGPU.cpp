@@ -178,7 +178,6 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
                           int64_t blockSize, SumMode mode, int64_t unroll) {
   Location loc = op.getLoc();
   OpBuilder b(op);
-  MLIRContext *ctx = b.getContext();
   auto indexOf = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
   };
