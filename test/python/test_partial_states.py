@@ -89,6 +89,26 @@ def test_chunks_of_j_merge_to_the_whole(case, count):
     check(op, state.finalize(), want)
 
 
+@pytest.mark.parametrize("k", [1, 2, 5, 10, 16, 17])
+def test_kmin_merges_with_nans_ties_and_empty_slots(k):
+    """K-min states merged (a bitonic merge of the two sorted lists) give the
+    one-call result exactly, with NaN values (sqrt of negatives: after the
+    numbers, by index), ties across chunks, and chunks of fewer than K
+    indices (empty slots)."""
+    g = genred("KMin_ArgKMin", "Sqrt(x - y - 2)", None, k)
+    want = g(X, Y, B)
+    # About 8 % of the values are numbers: lists end with NaNs, some rows
+    # have no number at all.
+    assert np.isnan(want[0]).any() and np.isfinite(want[0]).any()
+    r = np.random.default_rng(k)
+    cut = chunks(N, 7, r) + [(N, N)]
+    states = [g.partial(X, Y[a:b], B[a:b], first=int(a)) for a, b in cut]
+    order = r.permutation(len(states))
+    got = merge_all([states[n] for n in order]).finalize()
+    np.testing.assert_array_equal(got[1], want[1])
+    np.testing.assert_array_equal(got[0], want[0])
+
+
 @pytest.mark.parametrize("case", CASES[:2] + CASES[5:6] + CASES[8:9] + CASES[11:],
                          ids=lambda c: c[0])
 def test_chunks_of_i_in_a_reduction_over_i(case):

@@ -130,6 +130,8 @@ private:
                               Value f, Value j) const;
   SmallVector<Value> insertKMin(OpBuilder &b, Location loc, ValueRange state,
                                 Value f, Value fIdx, bool mayBeEmpty) const;
+  SmallVector<Value> mergeKMin(OpBuilder &b, Location loc, ValueRange first,
+                               ValueRange second) const;
   SmallVector<Value> mergeSoftmax(OpBuilder &b, Location loc, ValueRange first,
                                   ValueRange second) const;
   SmallVector<Value> foldSoftmax(OpBuilder &b, Location loc, ValueRange state,
