@@ -29,22 +29,26 @@ FailureOr<SharedTile> SharedTile::create(ReduceOp op, gpu::GPUFuncOp fn,
                                          int64_t sharedBytes) {
   SharedTile tile;
   tile.op = op;
-  // Rows per element type, in operand order.
-  SmallVector<std::pair<Type, int64_t>> lengths;
+  // The array of an element type (created in operand order); while the rows
+  // are laid out, `loaded` counts the values placed so far.
+  auto arrayOf = [&](Type elt) -> Array * {
+    auto *it = llvm::find_if(tile.arrays,
+                             [&](Array &a) { return a.elementType == elt; });
+    return it == tile.arrays.end() ? nullptr : &*it;
+  };
+  auto place = [](Array &array, int64_t dim) {
+    return std::exchange(array.loaded, array.loaded + dim);
+  };
   for (auto [index, in] : llvm::enumerate(op.getIns())) {
     if (op.getCategory(index) != op.getReducedCategory())
       continue;
     auto type = cast<MemRefType>(in.getType());
-    Type elt = type.getElementType();
-    auto *it = llvm::find_if(lengths, [&](auto &l) { return l.first == elt; });
-    if (it == lengths.end()) {
-      lengths.push_back({elt, 0});
-      tile.arrays.push_back({});
-      it = lengths.end() - 1;
+    Array *array = arrayOf(type.getElementType());
+    if (!array) {
+      tile.arrays.push_back({type.getElementType()});
+      array = &tile.arrays.back();
     }
-    Array &array = tile.arrays[it - lengths.begin()];
-    array.vars.push_back({unsigned(index), it->second});
-    it->second += type.getDimSize(1);
+    array->vars.push_back({unsigned(index), place(*array, type.getDimSize(1))});
   }
   // Reduced-side values that an op of the other sides (or the yield) reads,
   // in a row of their element type, and the ops that compute them.
@@ -61,13 +65,9 @@ FailureOr<SharedTile> SharedTile::create(ReduceOp op, gpu::GPUFuncOp fn,
       if (isa<BlockArgument>(v) || !vt || vt.getRank() != 1 ||
           sides.lookup(v) != ReduceOp::ReducedSide)
         continue;
-      auto *it = llvm::find_if(
-          lengths, [&](auto &l) { return l.first == vt.getElementType(); });
-      if (it == lengths.end())
-        continue;
-      if (derived.insert(v))
-        tile.arrays[it - lengths.begin()].derived.push_back(
-            {v, std::exchange(it->second, it->second + vt.getDimSize(0))});
+      Array *array = arrayOf(vt.getElementType());
+      if (array && derived.insert(v))
+        array->derived.push_back({v, place(*array, vt.getDimSize(0))});
     }
   }
   // Their cones, in formula order (operands before users).
@@ -82,28 +82,30 @@ FailureOr<SharedTile> SharedTile::create(ReduceOp op, gpu::GPUFuncOp fn,
     if (cone.contains(&o))
       tile.copyOps.push_back(&o);
 
+  // Rows of whole 16-byte words, an odd number of them.
   SmallVector<int64_t> rowLengths;
-  for (auto [elt, used] : lengths) {
-    int64_t perWord = std::max<int64_t>(1, 128 / elt.getIntOrFloatBitWidth());
-    int64_t words = (used + perWord - 1) / perWord;
-    tile.arrays[rowLengths.size()].loaded = words * perWord;
-    words += words % 2 == 0 ? 1 : 0; // an odd number of 16-byte words
+  int64_t bytes = 0;
+  for (Array &array : tile.arrays) {
+    int64_t perWord =
+        std::max<int64_t>(1, 128 / array.elementType.getIntOrFloatBitWidth());
+    int64_t words = (array.loaded + perWord - 1) / perWord;
+    array.loaded = words * perWord;
+    words += words % 2 == 0 ? 1 : 0;
     rowLengths.push_back(words * perWord);
-    tile.bytes += words * 16;
+    bytes += words * 16;
   }
-  tile.rows = tile.bytes ? std::min(blockSize, sharedBytes / tile.bytes)
-                         : blockSize;
+  tile.rows = bytes ? std::min(blockSize, sharedBytes / bytes) : blockSize;
   if (tile.rows < 1)
     return op.emitOpError()
-           << "has reduced variables of " << tile.bytes
+           << "has reduced variables of " << bytes
            << " bytes per row in shared memory, more than the " << sharedBytes
            << " bytes a block of threads has";
   MLIRContext *ctx = op.getContext();
   auto addressSpace = gpu::AddressSpaceAttr::get(
       ctx, gpu::GPUDialect::getWorkgroupAddressSpace());
-  for (auto [k, length] : llvm::enumerate(lengths)) {
-    tile.arrays[k].mem = fn.addWorkgroupAttribution(
-        MemRefType::get({tile.rows, rowLengths[k]}, length.first,
+  for (auto [array, length] : llvm::zip(tile.arrays, rowLengths)) {
+    array.mem = fn.addWorkgroupAttribution(
+        MemRefType::get({tile.rows, length}, array.elementType,
                         MemRefLayoutAttrInterface(), addressSpace),
         op.getLoc());
     // 16-byte aligned rows, for 16-byte loads and stores.

@@ -37,8 +37,6 @@ public:
 
   /// Rows in the tile.
   int64_t size() const { return rows; }
-  /// Bytes of shared memory a row takes.
-  int64_t rowBytes() const { return bytes; }
 
   /// Copies row `src` of every reduced variable into row `at` of the tile,
   /// with the derived values; `outer` maps the parameters (and the formula
@@ -51,10 +49,11 @@ public:
 
 private:
   struct Array {
+    Type elementType;
     Value mem;
-    /// Values of a row the variables fill, rounded up to 16 bytes: what a
-    /// pair loads.
-    int64_t loaded;
+    /// Values of a row the variables and derived values fill, rounded up to
+    /// 16 bytes: what a pair loads.
+    int64_t loaded = 0;
     /// (operand index of a reduced variable, its offset in the row).
     SmallVector<std::pair<unsigned, int64_t>> vars;
     /// (a reduced-side formula value, its offset in the row).
@@ -65,7 +64,6 @@ private:
 
   mutable ReduceOp op;  // an op handle: its accessors are not const
   int64_t rows = 0;
-  int64_t bytes = 0;
   SmallVector<Array> arrays;
 };
 
