@@ -129,7 +129,7 @@ private:
   SmallVector<Value> foldKMin(OpBuilder &b, Location loc, ValueRange state,
                               Value f, Value j) const;
   SmallVector<Value> insertKMin(OpBuilder &b, Location loc, ValueRange state,
-                                Value f, Value fIdx, bool mayBeEmpty) const;
+                                Value f, Value fIdx) const;
   SmallVector<Value> mergeKMin(OpBuilder &b, Location loc, ValueRange first,
                                ValueRange second) const;
   SmallVector<Value> mergeSoftmax(OpBuilder &b, Location loc, ValueRange first,

@@ -282,21 +282,14 @@ SmallVector<Value> Accumulator::foldExtremum(OpBuilder &b, Location loc,
           arith::SelectOp::create(b, loc, take, jv, state[1])};
 }
 
-/// (f, fIdx) inserted into the sorted K-list `state` where it belongs;
-/// with `mayBeEmpty`, an empty entry (fIdx = -1) changes nothing.
+/// (f, fIdx) inserted into the sorted K-list `state` where it belongs.
 SmallVector<Value> Accumulator::insertKMin(OpBuilder &b, Location loc,
                                            ValueRange state, Value f,
-                                           Value fIdx, bool mayBeEmpty) const {
+                                           Value fIdx) const {
   SmallVector<Value> vals(state.take_front(k)), idxs(state.drop_front(k));
-  Value valid =
-      mayBeEmpty ? Value(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
-                                               fIdx, splatIndex(b, loc, -1)))
-                 : Value();
   Value cv = f, ci = fIdx;
   for (int64_t s = 0; s < k; ++s) {
     Value take = better(b, loc, cv, ci, vals[s], idxs[s], /*isMin=*/true);
-    if (valid)
-      take = arith::AndIOp::create(b, loc, valid, take);
     Value nv = arith::SelectOp::create(b, loc, take, cv, vals[s]);
     Value ni = arith::SelectOp::create(b, loc, take, ci, idxs[s]);
     cv = arith::SelectOp::create(b, loc, take, vals[s], cv);
@@ -324,7 +317,7 @@ SmallVector<Value> Accumulator::foldKMin(OpBuilder &b, Location loc,
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    scf::YieldOp::create(b, loc, insertKMin(b, loc, state, f, jv, false));
+    scf::YieldOp::create(b, loc, insertKMin(b, loc, state, f, jv));
     b.setInsertionPointToStart(ifOp.elseBlock());
     scf::YieldOp::create(b, loc, state);
   }
