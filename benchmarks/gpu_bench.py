@@ -37,6 +37,16 @@ def best_time(fn, reps):
     return best
 
 
+def gaussian_data(n, dev, g):
+    """x_i, y_j (D = 3) and b_j of the Gaussian sum, uniform in [0, 1)."""
+    return (torch.rand(n, 3, device=dev, generator=g), torch.rand(n, 3, device=dev, generator=g),
+            torch.rand(n, 1, device=dev, generator=g))
+
+
+def gaussian_sum(x, y, b):
+    return ((-Vi(x).sqdist(Vj(y))).exp() * Vj(b)).sum(axis=1)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1e4,1e5,1e6")
@@ -50,12 +60,12 @@ def main():
     g = torch.Generator(device=dev).manual_seed(0)
     print(f"{'N = M':>8} {'keops sum':>11} {'pairs/s':>9} {'torch dense':>12} {'ratio':>7} "
           f"{'logsumexp':>10} {'lse/sum':>8}")
+    ours = {}  # N = M -> (seconds of the Gaussian sum, its data, repetitions)
     for n in sizes:
-        x = torch.rand(n, 3, device=dev, generator=g)
-        y = torch.rand(n, 3, device=dev, generator=g)
-        b = torch.rand(n, 1, device=dev, generator=g)
+        x, y, b = gaussian_data(n, dev, g)
         reps = 3 if n >= 10 ** 6 else 10
-        t_sum = best_time(lambda: ((-Vi(x).sqdist(Vj(y))).exp() * Vj(b)).sum(axis=1), reps)
+        t_sum = best_time(lambda: gaussian_sum(x, y, b), reps)
+        ours[n] = (t_sum, (x, y, b), reps)
         t_lse = best_time(lambda: (-Vi(x).sqdist(Vj(y))).logsumexp(axis=1), reps)
         try:
             t_dense = best_time(lambda: torch.exp(-torch.cdist(x, y) ** 2) @ b, reps)
@@ -67,17 +77,15 @@ def main():
         print(f"{n:>8} {t_sum:9.4f} s {n * n / t_sum:9.2e} {dense:>12} {ratio:>7} "
               f"{t_lse:8.4f} s {t_lse / t_sum:7.2f}x")
     n = 10 ** 5
-    x = torch.rand(n, 3, device=dev, generator=g, requires_grad=True)
-    y = torch.rand(n, 3, device=dev, generator=g)
-    b = torch.rand(n, 1, device=dev, generator=g)
+    x, y, b = gaussian_data(n, dev, g)
+    x.requires_grad_()
 
     def grad():
-        s = ((-Vi(x).sqdist(Vj(y))).exp() * Vj(b)).sum(axis=1)
-        return torch.autograd.grad(s.sum(), x)[0]
+        return torch.autograd.grad(gaussian_sum(x, y, b).sum(), x)[0]
     t = best_time(grad, 5)
     print(f"gradient wrt x, N = M = {n}: {t:.4f} s (forward and backward), "
           f"{n * n / t:.2e} pairs/s")
-    pykeops_sums(dev, g, sizes)
+    pykeops_sums(dev, g, ours)
     q, n, k = 10 ** 4, 10 ** 6, 10
     x = torch.rand(q, 3, device=dev, generator=g)
     y = torch.rand(n, 3, device=dev, generator=g)
@@ -85,9 +93,9 @@ def main():
     print(f"argKmin K={k}, {q} queries x {n} points: {t:.4f} s, {q / t:.3g} queries/s")
 
 
-def pykeops_sums(dev, g, sizes):
-    """The same Gaussian sums through pykeops on the same device, if it can
-    compile there."""
+def pykeops_sums(dev, g, ours):
+    """The Gaussian sums of `ours` through pykeops on the same data and
+    device, if it can compile there."""
     try:
         from pykeops.torch import LazyTensor
         z = torch.rand(10, 3, device=dev, generator=g)
@@ -95,12 +103,7 @@ def pykeops_sums(dev, g, sizes):
     except Exception as e:  # a missing toolkit, no nvrtc: say so and go on
         print(f"pykeops: not run on this device ({type(e).__name__}: {str(e)[:120]})")
         return
-    for n in sizes:
-        x = torch.rand(n, 3, device=dev, generator=g)
-        y = torch.rand(n, 3, device=dev, generator=g)
-        b = torch.rand(n, 1, device=dev, generator=g)
-        reps = 3 if n >= 10 ** 6 else 10
-        t_ours = best_time(lambda: ((-Vi(x).sqdist(Vj(y))).exp() * Vj(b)).sum(axis=1), reps)
+    for n, (t_ours, (x, y, b), reps) in ours.items():
         t_pk = best_time(lambda: ((-LazyTensor(x[:, None, :]).sqdist(LazyTensor(y[None, :, :])))
                                   .exp() * LazyTensor(b[None, :, :])).sum(dim=1), reps)
         print(f"pykeops Gaussian sum N = M = {n}: {t_pk:.4f} s; keops-mlir {t_ours:.4f} s, "
