@@ -35,7 +35,6 @@ _FUNC = re.compile(r"^\s*\.text\.([\w$.]+):")
 
 FP_OPS = {"FADD", "FMUL", "FFMA", "FMNMX", "FSETP", "FSEL", "FSET", "FCHK", "FRND",
           "FSWZADD", "FMNMX3", "FADD2", "FMUL2", "FFMA2", "HFMA2", "HADD2", "HMUL2"}
-CLASSES = ("fp32", "mufu", "shared", "global", "int", "control", "other")
 
 
 def classify(opcode):
@@ -141,9 +140,9 @@ class Function:
         outer = [l for l in self.loops if self.contains(l, loop)]
         return min(outer, key=lambda l: l[1] - l[0]) if outer else None
 
-    def shortest_path(self, start, end, lo, hi, weight, skip=()):
-        """The cheapest instruction path start -> end (inclusive) inside [lo, hi],
-        never stepping on an index of `skip`: a list of indices, or None."""
+    def shortest_path(self, start, end, lo, hi, weight):
+        """The cheapest instruction path start -> end (inclusive) inside
+        [lo, hi]: a list of indices, or None."""
         # Forward edges only (a path through a nested loop's body once).
         best = {start: (weight(start), None)}
         for k in range(start, end + 1):
@@ -151,7 +150,7 @@ class Function:
                 continue
             cost = best[k][0]
             for s in self.succ[k]:
-                if s <= k or s > end or s < lo or s > hi or s in skip:
+                if s <= k or s > end or s < lo or s > hi:
                     continue
                 c = cost + weight(s)
                 if s not in best or c < best[s][0]:
