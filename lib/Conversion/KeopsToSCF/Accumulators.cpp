@@ -519,6 +519,8 @@ SmallVector<Value> Accumulator::mergeKMin(OpBuilder &b, Location loc,
       return;
     }
     Entry x = *seq[lo], y = *seq[hi];
+    // Emptiness by index: the value of an empty slot of a merged (imported)
+    // state need not be NaN, which `better` alone would rely on.
     Value yFilled =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, y.index, none);
     Value xEmpty =
