@@ -239,7 +239,16 @@ def ConvertKeopsToGPU : Pass<"convert-keops-to-gpu"> {
     folded into the thread's accumulator for every reduced index of the
     tile. Rows past the end compute but do not write. The accumulators are
     those of the CPU lowering; the kernel gets `known_block_size`, and the
-    runtime launches it with ceil(rows / block-size) blocks.
+    runtime launches it with ceil(rows / block rows) blocks
+    (keops/Conversion/GpuKernelShape.h).
+
+    With `tensor-cores=tf32`, reductions that gpuUsesWarpTiles accepts use
+    warp tiles: a warp computes 16 rows against 8 reduced indices at a
+    time, the keops.gram entries (kept by keops-expand-formulas{keep-gram})
+    by `nvvm.mma.sync` m16n8k8 products of TF32 operands rounded to
+    nearest, the rest of the formula and the fold on the CUDA cores; the
+    four threads sharing a row merge their states by `gpu.shuffle xor`.
+    Other keops.gram entries are expanded as dot products.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"128",
@@ -248,9 +257,16 @@ def ConvertKeopsToGPU : Pass<"convert-keops-to-gpu"> {
            "sums: plain, block (partial sums per tile), kahan, or f64">,
     Option<"unroll", "unroll", "int64_t", /*default=*/"0",
            "reduced indices per iteration of the loop over a tile (0: 4, 2 "
-           "or 1 by the size of the formula)">
+           "or 1 by the size of the formula)">,
+    Option<"tensorCores", "tensor-cores", "std::string", /*default=*/"\"none\"",
+           "keops.gram entries on the tensor cores: none or tf32">,
+    Option<"gramMinDim", "gram-min-dim", "int64_t", /*default=*/"32",
+           "the feature axis from which warp tiles are used (as "
+           "keops-recognize-gram's min-dim)">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",
                            "::mlir::memref::MemRefDialect",

@@ -39,6 +39,9 @@ typedef struct {
   int partial_states;    /* also compile the kernels of keops_run_partial,
                             keops_merge_states and keops_finalize_states
                             (default 0) */
+  const char *tensor_cores; /* GPU: inner products of long vectors on the
+                            tensor cores, "none" (default: exact f32) or
+                            "tf32" (10-bit mantissas; docs/gpu.md) */
 } keops_options;
 
 void keops_default_options(keops_options *options);

@@ -32,6 +32,7 @@ void keops_default_options(keops_options *options) {
   options->opt_level = d.optLevel;
   options->gram_min_dim = d.gramMinDim;
   options->partial_states = d.partialStates;
+  options->tensor_cores = "none";
 }
 
 static keops_status compileFor(const char *mlir, size_t length,
@@ -51,6 +52,11 @@ static keops_status compileFor(const char *mlir, size_t length,
     opts.optLevel = options->opt_level;
     opts.gramMinDim = options->gram_min_dim;
     opts.partialStates = options->partial_states != 0;
+    if (options->tensor_cores)
+      opts.tensorCores = options->tensor_cores;
+    if (opts.tensorCores != "none" && opts.tensorCores != "tf32")
+      return fail("keops_compile: tensor_cores must be \"none\" or \"tf32\", "
+                  "not \"" + opts.tensorCores + "\"");
     if (opts.gramMinDim < 0)
       return fail("keops_compile: gram_min_dim must be 0 (never) or more");
     if (opts.optLevel < 0 || opts.optLevel > 3)

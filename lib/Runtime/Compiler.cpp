@@ -98,7 +98,8 @@ void stateSize(ReduceOp op, StringRef accumulation, KernelInfo &info) {
 
 /// The kernels of `module`, in the order keops-outline-kernels creates them.
 std::vector<KernelInfo> collectKernels(ModuleOp module,
-                                       StringRef accumulation = "block") {
+                                       const CompileOptions &options) {
+  StringRef accumulation = options.accumulation;
   std::vector<KernelInfo> infos;
   for (auto fn : module.getOps<func::FuncOp>()) {
     int64_t count = 0;
@@ -140,7 +141,11 @@ std::vector<KernelInfo> collectKernels(ModuleOp module,
           yield.getValues().size() == 2 ? formulaDim(yield.getValues()[1])
                                         : 0);
       info.stateLayout.assign(state.begin(), state.end());
-      info.gpuRowsPerThread = gpuRowsPerThread(op);
+      info.gpuBlockRows = gpuBlockRows(op, options.gpuBlockSize,
+                                       options.tensorCores, options.gramMinDim);
+      info.gpuWarpTiles = gpuUsesWarpTiles(op, options.gpuBlockSize,
+                                           options.tensorCores,
+                                           options.gramMinDim);
       stateSize(op, accumulation, info);
       infos.push_back(std::move(info));
     });
@@ -274,7 +279,8 @@ struct Compiler::Impl {
        << "|approx=" << options.approximateMath << "|O" << options.optLevel
        << "|gram=" << options.gramMinDim
        << "|partial=" << options.partialStates
-       << "|gpu=" << options.gpuDevice << "," << options.gpuBlockSize
+       << "|gpu=" << options.gpuDevice << "," << options.gpuBlockSize << ","
+       << options.tensorCores
        << "|keops-mlir 0.1.0|" << buildId() << "|LLVM " << LLVM_VERSION_STRING;
     return text;
   }
@@ -348,6 +354,7 @@ struct Compiler::Impl {
         pipeline.accumulation = options.accumulation;
         pipeline.approximateMath = options.approximateMath;
         pipeline.gramMinDim = options.gramMinDim;
+        pipeline.tensorCores = options.tensorCores;
         buildGpuEmulationPipeline(pm, pipeline);
       } else {
         CpuPipelineOptions pipeline;
@@ -420,7 +427,7 @@ struct Compiler::Impl {
     if (!module || !addPrefix(*module, options, error) ||
         !differentiate(*module, error))
       return nullptr;
-    infos = collectKernels(*module, options.accumulation);
+    infos = collectKernels(*module, options);
     for (KernelInfo &info : infos) {
       info.flushSubnormals = options.approximateMath && options.gpuDevice < 0;
       info.partialStates = options.partialStates;
@@ -449,6 +456,7 @@ struct Compiler::Impl {
     pipeline.approximateMath = options.approximateMath;
     pipeline.toolkit = cudaToolkit();
     pipeline.gramMinDim = options.gramMinDim;
+    pipeline.tensorCores = options.tensorCores;
     buildGpuPipeline(pm, pipeline);
     if (failed(pm.run(module))) {
       if (error.empty())

@@ -82,6 +82,9 @@ struct Fiber {
   bool done = false;
 };
 
+/// Words a thread puts in the block's exchange for a warp collective.
+constexpr int kExchangeWords = 10;
+
 /// One block being run: its fibers and the scheduler's context.
 struct BlockRun {
   ucontext_t scheduler;
@@ -89,6 +92,8 @@ struct BlockRun {
   Fiber *current = nullptr;
   KernelFn fn;
   void **params;
+  /// kExchangeWords per thread.
+  std::vector<int32_t> exchange;
 };
 
 thread_local BlockRun *running = nullptr;
@@ -96,6 +101,69 @@ thread_local BlockRun *running = nullptr;
 void barrier(void *arg) {
   auto *run = static_cast<BlockRun *>(arg);
   swapcontext(&run->current->context, &run->scheduler);
+}
+
+// Warp collectives: each thread publishes its words, every thread of the
+// block waits (the kernels call them uniformly), reads its warp's, and
+// waits again before the exchange is reused.
+
+int32_t *exchangeOf(EmulatedThread *self, int64_t thread) {
+  auto *run = static_cast<BlockRun *>(self->barrierArg);
+  return run->exchange.data() + thread * kExchangeWords;
+}
+
+int32_t shuffle(EmulatedThread *self, int32_t value, int32_t offset,
+                int32_t mode) {
+  int64_t tid = self->threadX, lane = tid % 32, warp = tid - lane;
+  *exchangeOf(self, tid) = value;
+  barrier(self->barrierArg);
+  // gpu::ShuffleMode: xor, down, up, idx.
+  int64_t src = mode == 0   ? lane ^ offset
+                : mode == 1 ? lane + offset
+                : mode == 2 ? lane - offset
+                            : offset;
+  int32_t result = value; // out of the warp: the lane's own value
+  if (src >= 0 && src < 32 && warp + src < self->blockDimX)
+    result = *exchangeOf(self, warp + src);
+  barrier(self->barrierArg);
+  return result;
+}
+
+float tf32(int32_t bits) {
+  uint32_t kept = uint32_t(bits) & 0xffffe000u; // the hardware's 19 bits
+  float x;
+  std::memcpy(&x, &kept, sizeof(x));
+  return x;
+}
+
+void mmaTf32(EmulatedThread *self, int32_t *fragments) {
+  int64_t tid = self->threadX, lane = tid % 32, warp = tid - lane;
+  std::memcpy(exchangeOf(self, tid), fragments, kExchangeWords * 4);
+  barrier(self->barrierArg);
+  // A: 16 x 8, B: 8 x 8 (k x n), from the fragments of the warp's lanes.
+  float a[16][8] = {}, b[8][8] = {};
+  for (int64_t l = 0; l < 32 && warp + l < self->blockDimX; ++l) {
+    const int32_t *f = exchangeOf(self, warp + l);
+    int64_t g = l / 4, t = l % 4;
+    a[g][t] = tf32(f[0]);
+    a[g + 8][t] = tf32(f[1]);
+    a[g][t + 4] = tf32(f[2]);
+    a[g + 8][t + 4] = tf32(f[3]);
+    b[t][g] = tf32(f[4]);
+    b[t + 4][g] = tf32(f[5]);
+  }
+  int64_t g = lane / 4, t = lane % 4;
+  for (int64_t d = 0; d < 4; ++d) {
+    int64_t row = g + (d >= 2 ? 8 : 0), col = 2 * t + (d & 1);
+    double sum = 0; // exact products of TF32 values, summed
+    for (int64_t k = 0; k < 8; ++k)
+      sum += double(a[row][k]) * double(b[k][col]);
+    float c;
+    std::memcpy(&c, fragments + 6 + d, sizeof(c));
+    float out = c + float(sum);
+    std::memcpy(fragments + 6 + d, &out, sizeof(out));
+  }
+  barrier(self->barrierArg);
 }
 
 void fiberMain() {
@@ -217,6 +285,7 @@ public:
     std::vector<char> shared(std::max<int64_t>(f.sharedBytes, 16));
     BlockRun run;
     run.fibers = &fibers;
+    run.exchange.assign(size_t(block[0]) * kExchangeWords, 0);
     run.fn = f.fn;
     run.params = params;
     BlockRun *outer = running;
@@ -240,6 +309,8 @@ public:
           fiber.thread.shared = shared.data();
           fiber.thread.barrier = &barrier;
           fiber.thread.barrierArg = &run;
+          fiber.thread.shuffle = &shuffle;
+          fiber.thread.mmaTf32 = &mmaTf32;
           getcontext(&fiber.context);
           fiber.context.uc_stack.ss_sp = stacks[t];
           fiber.context.uc_stack.ss_size = kStackBytes;

@@ -249,9 +249,9 @@ std::string Module::runOnGpu(size_t index, const void *const *inputs,
   // rows and the reduced indices of its intervals decide the scheme.
   void *rangeArrays[4] = {};
   int64_t block = gpu->blockSize;
-  // Rows a block of the 1-D and _part kernels computes (gpuRowsPerThread);
-  // the combine kernel merges one row a thread.
-  int64_t blockRows = block * info.gpuRowsPerThread;
+  // Rows a block of the 1-D and _part kernels computes (gpuBlockRows); the
+  // combine kernel merges one row a thread.
+  int64_t blockRows = info.gpuBlockRows;
   int64_t rowTiles = 0, gridBlocks = rangeSizes[0], tiles = 0, longest = 0;
   if (ranges) {
     const std::vector<int64_t> *arrays[4] = {&table.blocks, &table.counts,

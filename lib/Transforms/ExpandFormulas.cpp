@@ -654,7 +654,7 @@ struct ExpandFormulasPass
     RewritePatternSet patterns(&getContext());
     populateExpandFormulaPatterns(patterns);
     if (!keepGram)
-      patterns.add<Expand<GramOp>>(&getContext());
+      populateExpandGramPatterns(patterns);
     // No folding: keops folds are exact but not always the reference's
     // evaluation (sum of one component is 0 + x there, x when folded), and
     // the expansion alone should decide what the formula computes.
@@ -681,6 +681,10 @@ struct ExpandFormulasPass
 };
 
 } // namespace
+
+void mlir::keops::populateExpandGramPatterns(RewritePatternSet &patterns) {
+  patterns.add<Expand<GramOp>>(patterns.getContext());
+}
 
 void mlir::keops::populateExpandFormulaPatterns(RewritePatternSet &patterns) {
   patterns.add<Expand<SignOp>, Expand<StepOp>, Expand<ReluOp>,

@@ -78,11 +78,12 @@ static void buildHostLLVMLowering(OpPassManager &pm) {
 /// What every backend starts from: the reductions differentiated, outlined
 /// into kernels (gpu.funcs with `gpu`), their formulas factorized and
 /// expanded; with `gramMinDim` > 0, inner products of long vectors made
-/// keops.gram entries, kept for the CPU's tiles or, with `gpu`, expanded
-/// into dot products (the GPU's shared tile computes the row norms once a
-/// tile row).
+/// keops.gram entries, kept for the CPU's tiles and the GPU's tensor cores
+/// (`keepGram`), else expanded into dot products (the GPU's shared tile
+/// computes the row norms once a tile row).
 static void buildKernelPreparation(OpPassManager &pm, bool gpu,
-                                   int64_t gramMinDim, bool partialStates) {
+                                   int64_t gramMinDim, bool partialStates,
+                                   bool keepGram) {
   buildDifferentiationPipeline(pm);
   // Kernel k is the k-th keops.reduce of a function as written: nothing may
   // merge or drop reductions before they are outlined.
@@ -100,14 +101,14 @@ static void buildKernelPreparation(OpPassManager &pm, bool gpu,
   }
   pm.addPass(createKeopsFactorize());
   KeopsExpandFormulasOptions expand;
-  expand.keepGram = !gpu && gramMinDim > 0;
+  expand.keepGram = keepGram && gramMinDim > 0;
   pm.addPass(createKeopsExpandFormulas(expand));
 }
 
 void mlir::keops::buildCpuPipeline(OpPassManager &pm,
                                    const CpuPipelineOptions &options) {
   buildKernelPreparation(pm, /*gpu=*/false, options.gramMinDim,
-                         options.partialStates);
+                         options.partialStates, /*keepGram=*/true);
   ConvertKeopsToSCFOptions scf;
   scf.lanes = options.lanes;
   scf.blocks = options.blocks;
@@ -130,10 +131,13 @@ void mlir::keops::buildCpuPipeline(OpPassManager &pm,
 static void buildGpuKernelPipeline(OpPassManager &pm,
                                    const GpuPipelineOptions &options) {
   buildKernelPreparation(pm, /*gpu=*/true, options.gramMinDim,
-                         options.partialStates);
+                         options.partialStates,
+                         /*keepGram=*/options.tensorCores != "none");
   ConvertKeopsToGPUOptions gpu;
   gpu.blockSize = options.blockSize;
   gpu.accumulation = options.accumulation;
+  gpu.tensorCores = options.tensorCores;
+  gpu.gramMinDim = options.gramMinDim;
   pm.addPass(createConvertKeopsToGPU(gpu));
   pm.addPass(canonicalizer());
   pm.addPass(createCSEPass());

@@ -74,7 +74,7 @@ class _Options(ctypes.Structure):
     _fields_ = [("lanes", ctypes.c_int64), ("blocks", ctypes.c_int64),
                 ("accumulation", ctypes.c_char_p), ("approximate_math", ctypes.c_int),
                 ("opt_level", ctypes.c_int), ("gram_min_dim", ctypes.c_int64),
-                ("partial_states", ctypes.c_int)]
+                ("partial_states", ctypes.c_int), ("tensor_cores", ctypes.c_char_p)]
 
 
 def set_num_threads(n):
@@ -244,7 +244,7 @@ class CompiledModule:
         lib = _load()
         text = mlir.encode()
         opts = _Options(lanes, blocks, accumulation.encode(), int(approximate_math), opt_level,
-                        gram_min_dim, 0)
+                        gram_min_dim, 0, b"none")
         handle = ctypes.c_void_p()
         if lib.keops_compile(text, len(text), ctypes.byref(opts), ctypes.byref(handle)) != 0:
             raise KeopsError(lib.keops_last_error().decode())

@@ -46,7 +46,8 @@ std::shared_ptr<Module> compile(const std::string &mlir, int64_t lanes,
                                 int64_t blocks, const std::string &accumulation,
                                 bool approximateMath, int optLevel,
                                 int device, int64_t gramMinDim,
-                                bool partialStates) {
+                                bool partialStates,
+                                const std::string &tensorCores) {
   keops_options options;
   keops_default_options(&options);
   options.lanes = lanes;
@@ -56,6 +57,7 @@ std::shared_ptr<Module> compile(const std::string &mlir, int64_t lanes,
   options.opt_level = optLevel;
   options.gram_min_dim = gramMinDim;
   options.partial_states = partialStates ? 1 : 0;
+  options.tensor_cores = tensorCores.c_str();
   auto module = std::make_shared<Module>();
   keops_status status;
   {
@@ -370,7 +372,7 @@ PYBIND11_MODULE(_keops, m) {
         py::arg("blocks") = 2, py::arg("accumulation") = "block",
         py::arg("approximate_math") = true, py::arg("opt_level") = 3,
         py::arg("device") = -1, py::arg("gram_min_dim") = 32,
-        py::arg("partial_states") = false,
+        py::arg("partial_states") = false, py::arg("tensor_cores") = "none",
         "Compiles MLIR text for the host CPU (device -1) or for a CUDA "
         "device, through the caches (GIL released).");
   m.def(

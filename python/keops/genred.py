@@ -301,7 +301,8 @@ class Genred:
     def __init__(self, formula, aliases, reduction_op="Sum", axis=0, dtype=None,
                  opt_arg=None, formula2=None, cuda_type=None, dtype_acc="auto",
                  use_double_acc=False, sum_scheme="auto", enable_chunks=True,
-                 rec_multVar_highdim=False, use_fast_math=True, gram_min_dim=None):
+                 rec_multVar_highdim=False, use_fast_math=True, gram_min_dim=None,
+                 tensor_cores=None):
         raw = reduction_op in _SHIFT_EXP
         if raw:    # the two reductions of pykeops' raw log-sum-exp state
             reduction_op_given, reduction_op = reduction_op, "Max"
@@ -350,7 +351,7 @@ class Genred:
         self.reduction_op, self.axis, self.opt_arg = reduction_op, axis, opt_arg
         options = compile_options(sum_scheme=sum_scheme, dtype_acc=dtype_acc,
                                   use_double_acc=use_double_acc, use_fast_math=use_fast_math,
-                                  gram_min_dim=gram_min_dim)
+                                  gram_min_dim=gram_min_dim, tensor_cores=tensor_cores)
         nargs = max(declared) + 1 if declared else 0
         names = [labels.get(n, f"argument {n}") for n in range(nargs)]
         self._reduction = Reduction(

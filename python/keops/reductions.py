@@ -41,13 +41,16 @@ _IGNORED = ("enable_chunks", "optional_flags", "rec_multVar_highdim", "dtype",
 
 def compile_options(sum_scheme="auto", dtype_acc="auto", use_double_acc=False,
                     use_fast_math=True, backend="auto", device_id=-1,
-                    gram_min_dim=None, partial_states=False, **ignored):
+                    gram_min_dim=None, partial_states=False, tensor_cores=None,
+                    **ignored):
     """pykeops' reduction options as keops_compile options (a sorted tuple of
     items, part of the plan key). Raises for what the CPU backend cannot do.
     `gram_min_dim` (ours): the CPU computes inner products of at least this
     many components by matrix-multiply tiles (default 32; 0: never, 1:
     always). `partial_states`: also compile the kernels of partial states
-    (keops.distributed)."""
+    (keops.distributed). `tensor_cores` (ours, GPU only): "tf32" computes
+    inner products of long vectors on the tensor cores, with operands
+    rounded to 10-bit mantissas (default None: exact float32; docs/gpu.md)."""
     for key in ignored:
         if key not in _IGNORED:
             raise TypeError(f"unexpected keyword argument {key!r}")
@@ -89,6 +92,10 @@ def compile_options(sum_scheme="auto", dtype_acc="auto", use_double_acc=False,
         options["gram_min_dim"] = gram_min_dim
     if partial_states:
         options["partial_states"] = True
+    if tensor_cores not in (None, "none", "tf32"):
+        raise ValueError(f"tensor_cores={tensor_cores!r}: None, 'none' or 'tf32'")
+    if tensor_cores == "tf32":
+        options["tensor_cores"] = "tf32"
     return tuple(sorted(options.items()))
 
 

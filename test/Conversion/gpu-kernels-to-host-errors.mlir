@@ -37,9 +37,21 @@ module attributes {gpu.container_module} {
 
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    gpu.func @k(%v: i32) kernel {
-      // expected-error @below {{'gpu.shuffle' op has no host emulation}}
-      %r, %ok = gpu.shuffle xor %v, %v, %v : i32
+    gpu.func @k(%v: f32, %o: i32) kernel {
+      // expected-error @below {{'gpu.shuffle' op of 'f32' has no host emulation (i32 only)}}
+      %r, %ok = gpu.shuffle xor %v, %o, %o : f32
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @k() kernel {
+      // expected-error @below {{'gpu.lane_id' op has no host emulation}}
+      %l = gpu.lane_id
       gpu.return
     }
   }

@@ -5,6 +5,7 @@
 //                 [--lanes L] [--blocks B] [--accumulation A]
 //                 [--approximate-math=false] [--opt-level O] [--cc PATH]
 //   keops-compile FILE.mlir -o OUT.ptx --chip sm_90 [--block-size B]
+//                 [--tensor-cores tf32]
 //
 // Compiles every keops.reduce of FILE.mlir for the host CPU, as the JIT
 // runtime does, and writes
@@ -97,6 +98,11 @@ static cl::opt<bool> partialStates(
 static cl::opt<int64_t> blockSize("block-size",
                                   cl::desc("GPU threads per block (.ptx)"),
                                   cl::init(128), cl::cat(category));
+static cl::opt<std::string> tensorCores(
+    "tensor-cores",
+    cl::desc("inner products of long vectors on the tensor cores (.ptx): "
+             "none (exact f32) or tf32"),
+    cl::init("none"), cl::cat(category));
 
 #ifndef KEOPS_BUILD_C_COMPILER
 #define KEOPS_BUILD_C_COMPILER ""
@@ -521,6 +527,8 @@ static int writePtx() {
     return fail("a .ptx output needs --chip sm_XY (for example sm_90)");
   if (blockSize < 1 || blockSize > 1024)
     return fail("--block-size must be 1 to 1024");
+  if (tensorCores != "none" && tensorCores != "tf32")
+    return fail("--tensor-cores must be none or tf32");
   std::string message;
   std::unique_ptr<llvm::MemoryBuffer> input =
       openInputFile(inputFile, &message);
@@ -531,6 +539,7 @@ static int writePtx() {
   options.approximateMath = approximateMath;
   options.symbolPrefix = prefix;
   options.gpuBlockSize = blockSize;
+  options.tensorCores = tensorCores;
   options.partialStates = partialStates;
   std::string ptx;
   std::vector<KernelInfo> infos;

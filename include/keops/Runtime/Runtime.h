@@ -54,10 +54,11 @@ struct KernelInfo {
   std::vector<OutputArray> stateLayout;
   int stateIndexBits = 32;
   bool partialStates = false;
-  /// Output rows a thread of the GPU's 1-D and _part kernels computes
-  /// (mlir::keops::gpuRowsPerThread): a block of B threads covers B times
-  /// that.
-  int64_t gpuRowsPerThread = 1;
+  /// Output rows a block of the GPU's 1-D and _part kernels computes
+  /// (mlir::keops::gpuBlockRows, for the compile options' block size).
+  int64_t gpuBlockRows = 128;
+  /// Whether those kernels use warp tiles (mlir::keops::gpuUsesWarpTiles).
+  bool gpuWarpTiles = false;
 };
 
 /// The six ranges arrays of a block-sparse reduction, in host memory:
@@ -92,6 +93,10 @@ struct CompileOptions {
   int gpuDevice = -1;
   /// GPU kernels: threads per block (one output row each).
   int64_t gpuBlockSize = 128;
+  /// GPU kernels: inner products of long vectors on the tensor cores, at
+  /// this precision: "none" (exact f32 on the CUDA cores) or "tf32"
+  /// (docs/gpu.md, "Tensor cores").
+  std::string tensorCores = "none";
   /// Also compile each reduction's partial, merge and finalize kernels
   /// (Module::runPartial, mergeStates, finalizeStates).
   bool partialStates = false;

@@ -20,6 +20,8 @@ namespace mlir::keops {
 
 /// Adds the expansion of every keops formula op to `patterns`.
 void populateExpandFormulaPatterns(RewritePatternSet &patterns);
+/// Adds the expansion of keops.gram as keops.dot (what keep-gram leaves).
+void populateExpandGramPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "KeopsPasses.h.inc"

@@ -75,6 +75,11 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
                      "expanded into norms and an inner product, the reduced "
                      "side's norms computed once per tile row (0: never)"),
       llvm::cl::init(32)};
+  Option<std::string> tensorCores{
+      *this, "tensor-cores",
+      llvm::cl::desc("inner products of long vectors on the tensor cores: "
+                     "none (exact f32) or tf32"),
+      llvm::cl::init("none")};
 };
 
 /// Target independent: keops.reduce_grad into gradient reductions, keops.grad

@@ -26,6 +26,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 namespace mlir::keops {
@@ -51,6 +52,8 @@ constexpr int64_t kGridDimZ = KEOPS_WORD(gridDimZ);
 constexpr int64_t kShared = KEOPS_WORD(shared);
 constexpr int64_t kBarrierFn = KEOPS_WORD(barrier);
 constexpr int64_t kBarrierArg = KEOPS_WORD(barrierArg);
+constexpr int64_t kShuffle = KEOPS_WORD(shuffle);
+constexpr int64_t kMmaTf32 = KEOPS_WORD(mmaTf32);
 #undef KEOPS_WORD
 
 /// Word `k` of the context `ctx`, of type `type` (i64 or !llvm.ptr).
@@ -95,16 +98,80 @@ Value readCoordinate(OpBuilder &b, Location loc, Value ctx, Coordinate where,
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
 }
 
+/// gpu.shuffle of an i32: a call of the context's shuffle function.
+LogicalResult lowerShuffle(OpBuilder &b, gpu::ShuffleOp op, Value ctx) {
+  Location loc = op.getLoc();
+  Type i32 = b.getI32Type();
+  if (op.getValue().getType() != i32)
+    return op.emitOpError() << "of " << op.getValue().getType()
+                            << " has no host emulation (i32 only)";
+  auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+  Value fn = contextWord(b, loc, ctx, kShuffle, ptr);
+  Value mode = LLVM::ConstantOp::create(
+      b, loc, i32, b.getI32IntegerAttr(int32_t(op.getMode())));
+  auto type = LLVM::LLVMFunctionType::get(i32, {ptr, i32, i32, i32});
+  Value moved =
+      LLVM::CallOp::create(b, loc, type,
+                           ValueRange{fn, ctx, op.getValue(), op.getOffset(),
+                                      mode})
+          .getResult();
+  Value valid = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
+  op->replaceAllUsesWith(ValueRange{moved, valid});
+  return success();
+}
+
+/// nvvm.mma.sync m16n8k8 of TF32 operands: the lane's fragments through
+/// `slots` (ten 32-bit words) to the context's mmaTf32 function.
+LogicalResult lowerMma(OpBuilder &b, NVVM::MmaOp op, Value ctx, Value slots) {
+  Location loc = op.getLoc();
+  NVVM::MMAShapeAttr shape = op.getShape();
+  if (shape.getM() != 16 || shape.getN() != 8 || shape.getK() != 8 ||
+      op.getMultiplicandAPtxType() != NVVM::MMATypes::tf32 ||
+      op.getOperandA().size() != 4 || op.getOperandB().size() != 2 ||
+      op.getOperandC().size() != 4)
+    return op.emitOpError() << "has no host emulation (m16n8k8 TF32 only)";
+  auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  auto slot = [&](int32_t k) {
+    return LLVM::GEPOp::create(b, loc, ptr, i32, slots,
+                               ArrayRef<LLVM::GEPArg>{k})
+        .getResult();
+  };
+  int32_t k = 0;
+  for (Value v : op.getOperands())
+    LLVM::StoreOp::create(b, loc, v, slot(k++));
+  Value fn = contextWord(b, loc, ctx, kMmaTf32, ptr);
+  auto type = LLVM::LLVMFunctionType::get(
+      LLVM::LLVMVoidType::get(b.getContext()), {ptr, ptr});
+  LLVM::CallOp::create(b, loc, type, ValueRange{fn, ctx, slots});
+  Value result = LLVM::UndefOp::create(b, loc, op.getRes().getType());
+  for (int64_t d = 0; d < 4; ++d)
+    result = LLVM::InsertValueOp::create(
+        b, loc, result, LLVM::LoadOp::create(b, loc, f32, slot(6 + d)), d);
+  op.getRes().replaceAllUsesWith(result);
+  return success();
+}
+
 /// Replaces the gpu ops of the body by reads of the context and calls of
-/// the barrier function.
+/// the barrier function, and the warp collectives by calls of the
+/// context's.
 LogicalResult lowerGpuOps(Block &entry, Value ctx) {
   OpBuilder b(ctx.getContext());
   auto ptr = LLVM::LLVMPointerType::get(ctx.getContext());
   SmallVector<Operation *> ops;
   entry.getParent()->walk([&](Operation *op) {
-    if (isa<gpu::GPUDialect>(op->getDialect()))
+    if (isa<gpu::GPUDialect, NVVM::NVVMDialect>(op->getDialect()))
       ops.push_back(op);
   });
+  // The fragments of the products, on the thread's stack once.
+  Value slots;
+  if (llvm::any_of(ops, [](Operation *op) { return isa<NVVM::MmaOp>(op); })) {
+    b.setInsertionPointToStart(&entry);
+    Value ten = LLVM::ConstantOp::create(b, ctx.getLoc(), b.getI64Type(),
+                                         b.getI64IntegerAttr(10));
+    slots = LLVM::AllocaOp::create(b, ctx.getLoc(), ptr, b.getI32Type(), ten,
+                                   /*alignment=*/16);
+  }
   for (Operation *op : ops) {
     b.setInsertionPoint(op);
     Location loc = op->getLoc();
@@ -120,6 +187,12 @@ LogicalResult lowerGpuOps(Block &entry, Value ctx) {
       LLVM::CallOp::create(b, loc, type, ValueRange{fn, arg});
     } else if (isa<gpu::ReturnOp>(op)) {
       func::ReturnOp::create(b, loc);
+    } else if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op)) {
+      if (failed(lowerShuffle(b, shuffle, ctx)))
+        return failure();
+    } else if (auto mma = dyn_cast<NVVM::MmaOp>(op)) {
+      if (failed(lowerMma(b, mma, ctx, slots)))
+        return failure();
     } else {
       return op->emitOpError() << "has no host emulation";
     }

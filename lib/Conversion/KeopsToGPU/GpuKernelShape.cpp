@@ -2,6 +2,8 @@
 
 #include "keops/Conversion/GpuKernelShape.h"
 
+#include "keops/Conversion/Accumulators.h"
+
 using namespace mlir;
 using namespace mlir::keops;
 
@@ -25,4 +27,37 @@ int64_t mlir::keops::gpuRowsPerThread(ReduceOp op) {
   for (Value v : op.getYield().getValues())
     perRow += 2 * cast<VectorType>(v.getType()).getNumElements();
   return perRow <= 12 ? 2 : 1;
+}
+
+bool mlir::keops::isTensorCoreMode(StringRef tensorCores) {
+  return tensorCores == "none" || tensorCores == "tf32";
+}
+
+bool mlir::keops::gpuUsesWarpTiles(ReduceOp op, int64_t blockSize,
+                                   StringRef tensorCores, int64_t gramMinDim) {
+  if (tensorCores != "tf32" || gramMinDim <= 0 || blockSize % 32 != 0 ||
+      op.hasRanges() || !op.getElementType().isF32())
+    return false;
+  // An inner product of long kept and reduced vectors is possible.
+  int64_t kept = 0, reduced = 0;
+  for (auto [index, in] : llvm::enumerate(op.getIns())) {
+    int64_t dim = cast<ShapedType>(in.getType()).getShape().back();
+    if (op.getCategory(index) == op.getKeptCategory())
+      kept = std::max(kept, dim);
+    else if (op.getCategory(index) == op.getReducedCategory())
+      reduced = std::max(reduced, dim);
+  }
+  if (std::min(kept, reduced) < gramMinDim)
+    return false;
+  // Two rows' states in registers (counted with block sums, whatever the
+  // accumulation: the decision must not depend on it).
+  Accumulator acc(op, SumMode::Block);
+  return !acc.keepsListInMemory() && acc.storedStateBytes() <= 32 * 4;
+}
+
+int64_t mlir::keops::gpuBlockRows(ReduceOp op, int64_t blockSize,
+                                  StringRef tensorCores, int64_t gramMinDim) {
+  if (gpuUsesWarpTiles(op, blockSize, tensorCores, gramMinDim))
+    return blockSize / 2;
+  return blockSize * gpuRowsPerThread(op);
 }

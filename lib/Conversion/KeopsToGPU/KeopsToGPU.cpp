@@ -38,6 +38,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "SharedTile.h"
+#include "WarpTile.h"
 
 #include "keops/Conversion/Accumulators.h"
 #include "keops/Conversion/GpuKernelShape.h"
@@ -45,8 +46,10 @@
 #include "keops/Transforms/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::keops {
 #define GEN_PASS_DEF_CONVERTKEOPSTOGPU
@@ -82,16 +85,20 @@ Value lowerSelectIndex(OpBuilder &b, SelectIndexOp op, Value idx, Value v,
 }
 
 /// Emits, into `map`, the formula ops of `reduce` up to invariance `level`
-/// that are not there yet. `reducedIndex`/`keptIndex`: the pair's indices,
-/// for keops.select_index (null below the pair level).
+/// that are not there yet (of `only` alone at the pair level, when given).
+/// `reducedIndex`/`keptIndex`: the pair's indices, for keops.select_index
+/// (null below the pair level).
 LogicalResult emitFormula(OpBuilder &b, ReduceOp reduce,
                           ReduceOp::Invariance level,
                           const llvm::DenseMap<Operation *, ReduceOp::Invariance>
                               &invariance,
                           Value reducedIndex, Value keptIndex,
-                          IRMapping &map) {
+                          IRMapping &map,
+                          const llvm::DenseSet<Operation *> *only = nullptr) {
   for (Operation &op : reduce.getFormula().front().without_terminator()) {
-    if (invariance.lookup(&op) > level || map.contains(op.getResult(0)))
+    ReduceOp::Invariance at = invariance.lookup(&op);
+    if (at > level || map.contains(op.getResult(0)) ||
+        (only && at == ReduceOp::Invariance::Pair && !only->contains(&op)))
       continue;
     if (auto sel = dyn_cast<SelectIndexOp>(op)) {
       Value current = sel.getComparedAxis() == reduce.getAxis() ? reducedIndex
@@ -171,13 +178,43 @@ int64_t unrollFactor(scf::ForOp pairs) {
   return ops <= 40 ? 4 : ops <= 120 ? 2 : 1;
 }
 
+/// Expands the keops.gram entries of `op` as dot products (those that no
+/// tensor core computes).
+LogicalResult expandGrams(ReduceOp op) {
+  bool any = false;
+  op.getFormula().walk([&](GramOp) { any = true; });
+  if (!any)
+    return success();
+  RewritePatternSet patterns(op.getContext());
+  populateExpandGramPatterns(patterns);
+  populateExpandFormulaPatterns(patterns);
+  GreedyRewriteConfig config;
+  config.enableFolding(false);
+  if (failed(applyPatternsGreedily(op.getFormula(), std::move(patterns),
+                                   config)))
+    return op.emitOpError() << "keops.gram entries could not be expanded";
+  return success();
+}
+
+/// What the kernels are asked to be: the pass options.
+struct KernelOptions {
+  int64_t blockSize;
+  SumMode mode;
+  int64_t unroll;
+  StringRef tensorCores;
+  int64_t gramMinDim;
+};
+
 /// Lowers `op`, the reduction of kernel `fn` of scheme `scheme` ("1d",
 /// "part" or "combine"; a partial reduction's kernels have the same
 /// schemes).
 LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
-                          int64_t blockSize, SumMode mode, int64_t unroll) {
+                          const KernelOptions &options) {
   Location loc = op.getLoc();
   OpBuilder b(op);
+  int64_t blockSize = options.blockSize;
+  SumMode mode = options.mode;
+  int64_t unroll = options.unroll;
   auto indexOf = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
   };
@@ -185,10 +222,25 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     return arith::IndexCastOp::create(b, loc, b.getIndexType(), v).getResult();
   };
   bool combine = scheme == "combine";
+  // Warp tiles (WarpTile.h), their keops.gram entries on the tensor cores
+  // when they can be; the other entries are dot products.
+  bool warpTiles = !combine && gpuUsesWarpTiles(op, blockSize,
+                                                options.tensorCores,
+                                                options.gramMinDim);
+  std::optional<WarpTile> lanes;
+  bool products = false;
+  if (warpTiles) {
+    lanes.emplace(b, loc, gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
+    products = lanes->plan(op);
+    fn->setAttr("keops.warp_tiles", b.getUnitAttr());
+  }
+  if (!products && failed(expandGrams(op)))
+    return failure();
   // Rows a thread computes: tid + r * blockSize, r < perThread, of the
-  // block's blockRows (the combine kernel merges one row a thread).
-  int64_t perThread = combine ? 1 : gpuRowsPerThread(op);
-  int64_t blockRows = blockSize * perThread;
+  // block's blockRows (the combine kernel merges one row a thread); with
+  // warp tiles, rows g and g + 8 of its warp's 16.
+  int64_t perThread = combine ? 1 : warpTiles ? 2 : gpuRowsPerThread(op);
+  int64_t blockRows = warpTiles ? blockSize / 2 : blockSize * perThread;
   if (perThread > 1)
     fn->setAttr("keops.rows_per_thread", b.getI64IntegerAttr(perThread));
   fn.setKnownBlockSizeAttr(
@@ -269,9 +321,10 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   SmallVector<Value> rowOf, keptOf, insideOf;
   for (int64_t r = 0; r < perThread; ++r) {
     Value rowR =
-        r ? arith::AddIOp::create(b, loc, rowOf[0], indexOf(r * blockSize))
-                .getResult()
-          : arith::AddIOp::create(b, loc, first, tid).getResult();
+        warpTiles ? lanes->row(b, loc, first, r)
+        : r ? arith::AddIOp::create(b, loc, rowOf[0], indexOf(r * blockSize))
+                  .getResult()
+            : arith::AddIOp::create(b, loc, first, tid).getResult();
     rowOf.push_back(rowR);
     keptOf.push_back(arith::MinSIOp::create(b, loc, rowR, lastRow));
     insideOf.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
@@ -370,8 +423,9 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   }
 
   // The tile of the reduced axis that fits in shared memory.
-  FailureOr<SharedTile> shared =
-      SharedTile::create(op, fn, blockSize, kSharedBytes);
+  // (Warp tiles take whole groups of 8 reduced indices.)
+  FailureOr<SharedTile> shared = SharedTile::create(
+      op, fn, blockSize, kSharedBytes, warpTiles ? 8 : 1);
   if (failed(shared))
     return failure();
   int64_t tile = shared->size();
@@ -390,6 +444,14 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
                            Value(), rowOf[r], maps[r])))
       return failure();
   }
+  // The tensor cores' left operands, and what the pairs compute besides.
+  llvm::DenseSet<Operation *> pairOps;
+  llvm::DenseSet<Value> tileValues;
+  if (products) {
+    lanes->loadLeft(b, loc, keptOf, maps);
+    pairOps = lanes->pairOps(*shared);
+    tileValues = lanes->tileValuesRead(*shared);
+  }
   // The states of a thread's rows, one after the other.
   int64_t stateSize = acc.stateTypes().size();
   auto initAll = [&] {
@@ -400,6 +462,93 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   };
   auto stateOf = [&](ValueRange all, int64_t r) {
     return all.slice(r * stateSize, stateSize);
+  };
+
+  // Warp tiles: the states after the tile's indices [t, end), from
+  // `start`, by groups of 8 (the last one partial, its lanes past `end`
+  // keeping their states): each lane folds its 2 columns of a group for
+  // its 2 rows.
+  auto foldGroups = [&](Value t, Value end,
+                        ValueRange start) -> FailureOr<SmallVector<Value>> {
+    Value c8 = indexOf(8);
+    Value count = arith::SubIOp::create(b, loc, end, t);
+    Value whole = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, count, c8), c8);
+    auto foldGroup = [&](Value base, ValueRange state,
+                         Value limit) -> FailureOr<SmallVector<Value>> {
+      SmallVector<IRMapping> entries(4);
+      if (products)
+        lanes->multiply(b, loc, *shared, base, entries);
+      SmallVector<Value> next(state);
+      for (int64_t e = 0; e < 2; ++e) {
+        Value local = lanes->column(b, loc, base, e);
+        Value j = arith::AddIOp::create(b, loc, t, local);
+        Value jAxis =
+            op.getFirst() ? arith::AddIOp::create(b, loc, j, op.getFirst()) : j;
+        IRMapping loaded;
+        if (products)
+          shared->load(b, loc, local, loaded, tileValues);
+        else
+          shared->load(b, loc, local, loaded);
+        Value valid =
+            limit ? arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                          local, limit)
+                        .getResult()
+                  : Value();
+        for (int64_t r = 0; r < 2; ++r) {
+          IRMapping pair = maps[r];
+          for (auto [from, to] : loaded.getValueMap())
+            pair.map(from, to);
+          for (auto [from, to] : entries[2 * r + e].getValueMap())
+            pair.map(from, to);
+          if (failed(emitFormula(b, op, ReduceOp::Invariance::Pair,
+                                 invariance, jAxis, rowOf[r], pair,
+                                 products ? &pairOps : nullptr)))
+            return failure();
+          Value f = pair.lookup(yield.getValues()[0]);
+          Value w = yield.getValues().size() == 2
+                        ? pair.lookup(yield.getValues()[1])
+                        : Value();
+          ValueRange before = ValueRange(next).slice(r * stateSize, stateSize);
+          SmallVector<Value> after = acc.fold(b, loc, before, f, w, jAxis);
+          for (auto [k, v] : llvm::enumerate(after)) {
+            Value old = next[r * stateSize + k];
+            next[r * stateSize + k] =
+                valid ? arith::SelectOp::create(b, loc, valid, v, old)
+                            .getResult()
+                      : v;
+          }
+        }
+      }
+      return next;
+    };
+    auto groups = scf::ForOp::create(b, loc, c0, whole, c8, start);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(groups.getBody());
+      FailureOr<SmallVector<Value>> next = foldGroup(
+          groups.getInductionVar(), groups.getRegionIterArgs(), Value());
+      if (failed(next))
+        return failure();
+      scf::YieldOp::create(b, loc, *next);
+    }
+    // The last, partial group.
+    Value partial =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, whole, count);
+    auto last = scf::IfOp::create(b, loc, groups.getResultTypes(), partial,
+                                  /*withElse=*/true);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(last.thenBlock());
+      FailureOr<SmallVector<Value>> next =
+          foldGroup(whole, groups.getResults(), count);
+      if (failed(next))
+        return failure();
+      scf::YieldOp::create(b, loc, *next);
+      b.setInsertionPointToStart(last.elseBlock());
+      scf::YieldOp::create(b, loc, groups.getResults());
+    }
+    return SmallVector<Value>(last.getResults());
   };
 
   // The states after the reduced range [lo, hi), from `start`: its tiles
@@ -427,70 +576,79 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     gpu::BarrierOp::create(b, loc);
     Value end = arith::MinSIOp::create(
         b, loc, arith::AddIOp::create(b, loc, t, cTile), hi);
-    // The loop counts the tile's rows in 32 bits (at most the tile size)
-    // and carries the row as an index, incremented by one a row: the
-    // unrolled copies read it at constant offsets, and the 64-bit index
-    // of the axis is formed only where an index reduction or a formula
-    // reads it.
-    Type i32 = b.getI32Type();
-    auto cst32 = [&](int32_t v) {
-      return arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v))
-          .getResult();
-    };
-    Value count = arith::IndexCastOp::create(
-        b, loc, i32, arith::SubIOp::create(b, loc, end, t));
-    SmallVector<Value> carried(tiles.getRegionIterArgs());
-    carried.push_back(c0);
-    auto pairs =
-        scf::ForOp::create(b, loc, cst32(0), count, cst32(1), carried);
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(pairs.getBody());
-      ValueRange args = pairs.getRegionIterArgs();
-      Value local = args.back();
-      Value j = arith::AddIOp::create(b, loc, t, local);
-      // The reduced index of the whole axis (a partial reduction's rows
-      // start at its first index).
-      Value jAxis =
-          op.getFirst() ? arith::AddIOp::create(b, loc, j, op.getFirst()) : j;
-      // The tile's row (variables and derived values), loaded once for the
-      // thread's rows.
-      IRMapping loaded;
-      shared->load(b, loc, local, loaded);
-      SmallVector<Value> next;
-      for (int64_t r = 0; r < perThread; ++r) {
-        IRMapping pair = maps[r];
-        for (auto [from, to] : loaded.getValueMap())
-          pair.map(from, to);
-        if (failed(emitFormula(b, op, ReduceOp::Invariance::Pair, invariance,
-                               jAxis, rowOf[r], pair)))
-          return failure();
-        Value f = pair.lookup(yield.getValues()[0]);
-        Value w = yield.getValues().size() == 2
-                      ? pair.lookup(yield.getValues()[1])
-                      : Value();
-        llvm::append_range(next, acc.fold(b, loc, stateOf(args, r), f, w, jAxis));
-      }
-      next.push_back(arith::AddIOp::create(b, loc, local, c1));
-      scf::YieldOp::create(b, loc, next);
-    }
-    // Several reduced indices per iteration (a remainder loop after them):
-    // the loop's counting and branching are shared, and the tile's rows
-    // are read at constant offsets. The state is that of the last loop,
-    // the remainder's if there is one.
-    SmallVector<Value> state(pairs.getResults().drop_back());
-    if (int64_t factor = unroll ? unroll : unrollFactor(pairs); factor > 1) {
-      FailureOr<UnrolledLoopInfo> unrolled = loopUnrollByFactor(pairs, factor);
-      if (failed(unrolled)) {
-        op.emitOpError() << "cannot unroll the loop over a tile by " << factor;
+    SmallVector<Value> state;
+    if (warpTiles) {
+      FailureOr<SmallVector<Value>> folded =
+          foldGroups(t, end, tiles.getRegionIterArgs());
+      if (failed(folded))
         return failure();
+      state = *folded;
+    } else {
+      // The loop counts the tile's rows in 32 bits (at most the tile size)
+      // and carries the row as an index, incremented by one a row: the
+      // unrolled copies read it at constant offsets, and the 64-bit index
+      // of the axis is formed only where an index reduction or a formula
+      // reads it.
+      Type i32 = b.getI32Type();
+      auto cst32 = [&](int32_t v) {
+        return arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v))
+            .getResult();
+      };
+      Value count = arith::IndexCastOp::create(
+          b, loc, i32, arith::SubIOp::create(b, loc, end, t));
+      SmallVector<Value> carried(tiles.getRegionIterArgs());
+      carried.push_back(c0);
+      auto pairs =
+          scf::ForOp::create(b, loc, cst32(0), count, cst32(1), carried);
+      {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(pairs.getBody());
+        ValueRange args = pairs.getRegionIterArgs();
+        Value local = args.back();
+        Value j = arith::AddIOp::create(b, loc, t, local);
+        // The reduced index of the whole axis (a partial reduction's rows
+        // start at its first index).
+        Value jAxis =
+            op.getFirst() ? arith::AddIOp::create(b, loc, j, op.getFirst()) : j;
+        // The tile's row (variables and derived values), loaded once for the
+        // thread's rows.
+        IRMapping loaded;
+        shared->load(b, loc, local, loaded);
+        SmallVector<Value> next;
+        for (int64_t r = 0; r < perThread; ++r) {
+          IRMapping pair = maps[r];
+          for (auto [from, to] : loaded.getValueMap())
+            pair.map(from, to);
+          if (failed(emitFormula(b, op, ReduceOp::Invariance::Pair, invariance,
+                                 jAxis, rowOf[r], pair)))
+            return failure();
+          Value f = pair.lookup(yield.getValues()[0]);
+          Value w = yield.getValues().size() == 2
+                        ? pair.lookup(yield.getValues()[1])
+                        : Value();
+          llvm::append_range(next, acc.fold(b, loc, stateOf(args, r), f, w, jAxis));
+        }
+        next.push_back(arith::AddIOp::create(b, loc, local, c1));
+        scf::YieldOp::create(b, loc, next);
       }
-      scf::ForOp last = unrolled->epilogueLoopOp ? *unrolled->epilogueLoopOp
-                        : unrolled->mainLoopOp   ? *unrolled->mainLoopOp
-                                                 : pairs;
-      ValueRange results = last.getResults().drop_back();
-      state.assign(results.begin(), results.end());
-      b.setInsertionPointAfter(last);
+      // Several reduced indices per iteration (a remainder loop after them):
+      // the loop's counting and branching are shared, and the tile's rows
+      // are read at constant offsets. The state is that of the last loop,
+      // the remainder's if there is one.
+      state.assign(pairs.getResults().begin(), std::prev(pairs.getResults().end()));
+      if (int64_t factor = unroll ? unroll : unrollFactor(pairs); factor > 1) {
+        FailureOr<UnrolledLoopInfo> unrolled = loopUnrollByFactor(pairs, factor);
+        if (failed(unrolled)) {
+          op.emitOpError() << "cannot unroll the loop over a tile by " << factor;
+          return failure();
+        }
+        scf::ForOp last = unrolled->epilogueLoopOp ? *unrolled->epilogueLoopOp
+                          : unrolled->mainLoopOp   ? *unrolled->mainLoopOp
+                                                   : pairs;
+        ValueRange results = last.getResults().drop_back();
+        state.assign(results.begin(), results.end());
+        b.setInsertionPointAfter(last);
+      }
     }
     // The next tile overwrites shared memory: everyone must be done.
     gpu::BarrierOp::create(b, loc);
@@ -575,6 +733,17 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     result.assign(tiles->getResults().begin(), tiles->getResults().end());
   }
 
+  if (warpTiles) {
+    // The four lanes of a row merge their states; the first writes.
+    SmallVector<Value> merged;
+    for (int64_t r = 0; r < perThread; ++r)
+      llvm::append_range(merged,
+                         lanes->mergeRow(b, loc, acc, stateOf(result, r)));
+    result = merged;
+    Value leads = lanes->leadsRow(b, loc);
+    for (Value &in : insideOf)
+      in = arith::AndIOp::create(b, loc, in, leads);
+  }
   for (int64_t r = 0; r < perThread; ++r) {
     OpBuilder::InsertionGuard guard(b);
     if (scheme != "part") {
@@ -603,6 +772,11 @@ struct ConvertKeopsToGPU
     if (blockSize < 1 || blockSize > 1024) {
       getOperation()->emitError()
           << "block-size " << int64_t(blockSize) << " is not in [1, 1024]";
+      return signalPassFailure();
+    }
+    if (!isTensorCoreMode(tensorCores)) {
+      getOperation()->emitError() << "tensor-cores=" << tensorCores
+                                  << " is not one of none, tf32";
       return signalPassFailure();
     }
     if (unroll < 0 || unroll > 64) {
@@ -643,8 +817,9 @@ struct ConvertKeopsToGPU
         }
       }
       auto scheme = fn->getAttrOfType<StringAttr>("keops.scheme");
+      KernelOptions options{blockSize, *mode, unroll, tensorCores, gramMinDim};
       if (failed(lowerReduce(op, fn, scheme ? scheme.getValue() : "1d",
-                             blockSize, *mode, unroll)))
+                             options)))
         return signalPassFailure();
     }
   }

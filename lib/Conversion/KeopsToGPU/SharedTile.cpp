@@ -26,7 +26,8 @@ Value mlir::keops::loadRow(OpBuilder &b, Location loc, Value mem, Value row) {
 
 FailureOr<SharedTile> SharedTile::create(ReduceOp op, gpu::GPUFuncOp fn,
                                          int64_t blockSize,
-                                         int64_t sharedBytes) {
+                                         int64_t sharedBytes,
+                                         int64_t rowMultiple) {
   SharedTile tile;
   tile.op = op;
   // The array of an element type (created in operand order); while the rows
@@ -95,6 +96,7 @@ FailureOr<SharedTile> SharedTile::create(ReduceOp op, gpu::GPUFuncOp fn,
     bytes += words * 16;
   }
   tile.rows = bytes ? std::min(blockSize, sharedBytes / bytes) : blockSize;
+  tile.rows -= tile.rows % rowMultiple;
   if (tile.rows < 1)
     return op.emitOpError()
            << "has reduced variables of " << bytes
@@ -169,4 +171,45 @@ void SharedTile::load(OpBuilder &b, Location loc, Value at,
     for (auto [value, offset] : array.derived)
       slice(value, offset);
   }
+}
+
+void SharedTile::load(OpBuilder &b, Location loc, Value at, IRMapping &map,
+                      const llvm::DenseSet<Value> &only) const {
+  for (Value v : values()) {
+    if (!only.contains(v))
+      continue;
+    auto [mem, offset] = locate(v);
+    auto type = cast<VectorType>(v.getType());
+    int64_t bytes = type.getElementTypeBitWidth() / 8;
+    Value column = arith::ConstantIndexOp::create(b, loc, offset);
+    map.map(v, vector::LoadOp::create(
+                   b, loc, type, mem, ValueRange{at, column},
+                   /*nontemporal=*/false,
+                   llvm::Align(offset * bytes % 16 == 0 ? 16 : bytes)));
+  }
+}
+
+SmallVector<Value> SharedTile::values() const {
+  Block &body = op.getFormula().front();
+  SmallVector<Value> all;
+  for (const Array &array : arrays) {
+    for (auto [index, offset] : array.vars)
+      all.push_back(body.getArgument(index));
+    for (auto [value, offset] : array.derived)
+      all.push_back(value);
+  }
+  return all;
+}
+
+std::pair<Value, int64_t> SharedTile::locate(Value v) const {
+  Block &body = op.getFormula().front();
+  for (const Array &array : arrays) {
+    for (auto [index, offset] : array.vars)
+      if (body.getArgument(index) == v)
+        return {array.mem, offset};
+    for (auto [value, offset] : array.derived)
+      if (value == v)
+        return {array.mem, offset};
+  }
+  return {Value(), 0};
 }

@@ -31,9 +31,11 @@ Value loadRow(OpBuilder &b, Location loc, Value mem, Value row);
 class SharedTile {
 public:
   /// Adds the workgroup arrays of `op`'s reduced variables to `fn`: at most
-  /// `blockSize` rows, fewer when they would not fit in `sharedBytes`.
+  /// `blockSize` rows, fewer when they would not fit in `sharedBytes`, a
+  /// multiple of `rowMultiple`.
   static FailureOr<SharedTile> create(ReduceOp op, gpu::GPUFuncOp fn,
-                                      int64_t blockSize, int64_t sharedBytes);
+                                      int64_t blockSize, int64_t sharedBytes,
+                                      int64_t rowMultiple = 1);
 
   /// Rows in the tile.
   int64_t size() const { return rows; }
@@ -46,6 +48,14 @@ public:
 
   /// Maps the formula's reduced arguments to their values in row `at`.
   void load(OpBuilder &b, Location loc, Value at, IRMapping &map) const;
+  /// The same for the values of `only` alone, each read apart.
+  void load(OpBuilder &b, Location loc, Value at, IRMapping &map,
+            const llvm::DenseSet<Value> &only) const;
+
+  /// The values a row holds: the reduced arguments and derived values.
+  SmallVector<Value> values() const;
+  /// The array holding `v` (a value of values()) and its offset in a row.
+  std::pair<Value, int64_t> locate(Value v) const;
 
 private:
   struct Array {
