@@ -34,6 +34,10 @@ int64_t gpuRowsPerThread(ReduceOp op);
 /// blocks of whole warps.
 bool gpuUsesWarpTiles(ReduceOp op, int64_t blockSize, StringRef tensorCores,
                       int64_t gramMinDim);
+/// Why gpuUsesWarpTiles refuses tensor cores that `tensorCores` asks for
+/// (empty when it accepts them, or when they are not asked for).
+std::string whyNoWarpTiles(ReduceOp op, int64_t blockSize,
+                           StringRef tensorCores, int64_t gramMinDim);
 
 /// Output rows a block of `blockSize` threads of the 1-D and `_part`
 /// kernels computes: B / 2 with warp tiles, else B times the rows a thread

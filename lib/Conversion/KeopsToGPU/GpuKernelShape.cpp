@@ -35,9 +35,23 @@ bool mlir::keops::isTensorCoreMode(StringRef tensorCores) {
 
 bool mlir::keops::gpuUsesWarpTiles(ReduceOp op, int64_t blockSize,
                                    StringRef tensorCores, int64_t gramMinDim) {
-  if (tensorCores != "tf32" || gramMinDim <= 0 || blockSize % 32 != 0 ||
-      op.hasRanges() || !op.getElementType().isF32())
-    return false;
+  return tensorCores == "tf32" &&
+         whyNoWarpTiles(op, blockSize, tensorCores, gramMinDim).empty();
+}
+
+std::string mlir::keops::whyNoWarpTiles(ReduceOp op, int64_t blockSize,
+                                        StringRef tensorCores,
+                                        int64_t gramMinDim) {
+  if (tensorCores != "tf32")
+    return "";
+  if (gramMinDim <= 0)
+    return "gram_min_dim is 0";
+  if (blockSize % 32 != 0)
+    return "the block size is not a multiple of 32";
+  if (op.hasRanges())
+    return "block-sparse reductions take their rows by ranges";
+  if (!op.getElementType().isF32())
+    return "the data are not float32";
   // An inner product of long kept and reduced vectors is possible.
   int64_t kept = 0, reduced = 0;
   for (auto [index, in] : llvm::enumerate(op.getIns())) {
@@ -48,11 +62,16 @@ bool mlir::keops::gpuUsesWarpTiles(ReduceOp op, int64_t blockSize,
       reduced = std::max(reduced, dim);
   }
   if (std::min(kept, reduced) < gramMinDim)
-    return false;
+    return "no kept and reduced variables of " + std::to_string(gramMinDim) +
+           " components or more";
+  if (kept > 128)
+    return "kept variables of more than 128 components";
   // Two rows' states in registers (counted with block sums, whatever the
   // accumulation: the decision must not depend on it).
   Accumulator acc(op, SumMode::Block);
-  return !acc.keepsListInMemory() && acc.storedStateBytes() <= 32 * 4;
+  if (acc.keepsListInMemory() || acc.storedStateBytes() > 32 * 4)
+    return "the state takes more than 32 registers a row";
+  return "";
 }
 
 int64_t mlir::keops::gpuBlockRows(ReduceOp op, int64_t blockSize,

@@ -233,6 +233,21 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     lanes.emplace(b, loc, gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
     products = lanes->plan(op);
     fn->setAttr("keops.warp_tiles", b.getUnitAttr());
+    // (Said once for the 1-D and 2-D schemes' kernels.)
+    if (scheme == "part") {
+    } else if (products)
+      op.emitRemark() << "warp tiles of 16 rows x 8 columns, keops.gram "
+                         "entries on the tensor cores (TF32)";
+    else
+      op.emitRemark() << "warp tiles of 16 rows x 8 columns, on the CUDA "
+                         "cores: no keops.gram entries of float32 operands "
+                         "of at most "
+                      << WarpTile::kMaxLeftComponents << " components";
+  } else if (scheme == "1d") {
+    std::string why = whyNoWarpTiles(op, blockSize, options.tensorCores,
+                                      options.gramMinDim);
+    if (!why.empty())
+      op.emitRemark() << "no tensor cores: " << why;
   }
   if (!products && failed(expandGrams(op)))
     return failure();
