@@ -46,6 +46,8 @@ def classify(opcode):
         return "fp32"
     if base == "MUFU":
         return "mufu"
+    if base in ("HMMA", "DMMA", "IMMA", "HGMMA"):
+        return "mma"
     if base in ("LDS", "STS", "LDSM", "ATOMS", "STSM"):
         return "shared"
     if base in ("LDG", "STG", "LDL", "STL", "LD", "ST", "ATOMG", "RED", "LDGSTS", "LDC", "ULDC"):

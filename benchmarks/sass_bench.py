@@ -53,10 +53,21 @@ CASES = {
              "Sum", None, "Sum_Reduction({f},0)"),
     "gauss64": ("Exp(-SqDist(x,y))*b", ["x=Vi(0,64)", "y=Vj(1,64)", "b=Vj(2,1)"],
                 "Sum", None, "Sum_Reduction({f},0)"),
+    "gauss64tc": ("Exp(-SqDist(x,y))*b", ["x=Vi(0,64)", "y=Vj(1,64)", "b=Vj(2,1)"],
+                  "Sum", None, "Sum_Reduction({f},0)"),
+    "gauss128tc": ("Exp(-SqDist(x,y))*b", ["x=Vi(0,128)", "y=Vj(1,128)", "b=Vj(2,1)"],
+                   "Sum", None, "Sum_Reduction({f},0)"),
+    "knn128tc": ("SqDist(x,y)", ["x=Vi(0,128)", "y=Vj(1,128)"],
+                 "ArgKMin", 10, "ArgKMin_Reduction({f},10,0)"),
 }
+# keops-compile options of a case: the tensor-core (TF32) path.
+OPTIONS = {case: ["--tensor-cores", "tf32"] for case in CASES if case.endswith("tc")}
 TITLES = {"gauss": "Gaussian sum, D = 3", "argkmin": "argKmin K = 10, D = 3",
           "lse": "logsumexp of -|x-y|^2 + g", "grad": "gradient of the Gaussian sum wrt x",
-          "gauss64": "Gaussian sum, D = 64"}
+          "gauss64": "Gaussian sum, D = 64",
+          "gauss64tc": "Gaussian sum, D = 64, TF32 mma",
+          "gauss128tc": "Gaussian sum, D = 128, TF32 mma",
+          "knn128tc": "argKmin K = 10, D = 128, TF32 mma"}
 
 H100 = dict(sms=132, clock=1.98e9, issue=4 * 32, mufu=16, regs=65536, threads=2048,
             blocks=32, smem=228 * 1024, warps=64)
@@ -213,22 +224,28 @@ def ours(case, arch, workdir):
     with open(mlir, "w") as f:
         f.write(keops_mlir(formula, aliases, red, opt))
     ptx_file = os.path.join(workdir, f"{case}.keops.ptx")
+    options = OPTIONS.get(case, [])
     run([os.path.join(ROOT, "build", "bin", "keops-compile"), mlir, "-o", ptx_file,
-         "--chip", arch])
+         "--chip", arch] + options)
     ptx = open(ptx_file).read()
     kernels = re.findall(r"\.visible \.entry (\w+)\(", ptx)
     main = [k for k in kernels if re.search(r"_kernel\d+$", k)][0]
     m = re.search(r"\.entry " + main + r"\([^{]*\.maxntid (\d+)", ptx, re.S)
     tile = int(m.group(1)) if m else 128
-    # Rows a thread computes (register blocking): the kernel's attribute
-    # after convert-keops-to-gpu.
+    # Pairs a thread computes per tile: the tile's columns times its rows
+    # (register blocking: the kernel's attribute after convert-keops-to-gpu),
+    # a quarter of them with warp tiles (four lanes share a row).
+    tc = "tensor-cores=tf32" if options else "tensor-cores=none"
     gpu_ir = run([os.path.join(ROOT, "build", "bin", "keops-opt"), mlir,
                   "-keops-expand-grad", "-keops-outline-kernels=gpu=true",
                   "-keops-expand-formulas",
-                  "-convert-keops-to-gpu"])
-    m = re.search(r"gpu\.func @" + main + r"\(.*?keops\.rows_per_thread = (\d+)", gpu_ir)
+                  f"-convert-keops-to-gpu={tc}"])
+    head = re.search(r"gpu\.func @" + main + r"\(.*", gpu_ir).group(0)
+    m = re.search(r"keops\.rows_per_thread = (\d+)", head)
     rows = int(m.group(1)) if m else 1
-    return compile_and_count(ptx, main, arch, tile * rows, 0, workdir, f"{case}.keops-mlir")
+    lanes = 4 if "keops.warp_tiles" in head else 1
+    return compile_and_count(ptx, main, arch, tile * rows // lanes, 0, workdir,
+                             f"{case}.keops-mlir")
 
 
 def keops23(case, arch, workdir):
@@ -261,9 +278,10 @@ def main():
     ptxas_version = run([find_tool("ptxas"), "--version"]).strip().splitlines()[-1]
     print(f"SASS per (i, j) pair, float32, {args.arch}, {datetime.date.today()}; {ptxas_version}")
     print("per pair by class: fp32, mufu, lds (shared accesses, conflicts counted), confl (of which "
-          "conflicts), int (integer, address, moves, global and constant loads), ctrl")
+          "conflicts), int (integer, address, moves, global and constant loads), ctrl, mma "
+          "(tensor-core products of a thread, 16 x 8 x 8 a warp)")
     head = (f"{'reduction':<36} {'kernel':<10} {'instr/pair':>10} {'ratio':>6} {'fp32':>5} "
-            f"{'mufu':>5} {'lds':>5} {'confl':>5} {'int':>5} {'ctrl':>5} {'pairs/it':>8} {'regs':>4} "
+            f"{'mufu':>5} {'lds':>5} {'confl':>5} {'int':>5} {'ctrl':>5} {'mma':>5} {'pairs/it':>8} {'regs':>4} "
             f"{'smem':>6} {'spill':>5} {'occ':>5} {'H100 bound':>11}")
     print(head)
     for case in args.cases.split(","):
@@ -276,6 +294,7 @@ def main():
             print(f"{TITLES[case]:<36} {label:<10} {r.per_pair:10.2f} {r.per_pair / base:6.2f} "
                   f"{c.get('fp32', 0):5.2f} {c.get('mufu', 0):5.2f} {c.get('shared', 0):5.2f} {r.conflicts:5.2f} "
                   f"{c.get('int', 0) + c.get('global', 0):5.2f} {c.get('control', 0):5.2f} "
+                  f"{c.get('mma', 0):5.2f} "
                   f"{r.pairs_per_iter:8d} {regs:4d} {smem:6d} {spill:5d} {occ:5.0%} "
                   f"{bound(r.per_pair, c.get('mufu', 0)):11.2e}")
             for w in r.warnings:

@@ -165,3 +165,23 @@ def test_numpy_genred_on_the_tensor_cores():
     got = f(x, y, b, backend="GPU")
     d2 = ((x[:, None, :].astype(np.float64) - y[None]) ** 2).sum(-1)
     np.testing.assert_allclose(got, np.exp(-d2) @ b, rtol=TOL, atol=TOL)
+
+
+@pytest.mark.parametrize("d", [40, 72])
+def test_feature_axes_between_multiples_of_16(d):
+    """Components are taken 16 at a time; 40 and 72 leave half a step."""
+    x, y, b = _points(d, 45, 77, 2, seed=d)
+    _check("sum", _run("sum", x, y, b, 1, **TF32), x, y, b)
+    _check("argKmin", _run("argKmin", x, y, b, 1, **TF32), x, y, b)
+
+
+def test_computed_left_operands():
+    """A diagonal weighted distance: the Gram entry's left operand w * x_i
+    is computed in registers, its fragments taken from them."""
+    x, y, b = _points(48, 60, 90, 1, seed=8)
+    w = torch.rand(48, generator=torch.Generator().manual_seed(9)) + 0.5
+    xc, yc, wc = x.to(DEVICE), y.to(DEVICE), w.to(DEVICE)
+    got = Vi(xc).weightedsqdist(Vj(yc), keops.Pm(wc)).min(axis=1, **TF32).cpu()
+    want = ((x.double()[:, None] - y.double()[None]) ** 2 * w.double()).sum(-1)
+    torch.testing.assert_close(got.double(), want.min(1, keepdim=True).values,
+                               rtol=TOL, atol=TOL)

@@ -466,6 +466,7 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     lanes->loadLeft(b, loc, keptOf, maps);
     pairOps = lanes->pairOps(*shared);
     tileValues = lanes->tileValuesRead(*shared);
+    shared->roundToTf32(lanes->roundInTile(tileValues));
   }
   // The states of a thread's rows, one after the other.
   int64_t stateSize = acc.stateTypes().size();

@@ -24,6 +24,27 @@ Value mlir::keops::loadRow(OpBuilder &b, Location loc, Value mem, Value row) {
                                 llvm::Align(elt.getIntOrFloatBitWidth() / 8));
 }
 
+Value mlir::keops::roundToTf32(OpBuilder &b, Location loc, Value x) {
+  Type i32 = b.getI32Type();
+  Type bitsType = i32;
+  if (auto vt = dyn_cast<VectorType>(x.getType()))
+    bitsType = vt.clone(i32);
+  auto splat = [&](int32_t v) {
+    Attribute attr = b.getI32IntegerAttr(v);
+    if (auto vt = dyn_cast<VectorType>(bitsType))
+      attr = DenseElementsAttr::get(vt, attr);
+    return arith::ConstantOp::create(b, loc, bitsType, cast<TypedAttr>(attr))
+        .getResult();
+  };
+  Value bits = arith::BitcastOp::create(b, loc, bitsType, x);
+  Value rounded = arith::AndIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, bits, splat(0x1000)),
+      splat(int32_t(0xffffe000u)));
+  Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+  return arith::BitcastOp::create(
+      b, loc, x.getType(), arith::SelectOp::create(b, loc, nan, bits, rounded));
+}
+
 FailureOr<SharedTile> SharedTile::create(ReduceOp op, gpu::GPUFuncOp fn,
                                          int64_t blockSize,
                                          int64_t sharedBytes,
@@ -138,13 +159,17 @@ void SharedTile::store(OpBuilder &b, Location loc, Value src, Value at,
     // The row, its padding zero, stored in 16-byte words.
     Value row = arith::ConstantOp::create(b, loc, rowType,
                                           b.getZeroAttr(rowType));
+    auto stored = [&](Value v) {
+      Value x = map.lookup(v);
+      return tf32.contains(v) ? mlir::keops::roundToTf32(b, loc, x) : x;
+    };
     for (auto [index, offset] : array.vars)
       row = vector::InsertStridedSliceOp::create(
-          b, loc, map.lookup(body.getArgument(index)), row,
+          b, loc, stored(body.getArgument(index)), row,
           ArrayRef<int64_t>{offset}, ArrayRef<int64_t>{1});
     for (auto [value, offset] : array.derived)
       row = vector::InsertStridedSliceOp::create(
-          b, loc, map.lookup(value), row, ArrayRef<int64_t>{offset},
+          b, loc, stored(value), row, ArrayRef<int64_t>{offset},
           ArrayRef<int64_t>{1});
     vector::StoreOp::create(b, loc, row, array.mem, ValueRange{at, c0},
                             /*nontemporal=*/false, llvm::Align(16));

@@ -28,6 +28,12 @@ namespace mlir::keops {
 /// with the alignment of T.
 Value loadRow(OpBuilder &b, Location loc, Value mem, Value row);
 
+/// `x` (f32, or a vector of f32) rounded to TF32 as cvt.rna.tf32.f32 does
+/// (10 bits of mantissa, to nearest, ties away from zero), as f32 values.
+/// NaNs are kept as they are (adding half an ulp could carry into the
+/// sign). Integer operations that the GPU emulator runs alike.
+Value roundToTf32(OpBuilder &b, Location loc, Value x);
+
 class SharedTile {
 public:
   /// Adds the workgroup arrays of `op`'s reduced variables to `fn`: at most
@@ -39,6 +45,10 @@ public:
 
   /// Rows in the tile.
   int64_t size() const { return rows; }
+
+  /// Rounds the values of `values` (f32) to TF32 in the copy (the tensor
+  /// cores' right operands that nothing else reads).
+  void roundToTf32(llvm::DenseSet<Value> values) { tf32 = std::move(values); }
 
   /// Copies row `src` of every reduced variable into row `at` of the tile,
   /// with the derived values; `outer` maps the parameters (and the formula
@@ -71,6 +81,7 @@ private:
   };
   /// The formula ops the copy evaluates for the derived values, in order.
   SmallVector<Operation *> copyOps;
+  llvm::DenseSet<Value> tf32;
 
   mutable ReduceOp op;  // an op handle: its accessors are not const
   int64_t rows = 0;

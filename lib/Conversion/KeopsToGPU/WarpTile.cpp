@@ -22,45 +22,36 @@ Value i32Const(OpBuilder &b, Location loc, int64_t v) {
                                    b.getI32IntegerAttr(int32_t(v)));
 }
 
-/// `x` (f32) rounded to TF32 as cvt.rna.tf32.f32 does, as its bits (i32):
-/// NaNs are kept as they are (adding half an ulp could carry into the sign).
-Value roundToTf32(OpBuilder &b, Location loc, Value x) {
-  Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), x);
-  Value rounded = arith::AndIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, bits, i32Const(b, loc, 0x1000)),
-      i32Const(b, loc, int32_t(0xffffe000u)));
-  Value nan =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
-  return arith::SelectOp::create(b, loc, nan, bits, rounded);
+/// The TF32 bits (i32) of `x` (f32), rounded unless it is already.
+Value tf32Bits(OpBuilder &b, Location loc, Value x, bool rounded = false) {
+  return arith::BitcastOp::create(b, loc, b.getI32Type(),
+                                  rounded ? x : roundToTf32(b, loc, x));
 }
 
-/// Component `k` of the vector<D> value `v`, 0 past D (k an index value).
-Value componentOr0(OpBuilder &b, Location loc, Value v, Value k, int64_t dim,
-                   bool mayPass) {
-  Value zero = arith::ConstantOp::create(b, loc, b.getF32Type(),
-                                         b.getF32FloatAttr(0));
-  if (!mayPass)
-    return vector::ExtractOp::create(b, loc, v, OpFoldResult(k));
-  Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, k,
-                                       indexConst(b, loc, dim));
+/// Component `base + 4 t` of the vector<D> value `v`, 0 past D: the lane's
+/// among four static ones (no dynamic index into registers).
+Value componentOfLane(OpBuilder &b, Location loc, Value v, Value t,
+                      int64_t base, int64_t dim) {
+  Value result = arith::ConstantOp::create(b, loc, b.getF32Type(),
+                                           b.getF32FloatAttr(0));
+  for (int64_t lane = 0; lane < 4; ++lane) {
+    int64_t k = base + 4 * lane;
+    if (k >= dim)
+      continue;
+    Value x = vector::ExtractOp::create(b, loc, v, k);
+    Value here = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, t,
+                                       indexConst(b, loc, lane));
+    result = arith::SelectOp::create(b, loc, here, x, result);
+  }
+  return result;
+}
+
+/// Element `k` of row `row` of the memref `mem`, 0 past `dim` (read at
+/// dim - 1).
+Value loadOr0(OpBuilder &b, Location loc, Value mem, Value row, Value k,
+              int64_t dim) {
   Value at = arith::MinSIOp::create(b, loc, k, indexConst(b, loc, dim - 1));
-  return arith::SelectOp::create(
-      b, loc, inside, vector::ExtractOp::create(b, loc, v, OpFoldResult(at)),
-      zero);
-}
-
-/// Element `k` of row `row` of the memref `mem` at column offset `offset`,
-/// 0 past `dim` components.
-Value loadOr0(OpBuilder &b, Location loc, Value mem, Value row, int64_t offset,
-              Value k, int64_t dim, bool mayPass) {
-  Value at = k;
-  if (mayPass)
-    at = arith::MinSIOp::create(b, loc, k, indexConst(b, loc, dim - 1));
-  if (offset)
-    at = arith::AddIOp::create(b, loc, at, indexConst(b, loc, offset));
   Value x = memref::LoadOp::create(b, loc, mem, ValueRange{row, at});
-  if (!mayPass)
-    return x;
   Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, k,
                                        indexConst(b, loc, dim));
   Value zero = arith::ConstantOp::create(b, loc, b.getF32Type(),
@@ -190,6 +181,17 @@ llvm::DenseSet<Operation *> WarpTile::pairOps(const SharedTile &tile) const {
   return ops;
 }
 
+llvm::DenseSet<Value>
+WarpTile::roundInTile(const llvm::DenseSet<Value> &tileValuesRead) {
+  llvm::DenseSet<Value> rounded;
+  for (Entry &entry : grams) {
+    entry.roundedInTile = !tileValuesRead.contains(entry.gram.getRhs());
+    if (entry.roundedInTile)
+      rounded.insert(entry.gram.getRhs());
+  }
+  return rounded;
+}
+
 llvm::DenseSet<Value> WarpTile::tileValuesRead(const SharedTile &tile) const {
   llvm::DenseSet<Operation *> ops = pairOps(tile);
   llvm::DenseSet<Value> read;
@@ -208,26 +210,32 @@ void WarpTile::loadLeft(OpBuilder &b, Location loc, ArrayRef<Value> keptRows,
   Block &body = op.getFormula().front();
   for (Entry &entry : grams) {
     Value lhs = entry.gram.getLhs();
-    // A kept variable is read from its array, 4 components a row; another
-    // value is taken from its registers.
+    // A kept variable is read from its array; another value is taken from
+    // its registers.
     Value mem;
     if (auto arg = dyn_cast<BlockArgument>(lhs); arg && arg.getOwner() == &body)
       mem = op.getIns()[arg.getArgNumber()];
-    bool mayPass = entry.dim % 8 != 0;
     entry.left.clear();
-    for (int64_t s = 0; s * 8 < entry.dim; ++s) {
+    // Steps 2u and 2u + 1 take components 16 u + 4 t + [0, 4) (the order
+    // of the feature axis is the products' to choose): slots t and t + 4
+    // of step 2u + h hold components 16 u + 4 t + 2 h and that + 1.
+    for (int64_t s = 0, steps = 2 * ((entry.dim + 15) / 16); s < steps; ++s) {
+      int64_t first = 16 * (s / 2) + 2 * (s % 2);
       std::array<Value, 4> a;
-      for (int64_t half = 0; half < 2; ++half) {
-        Value k = arith::AddIOp::create(b, loc, t,
-                                        indexConst(b, loc, 8 * s + 4 * half));
+      for (int64_t half = 0; half < 2; ++half)
         for (int64_t r = 0; r < 2; ++r) {
-          Value x = mem ? loadOr0(b, loc, mem, keptRows[r], 0, k, entry.dim,
-                                  mayPass)
-                        : componentOr0(b, loc, rowMaps[r].lookup(lhs), k,
-                                       entry.dim, mayPass);
-          a[2 * half + r] = roundToTf32(b, loc, x);
+          Value x;
+          if (mem) {
+            Value k = arith::AddIOp::create(
+                b, loc, arith::MulIOp::create(b, loc, t, indexConst(b, loc, 4)),
+                indexConst(b, loc, first + half));
+            x = loadOr0(b, loc, mem, keptRows[r], k, entry.dim);
+          } else {
+            x = componentOfLane(b, loc, rowMaps[r].lookup(lhs), t,
+                                first + half, entry.dim);
+          }
+          a[2 * half + r] = tf32Bits(b, loc, x);
         }
-      }
       entry.left.push_back(a);
     }
   }
@@ -238,22 +246,64 @@ void WarpTile::multiply(OpBuilder &b, Location loc, const SharedTile &tile,
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   auto result = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+  auto quad = VectorType::get({4}, f32);
   Value zero = arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(0));
   // Column g of the group: the right operands of this lane.
   Value column = arith::AddIOp::create(b, loc, base, g);
+  Value fourT = arith::MulIOp::create(b, loc, t, indexConst(b, loc, 4));
   for (const Entry &entry : grams) {
     auto [mem, offset] = tile.locate(entry.gram.getRhs());
-    bool mayPass = entry.dim % 8 != 0;
     SmallVector<Value> acc(4, zero);
+    SmallVector<Value> right;
     for (auto [s, a] : llvm::enumerate(entry.left)) {
-      SmallVector<Value> bs;
-      for (int64_t half = 0; half < 2; ++half) {
-        Value k = arith::AddIOp::create(
-            b, loc, t, indexConst(b, loc, 8 * int64_t(s) + 4 * half));
-        bs.push_back(roundToTf32(
-            b, loc,
-            loadOr0(b, loc, mem, column, offset, k, entry.dim, mayPass)));
+      if (s % 2 == 0) {
+        // Components 16 u + 4 t + [0, 4) with one 16-byte load: a word of
+        // the row when it starts before D (rows are whole words), else
+        // word 0 of the row, and zeros past D.
+        int64_t u16 = 8 * int64_t(s);
+        Value k = arith::AddIOp::create(b, loc, fourT, indexConst(b, loc, u16));
+        bool tail = u16 + 16 > entry.dim;
+        Value at = k;
+        Value inside;
+        if (tail) {
+          inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, k,
+                                         indexConst(b, loc, entry.dim));
+          at = arith::SelectOp::create(b, loc, inside, k, indexConst(b, loc, 0));
+        }
+        at = arith::AddIOp::create(b, loc, at, indexConst(b, loc, offset));
+        Value x = vector::LoadOp::create(
+            b, loc, quad, mem, ValueRange{column, at}, /*nontemporal=*/false,
+            llvm::Align(offset % 4 == 0 ? 16 : 4));
+        if (tail) {
+          // Element e is component k + e: kept below D.
+          Value iota = arith::ConstantOp::create(
+              b, loc, VectorType::get({4}, b.getIndexType()),
+              DenseElementsAttr::get(VectorType::get({4}, b.getIndexType()),
+                                     ArrayRef<int64_t>{0, 1, 2, 3}));
+          Value components = arith::AddIOp::create(
+              b, loc, vector::BroadcastOp::create(
+                          b, loc, VectorType::get({4}, b.getIndexType()), k),
+              iota);
+          Value keep = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::slt, components,
+              arith::ConstantOp::create(
+                  b, loc, VectorType::get({4}, b.getIndexType()),
+                  DenseElementsAttr::get(
+                      VectorType::get({4}, b.getIndexType()),
+                      b.getIndexAttr(entry.dim))));
+          x = arith::SelectOp::create(
+              b, loc, keep, x,
+              arith::ConstantOp::create(b, loc, quad, b.getZeroAttr(quad)));
+        }
+        if (!entry.roundedInTile)
+          x = roundToTf32(b, loc, x);
+        Value bits = arith::BitcastOp::create(
+            b, loc, VectorType::get({4}, b.getI32Type()), x);
+        right.clear();
+        for (int64_t e = 0; e < 4; ++e)
+          right.push_back(vector::ExtractOp::create(b, loc, bits, e));
       }
+      ValueRange bs = ValueRange(right).slice(2 * (s % 2), 2);
       auto mma = NVVM::MmaOp::create(
           b, loc, result, ValueRange(a), bs, acc, ArrayRef<int64_t>{16, 8, 8},
           std::nullopt, std::nullopt,

@@ -9,11 +9,16 @@
 // `nvvm.mma.sync` products over the feature axis, 8 components a step:
 // the left operands (16 rows x 8 components, 4 values a lane) taken once
 // per row before the loop, the right ones (8 components x 8 columns, 2
-// values a lane) read from the shared tile. Operands are rounded to TF32
-// (10 bits of mantissa, to nearest, ties away from zero, as
-// cvt.rna.tf32.f32) by integer operations that the GPU emulator runs
-// alike; products are accumulated in f32. Feature axes that are not a
-// multiple of 8 are padded with zeros.
+// values a lane) read from the shared tile. A sum over the feature axis
+// may take its components in any order: steps 2u and 2u + 1 give lane t
+// components 16 u + 4 t + [0, 4), so that its right operands of two steps
+// are one 16-byte load (a warp's 32 loads of 8 rows 16 m bytes apart, m
+// odd, fall in distinct banks). Operands are rounded to TF32 (10 bits of
+// mantissa, to nearest, ties away from zero, as cvt.rna.tf32.f32) by
+// integer operations that the GPU emulator runs alike, the right ones in
+// the copy to the tile when nothing else reads them; products are
+// accumulated in f32. Feature axes are padded with zeros to a multiple of
+// 16.
 //
 //===----------------------------------------------------------------------===//
 
@@ -52,6 +57,11 @@ public:
   /// The formula ops a pair evaluates: those the yield needs that the
   /// products and the tile do not give.
   llvm::DenseSet<Operation *> pairOps(const SharedTile &tile) const;
+  /// The right operands that the copy to the tile may round to TF32 (no
+  /// pair reads them but the products), among `tileValuesRead`'s
+  /// complement: the products then read them as they are.
+  llvm::DenseSet<Value>
+  roundInTile(const llvm::DenseSet<Value> &tileValuesRead);
 
   /// Takes the left operands' fragments of the thread's rows `keptRows`
   /// (read from the kept variables' arrays when the operand is one, else
@@ -72,6 +82,7 @@ private:
   struct Entry {
     mutable GramOp gram; // an op handle: its accessors are not const
     int64_t dim = 0;
+    bool roundedInTile = false;
     /// Per step of 8 components: a0..a3 as TF32 bits (i32).
     SmallVector<std::array<Value, 4>> left;
   };
