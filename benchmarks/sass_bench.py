@@ -57,8 +57,8 @@ CASES = {
                   "Sum", None, "Sum_Reduction({f},0)"),
     "gauss128tc": ("Exp(-SqDist(x,y))*b", ["x=Vi(0,128)", "y=Vj(1,128)", "b=Vj(2,1)"],
                    "Sum", None, "Sum_Reduction({f},0)"),
-    "knn128tc": ("SqDist(x,y)", ["x=Vi(0,128)", "y=Vj(1,128)"],
-                 "ArgKMin", 10, "ArgKMin_Reduction({f},10,0)"),
+    "knn64tc": ("SqDist(x,y)", ["x=Vi(0,64)", "y=Vj(1,64)"],
+                "ArgKMin", 10, "ArgKMin_Reduction({f},10,0)"),
 }
 # keops-compile options of a case: the tensor-core (TF32) path.
 OPTIONS = {case: ["--tensor-cores", "tf32"] for case in CASES if case.endswith("tc")}
@@ -67,7 +67,7 @@ TITLES = {"gauss": "Gaussian sum, D = 3", "argkmin": "argKmin K = 10, D = 3",
           "gauss64": "Gaussian sum, D = 64",
           "gauss64tc": "Gaussian sum, D = 64, TF32 mma",
           "gauss128tc": "Gaussian sum, D = 128, TF32 mma",
-          "knn128tc": "argKmin K = 10, D = 128, TF32 mma"}
+          "knn64tc": "argKmin K = 10, D = 64, TF32 mma"}
 
 H100 = dict(sms=132, clock=1.98e9, issue=4 * 32, mufu=16, regs=65536, threads=2048,
             blocks=32, smem=228 * 1024, warps=64)

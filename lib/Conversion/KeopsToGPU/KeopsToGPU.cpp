@@ -538,12 +538,22 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
       }
       return next;
     };
-    auto groups = scf::ForOp::create(b, loc, c0, whole, c8, start);
+    // (Counted in 32 bits, as the pairs of a tile are.)
+    Type i32 = b.getI32Type();
+    auto cst32 = [&](int32_t v) {
+      return arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v))
+          .getResult();
+    };
+    auto groups = scf::ForOp::create(
+        b, loc, cst32(0), arith::IndexCastOp::create(b, loc, i32, whole),
+        cst32(8), start);
     {
       OpBuilder::InsertionGuard inner(b);
       b.setInsertionPointToStart(groups.getBody());
       FailureOr<SmallVector<Value>> next = foldGroup(
-          groups.getInductionVar(), groups.getRegionIterArgs(), Value());
+          arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                     groups.getInductionVar()),
+          groups.getRegionIterArgs(), Value());
       if (failed(next))
         return failure();
       scf::YieldOp::create(b, loc, *next);

@@ -47,9 +47,11 @@ Value componentOfLane(OpBuilder &b, Location loc, Value v, Value t,
 }
 
 /// Element `k` of row `row` of the memref `mem`, 0 past `dim` (read at
-/// dim - 1).
+/// dim - 1) when k `mayPass` it.
 Value loadOr0(OpBuilder &b, Location loc, Value mem, Value row, Value k,
-              int64_t dim) {
+              int64_t dim, bool mayPass) {
+  if (!mayPass)
+    return memref::LoadOp::create(b, loc, mem, ValueRange{row, k});
   Value at = arith::MinSIOp::create(b, loc, k, indexConst(b, loc, dim - 1));
   Value x = memref::LoadOp::create(b, loc, mem, ValueRange{row, at});
   Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, k,
@@ -229,7 +231,8 @@ void WarpTile::loadLeft(OpBuilder &b, Location loc, ArrayRef<Value> keptRows,
             Value k = arith::AddIOp::create(
                 b, loc, arith::MulIOp::create(b, loc, t, indexConst(b, loc, 4)),
                 indexConst(b, loc, first + half));
-            x = loadOr0(b, loc, mem, keptRows[r], k, entry.dim);
+            x = loadOr0(b, loc, mem, keptRows[r], k, entry.dim,
+                        16 * (s / 2) + 16 > entry.dim);
           } else {
             x = componentOfLane(b, loc, rowMaps[r].lookup(lhs), t,
                                 first + half, entry.dim);
@@ -253,7 +256,10 @@ void WarpTile::multiply(OpBuilder &b, Location loc, const SharedTile &tile,
   Value fourT = arith::MulIOp::create(b, loc, t, indexConst(b, loc, 4));
   for (const Entry &entry : grams) {
     auto [mem, offset] = tile.locate(entry.gram.getRhs());
-    SmallVector<Value> acc(4, zero);
+    // Two chains of products, the even steps' and the odd ones', added at
+    // the end: each product waits for the previous one of its chain only.
+    SmallVector<Value> chains[2] = {SmallVector<Value>(4, zero),
+                                    SmallVector<Value>(4, zero)};
     SmallVector<Value> right;
     for (auto [s, a] : llvm::enumerate(entry.left)) {
       if (s % 2 == 0) {
@@ -304,6 +310,7 @@ void WarpTile::multiply(OpBuilder &b, Location loc, const SharedTile &tile,
           right.push_back(vector::ExtractOp::create(b, loc, bits, e));
       }
       ValueRange bs = ValueRange(right).slice(2 * (s % 2), 2);
+      SmallVector<Value> &acc = chains[s % 2];
       auto mma = NVVM::MmaOp::create(
           b, loc, result, ValueRange(a), bs, acc, ArrayRef<int64_t>{16, 8, 8},
           std::nullopt, std::nullopt,
@@ -316,9 +323,11 @@ void WarpTile::multiply(OpBuilder &b, Location loc, const SharedTile &tile,
     }
     // d0, d1: row g, columns 2t and 2t + 1; d2, d3: row g + 8.
     auto type = cast<VectorType>(entry.gram.getResult().getType());
-    for (int64_t k = 0; k < 4; ++k)
+    for (int64_t k = 0; k < 4; ++k) {
+      Value d = arith::AddFOp::create(b, loc, chains[0][k], chains[1][k]);
       pairMaps[k].map(entry.gram.getResult(),
-                      vector::BroadcastOp::create(b, loc, type, acc[k]));
+                      vector::BroadcastOp::create(b, loc, type, d));
+    }
   }
 }
 
