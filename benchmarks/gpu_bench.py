@@ -10,6 +10,9 @@ same device, in one process.
   N = M = 1e5: seconds and pairs per second.
 - pykeops on the same device and the same sums, where it can compile there
   (it needs the CUDA toolkit's headers; else the line says why not).
+- long vectors, D = 64, 128, 256 at N = M = 1e5: the Gaussian sum exact
+  (CUDA cores) and with tensor_cores="tf32", against torch's dense TF32
+  evaluation (cdist through matmul, exp, matmul) where it fits.
 
 Prints the device and the date; run on a machine with a CUDA GPU:
     python benchmarks/gpu_bench.py [--sizes 1e4,1e5]
@@ -91,6 +94,32 @@ def main():
     y = torch.rand(n, 3, device=dev, generator=g)
     t = best_time(lambda: Vi(x).sqdist(Vj(y)).argKmin(k, axis=1), 3)
     print(f"argKmin K={k}, {q} queries x {n} points: {t:.4f} s, {q / t:.3g} queries/s")
+    long_vectors(dev, g)
+
+
+def long_vectors(dev, g, n=10 ** 5):
+    """The Gaussian sum of unit-scale D-vectors, exact and on the tensor
+    cores, against dense torch with TF32 matmuls."""
+    print(f"long vectors, N = M = {n}: Gaussian sum, seconds (pairs/s)")
+    print(f"{'D':>5} {'exact f32':>18} {'tf32 mma':>18} {'tf32/exact':>10} {'torch tf32':>11}")
+    torch.backends.cuda.matmul.allow_tf32 = True
+    for d in (64, 128, 256):
+        x = torch.randn(n, d, device=dev, generator=g) / d ** 0.5
+        y = torch.randn(n, d, device=dev, generator=g) / d ** 0.5
+        b = torch.randn(n, 1, device=dev, generator=g)
+        t_exact = best_time(lambda: gaussian_sum(x, y, b), 3)
+        t_tc = best_time(lambda: ((-Vi(x).sqdist(Vj(y))).exp() * Vj(b))
+                         .sum(axis=1, tensor_cores="tf32"), 3)
+        try:
+            t_dense = best_time(lambda: torch.cat(
+                [torch.exp(-torch.cdist(x[k:k + 8192], y) ** 2) @ b
+                 for k in range(0, n, 8192)]), 3)
+            dense = f"{t_dense:9.4f} s"
+        except torch.OutOfMemoryError:
+            dense = "OOM"
+        torch.cuda.empty_cache()
+        print(f"{d:>5} {t_exact:8.4f} s ({n * n / t_exact:7.1e}) {t_tc:8.4f} s "
+              f"({n * n / t_tc:7.1e}) {t_exact / t_tc:9.2f}x {dense:>11}")
 
 
 def pykeops_sums(dev, g, ours):

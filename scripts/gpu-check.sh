@@ -52,7 +52,8 @@ EOF
   mkdir -p "$kit/python"
   (cd python && find keops \( -name '*.py' -o -name '_keops.cpp' \) -exec cp --parents {} "$kit/python" \;)
   # test/python/: conftest.py finds the package in ../../python.
-  cp test/python/test_gpu.py test/python/conftest.py "$kit/test/python/"
+  cp test/python/test_gpu.py test/python/test_gpu_tensor_cores.py \
+     test/python/conftest.py "$kit/test/python/"
   cp benchmarks/gpu_bench.py "$kit/benchmarks/"
   cp scripts/gpu-check.sh "$kit/"
   # pytest and what it needs (pure Python), for a machine without it.
@@ -101,7 +102,8 @@ print("CPU backend:", "ok" if np.allclose(got, want, rtol=1e-12) else "WRONG")
 import torch
 print("GPU devices:", keops.gpu_device_count(), "-", torch.cuda.get_device_name(0))
 EOF
-  (cd test/python && "$py" -m pytest -q -rs -p no:cacheprovider test_gpu.py) 2>&1 | tee results/tests.txt || true
+  (cd test/python && "$py" -m pytest -q -rs -p no:cacheprovider test_gpu.py \
+     test_gpu_tensor_cores.py) 2>&1 | tee results/tests.txt || true
   # The same tests on the GPU emulator: a failure on the device that the
   # emulator does not show is in the NVVM lowering or the hardware, not in
   # the schemes' logic.
