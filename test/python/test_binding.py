@@ -70,6 +70,9 @@ def test_run_errors():
         k.run([x, x], [ro, np.empty((2, 2), np.int64)], 2, 2)
     with pytest.raises(keops.KeopsError, match="opt_level"):
         _runtime.compile_mlir(MODULE, opt_level=7)
+    with pytest.raises(keops.KeopsError,
+                       match='tensor_cores must be "none" or "tf32", not "fp8"'):
+        _runtime.compile_mlir(MODULE, tensor_cores="fp8")
 
 
 def test_threads_setting():

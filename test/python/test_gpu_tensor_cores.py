@@ -185,3 +185,43 @@ def test_computed_left_operands():
     want = ((x.double()[:, None] - y.double()[None]) ** 2 * w.double()).sum(-1)
     torch.testing.assert_close(got.double(), want.min(1, keepdim=True).values,
                                rtol=TOL, atol=TOL)
+
+
+def test_batches_on_the_tensor_cores():
+    """A batch axis (x broadcast along it): each element's warp tiles."""
+    g = torch.Generator().manual_seed(10)
+    x = torch.randn(1, 70, 64, generator=g) / 8
+    y = torch.randn(3, 90, 64, generator=g) / 8
+    b = torch.randn(3, 90, 2, generator=g)
+    xi = keops.LazyTensor(x.to(DEVICE)[:, :, None, :])
+    yj = keops.LazyTensor(y.to(DEVICE)[:, None, :, :])
+    bj = keops.LazyTensor(b.to(DEVICE)[:, None, :, :])
+    got = ((-xi.sqdist(yj)).exp() * bj).sum(axis=2, **TF32).cpu()
+    d2 = ((x.double()[:, :, None] - y.double()[:, None]) ** 2).sum(-1)
+    torch.testing.assert_close(got.double(), torch.exp(-d2) @ b.double(), rtol=TOL, atol=TOL)
+
+
+@pytest.mark.parametrize("op,k", [("Sum", None), ("ArgKMin", 4), ("LogSumExp", None)])
+def test_partial_states_on_the_tensor_cores(op, k):
+    """Partial states of ranges of j (their first index offsets the warp
+    tiles' columns), merged and finalized: the whole reduction."""
+    from keops import Genred
+    from keops.distributed import merge_all
+    formula = "-SqDist(x, y)" if op == "LogSumExp" else \
+        "Exp(-SqDist(x, y)) * b" if op == "Sum" else "SqDist(x, y)"
+    g = Genred(formula, ["x = Vi(64)", "y = Vj(64)", "b = Vj(2)"], reduction_op=op, axis=1,
+               opt_arg=k, tensor_cores="tf32")
+    x, y, b = _points(64, 130, 311, 2, seed=11)
+    cuts = [0, 100, 100, 250, 311]
+    states = [g.partial(x.to(DEVICE), y[a:c].to(DEVICE), b[a:c].to(DEVICE), first=a, **GPU)
+              for a, c in zip(cuts[:-1], cuts[1:])]
+    got = merge_all(states[::-1]).finalize()
+    d2 = torch.cdist(x.double(), y.double()) ** 2
+    if op == "Sum":
+        want = torch.exp(-d2) @ b.double()
+    elif op == "LogSumExp":
+        want = torch.logsumexp(-d2, 1, keepdim=True)
+    else:
+        want = torch.topk(d2, k, largest=False).values
+        got = torch.gather(d2, 1, got.cpu())
+    torch.testing.assert_close(got.cpu().double(), want, rtol=TOL, atol=TOL)

@@ -194,3 +194,19 @@ def test_batches_and_ranges():
     Kx.ranges = ranges
     got = Kx @ b
     np.testing.assert_allclose(got, (np.exp(-sqdist(x, y)) * mask) @ b, rtol=1e-10)
+
+
+def test_tensor_cores_option_leaves_the_cpu_exact():
+    """tensor_cores="tf32" is for the GPU: the CPU computes the same exact
+    result with it; a precision it does not know is refused."""
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((40, 64)).astype(np.float32)
+    y = rng.standard_normal((50, 64)).astype(np.float32)
+    b = rng.standard_normal((50, 1)).astype(np.float32)
+    aliases = ["x = Vi(64)", "y = Vj(64)", "b = Vj(1)"]
+    exact = Genred("Exp(-SqDist(x, y) / 64) * b", aliases, axis=1)(x, y, b)
+    tf32 = Genred("Exp(-SqDist(x, y) / 64) * b", aliases, axis=1,
+                  tensor_cores="tf32")(x, y, b, backend="CPU")
+    np.testing.assert_array_equal(tf32, exact)
+    with pytest.raises(ValueError, match="tensor_cores='bf8'"):
+        Genred("SqDist(x, y)", aliases[:2], axis=1, tensor_cores="bf8")
