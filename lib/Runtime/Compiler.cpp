@@ -547,8 +547,26 @@ static void compileCubin(const std::string &chip, std::string &ptx) {
     llvm::errs() << "keops: loading PTX instead of a cubin: " << error << "\n";
 }
 
+/// `options` for `chip` (sm_XY, or empty for the CPU): TF32 products
+/// need an sm_80 or later; before, the request is dropped (exact f32).
+static CompileOptions forChip(const CompileOptions &options,
+                              llvm::StringRef chip) {
+  CompileOptions result = options;
+  unsigned version = 0;
+  if (result.tensorCores != "none" && chip.consume_front("sm_") &&
+      !chip.take_while(llvm::isDigit).getAsInteger(10, version) &&
+      version < 80) {
+    if (verbose())
+      llvm::errs() << "keops: no tensor cores: TF32 products need sm_80 or "
+                      "later, the device is sm_"
+                   << version << "\n";
+    result.tensorCores = "none";
+  }
+  return result;
+}
+
 std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
-                                          const CompileOptions &options,
+                                          const CompileOptions &requested,
                                           std::string &error) {
   std::lock_guard<std::mutex> lock(impl->mutex);
   StepTimer total("compile (total)");
@@ -556,6 +574,11 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
     error = "the host target is not available: " + impl->initError;
     return nullptr;
   }
+  std::string chip;
+  if (requested.gpuDevice >= 0 &&
+      !GpuModule::chipOf(requested.gpuDevice, chip, error))
+    return nullptr;
+  const CompileOptions options = forChip(requested, chip);
   std::vector<KernelInfo> infos;
   OwningOpRef<ModuleOp> module =
       impl->prepare(source, options, infos, error);
@@ -563,10 +586,6 @@ std::shared_ptr<Module> Compiler::compile(llvm::StringRef source,
     return nullptr;
   // Before the lowering, which replaces the functions by their kernels.
   std::vector<FunctionPlan> plans = buildFunctionPlans(*module);
-  std::string chip;
-  if (options.gpuDevice >= 0 &&
-      !GpuModule::chipOf(options.gpuDevice, chip, error))
-    return nullptr;
   // The GPU emulator runs host code of the GPU kernels, not PTX.
   bool emulated = false;
   if (!chip.empty()) {
@@ -645,10 +664,12 @@ bool Compiler::compileToObject(llvm::StringRef source,
 }
 
 bool Compiler::compileToPtx(llvm::StringRef source,
-                            const CompileOptions &options, llvm::StringRef chip,
-                            std::string &ptx, std::vector<KernelInfo> &infos,
+                            const CompileOptions &requested,
+                            llvm::StringRef chip, std::string &ptx,
+                            std::vector<KernelInfo> &infos,
                             std::string &error) {
   std::lock_guard<std::mutex> lock(impl->mutex);
+  const CompileOptions options = forChip(requested, chip);
   OwningOpRef<ModuleOp> module =
       impl->prepare(source, options, infos, error);
   return module && impl->lowerToPtx(*module, options, chip, ptx, error);

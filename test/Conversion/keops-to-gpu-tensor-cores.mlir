@@ -6,9 +6,9 @@
 // + 8 (g = lane / 4) of its block's 64, and columns 2t, 2t + 1 of each
 // group of 8 (t = lane % 4). The Gram entries of a group are one chain of
 // m16n8k8 TF32 products per parity of the step: the left operands read
-// once from x's array, rounded to TF32 (+ 0x1000, & ~0x1fff, NaNs kept),
-// the right ones rounded in the copy to the tile and read 16 bytes at a
-// time; a partial last group keeps its lanes past the tile's end; the four
+// once from x's array, rounded to TF32 (cvt.rna), the right ones rounded
+// in the copy to the tile (+ 0x1000, & ~0x1fff, NaNs kept) and read 16
+// bytes at a time; a partial last group keeps its lanes past the tile's end; the four
 // lanes of a row merge their states by xor shuffles, and the first writes.
 
 // CHECK-LABEL: gpu.func @gauss_kernel0
@@ -23,18 +23,19 @@
 // CHECK:         arith.muli %[[BID]], %c64
 // CHECK:         arith.muli %[[WARP]], %c16
 // CHECK:         %[[A0:.*]] = memref.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x64xf32>
-// CHECK:         %[[BITS:.*]] = arith.bitcast %[[A0]] : f32 to i32
-// CHECK:         %[[UP:.*]] = arith.addi %[[BITS]], %c4096_i32
-// CHECK:         %[[CUT:.*]] = arith.andi %[[UP]], %c-8192_i32
-// CHECK:         %[[NAN:.*]] = arith.cmpf uno, %[[A0]], %[[A0]]
-// CHECK:         arith.select %[[NAN]], %[[BITS]], %[[CUT]] : i32
+// CHECK:         nvvm.convert.float.to.tf32 %[[A0]] {rnd = #nvvm.fp_rnd_mode<rna>}
 // CHECK:         scf.for %{{.*}} = %c0 to %{{.*}} step %c128
-// CHECK:           arith.addi %{{.*}} : vector<64xi32>
+// CHECK:           %[[Y:.*]] = arith.bitcast %{{.*}} : vector<64xf32> to vector<64xi32>
+// CHECK:           %[[UP:.*]] = arith.addi %[[Y]], %cst{{.*}} : vector<64xi32>
+// CHECK:           %[[CUT:.*]] = arith.andi %[[UP]], %cst{{.*}} : vector<64xi32>
+// CHECK:           %[[NAN:.*]] = arith.cmpf uno
+// CHECK:           arith.select %[[NAN]], %[[Y]], %[[CUT]] : vector<64xi1>, vector<64xi32>
 // CHECK:           vector.store %{{.*}}, %[[TILE]][%[[TID]], %c0] {alignment = 16 : i64}
 // CHECK:         gpu.barrier
 // CHECK:         scf.for %{{.*}} = %c0_i32 to %{{.*}} step %c8_i32
 // CHECK:           %[[B:.*]] = vector.load %[[TILE]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<128x68xf32, #gpu.address_space<workgroup>>, vector<4xf32>
-// CHECK:           arith.bitcast %[[B]] : vector<4xf32> to vector<4xi32>
+// CHECK:           %[[B0:.*]] = vector.extract %[[B]][0] : f32 from vector<4xf32>
+// CHECK:           arith.bitcast %[[B0]] : f32 to i32
 // CHECK-COUNT-8:   nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<tf32>, multiplicandBPtxType = #nvvm.mma_type<tf32>, shape = #nvvm.shape<m = 16, n = 8, k = 8>}
 // CHECK-COUNT-4:   math.exp
 // CHECK:         scf.if

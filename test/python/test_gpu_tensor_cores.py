@@ -225,3 +225,12 @@ def test_partial_states_on_the_tensor_cores(op, k):
         want = torch.topk(d2, k, largest=False).values
         got = torch.gather(d2, 1, got.cpu())
     torch.testing.assert_close(got.cpu().double(), want, rtol=TOL, atol=TOL)
+
+
+@pytest.mark.parametrize("kind", ["sum", "argKmin", "logsumexp", "sumsoftmaxweight"])
+@pytest.mark.parametrize("d", [200, 256])
+def test_left_operands_read_from_memory(kind, d):
+    """Beyond 128 components the left operands' fragments are read from
+    x's array for each group instead of held in registers."""
+    x, y, b = _points(d, 70, 90, 3, seed=d + 1)
+    _check(kind, _run(kind, x, y, b, 1, **TF32), x, y, b)

@@ -30,8 +30,9 @@ int64_t gpuRowsPerThread(ReduceOp op);
 /// of 8 (t = lane % 4); the four threads of a row merge their states at the
 /// end. Asked for by `tensorCores` ("tf32"), for f32 reductions without
 /// ranges, with a kept and a reduced variable of at least `gramMinDim`
-/// (> 0) components, states in registers of at most 32 values a row, and
-/// blocks of whole warps.
+/// (> 0) components, states in registers of at most 32 values a row (with
+/// the left operands' fragments of kept rows up to 128 components, 112
+/// registers), and blocks of whole warps.
 bool gpuUsesWarpTiles(ReduceOp op, int64_t blockSize, StringRef tensorCores,
                       int64_t gramMinDim);
 /// Why gpuUsesWarpTiles refuses tensor cores that `tensorCores` asks for

@@ -20,6 +20,7 @@
 
 #include "keops/Conversion/EmulatedThread.h"
 #include "keops/Conversion/KernelABI.h"
+#include "keops/Conversion/Tf32.h"
 #include "keops/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -193,6 +194,13 @@ LogicalResult lowerGpuOps(Block &entry, Value ctx) {
     } else if (auto mma = dyn_cast<NVVM::MmaOp>(op)) {
       if (failed(lowerMma(b, mma, ctx, slots)))
         return failure();
+    } else if (auto cvt = dyn_cast<NVVM::ConvertFloatToTF32Op>(op)) {
+      if (cvt.getRnd() != NVVM::FPRoundingMode::RNA ||
+          cvt.getSat() != NVVM::SaturationMode::NONE || cvt.getRelu())
+        return cvt.emitOpError() << "has no host emulation (rna only)";
+      Value rounded = roundToTf32(b, loc, cvt.getSrc());
+      cvt.getRes().replaceAllUsesWith(
+          arith::BitcastOp::create(b, loc, b.getI32Type(), rounded));
     } else {
       return op->emitOpError() << "has no host emulation";
     }

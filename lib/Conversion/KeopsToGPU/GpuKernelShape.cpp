@@ -64,17 +64,16 @@ std::string mlir::keops::whyNoWarpTiles(ReduceOp op, int64_t blockSize,
   if (std::min(kept, reduced) < gramMinDim)
     return "no kept and reduced variables of " + std::to_string(gramMinDim) +
            " components or more";
-  if (kept > 128)
-    return "kept variables of more than 128 components";
   // Two rows' states in registers (counted with block sums, whatever the
   // accumulation: the decision must not depend on it).
   Accumulator acc(op, SumMode::Block);
   if (acc.keepsListInMemory() || acc.storedStateBytes() > 32 * 4)
     return "the state takes more than 32 registers a row";
-  // The left operands' fragments (D / 2 registers) and two rows' states
-  // stay in registers through the loop: more than 112 spill (argKmin K =
-  // 10 with 64-bit indices at D = 128 does, with 32-bit ones not).
-  int64_t held = kept / 2 + 2 * acc.storedStateBytes() / 4;
+  // The left operands' fragments (D / 2 registers, up to D = 128; longer
+  // ones are read from memory) and two rows' states stay in registers
+  // through the loop: more than 112 spill (argKmin K = 10 with 64-bit
+  // indices at D = 128 does, with 32-bit ones not).
+  int64_t held = (kept <= 128 ? kept / 2 : 0) + 2 * acc.storedStateBytes() / 4;
   if (held > 112)
     return "the left operands and two rows' states take " +
            std::to_string(held) + " registers, more than 112";

@@ -2,6 +2,8 @@
 
 #include "SharedTile.h"
 
+#include "keops/Conversion/Tf32.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -22,27 +24,6 @@ Value mlir::keops::loadRow(OpBuilder &b, Location loc, Value mem, Value row) {
   // Without an alignment, wide vectors are read byte by byte.
   return vector::LoadOp::create(b, loc, vt, mem, index, /*nontemporal=*/false,
                                 llvm::Align(elt.getIntOrFloatBitWidth() / 8));
-}
-
-Value mlir::keops::roundToTf32(OpBuilder &b, Location loc, Value x) {
-  Type i32 = b.getI32Type();
-  Type bitsType = i32;
-  if (auto vt = dyn_cast<VectorType>(x.getType()))
-    bitsType = vt.clone(i32);
-  auto splat = [&](int32_t v) {
-    Attribute attr = b.getI32IntegerAttr(v);
-    if (auto vt = dyn_cast<VectorType>(bitsType))
-      attr = DenseElementsAttr::get(vt, attr);
-    return arith::ConstantOp::create(b, loc, bitsType, cast<TypedAttr>(attr))
-        .getResult();
-  };
-  Value bits = arith::BitcastOp::create(b, loc, bitsType, x);
-  Value rounded = arith::AndIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, bits, splat(0x1000)),
-      splat(int32_t(0xffffe000u)));
-  Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
-  return arith::BitcastOp::create(
-      b, loc, x.getType(), arith::SelectOp::create(b, loc, nan, bits, rounded));
 }
 
 FailureOr<SharedTile> SharedTile::create(ReduceOp op, gpu::GPUFuncOp fn,

@@ -28,11 +28,6 @@ namespace mlir::keops {
 /// with the alignment of T.
 Value loadRow(OpBuilder &b, Location loc, Value mem, Value row);
 
-/// `x` (f32, or a vector of f32) rounded to TF32 as cvt.rna.tf32.f32 does
-/// (10 bits of mantissa, to nearest, ties away from zero), as f32 values.
-/// NaNs are kept as they are (adding half an ulp could carry into the
-/// sign). Integer operations that the GPU emulator runs alike.
-Value roundToTf32(OpBuilder &b, Location loc, Value x);
 
 class SharedTile {
 public:

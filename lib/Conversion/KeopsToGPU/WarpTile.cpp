@@ -2,6 +2,8 @@
 
 #include "WarpTile.h"
 
+#include "keops/Conversion/Tf32.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -22,10 +24,16 @@ Value i32Const(OpBuilder &b, Location loc, int64_t v) {
                                    b.getI32IntegerAttr(int32_t(v)));
 }
 
-/// The TF32 bits (i32) of `x` (f32), rounded unless it is already.
+/// The TF32 bits (i32) of `x` (f32): cvt.rna.tf32.f32 (one instruction;
+/// the GPU emulator rounds as roundToTf32 does), or the bits of `x` when
+/// it is rounded already.
 Value tf32Bits(OpBuilder &b, Location loc, Value x, bool rounded = false) {
-  return arith::BitcastOp::create(b, loc, b.getI32Type(),
-                                  rounded ? x : roundToTf32(b, loc, x));
+  if (rounded)
+    return arith::BitcastOp::create(b, loc, b.getI32Type(), x);
+  return NVVM::ConvertFloatToTF32Op::create(b, loc, b.getI32Type(), x,
+                                            NVVM::FPRoundingMode::RNA,
+                                            NVVM::SaturationMode::NONE,
+                                            /*relu=*/false);
 }
 
 /// Component `base + 4 t` of the vector<D> value `v`, 0 past D: the lane's
@@ -160,7 +168,16 @@ bool WarpTile::plan(ReduceOp reduce) {
     components += type.getDimSize(0);
     grams.push_back({gram, type.getDimSize(0), {}});
   });
-  if (!ok || components > kMaxLeftComponents)
+  Block &body = op.getFormula().front();
+  for (Entry &entry : grams)
+    if (auto arg = dyn_cast<BlockArgument>(entry.gram.getLhs());
+        arg && arg.getOwner() == &body)
+      entry.leftMem = op.getIns()[arg.getArgNumber()];
+  leftInMemory = components > kMaxLeftComponents;
+  if (leftInMemory &&
+      llvm::any_of(grams, [](const Entry &e) { return !e.leftMem; }))
+    ok = false;
+  if (!ok)
     grams.clear();
   return !grams.empty();
 }
@@ -209,14 +226,14 @@ llvm::DenseSet<Value> WarpTile::tileValuesRead(const SharedTile &tile) const {
 
 void WarpTile::loadLeft(OpBuilder &b, Location loc, ArrayRef<Value> keptRows,
                         ArrayRef<IRMapping> rowMaps) {
-  Block &body = op.getFormula().front();
+  leftRows.assign(keptRows.begin(), keptRows.end());
+  if (leftInMemory)
+    return;
   for (Entry &entry : grams) {
     Value lhs = entry.gram.getLhs();
     // A kept variable is read from its array; another value is taken from
     // its registers.
-    Value mem;
-    if (auto arg = dyn_cast<BlockArgument>(lhs); arg && arg.getOwner() == &body)
-      mem = op.getIns()[arg.getArgNumber()];
+    Value mem = entry.leftMem;
     entry.left.clear();
     // Steps 2u and 2u + 1 take components 16 u + 4 t + [0, 4) (the order
     // of the feature axis is the products' to choose): slots t and t + 4
@@ -260,13 +277,22 @@ void WarpTile::multiply(OpBuilder &b, Location loc, const SharedTile &tile,
     // the end: each product waits for the previous one of its chain only.
     SmallVector<Value> chains[2] = {SmallVector<Value>(4, zero),
                                     SmallVector<Value>(4, zero)};
-    SmallVector<Value> right;
-    for (auto [s, a] : llvm::enumerate(entry.left)) {
+    SmallVector<Value> right, left;
+    int64_t steps = 2 * ((entry.dim + 15) / 16);
+    for (int64_t s = 0; s < steps; ++s) {
+      if (leftInMemory && s % 2 == 0)
+        left = leftFromMemory(b, loc, entry.leftMem, s / 2, entry.dim);
+      std::array<Value, 4> a =
+          leftInMemory ? std::array<Value, 4>{left[4 * (s % 2)],
+                                              left[4 * (s % 2) + 1],
+                                              left[4 * (s % 2) + 2],
+                                              left[4 * (s % 2) + 3]}
+                       : entry.left[s];
       if (s % 2 == 0) {
         // Components 16 u + 4 t + [0, 4) with one 16-byte load: a word of
         // the row when it starts before D (rows are whole words), else
         // word 0 of the row, and zeros past D.
-        int64_t u16 = 8 * int64_t(s);
+        int64_t u16 = 8 * s;
         Value k = arith::AddIOp::create(b, loc, fourT, indexConst(b, loc, u16));
         bool tail = u16 + 16 > entry.dim;
         Value at = k;
@@ -301,13 +327,10 @@ void WarpTile::multiply(OpBuilder &b, Location loc, const SharedTile &tile,
               b, loc, keep, x,
               arith::ConstantOp::create(b, loc, quad, b.getZeroAttr(quad)));
         }
-        if (!entry.roundedInTile)
-          x = roundToTf32(b, loc, x);
-        Value bits = arith::BitcastOp::create(
-            b, loc, VectorType::get({4}, b.getI32Type()), x);
         right.clear();
         for (int64_t e = 0; e < 4; ++e)
-          right.push_back(vector::ExtractOp::create(b, loc, bits, e));
+          right.push_back(tf32Bits(b, loc, vector::ExtractOp::create(b, loc, x, e),
+                                   entry.roundedInTile));
       }
       ValueRange bs = ValueRange(right).slice(2 * (s % 2), 2);
       SmallVector<Value> &acc = chains[s % 2];
@@ -329,6 +352,26 @@ void WarpTile::multiply(OpBuilder &b, Location loc, const SharedTile &tile,
                       vector::BroadcastOp::create(b, loc, type, d));
     }
   }
+}
+
+SmallVector<Value> WarpTile::leftFromMemory(OpBuilder &b, Location loc,
+                                            Value mem, int64_t u,
+                                            int64_t dim) const {
+  // Components 16 u + 4 t + [0, 4) of both rows, for steps 2u and 2u + 1:
+  // a0..a3 of step 2u (slots t and t + 4 of rows g and g + 8), then those
+  // of step 2u + 1.
+  bool tail = 16 * u + 16 > dim;
+  Value fourT = arith::MulIOp::create(b, loc, t, indexConst(b, loc, 4));
+  SmallVector<Value> bits(8);
+  for (int64_t c = 0; c < 4; ++c) {
+    Value k = arith::AddIOp::create(b, loc, fourT, indexConst(b, loc, 16 * u + c));
+    for (int64_t r = 0; r < 2; ++r) {
+      Value x = loadOr0(b, loc, mem, leftRows[r], k, dim, tail);
+      // Component 4t + c is slot t + 4 (c % 2) of step 2u + c / 2.
+      bits[4 * (c / 2) + 2 * (c % 2) + r] = tf32Bits(b, loc, x);
+    }
+  }
+  return bits;
 }
 
 SmallVector<Value> WarpTile::mergeRow(OpBuilder &b, Location loc,

@@ -44,11 +44,12 @@ public:
   Value leadsRow(OpBuilder &b, Location loc) const;
 
   /// Plans the keops.gram entries of `op` on the tensor cores: all of them
-  /// when their operands are f32 and their left operands together hold at
-  /// most kMaxLeftComponents components (registers of two rows), else
-  /// none (false). Must be called before the shared tile is made.
+  /// when their operands are f32, else none (false). Left operands of at
+  /// most kMaxLeftComponents components in all are taken into registers
+  /// once; longer ones must be kept variables, read from their arrays for
+  /// each group (L1 hits). Must be called before the shared tile is made.
   bool plan(ReduceOp op);
-  /// The most components of the planned left operands.
+  /// The most components of left operands held in registers.
   static constexpr int64_t kMaxLeftComponents = 128;
   bool empty() const { return grams.empty(); }
   /// The formula's values the pairs read from the tile, with the planned
@@ -65,7 +66,7 @@ public:
 
   /// Takes the left operands' fragments of the thread's rows `keptRows`
   /// (read from the kept variables' arrays when the operand is one, else
-  /// from its value in `rowMaps`).
+  /// from its value in `rowMaps`), or, read from memory, the rows.
   void loadLeft(OpBuilder &b, Location loc, ArrayRef<Value> keptRows,
                 ArrayRef<IRMapping> rowMaps);
   /// Maps, in `pairMaps[2 r + e]`, each planned entry to its value for row
@@ -79,16 +80,25 @@ public:
                               const Accumulator &acc, ValueRange state) const;
 
 private:
+  /// The left operands' TF32 bits of steps 2u and 2u + 1 (a0..a3 of each),
+  /// read from the kept array `mem` of `dim` components.
+  SmallVector<Value> leftFromMemory(OpBuilder &b, Location loc, Value mem,
+                                    int64_t u, int64_t dim) const;
+
   struct Entry {
     mutable GramOp gram; // an op handle: its accessors are not const
     int64_t dim = 0;
     bool roundedInTile = false;
+    Value leftMem; // the kept variable's array, if the operand is one
     /// Per step of 8 components: a0..a3 as TF32 bits (i32).
     SmallVector<std::array<Value, 4>> left;
   };
   mutable ReduceOp op;
   Value warp, g, t;
   SmallVector<Entry> grams;
+  /// Left operands read from memory for each group: their rows.
+  bool leftInMemory = false;
+  SmallVector<Value, 2> leftRows;
 };
 
 } // namespace mlir::keops
