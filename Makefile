@@ -24,7 +24,8 @@ test-python:
 	.venv/bin/python -m pytest -q test/python
 
 test-gpu-emulator:
-	KEOPS_CUDA_DRIVER=emulator .venv/bin/python -m pytest -q test/python/test_gpu.py
+	KEOPS_CUDA_DRIVER=emulator .venv/bin/python -m pytest -q test/python/test_gpu.py \
+	  test/python/test_gpu_tensor_cores.py
 
 # Ten minutes per fuzz target (make test runs one), corpora kept in
 # build-sanitize/fuzz/.

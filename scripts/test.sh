@@ -8,7 +8,8 @@ echo "== lit: dialect, passes, interpreter, bad input =="
 echo "== pytest: Python package and interpreter against NumPy =="
 .venv/bin/python -m pytest -q test/python || status=1
 echo "== pytest: the GPU tests on the GPU emulator (KEOPS_CUDA_DRIVER=emulator) =="
-KEOPS_CUDA_DRIVER=emulator .venv/bin/python -m pytest -q test/python/test_gpu.py || status=1
+KEOPS_CUDA_DRIVER=emulator .venv/bin/python -m pytest -q test/python/test_gpu.py \
+  test/python/test_gpu_tensor_cores.py || status=1
 echo "== fuzz: a minute per target (scripts/fuzz.sh; longer runs: make fuzz) =="
 bash scripts/fuzz.sh 60 || status=1
 exit $status
