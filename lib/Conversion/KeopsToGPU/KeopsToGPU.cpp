@@ -37,6 +37,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FormulaEmission.h"
 #include "SharedTile.h"
 #include "WarpTile.h"
 
@@ -49,7 +50,6 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::keops {
 #define GEN_PASS_DEF_CONVERTKEOPSTOGPU
@@ -67,55 +67,6 @@ constexpr int64_t kMaxGpuListBytes = 64 * 1024;
 
 /// Shared memory every CUDA device gives a block without opting in.
 constexpr int64_t kSharedBytes = 48 * 1024;
-
-/// keops.select_index for one pair: `current` (an index) compared with the
-/// index vector, selecting v or +0.
-Value lowerSelectIndex(OpBuilder &b, SelectIndexOp op, Value idx, Value v,
-                       Value current) {
-  Location loc = op.getLoc();
-  auto idxType = cast<VectorType>(idx.getType());
-  Value scalar = arith::IndexCastOp::create(b, loc, idxType.getElementType(),
-                                            current);
-  Value same = arith::CmpIOp::create(
-      b, loc, arith::CmpIPredicate::eq, idx,
-      vector::BroadcastOp::create(b, loc, idxType, scalar));
-  auto vType = cast<VectorType>(v.getType());
-  Value zero = arith::ConstantOp::create(b, loc, vType, b.getZeroAttr(vType));
-  return arith::SelectOp::create(b, loc, same, v, zero);
-}
-
-/// Emits, into `map`, the formula ops of `reduce` up to invariance `level`
-/// that are not there yet (of `only` alone at the pair level, when given).
-/// `reducedIndex`/`keptIndex`: the pair's indices, for keops.select_index
-/// (null below the pair level).
-LogicalResult emitFormula(OpBuilder &b, ReduceOp reduce,
-                          ReduceOp::Invariance level,
-                          const llvm::DenseMap<Operation *, ReduceOp::Invariance>
-                              &invariance,
-                          Value reducedIndex, Value keptIndex,
-                          IRMapping &map,
-                          const llvm::DenseSet<Operation *> *only = nullptr) {
-  for (Operation &op : reduce.getFormula().front().without_terminator()) {
-    ReduceOp::Invariance at = invariance.lookup(&op);
-    if (at > level || map.contains(op.getResult(0)) ||
-        (only && at == ReduceOp::Invariance::Pair && !only->contains(&op)))
-      continue;
-    if (auto sel = dyn_cast<SelectIndexOp>(op)) {
-      Value current = sel.getComparedAxis() == reduce.getAxis() ? reducedIndex
-                                                                : keptIndex;
-      map.map(sel.getResult(),
-              lowerSelectIndex(b, sel, map.lookup(sel.getIdx()),
-                               map.lookup(sel.getV()), current));
-      continue;
-    }
-    if (isa<KeopsDialect>(op.getDialect()))
-      return op.emitOpError()
-             << "cannot be lowered to GPU code; expand keops formula ops "
-                "(-keops-expand-formulas) and keops.grad first";
-    b.clone(op, map);
-  }
-  return success();
-}
 
 /// Memrefs on the partial states of the 2-D scheme at `ptr`: for each state
 /// value (of type vector<W x T>), a `count` x W array, the arrays one after
@@ -176,24 +127,6 @@ int64_t commonPathOps(Block &block) {
 int64_t unrollFactor(scf::ForOp pairs) {
   int64_t ops = commonPathOps(*pairs.getBody());
   return ops <= 40 ? 4 : ops <= 120 ? 2 : 1;
-}
-
-/// Expands the keops.gram entries of `op` as dot products (those that no
-/// tensor core computes).
-LogicalResult expandGrams(ReduceOp op) {
-  bool any = false;
-  op.getFormula().walk([&](GramOp) { any = true; });
-  if (!any)
-    return success();
-  RewritePatternSet patterns(op.getContext());
-  populateExpandGramPatterns(patterns);
-  populateExpandFormulaPatterns(patterns);
-  GreedyRewriteConfig config;
-  config.enableFolding(false);
-  if (failed(applyPatternsGreedily(op.getFormula(), std::move(patterns),
-                                   config)))
-    return op.emitOpError() << "keops.gram entries could not be expanded";
-  return success();
 }
 
 /// What the kernels are asked to be: the pass options.
