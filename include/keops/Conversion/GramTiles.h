@@ -68,6 +68,8 @@ public:
   bool planRightProduct(unsigned accumulator);
   /// The scalar s of the second product (null without one).
   Value weight() const { return rightWeight; }
+  /// Whether the pairs compute s alone: the yield is the second product's.
+  bool replacesYield() const { return bool(rightWeight); }
   /// Stores s for reduced index j0 + c and group `group` (a vector<1 x lanes>).
   void storeWeight(OpBuilder &b, Location loc, Value c, int64_t group,
                    Value s);
@@ -79,8 +81,11 @@ public:
                                    size_t stateSize, ArrayRef<IRMapping> perRow);
 
 private:
+  /// The packed rows (D x rows) of the entry whose left operand is `v`.
+  Value packedLeft(Value v) const;
+
   struct Entry {
-    GramOp gram;
+    mutable GramOp gram; // an op handle: its accessors are not const
     Value columnsMem; // the right operand's reduced variable
     Value packed;     // D x rows
     Value tile;       // columns x rows

@@ -58,6 +58,13 @@ GramTiles::GramTiles(ReduceOp op, int64_t lanes, int64_t blocks,
   });
 }
 
+Value GramTiles::packedLeft(Value v) const {
+  for (const Entry &e : entries)
+    if (e.gram.getLhs() == v)
+      return e.packed;
+  return Value();
+}
+
 llvm::DenseSet<Operation *> GramTiles::tiled() {
   llvm::DenseSet<Operation *> ops;
   for (Entry &e : entries)
@@ -70,11 +77,24 @@ bool GramTiles::planRightProduct(unsigned acc) {
       op.getYield().getValues().size() != 1)
     return false;
   Value term = op.getYield().getValues()[0];
-  // t + t, as differentiation writes 2 t: the weights are doubled.
+  // t + t or t c (c a constant), as differentiation writes 2 t: the
+  // weights are scaled.
   if (auto twice = term.getDefiningOp<arith::AddFOp>();
       twice && twice.getLhs() == twice.getRhs()) {
     term = twice.getLhs();
     weightScale = 2.0;
+  } else if (auto scaled = term.getDefiningOp<arith::MulFOp>()) {
+    for (auto [t, c] : {std::pair(scaled.getLhs(), scaled.getRhs()),
+                        std::pair(scaled.getRhs(), scaled.getLhs())}) {
+      auto constant = c.getDefiningOp<arith::ConstantOp>();
+      auto splat = constant ? dyn_cast<SplatElementsAttr>(constant.getValue())
+                            : SplatElementsAttr();
+      if (splat && t.getDefiningOp<arith::MulFOp>()) {
+        term = t;
+        weightScale = splat.getSplatValue<APFloat>().convertToDouble();
+        break;
+      }
+    }
   }
   auto product = term.getDefiningOp<arith::MulFOp>();
   if (!product)
@@ -280,17 +300,31 @@ SmallVector<Value> GramTiles::multiplyRight(OpBuilder &b, Location loc,
                                               groupCols[u]})));
       scf::YieldOp::create(b, loc, sums);
     }
+    // a_i's components from the tiles' packed rows when a is a Gram
+    // entry's left operand (the gradients of distances: x_i), else from
+    // its D x lanes value.
+    Value packed = packedLeft(rightRow);
     for (int64_t u = 0; u < blocks; ++u) {
       Value &acc = next[u * stateSize + accumulator];
       Value minus = arith::NegFOp::create(b, loc, loop.getResult(u));
-      Value row = perRow[u].lookup(rightRow);
-      for (int64_t e = 0; e < width; ++e)
+      Value row = packed ? Value() : perRow[u].lookup(rightRow);
+      for (int64_t e = 0; e < width; ++e) {
+        Value component =
+            packed ? vector::LoadOp::create(
+                         b, loc, laneType, packed,
+                         ValueRange{arith::ConstantIndexOp::create(b, loc, e),
+                                    groupCols[u]})
+                         .getResult()
+                   : vector::ExtractOp::create(b, loc, row,
+                                               ArrayRef<int64_t>{e})
+                         .getResult();
         acc = vector::InsertOp::create(
             b, loc,
             vector::FMAOp::create(
-                b, loc, vector::ExtractOp::create(b, loc, row, ArrayRef<int64_t>{e}),
-                minus, vector::ExtractOp::create(b, loc, acc, ArrayRef<int64_t>{e})),
+                b, loc, component, minus,
+                vector::ExtractOp::create(b, loc, acc, ArrayRef<int64_t>{e})),
             acc, ArrayRef<int64_t>{e});
+      }
     }
   }
   // Rows e0 + [0, 8) of every group's accumulator in registers, for all the

@@ -108,7 +108,11 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       tiles.planRightProduct(/*accumulator=*/mode == SumMode::Block ? 1 : 0);
   if (!tiles.empty())
     tiles.allocate();
-  RowValues rowValues(op, sides, tiles.tiled(), L, U);
+  // (With the second product, the pairs compute its weight s alone.)
+  SmallVector<Value> pairOutputs(op.getYield().getValues());
+  if (rightProduct)
+    pairOutputs.assign({tiles.weight()});
+  RowValues rowValues(op, sides, tiles.tiled(), L, U, pairOutputs);
   rowValues.allocate();
 
   // The states of a whole row tile, from the initial ones `init` (one set
@@ -208,8 +212,9 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
         SmallVector<Value> also;
         if (tileStart && rightProduct)
           also.push_back(tiles.weight());
-        FailureOr<SmallVector<Value>> f = widenFormula(
-            ib, op, blockVars[u], L, at, hoisted, column, sides, also);
+        FailureOr<SmallVector<Value>> f =
+            widenFormula(ib, op, blockVars[u], L, at, hoisted, column, sides,
+                         also, /*withYield=*/also.empty());
         if (failed(f))
           return failure();
         ValueRange s = inner.getRegionIterArgs().slice(u * stateSize, stateSize);

@@ -22,13 +22,13 @@ static bool isFeatureSum(Value v) {
 
 RowValues::RowValues(ReduceOp op, const llvm::DenseMap<Value, unsigned> &sides,
                      const llvm::DenseSet<Operation *> &packed, int64_t lanes,
-                     int64_t blocks)
+                     int64_t blocks, ArrayRef<Value> pairOutputs)
     : op(op), lanes(lanes), blocks(blocks) {
   Block &body = op.getFormula().front();
   auto kept = [&](Value v) { return sides.lookup(v) == ReduceOp::KeptSide; };
   // Backwards from the uses that need lanes: the yielded values and the
   // operands of the pairs' ops; a row value needs none of its operands.
-  for (Value v : op.getYield().getValues())
+  for (Value v : pairOutputs)
     wide.insert(v);
   llvm::DenseSet<Value> rowValues;
   SmallVector<Operation *> ops;
@@ -43,7 +43,8 @@ RowValues::RowValues(ReduceOp op, const llvm::DenseMap<Value, unsigned> &sides,
       continue;
     }
     if (side & ReduceOp::ReducedSide) {
-      if (side & ReduceOp::KeptSide)
+      // A pair op the pairs compute (widenFormula widens those only).
+      if ((side & ReduceOp::KeptSide) && wide.contains(result))
         for (Value x : o->getOperands())
           wide.insert(x);
       continue;

@@ -22,10 +22,11 @@ namespace mlir::keops {
 class RowValues {
 public:
   /// `packed`: the Gram entries whose left operands GramTiles reads from
-  /// the kept variables' memory.
+  /// the kept variables' memory; `pairOutputs`: what the pairs compute
+  /// (the yielded values, or the weight of a second product).
   RowValues(ReduceOp op, const llvm::DenseMap<Value, unsigned> &sides,
             const llvm::DenseSet<Operation *> &packed, int64_t lanes,
-            int64_t blocks);
+            int64_t blocks, ArrayRef<Value> pairOutputs);
 
   /// Whether the widened lowering needs kept-side value `v` (a block
   /// argument or an op's result) as a D x lanes vector.

@@ -244,8 +244,19 @@ mlir::keops::widenFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
                           int64_t lanes, const PairIndices &at,
                           const IRMapping &hoisted, ColumnValues &column,
                           const llvm::DenseMap<Value, unsigned> &sides,
-                          ArrayRef<Value> also) {
+                          ArrayRef<Value> also, bool withYield) {
   Block &body = reduce.getFormula().front();
+  SmallVector<Value> wanted;
+  if (withYield)
+    llvm::append_range(wanted, reduce.getYield().getValues());
+  llvm::append_range(wanted, also);
+  // The ops the wanted values need.
+  llvm::DenseSet<Operation *> needed;
+  for (SmallVector<Value> work(wanted); !work.empty();) {
+    Operation *def = work.pop_back_val().getDefiningOp();
+    if (def && needed.insert(def).second)
+      llvm::append_range(work, def->getOperands());
+  }
   IRMapping map = hoisted;
   for (auto [arg, v] : llvm::zip(body.getArguments(), vars))
     if (v)
@@ -257,7 +268,7 @@ mlir::keops::widenFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
   for (Operation &op : body.without_terminator()) {
     // Ops of one side only are the hoisted and column values (or feed only
     // the row values).
-    if (map.contains(op.getResult(0)) ||
+    if (map.contains(op.getResult(0)) || !needed.contains(&op) ||
         sides.lookup(op.getResult(0)) !=
             (ReduceOp::KeptSide | ReduceOp::ReducedSide))
       continue;
@@ -267,7 +278,7 @@ mlir::keops::widenFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
       return failure();
   }
   SmallVector<Value> out;
-  for (Value v : llvm::concat<Value>(reduce.getYield().getValues(), also)) {
+  for (Value v : wanted) {
     get(v);
     out.push_back(map.lookup(v));
   }

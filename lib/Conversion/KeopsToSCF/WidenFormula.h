@@ -66,12 +66,14 @@ void cloneNarrow(OpBuilder &b, ReduceOp reduce,
 
 /// Widens the rest of the formula for one pair, on top of the `hoisted`
 /// values and of the column's values (`sides`: ReduceOp::getSides); returns
-/// the yielded values, then the widened values of `also`.
+/// the yielded values (unless `withYield` is false: a second product of
+/// Gram tiles computes them), then the widened values of `also`. Only the
+/// ops these values need are widened.
 FailureOr<SmallVector<Value>>
 widenFormula(OpBuilder &b, ReduceOp reduce, ArrayRef<Value> vars,
              int64_t lanes, const PairIndices &at, const IRMapping &hoisted,
              ColumnValues &column, const llvm::DenseMap<Value, unsigned> &sides,
-             ArrayRef<Value> also = {});
+             ArrayRef<Value> also = {}, bool withYield = true);
 
 } // namespace mlir::keops
 
