@@ -2,6 +2,9 @@
 
 #include "keops/Conversion/Accumulators.h"
 
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
 #include "llvm/Support/MathExtras.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -35,8 +38,55 @@ void mlir::keops::writeRows(OpBuilder &b, Location loc, Value value, Value mem, 
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   AffineMap transpose = AffineMap::getPermutationMap(
       ArrayRef<unsigned>{1, 0}, b.getContext());
-  vector::TransferWriteOp::create(b, loc, value, mem, ValueRange{row, c0},
-                                  transpose, ArrayRef<bool>{true, false});
+  auto type = cast<VectorType>(value.getType());
+  int64_t width = type.getDimSize(0), lanes = type.getDimSize(1);
+  if (width <= 16) {
+    vector::TransferWriteOp::create(b, loc, value, mem, ValueRange{row, c0},
+                                    transpose, ArrayRef<bool>{true, false});
+    return;
+  }
+  // Wide rows (the D-wide gradients of long vectors): a transposed write
+  // moves W x lanes elements one by one, code that grows with W x lanes
+  // and takes LLVM seconds to compile. Instead, the value goes to a W x
+  // lanes buffer (W stores of its lanes), and each row is read back from
+  // it, a column of the buffer, in a loop over the rows.
+  // (The buffer at the entry of the function: not one per loop iteration.)
+  Value buffer;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Operation *fn = b.getInsertionBlock()->getParentOp();
+    while (!isa<FunctionOpInterface>(fn))
+      fn = fn->getParentOp();
+    b.setInsertionPointToStart(&fn->getRegion(0).front());
+    buffer = memref::AllocaOp::create(
+        b, loc, MemRefType::get({width, lanes}, type.getElementType()));
+  }
+  for (int64_t e = 0; e < width; ++e)
+    vector::StoreOp::create(
+        b, loc, vector::ExtractOp::create(b, loc, value, ArrayRef<int64_t>{e}),
+        buffer, ValueRange{arith::ConstantIndexOp::create(b, loc, e), c0});
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value rows = arith::MinSIOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, lanes),
+      arith::SubIOp::create(b, loc, memref::DimOp::create(b, loc, mem, 0),
+                            row));
+  auto each = scf::ForOp::create(b, loc, c0, rows, c1);
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(each.getBody());
+    Value l = each.getInductionVar();
+    AffineMap column = AffineMap::get(2, 0, {b.getAffineDimExpr(0)},
+                                      b.getContext());
+    Type elt = type.getElementType();
+    Value pad = isa<FloatType>(elt)
+                    ? Value(arith::ConstantOp::create(b, loc, b.getFloatAttr(elt, 0)))
+                    : Value(arith::ConstantOp::create(b, loc, b.getIntegerAttr(elt, 0)));
+    Value rowValue = vector::TransferReadOp::create(
+        b, loc, VectorType::get({width}, elt), buffer, ValueRange{c0, l}, pad,
+        column, ArrayRef<bool>{true});
+    vector::StoreOp::create(b, loc, rowValue, mem,
+                            ValueRange{arith::AddIOp::create(b, loc, row, l), c0});
+  }
 }
 
 static bool isKKind(ReductionKind kind) { return ReduceOp::needsK(kind); }
