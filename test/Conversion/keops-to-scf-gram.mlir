@@ -165,3 +165,42 @@ func.func @gradient_form(%x: memref<?x32xf32>, %y: memref<?x32xf32>, %o: memref<
   }
   return
 }
+
+// -----
+
+// The same with 2 t written t * 2.0 (as keops-differentiate writes it):
+// weights 2 s (minus x_i's), x_i's components read from the tiles' packed
+// rows (no D x lanes value of x_i), and the wide rows written through a
+// buffer, row by row, instead of a transposed write.
+// CHECK-LABEL: func.func @gradient_scaled
+// CHECK: %[[M2:.+]] = arith.constant dense<-2.000000e+00> : vector<8xf32>
+// CHECK: %[[BUF:.+]] = memref.alloca() : memref<32x8xf32>
+// CHECK-NOT: arith.subf %{{.+}} : vector<32x8xf32>
+// CHECK-NOT: vector.transfer_read %arg0{{.*}} vector<32x8xf32>
+// CHECK: arith.mulf %{{.+}}, %[[M2]] : vector<8xf32>
+// CHECK: %[[S:.+]]:2 = scf.for
+// CHECK: %[[N:.+]] = arith.negf %[[S]]#0 : vector<8xf32>
+// CHECK: %[[XK:.+]] = vector.load %{{.+}} : memref<32x16xf32>, vector<8xf32>
+// CHECK: vector.fma %[[XK]], %[[N]], %{{.+}} : vector<8xf32>
+// CHECK-NOT: arith.subf %{{.+}} : vector<32x8xf32>
+// CHECK: vector.store %{{.+}}, %[[BUF]]
+// CHECK: scf.for
+// CHECK: vector.transfer_read %[[BUF]]
+// CHECK: vector.store %{{.+}}, %arg2
+// CHECK: return
+func.func @gradient_scaled(%x: memref<?x32xf32>, %y: memref<?x32xf32>, %o: memref<?x32xf32>) {
+  keops.reduce sum over j
+      ins(%x : i memref<?x32xf32>, %y : j memref<?x32xf32>)
+      outs(%o : memref<?x32xf32>) {
+  ^bb0(%xi: vector<32xf32>, %yj: vector<32xf32>):
+    %two = arith.constant dense<2.0> : vector<32xf32>
+    %g = keops.gram %xi, %yj : vector<32xf32>
+    %e = math.exp %g : vector<1xf32>
+    %d = arith.subf %xi, %yj : vector<32xf32>
+    %s = vector.broadcast %e : vector<1xf32> to vector<32xf32>
+    %t = arith.mulf %d, %s : vector<32xf32>
+    %r = arith.mulf %t, %two : vector<32xf32>
+    keops.yield %r : vector<32xf32>
+  }
+  return
+}
