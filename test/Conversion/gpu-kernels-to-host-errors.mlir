@@ -67,3 +67,32 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @k() kernel {
+      %a = arith.constant dense<0.0> : vector<2xf16>
+      %c = arith.constant dense<0.0> : vector<2xf16>
+      // expected-error @below {{'nvvm.mma.sync' op has no host emulation (m16n8k8 TF32 only)}}
+      %d = nvvm.mma.sync A[%a, %a] B[%a] C[%c, %c]
+          {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>,
+           shape = #nvvm.shape<m = 16, n = 8, k = 8>}
+          : (vector<2xf16>, vector<2xf16>, vector<2xf16>) -> !llvm.struct<(vector<2xf16>, vector<2xf16>)>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @k(%x: f32) kernel {
+      // expected-error @below {{'nvvm.convert.float.to.tf32' op has no host emulation (rna only)}}
+      %r = nvvm.convert.float.to.tf32 %x {rnd = #nvvm.fp_rnd_mode<rn>}
+      gpu.return
+    }
+  }
+}
