@@ -166,12 +166,11 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
     lanes.emplace(b, loc, gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
     products = lanes->plan(op);
     fn->setAttr("keops.warp_tiles", b.getUnitAttr());
-    // (Said once for the 1-D and 2-D schemes' kernels.)
-    if (scheme == "part") {
-    } else if (products)
+    // (Said once for the 1-D and 2-D schemes' kernels: by the 1-D one.)
+    if (scheme != "part" && products)
       op.emitRemark() << "warp tiles of 16 rows x 8 columns, keops.gram "
                          "entries on the tensor cores (TF32)";
-    else
+    else if (scheme != "part")
       op.emitRemark() << "warp tiles of 16 rows x 8 columns, on the CUDA "
                          "cores: no keops.gram entries of float32 operands "
                          "of at most "
@@ -412,6 +411,33 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
   auto stateOf = [&](ValueRange all, int64_t r) {
     return all.slice(r * stateSize, stateSize);
   };
+  // The state of row r after one pair: the formula on the row's values,
+  // the reduced row's (`loaded`) and, on the tensor cores, the pair's
+  // products (`entries`), folded into `before`.
+  auto foldPair = [&](int64_t r, const IRMapping &loaded,
+                      const IRMapping *entries, Value jAxis,
+                      ValueRange before) -> FailureOr<SmallVector<Value>> {
+    IRMapping pair = maps[r];
+    for (auto [from, to] : loaded.getValueMap())
+      pair.map(from, to);
+    if (entries)
+      for (auto [from, to] : entries->getValueMap())
+        pair.map(from, to);
+    if (failed(emitFormula(b, op, ReduceOp::Invariance::Pair, invariance,
+                           jAxis, rowOf[r], pair,
+                           products ? &pairOps : nullptr)))
+      return failure();
+    Value f = pair.lookup(yield.getValues()[0]);
+    Value w = yield.getValues().size() == 2 ? pair.lookup(yield.getValues()[1])
+                                            : Value();
+    return acc.fold(b, loc, before, f, w, jAxis);
+  };
+  // Loops over the pairs of a tile count in 32 bits (at most the tile size).
+  Type i32 = b.getI32Type();
+  auto cst32 = [&](int32_t v) {
+    return arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v))
+        .getResult();
+  };
 
   // Warp tiles: the states after the tile's indices [t, end), from
   // `start`, by groups of 8 (the last one partial, its lanes past `end`
@@ -445,22 +471,12 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
                         .getResult()
                   : Value();
         for (int64_t r = 0; r < 2; ++r) {
-          IRMapping pair = maps[r];
-          for (auto [from, to] : loaded.getValueMap())
-            pair.map(from, to);
-          for (auto [from, to] : entries[2 * r + e].getValueMap())
-            pair.map(from, to);
-          if (failed(emitFormula(b, op, ReduceOp::Invariance::Pair,
-                                 invariance, jAxis, rowOf[r], pair,
-                                 products ? &pairOps : nullptr)))
+          FailureOr<SmallVector<Value>> after =
+              foldPair(r, loaded, &entries[2 * r + e], jAxis,
+                       stateOf(next, r));
+          if (failed(after))
             return failure();
-          Value f = pair.lookup(yield.getValues()[0]);
-          Value w = yield.getValues().size() == 2
-                        ? pair.lookup(yield.getValues()[1])
-                        : Value();
-          ValueRange before = ValueRange(next).slice(r * stateSize, stateSize);
-          SmallVector<Value> after = acc.fold(b, loc, before, f, w, jAxis);
-          for (auto [k, v] : llvm::enumerate(after)) {
+          for (auto [k, v] : llvm::enumerate(*after)) {
             Value old = next[r * stateSize + k];
             next[r * stateSize + k] =
                 valid ? arith::SelectOp::create(b, loc, valid, v, old)
@@ -470,12 +486,6 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
         }
       }
       return next;
-    };
-    // (Counted in 32 bits, as the pairs of a tile are.)
-    Type i32 = b.getI32Type();
-    auto cst32 = [&](int32_t v) {
-      return arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v))
-          .getResult();
     };
     auto groups = scf::ForOp::create(
         b, loc, cst32(0), arith::IndexCastOp::create(b, loc, i32, whole),
@@ -543,16 +553,10 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
         return failure();
       state = *folded;
     } else {
-      // The loop counts the tile's rows in 32 bits (at most the tile size)
-      // and carries the row as an index, incremented by one a row: the
-      // unrolled copies read it at constant offsets, and the 64-bit index
-      // of the axis is formed only where an index reduction or a formula
-      // reads it.
-      Type i32 = b.getI32Type();
-      auto cst32 = [&](int32_t v) {
-        return arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v))
-            .getResult();
-      };
+      // The loop counts the tile's rows in 32 bits and carries the row as
+      // an index, incremented by one a row: the unrolled copies read it at
+      // constant offsets, and the 64-bit index of the axis is formed only
+      // where an index reduction or a formula reads it.
       Value count = arith::IndexCastOp::create(
           b, loc, i32, arith::SubIOp::create(b, loc, end, t));
       SmallVector<Value> carried(tiles.getRegionIterArgs());
@@ -575,17 +579,11 @@ LogicalResult lowerReduce(ReduceOp op, gpu::GPUFuncOp fn, StringRef scheme,
         shared->load(b, loc, local, loaded);
         SmallVector<Value> next;
         for (int64_t r = 0; r < perThread; ++r) {
-          IRMapping pair = maps[r];
-          for (auto [from, to] : loaded.getValueMap())
-            pair.map(from, to);
-          if (failed(emitFormula(b, op, ReduceOp::Invariance::Pair, invariance,
-                                 jAxis, rowOf[r], pair)))
+          FailureOr<SmallVector<Value>> after =
+              foldPair(r, loaded, nullptr, jAxis, stateOf(args, r));
+          if (failed(after))
             return failure();
-          Value f = pair.lookup(yield.getValues()[0]);
-          Value w = yield.getValues().size() == 2
-                        ? pair.lookup(yield.getValues()[1])
-                        : Value();
-          llvm::append_range(next, acc.fold(b, loc, stateOf(args, r), f, w, jAxis));
+          llvm::append_range(next, *after);
         }
         next.push_back(arith::AddIOp::create(b, loc, local, c1));
         scf::YieldOp::create(b, loc, next);

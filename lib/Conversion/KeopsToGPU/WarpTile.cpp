@@ -231,31 +231,31 @@ void WarpTile::loadLeft(OpBuilder &b, Location loc, ArrayRef<Value> keptRows,
     return;
   for (Entry &entry : grams) {
     Value lhs = entry.gram.getLhs();
-    // A kept variable is read from its array; another value is taken from
-    // its registers.
-    Value mem = entry.leftMem;
+    // A kept variable is read from its array, by the steps' pairs as the
+    // left operands in memory are; another value is taken from its
+    // registers.
     entry.left.clear();
+    int64_t steps = 2 * ((entry.dim + 15) / 16);
+    if (Value mem = entry.leftMem) {
+      for (int64_t u = 0; u < steps / 2; ++u) {
+        SmallVector<Value> bits = leftFromMemory(b, loc, mem, u, entry.dim);
+        entry.left.push_back({bits[0], bits[1], bits[2], bits[3]});
+        entry.left.push_back({bits[4], bits[5], bits[6], bits[7]});
+      }
+      continue;
+    }
     // Steps 2u and 2u + 1 take components 16 u + 4 t + [0, 4) (the order
     // of the feature axis is the products' to choose): slots t and t + 4
     // of step 2u + h hold components 16 u + 4 t + 2 h and that + 1.
-    for (int64_t s = 0, steps = 2 * ((entry.dim + 15) / 16); s < steps; ++s) {
+    for (int64_t s = 0; s < steps; ++s) {
       int64_t first = 16 * (s / 2) + 2 * (s % 2);
       std::array<Value, 4> a;
       for (int64_t half = 0; half < 2; ++half)
-        for (int64_t r = 0; r < 2; ++r) {
-          Value x;
-          if (mem) {
-            Value k = arith::AddIOp::create(
-                b, loc, arith::MulIOp::create(b, loc, t, indexConst(b, loc, 4)),
-                indexConst(b, loc, first + half));
-            x = loadOr0(b, loc, mem, keptRows[r], k, entry.dim,
-                        16 * (s / 2) + 16 > entry.dim);
-          } else {
-            x = componentOfLane(b, loc, rowMaps[r].lookup(lhs), t,
-                                first + half, entry.dim);
-          }
-          a[2 * half + r] = tf32Bits(b, loc, x);
-        }
+        for (int64_t r = 0; r < 2; ++r)
+          a[2 * half + r] = tf32Bits(
+              b, loc,
+              componentOfLane(b, loc, rowMaps[r].lookup(lhs), t, first + half,
+                              entry.dim));
       entry.left.push_back(a);
     }
   }
@@ -377,21 +377,15 @@ SmallVector<Value> WarpTile::leftFromMemory(OpBuilder &b, Location loc,
 SmallVector<Value> WarpTile::mergeRow(OpBuilder &b, Location loc,
                                       const Accumulator &acc,
                                       ValueRange state) const {
+  // Each lane merges its state first: lane 0, which writes the row, ends
+  // with merge(merge(0, 1), merge(2, 3)). (The other lanes' results are
+  // not used.)
   SmallVector<Value> merged(state);
   for (int64_t mask : {1, 2}) {
     SmallVector<Value> other;
     for (Value v : merged)
       other.push_back(shuffleXor(b, loc, v, mask));
-    // The lane with the smaller t first: its columns are not all smaller,
-    // but the order is the same in the four lanes.
-    Value lower = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::eq,
-        arith::AndIOp::create(b, loc, t, indexConst(b, loc, mask)),
-        indexConst(b, loc, 0));
-    SmallVector<Value> mineFirst = acc.merge(b, loc, merged, other);
-    SmallVector<Value> otherFirst = acc.merge(b, loc, other, merged);
-    for (auto [k, v] : llvm::enumerate(mineFirst))
-      merged[k] = arith::SelectOp::create(b, loc, lower, v, otherFirst[k]);
+    merged = acc.merge(b, loc, merged, other);
   }
   return merged;
 }

@@ -15,6 +15,11 @@
 using namespace mlir;
 using namespace mlir::keops;
 
+/// The zero of a float or integer element type (the padding of reads).
+static Value zeroOf(OpBuilder &b, Location loc, Type elt) {
+  return arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));
+}
+
 /// Reads rows [row, row + lanes) of a rows x D memref as vector<D x lanes>.
 Value mlir::keops::readRows(OpBuilder &b, Location loc, Value mem, Value row,
                int64_t lanes) {
@@ -22,9 +27,7 @@ Value mlir::keops::readRows(OpBuilder &b, Location loc, Value mem, Value row,
   int64_t d = type.getDimSize(1);
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   Type elt = type.getElementType();
-  Value pad = isa<FloatType>(elt)
-                  ? Value(arith::ConstantOp::create(b, loc, b.getFloatAttr(elt, 0)))
-                  : Value(arith::ConstantOp::create(b, loc, b.getIntegerAttr(elt, 0)));
+  Value pad = zeroOf(b, loc, elt);
   AffineMap transpose = AffineMap::getPermutationMap(
       ArrayRef<unsigned>{1, 0}, b.getContext());
   return vector::TransferReadOp::create(
@@ -78,9 +81,7 @@ void mlir::keops::writeRows(OpBuilder &b, Location loc, Value value, Value mem, 
     AffineMap column = AffineMap::get(2, 0, {b.getAffineDimExpr(0)},
                                       b.getContext());
     Type elt = type.getElementType();
-    Value pad = isa<FloatType>(elt)
-                    ? Value(arith::ConstantOp::create(b, loc, b.getFloatAttr(elt, 0)))
-                    : Value(arith::ConstantOp::create(b, loc, b.getIntegerAttr(elt, 0)));
+    Value pad = zeroOf(b, loc, elt);
     Value rowValue = vector::TransferReadOp::create(
         b, loc, VectorType::get({width}, elt), buffer, ValueRange{c0, l}, pad,
         column, ArrayRef<bool>{true});
