@@ -253,6 +253,19 @@ keops_status keops_run_function_batched(keops_module module, int64_t function,
 void keops_set_num_threads(int threads);
 int keops_get_num_threads(void);
 
+/* Thread groups: one per NUMA node of the host (KEOPS_THREAD_GROUPS=G: G
+ * groups of consecutive CPUs). A call spreads its rows over all groups,
+ * each group's threads pinned to its CPUs when there are several. */
+int keops_thread_group_count(void);
+/* The CPUs of thread group `group`: their number, the first `capacity` of
+ * them written to `cpus`; -1 (and the last error) for no such group. */
+int keops_thread_group_cpus(int group, int *cpus, int capacity);
+/* Calls from this host thread run on thread group `group` alone (its share
+ * of the threads, on its CPUs), or on all groups with -1 (the default):
+ * several host threads, one per group, split work as over devices. */
+keops_status keops_set_thread_group(int group);
+int keops_get_thread_group(void);
+
 /* The message of the last error on this thread ("" if none). */
 const char *keops_last_error(void);
 

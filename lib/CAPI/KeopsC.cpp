@@ -478,6 +478,31 @@ keops_status keops_run_function_batched(keops_module module, int64_t function,
 void keops_set_num_threads(int threads) { setNumThreads(threads); }
 int keops_get_num_threads(void) { return numThreads(); }
 
+int keops_thread_group_count(void) {
+  return static_cast<int>(threadGroupCpus().size());
+}
+
+int keops_thread_group_cpus(int group, int *cpus, int capacity) {
+  std::vector<std::vector<int>> groups = threadGroupCpus();
+  if (group < 0 || group >= static_cast<int>(groups.size())) {
+    fail("keops_thread_group_cpus: no thread group " + std::to_string(group));
+    return -1;
+  }
+  const std::vector<int> &mine = groups[group];
+  for (int c = 0; cpus && c < capacity && c < static_cast<int>(mine.size());
+       ++c)
+    cpus[c] = mine[c];
+  return static_cast<int>(mine.size());
+}
+
+keops_status keops_set_thread_group(int group) {
+  if (std::string error = setThreadGroup(group); !error.empty())
+    return fail("keops_set_thread_group: " + error);
+  return KEOPS_OK;
+}
+
+int keops_get_thread_group(void) { return threadGroup(); }
+
 const char *keops_last_error(void) { return lastError.c_str(); }
 
 } // extern "C"

@@ -1,15 +1,17 @@
 //===- ThreadPool.cpp - output rows split over threads, and Module::run --===//
 //
-// A persistent pool: workers sleep on a condition variable; a parallel call
-// publishes a job (a function of a chunk index and the chunk count), and
-// the caller and the workers take chunks from an atomic counter until none
-// is left. Small jobs run on the caller alone.
+// Persistent pools, one for calls on all thread groups (ThreadGroups.h) and
+// one per group: workers sleep on a condition variable; a parallel call
+// publishes a job (a function of a chunk index), and the caller and the
+// workers take chunks from their group's atomic counter, then from the
+// others', until none is left. Small jobs run on the caller alone.
 //
 //===----------------------------------------------------------------------===//
 
 #include "keops/Runtime/Runtime.h"
 #include "FloatEnvironment.h"
 #include "KernelRanges.h"
+#include "ThreadGroups.h"
 
 #include <algorithm>
 #include <atomic>
@@ -18,6 +20,7 @@
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -27,6 +30,8 @@ using namespace mlir::keops::runtime;
 namespace {
 
 std::atomic<int> requestedThreads{0};
+// The thread group of this host thread's calls (-1: all groups).
+thread_local int callerGroup = -1;
 
 // Read once: getenv and hardware_concurrency (which reads /sys) cost a few
 // microseconds per call, as much as a whole small kernel.
@@ -44,78 +49,131 @@ int defaultThreads() {
 
 class Pool {
 public:
-  static Pool &get() {
-    static Pool *pool = new Pool(); // workers live until exit
-    return *pool;
+  /// The pool of calls on all thread groups (`group` -1) or on one.
+  static Pool &get(int group) {
+    static const std::vector<Pool *> pools = [] {
+      size_t count = hostThreadGroups().size();
+      std::vector<int> all(count);
+      for (size_t g = 0; g < count; ++g)
+        all[g] = static_cast<int>(g);
+      std::vector<Pool *> made{new Pool(all)}; // workers live until exit
+      for (int g : all)
+        made.push_back(new Pool({g}));
+      return made;
+    }();
+    return *pools[group + 1];
   }
 
-  /// Runs fn(0) ... fn(chunks - 1) on up to `threads` threads.
+  /// Runs fn(0) ... fn(chunks - 1) on up to `threads` threads, spread over
+  /// the pool's groups: a group's threads take the chunks of its own range
+  /// first, then help the other groups.
   void run(int64_t chunks, int threads,
            const std::function<void(int64_t)> &fn) {
+    const std::vector<std::vector<int>> &host = hostThreadGroups();
+    // A call on one group of several runs there, its caller included.
+    std::optional<PinnedScope> pin;
+    if (scope.size() == 1 && host.size() > 1)
+      pin.emplace(host[scope[0]]);
     threads = static_cast<int>(std::min<int64_t>(threads, chunks));
     if (threads <= 1) {
       for (int64_t c = 0; c < chunks; ++c)
         fn(c);
       return;
     }
-    std::lock_guard<std::mutex> serial(callMutex); // one job at a time
-    ensureWorkers(threads - 1);
-    std::atomic<int64_t> next{0};
-    std::atomic<int> active{threads - 1};
-    auto work = [&] {
-      for (int64_t c; (c = next.fetch_add(1)) < chunks;)
-        fn(c);
+    size_t n = scope.size();
+    std::vector<std::vector<int>> cpus;
+    for (int g : scope)
+      cpus.push_back(host[g]);
+    std::vector<int> first = shareThreads(cpus, threads);
+    std::unique_ptr<std::atomic<int64_t>[]> next(new std::atomic<int64_t>[n]);
+    std::vector<int64_t> end(n);
+    for (size_t l = 0; l < n; ++l) {
+      next[l] = chunks * first[l] / threads;
+      end[l] = chunks * first[l + 1] / threads;
+    }
+    auto work = [&](size_t l) {
+      for (size_t s = 0; s < n; ++s) {
+        size_t g = (l + s) % n;
+        for (int64_t c; (c = next[g].fetch_add(1)) < end[g];)
+          fn(c);
+      }
     };
+    // The caller is a thread of the first group that has any.
+    size_t caller = 0;
+    while (first[caller + 1] == first[caller])
+      ++caller;
+    std::vector<int> counts(n);
+    for (size_t l = 0; l < n; ++l)
+      counts[l] = first[l + 1] - first[l] - (l == caller);
+    std::lock_guard<std::mutex> serial(callMutex); // one job at a time
+    ensureWorkers(counts);
+    std::atomic<int> active{threads - 1};
     {
       std::lock_guard<std::mutex> lock(mutex);
-      job = [&] {
-        work();
+      job = [&](size_t l) {
+        work(l);
         if (active.fetch_sub(1) == 1) {
-          std::lock_guard<std::mutex> l(mutex);
+          std::lock_guard<std::mutex> guard(mutex);
           done.notify_all();
         }
       };
-      wanted = threads - 1;
+      wanted = counts;
       ++generation;
     }
     wake.notify_all();
-    work();
+    work(caller);
     std::unique_lock<std::mutex> lock(mutex);
     done.wait(lock, [&] { return active.load() == 0; });
     job = nullptr;
   }
 
 private:
-  void ensureWorkers(int n) {
-    while (static_cast<int>(workers.size()) < n) {
-      int id = workers.size();
-      workers.emplace_back([this, id] { loop(id); });
-      workers.back().detach();
+  explicit Pool(std::vector<int> scope)
+      : scope(std::move(scope)), workers(this->scope.size()),
+        wanted(this->scope.size(), 0) {}
+
+  void ensureWorkers(const std::vector<int> &counts) {
+    // (Under callMutex: no job runs, the generation stays.)
+    uint64_t now;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      now = generation;
     }
+    bool pinned = hostThreadGroups().size() > 1;
+    for (size_t l = 0; l < counts.size(); ++l)
+      while (static_cast<int>(workers[l].size()) < counts[l]) {
+        int id = workers[l].size();
+        workers[l].emplace_back([this, l, id, now, pinned] {
+          if (pinned)
+            pinToCpus(hostThreadGroups()[scope[l]]);
+          loop(l, id, now);
+        });
+        workers[l].back().detach();
+      }
   }
 
-  void loop(int id) {
-    uint64_t seen = 0;
+  void loop(size_t l, int id, uint64_t seen) {
     for (;;) {
-      std::function<void()> mine;
+      std::function<void(size_t)> mine;
       {
         std::unique_lock<std::mutex> lock(mutex);
         wake.wait(lock, [&] { return generation != seen; });
         seen = generation;
-        if (id >= wanted)
+        if (id >= wanted[l])
           continue;
         mine = job;
       }
-      mine();
+      mine(l);
     }
   }
 
+  const std::vector<int> scope; ///< the host's groups this pool spans
   std::mutex callMutex, mutex;
   std::condition_variable wake, done;
-  std::function<void()> job;
-  int wanted = 0;
+  std::function<void(size_t)> job;
+  std::vector<std::vector<std::thread>> workers; ///< per group of the scope
+  std::vector<int> wanted;                       ///< per group of the scope
   uint64_t generation = 0;
-  std::vector<std::thread> workers;
 };
 
 } // namespace
@@ -128,6 +186,22 @@ int mlir::keops::runtime::numThreads() {
 void mlir::keops::runtime::setNumThreads(int threads) {
   requestedThreads.store(threads > 0 ? threads : 0);
 }
+
+std::vector<std::vector<int>> mlir::keops::runtime::threadGroupCpus() {
+  return hostThreadGroups();
+}
+
+std::string mlir::keops::runtime::setThreadGroup(int group) {
+  int count = static_cast<int>(hostThreadGroups().size());
+  if (group < -1 || group >= count)
+    return "no thread group " + std::to_string(group) + " (this host has " +
+           std::to_string(count) + ": 0 to " + std::to_string(count - 1) +
+           ", or -1 for all)";
+  callerGroup = group;
+  return "";
+}
+
+int mlir::keops::runtime::threadGroup() { return callerGroup; }
 
 Module::~Module() = default;
 
@@ -312,14 +386,20 @@ void Module::splitRows(const KernelInfo &info, KernelFn fn,
                        int64_t cols) const {
   // Chunks of whole register blocks, about 4 per thread, and enough work per
   // chunk (pairs) to pay for waking a thread.
+  // (A call on one thread group takes that group's share of the threads.)
   int threads = numThreads();
+  int group = callerGroup;
+  if (group >= 0) {
+    std::vector<int> first = shareThreads(hostThreadGroups(), threads);
+    threads = std::max(1, first[group + 1] - first[group]);
+  }
   int64_t work = rows * std::max<int64_t>(cols, 1);
   if (work < (int64_t(1) << 16))
     threads = 1;
   int64_t chunk = (rows + int64_t(threads) * 4 - 1) / (int64_t(threads) * 4);
   chunk = std::max<int64_t>(64, (chunk + 63) / 64 * 64);
   int64_t chunks = (rows + chunk - 1) / chunk;
-  Pool::get().run(chunks, threads, [&](int64_t c) {
+  Pool::get(group).run(chunks, threads, [&](int64_t c) {
     FlushSubnormals flush(info.flushSubnormals);
     int64_t begin = c * chunk, end = std::min(rows, begin + chunk);
     fn(inputs, outputs, m, n, begin, end);

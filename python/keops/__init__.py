@@ -15,7 +15,8 @@ from . import reference
 from .lazy_tensor import LazyTensor, Vi, Vj, Pm, emit_mlir
 from .complex_lazy_tensor import complex_class as _complex_class
 from .genred import Genred, generic_sum, generic_logsumexp, generic_argmin, generic_argkmin
-from ._runtime import KeopsError, set_num_threads, get_num_threads, gpu_device_count
+from ._runtime import (KeopsError, set_num_threads, get_num_threads, gpu_device_count,
+                       thread_groups, thread_group)
 
 ComplexLazyTensor = _complex_class(LazyTensor)
 
@@ -23,4 +24,4 @@ __version__ = "0.1.0"
 __all__ = ["tool_path", "reference", "__version__", "LazyTensor", "ComplexLazyTensor", "Vi", "Vj", "Pm",
            "emit_mlir", "Genred", "generic_sum", "generic_logsumexp", "generic_argmin",
            "generic_argkmin", "KeopsError", "set_num_threads", "get_num_threads",
-           "gpu_device_count"]
+           "gpu_device_count", "thread_groups", "thread_group"]

@@ -62,6 +62,12 @@ def _load():
     lib.keops_run_function.restype = ctypes.c_int
     lib.keops_set_num_threads.argtypes = [ctypes.c_int]
     lib.keops_get_num_threads.restype = ctypes.c_int
+    lib.keops_thread_group_count.restype = ctypes.c_int
+    lib.keops_thread_group_cpus.argtypes = [ctypes.c_int, i32p, ctypes.c_int]
+    lib.keops_thread_group_cpus.restype = ctypes.c_int
+    lib.keops_set_thread_group.argtypes = [ctypes.c_int]
+    lib.keops_set_thread_group.restype = ctypes.c_int
+    lib.keops_get_thread_group.restype = ctypes.c_int
     _lib = lib
     return lib
 

@@ -387,4 +387,24 @@ PYBIND11_MODULE(_keops, m) {
       "or a GPU.");
   m.def("set_num_threads", &keops_set_num_threads, py::arg("threads"));
   m.def("get_num_threads", &keops_get_num_threads);
+  m.def(
+      "thread_groups",
+      [] {
+        std::vector<std::vector<int>> groups(keops_thread_group_count());
+        for (size_t g = 0; g < groups.size(); ++g) {
+          groups[g].resize(keops_thread_group_cpus(g, nullptr, 0));
+          keops_thread_group_cpus(g, groups[g].data(), groups[g].size());
+        }
+        return groups;
+      },
+      "The CPUs of each of the host's thread groups (NUMA nodes).");
+  m.def(
+      "set_thread_group",
+      [](int group) {
+        if (keops_set_thread_group(group) != KEOPS_OK)
+          fail();
+      },
+      py::arg("group"),
+      "Calls from this thread run on thread group `group` (-1: all).");
+  m.def("get_thread_group", &keops_get_thread_group);
 }

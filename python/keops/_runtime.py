@@ -10,6 +10,7 @@ editable install). It links libkeops.so, so keops._capi (ctypes) and this
 module share one runtime: one compile cache, one thread pool.
 """
 
+import contextlib
 import importlib.machinery
 import importlib.util
 import os
@@ -226,3 +227,27 @@ def set_num_threads(n):
 
 def get_num_threads():
     return extension().get_num_threads()
+
+
+def thread_groups():
+    """The CPUs of each of the host's thread groups: one group per NUMA node
+    (KEOPS_THREAD_GROUPS=G: G groups of consecutive CPUs). A CPU call
+    spreads its rows over all groups; device_id=[...] with backend="CPU"
+    splits a reduction over groups as over GPUs."""
+    return [list(g) for g in extension().thread_groups()]
+
+
+@contextlib.contextmanager
+def thread_group(group):
+    """CPU calls of this thread, inside the block, run on thread group
+    `group` alone (its share of the threads, on its CPUs)."""
+    ext = extension()
+    before = ext.get_thread_group()
+    try:
+        ext.set_thread_group(int(group))
+    except ext.KeopsError as e:
+        raise KeopsError(str(e)) from None
+    try:
+        yield
+    finally:
+        ext.set_thread_group(before)

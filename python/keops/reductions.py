@@ -475,7 +475,8 @@ class Reduction:
 
     def __call__(self, *args, **kwargs):
         if isinstance(kwargs.get("device_id"), (list, tuple)):
-            # Several GPUs: keops.distributed.devices splits the work.
+            # Several GPUs, or thread groups of the CPU:
+            # keops.distributed.devices splits the work.
             from .distributed.devices import reduce as on_devices
             ids = kwargs.pop("device_id")
             others = {key for key, value in kwargs.items()
@@ -483,7 +484,7 @@ class Reduction:
             if others:
                 raise ValueError("device_id=[...] takes no other option than backend, got "
                                  f"{sorted(others)}")
-            return on_devices(self, *args, device_ids=ids)
+            return on_devices(self, *args, device_ids=ids, backend=kwargs.get("backend"))
         return execute_as(*self._bind(args, kwargs))
 
     def partial(self, *args, first=0, **kwargs):

@@ -83,6 +83,24 @@ def test_threads_setting():
     assert keops.get_num_threads() == n
 
 
+def test_thread_groups_through_the_c_api():
+    import ctypes
+    from keops import _capi
+    lib = _capi._load()
+    count = lib.keops_thread_group_count()
+    assert count == len(keops.thread_groups()) >= 1
+    cpus = (ctypes.c_int * 4096)()
+    n = lib.keops_thread_group_cpus(0, cpus, 4096)
+    assert list(cpus[:n]) == keops.thread_groups()[0]
+    assert lib.keops_thread_group_cpus(count, cpus, 4096) == -1
+    assert lib.keops_last_error() == f"keops_thread_group_cpus: no thread group {count}".encode()
+    assert lib.keops_set_thread_group(-2) != 0
+    assert b"no thread group -2" in lib.keops_last_error()
+    assert lib.keops_get_thread_group() == -1
+    assert lib.keops_set_thread_group(0) == 0 and lib.keops_get_thread_group() == 0
+    assert lib.keops_set_thread_group(-1) == 0 and lib.keops_get_thread_group() == -1
+
+
 def test_the_gil_is_released_while_a_kernel_runs():
     """Another Python thread makes progress during a long reduction."""
     from keops import Vi, Vj

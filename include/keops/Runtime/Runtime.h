@@ -321,6 +321,17 @@ bool gpuDeviceCount(int &count, std::string &error);
 int numThreads();
 void setNumThreads(int threads);
 
+/// The host's thread groups, the CPUs of each: one group per NUMA node
+/// (KEOPS_THREAD_GROUPS=G: G groups of consecutive CPUs). A call spreads
+/// its rows over the groups, each group's threads pinned to its CPUs when
+/// there are several.
+std::vector<std::vector<int>> threadGroupCpus();
+/// Calls from this host thread run on thread group `group` alone (its
+/// share of the threads, on its CPUs), or on all with -1 (the default);
+/// an error for a group the host does not have.
+std::string setThreadGroup(int group);
+int threadGroup();
+
 } // namespace mlir::keops::runtime
 
 #endif // KEOPS_RUNTIME_RUNTIME_H

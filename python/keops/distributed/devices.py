@@ -1,7 +1,9 @@
-"""One reduction over several GPUs of this process.
+"""One reduction over several GPUs of this process, or over thread groups
+of its CPUs (NUMA nodes, keops.thread_groups()).
 
     out = g(x, y, b, device_id=[0, 1, 2, 3])      # a Genred or a Reduction
     out = reduce(g, x, y, b, device_ids=[0, 1])    # the same
+    out = g(x, y, b, backend="CPU", device_id=[0, 1])   # thread groups
 
 Large M: the kept rows are split into one block per device, each device
 reduces its block over all of the reduced axis, and the blocks of the result
@@ -10,23 +12,30 @@ computes the partial state of its rows (keops.distributed.states), and the
 states are merged and finalized on the first device. The devices work at
 once (one host thread each; kernels run without the GIL). Results are where
 a one-device call puts them: on the first device for CUDA tensors, on the
-host for NumPy arrays.
+host for NumPy arrays. On the CPU, each group's share of the threads
+reduces its block, pinned to the group's CPUs when the host has several.
 """
 
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from contextlib import nullcontext
+
 from .. import _arrays
+from .._runtime import thread_group, thread_groups
 from .states import merge_all, reduction_of
 
 
-def _check_devices(device_ids):
+def _check_devices(device_ids, cpu):
     ids = list(device_ids)
+    what = "thread group numbers (keops.thread_groups())" if cpu else "CUDA device numbers"
     if not ids or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0
                       for d in ids) or len(set(ids)) != len(ids):
-        raise ValueError(f"device_ids must be distinct CUDA device numbers (0, 1, ...), got "
-                         f"{device_ids!r}")
+        raise ValueError(f"device_ids must be distinct {what} (0, 1, ...), got {device_ids!r}")
+    if cpu and max(ids) >= len(thread_groups()):
+        raise ValueError(f"no thread group {max(ids)}: this host has {len(thread_groups())} "
+                         "(keops.thread_groups(); KEOPS_THREAD_GROUPS sets their number)")
     return [int(d) for d in ids]
 
 
@@ -42,14 +51,20 @@ def _to(a, device):
     return a.to(f"cuda:{device}")
 
 
-def reduce(reduction, *args, device_ids, split="auto"):
+def reduce(reduction, *args, device_ids, split="auto", backend="GPU"):
     """`reduction` (a Genred, or a Reduction from a LazyTensor reduction with
-    call=False) on `args` over the CUDA devices `device_ids`: split = "rows"
+    call=False) on `args` over the CUDA devices `device_ids`, or with
+    backend="CPU" over those thread groups of the host: split = "rows"
     (blocks of the kept rows), "reduced" (blocks of the reduced axis, states
     merged on the first device) or "auto" (rows when there are at least as
     many kept rows as reduced ones)."""
     red = reduction_of(reduction)
-    ids = _check_devices(device_ids)
+    if backend in (None, "auto"):
+        backend = "GPU"
+    if not isinstance(backend, str) or backend.upper() not in ("CPU", "GPU"):
+        raise ValueError(f"backend must be 'CPU' or 'GPU' for several devices, got {backend!r}")
+    cpu = backend.upper() == "CPU"
+    ids = _check_devices(device_ids, cpu)
     if split not in ("auto", "rows", "reduced"):
         raise ValueError(f"split must be 'auto', 'rows' or 'reduced', got {split!r}")
     if len(args) != red.nargs:
@@ -72,21 +87,23 @@ def reduce(reduction, *args, device_ids, split="auto"):
     parts = _bounds(m if split == "rows" else n, len(ids))
 
     def sliced(lo, hi, device):
-        return [_to(a[lo:hi] if c == cat else a, device)
-                for a, (c, _) in zip(args, red.declared)]
+        parts = [a[lo:hi] if c == cat else a for a, (c, _) in zip(args, red.declared)]
+        return parts if cpu else [_to(a, device) for a in parts]
 
     def work(task):
         device, (lo, hi) = task
-        if split == "rows":
-            return red(*sliced(lo, hi, device), backend="GPU", device_id=device)
-        return red.partial(*sliced(lo, hi, device), first=lo, backend="GPU",
-                           device_id=device)
+        on = dict(backend="CPU") if cpu else dict(backend="GPU", device_id=device)
+        with thread_group(device) if cpu else nullcontext():
+            if split == "rows":
+                return red(*sliced(lo, hi, device), **on)
+            return red.partial(*sliced(lo, hi, device), first=lo, **on)
 
     with ThreadPoolExecutor(len(ids)) as pool:
         results = list(pool.map(work, zip(ids, parts)))
-    first = ids[0]
+    first = -1 if cpu else ids[0]
     if split == "reduced":
-        return merge_all([s.moved(first) for s in results]).finalize()
+        with thread_group(ids[0]) if cpu else nullcontext():
+            return merge_all([s.moved(first) for s in results]).finalize()
     pieces = [r if isinstance(r, tuple) else (r,) for r in results]
     joined = []
     for k in range(len(pieces[0])):
