@@ -253,6 +253,12 @@ keops_status keops_run_function_batched(keops_module module, int64_t function,
 void keops_set_num_threads(int threads);
 int keops_get_num_threads(void);
 
+/* The blocks of its reduced axis (`cols` indices) over which a CPU run of
+ * `rows` kept rows spreads when its module was compiled with partial
+ * states (1: the rows alone keep the threads busy, or too little work):
+ * the block states are merged, so calls with few rows use every thread. */
+int64_t keops_reduced_axis_parts(int64_t rows, int64_t cols);
+
 /* Thread groups: one per NUMA node of the host (KEOPS_THREAD_GROUPS=G: G
  * groups of consecutive CPUs). A call spreads its rows over all groups,
  * each group's threads pinned to its CPUs when there are several. */

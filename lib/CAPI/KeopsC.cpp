@@ -478,6 +478,10 @@ keops_status keops_run_function_batched(keops_module module, int64_t function,
 void keops_set_num_threads(int threads) { setNumThreads(threads); }
 int keops_get_num_threads(void) { return numThreads(); }
 
+int64_t keops_reduced_axis_parts(int64_t rows, int64_t cols) {
+  return reducedAxisParts(rows, cols);
+}
+
 int keops_thread_group_count(void) {
   return static_cast<int>(threadGroupCpus().size());
 }

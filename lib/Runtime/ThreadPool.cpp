@@ -12,6 +12,7 @@
 #include "FloatEnvironment.h"
 #include "KernelRanges.h"
 #include "ThreadGroups.h"
+#include "ThreadPool.h"
 
 #include <algorithm>
 #include <atomic>
@@ -203,6 +204,20 @@ std::string mlir::keops::runtime::setThreadGroup(int group) {
 
 int mlir::keops::runtime::threadGroup() { return callerGroup; }
 
+int mlir::keops::runtime::callThreads() {
+  // (A call on one thread group takes that group's share of the threads.)
+  int threads = numThreads();
+  if (callerGroup < 0)
+    return threads;
+  std::vector<int> first = shareThreads(hostThreadGroups(), threads);
+  return std::max(1, first[callerGroup + 1] - first[callerGroup]);
+}
+
+void mlir::keops::runtime::parallelFor(
+    int64_t chunks, int threads, const std::function<void(int64_t)> &fn) {
+  Pool::get(callerGroup).run(chunks, threads, fn);
+}
+
 Module::~Module() = default;
 
 std::string Module::run(size_t index, const void *const *inputs,
@@ -269,6 +284,13 @@ std::string Module::launch(size_t index, const void *const *inputs,
   if (rows > (int64_t(1) << 62) / elements)
     return "too many rows in all batch elements";
   rows *= elements;
+  // Few kept rows and many reduced ones: blocks of the reduced axis over
+  // the threads, their states merged (SplitReduced.cpp).
+  if (!first && batch.empty() && !ranges)
+    if (int64_t parts = reducedParts(index, rows, cols); parts > 1) {
+      splitReduced(index, inputs, outputs, m, n, rows, cols, parts);
+      return "";
+    }
   // A batched kernel reads its batch extents as one more input, a
   // block-sparse one its checked ranges (four more, and the elements'
   // offsets into them when each has its own).
@@ -386,20 +408,14 @@ void Module::splitRows(const KernelInfo &info, KernelFn fn,
                        int64_t cols) const {
   // Chunks of whole register blocks, about 4 per thread, and enough work per
   // chunk (pairs) to pay for waking a thread.
-  // (A call on one thread group takes that group's share of the threads.)
-  int threads = numThreads();
-  int group = callerGroup;
-  if (group >= 0) {
-    std::vector<int> first = shareThreads(hostThreadGroups(), threads);
-    threads = std::max(1, first[group + 1] - first[group]);
-  }
+  int threads = callThreads();
   int64_t work = rows * std::max<int64_t>(cols, 1);
   if (work < (int64_t(1) << 16))
     threads = 1;
   int64_t chunk = (rows + int64_t(threads) * 4 - 1) / (int64_t(threads) * 4);
   chunk = std::max<int64_t>(64, (chunk + 63) / 64 * 64);
   int64_t chunks = (rows + chunk - 1) / chunk;
-  Pool::get(group).run(chunks, threads, [&](int64_t c) {
+  parallelFor(chunks, threads, [&](int64_t c) {
     FlushSubnormals flush(info.flushSubnormals);
     int64_t begin = c * chunk, end = std::min(rows, begin + chunk);
     fn(inputs, outputs, m, n, begin, end);

@@ -387,6 +387,10 @@ PYBIND11_MODULE(_keops, m) {
       "or a GPU.");
   m.def("set_num_threads", &keops_set_num_threads, py::arg("threads"));
   m.def("get_num_threads", &keops_get_num_threads);
+  m.def("reduced_axis_parts", &keops_reduced_axis_parts, py::arg("rows"),
+        py::arg("cols"),
+        "The blocks of the reduced axis a CPU call splits over the threads "
+        "(when compiled with partial states).");
   m.def(
       "thread_groups",
       [] {

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import _arrays
 from . import formula as fm
-from ._runtime import KeopsError, compile_mlir
+from ._runtime import KeopsError, compile_mlir, extension
 from .ranges import as_ranges, ranged_kind
 
 # pykeops' reduction names (Genred's reduction_op) -> keops.reduce kinds.
@@ -347,6 +347,21 @@ def _device_check(meta, options):
     return tuple(sorted(set(options) | {("device", index)}))
 
 
+def split_states(options, axis, M, N, batched, ranged):
+    """`options` with partial states when the CPU runtime spreads this
+    call's reduced axis over its threads (few kept rows, many reduced ones:
+    the blocks' states are merged; lib/Runtime/SplitReduced.cpp)."""
+    rows, cols = (M, N) if axis == 1 else (N, M)
+    if batched or ranged or rows is None or cols is None or rows >= 64 * 1024:
+        return options
+    chosen = dict(options)
+    if chosen.get("device", -1) != -1 or chosen.get("partial_states"):
+        return options
+    if extension().reduced_axis_parts(rows, cols) < 2:
+        return options
+    return tuple(sorted(set(options) | {("partial_states", True)}))
+
+
 def execute(plan, fw, inputs, M, N, out=None, batch=(), ranges=None):
     """Runs a plan; torch results go through the autograd hook when autograd
     records (keops._autograd)."""
@@ -394,6 +409,7 @@ def reduce(roots, kind, axis, k=None, options=(), out=None, ranges=None):
     pattern = batch_pattern([variable_batch(v) for v in collected[1]], batch) if batch else ()
     ranges = as_ranges(ranges, fw, batch)
     ranged = ranged_kind(ranges)
+    options = split_states(options, axis, meta[3], meta[4], batch, ranged)
     plan = _PLANS.get((collected[2], kind, axis, k, compute, options, pattern, ranged))
     if plan is None:
         check_kind(kind, roots, k)
@@ -600,6 +616,7 @@ class Reduction:
             pattern = batch_pattern(shapes, batch) if batch else ()
         ranges = as_ranges(ranges, fw, batch)
         ranged = ranged_kind(ranges)
+        options = split_states(options, self.axis, M, N, batch, ranged)
         plan = _PLANS.get((self._collected[2], self.kind, self.axis, self.k, compute, options,
                            pattern, ranged))
         if plan is None:

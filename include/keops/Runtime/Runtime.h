@@ -263,6 +263,14 @@ private:
                      void *const *outputs, int64_t m, int64_t n, void *stream,
                      llvm::ArrayRef<int64_t> batch, const RangesArg *ranges,
                      const int64_t *first) const;
+  /// The blocks of the reduced axis that a CPU call of kernel `index`
+  /// splits over the threads (1: none; SplitReduced.cpp).
+  int64_t reducedParts(size_t index, int64_t rows, int64_t cols) const;
+  /// Runs kernel `index` as `parts` partial reductions over blocks of the
+  /// reduced axis, their states merged and finalized into `outputs`.
+  void splitReduced(size_t index, const void *const *inputs,
+                    void *const *outputs, int64_t m, int64_t n, int64_t rows,
+                    int64_t cols, int64_t parts) const;
   /// An error unless kernel `index` has partial-state kernels.
   std::string checkStateKernel(size_t index) const;
   std::shared_ptr<void> owner; ///< keeps the JIT'd code alive
@@ -320,6 +328,11 @@ bool gpuDeviceCount(int &count, std::string &error);
 /// Number of threads kernels use: KEOPS_NUM_THREADS, else all cores.
 int numThreads();
 void setNumThreads(int threads);
+
+/// The blocks of its reduced axis (`cols` indices) over which a CPU call
+/// of `rows` kept rows spreads when its module has partial states (1: the
+/// rows alone keep the threads busy, or the work is too small to share).
+int64_t reducedAxisParts(int64_t rows, int64_t cols);
 
 /// The host's thread groups, the CPUs of each: one group per NUMA node
 /// (KEOPS_THREAD_GROUPS=G: G groups of consecutive CPUs). A call spreads
