@@ -352,7 +352,10 @@ def split_states(options, axis, M, N, batched, ranged):
     call's reduced axis over its threads (few kept rows, many reduced ones:
     the blocks' states are merged; lib/Runtime/SplitReduced.cpp)."""
     rows, cols = (M, N) if axis == 1 else (N, M)
-    if batched or ranged or rows is None or cols is None or rows >= 64 * 1024:
+    # (The runtime's rule needs fewer 64-row chunks than threads and two
+    # blocks of at least 1,024 reduced indices.)
+    if batched or ranged or rows is None or cols is None or rows >= 64 * 1024 \
+            or cols < 2048:
         return options
     chosen = dict(options)
     if chosen.get("device", -1) != -1 or chosen.get("partial_states"):

@@ -1,7 +1,7 @@
 """The checks of test_distributed_devices.py, in a process whose CUDA driver
 is the emulator with several devices (KEOPS_CUDA_DRIVER=emulator,
 KEOPS_EMULATOR_DEVICES set by the test): every reduction kind split over
-2 and 3 emulated devices, by kept rows and by the reduced axis, against the
+2, 3 and 7 emulated devices, by kept rows and by the reduced axis, against the
 CPU backend. Prints {"errors": [...]} as JSON."""
 
 import json
@@ -40,7 +40,7 @@ try:
     for op, formula, formula2, k in CASES:
         g = Genred(formula, ALIASES, reduction_op=op, axis=1, opt_arg=k, formula2=formula2)
         want = parts(g(X, Y, B, backend="CPU"))
-        for ids in ([0, 1], [2, 0, 1]):
+        for ids in ([0, 1], [2, 0, 1], [6, 0, 1, 2, 3, 4, 5]):
             for split in ("rows", "reduced"):
                 got = parts(reduce(g, X, Y, B, device_ids=ids, split=split))
                 for u, v in zip(got, want):
