@@ -347,10 +347,17 @@ def _device_check(meta, options):
     return tuple(sorted(set(options) | {("device", index)}))
 
 
-def split_states(options, axis, M, N, batched, ranged):
+# Calls that the CPU runtime could split, per reduction (split_states).
+_SPLIT_CALLS = {}
+
+
+def split_states(key, options, axis, M, N, batched, ranged):
     """`options` with partial states when the CPU runtime spreads this
     call's reduced axis over its threads (few kept rows, many reduced ones:
-    the blocks' states are merged; lib/Runtime/SplitReduced.cpp)."""
+    the blocks' states are merged; lib/Runtime/SplitReduced.cpp). Partial
+    states take 2 to 5 times as long to compile, so a reduction (`key`)
+    gets them from its second such call on, or at once when the call is
+    long enough (2^30 pairs of a block of rows) to pay for them."""
     rows, cols = (M, N) if axis == 1 else (N, M)
     # (The runtime's rule needs fewer 64-row chunks than threads and two
     # blocks of at least 1,024 reduced indices.)
@@ -361,6 +368,10 @@ def split_states(options, axis, M, N, batched, ranged):
     if chosen.get("device", -1) != -1 or chosen.get("partial_states"):
         return options
     if extension().reduced_axis_parts(rows, cols) < 2:
+        return options
+    key = (key, options)
+    calls = _SPLIT_CALLS[key] = _SPLIT_CALLS.get(key, 0) + 1
+    if calls < 2 and cols * 32 < 1 << 30:
         return options
     return tuple(sorted(set(options) | {("partial_states", True)}))
 
@@ -412,7 +423,8 @@ def reduce(roots, kind, axis, k=None, options=(), out=None, ranges=None):
     pattern = batch_pattern([variable_batch(v) for v in collected[1]], batch) if batch else ()
     ranges = as_ranges(ranges, fw, batch)
     ranged = ranged_kind(ranges)
-    options = split_states(options, axis, meta[3], meta[4], batch, ranged)
+    options = split_states((collected[2], kind, axis, k, compute), options, axis, meta[3],
+                           meta[4], batch, ranged)
     plan = _PLANS.get((collected[2], kind, axis, k, compute, options, pattern, ranged))
     if plan is None:
         check_kind(kind, roots, k)
@@ -619,7 +631,8 @@ class Reduction:
             pattern = batch_pattern(shapes, batch) if batch else ()
         ranges = as_ranges(ranges, fw, batch)
         ranged = ranged_kind(ranges)
-        options = split_states(options, self.axis, M, N, batch, ranged)
+        options = split_states((self._collected[2], self.kind, self.axis, self.k, compute),
+                               options, self.axis, M, N, batch, ranged)
         plan = _PLANS.get((self._collected[2], self.kind, self.axis, self.k, compute, options,
                            pattern, ranged))
         if plan is None:

@@ -49,6 +49,7 @@ def test_the_split_rule(threads):
 
 def both(call):
     keops.set_num_threads(4)
+    call()            # (the first call of a short reduction does not split)
     split = call()
     keops.set_num_threads(1)
     one = call()
@@ -84,8 +85,9 @@ def test_every_kind_few_rows_over_j(threads, op, formula, formula2, k, m):
         assert split[1][0, 0] == 3
     if op == "KMin_ArgKMin":
         assert list(split[1][0, :2]) == [3, 250_000]
-    # The call compiled its plan with partial states (and split).
-    assert any(dict(key[5]).get("partial_states") for key in reductions._PLANS)
+    # The second call compiled a plan with partial states (and split).
+    assert any(key[0] == g._reduction._collected[2] and dict(key[5]).get("partial_states")
+               for key in reductions._PLANS)
 
 
 def test_few_rows_over_i_and_float64_and_torch(threads):
@@ -117,3 +119,20 @@ def test_gradient_through_a_split_sum(threads):
     want, = torch.autograd.grad(sr.sum(), xr)
     torch.testing.assert_close(s[:, 0], sr, rtol=1e-12, atol=1e-10)
     torch.testing.assert_close(grad, want, rtol=1e-12, atol=1e-10)
+
+
+def test_first_call_of_a_short_reduction_does_not_split(threads):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((3, 2)).astype("float32")
+    y = rng.standard_normal((200_000, 2)).astype("float32")
+    g = Genred("SqDist(x, y) * 1.25", ["x = Vi(2)", "y = Vj(2)"], reduction_op="Min", axis=1)
+    states = lambda: sum(dict(key[5]).get("partial_states", False)  # noqa: E731
+                         for key in reductions._PLANS)
+    before = states()
+    first = g(x, y)
+    assert states() == before            # compiled without partial states
+    second = g(x, y)
+    assert states() == before + 1        # the second call: split
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_allclose(first[:, 0], ((x[:, None] - y[None]) ** 2).sum(-1).min(1) * 1.25,
+                               rtol=1e-5)
