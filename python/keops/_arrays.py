@@ -100,6 +100,13 @@ def address(x):
     return x.data_ptr()
 
 
+def contiguous(x):
+    """x in C order (a copy only when it is not)."""
+    if isinstance(x, np.ndarray):
+        return np.ascontiguousarray(x)
+    return x.contiguous()
+
+
 def compute_dtype(dtype):
     """The dtype reductions of `dtype` data compute in: float16 data are
     reduced in float32 (converted on the way in, results converted back),

@@ -255,7 +255,7 @@ class GradientSpec:
 
         keep = []   # contiguous copies, alive until the run ends
         for k, (a, (cat, dim)) in enumerate(zip(inputs, variables)):
-            a = a.contiguous() if a is not None else self.raw_inputs[k]
+            a = _arrays.contiguous(a) if a is not None else self.raw_inputs[k]
             keep.append(a)
             args.append(_arrays.address(a))
             rows.append(rows_of(a, cat))
@@ -268,21 +268,24 @@ class GradientSpec:
         cats = [1 - self.plan.axis] + [variables[self.wrt[n]][0]
                                       for n, pos in enumerate(wrt2) if pos]
         for c, cat in zip(extra, cats):
-            c = c.contiguous()
+            c = _arrays.contiguous(c)
             keep.append(c)
-            args.append(c.data_ptr())
+            args.append(_arrays.address(c))
             rows.append(rows_of(c, cat))
         if self.saved and not wrt2:
             for o in saved:
-                o = o.contiguous()
+                o = _arrays.contiguous(o)
                 keep.append(o)
-                args.append(o.data_ptr())
+                args.append(_arrays.address(o))
                 rows.append(self.rows)
+        # (Torch tensors, or NumPy arrays for keops.jax.)
         like = next(a for a in inputs if a is not None)
-        results = [torch.empty(shape, dtype=like.dtype, device=like.device)
+        fw = _arrays.framework(like)
+        device = _arrays.cuda_device([like])
+        results = [_arrays.empty(fw, shape, self.plan.dtype, device)
                    for shape, _, _ in fn.result_shapes(rows, self.batch)]
-        fn.run(args, rows, [r.data_ptr() for r in results],
-               _arrays.cuda_stream(_arrays.cuda_device([like])), self.batch)
+        fn.run(args, rows, [_arrays.address(r) for r in results],
+               _arrays.cuda_stream(device), self.batch)
         return results
 
 

@@ -1,0 +1,155 @@
+"""keops.jax: reductions of JAX arrays against dense jax.numpy, eagerly and
+under jax.jit, their gradients (jax.grad, through the compiler's gradient
+reductions) against jax.grad of the dense evaluation, jax.vmap, dtypes and
+the errors of bad calls."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.scipy.special import logsumexp
+
+import keops.jax as kj
+from keops import Vi, Vj
+
+jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.usefixtures("keops_cache_dir")
+
+ALIASES = ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)"]
+
+
+def data(dtype="float64", m=37, n=53, seed=0):
+    rng = np.random.default_rng(seed)
+    return (jnp.asarray(rng.standard_normal((m, 3)), dtype),
+            jnp.asarray(rng.standard_normal((n, 3)), dtype),
+            jnp.asarray(rng.standard_normal((n, 2)), dtype))
+
+
+def sqdist(x, y):
+    return ((x[:, None] - y[None]) ** 2).sum(-1)
+
+
+# (reduction_op, formula, formula2, K, dense reference of the first output)
+CASES = [
+    ("Sum", "Exp(-SqDist(x, y)) * b", None, None,
+     lambda x, y, b: jnp.exp(-sqdist(x, y)) @ b),
+    ("Min_ArgMin", "SqDist(x, y)", None, None,
+     lambda x, y, b: sqdist(x, y).min(1, keepdims=True)),
+    ("Max", "-SqDist(x, y) + 0.5", None, None,
+     lambda x, y, b: (-sqdist(x, y) + 0.5).max(1, keepdims=True)),
+    ("KMin_ArgKMin", "SqDist(x, y)", None, 4,
+     lambda x, y, b: jnp.sort(sqdist(x, y), axis=1)[:, :4]),
+    ("LogSumExp", "-SqDist(x, y)", None, None,
+     lambda x, y, b: logsumexp(-sqdist(x, y), axis=1, keepdims=True)),
+    ("SumSoftMaxWeight", "-SqDist(x, y)", "b", None,
+     lambda x, y, b: jax.nn.softmax(-sqdist(x, y), axis=1) @ b),
+]
+
+
+def first(out):
+    return out[0] if isinstance(out, tuple) else out
+
+
+@pytest.mark.parametrize("op,formula,formula2,k,dense", CASES, ids=[c[0] for c in CASES])
+def test_values_eager_and_jitted(op, formula, formula2, k, dense):
+    x, y, b = data()
+    g = kj.Genred(formula, ALIASES, reduction_op=op, axis=1, opt_arg=k, formula2=formula2)
+    want = dense(x, y, b)
+    np.testing.assert_allclose(first(g(x, y, b)), want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(first(jax.jit(g)(x, y, b)), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("op,formula,formula2,k,dense", CASES, ids=[c[0] for c in CASES])
+def test_gradients_against_dense(op, formula, formula2, k, dense):
+    x, y, b = data()
+    g = kj.Genred(formula, ALIASES, reduction_op=op, axis=1, opt_arg=k, formula2=formula2)
+    w = jnp.asarray(np.random.default_rng(1).standard_normal(dense(x, y, b).shape))
+
+    def loss(f):
+        return lambda x, y, b: (first(f(x, y, b)) * w).sum()
+
+    got = jax.grad(loss(g), argnums=(0, 1, 2))(x, y, b)
+    want = jax.grad(loss(dense), argnums=(0, 1, 2))(x, y, b)
+    for u, v in zip(got, want):
+        np.testing.assert_allclose(u, v, rtol=1e-10, atol=1e-10)
+    # Under jit, one input only.
+    np.testing.assert_allclose(jax.jit(jax.grad(loss(g)))(x, y, b), want[0],
+                               rtol=1e-10, atol=1e-10)
+
+
+def test_indices_and_their_zero_gradients():
+    x, y, _ = data()
+    m = kj.Genred("SqDist(x, y)", ["x = Vi(3)", "y = Vj(3)"], reduction_op="Min_ArgMin",
+                  axis=1)
+    values, indices = m(x, y)
+    assert indices.shape == (37, 1) and indices.dtype == jnp.int64
+    np.testing.assert_array_equal(indices[:, 0], jnp.argmin(sqdist(x, y), axis=1))
+    a = kj.Genred("SqDist(x, y)", ["x = Vi(3)", "y = Vj(3)"], reduction_op="ArgKMin", axis=1,
+                  opt_arg=5)
+    np.testing.assert_array_equal(a(x, y), jnp.argsort(sqdist(x, y), axis=1)[:, :5])
+    grad = jax.grad(lambda x: a(x, y).astype(x.dtype).sum())(x)
+    np.testing.assert_array_equal(grad, jnp.zeros_like(x))
+
+
+def test_reduction_over_i_and_lazytensor_reductions():
+    x, y, b = data()
+    # Over i: one output row per y_j, b_i weights.
+    g = kj.Genred("Exp(-SqDist(x, y)) * b", ["x = Vi(3)", "y = Vj(3)", "b = Vi(2)"],
+                  reduction_op="Sum", axis=0)
+    bi = b[:37]
+    np.testing.assert_allclose(g(x, y, bi), jnp.exp(-sqdist(x, y)).T @ bi, rtol=1e-12)
+    np.testing.assert_allclose(jax.grad(lambda x: g(x, y, bi).sum())(x),
+                               jax.grad(lambda x: (jnp.exp(-sqdist(x, y)).T @ bi).sum())(x),
+                               rtol=1e-10, atol=1e-12)
+    f = kj.reduction((-((Vi(0, 3) - Vj(1, 3)) ** 2).sum(-1)).logsumexp(dim=1, call=False))
+    lse = lambda x, y: logsumexp(-sqdist(x, y), axis=1, keepdims=True)  # noqa: E731
+    np.testing.assert_allclose(f(x, y), lse(x, y), rtol=1e-12)
+    np.testing.assert_allclose(jax.grad(lambda y: f(x, y).sum())(y),
+                               jax.grad(lambda y: lse(x, y).sum())(y), rtol=1e-10, atol=1e-12)
+    # K-min of vectors: pykeops' (M, K, D) shape.
+    k = kj.Genred("x - y", ["x = Vi(3)", "y = Vj(3)"], reduction_op="KMin", axis=1, opt_arg=2)
+    assert k(x, y).shape == (37, 2, 3)
+
+
+def test_vmap_and_vmap_of_grad():
+    x, y, b = data()
+    g = kj.Genred("Exp(-SqDist(x, y)) * b", ALIASES, reduction_op="Sum", axis=1)
+    xs = jnp.stack([x, 0.5 * x, -x])
+    dense = lambda x: jnp.exp(-sqdist(x, y)) @ b  # noqa: E731
+    np.testing.assert_allclose(jax.vmap(lambda x: g(x, y, b))(xs),
+                               jnp.stack([dense(v) for v in xs]), rtol=1e-12)
+    got = jax.vmap(jax.grad(lambda x: g(x, y, b).sum()))(xs)
+    want = jnp.stack([jax.grad(lambda x: dense(x).sum())(v) for v in xs])
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype,rtol", [("float32", 1e-5), ("float16", 2e-2)])
+def test_float32_and_float16(dtype, rtol):
+    x, y, b = data(dtype)
+    g = kj.Genred("Exp(-SqDist(x, y)) * b", ALIASES, reduction_op="Sum", axis=1)
+    out = g(x, y, b)
+    assert out.dtype == jnp.dtype(dtype)
+    want = jnp.exp(-sqdist(*[a.astype("float64") for a in (x, y)])) @ b.astype("float64")
+    np.testing.assert_allclose(out.astype("float64"), want, rtol=rtol, atol=rtol)
+    grad = jax.grad(lambda x: g(x, y, b).astype("float32").sum())(x)
+    assert grad.dtype == jnp.dtype(dtype) and bool(jnp.isfinite(grad).all())
+
+
+def test_bad_calls():
+    x, y, b = data()
+    g = kj.Genred("Exp(-SqDist(x, y)) * b", ALIASES, reduction_op="Sum", axis=1)
+    with pytest.raises(ValueError, match=r"'x' \(Vi\(3\)\): expected shape \(M, 3\), got \(37, 2\)"):
+        g(x[:, :2], y, b)
+    with pytest.raises(ValueError, match=r"'b' \(Vj\(2\)\): 50 rows, but other j variables "
+                                         r"have N = 53"):
+        g(x, y, b[:50])
+    with pytest.raises(ValueError, match="takes 3 arguments"):
+        g(x, y)
+    with pytest.raises(TypeError, match="dtype float32 differs from float64"):
+        g(x, y, b.astype("float32"))
+    with pytest.raises(TypeError, match="expected float16, float32 or float64 data, got int64"):
+        g(x.astype("int64"), y, b)
+    with pytest.raises(ValueError, match="batch axes: jax.vmap"):
+        g(x[None], y, b)
+    with pytest.raises(TypeError, match="expected a keops Reduction"):
+        kj.reduction(g)
