@@ -121,6 +121,22 @@ def test_vmap_and_vmap_of_grad():
     got = jax.vmap(jax.grad(lambda x: g(x, y, b).sum()))(xs)
     want = jnp.stack([jax.grad(lambda x: dense(x).sum())(v) for v in xs])
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    # Per element, the gradient w.r.t. an argument that is not mapped.
+    got = jax.vmap(jax.grad(lambda x, y: g(x, y, b).sum(), argnums=1), in_axes=(0, None))(xs, y)
+    want = jnp.stack([jax.grad(lambda y: (jnp.exp(-sqdist(v, y)) @ b).sum())(y) for v in xs])
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    # Two levels of vmap, of a logsumexp (whose gradient reads its output).
+    f = kj.Genred("-SqDist(x, y)", ["x = Vi(3)", "y = Vj(3)"], reduction_op="LogSumExp",
+                  axis=1)
+    ys = jnp.stack([y, y + 1.0])
+    lse = lambda x, y: logsumexp(-sqdist(x, y), axis=1, keepdims=True)  # noqa: E731
+    got = jax.vmap(jax.vmap(f, in_axes=(None, 0)), in_axes=(0, None))(xs, ys)
+    want = jnp.stack([jnp.stack([lse(v, w) for w in ys]) for v in xs])
+    assert got.shape == (3, 2, 37, 1)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    got = jax.vmap(jax.grad(lambda x, y: f(x, y).sum()), in_axes=(0, 0))(xs[:2], ys)
+    want = jnp.stack([jax.grad(lambda v: lse(v, w).sum())(v) for v, w in zip(xs[:2], ys)])
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype,rtol", [("float32", 1e-5), ("float16", 2e-2)])

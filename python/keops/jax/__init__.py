@@ -16,8 +16,9 @@ it the arrays in host memory (arrays on a GPU are copied to the host and
 back). Its derivative is a jax.custom_vjp whose backward pass runs the
 compiler's gradient reductions (keops-differentiate, as for torch) for the
 inputs that are differentiated only; index outputs have zero gradients.
-jax.vmap runs the reduction once per element. Derivatives are of first
-order (reverse mode): differentiating a gradient again raises.
+jax.vmap makes batch axes of the reduction: one kernel for all elements.
+Derivatives are of first order (reverse mode): differentiating a gradient
+again raises.
 Arguments: (rows, D) arrays for i and j variables, (D,) for parameters,
 all of one float dtype (float16 is reduced in float32); batch axes through
 jax.vmap.
@@ -95,20 +96,35 @@ class _Spec:
                      for w, t in self.raw_outputs(dtype))
 
 
+def _batched(spec, arrays):
+    """Host arrays with the leading axes of jax.vmap (vmap_method=
+    "expand_dims": 1 where an argument is not mapped) broadcast to the
+    whole batch: the reduction's batch axes, one kernel for all elements,
+    each element with its own data (its own gradients)."""
+    base = [1 if cat == 2 else 2 for cat, _ in spec.red.declared]
+    lead = [a.shape[:a.ndim - b] for a, b in zip(arrays, base)]
+    if not any(lead):
+        return [np.ascontiguousarray(a) for a in arrays]
+    batch = np.broadcast_shapes(*lead)
+    return [np.ascontiguousarray(np.broadcast_to(a, batch + a.shape[a.ndim - b:]))
+            for a, b in zip(arrays, base)]
+
+
 def _host_plan(spec, arrays):
     """The plan of a call on host arrays, its inputs (in the plan's dtype:
-    float16 is reduced in float32) and the data's dtype."""
-    arrays = [np.ascontiguousarray(a) for a in arrays]
-    dtype, plan, fw, inputs, M, N, _, batch, ranges = spec.red._bind(arrays, {"backend": "CPU"})
+    float16 is reduced in float32), sizes and batch extents, and the data's
+    dtype."""
+    dtype, plan, fw, inputs, M, N, _, batch, _ = spec.red._bind(_batched(spec, arrays),
+                                                                {"backend": "CPU"})
     if plan.dtype != dtype:
         inputs = [_arrays.cast(a, plan.dtype, fw) for a in inputs]
-    return plan, inputs, M, N, dtype
+    return plan, inputs, M, N, batch, dtype
 
 
 def _host_run(spec, arrays):
     """The raw outputs of the reduction on host arrays, on the CPU."""
-    plan, inputs, M, N, dtype = _host_plan(spec, arrays)
-    outs = plan.run("numpy", inputs, M, N)
+    plan, inputs, M, N, batch, dtype = _host_plan(spec, arrays)
+    outs = plan.run("numpy", inputs, M, N, batch=batch)
     return [o.astype(dtype) if o.dtype.kind == "f" else o for o in outs]
 
 
@@ -119,7 +135,7 @@ def _forward(spec, args):
         outs = _host_run(spec, arrays)
         return tuple(np.asarray(o, s.dtype) for o, s in zip(outs, shapes))
 
-    return jax.pure_callback(host, shapes, *args, vmap_method="sequential")
+    return jax.pure_callback(host, shapes, *args, vmap_method="expand_dims")
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
@@ -149,17 +165,20 @@ def _reduce_bwd(spec, res, cotangents):
 
     def host(*arrays):
         n = len(values)
-        plan, inputs, M, N, _ = _host_plan(spec, arrays[:n])
+        plan, inputs, M, N, batch, _ = _host_plan(spec, arrays[:n])
         gradient = GradientSpec(plan, tuple(position[k] for k in wrt), M, N,
-                                [None] * len(inputs), saved=saved)
-        cot = np.ascontiguousarray(arrays[n], plan.dtype)
-        # The forward's outputs, as the kernels wrote them (64-bit indices).
+                                [None] * len(inputs), batch, saved=saved)
+        # The cotangent and the forward's outputs, over the whole batch, as
+        # the kernels wrote them (64-bit indices).
+        rows = [np.broadcast_to(a, batch + a.shape[-2:]) for a in arrays[n:]]
+        cot = np.ascontiguousarray(rows[0], plan.dtype)
         kept = [np.ascontiguousarray(o, plan.dtype if o.dtype.kind == "f" else np.int64)
-                for o in arrays[n + 1:]] if saved else ()
+                for o in rows[1:]] if saved else ()
         results = gradient.run(inputs, [cot], saved=kept)
-        return tuple(np.asarray(g, s.dtype).reshape(s.shape) for g, s in zip(results, shapes))
+        return tuple(np.asarray(g, values[k].dtype).reshape(batch + values[k].shape)
+                     for k, g in zip(wrt, results))
 
-    results = jax.pure_callback(host, shapes, *values, cot, *outs, vmap_method="sequential")
+    results = jax.pure_callback(host, shapes, *values, cot, *outs, vmap_method="expand_dims")
     for k, g in zip(wrt, results):
         grads[k] = g
     return tuple(grads)
