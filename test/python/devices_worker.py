@@ -13,27 +13,11 @@ import torch
 from keops import Genred
 from keops.distributed.devices import reduce
 
-rng = np.random.default_rng(8)
+from split_cases import ALIASES, CASES, data, parts
+
 M, N = 130, 257
-X = rng.standard_normal((M, 3)).astype("float32")
-Y = rng.standard_normal((N, 3)).astype("float32")
-B = rng.standard_normal((N, 2)).astype("float32")
-Y[250] = Y[3]            # a tie across devices: the smaller index wins
-ALIASES = ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)"]
-CASES = [
-    ("Sum", "Exp(-SqDist(x, y)) * b", None, None),
-    ("Min_ArgMin", "SqDist(x, y)", None, None),
-    ("ArgMax", "x - y", None, None),
-    ("KMin_ArgKMin", "SqDist(x, y)", None, 4),
-    ("ArgKMin", "SqDist(x, y)", None, 40),
-    ("LogSumExp", "-SqDist(x, y)", None, None),
-    ("SumSoftMaxWeight", "-SqDist(x, y)", "b", None),
-]
+X, Y, B = data(M, N, seed=8)
 errors = []
-
-
-def parts(r):
-    return r if isinstance(r, tuple) else (r,)
 
 
 try:
