@@ -169,3 +169,18 @@ def test_bad_calls():
         g(x[None], y, b)
     with pytest.raises(TypeError, match="expected a keops Reduction"):
         kj.reduction(g)
+
+
+def test_empty_axes_and_nan():
+    g = kj.Genred("Exp(-SqDist(x, y)) * b", ALIASES, reduction_op="Sum", axis=1)
+    x, y, b = data()
+    assert g(x[:0], y, b).shape == (0, 2)
+    np.testing.assert_array_equal(g(x, y[:0], b[:0]), jnp.zeros((37, 2)))
+    np.testing.assert_array_equal(jax.grad(lambda x: g(x, y[:0], b[:0]).sum())(x),
+                                  jnp.zeros_like(x))
+    m = kj.Genred("SqDist(x, y)", ["x = Vi(3)", "y = Vj(3)"], reduction_op="Min_ArgMin",
+                  axis=1)
+    values, indices = m(x, y[:0])
+    assert bool(jnp.isinf(values).all()) and bool((indices == -1).all())
+    out = g(x.at[0, 1].set(jnp.nan), y, b)
+    assert bool(jnp.isnan(out[0]).all()) and bool(jnp.isfinite(out[1:]).all())
