@@ -3,6 +3,7 @@ the test set (KEOPS_THREAD_GROUPS, or KEOPS_SYSFS_NODE_DIR for a fake NUMA
 tree; the runtime reads them once). Argument: the expected groups as JSON.
 Prints {"errors": [...]} as JSON."""
 
+import contextlib
 import json
 import os
 import sys
@@ -83,6 +84,34 @@ try:
         seen.append(keops._runtime.extension().get_thread_group())
     if seen != [-1, groups - 1] or keops._runtime.extension().get_thread_group() != -1:
         errors.append(f"thread groups of threads: {seen}")
+    # Host threads calling at once, each on all groups or on one, rows
+    # split or (few rows, long reduced axis, partial states) the reduced
+    # axis: every result as one thread computes it, and no call waits
+    # forever.
+    keops.set_num_threads(1)
+    h = Genred("SqDist(x, y)", ["x = Vi(3)", "y = Vj(3)"], reduction_op="Min_ArgMin", axis=1)
+    long_y = np.concatenate([Y] * 20)
+    alone = {"rows": h(X, Y), "reduced": h(X[:20], long_y)}
+    keops.set_num_threads(groups + 3)
+    h(X[:20], long_y)    # (the second call of a short reduction splits)
+
+    def caller(seed):
+        r = np.random.default_rng(seed)
+        for _ in range(40):
+            group, m = int(r.integers(-1, groups)), int(r.integers(1, M))
+            what = "rows" if r.integers(2) else "reduced"
+            with keops.thread_group(group) if group >= 0 else contextlib.nullcontext():
+                got = h(X[:m], Y) if what == "rows" else h(X[:20], long_y)
+            want = alone[what] if what == "reduced" else tuple(a[:m] for a in alone[what])
+            if differs(got, want, exact=True):
+                errors.append(f"concurrent call on group {group}, {what}, m = {m}: differs")
+    callers = [threading.Thread(target=caller, args=(seed,)) for seed in range(4)]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join(300)
+    if any(t.is_alive() for t in callers):
+        errors.append("concurrent calls did not finish")
     for bad, message in (([0, 0], "distinct thread group numbers"),
                          ([groups], f"no thread group {groups}")):
         try:
