@@ -96,25 +96,25 @@ class _Spec:
                      for w, t in self.raw_outputs(dtype))
 
 
-def _batched(spec, arrays):
+def _batched(spec, arrays, own=()):
     """Host arrays with the leading axes of jax.vmap (vmap_method=
-    "expand_dims": 1 where an argument is not mapped) broadcast to the
-    whole batch: the reduction's batch axes, one kernel for all elements,
-    each element with its own data (its own gradients)."""
+    "expand_dims": 1 where an argument is not mapped): the reduction's
+    batch axes, one kernel for all elements. An argument that is not
+    mapped stays broadcast (axes of 1), unless it is in `own`: arguments
+    whose gradient each element needs for itself get their own copy."""
     base = [1 if cat == 2 else 2 for cat, _ in spec.red.declared]
     lead = [a.shape[:a.ndim - b] for a, b in zip(arrays, base)]
-    if not any(lead):
-        return [np.ascontiguousarray(a) for a in arrays]
-    batch = np.broadcast_shapes(*lead)
-    return [np.ascontiguousarray(np.broadcast_to(a, batch + a.shape[a.ndim - b:]))
-            for a, b in zip(arrays, base)]
+    batch = np.broadcast_shapes(*lead) if any(lead) else ()
+    return [np.ascontiguousarray(np.broadcast_to(a, batch + a.shape[a.ndim - b:])
+                                 if k in own else a)
+            for k, (a, b) in enumerate(zip(arrays, base))]
 
 
-def _host_plan(spec, arrays):
-    """The plan of a call on host arrays, its inputs (in the plan's dtype:
-    float16 is reduced in float32), sizes and batch extents, and the data's
-    dtype."""
-    dtype, plan, fw, inputs, M, N, _, batch, _ = spec.red._bind(_batched(spec, arrays),
+def _host_plan(spec, arrays, own=()):
+    """The plan of a call on host arrays (`own`: see _batched), its inputs
+    (in the plan's dtype: float16 is reduced in float32), sizes and batch
+    extents, and the data's dtype."""
+    dtype, plan, fw, inputs, M, N, _, batch, _ = spec.red._bind(_batched(spec, arrays, own),
                                                                 {"backend": "CPU"})
     if plan.dtype != dtype:
         inputs = [_arrays.cast(a, plan.dtype, fw) for a in inputs]
@@ -165,7 +165,7 @@ def _reduce_bwd(spec, res, cotangents):
 
     def host(*arrays):
         n = len(values)
-        plan, inputs, M, N, batch, _ = _host_plan(spec, arrays[:n])
+        plan, inputs, M, N, batch, _ = _host_plan(spec, arrays[:n], own=wrt)
         gradient = GradientSpec(plan, tuple(position[k] for k in wrt), M, N,
                                 [None] * len(inputs), batch, saved=saved)
         # The cotangent and the forward's outputs, over the whole batch, as
