@@ -256,7 +256,8 @@ int keops_get_num_threads(void);
 /* The blocks of its reduced axis (`cols` indices) over which a CPU run of
  * `rows` kept rows spreads when its module was compiled with partial
  * states (1: the rows alone keep the threads busy, or too little work):
- * the block states are merged, so calls with few rows use every thread. */
+ * the block states are merged, so calls with few rows use every thread.
+ * It depends on the calling thread's thread group (its share of threads). */
 int64_t keops_reduced_axis_parts(int64_t rows, int64_t cols);
 
 /* Thread groups: one per NUMA node of the host (KEOPS_THREAD_GROUPS=G: G

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -14,6 +15,7 @@
 #ifdef __linux__
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 #endif
 
 using namespace mlir::keops::runtime;
@@ -81,21 +83,41 @@ mlir::keops::runtime::formThreadGroups(
   return groups;
 }
 
-std::vector<int> mlir::keops::runtime::currentCpus() {
+// CPU masks sized for the machine's CPUs (a fixed cpu_set_t holds 1,024,
+// and the affinity calls refuse a smaller mask than the kernel's).
+static int maskCpus() {
 #ifdef __linux__
-  cpu_set_t set;
-  if (pthread_getaffinity_np(pthread_self(), sizeof(set), &set) == 0) {
-    std::vector<int> cpus;
-    for (int c = 0; c < CPU_SETSIZE; ++c)
-      if (CPU_ISSET(c, &set))
-        cpus.push_back(c);
-    if (!cpus.empty())
-      return cpus;
-  }
+  static const int cpus =
+      std::max<long>({1024, sysconf(_SC_NPROCESSORS_CONF) + 1});
+  return cpus;
+#else
+  return 1024;
 #endif
-  std::vector<int> cpus(std::max(1u, std::thread::hardware_concurrency()));
-  for (size_t c = 0; c < cpus.size(); ++c)
-    cpus[c] = static_cast<int>(c);
+}
+
+std::vector<int> mlir::keops::runtime::currentCpus() {
+  std::vector<int> cpus;
+#ifdef __linux__
+  int count = maskCpus();
+  cpu_set_t *set = CPU_ALLOC(count);
+  size_t size = CPU_ALLOC_SIZE(count);
+  if (set && pthread_getaffinity_np(pthread_self(), size, set) == 0)
+    for (int c = 0; c < count; ++c)
+      if (CPU_ISSET_S(c, size, set))
+        cpus.push_back(c);
+  if (set)
+    CPU_FREE(set);
+#endif
+  return cpus;
+}
+
+static std::vector<int> allowedCpus() {
+  std::vector<int> cpus = currentCpus();
+  if (cpus.empty()) {
+    cpus.resize(std::max(1u, std::thread::hardware_concurrency()));
+    for (size_t c = 0; c < cpus.size(); ++c)
+      cpus[c] = static_cast<int>(c);
+  }
   return cpus;
 }
 
@@ -104,19 +126,25 @@ static std::vector<std::vector<int>> numaNodes() {
   std::string dir = "/sys/devices/system/node";
   if (const char *env = std::getenv("KEOPS_SYSFS_NODE_DIR"))
     dir = env;
+  auto read = [&](const std::string &name) -> std::optional<std::string> {
+    auto file = llvm::MemoryBuffer::getFileAsStream(dir + "/" + name);
+    if (!file)
+      return std::nullopt;
+    return (*file)->getBuffer().str();
+  };
+  // The nodes online (their numbers may have gaps), else those present
+  // among the first numbers.
+  std::vector<int> ids;
+  if (std::optional<std::string> online = read("online"))
+    ids = parseCpuList(*online);
+  else
+    for (int node = 0; node < 64; ++node)
+      ids.push_back(node);
   std::vector<std::vector<int>> nodes;
-  // Node numbers may have gaps (offline nodes); a few misses in a row end
-  // the scan.
-  for (int node = 0, misses = 0; misses < 8; ++node) {
-    auto file = llvm::MemoryBuffer::getFileAsStream(
-        dir + "/node" + std::to_string(node) + "/cpulist");
-    if (!file) {
-      ++misses;
-      continue;
-    }
-    misses = 0;
-    nodes.push_back(parseCpuList((*file)->getBuffer()));
-  }
+  for (int node : ids)
+    if (std::optional<std::string> list =
+            read("node" + std::to_string(node) + "/cpulist"))
+      nodes.push_back(parseCpuList(*list));
   return nodes;
 }
 
@@ -128,7 +156,7 @@ mlir::keops::runtime::hostThreadGroups() {
       forced = std::clamp(std::atoi(env), 0, 1024);
     return formThreadGroups(forced ? std::vector<std::vector<int>>{}
                                    : numaNodes(),
-                            currentCpus(), forced);
+                            allowedCpus(), forced);
   }();
   return groups;
 }
@@ -150,12 +178,19 @@ mlir::keops::runtime::shareThreads(const std::vector<std::vector<int>> &groups,
 
 void mlir::keops::runtime::pinToCpus(const std::vector<int> &cpus) {
 #ifdef __linux__
-  cpu_set_t set;
-  CPU_ZERO(&set);
+  if (cpus.empty())
+    return;
+  int count = maskCpus();
+  cpu_set_t *set = CPU_ALLOC(count);
+  if (!set)
+    return;
+  size_t size = CPU_ALLOC_SIZE(count);
+  CPU_ZERO_S(size, set);
   for (int c : cpus)
-    if (c >= 0 && c < CPU_SETSIZE)
-      CPU_SET(c, &set);
-  (void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+    if (c >= 0 && c < count)
+      CPU_SET_S(c, size, set);
+  (void)pthread_setaffinity_np(pthread_self(), size, set);
+  CPU_FREE(set);
 #else
   (void)cpus;
 #endif

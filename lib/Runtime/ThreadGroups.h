@@ -43,11 +43,11 @@ std::vector<int> shareThreads(const std::vector<std::vector<int>> &groups,
 /// some containers, leaves the thread where it was).
 void pinToCpus(const std::vector<int> &cpus);
 
-/// The CPUs the calling thread may run on.
+/// The CPUs the calling thread may run on (empty if they cannot be read).
 std::vector<int> currentCpus();
 
 /// Pins the calling thread to `cpus` for its lifetime, then gives the
-/// thread back its mask.
+/// thread back its mask (when it could be read).
 class PinnedScope {
 public:
   explicit PinnedScope(const std::vector<int> &cpus)

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -71,11 +72,12 @@ public:
   void run(int64_t chunks, int threads,
            const std::function<void(int64_t)> &fn) {
     const std::vector<std::vector<int>> &host = hostThreadGroups();
-    // A call on one group of several runs there, its caller included.
-    std::optional<PinnedScope> pin;
-    if (scope.size() == 1 && host.size() > 1)
-      pin.emplace(host[scope[0]]);
     threads = static_cast<int>(std::min<int64_t>(threads, chunks));
+    // A call on one group of several runs there, its caller included
+    // (not a job of one chunk: three system calls would cost as much).
+    std::optional<PinnedScope> pin;
+    if (scope.size() == 1 && host.size() > 1 && chunks > 1)
+      pin.emplace(host[scope[0]]);
     if (threads <= 1) {
       for (int64_t c = 0; c < chunks; ++c)
         fn(c);

@@ -245,7 +245,10 @@ class GradientSpec:
         tensors of the shapes the runtime gives (batch extents, 1 where an
         input is broadcast, then rows and columns)."""
         name, text = self.text(wrt2)
-        module = compile_mlir(text, **dict(self.plan.options))
+        # (Without the forward's partial states, which splits of few rows
+        # add: gradient modules would take 2 to 5 times longer to compile.)
+        options = {k: v for k, v in self.plan.options if k != "partial_states"}
+        module = compile_mlir(text, **options)
         fn = module.functions[name]
         args, rows = [], []
         variables = self.plan.variables

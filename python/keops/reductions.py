@@ -357,7 +357,8 @@ def split_states(key, options, axis, M, N, batched, ranged):
     the blocks' states are merged; lib/Runtime/SplitReduced.cpp). Partial
     states take 2 to 5 times as long to compile, so a reduction (`key`)
     gets them from its second such call on, or at once when the call is
-    long enough (2^30 pairs of a block of rows) to pay for them."""
+    long enough to pay for them (2^30 pairs for a kernel's block of 32
+    rows, about a second)."""
     rows, cols = (M, N) if axis == 1 else (N, M)
     # (The runtime's rule needs fewer 64-row chunks than threads and two
     # blocks of at least 1,024 reduced indices.)

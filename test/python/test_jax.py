@@ -184,3 +184,23 @@ def test_empty_axes_and_nan():
     assert bool(jnp.isinf(values).all()) and bool((indices == -1).all())
     out = g(x.at[0, 1].set(jnp.nan), y, b)
     assert bool(jnp.isnan(out[0]).all()) and bool(jnp.isfinite(out[1:]).all())
+
+
+def test_jacrev_and_a_scalar_parameter_under_vmap():
+    x, y, b = data(m=6, n=9)
+    g = kj.Genred("Exp(-SqDist(x, y)) * b", ALIASES, reduction_op="Sum", axis=1)
+    dense = lambda x: jnp.exp(-sqdist(x, y)) @ b  # noqa: E731
+    # jacrev maps the cotangent only.
+    np.testing.assert_allclose(jax.jacrev(lambda x: g(x, y, b))(x), jax.jacrev(dense)(x),
+                               rtol=1e-10, atol=1e-12)
+    # A parameter of shape (), mapped by vmap and differentiated.
+    h = kj.Genred("Exp(-s * SqDist(x, y)) * b", ALIASES + ["s = Pm(1)"], reduction_op="Sum",
+                  axis=1)
+    hd = lambda s: jnp.exp(-s * sqdist(x, y)) @ b  # noqa: E731
+    scales = jnp.asarray([0.5, 1.0, 2.0])
+    np.testing.assert_allclose(jax.vmap(lambda s: h(x, y, b, s))(scales),
+                               jnp.stack([hd(s) for s in scales]), rtol=1e-12)
+    got = jax.vmap(jax.grad(lambda s: h(x, y, b, s).sum()))(scales)
+    want = jnp.stack([jax.grad(lambda s: hd(s).sum())(s) for s in scales])
+    assert got.shape == (3,)
+    np.testing.assert_allclose(got, want, rtol=1e-10)

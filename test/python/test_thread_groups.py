@@ -59,7 +59,7 @@ def cpulist(cpus):
 def test_numa_nodes_from_sysfs(tmp_path):
     # Two nodes (the second as a range), a gap in the numbering, a node of
     # CPUs this process may not use, and a malformed list: the last two
-    # are left out.
+    # are left out. (No "online" file: the first node numbers are read.)
     half = len(ALLOWED) // 2 or 1
     first, second = ALLOWED[:half], ALLOWED[half:]
     lists = {0: cpulist(first), 3: "100000-100003", 4: "5-x"}
@@ -74,4 +74,14 @@ def test_cpus_of_no_node_form_a_group(tmp_path):
     if len(ALLOWED) < 2:
         pytest.skip("needs 2 CPUs")
     write_nodes(tmp_path, {0: str(ALLOWED[0])})
+    run_worker([[ALLOWED[0]], ALLOWED[1:]], KEOPS_SYSFS_NODE_DIR=str(tmp_path))
+
+
+def test_numa_node_numbers_far_apart(tmp_path):
+    # The nodes online (CXL or HBM nodes get large numbers); node 1 is
+    # offline and its list is not read.
+    if len(ALLOWED) < 2:
+        pytest.skip("needs 2 CPUs")
+    write_nodes(tmp_path, {0: str(ALLOWED[0]), 1: cpulist(ALLOWED), 100: cpulist(ALLOWED[1:])})
+    (tmp_path / "online").write_text("0,100\n")
     run_worker([[ALLOWED[0]], ALLOWED[1:]], KEOPS_SYSFS_NODE_DIR=str(tmp_path))

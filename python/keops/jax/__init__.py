@@ -45,6 +45,7 @@ class _Spec:
     def __init__(self, red):
         self.red = red
         self.names = [red._describe(n) for n in range(red.nargs)]
+        self._outputs = {}
 
     def check(self, args):
         """The float dtype of `args`, after checking their shapes against
@@ -78,13 +79,15 @@ class _Spec:
             dtype = name_of
         return dtype
 
-    @functools.lru_cache(maxsize=None)
     def raw_outputs(self, dtype):
         """(width, numpy dtype) of each raw output of the reduction on
-        `dtype` data: from a run on one-row arrays."""
-        args = [np.zeros((dim,) if cat == 2 else (1, dim), dtype)
-                for cat, dim in self.red.declared]
-        return tuple((o.shape[-1], o.dtype) for o in _host_run(self, args))
+        `dtype` data: from a run on one-row arrays, once per dtype."""
+        if dtype not in self._outputs:
+            args = [np.zeros((dim,) if cat == 2 else (1, dim), dtype)
+                    for cat, dim in self.red.declared]
+            self._outputs[dtype] = tuple((o.shape[-1], o.dtype)
+                                         for o in _host_run(self, args))
+        return self._outputs[dtype]
 
     def shapes(self, args):
         """The raw outputs of a call on `args`, as jax.ShapeDtypeStruct."""
@@ -96,33 +99,39 @@ class _Spec:
                      for w, t in self.raw_outputs(dtype))
 
 
-def _batched(spec, arrays, own=()):
-    """Host arrays with the leading axes of jax.vmap (vmap_method=
-    "expand_dims": 1 where an argument is not mapped): the reduction's
-    batch axes, one kernel for all elements. An argument that is not
-    mapped stays broadcast (axes of 1), unless it is in `own`: arguments
-    whose gradient each element needs for itself get their own copy."""
-    base = [1 if cat == 2 else 2 for cat, _ in spec.red.declared]
-    lead = [a.shape[:a.ndim - b] for a, b in zip(arrays, base)]
-    batch = np.broadcast_shapes(*lead) if any(lead) else ()
-    return [np.ascontiguousarray(np.broadcast_to(a, batch + a.shape[a.ndim - b:])
-                                 if k in own else a)
-            for k, (a, b) in enumerate(zip(arrays, base))]
+def _batched(arrays, ndims, own=(), batch=None):
+    """Host arrays with the leading axes of jax.vmap in front of their
+    traced `ndims` (vmap_method="expand_dims": 1 where an argument is not
+    mapped): the reduction's batch axes, one kernel for all elements. An
+    argument that is not mapped stays broadcast (axes of 1), unless it is
+    in `own`: arguments whose gradient each element needs for itself get
+    their own copy along `batch` (default: the arguments' batch)."""
+    lead = [a.shape[:a.ndim - d] for a, d in zip(arrays, ndims)]
+    if batch is None:
+        batch = np.broadcast_shapes(*lead) if any(lead) else ()
+    out = []
+    for k, (a, d) in enumerate(zip(arrays, ndims)):
+        if d == 0:  # a scalar parameter: (1,) under its batch axes
+            a = a.reshape(a.shape + (1,))
+        if k in own:
+            a = np.broadcast_to(a, batch + a.shape[len(a.shape) - max(d, 1):])
+        out.append(np.ascontiguousarray(a))
+    return out
 
 
-def _host_plan(spec, arrays, own=()):
-    """The plan of a call on host arrays (`own`: see _batched), its inputs
-    (in the plan's dtype: float16 is reduced in float32), sizes and batch
-    extents, and the data's dtype."""
-    dtype, plan, fw, inputs, M, N, _, batch, _ = spec.red._bind(_batched(spec, arrays, own),
-                                                                {"backend": "CPU"})
+def _host_plan(spec, arrays):
+    """The plan of a call on host arrays (already through _batched), its
+    inputs (in the plan's dtype: float16 is reduced in float32), sizes and
+    batch extents, and the data's dtype."""
+    dtype, plan, fw, inputs, M, N, _, batch, _ = spec.red._bind(arrays, {"backend": "CPU"})
     if plan.dtype != dtype:
         inputs = [_arrays.cast(a, plan.dtype, fw) for a in inputs]
     return plan, inputs, M, N, batch, dtype
 
 
 def _host_run(spec, arrays):
-    """The raw outputs of the reduction on host arrays, on the CPU."""
+    """The raw outputs of the reduction on host arrays (through _batched),
+    on the CPU."""
     plan, inputs, M, N, batch, dtype = _host_plan(spec, arrays)
     outs = plan.run("numpy", inputs, M, N, batch=batch)
     return [o.astype(dtype) if o.dtype.kind == "f" else o for o in outs]
@@ -130,9 +139,10 @@ def _host_run(spec, arrays):
 
 def _forward(spec, args):
     shapes = spec.shapes(args)
+    ndims = [a.ndim for a in args]
 
     def host(*arrays):
-        outs = _host_run(spec, arrays)
+        outs = _host_run(spec, _batched(arrays, ndims))
         return tuple(np.asarray(o, s.dtype) for o, s in zip(outs, shapes))
 
     return jax.pure_callback(host, shapes, *args, vmap_method="expand_dims")
@@ -162,10 +172,19 @@ def _reduce_bwd(spec, res, cotangents):
         return tuple(grads)
     saved = spec.red.kind in SAVED_RESULT_KINDS
     shapes = tuple(jax.ShapeDtypeStruct(values[k].shape, values[k].dtype) for k in wrt)
+    # The forward's outputs go to the backward only for the kinds whose
+    # gradient reads them.
+    kept_outs = outs if saved else ()
+    ndims = [v.ndim for v in values] + [2] * (1 + len(kept_outs))
 
     def host(*arrays):
         n = len(values)
-        plan, inputs, M, N, batch, _ = _host_plan(spec, arrays[:n], own=wrt)
+        # The batch of all operands: under jax.jacrev (vmap of the
+        # backward) only the cotangent may be mapped.
+        lead = [a.shape[:a.ndim - d] for a, d in zip(arrays, ndims)]
+        batch = np.broadcast_shapes(*lead) if any(lead) else ()
+        plan, inputs, M, N, batch, _ = _host_plan(
+            spec, _batched(arrays[:n], ndims[:n], own=wrt, batch=batch))
         gradient = GradientSpec(plan, tuple(position[k] for k in wrt), M, N,
                                 [None] * len(inputs), batch, saved=saved)
         # The cotangent and the forward's outputs, over the whole batch, as
@@ -178,7 +197,8 @@ def _reduce_bwd(spec, res, cotangents):
         return tuple(np.asarray(g, values[k].dtype).reshape(batch + values[k].shape)
                      for k, g in zip(wrt, results))
 
-    results = jax.pure_callback(host, shapes, *values, cot, *outs, vmap_method="expand_dims")
+    results = jax.pure_callback(host, shapes, *values, cot, *kept_outs,
+                                vmap_method="expand_dims")
     for k, g in zip(wrt, results):
         grads[k] = g
     return tuple(grads)
