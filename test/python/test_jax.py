@@ -204,3 +204,12 @@ def test_jacrev_and_a_scalar_parameter_under_vmap():
     want = jnp.stack([jax.grad(lambda s: hd(s).sum())(s) for s in scales])
     assert got.shape == (3,)
     np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_first_order_reverse_mode_only():
+    x, y, b = data()
+    g = kj.Genred("Exp(-SqDist(x, y)) * b", ALIASES, reduction_op="Sum", axis=1)
+    with pytest.raises(TypeError, match="can't apply forward-mode autodiff"):
+        jax.jvp(lambda x: g(x, y, b), (x,), (x,))
+    with pytest.raises(ValueError, match="Pure callbacks do not support JVP"):
+        jax.hessian(lambda x: g(x, y, b).sum())(x)
