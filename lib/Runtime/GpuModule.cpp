@@ -366,10 +366,6 @@ std::string Module::combineStatesOnGpu(size_t index, bool merge,
   if (!driver.makeCurrent(gpu->device, error))
     return error;
   Staging staging{&driver, nullptr, {}};
-  auto bytesOf = [&](int64_t width, bool isIndex) {
-    return size_t(rows) * width *
-           ((isIndex ? info.stateIndexBits : info.elementBits) / 8);
-  };
   std::vector<void *> addresses;
   std::vector<size_t> sizes;
   auto onDevice = [&](const void *p, size_t bytes, bool copyIn) {
@@ -387,14 +383,13 @@ std::string Module::combineStatesOnGpu(size_t index, bool merge,
   size_t count = info.stateLayout.size();
   for (size_t k = 0; k < count * (merge ? 2 : 1); ++k) {
     const OutputArray &a = info.stateLayout[k % count];
-    if (!onDevice(ins[k], bytesOf(a.width, a.isIndex), true))
+    if (!onDevice(ins[k], info.stateArrayBytes(a, rows), true))
       return error;
   }
   size_t firstOut = addresses.size();
   std::vector<OutputArray> outArrays = writtenArrays(info, merge);
   for (size_t k = 0; k < outArrays.size(); ++k) {
-    // (Output indices have the kernel's index type, as the state's.)
-    sizes.push_back(bytesOf(outArrays[k].width, outArrays[k].isIndex));
+    sizes.push_back(info.stateArrayBytes(outArrays[k], rows));
     if (!onDevice(outs[k], sizes.back(), false))
       return error;
   }

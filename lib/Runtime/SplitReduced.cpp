@@ -23,24 +23,17 @@
 using namespace mlir::keops;
 using namespace mlir::keops::runtime;
 
-namespace {
-/// Kept rows a task takes (as splitRows' smallest chunk).
-constexpr int64_t kRowChunk = 64;
-/// Pairs a task computes at least: enough to pay for waking a thread.
-constexpr int64_t kMinPairs = int64_t(1) << 16;
-} // namespace
-
 int64_t mlir::keops::runtime::reducedAxisParts(int64_t rows, int64_t cols) {
   int64_t threads = callThreads();
-  int64_t rowChunks = (rows + kRowChunk - 1) / kRowChunk;
+  int64_t rowChunks = (rows + kMinRowChunk - 1) / kMinRowChunk;
   if (threads <= 1 || rows <= 0 || rowChunks >= threads)
     return 1;
-  // About four tasks a thread, as splitRows makes, each of kMinPairs pairs
-  // or more.
+  // About four tasks a thread, as splitRows makes, each of kMinChunkPairs
+  // pairs or more.
   int64_t parts = (4 * threads + rowChunks - 1) / rowChunks;
-  int64_t perTask = std::min(rows, kRowChunk);
+  int64_t perTask = std::min(rows, kMinRowChunk);
   int64_t minBlock =
-      std::max<int64_t>(1024, (kMinPairs + perTask - 1) / perTask);
+      std::max<int64_t>(1024, (kMinChunkPairs + perTask - 1) / perTask);
   return std::max<int64_t>(1, std::min(parts, cols / minBlock));
 }
 
@@ -68,13 +61,12 @@ void Module::splitReduced(size_t index, const void *const *inputs,
   std::vector<std::vector<void *>> states(parts, std::vector<void *>(count));
   for (int64_t p = 0; p < parts; ++p)
     for (size_t k = 0; k < count; ++k) {
-      const OutputArray &a = info.stateLayout[k];
-      int bits = a.isIndex ? info.stateIndexBits : info.elementBits;
-      storage[p * count + k].resize(size_t(rows) * a.width * bits / 8);
+      storage[p * count + k].resize(
+          info.stateArrayBytes(info.stateLayout[k], rows));
       states[p][k] = storage[p * count + k].data();
     }
 
-  int64_t rowChunks = (rows + kRowChunk - 1) / kRowChunk;
+  int64_t rowChunks = (rows + kMinRowChunk - 1) / kMinRowChunk;
   parallelFor(rowChunks * parts, callThreads(), [&](int64_t task) {
     FlushSubnormals flush(info.flushSubnormals);
     int64_t p = task % parts, chunk = task / parts;
@@ -88,20 +80,21 @@ void Module::splitReduced(size_t index, const void *const *inputs,
       ins[k] = at;
     }
     ins.back() = &first;
-    int64_t begin = chunk * kRowChunk, end = std::min(rows, begin + kRowChunk);
+    int64_t begin = chunk * kMinRowChunk;
+    int64_t end = std::min(rows, begin + kMinRowChunk);
     if (info.axis == Axis::J)
       fns[0](ins.data(), states[p].data(), m, size, begin, end);
     else
       fns[0](ins.data(), states[p].data(), size, n, begin, end);
   });
 
-  // The blocks' states merged in order into the first's, then finalized.
-  FlushSubnormals flush(info.flushSubnormals);
-  std::vector<void *> pair(2 * count);
+  // The blocks' states merged in order into the first's, then finalized,
+  // as mergeStates and finalizeStates run them.
+  std::vector<const void *> pair(2 * count);
   for (int64_t p = 1; p < parts; ++p) {
     std::copy(states[0].begin(), states[0].end(), pair.begin());
     std::copy(states[p].begin(), states[p].end(), pair.begin() + count);
-    fns[1](pair.data(), states[0].data(), rows, 0, 0, rows);
+    splitRows(info, fns[1], pair.data(), states[0].data(), rows, 0, rows, 1);
   }
-  fns[2](states[0].data(), outputs, rows, 0, 0, rows);
+  splitRows(info, fns[2], states[0].data(), outputs, rows, 0, rows, 1);
 }

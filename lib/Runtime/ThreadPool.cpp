@@ -412,10 +412,11 @@ void Module::splitRows(const KernelInfo &info, KernelFn fn,
   // chunk (pairs) to pay for waking a thread.
   int threads = callThreads();
   int64_t work = rows * std::max<int64_t>(cols, 1);
-  if (work < (int64_t(1) << 16))
+  if (work < kMinChunkPairs)
     threads = 1;
   int64_t chunk = (rows + int64_t(threads) * 4 - 1) / (int64_t(threads) * 4);
-  chunk = std::max<int64_t>(64, (chunk + 63) / 64 * 64);
+  chunk = std::max(kMinRowChunk,
+                   (chunk + kMinRowChunk - 1) / kMinRowChunk * kMinRowChunk);
   int64_t chunks = (rows + chunk - 1) / chunk;
   parallelFor(chunks, threads, [&](int64_t c) {
     FlushSubnormals flush(info.flushSubnormals);

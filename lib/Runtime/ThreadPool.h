@@ -1,4 +1,4 @@
-//===- ThreadPool.h - the runtime's CPU threads, for its other parts --*- C++ -*-===//
+//===- ThreadPool.h - CPU threads for the runtime's parts ---*- C++ -*-===//
 
 #ifndef KEOPS_LIB_RUNTIME_THREADPOOL_H
 #define KEOPS_LIB_RUNTIME_THREADPOOL_H
@@ -7,6 +7,11 @@
 #include <functional>
 
 namespace mlir::keops::runtime {
+
+/// Kept rows of the smallest chunk of a call (whole register blocks).
+constexpr int64_t kMinRowChunk = 64;
+/// Pairs a chunk computes at least for a thread to be woken for it.
+constexpr int64_t kMinChunkPairs = int64_t(1) << 16;
 
 /// The threads a call from this host thread may use: numThreads(), or its
 /// thread group's share of them (setThreadGroup).

@@ -31,3 +31,17 @@ def data(m, n, seed):
 def parts(r):
     """A reduction's result as a tuple of its outputs."""
     return r if isinstance(r, tuple) else (r,)
+
+
+def differs(got, want, exact=False):
+    """Whether two results differ: in shape, in any index, or in values
+    (to the bit when `exact`, else beyond 1e-5)."""
+    for u, v in zip(parts(got), parts(want)):
+        if u.shape != v.shape:
+            return True
+        if exact or v.dtype.kind == "i":
+            if not np.array_equal(u, v):
+                return True
+        elif not np.allclose(u, v, rtol=1e-5, atol=1e-5):
+            return True
+    return False

@@ -53,6 +53,12 @@ struct KernelInfo {
   /// CompileOptions::partialStates.
   std::vector<OutputArray> stateLayout;
   int stateIndexBits = 32;
+  /// The bytes of `rows` rows of a state array (or of an output written
+  /// from states: its indices have the state's index type).
+  size_t stateArrayBytes(const OutputArray &a, int64_t rows) const {
+    return size_t(rows) * a.width *
+           ((a.isIndex ? stateIndexBits : elementBits) / 8);
+  }
   bool partialStates = false;
   /// Output rows a block of the GPU's 1-D and _part kernels computes
   /// (mlir::keops::gpuBlockRows, for the compile options' block size).

@@ -17,10 +17,9 @@ reduces its block, pinned to the group's CPUs when the host has several.
 """
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 import numpy as np
-
-from contextlib import nullcontext
 
 from .. import _arrays
 from .._runtime import thread_group, thread_groups
@@ -33,8 +32,9 @@ def _check_devices(device_ids, cpu):
     if not ids or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0
                       for d in ids) or len(set(ids)) != len(ids):
         raise ValueError(f"device_ids must be distinct {what} (0, 1, ...), got {device_ids!r}")
-    if cpu and max(ids) >= len(thread_groups()):
-        raise ValueError(f"no thread group {max(ids)}: this host has {len(thread_groups())} "
+    groups = len(thread_groups()) if cpu else 0
+    if cpu and max(ids) >= groups:
+        raise ValueError(f"no thread group {max(ids)}: this host has {groups} "
                          "(keops.thread_groups(); KEOPS_THREAD_GROUPS sets their number)")
     return [int(d) for d in ids]
 
@@ -87,8 +87,8 @@ def reduce(reduction, *args, device_ids, split="auto", backend="GPU"):
     parts = _bounds(m if split == "rows" else n, len(ids))
 
     def sliced(lo, hi, device):
-        parts = [a[lo:hi] if c == cat else a for a, (c, _) in zip(args, red.declared)]
-        return parts if cpu else [_to(a, device) for a in parts]
+        blocks = [a[lo:hi] if c == cat else a for a, (c, _) in zip(args, red.declared)]
+        return blocks if cpu else [_to(a, device) for a in blocks]
 
     def work(task):
         device, (lo, hi) = task
