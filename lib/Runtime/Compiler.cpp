@@ -201,12 +201,15 @@ struct Compiler::Impl {
     targetKey = targetMachine->getTargetTriple().str() + "|" +
                 targetMachine->getTargetCPU().str() + "|" +
                 targetMachine->getTargetFeatureString().str();
-    // A Gram tile's accumulators (2 x 8 vectors of 512 bits) fill 32
-    // vector registers; with 16 (AVX2 and older), half as many columns.
+    // A Gram tile's accumulators, columns x 2 groups of 16 lanes, and a
+    // step's loads stay in the vector registers: 8 columns take 16 of the
+    // 32 registers of AVX-512. With 16 registers of 8 lanes (AVX2 and
+    // older), 2 columns take 8, the rows 4 and a broadcast 1; 4 columns
+    // spill, 1.5x slower (docs/benchmarks.md).
     gramColumns = llvm::StringRef(targetMachine->getTargetFeatureString())
                           .contains("+avx512f")
                       ? 8
-                      : 4;
+                      : 2;
     auto jitOr = llvm::orc::LLJITBuilder().create();
     if (!jitOr) {
       initError = llvm::toString(jitOr.takeError());

@@ -178,6 +178,11 @@ Value readRows(OpBuilder &b, Location loc, Value mem, Value row,
 /// Writes vector<W x lanes> into rows [row, row + lanes) of a rows x W
 /// memref; rows past the end are not written.
 void writeRows(OpBuilder &b, Location loc, Value value, Value mem, Value row);
+/// Writes a W x lanes buffer (lane l: a row of W values) into rows [row,
+/// row + lanes) of a rows x W memref, in loops; rows past the end are not
+/// written.
+void writeBufferRows(OpBuilder &b, Location loc, Value buffer, Value mem,
+                     Value row);
 
 /// Replaces every keops.merge_states and keops.finalize_states under `root`
 /// by a loop over their rows, `lanes` rows at a time (0: as many as fill

@@ -51,39 +51,12 @@ public:
   void lookup(OpBuilder &b, Location loc, Value c, int64_t group,
               IRMapping &map);
 
-  /// The second product. A sum whose formula is s_ij v_j, with v a reduced
-  /// variable of width E (exp(-|x_i - y_j|^2) v_j, attention-like layers),
-  /// folded term by term, adds E products into E x lanes accumulators for
-  /// every j: more than the registers hold from E = 16 on, so each product
-  /// loads and stores its accumulator. Instead, the pairs of a tile store
-  /// their s, and the tile's terms are added as a matrix product, E in
-  /// chunks of 8 rows whose accumulators stay in registers across the
-  /// tile's columns. The term may also be s_ij (a_i - v_j) (times 2, as
-  /// gradients of distances write it), added as a_i sum_j s_ij - sum_j
-  /// s_ij v_j: with the accuracy of the expanded squared distance (a
-  /// cancellation when a_i is far from the origin relative to a_i - v_j).
-  /// `accumulator`: the position, in a group's state, of
-  /// the sum the terms go to. Returns false when the formula has not that
-  /// form (or there are no tiles).
-  bool planRightProduct(unsigned accumulator);
-  /// The scalar s of the second product (null without one).
-  Value weight() const { return rightWeight; }
-  /// Whether the pairs compute s alone: the yield is the second product's.
-  bool replacesYield() const { return bool(rightWeight); }
-  /// Stores s for reduced index j0 + c and group `group` (a vector<1 x lanes>).
-  void storeWeight(OpBuilder &b, Location loc, Value c, int64_t group,
-                   Value s);
-  /// Adds the terms of the reduced indices j0 + [0, count) to `state` (the
-  /// states of all groups, `stateSize` values each), reading a kept value
-  /// in `perRow` for the form s (a_i - v_j); returns the new states.
-  SmallVector<Value> multiplyRight(OpBuilder &b, Location loc, Value j0,
-                                   Value count, ValueRange state,
-                                   size_t stateSize, ArrayRef<IRMapping> perRow);
-
-private:
-  /// The packed rows (D x rows) of the entry whose left operand is `v`.
+  /// Whether the tiles pack `v`'s rows (it is a Gram entry's left operand).
+  bool packs(Value v) const;
+  /// Its packed rows (D x rows), once allocated (null if none).
   Value packedLeft(Value v) const;
 
+private:
   struct Entry {
     mutable GramOp gram; // an op handle: its accessors are not const
     Value columnsMem; // the right operand's reduced variable
@@ -93,11 +66,23 @@ private:
   ReduceOp op;
   int64_t lanes, blocks, cols;
   SmallVector<Entry> entries;
-  Value rightWeight, rightColumns, weights; // s, v's memref, columns x rows
-  Value rightRow;            // a of s (a_i - v_j), null for s v_j
-  double weightScale = 1.0;  // what the stored weights are of s: 1, -1, 2, -2
-  unsigned accumulator = 0;
 };
+
+/// Stores component k of rows [row, row + lanes) of `mem` (rows x D; rows
+/// past the end read 0) at packed[k][col + l], in a loop over k.
+void packRows(OpBuilder &b, Location loc, Value mem, Value row, int64_t lanes,
+              Value packed, Value col);
+
+/// `value` in every lane of `type`.
+Value splatLanes(OpBuilder &b, Location loc, VectorType type, double value);
+
+/// The step of the tile products (GramTiles, RightProduct): for each of
+/// `count` scalars s_k (read by `scalar(k)`), broadcast once, acc[k *
+/// groups + u] += groups[u] s_k; returns the new accumulators.
+SmallVector<Value> rankOneUpdate(OpBuilder &b, Location loc,
+                                 ArrayRef<Value> groups, int64_t count,
+                                 llvm::function_ref<Value(int64_t)> scalar,
+                                 ValueRange acc);
 
 } // namespace mlir::keops
 

@@ -68,26 +68,34 @@ void mlir::keops::writeRows(OpBuilder &b, Location loc, Value value, Value mem, 
     vector::StoreOp::create(
         b, loc, vector::ExtractOp::create(b, loc, value, ArrayRef<int64_t>{e}),
         buffer, ValueRange{arith::ConstantIndexOp::create(b, loc, e), c0});
+  writeBufferRows(b, loc, buffer, mem, row);
+}
+
+void mlir::keops::writeBufferRows(OpBuilder &b, Location loc, Value buffer,
+                                  Value mem, Value row) {
+  auto type = cast<MemRefType>(buffer.getType());
+  int64_t width = type.getDimSize(0), lanes = type.getDimSize(1);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
   Value rows = arith::MinSIOp::create(
       b, loc, arith::ConstantIndexOp::create(b, loc, lanes),
       arith::SubIOp::create(b, loc, memref::DimOp::create(b, loc, mem, 0),
                             row));
-  auto each = scf::ForOp::create(b, loc, c0, rows, c1);
-  {
-    OpBuilder::InsertionGuard inner(b);
-    b.setInsertionPointToStart(each.getBody());
-    Value l = each.getInductionVar();
-    AffineMap column = AffineMap::get(2, 0, {b.getAffineDimExpr(0)},
-                                      b.getContext());
-    Type elt = type.getElementType();
-    Value pad = zeroOf(b, loc, elt);
-    Value rowValue = vector::TransferReadOp::create(
-        b, loc, VectorType::get({width}, elt), buffer, ValueRange{c0, l}, pad,
-        column, ArrayRef<bool>{true});
-    vector::StoreOp::create(b, loc, rowValue, mem,
-                            ValueRange{arith::AddIOp::create(b, loc, row, l), c0});
-  }
+  scf::ForOp::create(
+      b, loc, c0, rows, c1, ValueRange{},
+      [&](OpBuilder &rb, Location l, Value lane, ValueRange) {
+        Value r = arith::AddIOp::create(rb, l, row, lane);
+        scf::ForOp::create(
+            rb, l, c0, arith::ConstantIndexOp::create(rb, l, width), c1,
+            ValueRange{}, [&](OpBuilder &eb, Location el, Value e, ValueRange) {
+              memref::StoreOp::create(
+                  eb, el,
+                  memref::LoadOp::create(eb, el, buffer, ValueRange{e, lane}),
+                  mem, ValueRange{r, e});
+              scf::YieldOp::create(eb, el);
+            });
+        scf::YieldOp::create(rb, l);
+      });
 }
 
 static bool isKKind(ReductionKind kind) { return ReduceOp::needsK(kind); }

@@ -18,6 +18,7 @@
 
 #include "keops/Conversion/Accumulators.h"
 #include "keops/Conversion/GramTiles.h"
+#include "RightProduct.h"
 #include "RowValues.h"
 #include "WidenFormula.h"
 #include "keops/Conversion/KernelABI.h"
@@ -47,6 +48,17 @@ Value broadcastRow(OpBuilder &b, Location loc, Value mem, ValueRange index,
       b, loc, VectorType::get({dim, 1}, elt), row);
   return vector::BroadcastOp::create(b, loc, VectorType::get({dim, lanes}, elt),
                                      column);
+}
+
+/// A loop over [lb, ub) carrying `state`, its body left empty for the
+/// caller's ops and yield (without state too: the second product's sums
+/// are in memory).
+scf::ForOp stateLoop(OpBuilder &b, Location loc, Value lb, Value ub,
+                     Value step, ValueRange state) {
+  auto loop = scf::ForOp::create(b, loc, lb, ub, step, state);
+  if (state.empty())
+    loop.getBody()->getTerminator()->erase();
+  return loop;
 }
 
 /// Loads element `index` of an integer memref as an index.
@@ -103,15 +115,16 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
   cloneNarrow(b, op, sides, ReduceOp::NoSide, narrowPerReduction);
 
   GramTiles tiles(op, L, U, gramColumns);
-  bool rightProduct =
-      (mode == SumMode::Plain || mode == SumMode::Block) &&
-      tiles.planRightProduct(/*accumulator=*/mode == SumMode::Block ? 1 : 0);
   if (!tiles.empty())
     tiles.allocate();
-  // (With the second product, the pairs compute its weight s alone.)
+  // The second product keeps the sums in its memory: the loops then carry
+  // no state, and the pairs compute its weight s alone.
+  RightProduct right(op, tiles, L, U, mode, gramColumns);
+  if (right)
+    right.allocate(tiles);
   SmallVector<Value> pairOutputs(op.getYield().getValues());
-  if (rightProduct)
-    pairOutputs.assign({tiles.weight()});
+  if (right)
+    pairOutputs.assign({right.weight()});
   RowValues rowValues(op, sides, tiles.tiled(), L, U, pairOutputs);
   rowValues.allocate();
 
@@ -173,17 +186,21 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       tiles.pack(b, loc, keptIns, rowStart, perRow);
 
     SmallVector<Value> init;
-    for (int64_t u = 0; u < U; ++u)
-      llvm::append_range(init, acc.init(b, loc));
+    if (right)
+      right.begin(b, loc, keptIns, rowStart);
+    else
+      for (int64_t u = 0; u < U; ++u)
+        llvm::append_range(init, acc.init(b, loc));
     size_t stateSize = init.size() / U;
 
     // The loop over the reduced indices [lb, ub): fold every block's
     // formula value. With Gram tiles, index j is column j - tileStart of
-    // the current tile.
+    // the current tile; with the second product, column j - weightStart
+    // of its tile.
     auto buildPairs = [&](OpBuilder &ib, Location l, Value lb, Value ub,
-                          Value tileStart,
+                          Value tileStart, Value weightStart,
                           ValueRange state) -> FailureOr<SmallVector<Value>> {
-      auto inner = scf::ForOp::create(ib, l, lb, ub, c1, state);
+      auto inner = stateLoop(ib, l, lb, ub, c1, state);
       OpBuilder::InsertionGuard guard(ib);
       ib.setInsertionPointToStart(inner.getBody());
       Value j = inner.getInductionVar();
@@ -203,6 +220,8 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       cloneNarrow(ib, op, sides, ReduceOp::ReducedSide, column.narrow);
       Value tileColumn =
           tileStart ? arith::SubIOp::create(ib, l, j, tileStart) : Value();
+      Value weightColumn =
+          weightStart ? arith::SubIOp::create(ib, l, j, weightStart) : Value();
       SmallVector<Value> next;
       for (int64_t u = 0; u < U; ++u) {
         IRMapping hoisted = perRow[u];
@@ -210,8 +229,8 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
           tiles.lookup(ib, l, tileColumn, u, hoisted);
         PairIndices at{jAxis, keptStart[u]};
         SmallVector<Value> also;
-        if (tileStart && rightProduct)
-          also.push_back(tiles.weight());
+        if (weightStart)
+          also.push_back(right.weight());
         FailureOr<SmallVector<Value>> f =
             widenFormula(ib, op, blockVars[u], L, at, hoisted, column, sides,
                          also, /*withYield=*/also.empty());
@@ -219,9 +238,8 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
           return failure();
         ValueRange s = inner.getRegionIterArgs().slice(u * stateSize, stateSize);
         if (!also.empty()) {
-          // The tile's second product adds the terms (GramTiles).
-          tiles.storeWeight(ib, l, tileColumn, u, f->back());
-          llvm::append_range(next, s);
+          // The tile's second product adds the terms (RightProduct).
+          right.storeWeight(ib, l, weightColumn, u, f->back());
           continue;
         }
         llvm::append_range(next,
@@ -231,27 +249,55 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       scf::YieldOp::create(ib, l, next);
       return SmallVector<Value>(inner.getResults());
     };
+    // Tiles of columns: the Gram entries of a tile, then its pairs.
+    auto gramTile = [&](OpBuilder &ib, Location l, Value j0, Value end,
+                        Value ub, Value weightStart,
+                        ValueRange state) -> FailureOr<SmallVector<Value>> {
+      tiles.compute(ib, l, j0, arith::SubIOp::create(ib, l, ub, c1));
+      return buildPairs(ib, l, j0, end, j0, weightStart, state);
+    };
     auto buildInner = [&](OpBuilder &ib, Location l, Value lb, Value ub,
                           ValueRange state) -> FailureOr<SmallVector<Value>> {
-      if (tiles.empty())
-        return buildPairs(ib, l, lb, ub, Value(), state);
-      // Tiles of columns: the Gram entries of the tile, then its pairs.
-      Value width = arith::ConstantIndexOp::create(ib, l, tiles.columns());
-      auto each = scf::ForOp::create(ib, l, lb, ub, width, state);
+      if (tiles.empty() && !right)
+        return buildPairs(ib, l, lb, ub, Value(), Value(), state);
+      int64_t columns = right ? right.columns() : tiles.columns();
+      Value width = arith::ConstantIndexOp::create(ib, l, columns);
+      auto each = stateLoop(ib, l, lb, ub, width, state);
       OpBuilder::InsertionGuard guard(ib);
       ib.setInsertionPointToStart(each.getBody());
       Value j0 = each.getInductionVar();
-      tiles.compute(ib, l, j0, arith::SubIOp::create(ib, l, ub, c1));
       Value end = arith::MinSIOp::create(
           ib, l, arith::AddIOp::create(ib, l, j0, width), ub);
-      FailureOr<SmallVector<Value>> folded =
-          buildPairs(ib, l, j0, end, j0, each.getRegionIterArgs());
+      Value weightStart = right ? j0 : Value();
+      FailureOr<SmallVector<Value>> folded;
+      if (tiles.empty()) {
+        folded = buildPairs(ib, l, j0, end, Value(), weightStart,
+                            each.getRegionIterArgs());
+      } else if (columns == tiles.columns()) {
+        folded = gramTile(ib, l, j0, end, ub, weightStart,
+                          each.getRegionIterArgs());
+      } else {
+        // The second product's tile: several Gram tiles.
+        Value step = arith::ConstantIndexOp::create(ib, l, tiles.columns());
+        auto sub = stateLoop(ib, l, j0, end, step,
+                                      each.getRegionIterArgs());
+        OpBuilder::InsertionGuard subGuard(ib);
+        ib.setInsertionPointToStart(sub.getBody());
+        Value s0 = sub.getInductionVar();
+        FailureOr<SmallVector<Value>> part = gramTile(
+            ib, l, s0,
+            arith::MinSIOp::create(ib, l, arith::AddIOp::create(ib, l, s0, step),
+                                   end),
+            ub, weightStart, sub.getRegionIterArgs());
+        if (failed(part))
+          return failure();
+        scf::YieldOp::create(ib, l, *part);
+        folded = SmallVector<Value>(sub.getResults());
+      }
       if (failed(folded))
         return failure();
-      if (rightProduct)
-        folded = tiles.multiplyRight(ib, l, j0,
-                                     arith::SubIOp::create(ib, l, end, j0),
-                                     *folded, stateSize, perRow);
+      if (right)
+        right.multiply(ib, l, j0, arith::SubIOp::create(ib, l, end, j0));
       scf::YieldOp::create(ib, l, *folded);
       return SmallVector<Value>(each.getResults());
     };
@@ -259,11 +305,12 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
     // The states after the reduced range [lb, ub), from `start`.
     auto reduceRange = [&](Value lb, Value ub,
                            ValueRange start) -> FailureOr<SmallVector<Value>> {
-      if (!acc.usesBlocks())
+      // (The second product's blocks are its tiles.)
+      if (!acc.usesBlocks() || right)
         return buildInner(b, loc, lb, ub, start);
       // Partial sums over 256 columns, added to the totals after each chunk.
       Value chunk = arith::ConstantIndexOp::create(b, loc, 256);
-      auto chunks = scf::ForOp::create(b, loc, lb, ub, chunk, start);
+      auto chunks = stateLoop(b, loc, lb, ub, chunk, start);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(chunks.getBody());
       Value from = chunks.getInductionVar();
@@ -286,6 +333,11 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
     FailureOr<SmallVector<Value>> state = reduceAll(reduceRange, init);
     if (failed(state))
       return failure();
+    // (A sum's partial state is its sum.)
+    if (right) {
+      right.write(b, loc, outs[0], i0);
+      return success();
+    }
     for (int64_t u = 0; u < U; ++u) {
       ArrayRef<Value> final =
           ArrayRef<Value>(*state).slice(u * stateSize, stateSize);
@@ -336,7 +388,9 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
                       : reduceRange(c0, cols, start);
         if (failed(range))
           return failure();
-        if (s == 0) {
+        // (States in memory, the second product's, go on from the
+        // previous range's.)
+        if (s == 0 || init.empty()) {
           state = std::move(range);
           continue;
         }
@@ -415,7 +469,7 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
     outs.push_back(takeRows(b, loc, out, first, last));
   auto sparse = [&](auto reduceRange,
                     ValueRange init) -> FailureOr<SmallVector<Value>> {
-    auto each = scf::ForOp::create(b, loc, from, to, c1, init);
+    auto each = stateLoop(b, loc, from, to, c1, init);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(each.getBody());
     Value s = each.getInductionVar();

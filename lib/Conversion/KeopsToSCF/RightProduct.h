@@ -1,0 +1,94 @@
+//===- RightProduct.h - sums of s_ij v_j as tile products --------*- C++ -*-===//
+//
+// The second product. A sum whose formula is s_ij v_j, with v a reduced
+// variable of width E (exp(-|x_i - y_j|^2) v_j, attention-like layers, a
+// kernel matrix times several right-hand sides), folded term by term, adds
+// E products into E x lanes accumulators for every j: more than the
+// registers hold from E = 16 on, and one SSA value whose extracts and
+// inserts grow the code (and its compile time) with E x lanes. Instead:
+//
+// - the accumulators live in memory, E x rows (row e: component e of every
+//   kept row of the block), for the whole reduction of a block of rows;
+// - the pairs of a tile of reduced indices store their s, and the tile's
+//   terms are added as a matrix product, E in chunks of 8 rows whose
+//   accumulators stay in registers across the tile's columns (loaded and
+//   stored once per tile and chunk, in a loop over the chunks: the code
+//   does not grow with E);
+// - block sums (the default accumulation) add each tile's product, summed
+//   from zero in registers, to the memory: blocks of one tile of terms.
+//
+// The term may also be s_ij (a_i - v_j) (times 2, as gradients of distances
+// write it), added as a_i sum_j s_ij - sum_j s_ij v_j: with the accuracy of
+// the expanded squared distance (a cancellation when a_i is far from the
+// origin relative to a_i - v_j).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KEOPS_LIB_CONVERSION_RIGHTPRODUCT_H
+#define KEOPS_LIB_CONVERSION_RIGHTPRODUCT_H
+
+#include "keops/Conversion/Accumulators.h"
+#include "keops/Conversion/GramTiles.h"
+
+namespace mlir::keops {
+
+class RightProduct {
+public:
+  /// Reduced indices per tile of the product: enough columns that loading
+  /// and storing the accumulators costs little next to the FMAs.
+  static constexpr int64_t kMinColumns = 32;
+
+  /// Plans the second product of `op` (a sum, in `mode`, of `lanes` x
+  /// `blocks` rows at a time) when its formula has that form; tiles of a
+  /// multiple of `gramColumns` reduced indices (0: no tiles, no product),
+  /// those of `tiles` inside.
+  RightProduct(ReduceOp op, const GramTiles &tiles, int64_t lanes,
+               int64_t blocks, SumMode mode, int64_t gramColumns);
+
+  explicit operator bool() const { return bool(weightValue); }
+  /// The scalar s the pairs compute instead of the yielded value.
+  Value weight() const { return weightValue; }
+  /// Reduced indices per tile.
+  int64_t columns() const { return cols; }
+
+  /// Allocates the weights' tile and the accumulators at the entry of the
+  /// enclosing function (the accumulators on the heap, freed at its
+  /// returns), after `tiles` allocated theirs.
+  void allocate(const GramTiles &tiles);
+  /// Starts the reduction of a block of rows (the groups of lanes from
+  /// `rowStart`): zero accumulators, and the rows of a of s (a_i - v_j)
+  /// from `keptIns` (the kept variables' memrefs) when the Gram tiles do
+  /// not pack them.
+  void begin(OpBuilder &b, Location loc, ArrayRef<Value> keptIns,
+             ArrayRef<Value> rowStart) const;
+  /// Stores s (a vector<1 x lanes>) for reduced index j0 + c, group `group`.
+  void storeWeight(OpBuilder &b, Location loc, Value c, int64_t group,
+                   Value s) const;
+  /// Adds the terms of reduced indices j0 + [0, count) to the accumulators.
+  void multiply(OpBuilder &b, Location loc, Value j0, Value count) const;
+  /// Writes the sums (or a partial reduction's states, the same arrays) of
+  /// rows [row, row + lanes x blocks) of `out` that lie below its row count.
+  void write(OpBuilder &b, Location loc, Value out, Value row) const;
+
+private:
+  /// Whether the formula is s v_j or s (a_i - v_j) (times a constant),
+  /// a a kept variable or packed by `tiles`.
+  bool plan(const GramTiles &tiles);
+
+  ReduceOp op;
+  Type elt;
+  int64_t lanes, blocks, cols, width = 0, chunkRows = 0;
+  bool blockSums = false;
+  Value weightValue;          // s
+  Value columnsMem;           // v's memref, rows x E
+  Value rowValue;             // a of s (a_i - v_j), null for s v_j
+  double weightScale = 1.0;   // what the stored weights are of s: 1, -1, 2, -2
+  Value weights;              // columns x rows
+  Value sums;                 // E x rows, the accumulators
+  Value rowComponents;        // E x rows: a's components (packed or copied)
+  bool copyRow = false;       // whether begin() copies a into rowComponents
+};
+
+} // namespace mlir::keops
+
+#endif // KEOPS_LIB_CONVERSION_RIGHTPRODUCT_H
