@@ -106,6 +106,9 @@ bool RightProduct::plan(const GramTiles &tiles) {
 }
 
 void RightProduct::allocate(const GramTiles &tiles) {
+  op.emitRemark() << "sums of s_ij v_j (" << width
+                  << " columns) by products of tiles of " << lanes * blocks
+                  << " rows x " << cols << " reduced indices";
   auto func = op->getParentOfType<func::FuncOp>();
   Location loc = op.getLoc();
   OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
