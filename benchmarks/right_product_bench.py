@@ -1,7 +1,8 @@
-"""Sums of s_ij v_j (a kernel matrix times E right-hand sides, and the
-gradient of a Gaussian sum wrt x, whose second product has E = D columns)
-on the CPU: keops-mlir's first call (compile) and run time against torch's
-chunked dense evaluation, in one process.
+"""Sums of s_ij v_j (a kernel matrix times E right-hand sides, the gradient
+of a Gaussian sum wrt x, whose second product has E = D columns, and
+attention, softmax_j(<q_i, k_j>) v_j) on the CPU: keops-mlir's first call
+(compile) and run time against torch's chunked dense evaluation, in one
+process.
 
     .venv/bin/python benchmarks/right_product_bench.py [--quick] [--threads 1]
 
@@ -91,6 +92,37 @@ def gradient(torch, sizes):
               f"  {compile_s:.2f} s")
 
 
+def attention(torch, rng, sizes):
+    print(f"  {'D':>5} {'E':>4} {'N=M':>6}  {'keops-mlir':>10} {'torch':>9} {'x torch':>8}"
+          f"  {'GFLOP/s':>7}  compile")
+    for d, e, n in sizes:
+        f = Genred("(q|k)", [f"q = Vi({d})", f"k = Vj({d})", f"v = Vj({e})"],
+                   reduction_op="SumSoftMaxWeight", axis=1, formula2="v")
+        q = (rng.standard_normal((n, d)) / d ** 0.25).astype(np.float32)
+        k = (rng.standard_normal((n, d)) / d ** 0.25).astype(np.float32)
+        v = rng.standard_normal((n, e)).astype(np.float32)
+        t0 = time.perf_counter()
+        f(q[:8], k[:8], v[:8])
+        first = time.perf_counter() - t0
+        t_ours = best_of(lambda: f(q, k, v), repeat=3)
+        compile_s = max(first - best_of(lambda: f(q[:8], k[:8], v[:8]), repeat=3), 0.0)
+        Q, K, V = map(torch.from_numpy, (q, k, v))
+
+        def dense(Q=Q, K=K, V=V):
+            out = torch.empty(Q.shape[0], V.shape[1], dtype=Q.dtype)
+            for s in range(0, Q.shape[0], 2048):
+                out[s:s + 2048] = torch.softmax(Q[s:s + 2048] @ K.T, 1) @ V
+            return out
+
+        t_torch = best_of(dense, repeat=2)
+        ref = dense(Q[:256].double(), K.double(), V.double()).numpy()
+        err = np.abs(f(q[:256], k, v) - ref).max() / np.abs(ref).max()
+        assert err < 1e-3, f"D={d}, E={e}: relative error {err:.1e}"
+        flops = 2.0 * n * n * (d + e)
+        print(f"  {d:>5} {e:>4} {n:>6}  {t_ours:9.3f}s {t_torch:8.3f}s {t_torch / t_ours:8.2f}"
+              f"  {flops / t_ours / 1e9:7.1f}  {compile_s:.2f} s")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke test")
@@ -101,10 +133,12 @@ def main():
     if args.quick:
         fwd = [(3, 16, 2000), (64, 64, 2000)]
         grad = [(64, 1000), (256, 500)]
+        attn = [(64, 64, 2000)]
     else:
         fwd = [(3, 16, 10000), (3, 64, 10000), (3, 256, 5000), (64, 16, 10000),
                (64, 64, 10000), (256, 64, 10000), (256, 256, 5000), (1024, 64, 4000)]
         grad = [(64, 10000), (256, 5000), (1024, 2000)]
+        attn = [(16, 16, 10000), (64, 64, 10000), (64, 256, 5000), (128, 128, 5000)]
     print(f"{machine()}; float32\n")
     for threads in args.threads:
         set_num_threads(threads)
@@ -115,6 +149,8 @@ def main():
         print(f"\nGradient of the Gaussian sum wrt x (forward and backward), "
               f"{threads} thread{plural}")
         gradient(torch, grad)
+        print(f"\nAttention softmax_j(<q_i, k_j>) v_j, {threads} thread{plural}")
+        attention(torch, rng, attn)
         print()
 
 

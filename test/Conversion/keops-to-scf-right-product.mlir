@@ -201,3 +201,44 @@ func.func @gradient_short(%x: memref<?x8xf32>, %y: memref<?x8xf32>, %o: memref<?
   }
   return
 }
+
+// -----
+
+// A softmax-weighted sum (attention): the pairs store the terms f (here a
+// Gram entry); per tile, the running maximum M updated from the tile's
+// (maxnumf: NaN terms ignored), the sums so far and the weights' sum
+// rescaled by exp(m - M) (1 where m = M), the terms replaced by their
+// weights exp(f - M) (with no overflow path: f - M <= 0), then the product;
+// at the end the sums divided by the weights' sum.
+// CHECK-LABEL: func.func @attention
+// CHECK-DAG: %[[NEGINF:.+]] = arith.constant dense<0xFF800000> : vector<8xf32>
+// CHECK-DAG: %[[MAX:.+]] = memref.alloca() : memref<1x16xf32>
+// CHECK-DAG: %[[TOTAL:.+]] = memref.alloca() : memref<1x16xf32>
+// CHECK: vector.store %[[NEGINF]], %[[MAX]][%c0, %c0]
+// CHECK: scf.for %[[J0:.+]] = %c0 to %{{.+}} step %c32 {
+// CHECK: %[[TM:.+]]:2 = scf.for
+// CHECK: arith.maxnumf
+// CHECK: %[[M:.+]] = vector.load %[[MAX]][%c0, %c0]
+// CHECK: %[[TOP:.+]] = arith.maxnumf %[[M]], %[[TM]]#0
+// CHECK: vector.store %[[TOP]], %[[MAX]][%c0, %c0]
+// CHECK: %[[SAME:.+]] = arith.cmpf oeq, %[[M]], %[[TOP]]
+// CHECK: %[[D:.+]] = arith.subf %[[M]], %[[TOP]]
+// CHECK: %[[E:.+]] = math.exp %[[D]] {keops.nonpositive}
+// CHECK: %[[SCALE:.+]] = arith.select %[[SAME]], %{{.+}}, %[[E]]
+// CHECK: math.exp %{{.+}} {keops.nonpositive}
+// CHECK: scf.for %[[E0:.+]] = %c0 to %c8 step %c4 {
+// CHECK: %[[OLD:.+]] = vector.load %{{.+}}[%[[E0]], %c0] : memref<10x16xf32>
+// CHECK: arith.mulf %[[OLD]], %[[SCALE]]
+// CHECK-COUNT-8: vector.fma
+// CHECK: arith.divf
+// CHECK: return
+func.func @attention(%q: memref<?x32xf32>, %k: memref<?x32xf32>, %v: memref<?x10xf32>, %o: memref<?x10xf32>) {
+  keops.reduce sumsoftmaxweight over j
+      ins(%q : i memref<?x32xf32>, %k : j memref<?x32xf32>, %v : j memref<?x10xf32>)
+      outs(%o : memref<?x10xf32>) {
+  ^bb0(%qi: vector<32xf32>, %kj: vector<32xf32>, %vj: vector<10xf32>):
+    %g = keops.gram %qi, %kj : vector<32xf32>
+    keops.yield %g, %vj : vector<1xf32>, vector<10xf32>
+  }
+  return
+}

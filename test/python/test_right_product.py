@@ -156,14 +156,124 @@ torch.autograd.grad(f(x, y, b).sum(), x)
 """
 
 
-@pytest.mark.parametrize("d, e", [(3, 12), (40, 1)])
-def test_the_compiler_says_it(tmp_path, d, e):
-    """KEOPS_VERBOSE names the second product: of the forward's E columns
-    (d = 3, e = 12), of the gradient's D (d = 40)."""
+ATTENTION = """
+import numpy as np
+from keops import Genred
+q, k, v = np.ones((20, 64), "f"), np.ones((30, 64), "f"), np.ones((30, 32), "f")
+Genred("(q|k)", ["q = Vi(64)", "k = Vj(64)", "v = Vj(32)"], reduction_op="SumSoftMaxWeight",
+       axis=1, formula2="v")(q, k, v)
+"""
+
+
+@pytest.mark.parametrize("child, said", [
+    (CHILD.format(d=3, e=12), "sums of s_ij v_j (12 columns)"),
+    (CHILD.format(d=40, e=1), "sums of s_ij v_j (40 columns)"),
+    (ATTENTION, "softmax-weighted sums (32 columns)")])
+def test_the_compiler_says_it(tmp_path, child, said):
+    """KEOPS_VERBOSE names the second product: of the forward's E columns,
+    of the gradient's D, of an attention's values."""
     pytest.importorskip("torch")
     env = dict(os.environ, KEOPS_CACHE_DIR=str(tmp_path), KEOPS_VERBOSE="1")
-    proc = subprocess.run([sys.executable, "-c", CHILD.format(d=d, e=e)], env=env,
+    proc = subprocess.run([sys.executable, "-c", child], env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    width = e if e >= 8 else d
-    assert f"sums of s_ij v_j ({width} columns) by products of tiles of" in proc.stderr
+    assert f"{said} by products of tiles of" in proc.stderr
+
+
+def softmax_reference(f, v):
+    f, v = f.astype(np.float64), v.astype(np.float64)
+    w = np.exp(f - f.max(1, keepdims=True))
+    return (w @ v) / w.sum(1, keepdims=True)
+
+
+def attention(d, e, **options):
+    return Genred("(q|k)", [f"q = Vi({d})", f"k = Vj({d})", f"v = Vj({e})"],
+                  reduction_op="SumSoftMaxWeight", axis=1, formula2="v", **options)
+
+
+@pytest.mark.parametrize("d", [3, 64])
+@pytest.mark.parametrize("e", [8, 13, 100])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_attention(d, e, dtype):
+    # softmax_j(<q_i, k_j>) v_j: the running maximum moves from tile to
+    # tile (scores of spread 3), the sums rescaled each time.
+    q, k, v = data(d, e, dtype, n=300)
+    q *= 3
+    got = attention(d, e)(q, k, v)
+    assert got.dtype == dtype and got.shape == (M, e)
+    f = q.astype(np.float64) @ k.astype(np.float64).T
+    np.testing.assert_allclose(got, softmax_reference(f, v), **tol(dtype))
+
+
+def test_attention_over_i():
+    q, k, _ = data(64, 1, np.float32)
+    v = rng.standard_normal((M, 24)).astype(np.float32)
+    got = Genred("(q|k)", ["q = Vi(64)", "k = Vj(64)", "v = Vi(24)"],
+                 reduction_op="SumSoftMaxWeight", axis=0, formula2="v")(q, k, v)
+    f = k.astype(np.float64) @ q.astype(np.float64).T
+    np.testing.assert_allclose(got, softmax_reference(f, v), **tol(np.float32))
+
+
+def test_attention_special_values():
+    # Terms a_i + g_j with infinities and NaN: the tile products follow the
+    # term-by-term accumulator's conventions (the Kahan scheme keeps it):
+    # +inf terms share the weight, -inf terms weigh nothing (a row of only
+    # -inf: 0 / 0 = NaN), a NaN term makes its row NaN; no reduced index:
+    # NaN.
+    f = Genred("a + g", ["a = Vi(1)", "g = Vj(1)", "v = Vj(9)"],
+               reduction_op="SumSoftMaxWeight", axis=1, formula2="v")
+    term_by_term = Genred("a + g", ["a = Vi(1)", "g = Vj(1)", "v = Vj(9)"],
+                          reduction_op="SumSoftMaxWeight", axis=1, formula2="v",
+                          sum_scheme="kahan_scheme")
+    a = rng.standard_normal((40, 1)).astype(np.float32)
+    a[3], a[4], a[5] = np.inf, -np.inf, np.nan
+    g = rng.standard_normal((100, 1)).astype(np.float32)
+    g[10], g[70] = np.inf, -np.inf
+    v = rng.standard_normal((100, 9)).astype(np.float32)
+    got, want = f(a, g, v), term_by_term(a, g, v)
+    np.testing.assert_allclose(got, want, rtol=1e-5, equal_nan=True)
+    # A finite row takes v of its one +inf term; rows 3 and 4 have a term
+    # inf - inf = NaN, row 5 only NaN terms.
+    np.testing.assert_allclose(got[0], v[10], rtol=1e-6)
+    assert np.isnan(got[3]).all() and np.isnan(got[4]).all() and np.isnan(got[5]).all()
+    # Without the -inf term, row 3's terms are all +inf: the mean of v.
+    g[70] = 0
+    got, want = f(a, g, v), term_by_term(a, g, v)
+    np.testing.assert_allclose(got, want, rtol=1e-5, equal_nan=True)
+    np.testing.assert_allclose(got[3], v.mean(0), rtol=1e-5)
+    # Every term -inf (0 / 0), and no term at all.
+    got = f(a, np.full((100, 1), -np.inf, np.float32), v)
+    assert np.isnan(got).all()
+    got = f(a, np.zeros((0, 1), np.float32), np.zeros((0, 9), np.float32))
+    assert got.shape == (40, 9) and np.isnan(got).all()
+
+
+def test_attention_ranges_and_split():
+    from keops.numpy import LazyTensor
+    from keops.numpy.cluster import from_matrix
+    from keops._runtime import set_num_threads, get_num_threads
+    q, k, v = data(16, 10, np.float64)
+    S = LazyTensor(q[:, None]) | LazyTensor(k[None])
+    ri = np.array([[0, 10], [10, 30], [30, M]])
+    rj = np.array([[0, 40], [40, N]])
+    keep = np.array([[True, False], [True, True], [False, True]])
+    S.ranges = from_matrix(ri, rj, keep)
+    got = S.sumsoftmaxweight(LazyTensor(v[None]), axis=1)
+    f = q @ k.T
+    for (a0, a1), row in zip(ri, keep):
+        for (c0, c1), kept in zip(rj, row):
+            if not kept:
+                f[a0:a1, c0:c1] = -np.inf
+    np.testing.assert_allclose(got, softmax_reference(f, v), rtol=1e-10)
+    # Few rows: partial states (maximum, weights' sum, sums) of ranges of
+    # j on two threads, merged.
+    threads = get_num_threads()
+    set_num_threads(2)
+    try:
+        q, k, v = data(16, 10, np.float32, m=3, n=50000)
+        g = attention(16, 10)
+        want = softmax_reference(q.astype(np.float64) @ k.astype(np.float64).T, v)
+        for _ in range(3):
+            np.testing.assert_allclose(g(q, k, v), want, rtol=2e-4, atol=1e-5)
+    finally:
+        set_num_threads(threads)

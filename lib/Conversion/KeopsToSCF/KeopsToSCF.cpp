@@ -333,9 +333,8 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
     FailureOr<SmallVector<Value>> state = reduceAll(reduceRange, init);
     if (failed(state))
       return failure();
-    // (A sum's partial state is its sum.)
     if (right) {
-      right.write(b, loc, outs[0], i0);
+      right.write(b, loc, outs, i0, op.getPartial());
       return success();
     }
     for (int64_t u = 0; u < U; ++u) {

@@ -4,9 +4,12 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include "llvm/Support/MathExtras.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::keops;
@@ -24,7 +27,7 @@ RightProduct::RightProduct(ReduceOp op, const GramTiles &tiles,
     weightValue = Value();
     return;
   }
-  blockSums = mode == SumMode::Block;
+  blockSums = mode == SumMode::Block && !softmax;
   cols = llvm::divideCeil(kMinColumns, gramColumns) * gramColumns;
   // As many accumulator rows as a Gram tile has columns: the registers
   // the target has for them.
@@ -33,10 +36,24 @@ RightProduct::RightProduct(ReduceOp op, const GramTiles &tiles,
 }
 
 bool RightProduct::plan(const GramTiles &tiles) {
-  if (op.getKind() != ReductionKind::Sum ||
-      op.getYield().getValues().size() != 1)
+  auto isColumn = [&](Value v) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    return arg && op.getCategory(arg.getArgNumber()) == op.getReducedCategory();
+  };
+  ValueRange yielded = op.getYield().getValues();
+  if (op.getKind() == ReductionKind::SumSoftmaxWeight) {
+    // Attention: softmax_j(f_ij) v_j, s = exp(f - max).
+    if (!isColumn(yielded[1]) ||
+        cast<VectorType>(yielded[1].getType()).getDimSize(0) < 8)
+      return false;
+    softmax = true;
+    weightValue = yielded[0];
+    columnsMem = op.getIns()[cast<BlockArgument>(yielded[1]).getArgNumber()];
+    return true;
+  }
+  if (op.getKind() != ReductionKind::Sum || yielded.size() != 1)
     return false;
-  Value term = op.getYield().getValues()[0];
+  Value term = yielded[0];
   // t + t or t c (c a constant), as differentiation writes 2 t: the
   // weights are scaled.
   if (auto twice = term.getDefiningOp<arith::AddFOp>();
@@ -59,10 +76,6 @@ bool RightProduct::plan(const GramTiles &tiles) {
   auto product = term.getDefiningOp<arith::MulFOp>();
   if (!product)
     return false;
-  auto isColumn = [&](Value v) {
-    auto arg = dyn_cast<BlockArgument>(v);
-    return arg && op.getCategory(arg.getArgNumber()) == op.getReducedCategory();
-  };
   llvm::DenseMap<Value, unsigned> sides = op.getSides();
   for (auto [s, w] : {std::pair(product.getLhs(), product.getRhs()),
                       std::pair(product.getRhs(), product.getLhs())}) {
@@ -106,7 +119,8 @@ bool RightProduct::plan(const GramTiles &tiles) {
 }
 
 void RightProduct::allocate(const GramTiles &tiles) {
-  op.emitRemark() << "sums of s_ij v_j (" << width
+  op.emitRemark() << (softmax ? "softmax-weighted sums" : "sums of s_ij v_j")
+                  << " (" << width
                   << " columns) by products of tiles of " << lanes * blocks
                   << " rows x " << cols << " reduced indices";
   auto func = op->getParentOfType<func::FuncOp>();
@@ -114,6 +128,9 @@ void RightProduct::allocate(const GramTiles &tiles) {
   OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
   int64_t rows = lanes * blocks;
   weights = memref::AllocaOp::create(b, loc, MemRefType::get({cols, rows}, elt));
+  if (softmax)
+    for (Value *v : {&maxes, &totals})
+      *v = memref::AllocaOp::create(b, loc, MemRefType::get({1, rows}, elt));
   // E x rows may be large (E = 1024: 128 KiB): on the heap, once per call.
   auto wide = MemRefType::get({width, rows}, elt);
   IntegerAttr align = b.getI64IntegerAttr(64);
@@ -147,6 +164,14 @@ void RightProduct::begin(OpBuilder &b, Location loc, ArrayRef<Value> keptIns,
                                   ValueRange{e, cIndex(fb, l, u * lanes)});
         scf::YieldOp::create(fb, l);
       });
+  if (softmax)
+    for (int64_t u = 0; u < blocks; ++u) {
+      SmallVector<Value, 2> at{cIndex(b, loc, 0), cIndex(b, loc, u * lanes)};
+      vector::StoreOp::create(
+          b, loc, splatLanes(b, loc, VectorType::get({lanes}, elt), -INFINITY),
+          maxes, at);
+      vector::StoreOp::create(b, loc, zeros, totals, at);
+    }
   if (!copyRow)
     return;
   Value mem = keptIns[cast<BlockArgument>(rowValue).getArgNumber()];
@@ -196,6 +221,9 @@ void RightProduct::multiply(OpBuilder &b, Location loc, Value j0,
     for (int64_t u = 0; u < blocks; ++u)
       minus.push_back(arith::NegFOp::create(b, loc, loop.getResult(u)));
   }
+  SmallVector<Value> scales;
+  if (softmax)
+    scales = rescale(b, loc, count);
   // Rows e0 + [0, rows) of every group's accumulator in registers across
   // the tile's columns: per column, one load of s per group, one broadcast
   // of v[j][e] per row and a multiply-add per row and group.
@@ -207,12 +235,15 @@ void RightProduct::multiply(OpBuilder &b, Location loc, Value j0,
                      : e0);
     for (int64_t e = 0; e < rows; ++e)
       for (int64_t u = 0; u < blocks; ++u) {
-        ValueRange index{at[e], groupCols[u]};
-        // Block sums: the tile's terms summed from zero, then added.
+        SmallVector<Value, 2> index{at[e], groupCols[u]};
+        // Block sums: the tile's terms summed from zero, then added; a
+        // softmax's sums rescaled to the new maximum.
         Value start = blockSums ? zeros
                                 : vector::LoadOp::create(cb, loc, laneType,
                                                          sums, index)
                                       .getResult();
+        if (softmax)
+          start = arith::MulFOp::create(cb, loc, start, scales[u]);
         if (rowValue)
           start = vector::FMAOp::create(
               cb, loc,
@@ -240,7 +271,7 @@ void RightProduct::multiply(OpBuilder &b, Location loc, Value j0,
     }
     for (int64_t e = 0; e < rows; ++e)
       for (int64_t u = 0; u < blocks; ++u) {
-        ValueRange index{at[e], groupCols[u]};
+        SmallVector<Value, 2> index{at[e], groupCols[u]};
         Value sum = loop.getResult(e * blocks + u);
         if (blockSums)
           sum = arith::AddFOp::create(
@@ -263,7 +294,121 @@ void RightProduct::multiply(OpBuilder &b, Location loc, Value j0,
     chunk(b, cIndex(b, loc, full), width - full);
 }
 
-void RightProduct::write(OpBuilder &b, Location loc, Value out,
-                         Value row) const {
-  writeBufferRows(b, loc, sums, out, row);
+SmallVector<Value> RightProduct::rescale(OpBuilder &b, Location loc,
+                                         Value count) const {
+  using P = arith::CmpFPredicate;
+  auto laneType = VectorType::get({lanes}, elt);
+  Value c0 = cIndex(b, loc, 0), c1 = cIndex(b, loc, 1);
+  Value zero = splatLanes(b, loc, laneType, 0.0);
+  Value one = splatLanes(b, loc, laneType, 1.0);
+  Value negInf = splatLanes(b, loc, laneType, -INFINITY);
+  // exp(d) of d <= 0 (or -inf): the approximation without its overflow path.
+  auto expNonPositive = [&](OpBuilder &eb, Value d) -> Value {
+    auto exp = math::ExpOp::create(eb, loc, d);
+    exp->setAttr("keops.nonpositive", eb.getUnitAttr());
+    return exp;
+  };
+  SmallVector<Value> cols, stats;
+  for (int64_t u = 0; u < blocks; ++u)
+    cols.push_back(cIndex(b, loc, u * lanes));
+  auto forGroups = [&](ValueRange init, auto body) {
+    auto loop = scf::ForOp::create(b, loc, c0, count, c1, init);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    SmallVector<Value> next;
+    for (int64_t u = 0; u < blocks; ++u)
+      next.push_back(body(u, loop.getInductionVar(), loop.getRegionIterArgs()[u]));
+    scf::YieldOp::create(b, loc, next);
+    return SmallVector<Value>(loop.getResults());
+  };
+  // The tile's maximum (NaN terms ignored: they make the sums NaN below),
+  // and the new running maximum M.
+  SmallVector<Value> tileMax = forGroups(
+      SmallVector<Value>(blocks, negInf), [&](int64_t u, Value c, Value acc) {
+        return arith::MaxNumFOp::create(
+            b, loc, acc,
+            vector::LoadOp::create(b, loc, laneType, weights,
+                                   ValueRange{c, cols[u]}));
+      });
+  SmallVector<Value> maxNow, scales;
+  for (int64_t u = 0; u < blocks; ++u) {
+    SmallVector<Value, 2> at{c0, cols[u]};
+    Value m = vector::LoadOp::create(b, loc, laneType, maxes, at);
+    Value top = arith::MaxNumFOp::create(b, loc, m, tileMax[u]);
+    vector::StoreOp::create(b, loc, top, maxes, at);
+    maxNow.push_back(top);
+    // The sums so far times exp(m - M) (1 where m = M, +inf included).
+    // (Ops made in statements: their order does not depend on the C++
+    // compiler's order of evaluating arguments.)
+    Value same = arith::CmpFOp::create(b, loc, P::OEQ, m, top);
+    Value e = expNonPositive(b, arith::SubFOp::create(b, loc, m, top));
+    scales.push_back(arith::SelectOp::create(b, loc, same, one, e));
+  }
+  // The weights exp(f - M) in place of the terms f: 1 for f = M (+inf
+  // included), 0 for f = -inf, NaN for NaN; and their sum.
+  SmallVector<Value> tileSum = forGroups(
+      SmallVector<Value>(blocks, zero), [&](int64_t u, Value c, Value acc) {
+        SmallVector<Value, 2> at{c, cols[u]};
+        Value f = vector::LoadOp::create(b, loc, laneType, weights, at);
+        Value d = arith::SubFOp::create(b, loc, f, maxNow[u]);
+        Value below = arith::CmpFOp::create(b, loc, P::OLE, d, zero);
+        Value w = arith::SelectOp::create(
+            b, loc, below,
+            expNonPositive(b, arith::SelectOp::create(b, loc, below, d, zero)),
+            d);
+        w = arith::SelectOp::create(
+            b, loc, arith::CmpFOp::create(b, loc, P::OEQ, f, maxNow[u]), one, w);
+        w = arith::SelectOp::create(
+            b, loc, arith::CmpFOp::create(b, loc, P::OEQ, f, negInf), zero, w);
+        vector::StoreOp::create(b, loc, w, weights, at);
+        return arith::AddFOp::create(b, loc, acc, w).getResult();
+      });
+  for (int64_t u = 0; u < blocks; ++u) {
+    SmallVector<Value, 2> at{c0, cols[u]};
+    Value total = vector::LoadOp::create(b, loc, laneType, totals, at);
+    vector::StoreOp::create(
+        b, loc,
+        arith::AddFOp::create(b, loc,
+                              arith::MulFOp::create(b, loc, total, scales[u]),
+                              tileSum[u]),
+        totals, at);
+  }
+  return scales;
+}
+
+void RightProduct::write(OpBuilder &b, Location loc, ValueRange outs,
+                         Value row, bool partial) const {
+  if (softmax && partial) {
+    // The state's arrays: maximum, sum of the weights, weighted sums.
+    writeBufferRows(b, loc, maxes, outs[0], row);
+    writeBufferRows(b, loc, totals, outs[1], row);
+    writeBufferRows(b, loc, sums, outs[2], row);
+    return;
+  }
+  if (softmax) {
+    // The weighted sums divided by the weights' sum (0 / 0 = NaN for an
+    // empty reduction, as the accumulator's).
+    auto laneType = VectorType::get({lanes}, elt);
+    Value c0 = cIndex(b, loc, 0);
+    SmallVector<Value> total;
+    for (int64_t u = 0; u < blocks; ++u)
+      total.push_back(vector::LoadOp::create(
+          b, loc, laneType, totals, ValueRange{c0, cIndex(b, loc, u * lanes)}));
+    scf::ForOp::create(
+        b, loc, c0, cIndex(b, loc, width), cIndex(b, loc, 1), ValueRange{},
+        [&](OpBuilder &fb, Location l, Value e, ValueRange) {
+          for (int64_t u = 0; u < blocks; ++u) {
+            SmallVector<Value, 2> at{e, cIndex(fb, l, u * lanes)};
+            vector::StoreOp::create(
+                fb, l,
+                arith::DivFOp::create(
+                    fb, l, vector::LoadOp::create(fb, l, laneType, sums, at),
+                    total[u]),
+                sums, at);
+          }
+          scf::YieldOp::create(fb, l);
+        });
+  }
+  // (A sum's partial state is its sum.)
+  writeBufferRows(b, loc, sums, outs.back(), row);
 }

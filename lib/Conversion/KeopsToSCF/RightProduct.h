@@ -17,6 +17,11 @@
 // - block sums (the default accumulation) add each tile's product, summed
 //   from zero in registers, to the memory: blocks of one tile of terms.
 //
+// A softmax-weighted sum of v_j (attention: softmax_j(<q_i, k_j>) v_j) is
+// one too: per tile, the running maximum M of the terms f_ij is updated
+// once, the sums so far rescaled by exp(M_old - M), and the weights are
+// exp(f_ij - M) (flash attention's order of work, on the CPU).
+//
 // The term may also be s_ij (a_i - v_j) (times 2, as gradients of distances
 // write it), added as a_i sum_j s_ij - sum_j s_ij v_j: with the accuracy of
 // the expanded squared distance (a cancellation when a_i is far from the
@@ -66,25 +71,33 @@ public:
                    Value s) const;
   /// Adds the terms of reduced indices j0 + [0, count) to the accumulators.
   void multiply(OpBuilder &b, Location loc, Value j0, Value count) const;
-  /// Writes the sums (or a partial reduction's states, the same arrays) of
-  /// rows [row, row + lanes x blocks) of `out` that lie below its row count.
-  void write(OpBuilder &b, Location loc, Value out, Value row) const;
+  /// Writes the outputs (`partial`: the state's arrays) of rows [row, row +
+  /// lanes x blocks) of `outs` that lie below their row count.
+  void write(OpBuilder &b, Location loc, ValueRange outs, Value row,
+             bool partial) const;
 
 private:
   /// Whether the formula is s v_j or s (a_i - v_j) (times a constant),
-  /// a a kept variable or packed by `tiles`.
+  /// a a kept variable or packed by `tiles`; or a softmax-weighted sum of
+  /// v_j.
   bool plan(const GramTiles &tiles);
+  /// Softmax: the new running maxima of the tile's terms (in the weights'
+  /// tile), their weights in their place, the weights' sums updated;
+  /// returns the factors of the sums so far, one per group of lanes.
+  SmallVector<Value> rescale(OpBuilder &b, Location loc, Value count) const;
 
   ReduceOp op;
   Type elt;
   int64_t lanes, blocks, cols, width = 0, chunkRows = 0;
   bool blockSums = false;
+  bool softmax = false;       // sumsoftmaxweight: attention
   Value weightValue;          // s
   Value columnsMem;           // v's memref, rows x E
   Value rowValue;             // a of s (a_i - v_j), null for s v_j
   double weightScale = 1.0;   // what the stored weights are of s: 1, -1, 2, -2
   Value weights;              // columns x rows
   Value sums;                 // E x rows, the accumulators
+  Value maxes, totals;        // softmax: 1 x rows, the maxima and weights' sums
   Value rowComponents;        // E x rows: a's components (packed or copied)
   bool copyRow = false;       // whether begin() copies a into rowComponents
 };
