@@ -171,6 +171,8 @@ private:
   bool listInMemory = false;
 };
 
+// Rows of memrefs as lanes (LaneRows.cpp).
+
 /// Reads rows [row, row + lanes) of a rows x W memref as vector<W x lanes>
 /// (one row per lane; lanes past the end read 0).
 Value readRows(OpBuilder &b, Location loc, Value mem, Value row,

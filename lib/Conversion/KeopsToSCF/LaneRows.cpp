@@ -1,0 +1,99 @@
+//===- LaneRows.cpp - rows of memrefs as the lanes of vectors -------------===//
+//
+// The CPU lowering holds `lanes` rows of a rows x W memref side by side, as
+// vector<W x lanes> values or W x lanes buffers (row l in lane l): reading
+// them, and writing them back without the rows past the memref's end.
+//
+//===----------------------------------------------------------------------===//
+
+#include "keops/Conversion/Accumulators.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+using namespace mlir;
+using namespace mlir::keops;
+
+/// The zero of a float or integer element type (the padding of reads).
+static Value zeroOf(OpBuilder &b, Location loc, Type elt) {
+  return arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));
+}
+
+/// Reads rows [row, row + lanes) of a rows x D memref as vector<D x lanes>.
+Value mlir::keops::readRows(OpBuilder &b, Location loc, Value mem, Value row,
+               int64_t lanes) {
+  auto type = cast<MemRefType>(mem.getType());
+  int64_t d = type.getDimSize(1);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Type elt = type.getElementType();
+  Value pad = zeroOf(b, loc, elt);
+  AffineMap transpose = AffineMap::getPermutationMap(
+      ArrayRef<unsigned>{1, 0}, b.getContext());
+  return vector::TransferReadOp::create(
+      b, loc, VectorType::get({d, lanes}, elt), mem, ValueRange{row, c0}, pad,
+      transpose, ArrayRef<bool>{true, false});
+}
+
+/// Writes vector<W x lanes> into rows [row, row + lanes) of a rows x W
+/// memref; rows past the end are not written.
+void mlir::keops::writeRows(OpBuilder &b, Location loc, Value value, Value mem, Value row) {
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  AffineMap transpose = AffineMap::getPermutationMap(
+      ArrayRef<unsigned>{1, 0}, b.getContext());
+  auto type = cast<VectorType>(value.getType());
+  int64_t width = type.getDimSize(0), lanes = type.getDimSize(1);
+  if (width <= 16) {
+    vector::TransferWriteOp::create(b, loc, value, mem, ValueRange{row, c0},
+                                    transpose, ArrayRef<bool>{true, false});
+    return;
+  }
+  // Wide rows (the D-wide gradients of long vectors): a transposed write
+  // moves W x lanes elements one by one, code that grows with W x lanes
+  // and takes LLVM seconds to compile. Instead, the value goes to a W x
+  // lanes buffer (W stores of its lanes), and each row is read back from
+  // it, a column of the buffer, in a loop over the rows.
+  // (The buffer at the entry of the function: not one per loop iteration.)
+  Value buffer;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Operation *fn = b.getInsertionBlock()->getParentOp();
+    while (!isa<FunctionOpInterface>(fn))
+      fn = fn->getParentOp();
+    b.setInsertionPointToStart(&fn->getRegion(0).front());
+    buffer = memref::AllocaOp::create(
+        b, loc, MemRefType::get({width, lanes}, type.getElementType()));
+  }
+  for (int64_t e = 0; e < width; ++e)
+    vector::StoreOp::create(
+        b, loc, vector::ExtractOp::create(b, loc, value, ArrayRef<int64_t>{e}),
+        buffer, ValueRange{arith::ConstantIndexOp::create(b, loc, e), c0});
+  writeBufferRows(b, loc, buffer, mem, row);
+}
+
+void mlir::keops::writeBufferRows(OpBuilder &b, Location loc, Value buffer,
+                                  Value mem, Value row) {
+  auto type = cast<MemRefType>(buffer.getType());
+  int64_t width = type.getDimSize(0), lanes = type.getDimSize(1);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value rows = arith::MinSIOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, lanes),
+      arith::SubIOp::create(b, loc, memref::DimOp::create(b, loc, mem, 0),
+                            row));
+  scf::ForOp::create(
+      b, loc, c0, rows, c1, ValueRange{},
+      [&](OpBuilder &rb, Location l, Value lane, ValueRange) {
+        Value r = arith::AddIOp::create(rb, l, row, lane);
+        scf::ForOp::create(
+            rb, l, c0, arith::ConstantIndexOp::create(rb, l, width), c1,
+            ValueRange{}, [&](OpBuilder &eb, Location el, Value e, ValueRange) {
+              memref::StoreOp::create(
+                  eb, el,
+                  memref::LoadOp::create(eb, el, buffer, ValueRange{e, lane}),
+                  mem, ValueRange{r, e});
+              scf::YieldOp::create(eb, el);
+            });
+        scf::YieldOp::create(rb, l);
+      });
+}
