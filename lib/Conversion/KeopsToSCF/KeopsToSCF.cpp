@@ -14,6 +14,11 @@
 // rows. The formula is cloned with every value widened: vector<D x T>
 // becomes vector<D x lanes x T>, a scalar T becomes vector<lanes x T>.
 //
+// Long feature axes and wide values take tiles of reduced indices instead
+// of the one-j loop: Gram entries by matrix-multiply tiles (GramTiles.cpp),
+// sums of s_ij v_j and softmax-weighted sums of wide v as products of
+// tiles with their sums in memory (RightProduct.cpp).
+//
 //===----------------------------------------------------------------------===//
 
 #include "keops/Conversion/Accumulators.h"
@@ -279,8 +284,7 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       } else {
         // The second product's tile: several Gram tiles.
         Value step = arith::ConstantIndexOp::create(ib, l, tiles.columns());
-        auto sub = stateLoop(ib, l, j0, end, step,
-                                      each.getRegionIterArgs());
+        auto sub = stateLoop(ib, l, j0, end, step, each.getRegionIterArgs());
         OpBuilder::InsertionGuard subGuard(ib);
         ib.setInsertionPointToStart(sub.getBody());
         Value s0 = sub.getInductionVar();
