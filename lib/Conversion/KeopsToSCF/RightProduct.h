@@ -10,7 +10,8 @@
 // - the accumulators live in memory, E x rows (row e: component e of every
 //   kept row of the block), for the whole reduction of a block of rows;
 // - the pairs of a tile of reduced indices store their s, and the tile's
-//   terms are added as a matrix product, E in chunks of 8 rows whose
+//   terms are added as a matrix product, E in chunks of rows (as many as
+//   a Gram tile has columns: what the target's registers hold) whose
 //   accumulators stay in registers across the tile's columns (loaded and
 //   stored once per tile and chunk, in a loop over the chunks: the code
 //   does not grow with E);
