@@ -23,10 +23,8 @@ RightProduct::RightProduct(ReduceOp op, const GramTiles &tiles,
                            int64_t gramColumns)
     : op(op), elt(op.getElementType()), lanes(lanes), blocks(blocks), cols(0) {
   if (gramColumns <= 0 || (mode != SumMode::Plain && mode != SumMode::Block) ||
-      !plan(tiles)) {
-    weightValue = Value();
+      !plan(tiles))
     return;
-  }
   blockSums = mode == SumMode::Block && !softmax;
   cols = llvm::divideCeil(kMinColumns, gramColumns) * gramColumns;
   // As many accumulator rows as a Gram tile has columns: the registers
@@ -203,24 +201,15 @@ void RightProduct::multiply(OpBuilder &b, Location loc, Value j0,
   // s (a_i - v_j): minus the sum of the (negated) weights of the tile,
   // which a_i multiplies.
   SmallVector<Value> minus;
-  if (rowValue) {
-    auto loop = scf::ForOp::create(b, loc, c0, count, c1,
-                                   SmallVector<Value>(blocks, zeros));
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      SmallVector<Value> next;
-      for (int64_t u = 0; u < blocks; ++u)
-        next.push_back(arith::AddFOp::create(
-            b, loc, loop.getRegionIterArgs()[u],
-            vector::LoadOp::create(
-                b, loc, laneType, weights,
-                ValueRange{loop.getInductionVar(), groupCols[u]})));
-      scf::YieldOp::create(b, loc, next);
-    }
-    for (int64_t u = 0; u < blocks; ++u)
-      minus.push_back(arith::NegFOp::create(b, loc, loop.getResult(u)));
-  }
+  if (rowValue)
+    for (Value sum : foldColumns(
+             b, loc, count, zeros, [&](int64_t u, Value c, Value acc) {
+               return arith::AddFOp::create(
+                   b, loc, acc,
+                   vector::LoadOp::create(b, loc, laneType, weights,
+                                          ValueRange{c, groupCols[u]}));
+             }))
+      minus.push_back(arith::NegFOp::create(b, loc, sum));
   SmallVector<Value> scales;
   if (softmax)
     scales = rescale(b, loc, count);
@@ -294,11 +283,27 @@ void RightProduct::multiply(OpBuilder &b, Location loc, Value j0,
     chunk(b, cIndex(b, loc, full), width - full);
 }
 
+SmallVector<Value> RightProduct::foldColumns(
+    OpBuilder &b, Location loc, Value count, Value start,
+    function_ref<Value(int64_t, Value, Value)> step) const {
+  auto loop = scf::ForOp::create(b, loc, cIndex(b, loc, 0), count,
+                                 cIndex(b, loc, 1),
+                                 SmallVector<Value>(blocks, start));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  SmallVector<Value> next;
+  for (int64_t u = 0; u < blocks; ++u)
+    next.push_back(
+        step(u, loop.getInductionVar(), loop.getRegionIterArgs()[u]));
+  scf::YieldOp::create(b, loc, next);
+  return SmallVector<Value>(loop.getResults());
+}
+
 SmallVector<Value> RightProduct::rescale(OpBuilder &b, Location loc,
                                          Value count) const {
   using P = arith::CmpFPredicate;
   auto laneType = VectorType::get({lanes}, elt);
-  Value c0 = cIndex(b, loc, 0), c1 = cIndex(b, loc, 1);
+  Value c0 = cIndex(b, loc, 0);
   Value zero = splatLanes(b, loc, laneType, 0.0);
   Value one = splatLanes(b, loc, laneType, 1.0);
   Value negInf = splatLanes(b, loc, laneType, -INFINITY);
@@ -308,23 +313,13 @@ SmallVector<Value> RightProduct::rescale(OpBuilder &b, Location loc,
     exp->setAttr("keops.nonpositive", eb.getUnitAttr());
     return exp;
   };
-  SmallVector<Value> cols, stats;
+  SmallVector<Value> cols;
   for (int64_t u = 0; u < blocks; ++u)
     cols.push_back(cIndex(b, loc, u * lanes));
-  auto forGroups = [&](ValueRange init, auto body) {
-    auto loop = scf::ForOp::create(b, loc, c0, count, c1, init);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    SmallVector<Value> next;
-    for (int64_t u = 0; u < blocks; ++u)
-      next.push_back(body(u, loop.getInductionVar(), loop.getRegionIterArgs()[u]));
-    scf::YieldOp::create(b, loc, next);
-    return SmallVector<Value>(loop.getResults());
-  };
   // The tile's maximum (NaN terms ignored: they make the sums NaN below),
   // and the new running maximum M.
-  SmallVector<Value> tileMax = forGroups(
-      SmallVector<Value>(blocks, negInf), [&](int64_t u, Value c, Value acc) {
+  SmallVector<Value> tileMax = foldColumns(
+      b, loc, count, negInf, [&](int64_t u, Value c, Value acc) {
         return arith::MaxNumFOp::create(
             b, loc, acc,
             vector::LoadOp::create(b, loc, laneType, weights,
@@ -346,8 +341,8 @@ SmallVector<Value> RightProduct::rescale(OpBuilder &b, Location loc,
   }
   // The weights exp(f - M) in place of the terms f: 1 for f = M (+inf
   // included), 0 for f = -inf, NaN for NaN; and their sum.
-  SmallVector<Value> tileSum = forGroups(
-      SmallVector<Value>(blocks, zero), [&](int64_t u, Value c, Value acc) {
+  SmallVector<Value> tileSum = foldColumns(
+      b, loc, count, zero, [&](int64_t u, Value c, Value acc) {
         SmallVector<Value, 2> at{c, cols[u]};
         Value f = vector::LoadOp::create(b, loc, laneType, weights, at);
         Value d = arith::SubFOp::create(b, loc, f, maxNow[u]);

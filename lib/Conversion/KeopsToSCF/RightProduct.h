@@ -86,6 +86,11 @@ private:
   /// tile), their weights in their place, the weights' sums updated;
   /// returns the factors of the sums so far, one per group of lanes.
   SmallVector<Value> rescale(OpBuilder &b, Location loc, Value count) const;
+  /// A loop over the tile's columns c in [0, count) folding, for each group
+  /// of lanes u, acc_u = step(u, c, acc_u) from `start`; the final values.
+  SmallVector<Value>
+  foldColumns(OpBuilder &b, Location loc, Value count, Value start,
+              function_ref<Value(int64_t, Value, Value)> step) const;
 
   ReduceOp op;
   Type elt;
