@@ -30,6 +30,9 @@ FailureOr<SumMode> parseSumMode(StringRef name, Operation *op);
 Value reduceLanes(OpBuilder &b, Location loc, Value mask,
                   vector::CombiningKind kind);
 
+/// `value` in every element of `type`, a vector of floats.
+Value splatVector(OpBuilder &b, Location loc, VectorType type, double value);
+
 class Accumulator {
 public:
   /// `valueType`: type of a formula value (f); `weightType`: of the second

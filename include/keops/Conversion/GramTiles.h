@@ -73,9 +73,6 @@ private:
 void packRows(OpBuilder &b, Location loc, Value mem, Value row, int64_t lanes,
               Value packed, Value col);
 
-/// `value` in every lane of `type`.
-Value splatLanes(OpBuilder &b, Location loc, VectorType type, double value);
-
 /// The step of the tile products (GramTiles, RightProduct): for each of
 /// `count` scalars s_k (read by `scalar(k)`), broadcast once, acc[k *
 /// groups + u] += groups[u] s_k; returns the new accumulators.

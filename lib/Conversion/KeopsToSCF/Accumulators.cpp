@@ -89,11 +89,16 @@ static bool isMinKind(ReductionKind kind) {
          kind == ReductionKind::ArgKMin || kind == ReductionKind::KMinArgKMin;
 }
 
+Value mlir::keops::splatVector(OpBuilder &b, Location loc, VectorType type,
+                               double value) {
+  auto attr = DenseElementsAttr::get(
+      type, FloatAttr::get(type.getElementType(), value));
+  return arith::ConstantOp::create(b, loc, type, attr);
+}
+
 Value Accumulator::splat(OpBuilder &b, Location loc, VectorType type,
                          double v) const {
-  auto attr = DenseElementsAttr::get(
-      type, FloatAttr::get(type.getElementType(), v));
-  return arith::ConstantOp::create(b, loc, type, attr);
+  return splatVector(b, loc, type, v);
 }
 
 Value Accumulator::splatIndex(OpBuilder &b, Location loc, int64_t v) const {

@@ -2,6 +2,8 @@
 
 #include "keops/Conversion/GramTiles.h"
 
+#include "keops/Conversion/Accumulators.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -13,13 +15,6 @@ using namespace mlir::keops;
 /// packed rows of a Gram entry take D x rows elements (f32, 32 rows: D up to
 /// 2048 within the budget); longer feature axes keep the formula's lowering.
 static constexpr int64_t kScratchBudget = 256 * 1024;
-
-Value mlir::keops::splatLanes(OpBuilder &b, Location loc, VectorType type,
-                              double value) {
-  return arith::ConstantOp::create(
-      b, loc, type,
-      DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), value)));
-}
 
 SmallVector<Value>
 mlir::keops::rankOneUpdate(OpBuilder &b, Location loc, ArrayRef<Value> groups,
@@ -151,7 +146,7 @@ void GramTiles::compute(OpBuilder &b, Location loc, Value j0, Value last) {
         last));
   for (int64_t u = 0; u < blocks; ++u)
     groupCols.push_back(arith::ConstantIndexOp::create(b, loc, u * lanes));
-  Value zeros = splatLanes(b, loc, laneType, 0.0);
+  Value zeros = splatVector(b, loc, laneType, 0.0);
   for (Entry &e : entries) {
     int64_t d = cast<VectorType>(e.gram.getLhs().getType()).getDimSize(0);
     SmallVector<Value> init(cols * blocks, zeros);

@@ -153,7 +153,7 @@ void RightProduct::allocate(const GramTiles &tiles) {
 
 void RightProduct::begin(OpBuilder &b, Location loc, ArrayRef<Value> keptIns,
                          ArrayRef<Value> rowStart) const {
-  Value zeros = splatLanes(b, loc, VectorType::get({lanes}, elt), 0.0);
+  Value zeros = splatVector(b, loc, VectorType::get({lanes}, elt), 0.0);
   scf::ForOp::create(
       b, loc, cIndex(b, loc, 0), cIndex(b, loc, width), cIndex(b, loc, 1),
       ValueRange{}, [&](OpBuilder &fb, Location l, Value e, ValueRange) {
@@ -166,7 +166,7 @@ void RightProduct::begin(OpBuilder &b, Location loc, ArrayRef<Value> keptIns,
     for (int64_t u = 0; u < blocks; ++u) {
       SmallVector<Value, 2> at{cIndex(b, loc, 0), cIndex(b, loc, u * lanes)};
       vector::StoreOp::create(
-          b, loc, splatLanes(b, loc, VectorType::get({lanes}, elt), -INFINITY),
+          b, loc, splatVector(b, loc, VectorType::get({lanes}, elt), -INFINITY),
           maxes, at);
       vector::StoreOp::create(b, loc, zeros, totals, at);
     }
@@ -185,7 +185,7 @@ void RightProduct::storeWeight(OpBuilder &b, Location loc, Value c,
   // Scaling by -1 and 2 is exact.
   if (weightScale != 1.0)
     lane = arith::MulFOp::create(b, loc, lane,
-                                 splatLanes(b, loc, laneType, weightScale));
+                                 splatVector(b, loc, laneType, weightScale));
   vector::StoreOp::create(b, loc, lane, weights,
                           ValueRange{c, cIndex(b, loc, group * lanes)});
 }
@@ -197,7 +197,7 @@ void RightProduct::multiply(OpBuilder &b, Location loc, Value j0,
   SmallVector<Value> groupCols;
   for (int64_t u = 0; u < blocks; ++u)
     groupCols.push_back(cIndex(b, loc, u * lanes));
-  Value zeros = splatLanes(b, loc, laneType, 0.0);
+  Value zeros = splatVector(b, loc, laneType, 0.0);
   // s (a_i - v_j): minus the sum of the (negated) weights of the tile,
   // which a_i multiplies.
   SmallVector<Value> minus;
@@ -304,9 +304,9 @@ SmallVector<Value> RightProduct::rescale(OpBuilder &b, Location loc,
   using P = arith::CmpFPredicate;
   auto laneType = VectorType::get({lanes}, elt);
   Value c0 = cIndex(b, loc, 0);
-  Value zero = splatLanes(b, loc, laneType, 0.0);
-  Value one = splatLanes(b, loc, laneType, 1.0);
-  Value negInf = splatLanes(b, loc, laneType, -INFINITY);
+  Value zero = splatVector(b, loc, laneType, 0.0);
+  Value one = splatVector(b, loc, laneType, 1.0);
+  Value negInf = splatVector(b, loc, laneType, -INFINITY);
   // exp(d) of d <= 0 (or -inf): the approximation without its overflow path.
   auto expNonPositive = [&](OpBuilder &eb, Value d) -> Value {
     auto exp = math::ExpOp::create(eb, loc, d);
