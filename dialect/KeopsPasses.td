@@ -201,7 +201,10 @@ def ConvertKeopsToSCF : Pass<"convert-keops-to-scf"> {
     vector<D x lanes x T>, and each block holds `blocks` such groups to
     reuse every load of a reduced variable. keops.select_index compares its
     widened indices with the reduced index (the inner induction variable) or
-    with the kept rows' indices. Accumulators are the online
+    with the kept rows' indices. Calls with few kept rows (`few-rows`) take
+    a loop with consecutive reduced indices in the lanes instead, one kept
+    row at a time, the lanes' states merged at the end of the row.
+    Accumulators are the online
     states of docs/architecture.md (running max and rescaling for logsumexp,
     sorted K-lists for kmin). Formulas must be expanded first.
   }];
@@ -217,7 +220,10 @@ def ConvertKeopsToSCF : Pass<"convert-keops-to-scf"> {
            "sums: plain, block (partial sums of 256 terms), kahan, or f64">,
     Option<"gramColumns", "gram-columns", "int64_t", /*default=*/"8",
            "reduced indices per tile of keops.gram entries (0: no tiles, "
-           "the entries lowered as dot products)">
+           "the entries lowered as dot products)">,
+    Option<"fewRows", "few-rows", "int64_t", /*default=*/"-1",
+           "calls with fewer kept rows than this put reduced indices in the "
+           "lanes instead (-1: half of lanes x blocks; 0: never)">
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",

@@ -1,5 +1,5 @@
-// RUN: keops-opt %s -split-input-file -convert-keops-to-scf="lanes=8 blocks=2 gram-columns=4" -canonicalize 2>&1 | FileCheck %s
-// RUN: keops-opt %s -split-input-file -convert-keops-to-scf="lanes=8 blocks=2 gram-columns=0" -canonicalize 2>&1 | FileCheck %s --check-prefix=NOTILES
+// RUN: keops-opt %s -split-input-file -convert-keops-to-scf="lanes=8 blocks=2 gram-columns=4 few-rows=0" -canonicalize 2>&1 | FileCheck %s
+// RUN: keops-opt %s -split-input-file -convert-keops-to-scf="lanes=8 blocks=2 gram-columns=0 few-rows=0" -canonicalize 2>&1 | FileCheck %s --check-prefix=NOTILES
 
 // Tiles of 16 rows (2 groups of 8 lanes) x 4 columns: the rows' x packed
 // once per block of rows as 32 x 16, then for each tile of columns a loop

@@ -1,7 +1,7 @@
-// RUN: keops-opt %s -split-input-file -convert-keops-to-scf="lanes=8 blocks=1 accumulation=kahan" | FileCheck %s --check-prefix=KAHAN
-// RUN: keops-opt %s -split-input-file -convert-keops-to-scf | FileCheck %s
-// RUN: keops-opt %s -split-input-file -convert-keops-to-scf="accumulation=f64" | FileCheck %s --check-prefix=F64
-// RUN: keops-opt %s -split-input-file -convert-keops-to-scf="lanes=8 blocks=1 accumulation=plain splits=2" | FileCheck %s --check-prefix=SPLIT
+// RUN: keops-opt %s -split-input-file -convert-keops-to-scf="lanes=8 blocks=1 accumulation=kahan few-rows=0" | FileCheck %s --check-prefix=KAHAN
+// RUN: keops-opt %s -split-input-file -convert-keops-to-scf=few-rows=0 | FileCheck %s
+// RUN: keops-opt %s -split-input-file -convert-keops-to-scf="accumulation=f64 few-rows=0" | FileCheck %s --check-prefix=F64
+// RUN: keops-opt %s -split-input-file -convert-keops-to-scf="lanes=8 blocks=1 accumulation=plain splits=2 few-rows=0" | FileCheck %s --check-prefix=SPLIT
 
 // Output rows are the lanes: a block of rows of x is read transposed into
 // vector<D x lanes>, each y_j is broadcast to all lanes, and the formula is

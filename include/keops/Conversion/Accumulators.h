@@ -52,7 +52,8 @@ public:
   /// The initial state.
   SmallVector<Value> init(OpBuilder &b, Location loc) const;
   /// The state after folding the value `f` (and weight `w`) of reduced index
-  /// `j` (an index scalar) into `state`.
+  /// `j` into `state`: an index scalar, or a vector<lanes x index> when the
+  /// lanes hold reduced indices of one row (not with K-lists in memory).
   SmallVector<Value> fold(OpBuilder &b, Location loc, ValueRange state,
                           Value f, Value w, Value j) const;
   /// The state of the reduction over the indices of `first` and then those
@@ -177,9 +178,10 @@ private:
 // Rows of memrefs as lanes (LaneRows.cpp).
 
 /// Reads rows [row, row + lanes) of a rows x W memref as vector<W x lanes>
-/// (one row per lane; lanes past the end read 0).
+/// (one row per lane; lanes past the end read 0, unless `inBounds` says
+/// that there are none: reads without a test per lane).
 Value readRows(OpBuilder &b, Location loc, Value mem, Value row,
-               int64_t lanes);
+               int64_t lanes, bool inBounds = false);
 /// Writes vector<W x lanes> into rows [row, row + lanes) of a rows x W
 /// memref; rows past the end are not written.
 void writeRows(OpBuilder &b, Location loc, Value value, Value mem, Value row);

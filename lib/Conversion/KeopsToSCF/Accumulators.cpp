@@ -246,11 +246,14 @@ Value Accumulator::better(OpBuilder &b, Location loc, Value f, Value fIdx,
   return r;
 }
 
-/// The reduced index as a vector of indices.
+/// The reduced index as a vector of indices: `j` an index, the same in
+/// every lane, or a vector<lanes x index>, one per lane (ReducedLanes).
 static Value indexVector(OpBuilder &b, Location loc, Value j,
                          VectorType idxType) {
-  Value cast =
-      arith::IndexCastOp::create(b, loc, idxType.getElementType(), j);
+  Type elt = idxType.getElementType();
+  if (auto lanes = dyn_cast<VectorType>(j.getType()))
+    elt = VectorType::get(lanes.getShape(), elt);
+  Value cast = arith::IndexCastOp::create(b, loc, elt, j);
   return vector::BroadcastOp::create(b, loc, idxType, cast);
 }
 

@@ -23,6 +23,7 @@
 
 #include "keops/Conversion/Accumulators.h"
 #include "keops/Conversion/GramTiles.h"
+#include "ReducedLanes.h"
 #include "RightProduct.h"
 #include "RowValues.h"
 #include "WidenFormula.h"
@@ -74,7 +75,8 @@ Value loadIndex(OpBuilder &b, Location loc, Value mem, ValueRange index) {
 
 /// Replaces the memref-form reduction `op` by loops.
 LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
-                          int64_t splits, int64_t gramColumns, SumMode mode) {
+                          int64_t splits, int64_t gramColumns, int64_t fewRows,
+                          SumMode mode) {
   Location loc = op.getLoc();
   OpBuilder b(op);
   Type elt = op.getElementType();
@@ -409,6 +411,22 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       }
       return state;
     };
+    // Fewer rows than half a tile of the row loop (by default): the lanes
+    // on the reduced axis instead (ReducedLanes.h).
+    int64_t below = fewRows < 0 ? L * U / 2 : fewRows;
+    ReducedLanes few(op, L, mode, !tiles.empty() || bool(right));
+    if (few && below > 0) {
+      Value rows = memref::DimOp::create(b, loc, op.getOuts()[0], 0);
+      Value isFew = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::slt, rows,
+          arith::ConstantIndexOp::create(b, loc, below));
+      auto choice = scf::IfOp::create(b, loc, isFew, /*withElseRegion=*/true);
+      b.setInsertionPointToStart(choice.thenBlock());
+      if (failed(few.emit(b, loc, keptIns, SmallVector<Value>(op.getOuts()),
+                          cols, narrowPerReduction)))
+        return failure();
+      b.setInsertionPointToStart(choice.elseBlock());
+    }
     if (failed(emitRows(keptIns, SmallVector<Value>(op.getOuts()), dense)))
       return failure();
     op.erase();
@@ -504,13 +522,15 @@ struct ConvertKeopsToSCF
     // Bounds that keep the generated code (lanes x blocks rows per
     // iteration, splits ranges) and its compile time reasonable: beyond
     // them, gigabytes of IR for no speed.
-    for (auto [name, value, limit] :
-         {std::tuple<const char *, int64_t, int64_t>{"lanes", lanes, 256},
-          {"blocks", blocks, 16},
-          {"splits", splits, 1024}})
-      if (value < 0 || value > limit) {
-        getOperation()->emitError()
-            << name << " " << value << " is not in [0, " << limit << "]";
+    for (auto [name, value, low, limit] :
+         {std::tuple<const char *, int64_t, int64_t, int64_t>{"lanes", lanes,
+                                                              0, 256},
+          {"blocks", blocks, 0, 16},
+          {"splits", splits, 0, 1024},
+          {"few-rows", fewRows, -1, 1024}})
+      if (value < low || value > limit) {
+        getOperation()->emitError() << name << " " << value << " is not in ["
+                                    << low << ", " << limit << "]";
         return signalPassFailure();
       }
     if (failed(lowerStateOps(getOperation(), lanes)))
@@ -525,7 +545,8 @@ struct ConvertKeopsToSCF
                             "-keops-outline-kernels first)";
         return signalPassFailure();
       }
-      if (failed(lowerReduce(op, lanes, blocks, splits, gramColumns, *mode)))
+      if (failed(lowerReduce(op, lanes, blocks, splits, gramColumns, fewRows,
+                              *mode)))
         return signalPassFailure();
     }
   }

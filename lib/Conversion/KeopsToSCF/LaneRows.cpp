@@ -22,7 +22,7 @@ static Value zeroOf(OpBuilder &b, Location loc, Type elt) {
 
 /// Reads rows [row, row + lanes) of a rows x D memref as vector<D x lanes>.
 Value mlir::keops::readRows(OpBuilder &b, Location loc, Value mem, Value row,
-               int64_t lanes) {
+                            int64_t lanes, bool inBounds) {
   auto type = cast<MemRefType>(mem.getType());
   int64_t d = type.getDimSize(1);
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
@@ -32,7 +32,7 @@ Value mlir::keops::readRows(OpBuilder &b, Location loc, Value mem, Value row,
       ArrayRef<unsigned>{1, 0}, b.getContext());
   return vector::TransferReadOp::create(
       b, loc, VectorType::get({d, lanes}, elt), mem, ValueRange{row, c0}, pad,
-      transpose, ArrayRef<bool>{true, false});
+      transpose, ArrayRef<bool>{true, inBounds});
 }
 
 /// Writes vector<W x lanes> into rows [row, row + lanes) of a rows x W

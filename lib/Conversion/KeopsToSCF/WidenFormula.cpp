@@ -28,17 +28,20 @@ static FailureOr<double> neutralOf(vector::CombiningKind kind) {
 }
 
 /// keops.select_index on widened values: the compared index as a
-/// vector<D x lanes x iN> (the reduced index broadcast, or the kept rows'
-/// indices), compared with the widened indices, selecting v or +0.
+/// vector<D x lanes x iN> (the same index in every lane, or consecutive
+/// ones: the kept rows', or the reduced indices of ReducedLanes), compared
+/// with the widened indices, selecting v or +0.
 static Value lowerSelectIndex(OpBuilder &b, SelectIndexOp op, Value idx, Value v,
                        const PairIndices &at, int64_t lanes) {
   Location loc = op.getLoc();
   auto idxType = cast<VectorType>(idx.getType());
   Type intType = idxType.getElementType();
   auto reduce = cast<ReduceOp>(op->getParentOp());
+  bool reducedAxis = op.getComparedAxis() == reduce.getAxis();
+  Value start = reducedAxis ? at.reduced : at.keptStart;
   Value current;
-  if (op.getComparedAxis() == reduce.getAxis()) {
-    Value scalar = arith::IndexCastOp::create(b, loc, intType, at.reduced);
+  if (reducedAxis != at.reducedLanes) {
+    Value scalar = arith::IndexCastOp::create(b, loc, intType, start);
     current = vector::BroadcastOp::create(b, loc, idxType, scalar);
   } else {
     auto laneType = VectorType::get({lanes}, intType);
@@ -47,11 +50,10 @@ static Value lowerSelectIndex(OpBuilder &b, SelectIndexOp op, Value idx, Value v
       steps.push_back(IntegerAttr::get(intType, l));
     Value iota = arith::ConstantOp::create(
         b, loc, laneType, DenseElementsAttr::get(laneType, steps));
-    Value start = vector::BroadcastOp::create(
-        b, loc, laneType,
-        arith::IndexCastOp::create(b, loc, intType, at.keptStart));
-    Value rows = arith::AddIOp::create(b, loc, start, iota);
-    current = vector::BroadcastOp::create(b, loc, idxType, rows);
+    Value first = vector::BroadcastOp::create(
+        b, loc, laneType, arith::IndexCastOp::create(b, loc, intType, start));
+    Value indices = arith::AddIOp::create(b, loc, first, iota);
+    current = vector::BroadcastOp::create(b, loc, idxType, indices);
   }
   Value same = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, idx,
                                      current);

@@ -21,12 +21,15 @@ namespace mlir::keops {
 /// vector<D x T> -> vector<D x lanes x T>; T -> vector<lanes x T>.
 Type widen(Type t, int64_t lanes);
 
-/// The indices of the pair a widened formula is evaluated for: `reduced`,
+/// The indices of the pairs a widened formula is evaluated for: `reduced`,
 /// the reduced index (an index), and `keptStart`, the index of the first of
-/// the `lanes` kept rows (lane l is row keptStart + l).
+/// the `lanes` kept rows (lane l is row keptStart + l). With
+/// `reducedLanes`, the lanes are reduced indices of one kept row instead
+/// (ReducedLanes.cpp): lane l is the pair (keptStart, reduced + l).
 struct PairIndices {
   Value reduced;
   Value keptStart;
+  bool reducedLanes = false;
 };
 
 /// Clones one formula op with widened types into `map`.

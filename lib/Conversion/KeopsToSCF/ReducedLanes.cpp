@@ -1,0 +1,251 @@
+//===- ReducedLanes.cpp - few kept rows: the lanes on the reduced axis ----===//
+//
+// See ReducedLanes.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ReducedLanes.h"
+#include "WidenFormula.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+using namespace mlir;
+using namespace mlir::keops;
+
+ReducedLanes::ReducedLanes(ReduceOp op, int64_t lanes, SumMode mode,
+                           bool rowLoopTiles)
+    : op(op), lanes(lanes), acc(op, mode, lanes), one(op, mode, 1),
+      sides(op.getSides()) {
+  int64_t width = 0;
+  for (auto [index, in] : llvm::enumerate(op.getIns()))
+    if (op.getCategory(index) == op.getReducedCategory())
+      width += cast<MemRefType>(in.getType()).getDimSize(1);
+  applies = lanes > 1 && !op.hasRanges() && !acc.keepsListInMemory() &&
+            !rowLoopTiles && width <= kMaxReducedWidth;
+}
+
+/// A buffer of `type`'s shape at the entry of the function around `b`'s
+/// insertion point (not one per loop iteration).
+static Value entryBuffer(OpBuilder &b, Location loc, VectorType type) {
+  OpBuilder::InsertionGuard guard(b);
+  Operation *fn = b.getInsertionBlock()->getParentOp();
+  while (!isa<FunctionOpInterface>(fn))
+    fn = fn->getParentOp();
+  b.setInsertionPointToStart(&fn->getRegion(0).front());
+  return memref::AllocaOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()));
+}
+
+/// Rows [row, row + lanes) of a rows x D memref, all in bounds, as
+/// vector<D x lanes>. A contiguous memref is read as one vector of
+/// lanes x D elements and split into its components by shuffles (loads of
+/// whole vectors, not of rows); others by a transposed read.
+static Value readLanes(OpBuilder &b, Location loc, Value mem, Value row,
+                       int64_t lanes) {
+  auto type = cast<MemRefType>(mem.getType());
+  int64_t d = type.getDimSize(1);
+  Type elt = type.getElementType();
+  if (lanes == 1) // (a row, a column)
+    return vector::ShapeCastOp::create(
+        b, loc, VectorType::get({d, 1}, elt),
+        vector::LoadOp::create(b, loc, VectorType::get({d}, elt), mem,
+                               ValueRange{row, arith::ConstantIndexOp::create(
+                                                   b, loc, 0)}));
+  if (d == 1 || !type.getLayout().isIdentity())
+    return readRows(b, loc, mem, row, lanes, /*inBounds=*/true);
+  Value flat = memref::CollapseShapeOp::create(
+      b, loc, mem, ArrayRef<ReassociationIndices>{{0, 1}});
+  Value at = arith::MulIOp::create(b, loc, row,
+                                   arith::ConstantIndexOp::create(b, loc, d));
+  Value all = vector::LoadOp::create(
+      b, loc, VectorType::get({lanes * d}, elt), flat, ValueRange{at});
+  auto rowsType = VectorType::get({d, lanes}, elt);
+  Value result =
+      arith::ConstantOp::create(b, loc, rowsType, b.getZeroAttr(rowsType));
+  for (int64_t c = 0; c < d; ++c) {
+    SmallVector<int64_t> mask(lanes);
+    for (int64_t l = 0; l < lanes; ++l)
+      mask[l] = l * d + c;
+    result = vector::InsertOp::create(
+        b, loc, vector::ShuffleOp::create(b, loc, all, all, mask), result,
+        ArrayRef<int64_t>{c});
+  }
+  return result;
+}
+
+FailureOr<SmallVector<Value>>
+ReducedLanes::foldPairs(OpBuilder &b, Location loc, const Accumulator &into,
+                        ValueRange state, Value j0, int64_t width,
+                        Value keptRow, const IRMapping &narrowRow) {
+  Block &body = op.getFormula().front();
+  Value jAxis = op.getFirst() ? arith::AddIOp::create(b, loc, j0, op.getFirst())
+                              : j0;
+  PairIndices at{jAxis, keptRow, /*reducedLanes=*/true};
+  IRMapping map;
+  for (auto [index, in] : llvm::enumerate(op.getIns()))
+    if (op.getCategory(index) == op.getReducedCategory())
+      map.map(body.getArgument(index), readLanes(b, loc, in, j0, width));
+  // The values of the reduced side alone vary with the lanes: widened
+  // here, on top of the narrow values they read (parameters, constants).
+  ColumnValues column;
+  column.narrow = narrowRow;
+  for (Operation &o : body.without_terminator()) {
+    if (!o.getNumResults() ||
+        sides.lookup(o.getResult(0)) != ReduceOp::ReducedSide)
+      continue;
+    for (Value x : o.getOperands())
+      if (!map.contains(x))
+        map.map(x, column.wideOf(b, loc, x, width));
+    if (failed(widenOp(b, &o, map, width, at)))
+      return failure();
+  }
+  FailureOr<SmallVector<Value>> f =
+      widenFormula(b, op, {}, width, at, map, column, sides);
+  if (failed(f))
+    return failure();
+  Value j = jAxis;
+  if (width > 1) {
+    auto laneType = VectorType::get({width}, b.getIndexType());
+    SmallVector<int64_t> steps(width);
+    for (int64_t l = 0; l < width; ++l)
+      steps[l] = l;
+    j = arith::AddIOp::create(
+        b, loc, vector::BroadcastOp::create(b, loc, laneType, jAxis),
+        arith::ConstantOp::create(b, loc, laneType,
+                                  b.getIndexVectorAttr(steps)));
+  }
+  return into.fold(b, loc, state, (*f)[0], f->size() == 2 ? (*f)[1] : Value(),
+                   j);
+}
+
+LogicalResult ReducedLanes::emit(OpBuilder &b, Location loc,
+                                 ArrayRef<Value> keptIns, ArrayRef<Value> outs,
+                                 Value cols,
+                                 const IRMapping &narrowPerReduction) {
+  Block &body = op.getFormula().front();
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value width = arith::ConstantIndexOp::create(b, loc, lanes);
+  Value rows = memref::DimOp::create(b, loc, outs[0], 0);
+  // Indices past the last multiple of the lanes go term by term.
+  Value full = arith::SubIOp::create(b, loc, cols,
+                                     arith::RemSIOp::create(b, loc, cols, width));
+  // The rows' indices in the whole array when the outputs are a view of
+  // some of its rows (as the row loop reads them).
+  bool needsKeptIndex = false;
+  op.getFormula().walk([&](SelectIndexOp sel) {
+    needsKeptIndex |= sel.getComparedAxis() != op.getAxis();
+  });
+  Value keptBase = c0;
+  if (needsKeptIndex) {
+    auto meta = memref::ExtractStridedMetadataOp::create(b, loc, outs[0]);
+    keptBase = arith::DivSIOp::create(
+        b, loc, meta.getOffset(),
+        arith::MaxSIOp::create(b, loc, meta.getStrides()[0], c1));
+  }
+  SmallVector<Value> buffers;
+  for (Type t : acc.stateTypes())
+    buffers.push_back(entryBuffer(b, loc, cast<VectorType>(t)));
+
+  auto loop = scf::ForOp::create(b, loc, c0, rows, c1);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value i = loop.getInductionVar();
+  Value keptRow = arith::AddIOp::create(b, loc, keptBase, i);
+  IRMapping narrow = narrowPerReduction;
+  for (auto [index, in] : llvm::enumerate(keptIns))
+    if (in)
+      narrow.map(body.getArgument(index),
+                 vector::LoadOp::create(
+                     b, loc,
+                     cast<VectorType>(body.getArgument(index).getType()), in,
+                     ValueRange{i, c0}));
+  cloneNarrow(b, op, sides, ReduceOp::KeptSide, narrow);
+
+  // The lanes' reductions over [lb, ub), a multiple of the lanes long.
+  auto lanesOver = [&](Value lb, Value ub,
+                       ValueRange start) -> FailureOr<SmallVector<Value>> {
+    auto each = scf::ForOp::create(b, loc, lb, ub, width, start);
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(each.getBody());
+    FailureOr<SmallVector<Value>> next =
+        foldPairs(b, loc, acc, each.getRegionIterArgs(), each.getInductionVar(),
+                  lanes, keptRow, narrow);
+    if (failed(next))
+      return failure();
+    scf::YieldOp::create(b, loc, *next);
+    return SmallVector<Value>(each.getResults());
+  };
+  FailureOr<SmallVector<Value>> state;
+  if (!acc.usesBlocks()) {
+    state = lanesOver(c0, full, acc.init(b, loc));
+  } else {
+    // Block sums: partial sums of 256 terms a lane, added to the totals.
+    Value chunk = arith::ConstantIndexOp::create(b, loc, 256 * lanes);
+    auto chunks = scf::ForOp::create(b, loc, c0, full, chunk, acc.init(b, loc));
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(chunks.getBody());
+    Value from = chunks.getInductionVar();
+    Value to = arith::MinSIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, from, chunk), full);
+    FailureOr<SmallVector<Value>> partial =
+        lanesOver(from, to, chunks.getRegionIterArgs());
+    if (failed(partial))
+      return failure();
+    scf::YieldOp::create(b, loc, acc.flushBlock(b, loc, *partial));
+    state = SmallVector<Value>(chunks.getResults());
+  }
+  if (failed(state))
+    return failure();
+
+  // The lanes' states, through memory, merged in lane order.
+  auto lane = [&](Value l) {
+    SmallVector<Value> picked;
+    for (auto [value, buffer] : llvm::zip(*state, buffers)) {
+      auto type = cast<VectorType>(value.getType());
+      Type elt = type.getElementType();
+      picked.push_back(vector::TransferReadOp::create(
+          b, loc, VectorType::get({type.getDimSize(0), 1}, elt), buffer,
+          ValueRange{c0, l},
+          arith::ConstantOp::create(b, loc, b.getZeroAttr(elt)),
+          ArrayRef<bool>{true, true}));
+    }
+    return picked;
+  };
+  for (auto [value, buffer] : llvm::zip(*state, buffers))
+    vector::TransferWriteOp::create(b, loc, value, buffer,
+                                    ValueRange{c0, c0},
+                                    ArrayRef<bool>{true, true});
+  auto merge = scf::ForOp::create(b, loc, c1, width, c1, lane(c0));
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(merge.getBody());
+    scf::YieldOp::create(
+        b, loc,
+        one.merge(b, loc, merge.getRegionIterArgs(),
+                  lane(merge.getInductionVar())));
+  }
+
+  // The last indices, term by term, after the lanes' (larger indices).
+  auto tail = scf::ForOp::create(b, loc, full, cols, c1, merge.getResults());
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(tail.getBody());
+    FailureOr<SmallVector<Value>> next =
+        foldPairs(b, loc, one, tail.getRegionIterArgs(), tail.getInductionVar(),
+                  1, keptRow, narrow);
+    if (failed(next))
+      return failure();
+    scf::YieldOp::create(b, loc, *next);
+  }
+
+  // A partial reduction writes its states instead (exportState).
+  SmallVector<Value> values = op.getPartial()
+                                  ? one.exportState(b, loc, tail.getResults())
+                                  : one.finalize(b, loc, tail.getResults());
+  for (auto [value, mem] : llvm::zip(values, outs))
+    writeRows(b, loc, value, mem, i);
+  return success();
+}
