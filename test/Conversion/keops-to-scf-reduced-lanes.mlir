@@ -105,6 +105,33 @@ func.func @argmin(%x: memref<?x2xf32>, %y: memref<?x2xf32>, %o: memref<?x1xi64>)
 
 // -----
 
+// K-lists: the lanes' slots go to K x 1 x lanes buffers; each filled slot
+// of lanes 1 to 7 is inserted into lane 0's list, by value then index (a
+// loop over lanes and slots, not a merge network).
+// CHECK-LABEL: func.func @argkmin(
+// CHECK-DAG:     %[[IDX:.*]] = memref.alloca() : memref<3x1x8xi32>
+// CHECK-DAG:     %[[VAL:.*]] = memref.alloca() : memref<3x1x8xf32>
+// CHECK:         scf.if
+// CHECK:           %[[S:.*]]:6 = scf.for %{{.*}} = %c0 to %{{.*}} step %c8 iter_args(
+// CHECK:           vector.transfer_write %[[S]]#0, %[[VAL]][%c0, %c0, %c0]
+// CHECK:           vector.transfer_write %[[S]]#5, %[[IDX]][%c2, %c0, %c0]
+// CHECK:           scf.for %[[L:.*]] = %c1 to %c8 step %c1 iter_args(
+// CHECK:             scf.for %[[SLOT:.*]] = %c0 to %c3 step %c1 iter_args(
+// CHECK:               %[[I:.*]] = vector.transfer_read %[[IDX]][%[[SLOT]], %c0, %[[L]]]
+// CHECK:               %[[FILLED:.*]] = arith.cmpi ne, %[[I]], %{{.*}} : vector<1x1xi32>
+// CHECK:               vector.transfer_read %[[VAL]][%[[SLOT]], %c0, %[[L]]]
+// CHECK:               arith.andi %{{.*}}, %[[FILLED]] : vector<1x1xi1>
+func.func @argkmin(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %o: memref<?x3xi32>) {
+  keops.reduce argkmin k = 3 over j ins(%x : i memref<?x1xf32>, %y : j memref<?x1xf32>) outs(%o : memref<?x3xi32>) {
+  ^bb0(%xi: vector<1xf32>, %yj: vector<1xf32>):
+    %d = arith.subf %xi, %yj : vector<1xf32>
+    keops.yield %d : vector<1xf32>
+  }
+  return
+}
+
+// -----
+
 // keops.select_index against the reduced index: the lanes' indices j + l.
 // CHECK-LABEL: func.func @select_index(
 // CHECK-DAG:     %[[IOTA:.*]] = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7]> : vector<8xi32>

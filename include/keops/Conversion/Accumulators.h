@@ -61,6 +61,18 @@ public:
   /// reduced axis combine (the GPU's 2-D scheme, the CPU's split ranges).
   SmallVector<Value> merge(OpBuilder &b, Location loc, ValueRange first,
                            ValueRange second) const;
+  /// The state of one row from `state`, whose lanes reduced interleaved
+  /// indices of that row (lane l: l, l + lanes, ...; ReducedLanes.cpp): a
+  /// state of the accumulator for one lane (vector<D x 1>). The lanes go
+  /// through memory and are merged in lane order; the K-min kinds insert
+  /// each filled slot of the lanes after the first, by value then index
+  /// (a loop: no merge network of 2K slots in the code). Not for K-lists
+  /// in memory.
+  SmallVector<Value> mergeLanes(OpBuilder &b, Location loc,
+                                ValueRange state) const;
+  /// This accumulator for `lanes` rows side by side (the same kind, K,
+  /// sums and index type).
+  Accumulator forLanes(int64_t lanes) const;
   /// For SumMode::Block: moves the partial sum into the total.
   SmallVector<Value> flushBlock(OpBuilder &b, Location loc,
                                 ValueRange state) const;
@@ -132,8 +144,11 @@ private:
                                   Value f, Value j, bool isMin) const;
   SmallVector<Value> foldKMin(OpBuilder &b, Location loc, ValueRange state,
                               Value f, Value j) const;
+  /// (f, fIdx) inserted into the sorted K-list `state` where it belongs;
+  /// with `filled`, only in the elements where it holds.
   SmallVector<Value> insertKMin(OpBuilder &b, Location loc, ValueRange state,
-                                Value f, Value fIdx) const;
+                                Value f, Value fIdx,
+                                Value filled = Value()) const;
   SmallVector<Value> mergeKMin(OpBuilder &b, Location loc, ValueRange first,
                                ValueRange second) const;
   SmallVector<Value> mergeSoftmax(OpBuilder &b, Location loc, ValueRange first,
@@ -190,6 +205,10 @@ void writeRows(OpBuilder &b, Location loc, Value value, Value mem, Value row);
 /// written.
 void writeBufferRows(OpBuilder &b, Location loc, Value buffer, Value mem,
                      Value row);
+
+/// A buffer of `type` at the entry of the function around `b`'s insertion
+/// point: one per function, not one per loop iteration.
+Value entryAlloca(OpBuilder &b, Location loc, MemRefType type);
 
 /// Replaces every keops.merge_states and keops.finalize_states under `root`
 /// by a loop over their rows, `lanes` rows at a time (0: as many as fill

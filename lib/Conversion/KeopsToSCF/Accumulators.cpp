@@ -266,14 +266,15 @@ SmallVector<Value> Accumulator::foldExtremum(OpBuilder &b, Location loc,
           arith::SelectOp::create(b, loc, take, jv, state[1])};
 }
 
-/// (f, fIdx) inserted into the sorted K-list `state` where it belongs.
 SmallVector<Value> Accumulator::insertKMin(OpBuilder &b, Location loc,
                                            ValueRange state, Value f,
-                                           Value fIdx) const {
+                                           Value fIdx, Value filled) const {
   SmallVector<Value> vals(state.take_front(k)), idxs(state.drop_front(k));
   Value cv = f, ci = fIdx;
   for (int64_t s = 0; s < k; ++s) {
     Value take = better(b, loc, cv, ci, vals[s], idxs[s], /*isMin=*/true);
+    if (filled)
+      take = arith::AndIOp::create(b, loc, take, filled);
     Value nv = arith::SelectOp::create(b, loc, take, cv, vals[s]);
     Value ni = arith::SelectOp::create(b, loc, take, ci, idxs[s]);
     cv = arith::SelectOp::create(b, loc, take, vals[s], cv);
@@ -662,6 +663,18 @@ SmallVector<Value> Accumulator::finalize(OpBuilder &b, Location loc,
   default:
     return {values, indices};
   }
+}
+
+Accumulator Accumulator::forLanes(int64_t lanes) const {
+  auto shaped = [&](VectorType t) {
+    return t ? VectorType::get({t.getDimSize(0), lanes}, t.getElementType())
+             : t;
+  };
+  Accumulator a = *this;
+  a.valueType = shaped(valueType);
+  a.weightType = shaped(weightType);
+  a.idxType = shaped(idxType);
+  return a;
 }
 
 Accumulator Accumulator::stateAccumulator() const {

@@ -9,14 +9,13 @@
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
 using namespace mlir::keops;
 
 ReducedLanes::ReducedLanes(ReduceOp op, int64_t lanes, SumMode mode,
                            bool rowLoopTiles)
-    : op(op), lanes(lanes), acc(op, mode, lanes), one(op, mode, 1),
+    : op(op), lanes(lanes), acc(op, mode, lanes), one(acc.forLanes(1)),
       sides(op.getSides()) {
   int64_t width = 0;
   for (auto [index, in] : llvm::enumerate(op.getIns()))
@@ -24,18 +23,6 @@ ReducedLanes::ReducedLanes(ReduceOp op, int64_t lanes, SumMode mode,
       width += cast<MemRefType>(in.getType()).getDimSize(1);
   applies = lanes > 1 && !op.hasRanges() && !acc.keepsListInMemory() &&
             !rowLoopTiles && width <= kMaxReducedWidth;
-}
-
-/// A buffer of `type`'s shape at the entry of the function around `b`'s
-/// insertion point (not one per loop iteration).
-static Value entryBuffer(OpBuilder &b, Location loc, VectorType type) {
-  OpBuilder::InsertionGuard guard(b);
-  Operation *fn = b.getInsertionBlock()->getParentOp();
-  while (!isa<FunctionOpInterface>(fn))
-    fn = fn->getParentOp();
-  b.setInsertionPointToStart(&fn->getRegion(0).front());
-  return memref::AllocaOp::create(
-      b, loc, MemRefType::get(type.getShape(), type.getElementType()));
 }
 
 /// Rows [row, row + lanes) of a rows x D memref, all in bounds, as
@@ -145,9 +132,6 @@ LogicalResult ReducedLanes::emit(OpBuilder &b, Location loc,
         b, loc, meta.getOffset(),
         arith::MaxSIOp::create(b, loc, meta.getStrides()[0], c1));
   }
-  SmallVector<Value> buffers;
-  for (Type t : acc.stateTypes())
-    buffers.push_back(entryBuffer(b, loc, cast<VectorType>(t)));
 
   auto loop = scf::ForOp::create(b, loc, c0, rows, c1);
   OpBuilder::InsertionGuard guard(b);
@@ -200,36 +184,10 @@ LogicalResult ReducedLanes::emit(OpBuilder &b, Location loc,
   if (failed(state))
     return failure();
 
-  // The lanes' states, through memory, merged in lane order.
-  auto lane = [&](Value l) {
-    SmallVector<Value> picked;
-    for (auto [value, buffer] : llvm::zip(*state, buffers)) {
-      auto type = cast<VectorType>(value.getType());
-      Type elt = type.getElementType();
-      picked.push_back(vector::TransferReadOp::create(
-          b, loc, VectorType::get({type.getDimSize(0), 1}, elt), buffer,
-          ValueRange{c0, l},
-          arith::ConstantOp::create(b, loc, b.getZeroAttr(elt)),
-          ArrayRef<bool>{true, true}));
-    }
-    return picked;
-  };
-  for (auto [value, buffer] : llvm::zip(*state, buffers))
-    vector::TransferWriteOp::create(b, loc, value, buffer,
-                                    ValueRange{c0, c0},
-                                    ArrayRef<bool>{true, true});
-  auto merge = scf::ForOp::create(b, loc, c1, width, c1, lane(c0));
-  {
-    OpBuilder::InsertionGuard inner(b);
-    b.setInsertionPointToStart(merge.getBody());
-    scf::YieldOp::create(
-        b, loc,
-        one.merge(b, loc, merge.getRegionIterArgs(),
-                  lane(merge.getInductionVar())));
-  }
-
-  // The last indices, term by term, after the lanes' (larger indices).
-  auto tail = scf::ForOp::create(b, loc, full, cols, c1, merge.getResults());
+  // The lanes' states merged in lane order, then the last indices term by
+  // term (larger indices).
+  SmallVector<Value> merged = acc.mergeLanes(b, loc, *state);
+  auto tail = scf::ForOp::create(b, loc, full, cols, c1, merged);
   {
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(tail.getBody());

@@ -69,7 +69,7 @@ private:
 
   ReduceOp op;
   int64_t lanes;
-  Accumulator acc, one; // lanes x the states; one state
+  Accumulator acc, one; // the lanes' states; one state
   llvm::DenseMap<Value, unsigned> sides;
   bool applies = false;
 };
