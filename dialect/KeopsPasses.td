@@ -223,7 +223,8 @@ def ConvertKeopsToSCF : Pass<"convert-keops-to-scf"> {
            "the entries lowered as dot products)">,
     Option<"fewRows", "few-rows", "int64_t", /*default=*/"-1",
            "calls with fewer kept rows than this put reduced indices in the "
-           "lanes instead (-1: half of lanes x blocks; 0: never)">
+           "lanes instead (-1: a quarter or half of lanes x blocks, by the "
+           "formula's cost; 0: never)">
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",

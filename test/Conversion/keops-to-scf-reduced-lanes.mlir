@@ -3,8 +3,10 @@
 // RUN: keops-opt %s -split-input-file -convert-keops-to-scf="lanes=8 blocks=2 accumulation=plain few-rows=0" -canonicalize | FileCheck %s --check-prefix=NEVER
 // RUN: keops-opt %s -split-input-file -convert-keops-to-scf="lanes=8 blocks=2" -canonicalize | FileCheck %s --check-prefix=BLOCK
 
-// Fewer kept rows than half a tile of the row loop (8 of 16 here): one row
-// at a time, 8 consecutive reduced indices in the lanes. The reduced rows
+// Few kept rows: one row at a time, 8 consecutive reduced indices in the
+// lanes. Few is fewer than a quarter of the row loop's tile (4 of 16 here)
+// when the pairs cost little, as this sum of differences (no elementary
+// function, a sum); half of it otherwise (@argmin below). The reduced rows
 // are one load of 8 x 3 floats split into components by shuffles; the
 // kept row is loaded once, at its width, and broadcast. After the lanes'
 // loop over the first multiple of 8 indices, the lanes' states go through
@@ -14,7 +16,7 @@
 // CHECK:         %[[LANES:.*]] = memref.alloca() : memref<1x8xf32>
 // CHECK:         %[[COLS:.*]] = memref.dim %arg1, %c0
 // CHECK:         %[[ROWS:.*]] = memref.dim %arg2, %c0
-// CHECK:         %[[FEW:.*]] = arith.cmpi slt, %[[ROWS]], %c8 : index
+// CHECK:         %[[FEW:.*]] = arith.cmpi slt, %[[ROWS]], %c4 : index
 // CHECK:         scf.if %[[FEW]] {
 // CHECK:           %[[REM:.*]] = arith.remsi %[[COLS]], %c8
 // CHECK:           %[[FULL:.*]] = arith.subi %[[COLS]], %[[REM]]
@@ -82,6 +84,7 @@ func.func @sum(%x: memref<?x3xf32>, %y: memref<?x3xf32>, %o: memref<?x1xf32>) {
 // smaller index (cmpi slt of the indices).
 // CHECK-LABEL: func.func @argmin(
 // CHECK-DAG:     %[[IOTA:.*]] = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7]> : vector<8xindex>
+// CHECK:         arith.cmpi slt, %{{.*}}, %c8 : index
 // CHECK:         scf.if
 // CHECK:           scf.for %[[J:.*]] = %c0 to %{{.*}} step %c8 iter_args(
 // CHECK:             %[[JB:.*]] = vector.broadcast %[[J]] : index to vector<8xindex>

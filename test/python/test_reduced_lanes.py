@@ -1,7 +1,9 @@
 """Few kept rows: with fewer kept rows than half a tile of the row loop
-(16 on AVX2, f32), the CPU kernels put consecutive reduced indices in the
-vector lanes instead of kept rows (KeopsToSCF/ReducedLanes.cpp), merge the
-lanes' states in order and fold the last indices term by term. Every kind
+(16 for f32; 8 where the pairs cost little: sums and K-lists of formulas
+without elementary functions), the CPU kernels put consecutive reduced
+indices in the vector lanes instead of kept rows
+(KeopsToSCF/ReducedLanes.cpp), merge the lanes' states in order and fold
+the last indices term by term. Every kind
 against float64 NumPy with the documented conventions (ties to the
 smallest index, NaN after everything for min and max, -inf terms adding
 nothing), and against the row loop itself: the same rows computed in a
@@ -117,7 +119,7 @@ def one_thread():
 
 
 @pytest.mark.parametrize("op,formula,formula2,k", kinds())
-@pytest.mark.parametrize("m", [1, 5, 15])
+@pytest.mark.parametrize("m", [1, 5, 7, 15])
 @pytest.mark.parametrize("n", [1, 7, 16, 17, 45, 1000])
 def test_every_kind(one_thread, op, formula, formula2, k, m, n):
     if k and k > n:

@@ -411,10 +411,9 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       }
       return state;
     };
-    // Fewer rows than half a tile of the row loop (by default): the lanes
-    // on the reduced axis instead (ReducedLanes.h).
-    int64_t below = fewRows < 0 ? L * U / 2 : fewRows;
+    // Few kept rows: the lanes on the reduced axis instead (ReducedLanes.h).
     ReducedLanes few(op, L, mode, !tiles.empty() || bool(right));
+    int64_t below = fewRows < 0 ? few.rowsBelow(L * U) : fewRows;
     if (few && below > 0) {
       Value rows = memref::DimOp::create(b, loc, op.getOuts()[0], 0);
       Value isFew = arith::CmpIOp::create(

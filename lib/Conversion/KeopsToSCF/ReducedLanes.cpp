@@ -7,6 +7,7 @@
 #include "ReducedLanes.h"
 #include "WidenFormula.h"
 
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -23,6 +24,18 @@ ReducedLanes::ReducedLanes(ReduceOp op, int64_t lanes, SumMode mode,
       width += cast<MemRefType>(in.getType()).getDimSize(1);
   applies = lanes > 1 && !op.hasRanges() && !acc.keepsListInMemory() &&
             !rowLoopTiles && width <= kMaxReducedWidth;
+}
+
+int64_t ReducedLanes::rowsBelow(int64_t rowTile) const {
+  ReduceOp reduce = op;
+  bool elementary = false;
+  reduce.getFormula().walk([&](Operation *o) {
+    elementary |= isa<math::MathDialect>(o->getDialect()) &&
+                  !isa<math::AbsFOp, math::FmaOp, math::CopySignOp>(o);
+  });
+  ReductionKind kind = reduce.getKind();
+  bool cheapFold = kind == ReductionKind::Sum || ReduceOp::needsK(kind);
+  return !elementary && cheapFold ? rowTile / 4 : rowTile / 2;
 }
 
 /// Rows [row, row + lanes) of a rows x D memref, all in bounds, as

@@ -50,6 +50,13 @@ public:
   /// reduced variables, no tiles in the row loop.
   explicit operator bool() const { return applies; }
 
+  /// Below how many kept rows this loop is faster than the row loop of
+  /// `rowTile` rows an iteration (lanes x blocks): half of it, or a
+  /// quarter when the pairs cost little next to the reads of reduced rows
+  /// as lanes (shuffles): no elementary function, and a sum or K-list fold
+  /// (benchmarks/few_rows_bench.py; docs/benchmarks.md).
+  int64_t rowsBelow(int64_t rowTile) const;
+
   /// The loop over the rows of `keptIns` (the kept variables, others null)
   /// and `outs`, on top of the narrow values of the parameters and
   /// constants (`narrowPerReduction`); `cols`: the reduced indices.
