@@ -76,6 +76,16 @@ public:
   /// For SumMode::Block: moves the partial sum into the total.
   SmallVector<Value> flushBlock(OpBuilder &b, Location loc,
                                 ValueRange state) const;
+  /// For SumMode::Block: the states after [lb, ub), from `start` (`groups`
+  /// states side by side), reduced in chunks of `chunk` indices by
+  /// `reduce` (its bounds, its states), each chunk's partial sums moved
+  /// into the totals after it.
+  FailureOr<SmallVector<Value>> reduceInBlocks(
+      OpBuilder &b, Location loc, Value lb, Value ub, int64_t chunk,
+      ValueRange start, int64_t groups,
+      llvm::function_ref<FailureOr<SmallVector<Value>>(Value, Value,
+                                                       ValueRange)>
+          reduce) const;
   /// The output values (one per output of the kind): values of the formula's
   /// element type, indices of `indexType`, shaped like the outputs' rows.
   SmallVector<Value> finalize(OpBuilder &b, Location loc,

@@ -592,6 +592,32 @@ SmallVector<Value> Accumulator::flushBlock(OpBuilder &b, Location loc,
           splat(b, loc, valueType, 0.0)};
 }
 
+FailureOr<SmallVector<Value>> Accumulator::reduceInBlocks(
+    OpBuilder &b, Location loc, Value lb, Value ub, int64_t chunk,
+    ValueRange start, int64_t groups,
+    llvm::function_ref<FailureOr<SmallVector<Value>>(Value, Value, ValueRange)>
+        reduce) const {
+  Value width = arith::ConstantIndexOp::create(b, loc, chunk);
+  auto chunks = scf::ForOp::create(b, loc, lb, ub, width, start);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(chunks.getBody());
+  Value from = chunks.getInductionVar();
+  Value to = arith::MinSIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, from, width), ub);
+  FailureOr<SmallVector<Value>> partial =
+      reduce(from, to, chunks.getRegionIterArgs());
+  if (failed(partial))
+    return failure();
+  size_t size = partial->size() / groups;
+  SmallVector<Value> flushed;
+  for (int64_t g = 0; g < groups; ++g)
+    llvm::append_range(
+        flushed,
+        flushBlock(b, loc, ArrayRef<Value>(*partial).slice(g * size, size)));
+  scf::YieldOp::create(b, loc, flushed);
+  return SmallVector<Value>(chunks.getResults());
+}
+
 SmallVector<Value> Accumulator::finalize(OpBuilder &b, Location loc,
                                          ValueRange state) const {
   switch (kind) {

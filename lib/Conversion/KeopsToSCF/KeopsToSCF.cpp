@@ -315,25 +315,11 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
       if (!acc.usesBlocks() || right)
         return buildInner(b, loc, lb, ub, start);
       // Partial sums over 256 columns, added to the totals after each chunk.
-      Value chunk = arith::ConstantIndexOp::create(b, loc, 256);
-      auto chunks = stateLoop(b, loc, lb, ub, chunk, start);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(chunks.getBody());
-      Value from = chunks.getInductionVar();
-      Value to = arith::MinSIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, from, chunk), ub);
-      FailureOr<SmallVector<Value>> partial =
-          buildInner(b, loc, from, to, chunks.getRegionIterArgs());
-      if (failed(partial))
-        return failure();
-      SmallVector<Value> flushed;
-      for (int64_t u = 0; u < U; ++u)
-        llvm::append_range(flushed,
-                           acc.flushBlock(b, loc,
-                                          ArrayRef<Value>(*partial).slice(
-                                              u * stateSize, stateSize)));
-      scf::YieldOp::create(b, loc, flushed);
-      return SmallVector<Value>(chunks.getResults());
+      return acc.reduceInBlocks(
+          b, loc, lb, ub, 256, start, U,
+          [&](Value from, Value to, ValueRange states) {
+            return buildInner(b, loc, from, to, states);
+          });
     };
 
     FailureOr<SmallVector<Value>> state = reduceAll(reduceRange, init);

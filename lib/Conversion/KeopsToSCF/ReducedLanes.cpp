@@ -175,25 +175,11 @@ LogicalResult ReducedLanes::emit(OpBuilder &b, Location loc,
     scf::YieldOp::create(b, loc, *next);
     return SmallVector<Value>(each.getResults());
   };
-  FailureOr<SmallVector<Value>> state;
-  if (!acc.usesBlocks()) {
-    state = lanesOver(c0, full, acc.init(b, loc));
-  } else {
-    // Block sums: partial sums of 256 terms a lane, added to the totals.
-    Value chunk = arith::ConstantIndexOp::create(b, loc, 256 * lanes);
-    auto chunks = scf::ForOp::create(b, loc, c0, full, chunk, acc.init(b, loc));
-    OpBuilder::InsertionGuard inner(b);
-    b.setInsertionPointToStart(chunks.getBody());
-    Value from = chunks.getInductionVar();
-    Value to = arith::MinSIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, from, chunk), full);
-    FailureOr<SmallVector<Value>> partial =
-        lanesOver(from, to, chunks.getRegionIterArgs());
-    if (failed(partial))
-      return failure();
-    scf::YieldOp::create(b, loc, acc.flushBlock(b, loc, *partial));
-    state = SmallVector<Value>(chunks.getResults());
-  }
+  // Block sums: partial sums of 256 terms a lane, added to the totals.
+  FailureOr<SmallVector<Value>> state =
+      acc.usesBlocks() ? acc.reduceInBlocks(b, loc, c0, full, 256 * lanes,
+                                            acc.init(b, loc), 1, lanesOver)
+                       : lanesOver(c0, full, acc.init(b, loc));
   if (failed(state))
     return failure();
 
