@@ -2,7 +2,11 @@
 against millions of points): keops-mlir spreads the reduced axis over the
 threads (partial states merged, lib/Runtime/SplitReduced.cpp) against the
 same kernels split by rows only (one 64-row chunk a thread: one thread
-busy for up to 64 rows), and torch on the same threads, in one run.
+busy for up to 64 rows), and torch on the same threads, in one run. Below
+16 rows (8 for the K-list) the kernels put reduced indices in the lanes
+(KeopsToSCF/ReducedLanes.cpp); "row loop" is the kernel's other loop, on
+one thread (the rows padded to 17 or more, which take it: a tile of 32
+rows costs the same for 1 row or 32).
 
     .venv/bin/python benchmarks/few_rows_bench.py [--n 2000000] [--ms 1,16,64] [--threads 2]
 
@@ -55,8 +59,9 @@ def main():
     y = rng.standard_normal((n, 3)).astype("float32")
     b = rng.standard_normal((n, 1)).astype("float32")
     print(f"# {machine()}; {args.threads} threads; float32, D = 3, N = {n}")
-    print(f"{'reduction':<16} {'M':>4} {'split':>10} {'rows only':>10} {'torch':>10} "
-          f"{'rows only / split':>18} {'torch / split':>14}")
+    print(f"{'reduction':<16} {'M':>4} {'split':>10} {'rows only':>10} {'row loop':>10} "
+          f"{'torch':>10} {'rows only / split':>18} {'row loop / rows only':>21} "
+          f"{'torch / split':>14}")
     cases = [("Gaussian sum", Genred("Exp(-SqDist(x, y)) * b",
                                      ["x = Vi(3)", "y = Vj(3)", "b = Vj(1)"],
                                      reduction_op="Sum", axis=1), 1, "float32"),
@@ -71,6 +76,10 @@ def main():
             out = np.empty((m, width), out_type)
             split = best_of(lambda: g(x, y, b))
             rows = best_of(lambda: rows_only.run([x, y, b], [out], m, n))
+            padded = np.concatenate([x, np.zeros((max(0, 17 - m), 3), "float32")])
+            out_padded = np.empty((len(padded), width), out_type)
+            row_loop = best_of(lambda: rows_only.run([padded, y, b], [out_padded],
+                                                     len(padded), n))
             tx, ty, tb = map(torch.from_numpy, (x, y, b))
             if width == 1:
                 ref = best_of(lambda: torch_sum(tx, ty, tb))
@@ -79,7 +88,8 @@ def main():
                 ref = best_of(lambda: torch_knn(tx, ty, 10))
                 assert (out == g(x, y, b)).mean() > 0.99
             print(f"{name:<16} {m:>4} {split * 1e3:8.2f}ms {rows * 1e3:8.2f}ms "
-                  f"{ref * 1e3:8.2f}ms {rows / split:17.2f}x {ref / split:13.2f}x")
+                  f"{row_loop * 1e3:8.2f}ms {ref * 1e3:8.2f}ms {rows / split:17.2f}x "
+                  f"{row_loop / rows:20.2f}x {ref / split:13.2f}x")
 
 
 if __name__ == "__main__":

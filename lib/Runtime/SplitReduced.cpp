@@ -25,12 +25,12 @@ using namespace mlir::keops::runtime;
 
 int64_t mlir::keops::runtime::reducedAxisParts(int64_t rows, int64_t cols) {
   int64_t threads = callThreads();
-  int64_t rowChunks = (rows + kMinRowChunk - 1) / kMinRowChunk;
-  if (threads <= 1 || rows <= 0 || rowChunks >= threads)
+  int64_t chunks = rowChunks(rows, kMinRowChunk);
+  if (threads <= 1 || rows <= 0 || chunks >= threads)
     return 1;
   // About four tasks a thread, as splitRows makes, each of kMinChunkPairs
   // pairs or more.
-  int64_t parts = (4 * threads + rowChunks - 1) / rowChunks;
+  int64_t parts = (4 * threads + chunks - 1) / chunks;
   int64_t perTask = std::min(rows, kMinRowChunk);
   int64_t minBlock =
       std::max<int64_t>(1024, (kMinChunkPairs + perTask - 1) / perTask);
@@ -66,8 +66,8 @@ void Module::splitReduced(size_t index, const void *const *inputs,
       states[p][k] = storage[p * count + k].data();
     }
 
-  int64_t rowChunks = (rows + kMinRowChunk - 1) / kMinRowChunk;
-  parallelFor(rowChunks * parts, callThreads(), [&](int64_t task) {
+  int64_t chunks = rowChunks(rows, kMinRowChunk);
+  parallelFor(chunks * parts, callThreads(), [&](int64_t task) {
     FlushSubnormals flush(info.flushSubnormals);
     int64_t p = task % parts, chunk = task / parts;
     int64_t first = p * block, size = std::min(cols, first + block) - first;
@@ -81,7 +81,7 @@ void Module::splitReduced(size_t index, const void *const *inputs,
     }
     ins.back() = &first;
     int64_t begin = chunk * kMinRowChunk;
-    int64_t end = std::min(rows, begin + kMinRowChunk);
+    int64_t end = chunkEnd(chunk, rows, kMinRowChunk);
     if (info.axis == Axis::J)
       fns[0](ins.data(), states[p].data(), m, size, begin, end);
     else

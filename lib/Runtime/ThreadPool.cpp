@@ -417,10 +417,9 @@ void Module::splitRows(const KernelInfo &info, KernelFn fn,
   int64_t chunk = (rows + int64_t(threads) * 4 - 1) / (int64_t(threads) * 4);
   chunk = std::max(kMinRowChunk,
                    (chunk + kMinRowChunk - 1) / kMinRowChunk * kMinRowChunk);
-  int64_t chunks = (rows + chunk - 1) / chunk;
-  parallelFor(chunks, threads, [&](int64_t c) {
+  parallelFor(rowChunks(rows, chunk), threads, [&](int64_t c) {
     FlushSubnormals flush(info.flushSubnormals);
-    int64_t begin = c * chunk, end = std::min(rows, begin + chunk);
+    int64_t begin = c * chunk, end = chunkEnd(c, rows, chunk);
     fn(inputs, outputs, m, n, begin, end);
   });
 }
