@@ -187,3 +187,25 @@ func.func @wide(%x: memref<?x40xf32>, %y: memref<?x40xf32>, %o: memref<?x1xf32>)
   }
   return
 }
+
+// -----
+
+// Views of contiguous rows (any offset: a batch's rows) are read as one
+// vector too; rows with gaps (stride 4 for 3 floats) by a transposed read,
+// in bounds (no test per lane).
+// CHECK-LABEL: func.func @views(
+// CHECK:         scf.for %{{.*}} = %c0 to %{{.*}} step %c8 iter_args(
+// CHECK:           %[[FLAT:.*]] = memref.collapse_shape %arg1 {{\[\[}}0, 1]] : memref<?x3xf32, strided<[3, 1], offset: ?>> into memref<?xf32, strided<[1], offset: ?>>
+// CHECK:           vector.load %[[FLAT]][%{{.*}}] : memref<?xf32, strided<[1], offset: ?>>, vector<24xf32>
+// CHECK:           vector.transfer_read %arg2[%{{.*}}, %c0], %{{.*}} {in_bounds = [true, true], permutation_map = #map} : memref<?x3xf32, strided<[4, 1]>>, vector<3x8xf32>
+func.func @views(%x: memref<?x3xf32>, %y: memref<?x3xf32, strided<[3, 1], offset: ?>>, %z: memref<?x3xf32, strided<[4, 1]>>, %o: memref<?x1xf32>) {
+  keops.reduce sum over j ins(%x : i memref<?x3xf32>, %y : j memref<?x3xf32, strided<[3, 1], offset: ?>>, %z : j memref<?x3xf32, strided<[4, 1]>>) outs(%o : memref<?x1xf32>) {
+  ^bb0(%xi: vector<3xf32>, %yj: vector<3xf32>, %zj: vector<3xf32>):
+    %d = arith.subf %xi, %yj : vector<3xf32>
+    %e = arith.mulf %d, %zj : vector<3xf32>
+    %s = vector.reduction <add>, %e : vector<3xf32> into f32
+    %v = vector.broadcast %s : f32 to vector<1xf32>
+    keops.yield %v : vector<1xf32>
+  }
+  return
+}

@@ -269,3 +269,17 @@ def test_empty_reduced_axis(one_thread):
         got = g(x, y, b)
         want = np.zeros((3, 2)) if op == "Sum" else np.full((3, 1), -np.inf)
         np.testing.assert_array_equal(got, want)
+
+
+def test_batches_of_few_rows(one_thread):
+    # Each batch's reduced rows are a view at an offset of one array: read
+    # as whole vectors like a whole array's.
+    from keops.numpy import LazyTensor
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 2, 1, 3)).astype(np.float32)
+    y = rng.standard_normal((3, 1, 1001, 3)).astype(np.float32)
+    d = ((LazyTensor(x) - LazyTensor(y)) ** 2).sum(-1)
+    dense = ((x.astype(np.float64) - y) ** 2).sum(-1)
+    np.testing.assert_allclose((-d).exp().sum(axis=2), np.exp(-dense).sum(2)[..., None],
+                               rtol=2e-5)
+    np.testing.assert_array_equal(d.argmin(axis=2)[..., 0], dense.argmin(2))

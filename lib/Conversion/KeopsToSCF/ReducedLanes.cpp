@@ -39,7 +39,7 @@ int64_t ReducedLanes::rowsBelow(int64_t rowTile) const {
 }
 
 /// Rows [row, row + lanes) of a rows x D memref, all in bounds, as
-/// vector<D x lanes>. A contiguous memref is read as one vector of
+/// vector<D x lanes>. Contiguous rows (any offset) are read as one vector of
 /// lanes x D elements and split into its components by shuffles (loads of
 /// whole vectors, not of rows); others by a transposed read.
 static Value readLanes(OpBuilder &b, Location loc, Value mem, Value row,
@@ -53,7 +53,7 @@ static Value readLanes(OpBuilder &b, Location loc, Value mem, Value row,
         vector::LoadOp::create(b, loc, VectorType::get({d}, elt), mem,
                                ValueRange{row, arith::ConstantIndexOp::create(
                                                    b, loc, 0)}));
-  if (d == 1 || !type.getLayout().isIdentity())
+  if (d == 1 || !type.areTrailingDimsContiguous(2))
     return readRows(b, loc, mem, row, lanes, /*inBounds=*/true);
   Value flat = memref::CollapseShapeOp::create(
       b, loc, mem, ArrayRef<ReassociationIndices>{{0, 1}});
