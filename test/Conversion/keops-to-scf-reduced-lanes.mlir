@@ -209,3 +209,19 @@ func.func @views(%x: memref<?x3xf32>, %y: memref<?x3xf32, strided<[3, 1], offset
   }
   return
 }
+
+// -----
+
+// Formula values wider than 32 floats keep the row loop too.
+// CHECK-LABEL: func.func @wide_value(
+// CHECK-NOT:     arith.remsi
+// CHECK:         return
+func.func @wide_value(%x: memref<?x40xf32>, %y: memref<?x1xf32>, %o: memref<?x40xf32>) {
+  keops.reduce sum over j ins(%x : i memref<?x40xf32>, %y : j memref<?x1xf32>) outs(%o : memref<?x40xf32>) {
+  ^bb0(%xi: vector<40xf32>, %yj: vector<1xf32>):
+    %b = vector.broadcast %yj : vector<1xf32> to vector<40xf32>
+    %p = arith.mulf %xi, %b : vector<40xf32>
+    keops.yield %p : vector<40xf32>
+  }
+  return
+}

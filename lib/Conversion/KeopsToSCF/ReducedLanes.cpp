@@ -18,12 +18,14 @@ ReducedLanes::ReducedLanes(ReduceOp op, int64_t lanes, SumMode mode,
                            bool rowLoopTiles)
     : op(op), lanes(lanes), acc(op, mode, lanes), one(acc.forLanes(1)),
       sides(op.getSides()) {
-  int64_t width = 0;
+  int64_t width = 0, values = 0;
   for (auto [index, in] : llvm::enumerate(op.getIns()))
     if (op.getCategory(index) == op.getReducedCategory())
       width += cast<MemRefType>(in.getType()).getDimSize(1);
+  for (Value v : op.getYield().getValues())
+    values += cast<VectorType>(v.getType()).getNumElements();
   applies = lanes > 1 && !op.hasRanges() && !acc.keepsListInMemory() &&
-            !rowLoopTiles && width <= kMaxReducedWidth;
+            !rowLoopTiles && width <= kMaxWidth && values <= kMaxWidth;
 }
 
 int64_t ReducedLanes::rowsBelow(int64_t rowTile) const {

@@ -36,8 +36,10 @@ class ReducedLanes {
 public:
   /// Reduced variables wider than this in all (floats a reduced index)
   /// keep the row loop: their reads as lanes cost more than the pairs
-  /// gain, and the long feature axes have Gram tiles there.
-  static constexpr int64_t kMaxReducedWidth = 32;
+  /// gain, and the long feature axes have Gram tiles there. So do formula
+  /// values wider than this: their states (width x lanes, merged lane by
+  /// lane) would add as much code as the row loop's.
+  static constexpr int64_t kMaxWidth = 32;
 
   /// Plans `op`'s loop with `lanes` reduced indices a vector, accumulated
   /// in `mode`; `rowLoopTiles`: whether the row loop has tiles of reduced
@@ -47,7 +49,7 @@ public:
 
   /// Whether `op` can take this loop: dense (no ranges), states in
   /// registers (K-lists in memory fold lane by lane already), narrow
-  /// reduced variables, no tiles in the row loop.
+  /// reduced variables and values, no tiles in the row loop.
   explicit operator bool() const { return applies; }
 
   /// Below how many kept rows this loop is faster than the row loop of
