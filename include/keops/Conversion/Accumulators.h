@@ -216,6 +216,10 @@ void writeRows(OpBuilder &b, Location loc, Value value, Value mem, Value row);
 void writeBufferRows(OpBuilder &b, Location loc, Value buffer, Value mem,
                      Value row);
 
+/// The index of the first row of `mem` (rows x W) in the array it views:
+/// its offset over its row stride (`one`: the index constant 1).
+Value firstRowIndex(OpBuilder &b, Location loc, Value mem, Value one);
+
 /// A buffer of `type` at the entry of the function around `b`'s insertion
 /// point: one per function, not one per loop iteration.
 Value entryAlloca(OpBuilder &b, Location loc, MemRefType type);

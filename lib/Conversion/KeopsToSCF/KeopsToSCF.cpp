@@ -152,11 +152,8 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
     // reduction), so that keops.select_index compares with the rows'
     // indices in the whole array.
     Value keptBase = c0;
-    if (needsKeptIndex) {
-      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, outs[0]);
-      Value stride = arith::MaxSIOp::create(b, loc, meta.getStrides()[0], c1);
-      keptBase = arith::DivSIOp::create(b, loc, meta.getOffset(), stride);
-    }
+    if (needsKeptIndex)
+      keptBase = firstRowIndex(b, loc, outs[0], c1);
     Value step = arith::ConstantIndexOp::create(b, loc, L * U);
     auto outer = scf::ForOp::create(b, loc, c0, rows, step);
     OpBuilder::InsertionGuard guard(b);
@@ -431,10 +428,7 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
   ValueRange triple = op.getAxisRanges();
   Value blockRanges = triple[0], counts = triple[1], intervals = triple[2];
   Value rows = memref::DimOp::create(b, loc, op.getOuts()[0], 0);
-  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, op.getOuts()[0]);
-  Value base = arith::DivSIOp::create(
-      b, loc, meta.getOffset(),
-      arith::MaxSIOp::create(b, loc, meta.getStrides()[0], c1));
+  Value base = firstRowIndex(b, loc, op.getOuts()[0], c1);
   Value numBlocks = memref::DimOp::create(b, loc, blockRanges, 0);
   auto loop = scf::ForOp::create(b, loc, c0, numBlocks, c1);
   OpBuilder::InsertionGuard guard(b);

@@ -22,6 +22,13 @@ static Value zeroOf(OpBuilder &b, Location loc, Type elt) {
   return arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));
 }
 
+Value mlir::keops::firstRowIndex(OpBuilder &b, Location loc, Value mem,
+                                 Value one) {
+  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, mem);
+  Value stride = arith::MaxSIOp::create(b, loc, meta.getStrides()[0], one);
+  return arith::DivSIOp::create(b, loc, meta.getOffset(), stride);
+}
+
 Value mlir::keops::entryAlloca(OpBuilder &b, Location loc, MemRefType type) {
   OpBuilder::InsertionGuard guard(b);
   Operation *fn = b.getInsertionBlock()->getParentOp();

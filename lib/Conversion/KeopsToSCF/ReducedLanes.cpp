@@ -141,12 +141,8 @@ LogicalResult ReducedLanes::emit(OpBuilder &b, Location loc,
     needsKeptIndex |= sel.getComparedAxis() != op.getAxis();
   });
   Value keptBase = c0;
-  if (needsKeptIndex) {
-    auto meta = memref::ExtractStridedMetadataOp::create(b, loc, outs[0]);
-    keptBase = arith::DivSIOp::create(
-        b, loc, meta.getOffset(),
-        arith::MaxSIOp::create(b, loc, meta.getStrides()[0], c1));
-  }
+  if (needsKeptIndex)
+    keptBase = firstRowIndex(b, loc, outs[0], c1);
 
   auto loop = scf::ForOp::create(b, loc, c0, rows, c1);
   OpBuilder::InsertionGuard guard(b);
