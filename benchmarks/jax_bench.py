@@ -1,7 +1,8 @@
 """keops.jax against JAX's own dense evaluation, in one process: the
-Gaussian kernel sum exp(-|x_i - y_j|^2) b_j and its gradient w.r.t. x,
-jitted, on the CPU, with the same threads; and the cost of the callback
-against a direct NumPy call of the same reduction.
+Gaussian kernel sum exp(-|x_i - y_j|^2) b_j, its gradient w.r.t. x and a
+Hessian-vector product (forward over reverse mode), jitted, on the CPU,
+with the same threads; and the cost of the callback against a direct NumPy
+call of the same reduction.
 
     .venv/bin/python benchmarks/jax_bench.py [--ns 1000,10000,50000] [--d 3]
 
@@ -55,8 +56,15 @@ def main():
     ours, theirs = jax.jit(g), jax.jit(dense_sum)
     ours_grad = jax.jit(jax.grad(lambda x, y, b: g(x, y, b).sum()))
     theirs_grad = jax.jit(jax.grad(lambda x, y, b: dense_sum(x, y, b).sum()))
+
+    def hvp(f):
+        grad = jax.grad(lambda x, y, b: f(x, y, b).sum())
+        return jax.jit(lambda x, y, b, v: jax.jvp(lambda x: grad(x, y, b), (x,), (v,))[1])
+
+    ours_hvp, theirs_hvp = hvp(g), hvp(dense_sum)
     print(f"{'n':>7} {'keops.jax':>10} {'jax dense':>10} {'ratio':>7} {'grad keops':>11} "
-          f"{'grad dense':>11} {'ratio':>7} {'numpy direct':>13} {'callback cost':>14}")
+          f"{'grad dense':>11} {'ratio':>7} {'hvp keops':>10} {'hvp dense':>10} {'ratio':>7} "
+          f"{'numpy direct':>13} {'callback cost':>14}")
     rng = np.random.default_rng(0)
     for n in map(int, args.ns.split(",")):
         x, y = (rng.standard_normal((n, args.d)).astype("float32") for _ in range(2))
@@ -69,9 +77,16 @@ def main():
         assert err < 1e-3, err
         t_g = best_of(lambda: ours_grad(jx, jy, jb).block_until_ready())
         t_gd = best_of(lambda: theirs_grad(jx, jy, jb).block_until_ready())
+        v = jnp.asarray(rng.standard_normal((n, args.d)).astype("float32"))
+        h_ours, h_dense = ours_hvp(jx, jy, jb, v), theirs_hvp(jx, jy, jb, v)
+        err = float(jnp.abs(h_ours - h_dense).max() / jnp.abs(h_dense).max())
+        assert err < 1e-3, err
+        t_h = best_of(lambda: ours_hvp(jx, jy, jb, v).block_until_ready())
+        t_hd = best_of(lambda: theirs_hvp(jx, jy, jb, v).block_until_ready())
         t_np = best_of(lambda: g_np(x, y, b))
         print(f"{n:>7} {t_ours * 1e3:8.2f}ms {t_dense * 1e3:8.2f}ms {t_dense / t_ours:6.1f}x "
               f"{t_g * 1e3:9.2f}ms {t_gd * 1e3:9.2f}ms {t_gd / t_g:6.1f}x "
+              f"{t_h * 1e3:8.2f}ms {t_hd * 1e3:8.2f}ms {t_hd / t_h:6.1f}x "
               f"{t_np * 1e3:11.2f}ms {(t_ours - t_np) * 1e6:11.0f} us")
 
 

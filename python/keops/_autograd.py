@@ -34,6 +34,7 @@ import torch
 from . import _arrays
 from . import formula as fm
 from ._runtime import compile_mlir
+from .derivatives import SELECTED_KINDS, ZERO_GRADIENT_KINDS, tangent_formula
 
 
 # Arguments of KeopsReduction.forward before the inputs.
@@ -82,10 +83,10 @@ class KeopsReduction(torch.autograd.Function):
         extra = [t for t in ts if t is not None]
         if plan.kind == "logsumexp":
             extra.append(outs[0])
-        elif plan.kind in _SELECTED:
+        elif plan.kind in SELECTED_KINDS:
             # The selected terms' indices: the outputs', or an arg-kind
             # reduction's (ties: the first index, as the reverse mode).
-            arg = _SELECTED[plan.kind]
+            arg = SELECTED_KINDS[plan.kind]
             if arg is None:
                 extra.append(outs[1])
             else:
@@ -151,8 +152,6 @@ def _saved_gradient(ctx):
     return cot, [next(rest) if p else None for p in ctx.present]
 
 
-# Kinds whose outputs are indices: zero gradients, no kernel.
-ZERO_GRADIENT_KINDS = ("argmin", "argmax", "argkmin")
 # Kinds whose gradient reads all the forward's outputs (keops.reduce_grad
 # `saved`): the backward passes the saved ones rather than computing them
 # again. (min, max, kmin save no indices: their gradient recomputes them.)
@@ -494,10 +493,6 @@ def _batched(plan, batch, inputs, dims, size, ranges):
 
 
 _TANGENT_PLANS = {}
-# Kinds whose values are selected terms -> the arg kind giving their indices
-# (None: the indices are the second output).
-_SELECTED = {"min": "argmin", "max": "argmax", "kmin": "argkmin", "min_argmin": None,
-             "max_argmax": None, "kmin_argkmin": None}
 
 
 def _tangent_plan(plan, has):
@@ -510,49 +505,11 @@ def _tangent_plan(plan, has):
     tplan = _TANGENT_PLANS.get(key)
     if tplan is not None:
         return tplan
-    if plan.kind not in ("sum", "logsumexp") and plan.kind not in _SELECTED:
-        raise NotImplementedError(f"forward-mode derivatives (torch.func.jvp, jacfwd, "
-                                  f"hessian) of the {plan.kind} reduction are not "
-                                  "supported")
     from .reductions import Plan
     variables = list(plan.collected[1])
-    pairs = [(v, fm.Node("var", (), (), v.ndim, v._cat)) for v, h in zip(variables, has) if h]
-
-    def diff(G):
-        acc = None
-        for v, t in pairs:
-            d = fm.Node("diff", (G, v, t), (), G.ndim)
-            acc = d if acc is None else fm.Node("add", (acc, d), (), G.ndim)
-        return acc
-
-    F = plan.roots[0]
+    G, extra = tangent_formula(plan.roots, plan.kind, plan.axis, plan.k, variables, has)
     batch = plan.batch + tuple(plan.batch[k] for k, h in enumerate(has) if h) \
         if plan.batch else ()
-    extra = [t for _, t in pairs]
-    if plan.kind == "sum":
-        G = diff(F)
-    elif plan.kind in _SELECTED:
-        # sum over the reduced axis of dF at the selected index, component
-        # by component (K blocks of D for the K-min kinds).
-        K, D = plan.k or 1, F.ndim
-        idx = fm.Node("var", (), ("index",), K * D, 1 - plan.axis)
-        extra.append(idx)
-        dF = diff(F)
-        if K > 1:
-            dF = fm.Node("shuffle", (dF,), (tuple(range(D)) * K,), K * D)
-        G = fm.Node("select_index", (idx, dF), (), K * D)
-    else:
-        W = plan.roots[1] if len(plan.roots) > 1 else None
-        E = W.ndim if W is not None else 1
-        L = fm.Node("var", (), (), E, 1 - plan.axis)
-        extra.append(L)
-        dF = diff(F)
-        G = dF if W is None else fm.Node("mul", (W, dF), (), E)
-        if W is not None:
-            dW = diff(W)
-            G = fm.Node("add", (G, dW), (), E)
-        shift = fm.Node("exp", (fm.Node("sub", (F, L), (), E),), (), E)
-        G = fm.Node("mul", (shift, G), (), E)
     if plan.batch and plan.kind != "sum":
         # The indices or L: indexed like the output rows, with their axes.
         batch += (fm.output_pattern(plan.batch),)

@@ -123,3 +123,90 @@ def _substitute(root, var, value):
         mapped[id(node)] = args[0]._node(node._op, args, node.ndim, node._attrs,
                                          cls=type(node))
     return mapped.get(id(root), root)
+
+
+# --------------------------------------------------------------------------
+# Derivatives of reductions, as reductions (forward mode, and the transpose
+# of a sum linear in some inputs): formulas of Nodes, which the compiler
+# differentiates (keops.diff, keops.grad). keops._autograd and keops.jax
+# build on them.
+# --------------------------------------------------------------------------
+
+# Kinds whose outputs are indices: zero derivatives, no kernel.
+ZERO_GRADIENT_KINDS = ("argmin", "argmax", "argkmin")
+# Kinds whose values are selected terms -> the arg kind giving their indices
+# (None: the indices are the reduction's second output).
+SELECTED_KINDS = {"min": "argmin", "max": "argmax", "kmin": "argkmin", "min_argmin": None,
+                  "max_argmax": None, "kmin_argkmin": None}
+
+
+def _sum_of(fm, terms, ndim):
+    acc = None
+    for t in terms:
+        acc = t if acc is None else fm.Node("add", (acc, t), (), ndim)
+    return acc
+
+
+def tangent_formula(roots, kind, axis, k, variables, has):
+    """The formula G of the sum reduction (over the same axis) whose result
+    is the tangent of the reduction (roots, kind) along tangents of the
+    variables flagged in `has`, and the variables G reads after the
+    reduction's: one tangent per flagged variable (shaped like it), then the
+    logsumexp's result L or the selected terms' indices, indexed like the
+    output rows. A sum gives sum_k diff(F, v_k, t_k); a selection, dF at the
+    selected index (K blocks of D for the K-min kinds); a logsumexp of F
+    (weights W), exp(F - L) (W dF + dW)."""
+    from . import formula as fm
+    if kind != "sum" and kind != "logsumexp" and kind not in SELECTED_KINDS:
+        raise NotImplementedError(f"forward-mode derivatives of the {kind} reduction are "
+                                  "not supported")
+    pairs = [(v, fm.Node("var", (), (), v.ndim, v._cat)) for v, h in zip(variables, has) if h]
+
+    def diff(G):
+        return _sum_of(fm, [fm.Node("diff", (G, v, t), (), G.ndim) for v, t in pairs], G.ndim)
+
+    F = roots[0]
+    extra = [t for _, t in pairs]
+    if kind == "sum":
+        return diff(F), extra
+    if kind in SELECTED_KINDS:
+        K, D = k or 1, F.ndim
+        idx = fm.Node("var", (), ("index",), K * D, 1 - axis)
+        dF = diff(F)
+        if K > 1:
+            dF = fm.Node("shuffle", (dF,), (tuple(range(D)) * K,), K * D)
+        # (Compared with the reduced axis' index, named: a transposed
+        # reduction reduces the other axis.)
+        return fm.Node("select_index", (idx, dF), ("ij"[axis],), K * D), extra + [idx]
+    W = roots[1] if len(roots) > 1 else None
+    E = W.ndim if W is not None else 1
+    L = fm.Node("var", (), (), E, 1 - axis)
+    G = diff(F)
+    if W is not None:
+        G = fm.Node("add", (fm.Node("mul", (W, G), (), E), diff(W)), (), E)
+    shift = fm.Node("exp", (fm.Node("sub", (F, L), (), E),), (), E)
+    return fm.Node("mul", (shift, G), (), E), extra + [L]
+
+
+def transposed_sums(F, axis, variables, linear):
+    """The transpose of the sum over `axis` of F, a formula linear in the
+    variables at positions `linear`: for a cotangent C of the result (a new
+    variable indexed like its rows), the gradient of <C, sum F> w.r.t. each
+    of them, as at most two sum reductions: [(G, reduced axis, C, parts)],
+    G the concatenation of grad(F, v, C) for the variables `parts` (ordered
+    positions), over the same axis for the variables of the output rows and
+    the parameters (whose gradients the caller sums over the rows), over the
+    other axis for the variables of the reduced one."""
+    from . import formula as fm
+    out = []
+    for new_axis, cats in ((axis, (1 - axis, 2)), (1 - axis, (axis,))):
+        parts = [n for n in linear if variables[n]._cat in cats]
+        if not parts:
+            continue
+        C = fm.Node("var", (), (), F.ndim, 1 - axis)
+        G = None
+        for n in parts:
+            g = fm.Node("grad", (F, variables[n], C), (), variables[n].ndim)
+            G = g if G is None else fm.Node("concat", (G, g), (), G.ndim + g.ndim)
+        out.append((G, new_axis, C, parts))
+    return out

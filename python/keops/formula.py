@@ -381,10 +381,12 @@ def _to_complex(part):
 
 
 OPS["shuffle"] = _shuffle
-# v where the index variable idx equals the current reduced index, else 0.
+# v where the index variable idx equals the current reduced index (or that of
+# the axis named in the attributes: ("i",) or ("j",)), else 0.
 OPS["select_index"] = lambda em, node, operands: em.emit(
-    "keops.select_index %s, %s : vector<%dx%s>, %s"
-    % (operands[0][0], operands[1][0], node.ndim, INDEX_TYPE, em.vt(node.ndim)))
+    "keops.select_index %s, %s%s : vector<%dx%s>, %s"
+    % (operands[0][0], operands[1][0], "".join(" at " + a for a in node._attrs), node.ndim,
+       INDEX_TYPE, em.vt(node.ndim)))
 # A real vector of pairs read as complex numbers (formula strings): no op.
 OPS["as_complex"] = lambda em, node, operands: operands[0][0]
 OPS["real2complex"] = _to_complex(0)

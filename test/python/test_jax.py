@@ -206,10 +206,89 @@ def test_jacrev_and_a_scalar_parameter_under_vmap():
     np.testing.assert_allclose(got, want, rtol=1e-10)
 
 
-def test_first_order_reverse_mode_only():
-    x, y, b = data()
+@pytest.mark.parametrize("op,formula,formula2,k,dense", CASES, ids=[c[0] for c in CASES])
+def test_forward_mode_against_dense(op, formula, formula2, k, dense):
+    x, y, b = data(m=11, n=13)
+    g = kj.Genred(formula, ALIASES, reduction_op=op, axis=1, opt_arg=k, formula2=formula2)
+    rng = np.random.default_rng(2)
+    tangents = tuple(jnp.asarray(rng.standard_normal(a.shape)) for a in (x, y, b))
+    f = lambda *a: first(g(*a))  # noqa: E731
+    for jitted in (False, True):
+        run = jax.jit(jax.jvp, static_argnums=0) if jitted else jax.jvp
+        value, tangent = run(f, (x, y, b), tangents)
+        want_value, want = jax.jvp(dense, (x, y, b), tangents)
+        np.testing.assert_allclose(value, want_value, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(tangent, want, rtol=1e-10, atol=1e-10)
+    # jacfwd and jacrev agree with the dense Jacobians, w.r.t. y.
+    for jac in (jax.jacfwd, jax.jacrev):
+        np.testing.assert_allclose(jac(f, argnums=1)(x, y, b),
+                                   jax.jacfwd(dense, argnums=1)(x, y, b),
+                                   rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("op,formula,formula2,k,dense", CASES, ids=[c[0] for c in CASES])
+def test_hessians_against_dense(op, formula, formula2, k, dense):
+    x, y, b = data(m=5, n=7)
+    g = kj.Genred(formula, ALIASES, reduction_op=op, axis=1, opt_arg=k, formula2=formula2)
+    w = jnp.asarray(np.random.default_rng(1).standard_normal(dense(x, y, b).shape))
+
+    def loss(f):
+        return lambda x, y, b: (first(f(x, y, b)) * w).sum()
+
+    got = jax.hessian(loss(g), argnums=(0, 1))(x, y, b)
+    want = jax.hessian(loss(dense), argnums=(0, 1))(x, y, b)
+    for u, v in zip(jax.tree.leaves(got), jax.tree.leaves(want)):
+        np.testing.assert_allclose(u, v, rtol=1e-9, atol=1e-9)
+
+
+def test_derivatives_of_any_order_in_a_parameter():
+    x, y, b = data(m=6, n=9)
+    h = kj.Genred("Exp(-s * SqDist(x, y)) * b", ALIASES + ["s = Pm(1)"], reduction_op="Sum",
+                  axis=1)
+    hd = lambda s: (jnp.exp(-s * sqdist(x, y)) @ b).sum()  # noqa: E731
+    f = lambda s: h(x, y, b, s).sum()  # noqa: E731
+    s = jnp.asarray(0.7)
+    for n in range(1, 5):
+        f, hd = jax.grad(f), jax.grad(hd)
+        np.testing.assert_allclose(f(s), hd(s), rtol=1e-9, err_msg=f"derivative {n}")
+    # Third order in x, in mixed modes.
     g = kj.Genred("Exp(-SqDist(x, y)) * b", ALIASES, reduction_op="Sum", axis=1)
-    with pytest.raises(TypeError, match="can't apply forward-mode autodiff"):
-        jax.jvp(lambda x: g(x, y, b), (x,), (x,))
-    with pytest.raises(ValueError, match="Pure callbacks do not support JVP"):
-        jax.hessian(lambda x: g(x, y, b).sum())(x)
+    dense = lambda x: (jnp.exp(-sqdist(x, y)) @ b).sum()  # noqa: E731
+    third = jax.jacfwd(jax.hessian(lambda x: g(x, y, b).sum()))(x[:2])
+    want = jax.jacfwd(jax.hessian(lambda x: dense(x)))(x[:2])
+    assert third.shape == (2, 3, 2, 3, 2, 3)
+    np.testing.assert_allclose(third, want, rtol=1e-9, atol=1e-9)
+
+
+def test_vmap_of_forward_mode_and_of_hessian_vector_products():
+    x, y, b = data(m=8, n=10)
+    g = kj.Genred("-SqDist(x, y)", ["x = Vi(3)", "y = Vj(3)"], reduction_op="LogSumExp",
+                  axis=1)
+    lse = lambda x, y: logsumexp(-sqdist(x, y), axis=1, keepdims=True)  # noqa: E731
+    ts = jnp.asarray(np.random.default_rng(3).standard_normal((4,) + x.shape))
+    got = jax.vmap(lambda t: jax.jvp(lambda x: g(x, y), (x,), (t,))[1])(ts)
+    want = jax.vmap(lambda t: jax.jvp(lambda x: lse(x, y), (x,), (t,))[1])(ts)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+    def hvp(f):
+        return lambda t: jax.jvp(jax.grad(lambda y: f(x, y).sum()), (y,), (t,))[1]
+
+    vs = jnp.asarray(np.random.default_rng(4).standard_normal((3,) + y.shape))
+    np.testing.assert_allclose(jax.jit(jax.vmap(hvp(g)))(vs), jax.vmap(hvp(lse))(vs),
+                               rtol=1e-9, atol=1e-10)
+
+
+def test_k_min_of_vectors_forward_and_reverse():
+    x, y, _ = data(m=9, n=12)
+    k = kj.Genred("x - y", ["x = Vi(3)", "y = Vj(3)"], reduction_op="KMin", axis=1, opt_arg=2)
+
+    def dense(x, y):
+        d = x[:, None] - y[None]                     # (M, N, 3): sorted per component
+        return jnp.sort(d, axis=1)[:, :2]            # (M, 2, 3)
+
+    t = jnp.asarray(np.random.default_rng(5).standard_normal(y.shape))
+    np.testing.assert_allclose(jax.jvp(lambda y: k(x, y), (y,), (t,))[1],
+                               jax.jvp(lambda y: dense(x, y), (y,), (t,))[1], rtol=1e-12)
+    np.testing.assert_allclose(jax.grad(lambda x, y: (k(x, y) ** 2).sum(), argnums=1)(x, y),
+                               jax.grad(lambda x, y: (dense(x, y) ** 2).sum(), argnums=1)(x, y),
+                               rtol=1e-10, atol=1e-12)
