@@ -26,14 +26,22 @@ _ext = None
 _ext_lock = threading.Lock()
 
 
-def _candidates():
-    suffixes = importlib.machinery.EXTENSION_SUFFIXES
+def _directories():
     build = os.environ.get("KEOPS_BUILD_DIR")
-    dirs = ([Path(build) / "lib"] if build else []) + [
+    return ([Path(build) / "lib"] if build else []) + [
         _PACKAGE, _PACKAGE.parent.parent / "build" / "lib"]
-    for d in dirs:
-        for suffix in suffixes:
+
+
+def _candidates():
+    for d in _directories():
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
             yield d / ("_keops" + suffix)
+
+
+def native_library(name):
+    """The path of the shared library `name` built beside the extension
+    module (same places, same order), or None."""
+    return next((d / name for d in _directories() if (d / name).is_file()), None)
 
 
 def extension():

@@ -292,3 +292,50 @@ def test_k_min_of_vectors_forward_and_reverse():
     np.testing.assert_allclose(jax.grad(lambda x, y: (k(x, y) ** 2).sum(), argnums=1)(x, y),
                                jax.grad(lambda x, y: (dense(x, y) ** 2).sum(), argnums=1)(x, y),
                                rtol=1e-10, atol=1e-12)
+
+
+def test_custom_call_and_callback_agree(monkeypatch):
+    from keops._runtime import native_library
+    from keops.jax import _primitive
+    # Built with the project (jaxlib's FFI headers are in the .venv).
+    assert native_library("_keops_jax_ffi.so") is not None
+    x, y, b = data()
+    g = kj.Genred("Exp(-SqDist(x, y)) * b", ALIASES, reduction_op="Sum", axis=1)
+    m = kj.Genred("SqDist(x, y)", ["x = Vi(3)", "y = Vj(3)"], reduction_op="Min_ArgMin",
+                  axis=1)
+
+    def run():
+        f = jax.jit(lambda x, y, b: (g(x, y, b), *m(x, y),
+                                     jax.grad(lambda x: g(x, y, b).sum())(x)))
+        return f.lower(x, y, b).as_text(), f(x, y, b)
+
+    text, direct = run()
+    assert "custom_call @keops_reduce(" in text and "callback" not in text
+    monkeypatch.setattr(_primitive, "USE_CUSTOM_CALL", False)
+    text, called = run()
+    assert "keops_reduce" not in text
+    for u, v in zip(direct, called):
+        np.testing.assert_array_equal(u, v)
+    # Under vmap (batch axes), in float16.
+    xs = jnp.stack([x, 2 * x]).astype("float16")
+    yh, bh = y.astype("float16"), b.astype("float16")
+    monkeypatch.setattr(_primitive, "USE_CUSTOM_CALL", True)
+    direct = jax.jit(jax.vmap(lambda x: g(x, yh, bh)))(xs)
+    monkeypatch.setattr(_primitive, "USE_CUSTOM_CALL", False)
+    called = jax.jit(jax.vmap(lambda x: g(x, yh, bh)))(xs)
+    assert direct.dtype == jnp.float16 and direct.shape == (2, 37, 2)
+    np.testing.assert_array_equal(direct, called)
+
+
+def test_32_bit_indices_without_x64():
+    x, y, _ = data("float32")
+    m = kj.Genred("SqDist(x, y)", ["x = Vi(3)", "y = Vj(3)"], reduction_op="Min_ArgMin",
+                  axis=1)
+    with jax.enable_x64(False):
+        values, indices = jax.jit(m)(x, y)
+        assert indices.dtype == jnp.int32
+        want = jnp.argmin(sqdist(x, y), axis=1)
+        np.testing.assert_array_equal(indices[:, 0], want)
+        grad = jax.jit(jax.grad(lambda x: m(x, y)[0].sum()))(x)
+        dense = jax.grad(lambda x: sqdist(x, y).min(1).sum())(x)
+        np.testing.assert_allclose(grad, dense, rtol=1e-5, atol=1e-5)

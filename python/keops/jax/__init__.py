@@ -12,8 +12,8 @@
     f = kj.reduction((-((Vi(0, 3) - Vj(1, 3)) ** 2).sum(-1)).logsumexp(dim=1, call=False))
 
 A reduction is one JAX primitive (keops_reduce_p, see _primitive.py): it
-runs on the CPU backend through a host callback (XLA hands it the arrays in
-host memory: arrays on a GPU are copied to the host and back). jax.vmap
+runs on the CPU backend, as an XLA custom call (no Python per call), or
+through a host callback (arrays on a GPU are copied to the host and back). jax.vmap
 makes batch axes of the reduction (one kernel for all elements); jax.jvp
 makes a reduction of the formula's keops.diff, and reverse mode transposes
 it into reductions of keops.grad, which the compiler expands: every

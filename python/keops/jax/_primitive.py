@@ -7,8 +7,10 @@ batch axes, 1 where broadcast) and a `Form`: the structure of the reduction
 (formula, kind, axis, K, compile options), without data, dtype or batch. It
 returns the kernel's raw outputs, (*B, rows, width).
 
-- Evaluation: a host callback (jax.pure_callback) that compiles (once per
-  form, dtype and batch pattern) and runs the CPU kernel.
+- Evaluation: on the CPU, the XLA FFI custom call "keops_reduce" (_ffi.cpp)
+  running the kernel compiled at lowering (once per form, dtype and batch
+  pattern); where it cannot (no handler library, 32-bit JAX indices, other
+  platforms), a host callback (jax.pure_callback) running the same plan.
 - vmap: a mapped axis becomes one more batch axis of the reduction (one
   kernel for all elements; operands not mapped get a broadcast 1).
 - jvp: the tangent is one more sum reduction, of the formula's keops.diff
@@ -20,6 +22,8 @@ Every derivative is thus a reduction of a formula holding keops.diff and
 keops.grad ops, which the compiler expands; derivatives of derivatives are
 the same rules again, to any order (jax.hessian, jacfwd of jacrev, ...).
 """
+
+import ctypes
 
 import numpy as np
 
@@ -33,6 +37,7 @@ from .. import _arrays
 from .. import formula as fm
 from ..derivatives import (SELECTED_KINDS, ZERO_GRADIENT_KINDS, tangent_formula,
                            transposed_sums)
+from .._runtime import native_library
 from ..reductions import batch_pattern, get_plan, split_states
 
 
@@ -167,27 +172,84 @@ def _abstract(*avals, form):
             for w, idx in zip(form.widths, fm.KINDS[form.kind])]
 
 
-def _host(form, avals, *arrays):
-    """Runs the reduction on host arrays: the CPU kernel of the form for
-    their dtype (float16 reduced in float32) and batch pattern."""
-    rank, extents, M, N = _layout(form, [a.shape for a in arrays])
+def _plan(form, shapes, dtype):
+    """(plan, M, N, batch extents) of a call on operands of these shapes and
+    float dtype (the plan in float32 for float16)."""
+    rank, extents, M, N = _layout(form, shapes)
     batch = tuple(np.broadcast_shapes(*extents)) if rank else ()
     pattern = batch_pattern(extents, batch) if rank else ()
-    dtype = np.dtype(_float_dtype(form, [a.dtype for a in arrays])).name
-    compute = _arrays.compute_dtype(dtype)
-    inputs = [np.ascontiguousarray(a, np.int64 if v._attrs == ("index",) else compute)
-              for v, a in zip(form.variables, arrays)]
+    compute = _arrays.compute_dtype(np.dtype(dtype).name)
     options = split_states((form.key, compute), form.options, form.axis, M, N, batch, False)
     plan = get_plan(form.roots, (form.nodes, form.variables, form.key), form.kind, form.axis,
                     form.k, compute, options, pattern, False)
+    return plan, M, N, batch
+
+
+def _host(form, avals, *arrays):
+    """Runs the reduction on host arrays (jax.pure_callback)."""
+    plan, M, N, batch = _plan(form, [a.shape for a in arrays],
+                              _float_dtype(form, [a.dtype for a in arrays]))
+    inputs = [np.ascontiguousarray(a, np.int64 if not _is_float(v) else plan.dtype)
+              for v, a in zip(form.variables, arrays)]
     outs = plan.run("numpy", inputs, M, N, batch=batch)
     return tuple(np.asarray(o, a.dtype) for o, a in zip(outs, avals))
 
 
-def _lowered(*operands, form):
+def _callback(*operands, form):
     avals = _abstract(*[jax.typeof(a) for a in operands], form=form)
     shapes = tuple(jax.ShapeDtypeStruct(a.shape, a.dtype) for a in avals)
     return jax.pure_callback(lambda *arrays: _host(form, avals, *arrays), shapes, *operands)
+
+
+def _custom_call(*operands, form):
+    """The reduction as the custom call "keops_reduce" (_ffi.cpp): the
+    kernel is compiled now, at lowering, and named by the call's
+    attributes; float16 operands are converted to the plan's float32 around
+    it."""
+    avals = _abstract(*[jax.typeof(a) for a in operands], form=form)
+    plan, M, N, batch = _plan(form, [a.shape for a in operands],
+                              _float_dtype(form, [a.dtype for a in operands]))
+    ops = [a.astype(plan.dtype) if _is_float(v) else a
+           for v, a in zip(form.variables, operands)]
+    types = [jax.ShapeDtypeStruct(a.shape, plan.dtype if a.dtype.kind == "f" else a.dtype)
+             for a in avals]
+    kernel = plan.kernel
+    outs = jax.ffi.ffi_call("keops_reduce", types)(
+        *ops, module=np.int64(kernel.module._handle.address), kernel=np.int64(kernel.index),
+        m=np.int64(M), n=np.int64(N), rank=np.int64(len(batch)),
+        batch=np.asarray(batch or (0,), np.int64))
+    return [o.astype(a.dtype) for o, a in zip(outs, avals)]
+
+
+# Whether lowerings use the custom call when they can (tests turn it off to
+# check the callbacks).
+USE_CUSTOM_CALL = True
+_registered = None
+
+
+def _custom_call_ready():
+    """Registers the custom call's handler with XLA on first use: whether
+    the library _keops_jax_ffi.so was built (jaxlib's FFI headers found)."""
+    global _registered
+    if _registered is None:
+        path = native_library("_keops_jax_ffi.so")
+        if path is not None:
+            handler = ctypes.cdll.LoadLibrary(str(path)).KeopsReduce
+            jax.ffi.register_ffi_target("keops_reduce", jax.ffi.pycapsule(handler),
+                                        platform="cpu")
+        _registered = path is not None
+    return _registered
+
+
+def _lowering(ctx, *operands, form):
+    # The kernels read and write 64-bit indices: with JAX's 32-bit default
+    # integers, the callback converts them.
+    index = np.dtype(np.int64)
+    wide = all(a.dtype == index for a in list(ctx.avals_in) + list(ctx.avals_out)
+               if a.dtype.kind in "iu")
+    use = USE_CUSTOM_CALL and wide and _custom_call_ready()
+    return mlir.lower_fun(_custom_call if use else _callback, multiple_results=True)(
+        ctx, *operands, form=form)
 
 
 def _zero_like(x):
@@ -261,7 +323,9 @@ def _batch(operands, dims, *, form):
 keops_reduce_p.def_impl(lambda *args, form: dispatch.apply_primitive(
     keops_reduce_p, *args, form=form))
 keops_reduce_p.def_abstract_eval(_abstract)
-mlir.register_lowering(keops_reduce_p, mlir.lower_fun(_lowered, multiple_results=True))
+# Elsewhere than on the CPU (arrays on a GPU): the callback, on host copies.
+mlir.register_lowering(keops_reduce_p, mlir.lower_fun(_callback, multiple_results=True))
+mlir.register_lowering(keops_reduce_p, _lowering, platform="cpu")
 ad.primitive_jvps[keops_reduce_p] = _jvp
 ad.primitive_transposes[keops_reduce_p] = _transpose
 batching.primitive_batchers[keops_reduce_p] = _batch
