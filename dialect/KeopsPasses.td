@@ -203,7 +203,10 @@ def ConvertKeopsToSCF : Pass<"convert-keops-to-scf"> {
     widened indices with the reduced index (the inner induction variable) or
     with the kept rows' indices. Calls with few kept rows (`few-rows`) take
     a loop with consecutive reduced indices in the lanes instead, one kept
-    row at a time, the lanes' states merged at the end of the row.
+    row at a time, the lanes' states merged at the end of the row. Sums of
+    formula values wider than `wide-above` take a loop over one kept row at
+    a time with the feature axis in the lanes, their wide values computed
+    by chunks, the sums in memory.
     Accumulators are the online
     states of docs/architecture.md (running max and rescaling for logsumexp,
     sorted K-lists for kmin). Formulas must be expanded first.
@@ -224,7 +227,10 @@ def ConvertKeopsToSCF : Pass<"convert-keops-to-scf"> {
     Option<"fewRows", "few-rows", "int64_t", /*default=*/"-1",
            "calls with fewer kept rows than this put reduced indices in the "
            "lanes instead (-1: a quarter or half of lanes x blocks, by the "
-           "formula's cost; 0: never)">
+           "formula's cost; 0: never)">,
+    Option<"wideAbove", "wide-above", "int64_t", /*default=*/"32",
+           "sums of formula values wider than this take a loop over one kept "
+           "row at a time, the feature axis in the lanes, by chunks">
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",

@@ -12,6 +12,8 @@
 // RUN: not keops-opt %s -split-input-file -convert-keops-to-scf="few-rows=-2" 2>&1 | FileCheck %s --check-prefix=FEW
 // SPLITS: error: splits 5000 is not in [0, 1024]
 // FEW: error: few-rows -2 is not in [-1, 1024]
+// RUN: not keops-opt %s -split-input-file -convert-keops-to-scf="wide-above=70000" 2>&1 | FileCheck %s --check-prefix=WIDE
+// WIDE: error: wide-above 70000 is not in [0, 65536]
 
 func.func @tensor_form(%x: tensor<?x1xf32>, %y: tensor<?x1xf32>, %o: tensor<?x1xf32>) -> tensor<?x1xf32> {
   // expected-error @+1 {{has tensor operands; the CPU lowering takes memref-form reductions (run -keops-outline-kernels first)}}

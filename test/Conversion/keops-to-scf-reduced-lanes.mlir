@@ -212,7 +212,8 @@ func.func @views(%x: memref<?x3xf32>, %y: memref<?x3xf32, strided<[3, 1], offset
 
 // -----
 
-// Formula values wider than 32 floats keep the row loop too.
+// Formula values wider than 32 floats do not take this loop (sums of them
+// take the one of keops-to-scf-wide-values.mlir).
 // CHECK-LABEL: func.func @wide_value(
 // CHECK-NOT:     arith.remsi
 // CHECK:         return

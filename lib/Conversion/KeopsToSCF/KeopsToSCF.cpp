@@ -17,7 +17,10 @@
 // Long feature axes and wide values take tiles of reduced indices instead
 // of the one-j loop: Gram entries by matrix-multiply tiles (GramTiles.cpp),
 // sums of s_ij v_j and softmax-weighted sums of wide v as products of
-// tiles with their sums in memory (RightProduct.cpp).
+// tiles with their sums in memory (RightProduct.cpp). Other sums of wide
+// values take a loop over one kept row at a time, the feature axis in the
+// lanes (WideValues.cpp); calls with few kept rows, one with reduced
+// indices in the lanes (ReducedLanes.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +29,7 @@
 #include "ReducedLanes.h"
 #include "RightProduct.h"
 #include "RowValues.h"
+#include "WideValues.h"
 #include "WidenFormula.h"
 #include "keops/Conversion/KernelABI.h"
 #include "keops/Transforms/Passes.h"
@@ -76,7 +80,7 @@ Value loadIndex(OpBuilder &b, Location loc, Value mem, ValueRange index) {
 /// Replaces the memref-form reduction `op` by loops.
 LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
                           int64_t splits, int64_t gramColumns, int64_t fewRows,
-                          SumMode mode) {
+                          int64_t wideAbove, SumMode mode) {
   Location loc = op.getLoc();
   OpBuilder b(op);
   Type elt = op.getElementType();
@@ -129,6 +133,19 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
   RightProduct right(op, tiles, L, U, mode, gramColumns);
   if (right)
     right.allocate(tiles);
+  // Sums of wide values: one kept row at a time, by chunks (WideValues.h).
+  WideValues wideSums(op, L, mode, wideAbove, !tiles.empty() || bool(right));
+  if (wideSums && splits <= 1) {
+    SmallVector<Value> keptIns(op.getIns().size());
+    for (auto [index, in] : llvm::enumerate(op.getIns()))
+      if (op.getCategory(index) == op.getKeptCategory())
+        keptIns[index] = in;
+    if (failed(wideSums.emit(b, loc, keptIns, SmallVector<Value>(op.getOuts()),
+                             cols, narrowPerReduction)))
+      return failure();
+    op.erase();
+    return success();
+  }
   SmallVector<Value> pairOutputs(op.getYield().getValues());
   if (right)
     pairOutputs.assign({right.weight()});
@@ -506,7 +523,8 @@ struct ConvertKeopsToSCF
                                                               0, 256},
           {"blocks", blocks, 0, 16},
           {"splits", splits, 0, 1024},
-          {"few-rows", fewRows, -1, 1024}})
+          {"few-rows", fewRows, -1, 1024},
+          {"wide-above", wideAbove, 0, 1 << 16}})
       if (value < low || value > limit) {
         getOperation()->emitError() << name << " " << value << " is not in ["
                                     << low << ", " << limit << "]";
@@ -525,7 +543,7 @@ struct ConvertKeopsToSCF
         return signalPassFailure();
       }
       if (failed(lowerReduce(op, lanes, blocks, splits, gramColumns, fewRows,
-                              *mode)))
+                              wideAbove, *mode)))
         return signalPassFailure();
     }
   }
