@@ -231,13 +231,8 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
           op.getFirst() ? arith::AddIOp::create(ib, l, j, op.getFirst()) : j;
       ColumnValues column;
       column.narrow = narrowPerReduction;
-      for (auto [index, in] : llvm::enumerate(op.getIns()))
-        if (op.getCategory(index) == op.getReducedCategory())
-          column.narrow.map(
-              body.getArgument(index),
-              vector::LoadOp::create(
-                  ib, l, cast<VectorType>(body.getArgument(index).getType()),
-                  in, ValueRange{j, c0}));
+      mapVariableRows(ib, l, op, op.getReducedCategory(),
+                      SmallVector<Value>(op.getIns()), j, column.narrow);
       cloneNarrow(ib, op, sides, ReduceOp::ReducedSide, column.narrow);
       Value tileColumn =
           tileStart ? arith::SubIOp::create(ib, l, j, tileStart) : Value();

@@ -150,13 +150,7 @@ LogicalResult ReducedLanes::emit(OpBuilder &b, Location loc,
   Value i = loop.getInductionVar();
   Value keptRow = arith::AddIOp::create(b, loc, keptBase, i);
   IRMapping narrow = narrowPerReduction;
-  for (auto [index, in] : llvm::enumerate(keptIns))
-    if (in)
-      narrow.map(body.getArgument(index),
-                 vector::LoadOp::create(
-                     b, loc,
-                     cast<VectorType>(body.getArgument(index).getType()), in,
-                     ValueRange{i, c0}));
+  mapVariableRows(b, loc, op, op.getKeptCategory(), keptIns, i, narrow);
   cloneNarrow(b, op, sides, ReduceOp::KeptSide, narrow);
 
   // The lanes' reductions over [lb, ub), a multiple of the lanes long.

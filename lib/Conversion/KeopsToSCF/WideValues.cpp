@@ -367,12 +367,7 @@ LogicalResult WideValues::emit(OpBuilder &b, Location loc,
   };
   // The narrow values of reduced row j (and of none), on top of `from`.
   auto columnValues = [&](Value j, IRMapping &map) {
-    for (auto [index, in] : llvm::enumerate(ins))
-      if (op.getCategory(index) == op.getReducedCategory())
-        map.map(body.getArgument(index),
-                vector::LoadOp::create(
-                    b, loc, cast<VectorType>(body.getArgument(index).getType()),
-                    in, ValueRange{j, c0}));
+    mapVariableRows(b, loc, op, op.getReducedCategory(), ins, j, map);
   };
 
   loop(b, loc, c0, rows, c1, [&](Value i) {
@@ -408,13 +403,7 @@ LogicalResult WideValues::emit(OpBuilder &b, Location loc,
     loop(b, loc, c0, rows, c1, [&](Value i) {
       // The row's values, narrow, then its wide values into buffers.
       IRMapping narrow = narrowPerReduction;
-      for (auto [index, in] : llvm::enumerate(keptIns))
-        if (in)
-          narrow.map(body.getArgument(index),
-                     vector::LoadOp::create(
-                         b, loc,
-                         cast<VectorType>(body.getArgument(index).getType()),
-                         in, ValueRange{i, c0}));
+      mapVariableRows(b, loc, op, op.getKeptCategory(), keptIns, i, narrow);
       for (Operation &o : body.without_terminator())
         if (isNarrow(o) && sides.lookup(o.getResult(0)) == ReduceOp::KeptSide &&
             !narrow.contains(o.getResult(0)))

@@ -219,6 +219,19 @@ Value ColumnValues::wideOf(OpBuilder &b, Location loc, Value v,
   return w = vector::BroadcastOp::create(b, loc, widen(type, lanes), column);
 }
 
+void mlir::keops::mapVariableRows(OpBuilder &b, Location loc, ReduceOp reduce,
+                                  Category cat, ArrayRef<Value> ins, Value row,
+                                  IRMapping &map) {
+  Block &body = reduce.getFormula().front();
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  for (auto [index, in] : llvm::enumerate(ins))
+    if (in && reduce.getCategory(index) == cat)
+      map.map(body.getArgument(index),
+              vector::LoadOp::create(
+                  b, loc, cast<VectorType>(body.getArgument(index).getType()),
+                  in, ValueRange{row, c0}));
+}
+
 // Narrow values are those of one row or column of a long feature axis, so
 // their feature-axis sums may be reassociated: summed as a tree rather than in the interpreter's order,
 /// they are no latency chain of D additions for every reduced index, and

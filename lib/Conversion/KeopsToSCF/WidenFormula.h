@@ -56,6 +56,12 @@ struct ColumnValues {
   Value wideOf(OpBuilder &b, Location loc, Value v, int64_t lanes);
 };
 
+/// Maps, in `map`, the formula's variables of category `cat` to row `row`
+/// of their memrefs in `ins` (one per input of `reduce`; null entries are
+/// skipped), each at its own width (vector<D>).
+void mapVariableRows(OpBuilder &b, Location loc, ReduceOp reduce, Category cat,
+                     ArrayRef<Value> ins, Value row, IRMapping &map);
+
 /// Clones one formula op at its own width (a narrow value: one row or one
 /// column), its feature-axis sums reassociated into trees.
 void cloneAtWidth(OpBuilder &b, Operation &op, IRMapping &narrow);
