@@ -5,7 +5,8 @@
 // Sums of formula values wider than `wide-above` (20 > 16 here): one kept
 // row at a time, the feature axis in chunks of 8 lanes (a loop over the
 // full chunks, then the last 4). The outputs start at zero; blocks of
-// reduced rows (256 here) are the outer loop, the kept rows inside. No
+// reduced rows are the outer loop (about 16 KiB of their variables: 204
+// rows of 20 floats), the kept rows inside. No
 // narrow value of the pair is needed: for each chunk, a loop over the
 // block's columns keeps its sums in registers, from the output row's
 // (plain sums), and stores them back.
@@ -16,7 +17,7 @@
 // CHECK:           scf.for %[[C:.*]] = %c0 to %c16 step %c8 {
 // CHECK:             vector.transfer_write %{{.*}}, %arg2[%[[I]], %[[C]]] {in_bounds = [true]} : vector<8xf32>
 // CHECK:           vector.transfer_write %{{.*}}, %arg2[%[[I]], %c16] {in_bounds = [true]} : vector<4xf32>
-// CHECK:         scf.for %[[J0:.*]] = %c0 to %[[COLS]] step %c256 {
+// CHECK:         scf.for %[[J0:.*]] = %c0 to %[[COLS]] step %c204 {
 // CHECK:           %[[END:.*]] = arith.minsi
 // CHECK:           scf.for %[[R:.*]] = %c0 to %[[NROWS]] step %c1 {
 // CHECK:             scf.for %[[K:.*]] = %c0 to %c16 step %c8 {
@@ -36,7 +37,7 @@
 // Block sums: each chunk's sums start from zero for each block and are
 // added to the output row after it.
 // BLOCK-LABEL: func.func @difference(
-// BLOCK:         scf.for %[[J0:.*]] = %c0 to %{{.*}} step %c256 {
+// BLOCK:         scf.for %[[J0:.*]] = %c0 to %{{.*}} step %c204 {
 // BLOCK:           scf.for %[[R:.*]] = %c0 to %{{.*}} step %c1 {
 // BLOCK:             scf.for %[[K:.*]] = %c0 to %c16 step %c8 {
 // BLOCK:               %[[SUMS:.*]] = scf.for %{{.*}} = %[[J0]] to %{{.*}} step %c1 iter_args(%{{.*}} = %[[ZERO:.*]]) -> (vector<8xf32>) {
@@ -65,9 +66,9 @@ func.func @difference(%x: memref<?x20xf32>, %y: memref<?x20xf32>, %o: memref<?x2
 // each chunk's loop over the columns loads it and broadcasts it.
 // CHECK-LABEL: func.func @kernel_of_columns(
 // CHECK-DAG:     %[[ROW:.*]] = memref.alloc() : memref<20xf32>
-// CHECK-DAG:     %[[COLUMN:.*]] = memref.alloc() : memref<256x20xf32>
-// CHECK-DAG:     %[[K:.*]] = memref.alloc() : memref<256x1xf32>
-// CHECK:         scf.for %[[J0:.*]] = %c0 to %{{.*}} step %c256 {
+// CHECK-DAG:     %[[COLUMN:.*]] = memref.alloc() : memref<96x20xf32>
+// CHECK-DAG:     %[[K:.*]] = memref.alloc() : memref<96x1xf32>
+// CHECK:         scf.for %[[J0:.*]] = %c0 to %{{.*}} step %c96 {
 // CHECK:           scf.for %[[J:.*]] = %[[J0]] to %[[END:.*]] step %c1 {
 // CHECK:             %[[AT:.*]] = arith.subi %[[J]], %[[J0]]
 // CHECK:             scf.for %[[C:.*]] = %c0 to %c16 step %c8 {
@@ -84,7 +85,7 @@ func.func @difference(%x: memref<?x20xf32>, %y: memref<?x20xf32>, %o: memref<?x2
 // CHECK:             scf.for %[[CP:.*]] = %c0 to %c16 step %c8 {
 // CHECK:               scf.for %[[JP:.*]] = %[[J0]] to %[[END]] step %c1 iter_args(%[[A:.*]] = %{{.*}}) -> (vector<8xf32>) {
 // CHECK:                 %[[AT2:.*]] = arith.subi %[[JP]], %[[J0]]
-// CHECK:                 %[[KV:.*]] = vector.load %[[K]][%[[AT2]], %c0] : memref<256x1xf32>, vector<1xf32>
+// CHECK:                 %[[KV:.*]] = vector.load %[[K]][%[[AT2]], %c0] : memref<96x1xf32>, vector<1xf32>
 // CHECK:                 %[[KB:.*]] = vector.broadcast %[[KV]] : vector<1xf32> to vector<8xf32>
 // CHECK:                 %[[SBV:.*]] = vector.transfer_read %[[COLUMN]][%[[AT2]], %[[CP]]]
 // CHECK:                 %[[P:.*]] = arith.mulf %[[KB]], %[[SBV]] : vector<8xf32>

@@ -324,9 +324,12 @@ LogicalResult WideValues::emit(OpBuilder &b, Location loc,
     return splatVector(b, loc, VectorType::get({w}, elt), 0.0);
   };
 
-  // Blocks of reduced rows of about 64 KiB of variables and wide values
-  // of the column, which every kept row of this call reads from cache: 8
-  // to 256 indices (block sums of at most 256 terms, as the row loop's).
+  // Blocks of reduced rows, whose variables and wide values every kept row
+  // of this call reads from cache: about 16 KiB of them when each chunk
+  // loops over the block (L1: the columns' chunks are strided), 64 KiB
+  // when each column's chunks are read in turn; 8 to 256 indices (block
+  // sums of at most 256 terms, as the row loop's), whole groups of lanes
+  // when lane values are computed (benchmarks/wide_values_bench.py).
   auto bytesOf = [](Type t, int64_t n) {
     return n * getElementTypeOrSelf(t).getIntOrFloatBitWidth() / 8;
   };
@@ -338,8 +341,12 @@ LogicalResult WideValues::emit(OpBuilder &b, Location loc,
     }
   for (Value v : perColumn)
     bytes += bytesOf(v.getType(), width);
-  int64_t block = std::clamp<int64_t>((64 << 10) / std::max<int64_t>(bytes, 1),
-                                      8, 256);
+  int64_t cache = chunksOutside() ? (16 << 10) : (64 << 10);
+  int64_t block =
+      std::clamp<int64_t>(cache / std::max<int64_t>(bytes, 1), 8, 256);
+  if (!laneValues.empty())
+    block = std::min<int64_t>(llvm::alignTo(block, lanes),
+                              std::max<int64_t>(256 / lanes, 1) * lanes);
   // Buffers on the heap, once per call (width may be 65536).
   SmallVector<Value> allocated;
   auto buffer = [&](ArrayRef<int64_t> shape, Type t) {
