@@ -174,12 +174,15 @@ void WideValues::forChunks(OpBuilder &b, Location loc,
                            llvm::function_ref<void(Value, int64_t)> fn) const {
   int64_t full = width - width % chunk;
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  if (full == chunk)
+  if (full == chunk) {
     fn(c0, chunk);
-  else if (full > 0)
-    loop(b, loc, c0, arith::ConstantIndexOp::create(b, loc, full),
-         arith::ConstantIndexOp::create(b, loc, chunk),
-         [&](Value c) { fn(c, chunk); });
+  } else if (full > 0) {
+    // (Operands made in statements: their order in the IR does not depend
+    // on the C++ compiler's order of evaluating arguments.)
+    Value end = arith::ConstantIndexOp::create(b, loc, full);
+    Value step = arith::ConstantIndexOp::create(b, loc, chunk);
+    loop(b, loc, c0, end, step, [&](Value c) { fn(c, chunk); });
+  }
   if (width % chunk)
     fn(arith::ConstantIndexOp::create(b, loc, full), width % chunk);
 }
@@ -513,9 +516,9 @@ LogicalResult WideValues::emit(OpBuilder &b, Location loc,
       });
       if (blockSums)
         forChunks(b, loc, [&](Value c, int64_t w) {
+          Value total = read(b, loc, out, ValueRange{i, c}, w);
           Value sum = arith::AddFOp::create(
-              b, loc, read(b, loc, out, ValueRange{i, c}, w),
-              read(b, loc, part, ValueRange{c}, w));
+              b, loc, total, read(b, loc, part, ValueRange{c}, w));
           write(b, loc, sum, out, ValueRange{i, c});
         });
     });
