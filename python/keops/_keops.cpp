@@ -326,12 +326,6 @@ PYBIND11_MODULE(_keops, m) {
   py::register_exception<KeopsError>(m, "KeopsError", PyExc_RuntimeError);
 
   py::class_<Module, std::shared_ptr<Module>>(m, "Module")
-      // The keops_module handle, for native callers of the C API (keops.jax's
-      // XLA FFI handler); valid while this object lives.
-      .def_property_readonly("address",
-                             [](const Module &self) {
-                               return reinterpret_cast<uintptr_t>(self.handle);
-                             })
       .def_property_readonly(
           "num_kernels",
           [](const Module &self) { return keops_num_kernels(self.handle); })

@@ -339,3 +339,37 @@ def test_32_bit_indices_without_x64():
         grad = jax.jit(jax.grad(lambda x: m(x, y)[0].sum()))(x)
         dense = jax.grad(lambda x: sqdist(x, y).min(1).sum())(x)
         np.testing.assert_allclose(grad, dense, rtol=1e-5, atol=1e-5)
+
+
+def test_custom_call_from_the_persistent_compilation_cache(tmp_path):
+    """An executable that JAX's persistent cache kept, lowered by another
+    process, runs: the custom call names its kernel by content (MLIR and
+    options), which the handler compiles on first use."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+    code = textwrap.dedent("""
+        import sys
+        import jax, jax.numpy as jnp, numpy as np
+        jax.config.update("jax_enable_x64", True)
+        jax.config.update("jax_compilation_cache_dir", sys.argv[1])
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+        import keops.jax as kj
+        g = kj.Genred("Exp(-SqDist(x, y)) * b", ["x = Vi(3)", "y = Vj(3)", "b = Vj(2)"],
+                      reduction_op="Sum", axis=1)
+        rng = np.random.default_rng(0)
+        x, y, b = (jnp.asarray(rng.standard_normal(s)) for s in ((5, 3), (7, 3), (7, 2)))
+        f = jax.jit(lambda x, y, b: g(x, y, b) * 2)
+        assert "keops_reduce" in f.lower(x, y, b).as_text()
+        want = 2 * jnp.exp(-((x[:, None] - y[None]) ** 2).sum(-1)) @ b
+        assert float(jnp.abs(f(x, y, b) - want).max()) < 1e-12
+    """)
+    cache = tmp_path / "jax-cache"
+    env = dict(os.environ, KEOPS_CACHE_DIR=str(tmp_path / "keops-cache"))
+    for run in range(2):
+        proc = subprocess.run([sys.executable, "-c", code, str(cache)], env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert any(cache.iterdir()), "JAX's persistent cache stayed empty"

@@ -201,11 +201,19 @@ def _callback(*operands, form):
     return jax.pure_callback(lambda *arrays: _host(form, avals, *arrays), shapes, *operands)
 
 
+# keops._keops.compile's defaults, for the options a plan leaves out.
+_COMPILE_DEFAULTS = {"lanes": 0, "blocks": 2, "accumulation": "block",
+                     "approximate_math": True, "opt_level": 3, "gram_min_dim": 32,
+                     "partial_states": False, "tensor_cores": "none"}
+
+
 def _custom_call(*operands, form):
-    """The reduction as the custom call "keops_reduce" (_ffi.cpp): the
-    kernel is compiled now, at lowering, and named by the call's
-    attributes; float16 operands are converted to the plan's float32 around
-    it."""
+    """The reduction as the custom call "keops_reduce" (_ffi.cpp). Its
+    attributes hold the plan's MLIR, compile options and kernel index (the
+    handler compiles the module on first use, through the same caches: an
+    executable from JAX's persistent cache, lowered by another process,
+    names its kernel by content); float16 operands are converted to the
+    plan's float32 around it."""
     avals = _abstract(*[jax.typeof(a) for a in operands], form=form)
     plan, M, N, batch = _plan(form, [a.shape for a in operands],
                               _float_dtype(form, [a.dtype for a in operands]))
@@ -213,12 +221,24 @@ def _custom_call(*operands, form):
            for v, a in zip(form.variables, operands)]
     types = [jax.ShapeDtypeStruct(a.shape, plan.dtype if a.dtype.kind == "f" else a.dtype)
              for a in avals]
-    kernel = plan.kernel
+    options = dict(_COMPILE_DEFAULTS, **dict(plan.options))
     outs = jax.ffi.ffi_call("keops_reduce", types)(
-        *ops, module=np.int64(kernel.module._handle.address), kernel=np.int64(kernel.index),
+        *ops, mlir=plan.mlir, kernel=np.int64(plan.kernel.index),
+        accumulation=str(options["accumulation"]),
+        tensor_cores=str(options["tensor_cores"] or "none"),
+        lanes=np.int64(options["lanes"]), blocks=np.int64(options["blocks"]),
+        approximate_math=np.int64(bool(options["approximate_math"])),
+        opt_level=np.int64(options["opt_level"]),
+        gram_min_dim=np.int64(options["gram_min_dim"]),
+        partial_states=np.int64(bool(options["partial_states"])),
         m=np.int64(M), n=np.int64(N), rank=np.int64(len(batch)),
         batch=np.asarray(batch or (0,), np.int64))
     return [o.astype(a.dtype) for o, a in zip(outs, avals)]
+
+
+def _on_host(form):
+    """Whether the form's plans run on the CPU backend (not device=N)."""
+    return dict(form.options).get("device", -1) == -1
 
 
 # Whether lowerings use the custom call when they can (tests turn it off to
@@ -247,7 +267,7 @@ def _lowering(ctx, *operands, form):
     index = np.dtype(np.int64)
     wide = all(a.dtype == index for a in list(ctx.avals_in) + list(ctx.avals_out)
                if a.dtype.kind in "iu")
-    use = USE_CUSTOM_CALL and wide and _custom_call_ready()
+    use = USE_CUSTOM_CALL and wide and _on_host(form) and _custom_call_ready()
     return mlir.lower_fun(_custom_call if use else _callback, multiple_results=True)(
         ctx, *operands, form=form)
 
