@@ -1,8 +1,8 @@
 """keops.jax against JAX's own dense evaluation, in one process: the
 Gaussian kernel sum exp(-|x_i - y_j|^2) b_j, its gradient w.r.t. x and a
 Hessian-vector product (forward over reverse mode), jitted, on the CPU,
-with the same threads; and the cost of the callback against a direct NumPy
-call of the same reduction.
+with the same threads; and the overhead of a jitted call (an XLA custom
+call) against a direct NumPy call of the same reduction.
 
     .venv/bin/python benchmarks/jax_bench.py [--ns 1000,10000,50000] [--d 3]
 
@@ -64,7 +64,7 @@ def main():
     ours_hvp, theirs_hvp = hvp(g), hvp(dense_sum)
     print(f"{'n':>7} {'keops.jax':>10} {'jax dense':>10} {'ratio':>7} {'grad keops':>11} "
           f"{'grad dense':>11} {'ratio':>7} {'hvp keops':>10} {'hvp dense':>10} {'ratio':>7} "
-          f"{'numpy direct':>13} {'callback cost':>14}")
+          f"{'numpy direct':>13} {'call overhead':>14}")
     rng = np.random.default_rng(0)
     for n in map(int, args.ns.split(",")):
         x, y = (rng.standard_normal((n, args.d)).astype("float32") for _ in range(2))
