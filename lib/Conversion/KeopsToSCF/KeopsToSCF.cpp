@@ -77,6 +77,16 @@ Value loadIndex(OpBuilder &b, Location loc, Value mem, ValueRange index) {
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
 }
 
+/// The kept variables' memrefs of `op`, one per input (null for the
+/// others).
+SmallVector<Value> keptInputs(ReduceOp op) {
+  SmallVector<Value> kept(op.getIns().size());
+  for (auto [index, in] : llvm::enumerate(op.getIns()))
+    if (op.getCategory(index) == op.getKeptCategory())
+      kept[index] = in;
+  return kept;
+}
+
 /// Replaces the memref-form reduction `op` by loops.
 LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
                           int64_t splits, int64_t gramColumns, int64_t fewRows,
@@ -136,12 +146,9 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
   // Sums of wide values: one kept row at a time, by chunks (WideValues.h).
   WideValues wideSums(op, L, mode, wideAbove, !tiles.empty() || bool(right));
   if (wideSums && splits <= 1) {
-    SmallVector<Value> keptIns(op.getIns().size());
-    for (auto [index, in] : llvm::enumerate(op.getIns()))
-      if (op.getCategory(index) == op.getKeptCategory())
-        keptIns[index] = in;
-    if (failed(wideSums.emit(b, loc, keptIns, SmallVector<Value>(op.getOuts()),
-                             cols, narrowPerReduction)))
+    if (failed(wideSums.emit(b, loc, keptInputs(op),
+                             SmallVector<Value>(op.getOuts()), cols,
+                             narrowPerReduction)))
       return failure();
     op.erase();
     return success();
@@ -356,10 +363,7 @@ LogicalResult lowerReduce(ReduceOp op, int64_t lanes, int64_t blocks,
     return success();
   };
 
-  SmallVector<Value> keptIns(op.getIns().size());
-  for (auto [index, in] : llvm::enumerate(op.getIns()))
-    if (op.getCategory(index) == op.getKeptCategory())
-      keptIns[index] = in;
+  SmallVector<Value> keptIns = keptInputs(op);
 
   if (!op.hasRanges()) {
     // `splits` consecutive ranges reduced apart, their states merged in

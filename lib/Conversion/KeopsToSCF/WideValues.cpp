@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "WideValues.h"
+#include "ReducedLanes.h"
 #include "WidenFormula.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -41,6 +42,12 @@ void write(OpBuilder &b, Location loc, Value v, Value mem, ValueRange at) {
 
 VectorType chunkType(Type t, int64_t w) {
   return VectorType::get({w}, cast<VectorType>(t).getElementType());
+}
+
+/// The components of a formula value: a vector's elements, or 1 (a scalar).
+int64_t componentsOf(Type t) {
+  auto vt = dyn_cast<VectorType>(t);
+  return vt ? vt.getNumElements() : 1;
 }
 
 /// The splat value of a constant vector, or null.
@@ -150,9 +157,9 @@ bool WideValues::classify() {
         if (!wide.contains(x) && !isa<BlockArgument>(x) &&
             (sides.lookup(x) & ReduceOp::ReducedSide))
           read.insert(x);
+  // (As wide as the few-rows loop reads and computes lanes.)
   auto narrowEnough = [&](Value v) {
-    auto vt = dyn_cast<VectorType>(v.getType());
-    return !vt || vt.getNumElements() <= kMaxLaneWidth;
+    return componentsOf(v.getType()) <= ReducedLanes::kMaxWidth;
   };
   bool vectorizable = lanes > 1;
   llvm::DenseSet<Value> seen;
@@ -265,9 +272,8 @@ void WideValues::fillLanes(OpBuilder &b, Location loc, Value j, Value at,
                            ArrayRef<Value> buffers) const {
   ReduceOp reduce = op;
   Block &body = reduce.getFormula().front();
-  Value first = reduce.getFirst();
-  PairIndices pairs{first ? arith::AddIOp::create(b, loc, j, first) : j,
-                    keptRow, /*reducedLanes=*/true};
+  // (The pair indices serve keops.select_index only, absent here.)
+  PairIndices pairs{j, keptRow, /*reducedLanes=*/true};
   // The ops the lane values need, widened on top of the reduced rows read
   // as lanes (0 past the last) and of the row's values broadcast.
   llvm::DenseSet<Operation *> needed;
@@ -360,24 +366,18 @@ LogicalResult WideValues::emit(OpBuilder &b, Location loc,
   bool blockSums = mode != SumMode::Plain;
   Value part =
       blockSums && !chunksOutside() ? buffer({width}, elt) : Value();
-  Buffers rowBuffers, pairBuffers;
+  Buffers rowBuffers;
   for (Value v : perRow)
     rowBuffers[v] = {buffer({width}, v.getType()), Value()};
   SmallVector<Value> columnBuffers;
   for (Value v : perColumn)
     columnBuffers.push_back(buffer({block, width}, v.getType()));
   SmallVector<Value> laneBuffers;
-  for (Value v : laneValues) {
-    auto vt = dyn_cast<VectorType>(v.getType());
-    laneBuffers.push_back(buffer({block, vt ? vt.getNumElements() : 1}, v.getType()));
-  }
+  for (Value v : laneValues)
+    laneBuffers.push_back(buffer({block, componentsOf(v.getType())}, v.getType()));
   const Buffers noBuffers;
   auto isNarrow = [&](Operation &o) {
     return o.getNumResults() == 1 && !wide.contains(o.getResult(0));
-  };
-  // The narrow values of reduced row j (and of none), on top of `from`.
-  auto columnValues = [&](Value j, IRMapping &map) {
-    mapVariableRows(b, loc, op, op.getReducedCategory(), ins, j, map);
   };
 
   loop(b, loc, c0, rows, c1, [&](Value i) {
@@ -396,7 +396,7 @@ LogicalResult WideValues::emit(OpBuilder &b, Location loc,
     if (!perColumn.empty())
       loop(b, loc, j0, end, c1, [&](Value j) {
         IRMapping column = narrowPerReduction;
-        columnValues(j, column);
+        mapVariableRows(b, loc, op, op.getReducedCategory(), ins, j, column);
         for (Operation &o : body.without_terminator())
           if (isNarrow(o) &&
               sides.lookup(o.getResult(0)) == ReduceOp::ReducedSide &&
@@ -432,26 +432,26 @@ LogicalResult WideValues::emit(OpBuilder &b, Location loc,
           fillLanes(b, loc, j, arith::SubIOp::create(b, loc, j, j0), i, ins,
                     narrow, laneBuffers);
         });
-      // The pair's values: on top of the row's, those of column j, its
-      // buffered values and lane values (then, with `cloneRest`, the other
+      // The pair's values: on top of the row's, the variables of column j,
+      // its buffered values and lane values (then, with `cloneRest`, the other
       // narrow ones).
       auto pairValues = [&](Value j, IRMapping &pair, Buffers &buffers,
                             bool cloneRest) {
-        columnValues(j, pair);
+        mapVariableRows(b, loc, op, op.getReducedCategory(), ins, j, pair);
         Value at = arith::SubIOp::create(b, loc, j, j0);
         for (auto [v, mem] : llvm::zip(perColumn, columnBuffers))
           buffers[v] = {mem, at};
         for (auto [v, mem] : llvm::zip(laneValues, laneBuffers)) {
-          auto vt = dyn_cast<VectorType>(v.getType());
+          Type t = v.getType();
           Value row = vector::LoadOp::create(
               b, loc,
-              VectorType::get({vt ? vt.getNumElements() : 1},
-                              getElementTypeOrSelf(v.getType())),
-              mem, ValueRange{at, c0});
-          pair.map(v, vt ? row
-                         : vector::ExtractOp::create(b, loc, row,
-                                                     ArrayRef<int64_t>{0})
-                               .getResult());
+              VectorType::get({componentsOf(t)}, getElementTypeOrSelf(t)), mem,
+              ValueRange{at, c0});
+          pair.map(v, isa<VectorType>(t)
+                          ? row
+                          : vector::ExtractOp::create(b, loc, row,
+                                                      ArrayRef<int64_t>{0})
+                                .getResult());
         }
         if (cloneRest)
           for (Operation &o : body.without_terminator())

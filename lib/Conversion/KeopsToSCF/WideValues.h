@@ -104,9 +104,6 @@ private:
                  ArrayRef<Value> ins, const IRMapping &narrow,
                  ArrayRef<Value> buffers) const;
 
-  /// Narrow values as lanes: at most this many elements (as ReducedLanes).
-  static constexpr int64_t kMaxLaneWidth = 32;
-
   ReduceOp op;
   SumMode mode;
   int64_t width = 0, chunk = 0;
