@@ -34,7 +34,8 @@ import torch
 from . import _arrays
 from . import formula as fm
 from ._runtime import compile_mlir
-from .derivatives import SELECTED_KINDS, ZERO_GRADIENT_KINDS, tangent_formula
+from .derivatives import (SELECTED_KINDS, ZERO_GRADIENT_KINDS, softmax_sum_formula,
+                          tangent_formula)
 
 
 # Arguments of KeopsReduction.forward before the inputs.
@@ -446,9 +447,7 @@ def _softmax_parts(plan):
         from .reductions import Plan
         F, V = plan.roots
         variables = list(plan.collected[1])
-        L = fm.Node("var", (), (), 1, 1 - plan.axis)
-        G = fm.Node("mul", (fm.Node("exp", (fm.Node("sub", (F, L), (), 1),), (), 1), V),
-                    (), V.ndim)
+        G, L = softmax_sum_formula(F, V, plan.axis)
         (nodes, _, key), plans = fm.collect((F,)), []
         plans.append(Plan(("softmax-lse", plan.key), (F,), (nodes, variables, key),
                           "logsumexp", plan.axis, None, plan.dtype, plan.options,

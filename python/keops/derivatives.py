@@ -188,6 +188,18 @@ def tangent_formula(roots, kind, axis, k, variables, has):
     return fm.Node("mul", (shift, G), (), E), extra + [L]
 
 
+def softmax_sum_formula(F, V, axis):
+    """A sumsoftmaxweight of F (weights V) over `axis` as a logsumexp L of F
+    and a sum: (G, L), G = exp(F - L) V the formula of the sum, L a new
+    variable indexed like the output rows. Every derivative of the two is
+    that of a logsumexp and a sum."""
+    from . import formula as fm
+    L = fm.Node("var", (), (), 1, 1 - axis)
+    G = fm.Node("mul", (fm.Node("exp", (fm.Node("sub", (F, L), (), 1),), (), 1), V), (),
+                V.ndim)
+    return G, L
+
+
 def transposed_sums(F, axis, variables, linear):
     """The transpose of the sum over `axis` of F, a formula linear in the
     variables at positions `linear`: for a cotangent C of the result (a new

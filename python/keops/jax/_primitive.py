@@ -35,8 +35,8 @@ from jax.interpreters import ad, batching, mlir
 
 from .. import _arrays
 from .. import formula as fm
-from ..derivatives import (SELECTED_KINDS, ZERO_GRADIENT_KINDS, tangent_formula,
-                           transposed_sums)
+from ..derivatives import (SELECTED_KINDS, ZERO_GRADIENT_KINDS, softmax_sum_formula,
+                           tangent_formula, transposed_sums)
 from .._runtime import native_library
 from ..reductions import batch_pattern, get_plan, split_states
 
@@ -120,9 +120,7 @@ class Form:
         then the sum of exp(F - L) V with L one more input."""
         def make():
             F, V = self.roots
-            L = fm.Node("var", (), (), 1, 1 - self.axis)
-            G = fm.Node("mul", (fm.Node("exp", (fm.Node("sub", (F, L), (), 1),), (), 1), V),
-                        (), V.ndim)
+            G, L = softmax_sum_formula(F, V, self.axis)
             lse = Form((F,), self.variables, "logsumexp", self.axis, None, self.options,
                        ("softmax-lse", self.key))
             return lse, self.sum_of("softmax-sum", G, self.variables + [L])
@@ -157,8 +155,12 @@ def _layout(form, shapes):
         (1 if rows[1] is None else rows[1])
 
 
+def _is_float(v):
+    return v._attrs != ("index",)
+
+
 def _float_dtype(form, dtypes):
-    return next((d for v, d in zip(form.variables, dtypes) if v._attrs != ("index",)),
+    return next((d for v, d in zip(form.variables, dtypes) if _is_float(v)),
                 np.dtype("float32"))
 
 
@@ -274,10 +276,6 @@ def _lowering(ctx, *operands, form):
 
 def _zero_like(x):
     return ad.Zero(jax.typeof(x).to_tangent_aval())
-
-
-def _is_float(v):
-    return v._attrs != ("index",)
 
 
 def _jvp(primals, tangents, *, form):
