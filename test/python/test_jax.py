@@ -373,3 +373,34 @@ def test_custom_call_from_the_persistent_compilation_cache(tmp_path):
                               capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert any(cache.iterdir()), "JAX's persistent cache stayed empty"
+
+
+def test_errors_of_the_primitive_and_of_the_custom_call():
+    from keops.jax import _primitive
+    x, y, b = data()
+    g = kj.Genred("Exp(-SqDist(x, y)) * b", ALIASES, reduction_op="Sum", axis=1)
+    form = g._form
+    with pytest.raises(ValueError, match="keops_reduce: operands with 0 and 1 batch axes"):
+        _primitive.reduce(form, x, y[None], b)
+    # Only sums are linear: transposing another kind is refused.
+    m = kj.Genred("SqDist(x, y)", ["x = Vi(3)", "y = Vj(3)"], reduction_op="Min", axis=1)
+    with pytest.raises(NotImplementedError, match="keops_reduce: the min reduction is not "
+                                                  "linear"):
+        jax.linear_transpose(lambda x: m(x, y), x)(jnp.ones((37, 1)))
+    # The handler's own checks, on attributes no lowering writes.
+    assert _primitive._custom_call_ready()
+    plan = _primitive._plan(form, [x.shape, y.shape, b.shape], x.dtype)[0]
+    attrs = dict(mlir=plan.mlir, kernel=np.int64(0), accumulation="block",
+                 tensor_cores="none", lanes=np.int64(0), blocks=np.int64(2),
+                 approximate_math=np.int64(1), opt_level=np.int64(3),
+                 gram_min_dim=np.int64(32), partial_states=np.int64(0), m=np.int64(37),
+                 n=np.int64(53), rank=np.int64(0), batch=np.asarray([0], np.int64))
+    call = jax.ffi.ffi_call("keops_reduce", jax.ShapeDtypeStruct((37, 2), x.dtype))
+    np.testing.assert_allclose(call(x, y, b, **attrs),
+                               jnp.exp(-sqdist(x, y)) @ b, rtol=1e-12)
+    with pytest.raises(Exception, match="keops_reduce: no kernel 5"):
+        call(x, y, b, **dict(attrs, kernel=np.int64(5)))
+    with pytest.raises(Exception, match="keops_reduce: bad batch rank"):
+        call(x, y, b, **dict(attrs, rank=np.int64(2)))
+    with pytest.raises(Exception, match="keops_reduce: .*expected"):
+        call(x, y, b, **dict(attrs, mlir="func.func @f("))
