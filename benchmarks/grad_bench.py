@@ -8,7 +8,8 @@ holds the forward reduction, its gradient w.r.t. x (keops.reduce_grad, a
 reduction over j) and the gradient of that w.r.t. x again (a Hessian-vector
 product); each is one kernel, timed on its own. torch's dense autograd (which
 stores M x N matrices) runs on a subset of the rows; its throughput is
-compared.
+compared. Then torch.autograd through LazyTensor (whose derivatives are sum
+reductions of keops.grad formulas) against those fused kernels.
 """
 
 import argparse
@@ -108,28 +109,31 @@ def main():
                   f"  x{t / t_f:4.2f} forward   torch dense x{pairs / t / ref:6.1f}")
     set_num_threads(0)
 
-    # The same through torch.autograd and LazyTensor (forward, then backward
-    # from the saved graph: the runtime skips the forward reduction, which a
-    # sum's gradient does not read).
-    import time
-
+    # The same through torch.autograd and LazyTensor: its backward and
+    # double backward are sum reductions of keops.grad formulas built in
+    # Python (derivatives.gradient_sums), against the compiler's fused
+    # keops.reduce_grad kernels above (same threads).
     import torch
     from keops.torch import LazyTensor
     xt = torch.tensor(x, requires_grad=True)
     yt, bt = torch.tensor(y), torch.tensor(b)
+    et, ut = torch.tensor(e), torch.tensor(u)
 
     def lazy_forward():
         K = (-LazyTensor(xt[:, None, :]).sqdist(LazyTensor(yt[None, :, :]))).exp()
         return (K * LazyTensor(bt[None, :, :])).sum(dim=1)
 
-    lazy_forward().sum().backward()  # compiles
-    t0 = time.perf_counter()
     out = lazy_forward()
-    t1 = time.perf_counter()
-    out.backward(torch.tensor(e))
-    t2 = time.perf_counter()
-    print(f"\ntorch.autograd through LazyTensor, {get_num_threads()} thread(s): forward "
-          f"{(t1 - t0) * 1e3:.1f} ms, backward {(t2 - t1) * 1e3:.1f} ms (x{(t2 - t1) / (t1 - t0):.2f})")
+    (gx,) = torch.autograd.grad(out, xt, et, create_graph=True)
+    torch.autograd.grad(gx, xt, ut, retain_graph=True)  # compiles
+    l_f = best_of(lazy_forward)
+    l_b = best_of(lambda: torch.autograd.grad(out, xt, et, retain_graph=True))
+    l_d = best_of(lambda: torch.autograd.grad(gx, xt, ut, retain_graph=True))
+    print(f"\ntorch.autograd through LazyTensor, {get_num_threads()} thread(s):")
+    for name, t, fused in (("forward", l_f, t_f), ("backward (d/dx)", l_b, t_b),
+                           ("double backward (Hessian-vector)", l_d, t_d)):
+        print(f"  {name:<34} {t * 1e3:9.1f} ms  x{t / l_f:4.2f} forward   "
+              f"x{t / fused:4.2f} the fused kernel")
 
     # The compiled gradient against the dense formula, on a few rows.
     rows = 64

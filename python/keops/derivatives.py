@@ -200,25 +200,77 @@ def softmax_sum_formula(F, V, axis):
     return G, L
 
 
-def transposed_sums(F, axis, variables, linear):
-    """The transpose of the sum over `axis` of F, a formula linear in the
-    variables at positions `linear`: for a cotangent C of the result (a new
-    variable indexed like its rows), the gradient of <C, sum F> w.r.t. each
-    of them, as at most two sum reductions: [(G, reduced axis, C, parts)],
-    G the concatenation of grad(F, v, C) for the variables `parts` (ordered
-    positions), over the same axis for the variables of the output rows and
-    the parameters (whose gradients the caller sums over the rows), over the
-    other axis for the variables of the reduced one."""
+def _reads(root, var):
+    """Whether the formula `root` depends on the variable node `var`."""
+    seen, todo = set(), [root]
+    while todo:
+        node = todo.pop()
+        if node is var:
+            return True
+        if id(node) not in seen:
+            seen.add(id(node))
+            todo.extend(node._args)
+    return False
+
+
+def _cotangent_terms(roots, kind, axis, k, C):
+    """The reverse mode of one pair's term: [(H, c)] such that <C, d out>
+    sums, over the reduced pairs, <c, dH> (c a formula of the same
+    dimension as H), and the variables the c read after C: L (a logsumexp's
+    result) or the selected terms' indices, indexed like the output rows. A
+    sum gives (F, C); a logsumexp of F (weights W), with s = exp(F - L),
+    (F, C s) or (F, sum(C s W)) and (W, C s); a selection, the formula at the
+    selected index with C (the transpose of tangent_formula's rules)."""
     from . import formula as fm
+    F = roots[0]
+    if kind == "sum":
+        return [(F, C)], []
+    if kind in SELECTED_KINDS:
+        K, D = k or 1, F.ndim
+        idx = fm.Node("var", (), ("index",), K * D, 1 - axis)
+        H = F if K == 1 else fm.Node("shuffle", (F,), (tuple(range(D)) * K,), K * D)
+        return [(fm.Node("select_index", (idx, H), ("ij"[axis],), K * D), C)], [idx]
+    if kind != "logsumexp":
+        raise NotImplementedError(f"derivatives of the {kind} reduction are not supported")
+    W = roots[1] if len(roots) > 1 else None
+    E = W.ndim if W is not None else 1
+    L = fm.Node("var", (), (), E, 1 - axis)
+    cs = fm.Node("mul", (C, fm.Node("exp", (fm.Node("sub", (F, L), (), E),), (), E)), (), E)
+    if W is None:
+        return [(F, cs)], [L]
+    csw = fm.Node("sum", (fm.Node("mul", (cs, W), (), E),), (), 1)
+    return [(F, csw), (W, cs)], [L]
+
+
+def gradient_sums(roots, kind, axis, k, variables, wrt):
+    """The reverse mode of a reduction (roots, kind) over `axis`: for a
+    cotangent C of its (first) result, the gradients of <C, out> w.r.t. the
+    variables at positions `wrt`, as at most two sum reductions of
+    keops.grad ops. Returns (extra, [(G, reduced axis, parts)]): `extra` the
+    variables the G read after the reduction's (C, then L or the indices,
+    indexed like the output rows), G the concatenation of the gradients of
+    the variables `parts` (ordered positions): over the same axis for the
+    variables of the output rows and the parameters (whose gradients the
+    caller sums over the rows), over the other axis for the variables of the
+    reduced one. Each G is a formula again: its sum differentiates by the
+    same rule, to any order."""
+    from . import formula as fm
+    W = roots[1] if len(roots) > 1 else None
+    width = fm.output_widths(kind, roots[0].ndim, k, W.ndim if W is not None else None)[0]
+    C = fm.Node("var", (), (), width, 1 - axis)
+    terms, extra = _cotangent_terms(roots, kind, axis, k, C)
     out = []
     for new_axis, cats in ((axis, (1 - axis, 2)), (1 - axis, (axis,))):
-        parts = [n for n in linear if variables[n]._cat in cats]
+        parts = [n for n in wrt if variables[n]._cat in cats]
         if not parts:
             continue
-        C = fm.Node("var", (), (), F.ndim, 1 - axis)
         G = None
         for n in parts:
-            g = fm.Node("grad", (F, variables[n], C), (), variables[n].ndim)
+            v = variables[n]
+            g = _sum_of(fm, [fm.Node("grad", (H, v, c), (), v.ndim) for H, c in terms
+                             if _reads(H, v)], v.ndim)
+            if g is None:   # F does not read v: a zero gradient
+                g = fm.Node("const", (), ((0.0,) * v.ndim,), v.ndim)
             G = g if G is None else fm.Node("concat", (G, g), (), G.ndim + g.ndim)
-        out.append((G, new_axis, C, parts))
-    return out
+        out.append((G, new_axis, parts))
+    return [C] + extra, out

@@ -454,19 +454,14 @@ def ranges_types(ranges, prefix):
 
 
 def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected=None,
-                   extra_args=(), epilogue=None, batch=(), ranges=False):
+                   batch=(), ranges=False):
     """The MLIR text of `func.func @name` holding one keops.reduce of kind
     `kind` over `axis` ("i" or "j"): the formula is roots[0]; roots[1], if
     any, is the second yielded value (logsumexp's weight, sumsoftmaxweight's
     value). The function takes the formula's variables (in the order of
     `collect(roots)`: %a0, %a1, ...), then one output tensor per result
-    (%o0, ...), then `extra_args` ("%name: type" strings), and returns the
-    filled outputs. dtype: "float32", "float64" or "float16".
-
-    `epilogue(results, types)`, if given, receives the SSA names of the
-    reduction's results (%r#0, ...) and their types, and returns (lines,
-    [(value, type), ...]): ops to print after the reduction and what the
-    function returns instead (e.g. a keops.reduce_grad of the results).
+    (%o0, ...), and returns the filled outputs. dtype: "float32", "float64"
+    or "float16".
 
     `batch`, for a reduction with batch axes: per variable, per batch axis,
     whether the variable is broadcast along it (a static 1 in its type);
@@ -474,7 +469,7 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
 
     `ranges`: a block-sparse reduction ("shared" by the batch elements or
     "per_element"), whose six ranges arrays are arguments %q0 ... %q5 after
-    the outputs (before `extra_args`)."""
+    the outputs."""
     T = ELEMENT_TYPES[dtype]
     nodes, variables, _ = collected or collect(roots)
     em = Emitter(T)
@@ -504,7 +499,6 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
         fargs += ["%%q%d: %s" % (n, t) for n, t in enumerate(rtypes)]
         rclause = " ranges(%s : %s)" % (", ".join("%%q%d" % n for n in range(6)),
                                         ", ".join(rtypes))
-    fargs += list(extra_args)
     ins = ", ".join("%%a%d : %s %s" % (n, CATEGORY_NAMES[v._cat], shaped(n, v._cat, v.ndim))
                     for n, v in enumerate(variables))
     outs = ", ".join("%%o%d : %s" % (n, t) for n, t in enumerate(out_types))
@@ -514,21 +508,16 @@ def reduction_mlir(roots, kind, axis, dtype, k=None, name="reduction", collected
     types = ", ".join(out_types)
     yields = ", ".join(values[id(r)] for r in roots)
     ytypes = ", ".join(em.vt(r.ndim) for r in roots)
-    results = ["%%r#%d" % n for n in range(len(out_types))]
-    after, returns = [], list(zip(results, out_types))
-    if epilogue is not None:
-        after, returns = epilogue(results, out_types)
-    rtypes = ", ".join(t for _, t in returns)
+    results = ", ".join("%%r#%d" % n for n in range(len(out_types)))
     lines = [
-        "func.func @%s(%s) -> (%s) {" % (name, ", ".join(fargs), rtypes),
+        "func.func @%s(%s) -> (%s) {" % (name, ", ".join(fargs), types),
         "  %%r:%d = keops.reduce %s%s over %s ins(%s) outs(%s)%s {"
         % (len(out_types), kind, kk, axis, ins, outs, rclause),
         "  ^bb0(%s):" % bbargs,
         *em.lines,
         "    keops.yield %s : %s" % (yields, ytypes),
         "  } -> %s" % types,
-        *["  " + line for line in after],
-        "  return %s : %s" % (", ".join(v for v, _ in returns), rtypes),
+        "  return %s : %s" % (results, types),
         "}",
     ]
     return "\n".join(lines) + "\n"

@@ -143,14 +143,6 @@ class Plan:
         self.widths = self.kernel.output_widths
         self.out_dtypes = ["int64" if idx else dtype for idx in fm.KINDS[kind]]
 
-    def emit(self, name="reduction", extra_args=(), epilogue=None):
-        """The forward function again, with a name, extra arguments and
-        ops after the reduction (see formula.reduction_mlir)."""
-        return fm.reduction_mlir(self.roots, self.kind, "ij"[self.axis], self.dtype, k=self.k,
-                                 name=name, collected=self.collected,
-                                 extra_args=extra_args, epilogue=epilogue, batch=self.batch,
-                                 ranges=self.ranged)
-
     def run(self, fw, inputs, M, N, out=None, batch=(), ranges=None):
         """Runs the kernel on `inputs` (arrays in kernel order) and returns
         the raw outputs: (*batch, rows, width) arrays of framework `fw`

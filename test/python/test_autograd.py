@@ -1,6 +1,6 @@
-"""torch.autograd through keops reductions: the compiler's differentiation
-(keops.reduce_grad) against torch's own autograd of the dense computation,
-first and second order, float32 and float64, and torch.autograd.gradcheck.
+"""torch.autograd through keops reductions (each derivative a sum reduction
+of keops.grad ops) against torch's own autograd of the dense computation,
+first to fourth order, float32 and float64, and torch.autograd.gradcheck.
 """
 
 import pytest
@@ -169,6 +169,31 @@ def test_double_backward_of_every_kind(name, keops_fn, dense_fn):
             assert a is None or not a.any()
             continue
         assert (a - w).abs().max() / w.abs().max().clamp_min(1e-30) < 1e-9
+
+
+THIRD_ORDER = [c for c in CASES if c[0] in ("sum_j", "sum_i", "logsumexp", "logsumexp_weight",
+                                            "sumsoftmaxweight", "min_argmin", "Kmin")]
+
+
+@pytest.mark.parametrize("name,keops_fn,dense_fn", THIRD_ORDER, ids=[c[0] for c in THIRD_ORDER])
+def test_third_and_fourth_order_match_dense(name, keops_fn, dense_fn):
+    # Each backward is a sum reduction of keops.grad ops that torch tracks:
+    # create_graph differentiates it again, w.r.t. i, j and parameter inputs.
+    x, y, b, s = data(torch.float64, seed=5)
+    inputs = (x, y, b, s)
+    out, ref = keops_fn(*lazy(*inputs)), dense_fn(*inputs)
+    e = torch.randn_like(ref)
+    got, want = [out], [ref]
+    for order in range(3):
+        u = [torch.randn_like(t) if order else e for t in got]
+        got = [g for g in torch.autograd.grad(got, inputs, u, create_graph=True,
+                                               allow_unused=True) if g is not None]
+        want = [w for w in torch.autograd.grad(want, inputs, u, create_graph=True,
+                                                allow_unused=True) if w is not None]
+        assert len(got) == len(want)
+        for a, w in zip(got, want):
+            scale = w.abs().max().clamp_min(1e-12)
+            assert (a - w).abs().max() / scale < 1e-9, (order + 2, a, w)
 
 
 def test_sumsoftmaxweight_split_matches_the_fused_forward():

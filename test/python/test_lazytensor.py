@@ -543,20 +543,3 @@ def test_plans_do_not_keep_arrays_alive():
     gc.collect()
     assert ref() is None
 
-
-def test_plan_emit_for_the_autograd_integration():
-    """A plan re-emits its forward function with extra arguments and ops
-    after the reduction (what a gradient module needs)."""
-    from keops import reductions as rd
-    x = np.arange(6.0).reshape(3, 2)
-    (Vi(x) * Vj(x)).sum(-1).sum(axis=0)
-    plan = next(p for p in rd._PLANS.values() if p.mlir == (Vi(x) * Vj(x)).sum(-1).mlir(axis=0))
-    assert plan.emit() == plan.mlir
-
-    def epilogue(results, types):
-        return ["%n = arith.negf %g : tensor<?x1xf64>"], [(results[0], types[0]), ("%n", types[0])]
-
-    text = plan.emit(name="g", extra_args=["%g: tensor<?x1xf64>"], epilogue=epilogue)
-    assert "func.func @g(%a0: tensor<?x2xf64>, %a1: tensor<?x2xf64>, %o0: tensor<?x1xf64>, " \
-           "%g: tensor<?x1xf64>) -> (tensor<?x1xf64>, tensor<?x1xf64>)" in text
-    assert "  %n = arith.negf %g" in text and "return %r#0, %n" in text

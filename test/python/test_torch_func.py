@@ -169,11 +169,13 @@ def test_selected_terms_in_forward_mode(kind, dim):
           torch.float64)
 
 
-def test_third_derivatives_are_refused():
-    x, y, _, _, _ = data(torch.float64)
-
-    def f(x):
-        return (-(LazyTensor(x[:, None, :]) - LazyTensor(y[None, :, :])).sqnorm2()).exp() \
-            .sum(1).sum()
-    with pytest.raises(NotImplementedError, match="third derivatives of reductions"):
-        jacrev(hessian(f))(x)
+@pytest.mark.parametrize("name,fn", CASES, ids=[c[0] for c in CASES])
+def test_third_derivatives(name, fn):
+    # Hessians of gradients: derivatives of derivatives are reductions again.
+    x, y, b, s = args_of(name, *data(torch.float64))
+    lazy, dense = _both(fn)
+    want = jacrev(hessian(dense))(x, y, b, s)
+    close(jacrev(hessian(lazy))(x, y, b, s), want, torch.float64)
+    close(jacfwd(jacrev(jacrev(lazy)))(x, y, b, s), want, torch.float64)
+    close(jacrev(hessian(lazy, 1), 2)(x, y, b, s), jacrev(hessian(dense, 1), 2)(x, y, b, s),
+          torch.float64)

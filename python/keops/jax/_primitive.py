@@ -16,7 +16,7 @@ returns the kernel's raw outputs, (*B, rows, width).
 - jvp: the tangent is one more sum reduction, of the formula's keops.diff
   along the tangents (derivatives.tangent_formula), linear in them.
 - transpose: a sum reduction linear in some inputs transposes into sum
-  reductions of keops.grad (derivatives.transposed_sums), over each axis.
+  reductions of keops.grad (derivatives.gradient_sums), over each axis.
 
 Every derivative is thus a reduction of a formula holding keops.diff and
 keops.grad ops, which the compiler expands; derivatives of derivatives are
@@ -35,8 +35,8 @@ from jax.interpreters import ad, batching, mlir
 
 from .. import _arrays
 from .. import formula as fm
-from ..derivatives import (SELECTED_KINDS, ZERO_GRADIENT_KINDS, softmax_sum_formula,
-                           tangent_formula, transposed_sums)
+from ..derivatives import (SELECTED_KINDS, ZERO_GRADIENT_KINDS, gradient_sums,
+                           softmax_sum_formula, tangent_formula)
 from .._runtime import native_library
 from ..reductions import batch_pattern, get_plan, split_states
 
@@ -110,9 +110,10 @@ class Form:
         w.r.t. the inputs at positions `linear` (their inputs: this form's,
         then the cotangent), with the positions each one's result holds."""
         def make():
-            return [(self.sum_of(("T", linear, axis), G, self.variables + [C], axis), parts)
-                    for G, axis, C, parts in transposed_sums(self.roots[0], self.axis,
-                                                             self.variables, linear)]
+            extra, sums = gradient_sums(self.roots, "sum", self.axis, None, self.variables,
+                                        linear)
+            return [(self.sum_of(("T", linear, axis), G, self.variables + extra, axis), parts)
+                    for G, axis, parts in sums]
         return self.derived(("T", linear), make)
 
     def softmax_parts(self):
