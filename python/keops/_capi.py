@@ -60,6 +60,8 @@ def _load():
     lib.keops_function_result.restype = ctypes.c_int
     lib.keops_run_function.argtypes = [vp, i64, ctypes.POINTER(vp), i64p, ctypes.POINTER(vp)]
     lib.keops_run_function.restype = ctypes.c_int
+    lib.keops_default_options.argtypes = [ctypes.POINTER(_Options)]
+    lib.keops_default_options.restype = None
     lib.keops_set_num_threads.argtypes = [ctypes.c_int]
     lib.keops_get_num_threads.restype = ctypes.c_int
     lib.keops_thread_group_count.restype = ctypes.c_int
@@ -245,12 +247,19 @@ class Function:
 class CompiledModule:
     """A module of keops reductions compiled for the host CPU."""
 
-    def __init__(self, mlir, lanes=0, blocks=2, accumulation="block",
-                 approximate_math=True, opt_level=3, gram_min_dim=32):
+    def __init__(self, mlir, **options):
+        """options: fields of keops_options (lanes, blocks, accumulation,
+        approximate_math, opt_level, gram_min_dim); the others keep
+        keops_default_options' values."""
         lib = _load()
         text = mlir.encode()
-        opts = _Options(lanes, blocks, accumulation.encode(), int(approximate_math), opt_level,
-                        gram_min_dim, 0, b"none")
+        opts = _Options()
+        lib.keops_default_options(ctypes.byref(opts))
+        for name, value in options.items():
+            if name not in ("lanes", "blocks", "accumulation", "approximate_math",
+                            "opt_level", "gram_min_dim"):
+                raise TypeError(f"unexpected compile option {name!r}")
+            setattr(opts, name, value.encode() if isinstance(value, str) else int(value))
         handle = ctypes.c_void_p()
         if lib.keops_compile(text, len(text), ctypes.byref(opts), ctypes.byref(handle)) != 0:
             raise KeopsError(lib.keops_last_error().decode())

@@ -368,13 +368,34 @@ PYBIND11_MODULE(_keops, m) {
            "Runs a whole function (its gradient reductions included), with "
            "the batch extents of a function with batch axes.");
 
-  m.def("compile", &compile, py::arg("mlir"), py::arg("lanes") = 0,
-        py::arg("blocks") = 2, py::arg("accumulation") = "block",
-        py::arg("approximate_math") = true, py::arg("opt_level") = 3,
-        py::arg("device") = -1, py::arg("gram_min_dim") = 32,
-        py::arg("partial_states") = false, py::arg("tensor_cores") = "none",
+  // The defaults are the C API's (one place: keops_default_options).
+  keops_options defaults;
+  keops_default_options(&defaults);
+  m.def("compile", &compile, py::arg("mlir"), py::arg("lanes") = defaults.lanes,
+        py::arg("blocks") = defaults.blocks,
+        py::arg("accumulation") = std::string(defaults.accumulation),
+        py::arg("approximate_math") = defaults.approximate_math != 0,
+        py::arg("opt_level") = defaults.opt_level, py::arg("device") = -1,
+        py::arg("gram_min_dim") = defaults.gram_min_dim,
+        py::arg("partial_states") = defaults.partial_states != 0,
+        py::arg("tensor_cores") = std::string(defaults.tensor_cores),
         "Compiles MLIR text for the host CPU (device -1) or for a CUDA "
         "device, through the caches (GIL released).");
+  m.def(
+      "default_options",
+      [defaults] {
+        py::dict d;
+        d["lanes"] = defaults.lanes;
+        d["blocks"] = defaults.blocks;
+        d["accumulation"] = std::string(defaults.accumulation);
+        d["approximate_math"] = defaults.approximate_math != 0;
+        d["opt_level"] = defaults.opt_level;
+        d["gram_min_dim"] = defaults.gram_min_dim;
+        d["partial_states"] = defaults.partial_states != 0;
+        d["tensor_cores"] = std::string(defaults.tensor_cores);
+        return d;
+      },
+      "The compile options' defaults (keops_default_options).");
   m.def(
       "gpu_device_count",
       [] {

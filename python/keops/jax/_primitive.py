@@ -37,7 +37,7 @@ from .. import _arrays
 from .. import formula as fm
 from ..derivatives import (SELECTED_KINDS, ZERO_GRADIENT_KINDS, gradient_sums,
                            softmax_sum_formula, tangent_formula)
-from .._runtime import native_library
+from .._runtime import extension, native_library
 from ..reductions import batch_pattern, get_plan, split_states
 
 
@@ -205,11 +205,6 @@ def _callback(*operands, form):
 
 
 # keops._keops.compile's defaults, for the options a plan leaves out.
-_COMPILE_DEFAULTS = {"lanes": 0, "blocks": 2, "accumulation": "block",
-                     "approximate_math": True, "opt_level": 3, "gram_min_dim": 32,
-                     "partial_states": False, "tensor_cores": "none"}
-
-
 def _custom_call(*operands, form):
     """The reduction as the custom call "keops_reduce" (_ffi.cpp). Its
     attributes hold the plan's MLIR, compile options and kernel index (the
@@ -224,7 +219,7 @@ def _custom_call(*operands, form):
            for v, a in zip(form.variables, operands)]
     types = [jax.ShapeDtypeStruct(a.shape, plan.dtype if a.dtype.kind == "f" else a.dtype)
              for a in avals]
-    options = dict(_COMPILE_DEFAULTS, **dict(plan.options))
+    options = dict(extension().default_options(), **dict(plan.options))
     outs = jax.ffi.ffi_call("keops_reduce", types)(
         *ops, mlir=plan.mlir, kernel=np.int64(plan.kernel.index),
         accumulation=str(options["accumulation"]),
