@@ -204,7 +204,6 @@ def _callback(*operands, form):
     return jax.pure_callback(lambda *arrays: _host(form, avals, *arrays), shapes, *operands)
 
 
-# keops._keops.compile's defaults, for the options a plan leaves out.
 def _custom_call(*operands, form):
     """The reduction as the custom call "keops_reduce" (_ffi.cpp). Its
     attributes hold the plan's MLIR, compile options and kernel index (the
@@ -219,6 +218,7 @@ def _custom_call(*operands, form):
            for v, a in zip(form.variables, operands)]
     types = [jax.ShapeDtypeStruct(a.shape, plan.dtype if a.dtype.kind == "f" else a.dtype)
              for a in avals]
+    # (The options a plan leaves out: the C API's defaults.)
     options = dict(extension().default_options(), **dict(plan.options))
     outs = jax.ffi.ffi_call("keops_reduce", types)(
         *ops, mlir=plan.mlir, kernel=np.int64(plan.kernel.index),
