@@ -63,6 +63,14 @@ CASES = {
                    "Sum", None, "Sum_Reduction({f},0)"),
     "knn64tc": ("SqDist(x,y)", ["x=Vi(0,64)", "y=Vj(1,64)"],
                 "ArgKMin", 10, "ArgKMin_Reduction({f},10,0)"),
+    "kv64": ("Exp(-SqDist(x,y))*v", ["x=Vi(0,3)", "y=Vj(1,3)", "v=Vj(2,64)"],
+             "Sum", None, "Sum_Reduction({f},0)"),
+    "kv256": ("Exp(-SqDist(x,y))*v", ["x=Vi(0,3)", "y=Vj(1,3)", "v=Vj(2,256)"],
+              "Sum", None, "Sum_Reduction({f},0)"),
+    "attn64": ("(q|k)", ["q=Vi(0,64)", "k=Vj(1,64)", "v=Vj(2,64)"],
+               "SumSoftMaxWeight", "v", "Max_SumShiftExpWeight_Reduction({f},0,Var(2,64,1))"),
+    "attn64tc": ("(q|k)", ["q=Vi(0,64)", "k=Vj(1,64)", "v=Vj(2,64)"],
+                 "SumSoftMaxWeight", "v", "Max_SumShiftExpWeight_Reduction({f},0,Var(2,64,1))"),
 }
 # keops-compile options of a case: the tensor-core (TF32) path.
 OPTIONS = {case: ["--tensor-cores", "tf32"] for case in CASES if case.endswith("tc")}
@@ -73,7 +81,9 @@ TITLES = {"gauss": "Gaussian sum, D = 3", "argkmin": "argKmin K = 10, D = 3",
           "gauss128": "Gaussian sum, D = 128",
           "gauss128tc": "Gaussian sum, D = 128, TF32 mma",
           "gauss256tc": "Gaussian sum, D = 256, TF32 mma",
-          "knn64tc": "argKmin K = 10, D = 64, TF32 mma"}
+          "knn64tc": "argKmin K = 10, D = 64, TF32 mma",
+          "kv64": "Gaussian kernel times V, E = 64", "kv256": "Gaussian kernel times V, E = 256",
+          "attn64": "attention, D = E = 64", "attn64tc": "attention, D = E = 64, TF32 mma"}
 
 H100 = dict(sms=132, clock=1.98e9, issue=4 * 32, mufu=16, regs=65536, threads=2048,
             blocks=32, smem=228 * 1024, warps=64)
@@ -160,8 +170,9 @@ def keopscore_source(formula, aliases, reduction):
 
 def keops_mlir(formula, aliases, reduction, opt):
     import keops
-    return keops.Genred(formula, aliases, reduction_op=reduction, axis=1,
-                        opt_arg=opt).mlir("float32")
+    # (A string option is the weights' formula: formula2.)
+    kw = dict(formula2=opt) if isinstance(opt, str) else dict(opt_arg=opt)
+    return keops.Genred(formula, aliases, reduction_op=reduction, axis=1, **kw).mlir("float32")
 
 
 def run(cmd, **kw):
