@@ -336,9 +336,9 @@ func.func @bsum(%x: tensor<?x?x3xf32>, %y: tensor<?x?x3xf32>, %o: tensor<?x?x1xf
 // scheme stores the heaps whole; the combine kernel reloads each chunk's
 // into a second pair of heaps and merges it.
 // CHECK-LABEL: gpu.func @klist_kernel0(
-// CHECK-NEXT:    %[[V:.*]] = memref.alloca() : memref<40x2xf32>
+// CHECK-NEXT:    %[[V:.*]] = memref.alloca() : memref<40x2xi32>
 // CHECK-NEXT:    %[[I:.*]] = memref.alloca() : memref<40x2xi32>
-// CHECK:         scf.for {{.*}} iter_args({{.*}} = %[[V]], {{.*}} = %[[I]]) -> (vector<2xf32>, vector<2xi32>, memref<40x2xf32>, memref<40x2xi32>)
+// CHECK:         scf.for {{.*}} iter_args({{.*}} = %[[V]], {{.*}} = %[[I]]) -> (vector<2xf32>, vector<2xi32>, memref<40x2xi32>, memref<40x2xi32>)
 // CHECK:           vector.reduction <or>
 // CHECK:           scf.while
 // CHECK-NOT:     memref.dealloc

@@ -157,7 +157,7 @@ func.func @select_index(%y: memref<?x2xf32>, %idx: memref<?x2xi32>, %o: memref<?
 
 // -----
 
-// Not for K-lists in memory (K > 16), nor for reduced variables of more
+// Not for K-lists in memory (K > 12), nor for reduced variables of more
 // than 32 floats in all: those keep the row loop alone (no test of the
 // rows, no loop up to the last multiple of the lanes).
 // CHECK-LABEL: func.func @long_list(

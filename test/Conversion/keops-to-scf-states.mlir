@@ -47,11 +47,11 @@ func.func @finalize(%v: memref<?x6xf32>, %i: memref<?x6xi64>, %o: memref<?x6xi64
 
 // -----
 
-// K above 16 (lists in memory in lanes): one row at a time, K in registers
+// K above 12 (lists in memory in lanes): one row at a time, K in registers
 // up to 32, heaps in memory above (allocas at the function's entry), the
 // sorted state reversed into a heap.
 // CHECK-LABEL: func.func @merge_lists(
-// CHECK-DAG: memref.alloca() : memref<40x1xf32>
+// CHECK-DAG: memref.alloca() : memref<40x1xi32>
 // CHECK-DAG: memref.alloca() : memref<40x1xi64>
 // CHECK: %[[C1:.+]] = arith.constant 1 : index
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C1]]

@@ -127,24 +127,37 @@ func.func @argkmin(%x: memref<?x1xf32>, %y: memref<?x1xf32>, %o: memref<?x3xi32>
 
 // -----
 
-// K above 16: the K best of each lane live in memory, memref<K x D x lanes>,
+// K above 12: the K best of each lane live in memory, memref<K x D x lanes>,
 // as heaps whose roots (the worst kept, the bar to pass) are also kept in
 // registers. The lanes whose term passes are visited through the bits of
 // the comparison (count trailing zeros, clear the lowest bit); each term
 // replaces its heap's root and sifts down. The outputs are the heaps,
 // heap-sorted and written from memory. Nothing grows with K but constants.
+// The heaps hold order keys (integers of the values' width, whose unsigned
+// order is the values'): an entry ranks before another by one comparison
+// of keys, then one of indices.
 // CHECK-LABEL: func.func @argkmin_lists(
-// CHECK:         %[[VALS:.*]] = memref.alloc() : memref<100x1x16xf32>
+// CHECK:         %[[KEYS:.*]] = memref.alloc() : memref<100x1x16xi32>
 // CHECK:         %[[IDXS:.*]] = memref.alloc() : memref<100x1x16xi32>
 // CHECK:         %[[SCRATCH:.*]] = memref.alloc() : memref<1x16xf32>
-// CHECK:         scf.for {{.*}} -> (vector<1x16xf32>, vector<1x16xi32>, memref<100x1x16xf32>, memref<100x1x16xi32>, memref<1x16xf32>
+// CHECK:         scf.for {{.*}} -> (vector<1x16xf32>, vector<1x16xi32>, memref<100x1x16xi32>, memref<100x1x16xi32>, memref<1x16xf32>
 // CHECK:           %[[ANY:.*]] = vector.reduction <or>, %{{.*}} : vector<16xi1> into i1
 // CHECK:           scf.if %[[ANY]] -> (vector<1x16xf32>, vector<1x16xi32>)
 // CHECK:             vector.transfer_write %{{.*}}, %{{.*}} : vector<1x16xf32>, memref<1x16xf32>
 // CHECK:             %[[BITS:.*]] = vector.bitcast %{{.*}} : vector<16xi1> to vector<1xi16>
 // CHECK:             scf.while
 // CHECK:               math.cttz %{{.*}} : i16
+// CHECK:               memref.load %{{.*}} : memref<1x16xf32>
+// CHECK:               %[[TBITS:.*]] = arith.bitcast %{{.*}} : f32 to i32
+// CHECK:               arith.xori %[[TBITS]]
 // CHECK:               scf.while
+// CHECK:                 %[[KA:.*]] = memref.load %{{.*}} : memref<100x1x16xi32>
+// CHECK:                 %[[IA:.*]] = memref.load %{{.*}} : memref<100x1x16xi32>
+// CHECK:                 %[[KC:.*]] = memref.load %{{.*}} : memref<100x1x16xi32>
+// CHECK:                 %[[IC:.*]] = memref.load %{{.*}} : memref<100x1x16xi32>
+// CHECK-DAG:             arith.cmpi ult, %[[KA]], %[[KC]] : i32
+// CHECK-DAG:             arith.cmpi eq, %[[KA]], %[[KC]] : i32
+// CHECK-DAG:             arith.cmpi ult, %[[IA]], %[[IC]] : i32
 // CHECK:                 scf.condition
 // CHECK:             vector.transfer_read %{{.*}}[%c0{{.*}}, %{{.*}}, %{{.*}}]
 // CHECK:           } else {

@@ -193,7 +193,7 @@ def test_kind_f64_real_inputs_bitwise(rng, kk, axis, size):
             np.testing.assert_array_equal(c, r)
 
 
-# K-lists in memory (K > 16, lib/Conversion/KeopsToSCF/KMinList.cpp): the
+# K-lists in memory (K > 12, lib/Conversion/KeopsToSCF/KMinList.cpp): the
 # same order, ties and padding as the lists in registers.
 LIST_KS = [17, 64, 100, 1000]
 

@@ -125,7 +125,7 @@ public:
   /// K-min kinds with K above this, folded by CPU lanes, keep their K-lists
   /// in memory, as heaps (KMinList.cpp): code whose size does not depend on
   /// K, and log2(K) steps per insertion.
-  static constexpr int64_t kListInMemoryAbove = 16;
+  static constexpr int64_t kListInMemoryAbove = 12;
   /// The same for a GPU thread (one row, vector<D> states), whose lists in
   /// registers cost 2 K D registers: above 32 they would spill anyway.
   static constexpr int64_t kGpuListInMemoryAbove = 32;

@@ -128,11 +128,13 @@ SmallVector<Type> Accumulator::stateTypes() const {
     // row.
     int64_t d = valueType.getDimSize(0), lanes = listLanes();
     Type elt = valueType.getElementType();
+    // (The heaps hold the values' order keys: integers of their width.)
+    Type key = IntegerType::get(elt.getContext(), elt.getIntOrFloatBitWidth());
     if (!lanes)
-      return {valueType, idxType, MemRefType::get({k, d}, elt),
+      return {valueType, idxType, MemRefType::get({k, d}, key),
               MemRefType::get({k, d}, idxType.getElementType())};
     return {valueType, idxType,
-            MemRefType::get({k, d, lanes}, elt),
+            MemRefType::get({k, d, lanes}, key),
             MemRefType::get({k, d, lanes}, idxType.getElementType()),
             MemRefType::get({d, lanes}, elt)};
   }

@@ -13,10 +13,15 @@
 // log2(K) steps. The outputs are the heaps sorted in place (heapsort). The
 // code does not depend on K.
 //
-// State: [root values (vector<D x lanes>), root indices, values
+// State: [root values (vector<D x lanes>), root indices, keys
 // (memref<K x D x lanes>), indices (same shape), scratch (memref<D x lanes>:
-// the terms of one fold, read back lane by lane)]. Empty entries have
-// index -1 (and value NaN), as in registers.
+// the terms of one fold, read back lane by lane)]. The heaps hold a value as
+// its order key (orderKey): an integer whose unsigned order is `better`'s,
+// so that an entry ranks before another by one comparison of keys and, on
+// equal keys, one of indices, where `better` takes a dozen operations (NaNs,
+// empty entries); the sift-downs, latency-bound chains of such comparisons,
+// take half the time. Empty entries have the largest key and index -1
+// (unsigned: the largest), as NaN and -1 in registers.
 //
 // A GPU thread folds one row (vector<D> values): its heaps are
 // memref<K x D>, thread-private (allocas at the kernel's entry, local memory
@@ -82,6 +87,68 @@ Value noIndex(OpBuilder &b, Location loc, Value like) {
                                    b.getIntegerAttr(like.getType(), -1));
 }
 
+/// A constant of the integer (or vector of integers) type `type`.
+Value intConstant(OpBuilder &b, Location loc, Type type, const APInt &v) {
+  if (auto vec = dyn_cast<VectorType>(type))
+    return arith::ConstantOp::create(b, loc, vec, DenseElementsAttr::get(vec, v));
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v));
+}
+
+/// The integer type of `floatType`'s width (same shape).
+Type keyTypeOf(Type floatType) {
+  auto vec = dyn_cast<VectorType>(floatType);
+  Type elt = vec ? vec.getElementType() : floatType;
+  Type key = IntegerType::get(floatType.getContext(), elt.getIntOrFloatBitWidth());
+  return vec ? Type(VectorType::get(vec.getShape(), key)) : key;
+}
+
+/// The order key of float values f (scalar or vector): the bits of f, the
+/// sign bit flipped for positive values and every bit for negative ones, so
+/// that unsigned integer order is the order of values; -0 as +0 (they tie)
+/// and every NaN as the largest key (after +inf, tied among NaNs).
+Value orderKey(OpBuilder &b, Location loc, Value f) {
+  Type type = f.getType(), key = keyTypeOf(type);
+  unsigned w = getElementTypeOrSelf(key).getIntOrFloatBitWidth();
+  Value zero = isa<VectorType>(type)
+                   ? splatVector(b, loc, cast<VectorType>(type), 0.0)
+                   : Value(arith::ConstantOp::create(
+                         b, loc, b.getFloatAttr(type, 0.0)));
+  Value isZero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, f, zero);
+  Value bits = arith::BitcastOp::create(
+      b, loc, key, arith::SelectOp::create(b, loc, isZero, zero, f));
+  Value sign = arith::ShRSIOp::create(
+      b, loc, bits, intConstant(b, loc, key, APInt(w, w - 1)));
+  Value mask = arith::OrIOp::create(
+      b, loc, sign, intConstant(b, loc, key, APInt::getSignMask(w)));
+  Value k = arith::XOrIOp::create(b, loc, bits, mask);
+  Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, f, f);
+  return arith::SelectOp::create(b, loc, nan,
+                                 intConstant(b, loc, key, APInt::getAllOnes(w)), k);
+}
+
+/// The value of order keys (a NaN for the largest), as `floatType`.
+Value valueOfKey(OpBuilder &b, Location loc, Value k, Type floatType) {
+  Type key = k.getType();
+  unsigned w = getElementTypeOrSelf(key).getIntOrFloatBitWidth();
+  // Positive values have the sign bit set: flip it back; negative ones
+  // every bit.
+  Value sign = arith::ShRSIOp::create(
+      b, loc, k, intConstant(b, loc, key, APInt(w, w - 1)));
+  Value mask = arith::OrIOp::create(
+      b, loc,
+      arith::XOrIOp::create(b, loc, sign,
+                            intConstant(b, loc, key, APInt::getAllOnes(w))),
+      intConstant(b, loc, key, APInt::getSignMask(w)));
+  return arith::BitcastOp::create(b, loc, floatType,
+                                  arith::XOrIOp::create(b, loc, k, mask));
+}
+
+/// The key of an empty entry (the largest).
+Value emptyKey(OpBuilder &b, Location loc, Type key) {
+  return intConstant(b, loc, key,
+                     APInt::getAllOnes(getElementTypeOrSelf(key).getIntOrFloatBitWidth()));
+}
+
 /// for d in [0, D), l in [0, lanes): body(d, l); body(d, null) without
 /// lanes (the GPU).
 void forEachLane(OpBuilder &b, Location loc, int64_t dims, int64_t lanes,
@@ -136,9 +203,10 @@ SmallVector<Value> Accumulator::initList(OpBuilder &b, Location loc) const {
                            splatIndex(b, loc, -1)};
   llvm::append_range(state, allocList(b, loc));
   Value c0 = cIndex(b, loc, 0), c1 = cIndex(b, loc, 1);
+  Value empty = emptyKey(b, loc, keyTypeOf(valueType));
   scf::ForOp::create(b, loc, c0, cIndex(b, loc, k), c1, ValueRange{},
                      [&](OpBuilder &fb, Location l, Value s, ValueRange) {
-                       writeVector(fb, l, state[0], state[2], s);
+                       writeVector(fb, l, empty, state[2], s);
                        writeVector(fb, l, state[1], state[3], s);
                        scf::YieldOp::create(fb, l);
                      });
@@ -148,7 +216,9 @@ SmallVector<Value> Accumulator::initList(OpBuilder &b, Location loc) const {
 SmallVector<Value> Accumulator::reloadBar(OpBuilder &b, Location loc,
                                           ValueRange state) const {
   Value root = cIndex(b, loc, 0);
-  return {readVector(b, loc, valueType, state[2], root),
+  Value keys = readVector(b, loc, cast<VectorType>(keyTypeOf(valueType)),
+                          state[2], root);
+  return {valueOfKey(b, loc, keys, valueType),
           readVector(b, loc, idxType, state[3], root)};
 }
 
@@ -171,14 +241,18 @@ static void forEachEntry(OpBuilder &b, Location loc, int64_t k, int64_t dims,
 void Accumulator::storeList(OpBuilder &b, Location loc, ValueRange state,
                             ValueRange mems, Value at) const {
   // The heaps as they are: entry (s, d) at column s * D + d.
+  // (Keys as the bits of the values' type.)
+  Type elt = valueType.getElementType();
   forEachEntry(b, loc, k, valueType.getDimSize(0),
                [&](OpBuilder &eb, Value s, Value d, Value col) {
-                 for (int n = 0; n < 2; ++n)
-                   memref::StoreOp::create(
-                       eb, loc,
-                       memref::LoadOp::create(eb, loc, state[2 + n],
-                                              entry(s, d, Value())),
-                       mems[n], ValueRange{at, col});
+                 for (int n = 0; n < 2; ++n) {
+                   Value v = memref::LoadOp::create(eb, loc, state[2 + n],
+                                                    entry(s, d, Value()));
+                   if (n == 0)
+                     v = arith::BitcastOp::create(eb, loc, elt, v);
+                   memref::StoreOp::create(eb, loc, v, mems[n],
+                                           ValueRange{at, col});
+                 }
                });
 }
 
@@ -194,12 +268,24 @@ SmallVector<Value> Accumulator::loadList(OpBuilder &b, Location loc,
                                                     cIndex(eb, loc, k - 1), s)
                                   .getResult()
                             : s;
-                 for (int n = 0; n < 2; ++n)
-                   memref::StoreOp::create(
-                       eb, loc,
-                       memref::LoadOp::create(eb, loc, mems[n],
-                                              ValueRange{at, col}),
-                       lists[n], entry(slot, d, Value()));
+                 Value v = memref::LoadOp::create(eb, loc, mems[0],
+                                                  ValueRange{at, col});
+                 Value i = memref::LoadOp::create(eb, loc, mems[1],
+                                                  ValueRange{at, col});
+                 Type key = keyTypeOf(v.getType());
+                 if (sorted) {
+                   // Values, +inf where empty (index -1).
+                   Value none = arith::CmpIOp::create(
+                       eb, loc, arith::CmpIPredicate::eq, i, noIndex(eb, loc, i));
+                   v = arith::SelectOp::create(eb, loc, none, emptyKey(eb, loc, key),
+                                               orderKey(eb, loc, v));
+                 } else {
+                   v = arith::BitcastOp::create(eb, loc, key, v);
+                 }
+                 memref::StoreOp::create(eb, loc, v, lists[0],
+                                         entry(slot, d, Value()));
+                 memref::StoreOp::create(eb, loc, i, lists[1],
+                                         entry(slot, d, Value()));
                });
   SmallVector<Value> state{Value(), Value()};
   llvm::append_range(state, lists);
@@ -209,21 +295,20 @@ SmallVector<Value> Accumulator::loadList(OpBuilder &b, Location loc,
   return state;
 }
 
-/// Whether entry (a, ai) ranks before (c, ci) in a heap: the order of
-/// `better` between filled entries, and empty ones (index -1) last. (Two
-/// entries of a heap may both be empty, which `better` does not order.)
+/// Whether entry (a, ai) ranks before (c, ci) in a heap, a and c order
+/// keys: the order of `better` between filled entries, and empty ones
+/// (largest key, index -1) last, never before another.
 Value Accumulator::ranksBefore(OpBuilder &b, Location loc, Value a, Value ai,
                                Value c, Value ci) const {
   using P = arith::CmpIPredicate;
-  Value none = noIndex(b, loc, ai);
-  return arith::AndIOp::create(
-      b, loc, arith::CmpIOp::create(b, loc, P::ne, ai, none),
-      arith::OrIOp::create(b, loc, arith::CmpIOp::create(b, loc, P::eq, ci, none),
-                           better(b, loc, a, ai, c, ci, /*isMin=*/true)));
+  return arith::OrIOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, P::ult, a, c),
+      arith::AndIOp::create(b, loc, arith::CmpIOp::create(b, loc, P::eq, a, c),
+                            arith::CmpIOp::create(b, loc, P::ult, ai, ci)));
 }
 
-/// Puts (f, fIdx) at the root of the heap of component d and lane l, made
-/// of its first `size` entries, and sifts it down: while its worse child
+/// Puts (f, fIdx), f an order key, at the root of the heap of component d
+/// and lane l, made of its first `size` entries, and sifts it down: while its worse child
 /// ranks after it, that child moves up.
 void Accumulator::siftDown(OpBuilder &b, Location loc, ValueRange state,
                            Value f, Value fIdx, Value d, Value l,
@@ -304,7 +389,7 @@ void Accumulator::foldLanes(OpBuilder &b, Location loc, ValueRange state,
             wb, wl, wb.getIndexType(),
             math::CountTrailingZerosOp::create(wb, wl, m));
         Value v = memref::LoadOp::create(wb, wl, scratch, ValueRange{d, l});
-        siftDown(wb, wl, state, v, jIdx, d, l, size);
+        siftDown(wb, wl, state, orderKey(wb, wl, v), jIdx, d, l, size);
         // The lowest set bit cleared.
         Value rest = arith::AndIOp::create(
             wb, wl, m, arith::SubIOp::create(wb, wl, m, one));
@@ -337,7 +422,7 @@ SmallVector<Value> Accumulator::foldList(OpBuilder &b, Location loc,
         auto passes = scf::IfOp::create(b, loc, row, /*withElseRegion=*/false);
         OpBuilder tb = passes.getThenBodyBuilder();
         Value v = vector::ExtractOp::create(tb, loc, f, ArrayRef<int64_t>{dim});
-        siftDown(tb, loc, state, v, jIdx, d, Value(), size);
+        siftDown(tb, loc, state, orderKey(tb, loc, v), jIdx, d, Value(), size);
         continue;
       }
       foldLanes(b, loc, state, row, jIdx, d, size);
@@ -429,7 +514,9 @@ void Accumulator::writeListRows(OpBuilder &b, Location loc, ValueRange state,
           Value i = memref::LoadOp::create(sb, sl, state[3], entry(s, d, l));
           unsigned out = 0;
           if (values) {
-            Value v = memref::LoadOp::create(sb, sl, state[2], entry(s, d, l));
+            Value v = valueOfKey(
+                sb, sl, memref::LoadOp::create(sb, sl, state[2], entry(s, d, l)),
+                valueType.getElementType());
             Value empty = arith::CmpIOp::create(sb, sl, arith::CmpIPredicate::eq,
                                                 i, none);
             v = arith::SelectOp::create(sb, sl, empty, inf, v);
