@@ -257,6 +257,13 @@ def test_kmin_lists_in_memory_special_values(dtype, axis):
     ties = [3, 1, 2, 1, 3, 0, 1, 0, 3] * 6
     order = sorted(range(len(ties)), key=lambda n: (ties[n], n))
     _both("argkmin", ties, [order[:k]], k=k, **kw)
+    # The heaps' order keys: -0 and +0 tie (by index), as do NaNs, and
+    # negative values order before positive ones by magnitude.
+    signed = [0.0, -0.0, NAN, -2.5, 0.0, -0.0, -NAN, 2.0**-100, -2.0**-100, -INF, 3.0] * 3
+    order = sorted(range(len(signed)), key=lambda n: (
+        (1, 0.0) if np.isnan(signed[n]) else (0, signed[n]), n))
+    want = [signed[n] for n in order] + [INF] * (k - len(signed))
+    _both("kmin_argkmin", signed, [want, order + [-1] * (k - len(signed))], k=k, **kw)
 
 
 # A formula with exp (approximated in f32) and real inputs.
