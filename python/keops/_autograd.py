@@ -162,6 +162,18 @@ def _shaped_like(g, like, cat):
     return g.reshape(like.shape)
 
 
+def _derived_plan(plan, tag, G, variables, batch, axis=None, kind="sum"):
+    """A reduction (a sum by default) of the formula G over `axis` (default:
+    plan's), derived from `plan` (its dtype, options and kind of ranges;
+    `tag` makes its key), reading `variables` in kernel order with batch
+    pattern `batch`."""
+    from .reductions import Plan
+    nodes, _, key = fm.collect((G,))
+    return Plan((tag, plan.key), (G,), (nodes, variables, key), kind,
+                plan.axis if axis is None else axis, None, plan.dtype, plan.options, batch,
+                plan.ranged)
+
+
 _SOFTMAX_PARTS = {}
 
 
@@ -171,21 +183,14 @@ def _softmax_parts(plan):
     same order) plus L, indexed like the output rows."""
     parts = _SOFTMAX_PARTS.get(plan.key)
     if parts is None:
-        from .reductions import Plan
         F, V = plan.roots
         variables = list(plan.collected[1])
         G, L = softmax_sum_formula(F, V, plan.axis)
-        (nodes, _, key), plans = fm.collect((F,)), []
-        plans.append(Plan(("softmax-lse", plan.key), (F,), (nodes, variables, key),
-                          "logsumexp", plan.axis, None, plan.dtype, plan.options,
-                          plan.batch, plan.ranged))
-        nodes, _, key = fm.collect((G,))
         # L has the outputs' batch axes (a static 1 where every input has one).
         lse_batch = plan.batch + (fm.output_pattern(plan.batch),) if plan.batch else ()
-        plans.append(Plan(("softmax-sum", plan.key), (G,), (nodes, variables + [L], key),
-                          "sum", plan.axis, None, plan.dtype, plan.options, lse_batch,
-                          plan.ranged))
-        parts = _SOFTMAX_PARTS[plan.key] = tuple(plans)
+        parts = _SOFTMAX_PARTS[plan.key] = (
+            _derived_plan(plan, "softmax-lse", F, variables, plan.batch, kind="logsumexp"),
+            _derived_plan(plan, "softmax-sum", G, variables + [L], lse_batch))
     return parts
 
 
@@ -231,7 +236,6 @@ def _tangent_plan(plan, has):
     tplan = _TANGENT_PLANS.get(key)
     if tplan is not None:
         return tplan
-    from .reductions import Plan
     variables = list(plan.collected[1])
     G, extra = tangent_formula(plan.roots, plan.kind, plan.axis, plan.k, variables, has)
     batch = plan.batch + tuple(plan.batch[k] for k, h in enumerate(has) if h) \
@@ -239,10 +243,7 @@ def _tangent_plan(plan, has):
     if plan.batch and plan.kind != "sum":
         # The indices or L: indexed like the output rows, with their axes.
         batch += (fm.output_pattern(plan.batch),)
-    nodes, _, key2 = fm.collect((G,))
-    tplan = _TANGENT_PLANS[key] = Plan(("jvp", plan.key, has), (G,),
-                                       (nodes, variables + extra, key2), "sum", plan.axis,
-                                       None, plan.dtype, plan.options, batch, plan.ranged)
+    tplan = _TANGENT_PLANS[key] = _derived_plan(plan, ("jvp", has), G, variables + extra, batch)
     return tplan
 
 
@@ -258,18 +259,13 @@ def _gradient_plans(plan, wrt):
     plans = _GRADIENT_PLANS.get(key)
     if plans is not None:
         return plans
-    from .reductions import Plan
     variables = list(plan.collected[1])
     extra, sums = gradient_sums(plan.roots, plan.kind, plan.axis, plan.k, variables, wrt)
     # The extra inputs: indexed like the output rows, with their batch axes.
     batch = plan.batch + (fm.output_pattern(plan.batch),) * len(extra) if plan.batch else ()
-    plans = []
-    for G, axis, parts in sums:
-        nodes, _, gkey = fm.collect((G,))
-        plans.append((Plan(("vjp", plan.key, wrt, axis), (G,), (nodes, variables + extra, gkey),
-                           "sum", axis, None, plan.dtype, plan.options, batch, plan.ranged),
-                      parts))
-    plans = _GRADIENT_PLANS[key] = tuple(plans)
+    plans = _GRADIENT_PLANS[key] = tuple(
+        (_derived_plan(plan, ("vjp", wrt, axis), G, variables + extra, batch, axis), parts)
+        for G, axis, parts in sums)
     return plans
 
 
