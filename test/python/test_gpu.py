@@ -580,3 +580,23 @@ def test_partial_states_on_the_gpu(op, k, scheme, monkeypatch):
             assert torch.equal(u.cpu(), v)
         else:
             torch.testing.assert_close(u.cpu(), v, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("scheme", ["1d", "2d"])
+def test_kmin_heaps_special_values(scheme, monkeypatch):
+    """K = 40 (heaps in a thread's memory, stored whole by the 2-D scheme):
+    the heaps' order keys keep the CPU's order of NaNs, signed zeros,
+    infinities and ties by index, and its padding of short lists."""
+    monkeypatch.setenv("KEOPS_GPU_SCHEME", scheme)
+    from keops.torch import LazyTensor as LT
+    nan, inf = float("nan"), float("inf")
+    row = [0.0, -0.0, nan, -2.5, 0.0, -0.0, -nan, 2.0**-100, -(2.0**-100), -inf, inf, 3.0]
+    y = torch.tensor(row * 4 + [1.0] * 500, dtype=torch.float32)[:, None]
+    x = torch.zeros(5, 1, dtype=torch.float32)
+    for n in (len(y), 20):   # 20 reduced rows: fewer than K, padded
+        def formula(x, y):   # y_j (x_i + 1): exactly y_j, -0 kept
+            return LT(y[None, :n, :]) * (LT(x[:, None, :]) + 1)
+        cpu = formula(x, y).Kmin_argKmin(40, dim=1)
+        gpu = formula(_on_gpu(x), _on_gpu(y)).Kmin_argKmin(40, dim=1, **GPU)
+        assert torch.equal(gpu[1].cpu(), cpu[1])
+        torch.testing.assert_close(gpu[0].cpu(), cpu[0], rtol=0, atol=0, equal_nan=True)
