@@ -162,16 +162,16 @@ def _shaped_like(g, like, cat):
     return g.reshape(like.shape)
 
 
-def _derived_plan(plan, tag, G, variables, batch, axis=None, kind="sum"):
+def _derived_plan(plan, tag, G, variables, batch, axis=None, kind="sum", options=None):
     """A reduction (a sum by default) of the formula G over `axis` (default:
-    plan's), derived from `plan` (its dtype, options and kind of ranges;
-    `tag` makes its key), reading `variables` in kernel order with batch
-    pattern `batch`."""
+    plan's), derived from `plan` (its dtype, options unless given, and kind
+    of ranges; `tag` makes its key), reading `variables` in kernel order
+    with batch pattern `batch`."""
     from .reductions import Plan
     nodes, _, key = fm.collect((G,))
     return Plan((tag, plan.key), (G,), (nodes, variables, key), kind,
-                plan.axis if axis is None else axis, None, plan.dtype, plan.options, batch,
-                plan.ranged)
+                plan.axis if axis is None else axis, None, plan.dtype,
+                plan.options if options is None else options, batch, plan.ranged)
 
 
 _SOFTMAX_PARTS = {}
@@ -263,8 +263,12 @@ def _gradient_plans(plan, wrt):
     extra, sums = gradient_sums(plan.roots, plan.kind, plan.axis, plan.k, variables, wrt)
     # The extra inputs: indexed like the output rows, with their batch axes.
     batch = plan.batch + (fm.output_pattern(plan.batch),) * len(extra) if plan.batch else ()
+    # Without the forward's partial states, which splits of few rows add:
+    # gradient kernels would take 2 to 5 times longer to compile.
+    options = tuple(o for o in plan.options if o[0] != "partial_states")
     plans = _GRADIENT_PLANS[key] = tuple(
-        (_derived_plan(plan, ("vjp", wrt, axis), G, variables + extra, batch, axis), parts)
+        (_derived_plan(plan, ("vjp", wrt, axis), G, variables + extra, batch, axis,
+                       options=options), parts)
         for G, axis, parts in sums)
     return plans
 
