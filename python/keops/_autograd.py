@@ -162,6 +162,20 @@ def _shaped_like(g, like, cat):
     return g.reshape(like.shape)
 
 
+# Plans derived from a plan (softmax parts, tangents, gradient sums), by
+# (plan key, tag): built once.
+_DERIVED = {}
+
+
+def _derived(plan, tag, make):
+    """make(), once per plan and tag."""
+    key = (plan.key, tag)
+    derived = _DERIVED.get(key)
+    if derived is None:
+        derived = _DERIVED[key] = make()
+    return derived
+
+
 def _derived_plan(plan, tag, G, variables, batch, axis=None, kind="sum", options=None):
     """A reduction (a sum by default) of the formula G over `axis` (default:
     plan's), derived from `plan` (its dtype, options unless given, and kind
@@ -174,24 +188,19 @@ def _derived_plan(plan, tag, G, variables, batch, axis=None, kind="sum", options
                 plan.options if options is None else options, batch, plan.ranged)
 
 
-_SOFTMAX_PARTS = {}
-
-
 def _softmax_parts(plan):
     """(logsumexp plan, sum plan) of a sumsoftmaxweight plan: L = logsumexp
     F and sum exp(F - L) V over the same axis, on the same inputs (in the
     same order) plus L, indexed like the output rows."""
-    parts = _SOFTMAX_PARTS.get(plan.key)
-    if parts is None:
+    def make():
         F, V = plan.roots
         variables = list(plan.collected[1])
         G, L = softmax_sum_formula(F, V, plan.axis)
         # L has the outputs' batch axes (a static 1 where every input has one).
         lse_batch = plan.batch + (fm.output_pattern(plan.batch),) if plan.batch else ()
-        parts = _SOFTMAX_PARTS[plan.key] = (
-            _derived_plan(plan, "softmax-lse", F, variables, plan.batch, kind="logsumexp"),
-            _derived_plan(plan, "softmax-sum", G, variables + [L], lse_batch))
-    return parts
+        return (_derived_plan(plan, "softmax-lse", F, variables, plan.batch, kind="logsumexp"),
+                _derived_plan(plan, "softmax-sum", G, variables + [L], lse_batch))
+    return _derived(plan, "softmax", make)
 
 
 def _batched(plan, batch, inputs, dims, size, ranges):
@@ -223,31 +232,22 @@ def _batched(plan, batch, inputs, dims, size, ranges):
     return new, args
 
 
-_TANGENT_PLANS = {}
-
-
 def _tangent_plan(plan, has):
     """The reduction whose result is the tangent of `plan`'s, for tangents
     of the inputs flagged in `has` (new variables after the inputs, shaped
     like them): sum of sum_k diff(F, v_k, t_k) for a sum; for a logsumexp L
     (weights W), sum of exp(F - L) (W dF + dW), L one more input indexed
     like the output rows."""
-    key = (plan.key, has)
-    tplan = _TANGENT_PLANS.get(key)
-    if tplan is not None:
-        return tplan
-    variables = list(plan.collected[1])
-    G, extra = tangent_formula(plan.roots, plan.kind, plan.axis, plan.k, variables, has)
-    batch = plan.batch + tuple(plan.batch[k] for k, h in enumerate(has) if h) \
-        if plan.batch else ()
-    if plan.batch and plan.kind != "sum":
-        # The indices or L: indexed like the output rows, with their axes.
-        batch += (fm.output_pattern(plan.batch),)
-    tplan = _TANGENT_PLANS[key] = _derived_plan(plan, ("jvp", has), G, variables + extra, batch)
-    return tplan
-
-
-_GRADIENT_PLANS = {}
+    def make():
+        variables = list(plan.collected[1])
+        G, extra = tangent_formula(plan.roots, plan.kind, plan.axis, plan.k, variables, has)
+        batch = plan.batch + tuple(plan.batch[k] for k, h in enumerate(has) if h) \
+            if plan.batch else ()
+        if plan.batch and plan.kind != "sum":
+            # The indices or L: indexed like the output rows, with their axes.
+            batch += (fm.output_pattern(plan.batch),)
+        return _derived_plan(plan, ("jvp", has), G, variables + extra, batch)
+    return _derived(plan, ("jvp", has), make)
 
 
 def _gradient_plans(plan, wrt):
@@ -255,22 +255,19 @@ def _gradient_plans(plan, wrt):
     inputs at positions `wrt` (derivatives.gradient_sums), each sum reading
     the plan's inputs, the cotangent, then L or the indices (indexed like
     the output rows), and giving the gradients of `positions` side by side."""
-    key = (plan.key, wrt)
-    plans = _GRADIENT_PLANS.get(key)
-    if plans is not None:
-        return plans
-    variables = list(plan.collected[1])
-    extra, sums = gradient_sums(plan.roots, plan.kind, plan.axis, plan.k, variables, wrt)
-    # The extra inputs: indexed like the output rows, with their batch axes.
-    batch = plan.batch + (fm.output_pattern(plan.batch),) * len(extra) if plan.batch else ()
-    # Without the forward's partial states, which splits of few rows add:
-    # gradient kernels would take 2 to 5 times longer to compile.
-    options = tuple(o for o in plan.options if o[0] != "partial_states")
-    plans = _GRADIENT_PLANS[key] = tuple(
-        (_derived_plan(plan, ("vjp", wrt, axis), G, variables + extra, batch, axis,
-                       options=options), parts)
-        for G, axis, parts in sums)
-    return plans
+    def make():
+        variables = list(plan.collected[1])
+        extra, sums = gradient_sums(plan.roots, plan.kind, plan.axis, plan.k, variables, wrt)
+        # The extra inputs: indexed like the output rows, with their batch axes.
+        batch = plan.batch + (fm.output_pattern(plan.batch),) * len(extra) \
+            if plan.batch else ()
+        # Without the forward's partial states, which splits of few rows add:
+        # gradient kernels would take 2 to 5 times longer to compile.
+        options = tuple(o for o in plan.options if o[0] != "partial_states")
+        return tuple((_derived_plan(plan, ("vjp", wrt, axis), G, variables + extra, batch,
+                                    axis, options=options), parts)
+                     for G, axis, parts in sums)
+    return _derived(plan, ("vjp", wrt), make)
 
 
 def _functorch(inputs):
