@@ -147,6 +147,25 @@ def _sum_of(fm, terms, ndim):
     return acc
 
 
+def _at_selected(G, axis, k):
+    """(G at the selected terms' index, the index variable): a new variable
+    of K * D indices indexed like the output rows, G (dimension D) repeated
+    in K blocks for the K-min kinds, compared with the reduced axis' index
+    by name (a transposed reduction reduces the other axis)."""
+    from . import formula as fm
+    K, D = k or 1, G.ndim
+    idx = fm.Node("var", (), ("index",), K * D, 1 - axis)
+    if K > 1:
+        G = fm.Node("shuffle", (G,), (tuple(range(D)) * K,), K * D)
+    return fm.Node("select_index", (idx, G), ("ij"[axis],), K * D), idx
+
+
+def _shifted_exp(F, L, E):
+    """exp(F - L) of dimension E (F of dimension 1 or E)."""
+    from . import formula as fm
+    return fm.Node("exp", (fm.Node("sub", (F, L), (), E),), (), E)
+
+
 def tangent_formula(roots, kind, axis, k, variables, has):
     """The formula G of the sum reduction (over the same axis) whose result
     is the tangent of the reduction (roots, kind) along tangents of the
@@ -170,22 +189,15 @@ def tangent_formula(roots, kind, axis, k, variables, has):
     if kind == "sum":
         return diff(F), extra
     if kind in SELECTED_KINDS:
-        K, D = k or 1, F.ndim
-        idx = fm.Node("var", (), ("index",), K * D, 1 - axis)
-        dF = diff(F)
-        if K > 1:
-            dF = fm.Node("shuffle", (dF,), (tuple(range(D)) * K,), K * D)
-        # (Compared with the reduced axis' index, named: a transposed
-        # reduction reduces the other axis.)
-        return fm.Node("select_index", (idx, dF), ("ij"[axis],), K * D), extra + [idx]
+        selected, idx = _at_selected(diff(F), axis, k)
+        return selected, extra + [idx]
     W = roots[1] if len(roots) > 1 else None
     E = W.ndim if W is not None else 1
     L = fm.Node("var", (), (), E, 1 - axis)
     G = diff(F)
     if W is not None:
         G = fm.Node("add", (fm.Node("mul", (W, G), (), E), diff(W)), (), E)
-    shift = fm.Node("exp", (fm.Node("sub", (F, L), (), E),), (), E)
-    return fm.Node("mul", (shift, G), (), E), extra + [L]
+    return fm.Node("mul", (_shifted_exp(F, L, E), G), (), E), extra + [L]
 
 
 def softmax_sum_formula(F, V, axis):
@@ -195,9 +207,7 @@ def softmax_sum_formula(F, V, axis):
     that of a logsumexp and a sum."""
     from . import formula as fm
     L = fm.Node("var", (), (), 1, 1 - axis)
-    G = fm.Node("mul", (fm.Node("exp", (fm.Node("sub", (F, L), (), 1),), (), 1), V), (),
-                V.ndim)
-    return G, L
+    return fm.Node("mul", (_shifted_exp(F, L, 1), V), (), V.ndim), L
 
 
 def _reads(root, var):
@@ -226,16 +236,14 @@ def _cotangent_terms(roots, kind, axis, k, C):
     if kind == "sum":
         return [(F, C)], []
     if kind in SELECTED_KINDS:
-        K, D = k or 1, F.ndim
-        idx = fm.Node("var", (), ("index",), K * D, 1 - axis)
-        H = F if K == 1 else fm.Node("shuffle", (F,), (tuple(range(D)) * K,), K * D)
-        return [(fm.Node("select_index", (idx, H), ("ij"[axis],), K * D), C)], [idx]
+        selected, idx = _at_selected(F, axis, k)
+        return [(selected, C)], [idx]
     if kind != "logsumexp":
         raise NotImplementedError(f"derivatives of the {kind} reduction are not supported")
     W = roots[1] if len(roots) > 1 else None
     E = W.ndim if W is not None else 1
     L = fm.Node("var", (), (), E, 1 - axis)
-    cs = fm.Node("mul", (C, fm.Node("exp", (fm.Node("sub", (F, L), (), E),), (), E)), (), E)
+    cs = fm.Node("mul", (C, _shifted_exp(F, L, E)), (), E)
     if W is None:
         return [(F, cs)], [L]
     csw = fm.Node("sum", (fm.Node("mul", (cs, W), (), E),), (), 1)
